@@ -1,0 +1,111 @@
+# llmbench: one non-recursive Makefile.
+#
+# Sources are discovered, not listed: lib/*.c builds into one static
+# library; each tool folder (gen run analyze sim) that holds a main.c builds
+# llm<folder>, linking that folder's other objects and the library; each
+# tests/unit/test_*.c is one cmocka program; each tests/e2e/*.sh is one
+# end-to-end script; each bench/*.sh one benchmark.
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+
+PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib
+DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
+            libjansson-dev libevent-dev libutf8proc-dev libcmocka-dev \
+            zlib1g-dev gnuplot-nox curl
+
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+OPT      += $(SAN_FLAGS)
+LDSAN    := $(SAN_FLAGS)
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcsv ships no pkg-config file on Debian.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -Ilib -Itests/unit $(PKG_CFLAGS) \
+             -DLLMBENCH_VERSION='"$(VERSION)"' \
+             -DLLMBENCH_DATADIR='"$(PREFIX)/share/llmbench"' $(CFLAGS)
+ALL_LIBS   = $(LDSAN) $(PKG_LIBS) -lcsv -lm -lpthread $(LDFLAGS)
+
+ifneq ($(V),1)
+Q = @
+quiet = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A   := $(BUILD)/libllmbench.a
+
+TOOL_DIRS := $(patsubst %/main.c,%,$(wildcard gen/main.c run/main.c analyze/main.c sim/main.c))
+TOOLS     := $(TOOL_DIRS:%=$(BUILD)/bin/llm%)
+# Each tool's objects except main.o go into an archive that unit tests link.
+TOOL_AS   := $(TOOL_DIRS:%=$(BUILD)/lib%.a)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+E2E       := $(wildcard tests/e2e/*.sh)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+# Where tests find tokenizer files: what `make tokenizers` fetched, then
+# the shared folder beside the checkout when there is one.
+TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath ../shared/tokenizers))
+export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
+
+.SECONDARY:
+.PHONY: all deps check test asan bench fuzz demo install uninstall clean tokenizers
+all: $(TOOLS) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c
+	$(call quiet,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	$(call quiet,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+define tool_rules
+$(BUILD)/lib$(1).a: $$(patsubst %.c,$(BUILD)/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
+	$$(call quiet,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^ $$(if $$^,,)
+$(BUILD)/bin/llm$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIB_A)
+	$$(call quiet,LINK,$$@)
+	$$(Q)mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) -o $$@ $$^ $$(ALL_LIBS)
+endef
+$(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_AS) $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $< $(TOOL_AS) $(LIB_A) $(ALL_LIBS) $(shell pkg-config --libs cmocka)
+
+# Installs the Debian packages that are missing; does nothing when all are
+# present, and only warns where there is no dpkg.
+deps:
+	$(Q)sh scripts/deps.sh $(DEB_PKGS)
+
+test: all
+	$(Q)BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(E2E)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory test
+
+# The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT='-O1 -g' test
+
+bench: deps all
+	$(Q)for b in $(wildcard bench/*.sh); do BUILD=$(BUILD) sh $$b || exit 1; done
+
+tokenizers:
+	$(Q)sh scripts/fetch-tokenizers.sh tokenizers
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/unit/*.d)

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs every test program and script named on the command line and ends
+# with one line: "N passed, N failed".
+#
+# Each program speaks TAP ("ok ..." / "not ok ..." lines): cmocka through
+# CMOCKA_MESSAGE_OUTPUT=TAP, scripts through tests/e2e/lib.sh. A program
+# that exits non-zero without reporting a failure counts as one failure.
+export CMOCKA_MESSAGE_OUTPUT=TAP
+: "${BUILD:=build}"
+export BUILD
+BIN="$(cd "$BUILD/bin" 2>/dev/null && pwd)"
+export PATH="$BIN:$PATH"
+pass=0
+fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "$@"; do
+	case "$t" in
+	*.sh) timeout 900 sh "$t" >"$log" 2>&1 ;;
+	*) timeout 900 "$t" >"$log" 2>&1 ;;
+	esac
+	rc=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $t exited with status $rc" >>"$log"
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -gt 0 ]; then
+		printf 'FAIL %s (%d passed, %d failed)\n' "$t" "$p" "$f"
+		sed 's/^/    /' "$log" | tail -n 60
+	else
+		printf 'ok   %s (%d passed)\n' "$t" "$p"
+	fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
