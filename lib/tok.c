@@ -386,3 +386,15 @@ int tok_decode(const struct tok *t, const uint32_t *ids, size_t n,
 	}
 	return 0;
 }
+
+int tok_byte_ids(struct tok *t, const char *path, struct err *e)
+{
+	for (int c = 0; c < 256; c++) {
+		uint8_t byte = (uint8_t)c;
+
+		t->byte_id[c] = bpe_vocab_find(&t->voc, &byte, 1);
+		if (t->byte_id[c] == BPE_NONE)
+			return err_set(e, ERR_DATA, "%s: byte 0x%02x is not a token of its own (not a byte-level BPE)", path, c);
+	}
+	return 0;
+}

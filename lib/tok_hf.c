@@ -333,15 +333,7 @@ int tok_hf_load(struct tok *t, const char *path, struct err *e)
 	    (rc = load_added(t, json_object_get(root, "added_tokens"), e)))
 		goto out;
 	t->whole_first = json_is_true(json_object_get(model, "ignore_merges"));
-	for (int c = 0; c < 256; c++) {
-		uint8_t byte = (uint8_t)c;
-
-		t->byte_id[c] = bpe_vocab_find(&t->voc, &byte, 1);
-		if (t->byte_id[c] == BPE_NONE) {
-			rc = err_set(e, ERR_DATA, "%s: byte 0x%02x is not in vocab (not a byte-level BPE)", path, c);
-			goto out;
-		}
-	}
+	rc = tok_byte_ids(t, path, e);
 out:
 	json_decref(root);
 	return rc;

@@ -49,6 +49,10 @@ int tok_tiktoken_load(struct tok *t, const char *path,
 /* Loads a tokenizer.json (gzip-compressed when it ends in .gz) into t. */
 int tok_hf_load(struct tok *t, const char *path, struct err *e);
 
+/* Fills t->byte_id from the vocabulary: every byte must be a token of its
+ * own, or the file is not byte-level BPE (ERR_DATA naming path). */
+int tok_byte_ids(struct tok *t, const char *path, struct err *e);
+
 /* Reads a whole file (gunzipping when gz) into b. ERR_NOINPUT, ERR_IO. */
 int tok_read_file(const char *path, int gz, struct buf *b, struct err *e);
 

@@ -124,15 +124,8 @@ int tok_tiktoken_load(struct tok *t, const char *path,
 			maxrank = (uint32_t)rank;
 		p = nl + 1;
 	}
-	for (int c = 0; c < 256; c++) {
-		uint8_t byte = (uint8_t)c;
-
-		t->byte_id[c] = bpe_vocab_find(&t->voc, &byte, 1);
-		if (t->byte_id[c] == BPE_NONE) {
-			rc = err_set(e, ERR_DATA, "%s: byte 0x%02x has no rank", path, c);
-			goto out;
-		}
-	}
+	if ((rc = tok_byte_ids(t, path, e)))
+		goto out;
 	t->vocab_size = maxrank + 1;
 	t->special = b->special;
 	for (const struct tok_special *s = b->special; s->text; s++)
