@@ -216,7 +216,7 @@ static int read_record(struct csv_reader *r, struct err *e)
 		/* Feeding no more than the field may still grow by makes the
 		 * byte that passes the cap the piece's last. */
 		flen = open_field_len(&r->p);
-		room = r->max_field + 1 - flen;
+		room = flen <= r->max_field ? r->max_field + 1 - flen : 1;
 		if (len > room)
 			len = room;
 		csv_set_blk_size(&r->p, grow_step(r));
