@@ -179,7 +179,7 @@ int tok_open(const char *spec, struct tok **out, struct err *e)
 		if (snprintf(path, sizeof path, "%s", spec) >= (int)sizeof path)
 			return err_set(e, ERR_USAGE, "tokenizer path too long");
 		if (!is_file(path))
-			return err_set(e, ERR_NOINPUT, "%s: %s", spec, strerror(errno ? errno : ENOENT));
+			return err_set(e, ERR_NOINPUT, "%s: no such tokenizer file", spec);
 	} else if ((rc = find_name(spec, path, sizeof path, e))) {
 		return rc;
 	}

@@ -223,6 +223,42 @@ static void cli_unicode16(void **state)
 	check_cli(UNI16, *state);
 }
 
+/* The rest of the contract: names, sizes, decode of special ids, errors. */
+static void api(void **state)
+{
+	struct tok *t = open_tok("cl100k_base"), *q;
+	uint32_t ids[] = {15339, 1917, 100257};
+	struct buf b = BUF_INIT;
+	struct err e = {0};
+	size_t n = 0;
+
+	(void)state;
+	assert_string_equal(tok_name(t), "cl100k_base");
+	assert_string_equal(tok_kind(t), "tiktoken");
+	assert_int_equal(tok_vocab_size(t), 100256);
+	assert_int_equal(tok_decode(t, ids, 3, &b, &e), 0);
+	assert_string_equal(b.p, "hello world<|endoftext|>");
+	ids[0] = 100256; /* between the ordinary and the special ids */
+	assert_int_equal(tok_decode(t, ids, 1, &b, &e), ERR_DATA);
+	assert_int_equal(tok_count(t, "<|endoftext|>", 13, &n, &e), 0);
+	assert_true(n > 1);
+	assert_int_equal(tok_count(t, "abc\xff", 4, &n, &e), ERR_DATA);
+	assert_non_null(strstr(e.msg, "byte offset 3"));
+	assert_int_equal(tok_open("no_such_tokenizer", &q, &e), ERR_NOINPUT);
+	assert_null(q);
+	assert_non_null(strstr(e.msg, "make tokenizers"));
+	tok_free(t);
+	t = open_tok("qwen3");
+	assert_string_equal(tok_kind(t), "hf-bpe");
+	assert_int_equal(tok_vocab_size(t), 151643);
+	buf_reset(&b);
+	ids[0] = 151644; /* <|im_start|>, an added token */
+	assert_int_equal(tok_decode(t, ids, 1, &b, &e), 0);
+	assert_string_equal(b.p, "<|im_start|>");
+	buf_free(&b);
+	tok_free(t);
+}
+
 #define NNAMES (sizeof names / sizeof names[0])
 
 int main(void)
@@ -235,7 +271,7 @@ int main(void)
 		{"llmgen count --ids, vectors", cli_vectors},
 		{"llmgen count --ids, unicode15-16", cli_unicode16},
 	};
-	struct CMUnitTest tests[4 * NNAMES];
+	struct CMUnitTest tests[4 * NNAMES + 1];
 	static char label[4 * NNAMES][96];
 	size_t n = 0;
 
@@ -244,5 +280,6 @@ int main(void)
 			snprintf(label[n], sizeof label[n], "%s: %s", names[i], kinds[k].what);
 			tests[n] = (struct CMUnitTest){label[n], kinds[k].fn, NULL, NULL, (void *)names[i]};
 		}
+	tests[n++] = (struct CMUnitTest){"tok.h contract", api, NULL, NULL, NULL};
 	return _cmocka_run_group_tests("test_tok", tests, n, NULL, NULL);
 }
