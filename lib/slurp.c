@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 static int slurp_gz(const char *path, struct buf *b, struct err *e)
@@ -35,6 +36,7 @@ int slurp_file(const char *path, int gz, struct buf *b, struct err *e)
 {
 	char chunk[65536];
 	int std = !strcmp(path, "-"), rc = 0;
+	struct stat st;
 	FILE *f;
 	size_t n;
 
@@ -43,6 +45,10 @@ int slurp_file(const char *path, int gz, struct buf *b, struct err *e)
 	f = std ? stdin : fopen(path, "rb");
 	if (!f)
 		return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno));
+	if (!std && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return err_set(e, ERR_NOINPUT, "%s: is a directory", path);
+	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		if ((rc = buf_add(b, chunk, n, e)))
 			break;

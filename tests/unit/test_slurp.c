@@ -48,6 +48,8 @@ static void plain_gz_and_errors(void **state)
 	assert_int_equal(slurp_file(p, 0, &b, &e), ERR_NOINPUT);
 	assert_non_null(strstr(e.msg, "missing"));
 	assert_int_equal(slurp_file(p, 1, &b, &e), ERR_NOINPUT);
+	assert_int_equal(slurp_file(dir, 0, &b, &e), ERR_NOINPUT);
+	assert_non_null(strstr(e.msg, "directory"));
 	buf_free(&b);
 	unlink(z);
 	snprintf(p, sizeof p, "%s/a.txt", dir);
