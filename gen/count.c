@@ -107,7 +107,10 @@ int cmd_count(int argc, char **argv)
 	char *dash[] = {"-"};
 	char **files;
 	int c, nfiles, status = 0;
+	char prog[] = "llmgen count";
 
+	/* getopt names the program from argv[0] in its messages. */
+	argv[0] = prog;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
 		switch (c) {
