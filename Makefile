@@ -50,6 +50,9 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E       := $(wildcard tests/e2e/*.sh)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+# Helper programs the bench scripts run, linked with the library.
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 # Where tests find tokenizer files: what `make tokenizers` fetched, then
 # the shared folder beside the checkout when there is one.
@@ -58,7 +61,7 @@ export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
 
 .SECONDARY:
 .PHONY: all deps check test asan bench fuzz demo install uninstall clean tokenizers
-all: $(TOOLS) $(UNIT_BINS)
+all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS)
 
 $(BUILD)/%.o: %.c
 	$(call quiet,CC,$<)
@@ -79,6 +82,10 @@ $(BUILD)/bin/llm$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIB_A)
 	$$(Q)$$(CC) -o $$@ $$^ $$(ALL_LIBS)
 endef
 $(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
+
+$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_AS) $(LIB_A)
 	$(call quiet,LINK,$@)
