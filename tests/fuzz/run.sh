@@ -16,7 +16,8 @@ for bin in "$@"; do
 	seeds=tests/fuzz/corpus/$name
 	learned=$FUZZ_BUILD/corpus/$name
 	crashes=$FUZZ_BUILD/artifacts/$name
-	mkdir -p "$learned" "$crashes" "$seeds"
+	mkdir -p "$learned" "$crashes"
+	[ -d "$seeds" ] || seeds=
 	if [ "$secs" -eq 0 ]; then
 		limit=-runs=0
 	else
@@ -24,7 +25,7 @@ for bin in "$@"; do
 	fi
 	# libFuzzer writes what it learns to the first folder only.
 	"$bin" "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$crashes/" "$learned" "$seeds" >"$log" 2>&1
+		-artifact_prefix="$crashes/" "$learned" $seeds >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	if [ "$rc" -ne 0 ]; then
@@ -34,7 +35,7 @@ for bin in "$@"; do
 		grep -v '^#\|^INFO\|^stat::' "$log" | tail -n 40 | sed 's/^/    /'
 	else
 		printf 'ok   fuzz_%s (%s runs in %ss, corpus %s inputs)\n' "$name" \
-			"${runs:-?}" "$secs" "$(ls "$learned" "$seeds" | grep -vc ':$\|^$')"
+			"${runs:-?}" "$secs" "$(find "$learned" $seeds -type f | wc -l)"
 	fi
 done
 exit $fail
