@@ -149,6 +149,25 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libfuzzcod
 tokenizers:
 	$(Q)sh scripts/fetch-tokenizers.sh tokenizers
 
+# Installs the tools, man pages, templates and the tokenizer files that
+# `make tokenizers` fetched (or that TOKSRC names).
+DESTDIR ?=
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
+DATADIR := $(DESTDIR)$(PREFIX)/share/llmbench
+TOKSRC  ?= tokenizers
+install: all
+	install -d $(BINDIR) $(MANDIR) $(DATADIR)/templates $(DATADIR)/tokenizers
+	$(if $(TOOLS),install -m 755 $(TOOLS) $(BINDIR)/)
+	for m in $(TOOL_DIRS:%=man/llm%.1); do [ -f $$m ] && install -m 644 $$m $(MANDIR)/ || true; done
+	cp -R templates/. $(DATADIR)/templates/
+	for f in $(TOKSRC)/*.tiktoken $(TOKSRC)/*.json $(TOKSRC)/*.json.gz; do \
+		[ -f "$$f" ] && install -m 644 "$$f" $(DATADIR)/tokenizers/ || true; done
+
+uninstall:
+	rm -f $(TOOL_DIRS:%=$(BINDIR)/llm%) $(TOOL_DIRS:%=$(MANDIR)/llm%.1)
+	rm -rf $(DATADIR)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
