@@ -3,9 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "cols.h"
+#include "buf.h"
 #include "format.h"
+#include "json.h"
 #include "ofile.h"
 
 static void esc(FILE *fp, const char *s)
@@ -19,6 +24,64 @@ static void esc(FILE *fp, const char *s)
 		default: fputc(*s, fp);
 		}
 	}
+}
+
+/* The run's FILE.meta.json (docs/formats.md), when there is one beside
+ * the results: FILE.meta.json, else FILE without ".csv" plus .meta.json. */
+static json_t *load_meta(const char *input, char *found, size_t n)
+{
+	size_t len = strlen(input);
+	json_t *j = NULL;
+	struct err e;
+
+	if (strcmp(input, "-") == 0)
+		return NULL;
+	snprintf(found, n, "%s.meta.json", input);
+	if (access(found, R_OK) == 0 && js_load_file(found, 0, &j, &e) == 0 && json_is_object(j))
+		return j;
+	json_decref(j);
+	j = NULL;
+	if (len > 4 && strcmp(input + len - 4, ".csv") == 0) {
+		snprintf(found, n, "%.*s.meta.json", (int)(len - 4), input);
+		if (access(found, R_OK) == 0 && js_load_file(found, 0, &j, &e) == 0 && json_is_object(j))
+			return j;
+		json_decref(j);
+	}
+	return NULL;
+}
+
+static void run_meta(FILE *fp, const char *const *inputs, size_t n)
+{
+	struct buf b = BUF_INIT;
+	const char *key;
+	char path[4096];
+	json_t *j, *v;
+	struct err e;
+	size_t i;
+
+	b.max = 4096;
+	for (i = 0; i < n; i++) {
+		if (!(j = load_meta(inputs[i], path, sizeof path)))
+			continue;
+		fputs("<h3>", fp);
+		esc(fp, path);
+		fputs("</h3>\n<table class=\"meta\">\n", fp);
+		json_object_foreach(j, key, v) {
+			buf_reset(&b);
+			if (json_is_string(v))
+				buf_adds(&b, json_string_value(v), &e);
+			else
+				js_dump_buf(v, JSON_COMPACT | JSON_ENCODE_ANY, &b, &e);
+			fputs("<tr><th>", fp);
+			esc(fp, key);
+			fputs("</th><td>", fp);
+			esc(fp, b.p ? b.p : "");
+			fputs("</td></tr>\n", fp);
+		}
+		fputs("</table>\n", fp);
+		json_decref(j);
+	}
+	buf_free(&b);
 }
 
 static void meta(FILE *fp, const struct an_report *r, const struct an_load_stats *st,
@@ -56,6 +119,7 @@ static void meta(FILE *fp, const struct an_report *r, const struct an_load_stats
 		esc(fp, r->set->keynames[i]);
 	}
 	fputs("</td></tr>\n</table>\n", fp);
+	run_meta(fp, inputs, n);
 }
 
 static void table(FILE *fp, const struct an_report *r)

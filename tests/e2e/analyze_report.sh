@@ -4,6 +4,7 @@
 . tests/lib.sh
 T=$(mktmp)
 awk -v steps=1,2,4 -v waves=3 -v fail=9 -f tests/data/analyze/gen.awk >"$T/r.csv"
+printf '{"version": "test", "command": "llmrun --steps 1,2,4 corpus.csv", "seed": 7}\n' >"$T/r.meta.json"
 charts="throughput ttft tpot e2e success knee cdf_ttft cdf_itl timeline tokens_over_time"
 
 llmanalyze --charts "$T/ch" --html "$T/report.html" -o "$T/t.csv" "$T/r.csv" 2>"$T/err"
@@ -38,6 +39,7 @@ else
 	rc=$?
 	[ $rc -eq 0 ] && ok "chromium renders the report" || nok "chromium renders the report" "exit $rc: $(tail -3 "$T/chromium.err")"
 	grep -q '<table id="comparison"' "$T/dom.html" && ok "table in the DOM" || nok "table in the DOM"
+	grep -q '<td>llmrun --steps 1,2,4 corpus.csv</td>' "$T/dom.html" && ok "run metadata from r.meta.json" || nok "run metadata from r.meta.json"
 	[ "$(grep -c '<tr><td>sim</td>' "$T/dom.html")" -eq 3 ] && ok "a table row per group" || nok "a table row per group"
 	for c in $charts; do
 		awk -v id="chart-$c" 'index($0, "id=\"" id "\"") { f = 1 } f && /<svg/ { s = 1 } f && s && /<path|<polyline|<line/ { found = 1; exit } END { exit !found }' "$T/dom.html" &&
