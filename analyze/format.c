@@ -124,6 +124,22 @@ static void write_md(FILE *fp, const struct an_report *r, const int *cols, size_
 	}
 }
 
+/* Writes arr (NULL or oom set: memory ran out while building it) and
+ * releases it. */
+static int dump_array(FILE *fp, json_t *arr, int oom, struct err *e)
+{
+	int rc = 0;
+
+	if (!arr || oom)
+		rc = err_set(e, ERR_SOFTWARE, "out of memory");
+	else if (json_dumpf(arr, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)))
+		rc = err_set(e, ERR_IO, "write failed");
+	else
+		fputc('\n', fp);
+	json_decref(arr);
+	return rc;
+}
+
 static int write_json(FILE *fp, const struct an_report *r, const int *cols,
 		      size_t nc, struct err *e)
 {
@@ -131,7 +147,6 @@ static int write_json(FILE *fp, const struct an_report *r, const int *cols,
 	const struct an_col *c;
 	size_t i, j, nk = r->set->nkeys;
 	double x;
-	int rc = 0;
 
 	for (i = 0; arr && i < r->n; i++) {
 		size_t g = r->order[i];
@@ -155,16 +170,9 @@ static int write_json(FILE *fp, const struct an_report *r, const int *cols,
 				goto oom;
 		}
 	}
-	if (!arr)
-		goto oom;
-	if (json_dumpf(arr, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)))
-		rc = err_set(e, ERR_IO, "write failed");
-	fputc('\n', fp);
-	json_decref(arr);
-	return rc;
+	return dump_array(fp, arr, 0, e);
 oom:
-	json_decref(arr);
-	return err_set(e, ERR_SOFTWARE, "out of memory");
+	return dump_array(fp, arr, 1, e);
 }
 
 static int write_table(FILE *fp, const struct an_report *r, const int *cols,
@@ -232,7 +240,6 @@ static int grid_json(FILE *fp, const char *const *head, size_t nc,
 	size_t i, j;
 	char *end;
 	double x;
-	int rc = 0;
 
 	for (i = 0; arr && i < nr; i++) {
 		if (!(o = json_object()) || json_array_append_new(arr, o))
@@ -251,16 +258,9 @@ static int grid_json(FILE *fp, const char *const *head, size_t nc,
 				goto oom;
 		}
 	}
-	if (!arr)
-		goto oom;
-	if (json_dumpf(arr, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)))
-		rc = err_set(e, ERR_IO, "write failed");
-	fputc('\n', fp);
-	json_decref(arr);
-	return rc;
+	return dump_array(fp, arr, 0, e);
 oom:
-	json_decref(arr);
-	return err_set(e, ERR_SOFTWARE, "out of memory");
+	return dump_array(fp, arr, 1, e);
 }
 
 int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,

@@ -277,17 +277,49 @@ static void on_warn(void *ctx, const char *msg)
 		fprintf(stderr, "llmanalyze: warning: %s\n", msg);
 }
 
-/* Writes the table to -o FILE (atomically) or stdout. */
-static int write_table(const struct opts *o, const struct an_report *r, struct err *e)
+static int pick_format(const struct opts *o)
 {
-	int fmt = o->fmt, cols[128];
-	size_t ncols = o->ncols, i;
-	struct ofile *of = NULL;
-	FILE *fp = stdout;
+	if (o->fmt >= 0)
+		return o->fmt;
+	return (!o->out && isatty(STDOUT_FILENO)) ? AN_FMT_TABLE : AN_FMT_CSV;
+}
+
+/* The stream for -o FILE (a temporary file renamed on finish_output) or
+ * stdout. */
+static int start_output(const struct opts *o, struct ofile **of, FILE **fp,
+			struct err *e)
+{
 	int rc;
 
-	if (fmt < 0)
-		fmt = (!o->out && isatty(STDOUT_FILENO)) ? AN_FMT_TABLE : AN_FMT_CSV;
+	*of = NULL;
+	*fp = stdout;
+	if (!o->out)
+		return 0;
+	if ((rc = ofile_open(o->out, of, e)))
+		return rc;
+	*fp = ofile_fp(*of);
+	return 0;
+}
+
+static int finish_output(struct ofile *of, int rc, struct err *e)
+{
+	if (!of)
+		return rc;
+	if (rc) {
+		ofile_abort(of);
+		return rc;
+	}
+	return ofile_commit(of, e);
+}
+
+static int write_table(const struct opts *o, const struct an_report *r, struct err *e)
+{
+	int fmt = pick_format(o), cols[128];
+	size_t ncols = o->ncols, i;
+	struct ofile *of;
+	FILE *fp;
+	int rc;
+
 	if (ncols) {
 		memcpy(cols, o->cols, ncols * sizeof *cols);
 	} else if (fmt == AN_FMT_TABLE) {
@@ -297,43 +329,22 @@ static int write_table(const struct opts *o, const struct an_report *r, struct e
 		for (i = 0; i < an_ncols; i++)
 			cols[ncols++] = (int)i;
 	}
-	if (o->out) {
-		if ((rc = ofile_open(o->out, &of, e)))
-			return rc;
-		fp = ofile_fp(of);
-	}
-	rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, e);
-	if (of) {
-		if (rc)
-			ofile_abort(of);
-		else
-			rc = ofile_commit(of, e);
-	}
-	return rc;
+	if ((rc = start_output(o, &of, &fp, e)))
+		return rc;
+	return finish_output(of, an_format(fp, (enum an_fmt)fmt, r, cols, ncols, e), e);
 }
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 {
-	struct ofile *of = NULL;
-	FILE *fp = stdout;
-	int fmt = o->fmt, rc = 0, i;
+	struct ofile *of;
+	FILE *fp;
+	int rc;
 
-	if (fmt < 0)
-		fmt = (!o->out && isatty(STDOUT_FILENO)) ? AN_FMT_TABLE : AN_FMT_CSV;
-	if (o->out) {
-		if ((rc = ofile_open(o->out, &of, e)))
-			return rc;
-		fp = ofile_fp(of);
-	}
-	rc = an_vllm_compare(fp, (enum an_fmt)fmt, (const char *const *)paths, (size_t)n, e);
-	(void)i;
-	if (of) {
-		if (rc)
-			ofile_abort(of);
-		else
-			rc = ofile_commit(of, e);
-	}
-	return rc;
+	if ((rc = start_output(o, &of, &fp, e)))
+		return rc;
+	rc = an_vllm_compare(fp, (enum an_fmt)pick_format(o), (const char *const *)paths,
+			     (size_t)n, e);
+	return finish_output(of, rc, e);
 }
 
 static int analyze(const struct opts *o, const char *const *paths, size_t n,

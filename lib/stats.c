@@ -18,23 +18,36 @@ void stats_sort(double *v, size_t n)
 		qsort(v, n, sizeof *v, cmp_double);
 }
 
-double stats_percentile_sorted(const double *sorted, size_t n, double p)
+/* Where percentile p falls in a sorted sample of n > 0: the value is
+ * x[i] + frac * (x[i + 1] - x[i]), or x[i] alone when frac is 0. */
+static size_t percentile_rank(size_t n, double p, double *frac)
 {
 	double h, lo;
 	size_t i;
 
-	if (n == 0)
-		return NAN;
+	*frac = 0;
 	if (p <= 0)
-		return sorted[0];
+		return 0;
 	if (p >= 100)
-		return sorted[n - 1];
+		return n - 1;
 	h = (double)(n - 1) * p / 100.0;
 	lo = floor(h);
 	i = (size_t)lo;
 	if (i + 1 >= n)
-		return sorted[n - 1];
-	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
+		return n - 1;
+	*frac = h - lo;
+	return i;
+}
+
+double stats_percentile_sorted(const double *sorted, size_t n, double p)
+{
+	double f;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	i = percentile_rank(n, p, &f);
+	return f ? sorted[i] + f * (sorted[i + 1] - sorted[i]) : sorted[i];
 }
 
 double stats_mean(const double *v, size_t n)
@@ -87,21 +100,13 @@ static int cmp_float(const void *a, const void *b)
 
 static double percentile_sorted_f(const float *sorted, size_t n, double p)
 {
-	double h, lo;
+	double f;
 	size_t i;
 
 	if (n == 0)
 		return NAN;
-	if (p <= 0)
-		return sorted[0];
-	if (p >= 100)
-		return sorted[n - 1];
-	h = (double)(n - 1) * p / 100.0;
-	lo = floor(h);
-	i = (size_t)lo;
-	if (i + 1 >= n)
-		return sorted[n - 1];
-	return (double)sorted[i] + (h - lo) * ((double)sorted[i + 1] - (double)sorted[i]);
+	i = percentile_rank(n, p, &f);
+	return f ? (double)sorted[i] + f * ((double)sorted[i + 1] - (double)sorted[i]) : sorted[i];
 }
 
 /* Order-preserving unsigned key of a float: flip the sign bit of
