@@ -61,7 +61,7 @@ static const char usage_text[] =
 	"Charts and report:\n"
 	"      --charts DIR        write PNG and SVG charts with their .gp and .dat\n"
 	"      --timeline-step V   step whose requests the timeline chart shows\n"
-	"                          (default: the largest)\n"
+	"                          (default: the last group)\n"
 	"      --html FILE         one self-contained HTML report\n"
 	"\n"
 	"Other inputs and outputs:\n"

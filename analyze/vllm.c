@@ -36,6 +36,13 @@ int an_vllm_read(const char *path, struct an_vllm_stats *s, struct err *e)
 	memset(s, 0, sizeof *s);
 	if ((rc = js_load_file(path, 0, &root, e)))
 		return rc;
+	/* Saved without the detailed per-request data: vLLM's summaries
+	 * alone, ours empty. */
+	if (!json_object_get(root, "ttfts") && json_is_number(json_object_get(root, "mean_ttft_ms"))) {
+		stats_summarize(NULL, 0, &s->ttft);
+		s->tpot = s->itl = s->e2e = s->ttft;
+		goto out;
+	}
 	if ((rc = need_array(root, "ttfts", (size_t)-1, path, &ttfts, e)))
 		goto out;
 	n = json_array_size(ttfts);
@@ -133,8 +140,9 @@ static int add_rows(const char *path, struct buf *text, struct buf *offs,
 			an_fmt_num(cells[2], 64, ours, 4);
 			an_fmt_num(cells[3], 64, theirs, 4);
 			an_fmt_num(cells[4], 64, ours - theirs, 4);
-			snprintf(cells[5], 64, "%s", m == 1 || m == 3 ? "approx" :
-				 isnan(theirs) ? "not in file" : "exact");
+			snprintf(cells[5], 64, "%s", isnan(theirs) ? "not in file" :
+				 sum[m]->n == 0 ? "no per-request data" :
+				 m == 1 || m == 3 ? "approx" : "exact");
 			for (c = -1; c < 6 && !rc; c++) {
 				off = text->len;
 				rc = buf_add(text, c < 0 ? path : cells[c],

@@ -9,6 +9,8 @@
  * sum(itls) / (output_len - 1): vLLM's own E2E also counts the wait for
  * the stream's closing event, so those two rows are marked "approx".
  * Only requests whose `errors` entry is empty are counted, as vLLM does.
+ * A file saved without the per-request arrays gives vLLM's summaries
+ * alone ("no per-request data").
  */
 #include <stdio.h>
 

@@ -24,6 +24,10 @@ for pair in "Mean TTFT:ttft:mean" "Median TTFT:ttft:median" "P90 TTFT:ttft:p90" 
 done
 printf '{"ttfts": [0.1]}' >"$T/bad.json"
 expect_exit 65 "--vllm: a file without itls is refused" llmanalyze --vllm "$T/bad.json"
+printf '{"mean_ttft_ms": 21.5, "p99_ttft_ms": 30}' >"$T/summary.json"
+llmanalyze --vllm "$T/summary.json" >"$T/s.csv"
+grep -q "summary.json,ttft,mean,,21.5000,,no per-request data" "$T/s.csv" && ok "--vllm: summaries alone without per-request data" ||
+	nok "--vllm: summaries alone without per-request data" "$(head -3 "$T/s.csv")"
 printf '{"ttfts": [0.1' >"$T/broken.json"
 llmanalyze --vllm "$T/broken.json" 2>"$T/err" >/dev/null
 [ $? -eq 65 ] && grep -q "broken.json:1:" "$T/err" && ok "--vllm: broken JSON: 65 with file:line" || nok "--vllm: broken JSON: 65 with file:line" "$(cat "$T/err")"
