@@ -487,24 +487,48 @@ static int run_gnuplot(const char *dir, const char *script)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* Draws every chart. One that gnuplot refuses (typically: nothing to
+ * plot, such as latencies of a group without an ok request) is dropped
+ * from the list and named in cf->skipped; all refused means gnuplot
+ * itself is broken. */
 static int draw(struct ctx *c)
 {
+	struct an_chart_files *cf = c->cf;
 	char script[300];
-	size_t i;
-	int st;
+	size_t i, kept = 0;
+	int st, last = 0;
 
-	for (i = 0; i < c->cf->n; i++) {
-		snprintf(script, sizeof script, "%s.gp", c->cf->names[i]);
+	for (i = 0; i < cf->n; i++) {
+		snprintf(script, sizeof script, "%s.gp", cf->names[i]);
 		st = run_gnuplot(c->dir, script);
 		if (st == 127)
 			return err_set(c->e, ERR_UNAVAILABLE,
 				       "cannot run '%s' (install gnuplot); the .dat and .gp files are in %s",
 				       gnuplot_prog(), c->dir);
-		if (st)
-			return err_set(c->e, ERR_SOFTWARE, "%s failed on %s/%s (status %d)",
-				       gnuplot_prog(), c->dir, script, st);
+		if (st) {
+			char out[4096];
+
+			/* gnuplot opened the outputs before it gave up. */
+			snprintf(out, sizeof out, "%s/%s.png", c->dir, cf->names[i]);
+			unlink(out);
+			snprintf(out, sizeof out, "%s/%s.svg", c->dir, cf->names[i]);
+			unlink(out);
+			last = st;
+			if ((cf->skipped.len && buf_adds(&cf->skipped, ", ", c->e)) ||
+			    buf_adds(&cf->skipped, cf->names[i], c->e))
+				return c->e->code;
+			free(cf->names[i]);
+			free(cf->titles[i]);
+			continue;
+		}
+		cf->names[kept] = cf->names[i];
+		cf->titles[kept++] = cf->titles[i];
 	}
-	c->cf->drawn = 1;
+	cf->n = kept;
+	if (!kept && last)
+		return err_set(c->e, ERR_SOFTWARE, "%s failed on every chart (status %d); see %s/gnuplot.log",
+			       gnuplot_prog(), last, c->dir);
+	cf->drawn = 1;
 	return 0;
 }
 
@@ -598,5 +622,6 @@ void an_chart_files_free(struct an_chart_files *cf)
 	free(cf->names);
 	free(cf->titles);
 	free(cf->dir);
+	buf_free(&cf->skipped);
 	memset(cf, 0, sizeof *cf);
 }

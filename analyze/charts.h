@@ -14,6 +14,7 @@
  *
  * The program is $LLMANALYZE_GNUPLOT, else "gnuplot".
  */
+#include "buf.h"
 #include "err.h"
 #include "report.h"
 
@@ -28,16 +29,18 @@ struct an_chart_files {
 	char *dir;      /* the folder (owned) */
 	int temporary;  /* remove the folder when freed */
 	int drawn;      /* gnuplot ran: the .svg and .png exist */
-	char **names;
+	char **names;   /* charts drawn (all written when not drawn) */
 	char **titles;
 	size_t n;
+	struct buf skipped; /* "a, b": charts gnuplot refused (no data) */
 };
 
 /* Writes the data and scripts and runs gnuplot. Needs the report's
  * groups' samples sorted (an_report_build does it) and spans kept.
- * Returns 0; ERR_UNAVAILABLE when gnuplot cannot be run (the .dat and .gp
- * are written, nothing drawn: e says so); ERR_IO; ERR_SOFTWARE when
- * gnuplot fails. cf is filled in every case; free it with
+ * Returns 0 (charts gnuplot refused, for want of data, are listed in
+ * cf->skipped); ERR_UNAVAILABLE when gnuplot cannot be run (the .dat and
+ * .gp are written, nothing drawn: e says so); ERR_IO; ERR_SOFTWARE when
+ * gnuplot fails on every chart. cf is filled in every case; free it with
  * an_chart_files_free. */
 int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 		    struct an_chart_files *cf, struct err *e);

@@ -381,6 +381,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 			err_clear(e);
 		} else if (charts_rc) {
 			rc = charts_rc;
+		} else if (cf.skipped.len && !o->quiet) {
+			fprintf(stderr, "llmanalyze: warning: not drawn, nothing to plot (see %s/gnuplot.log): %s\n",
+				cf.dir, cf.skipped.p);
 		}
 	}
 	if (!rc && o->html)

@@ -48,6 +48,18 @@ else
 	[ -s "$shot" ] && ok "screenshot written next to the report" || nok "screenshot written next to the report"
 fi
 
+# A step without one ok request: its latency charts have nothing to plot;
+# the others are drawn, a warning names the rest, exit 0.
+awk -v steps=1,2 -v waves=2 -v fail=1 -f tests/data/analyze/gen.awk >"$T/fail.csv"
+llmanalyze --charts "$T/chf" --html "$T/f.html" -o /dev/null "$T/fail.csv" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "warning: not drawn, nothing to plot.*ttft" "$T/err" && ok "charts without data: warning, exit 0" ||
+	nok "charts without data: warning, exit 0" "exit $rc: $(cat "$T/err")"
+[ -s "$T/chf/timeline.svg" ] && [ ! -e "$T/chf/ttft.png" ] && ok "charts without data: the rest drawn, no empty files" ||
+	nok "charts without data: the rest drawn, no empty files" "$(ls "$T/chf")"
+grep -q 'id="chart-timeline"' "$T/f.html" && ! grep -q 'id="chart-ttft"' "$T/f.html" && ok "charts without data: report holds the drawn ones" ||
+	nok "charts without data: report holds the drawn ones"
+
 # Without gnuplot the tables still come out; a message; exit 69.
 LLMANALYZE_GNUPLOT=no-such-gnuplot-here llmanalyze --charts "$T/ch2" --html "$T/r2.html" -o "$T/t2.csv" "$T/r.csv" 2>"$T/err"
 rc=$?
