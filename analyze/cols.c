@@ -71,3 +71,9 @@ int an_col_lower_better(const struct an_col *c)
 	return strcmp(c->unit, "ms") == 0 || strcmp(c->unit, "s") == 0 ||
 	       strncmp(c->name, "err_", 4) == 0;
 }
+
+int an_col_uses_tokens(const struct an_col *c)
+{
+	return strcmp(c->unit, "tok/s") == 0 || strncmp(c->name, "tpot_", 5) == 0 ||
+	       strncmp(c->name, "itl_req_", 8) == 0;
+}

@@ -27,6 +27,10 @@ int an_col_find(const char *name);
 /* The value of column c in m. */
 double an_col_value(const struct an_col *c, const struct an_metrics *m);
 
+/* Whether the column rests on token counts (throughputs in tokens, TPOT,
+ * per-request ITL): such figures are marked where counts were estimated. */
+int an_col_uses_tokens(const struct an_col *c);
+
 /* Whether lower is better (latencies): --rank sorts those ascending. */
 int an_col_lower_better(const struct an_col *c);
 

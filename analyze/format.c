@@ -34,18 +34,42 @@ char *an_fmt_num(char *out, size_t n, double v, int prec)
 	return out;
 }
 
-/* Cell (row, col) as text: col < nkeys is a key, else a metric. */
+/* Cell (row, col) as text: col < nkeys is a key, else a metric. With
+ * mark, a figure resting on estimated token counts gets a '*'. */
 static const char *cell(const struct an_report *r, size_t row, size_t col,
-			const int *cols, char *tmp, size_t n)
+			const int *cols, char *tmp, size_t n, int mark)
 {
 	const struct an_set *s = r->set;
-	size_t g = r->order[row];
+	const struct an_col *c;
+	size_t g = r->order[row], l;
 
 	if (col < s->nkeys)
 		return s->groups[g]->key[col];
-	return an_fmt_num(tmp, n, an_col_value(&an_cols[cols[col - s->nkeys]], &r->m[g]),
-			  an_cols[cols[col - s->nkeys]].prec);
+	c = &an_cols[cols[col - s->nkeys]];
+	an_fmt_num(tmp, n, an_col_value(c, &r->m[g]), c->prec);
+	l = strlen(tmp);
+	if (mark && l && l + 1 < n && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(c)) {
+		tmp[l] = '*';
+		tmp[l + 1] = '\0';
+	}
+	return tmp;
 }
+
+/* Whether any shown figure got a '*'. */
+static int any_marked(const struct an_report *r, const int *cols, size_t nc)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++)
+		for (j = r->set->nkeys; j < nc; j++)
+			if (r->m[i].tokens_estimated > 0 &&
+			    an_col_uses_tokens(&an_cols[cols[j - r->set->nkeys]]))
+				return 1;
+	return 0;
+}
+
+static const char estimate_note[] =
+	"* rests partly on token counts estimated from chunks (see tokens_estimated)\n";
 
 static const char *head(const struct an_report *r, size_t col, const int *cols)
 {
@@ -84,7 +108,7 @@ static void write_csv(FILE *fp, const struct an_report *r, const int *cols, size
 	fputc('\n', fp);
 	for (i = 0; i < r->n; i++) {
 		for (j = 0; j < nc; j++)
-			put_field(fp, cell(r, i, j, cols, tmp, sizeof tmp), j == 0);
+			put_field(fp, cell(r, i, j, cols, tmp, sizeof tmp, 0), j == 0);
 		fputc('\n', fp);
 	}
 }
@@ -115,12 +139,16 @@ static void write_md(FILE *fp, const struct an_report *r, const int *cols, size_
 	fputs("|\n", fp);
 	for (i = 0; i < r->n; i++) {
 		for (j = 0; j < nc; j++) {
-			v = cell(r, i, j, cols, tmp, sizeof tmp);
+			v = cell(r, i, j, cols, tmp, sizeof tmp, 1);
 			fputs("| ", fp);
 			md_text(fp, *v ? v : "-");
 			fputc(' ', fp);
 		}
 		fputs("|\n", fp);
+	}
+	if (any_marked(r, cols, nc)) {
+		fputc('\n', fp);
+		fputs(estimate_note, fp);
 	}
 }
 
@@ -188,7 +216,7 @@ static int write_table(FILE *fp, const struct an_report *r, const int *cols,
 		w[j] = strlen(head(r, j, cols));
 	for (i = 0; i < r->n; i++)
 		for (j = 0; j < nc; j++) {
-			l = strlen(cell(r, i, j, cols, tmp, sizeof tmp));
+			l = strlen(cell(r, i, j, cols, tmp, sizeof tmp, 1));
 			if (l > w[j])
 				w[j] = l;
 		}
@@ -198,12 +226,14 @@ static int write_table(FILE *fp, const struct an_report *r, const int *cols,
 	fputc('\n', fp);
 	for (i = 0; i < r->n; i++) {
 		for (j = 0; j < nc; j++) {
-			v = cell(r, i, j, cols, tmp, sizeof tmp);
+			v = cell(r, i, j, cols, tmp, sizeof tmp, 1);
 			fprintf(fp, "%s%*s", j ? "  " : "",
 				j < r->set->nkeys ? -(int)w[j] : (int)w[j], *v ? v : "-");
 		}
 		fputc('\n', fp);
 	}
+	if (any_marked(r, cols, nc))
+		fputs(estimate_note, fp);
 	free(w);
 	return 0;
 }

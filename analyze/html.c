@@ -149,11 +149,14 @@ static void table(FILE *fp, const struct an_report *r)
 		}
 		for (k = 0; k < an_ncols; k++) {
 			an_fmt_num(v, sizeof v, an_col_value(&an_cols[k], &r->m[g]), an_cols[k].prec);
-			fprintf(fp, "<td class=\"n\">%s</td>", *v ? v : "-");
+			fprintf(fp, "<td class=\"n\">%s%s</td>", *v ? v : "-",
+				*v && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(&an_cols[k]) ?
+				"*" : "");
 		}
 		fputs("</tr>\n", fp);
 	}
-	fputs("</tbody></table></div>\n", fp);
+	fputs("</tbody></table></div>\n<p>* rests partly on token counts estimated from "
+	      "chunks, where tokens_estimated is not 0.</p>\n", fp);
 }
 
 /* Copies an SVG file into the page, without its XML prolog and doctype. */

@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,11 +102,17 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "llmanalyze: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\ntry 'llmanalyze --help'\n");
+	va_list ap;
+
+	fputs("llmanalyze: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\ntry 'llmanalyze --help'\n", stderr);
 	return ERR_USAGE;
 }
 
@@ -181,7 +188,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c':
 			n = split(optarg, list, 128);
 			if (n <= 0)
-				return usage_error("--columns needs names%s", "");
+				return usage_error("--columns needs names");
 			for (i = 0; i < n; i++) {
 				if ((k = an_col_find(list[i])) < 0)
 					return usage_error("unknown column '%s' (see --list-columns)", list[i]);
@@ -195,7 +202,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'b':
 			n = split(optarg, o->by, MAX_LIST);
 			if (n <= 0)
-				return usage_error("--by needs column names%s", "");
+				return usage_error("--by needs column names");
 			o->nby = (size_t)n;
 			break;
 		case 's':
@@ -239,9 +246,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->corpus && !o->legacy)
-		return usage_error("--corpus is for --legacy-dir%s", "");
+		return usage_error("--corpus is for --legacy-dir");
 	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set))
-		return usage_error("--vllm compares statistics only%s", "");
+		return usage_error("--vllm compares statistics only");
 	if (!o->nby) {
 		o->by[0] = "target";
 		o->by[1] = "model";
@@ -412,7 +419,7 @@ int main(int argc, char **argv)
 		n = argc - optind;
 		if (o.vllm) {
 			if (n == 0)
-				return usage_error("--vllm needs result files%s", "");
+				return usage_error("--vllm needs result files");
 			rc = run_vllm(&o, argv + optind, n, &e);
 		} else if (n == 0) {
 			rc = analyze(&o, stdin_path, 1, &e);

@@ -9,8 +9,9 @@
 #include "../../analyze/report.h"
 
 /* One group keyed "a,b" / "x|y" with one ok request: TTFT 20 ms, E2E 50
- * ms, 3 output tokens; TPOT (50 - 20) / 2 = 15. */
-static struct an_set *one_group(void)
+ * ms, 3 output tokens (an estimate when est); TPOT (50 - 20) / 2 = 15;
+ * 3 tokens over 50 ms = 60 tok/s. */
+static struct an_set *one_group_est(int est)
 {
 	static const char *const names[] = {"target", "step"};
 	const char *keys[] = {"a,\"b\"", "x|y"};
@@ -29,14 +30,15 @@ static struct an_set *one_group(void)
 	r.ttft_ms = r.tpot_ms = r.e2e_ms = NAN;
 	r.in_tok = 7;
 	r.out_tok = 3;
+	r.out_est = est;
 	an_rec_complete(&r);
 	assert_int_equal(an_set_add(s, keys, &r, &e), 0);
 	return s;
 }
 
-static char *render(enum an_fmt fmt, const char *const *names, size_t n)
+static char *render_est(enum an_fmt fmt, const char *const *names, size_t n, int est)
 {
-	struct an_set *s = one_group();
+	struct an_set *s = one_group_est(est);
 	struct an_report r;
 	struct err e;
 	int cols[8];
@@ -52,6 +54,11 @@ static char *render(enum an_fmt fmt, const char *const *names, size_t n)
 	an_report_free(&r);
 	an_set_free(s);
 	return out;
+}
+
+static char *render(enum an_fmt fmt, const char *const *names, size_t n)
+{
+	return render_est(fmt, names, n, 0);
 }
 
 static const char *const picks[] = {"ok", "tpot_p50", "goodput_req_per_s"};
@@ -99,6 +106,31 @@ static void table_aligns(void **state)
 	free(t);
 }
 
+/* Figures resting on estimated token counts are marked on screen, not in
+ * CSV (which has tokens_estimated for programs). */
+static void estimates_marked(void **state)
+{
+	static const char *const c[] = {"ttft_p50", "tpot_p50", "out_tok_per_s"};
+	char *t = render_est(AN_FMT_TABLE, c, 3, 1);
+
+	(void)state;
+	assert_non_null(strstr(t, " 20.000 "));
+	assert_non_null(strstr(t, " 15.000* "));
+	assert_non_null(strstr(t, "60.00*\n"));
+	assert_non_null(strstr(t, "\n* rests partly on token counts estimated"));
+	free(t);
+	t = render_est(AN_FMT_MD, c, 3, 1);
+	assert_non_null(strstr(t, "| 15.000* |"));
+	assert_non_null(strstr(t, "* rests partly"));
+	free(t);
+	t = render_est(AN_FMT_CSV, c, 3, 1);
+	assert_null(strchr(t, '*'));
+	free(t);
+	t = render_est(AN_FMT_TABLE, c, 3, 0);
+	assert_null(strchr(t, '*'));
+	free(t);
+}
+
 static void grid(void **state)
 {
 	static const char *const head[] = {"k", "v"};
@@ -123,6 +155,7 @@ int main(void)
 		cmocka_unit_test(markdown_escapes_bars),
 		cmocka_unit_test(json_types),
 		cmocka_unit_test(table_aligns),
+		cmocka_unit_test(estimates_marked),
 		cmocka_unit_test(grid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
