@@ -189,6 +189,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			n = split(optarg, list, 128);
 			if (n <= 0)
 				return usage_error("--columns needs names");
+			o->ncols = 0; /* the last --columns wins */
 			for (i = 0; i < n; i++) {
 				if ((k = an_col_find(list[i])) < 0)
 					return usage_error("unknown column '%s' (see --list-columns)", list[i]);
