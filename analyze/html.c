@@ -136,8 +136,11 @@ static void table(FILE *fp, const struct an_report *r)
 		esc(fp, s->keynames[k]);
 		fputs("</th>", fp);
 	}
-	for (k = 0; k < an_ncols; k++)
-		fprintf(fp, "<th title=\"%s\">%s</th>", an_cols[k].desc, an_cols[k].name);
+	for (k = 0; k < an_ncols; k++) {
+		fputs("<th title=\"", fp);
+		esc(fp, an_cols[k].desc);
+		fprintf(fp, "\">%s</th>", an_cols[k].name);
+	}
 	fputs("</tr></thead>\n<tbody>\n", fp);
 	for (i = 0; i < r->n; i++) {
 		g = r->order[i];
