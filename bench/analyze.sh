@@ -15,10 +15,12 @@ if [ -x /usr/bin/time ]; then
 	/usr/bin/time -v "$BUILD/bin/llmanalyze" -o "$T/t.csv" "$T/r.csv" 2>"$T/time"
 	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$T/time")
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time")
+	cpu="$(sed -n 's/.*User time (seconds): //p' "$T/time") s user, $(sed -n 's/.*System time (seconds): //p' "$T/time") s sys"
 else
 	start=$(date +%s.%N)
 	"$BUILD/bin/llmanalyze" -o "$T/t.csv" "$T/r.csv"
 	wall=$(echo "$(date +%s.%N) - $start" | bc)
 	rss=unknown
+	cpu=unknown
 fi
-echo "bench analyze: $rows rows ($mb MB), $(($(wc -l <"$T/t.csv") - 1)) groups: wall $wall, peak RSS ${rss} kB"
+echo "bench analyze: $rows rows ($mb MB), $(($(wc -l <"$T/t.csv") - 1)) groups: wall $wall ($cpu; wall counts other load on the machine), peak RSS ${rss} kB"
