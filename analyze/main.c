@@ -57,7 +57,7 @@ static const char usage_text[] =
 	"                          the rest highest first)\n"
 	"  -b, --by LIST           group by these result columns\n"
 	"                          (default target,model,group,step)\n"
-	"  -s, --slo SPEC          goodput objectives, e.g. ttft:500,tpot:50,e2e:8000 (ms)\n"
+	"  -s, --slo SPEC          goodput objectives in ms, e.g. ttft:500,tpot:50\n"
 	"\n"
 	"Charts and report:\n"
 	"      --charts DIR        write PNG and SVG charts with their .gp and .dat\n"
