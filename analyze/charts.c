@@ -24,6 +24,7 @@ struct ctx {
 	const struct an_set *s;
 	const char *dir;
 	int step_key;             /* index of "step" among the keys, or -1 */
+	int log_x;                /* steps are positive and span 4x or more */
 	size_t *series;           /* series index of each group */
 	char **series_name;
 	size_t nseries;
@@ -201,6 +202,9 @@ static int chart_by_step(struct ctx *c, const char *name, const char *title,
 	if (!(fp = open_in(c, file, &of)))
 		return c->e->code;
 	gp_begin(fp, name, title, c->step_key >= 0 ? "step (batch size or rate)" : "group", ylabel);
+	/* Sweeps double the batch size: a log axis spaces them evenly. */
+	if (c->log_x)
+		fputs("set logscale x 2\n", fp);
 	fputs("plot", fp);
 	for (sr = 0; sr < c->nseries; sr++)
 		for (i = 0; i < ny; i++) {
@@ -539,7 +543,7 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 			 ok[] = {10};
 	static const char *const n1[] = {""}, *const nttft[] = {"p50", "p90", "p99"},
 			  *const n2[] = {"p50", "p99"};
-	struct ctx c = {r, r->set, NULL, -1, NULL, NULL, 0, cf, e};
+	struct ctx c = {.r = r, .s = r->set, .step_key = -1, .cf = cf, .e = e};
 	char tmpl[4096];
 	size_t k;
 	int rc;
@@ -564,6 +568,16 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 	for (k = 0; k < r->set->nkeys; k++)
 		if (strcmp(r->set->keynames[k], "step") == 0)
 			c.step_key = (int)k;
+	if (c.step_key >= 0 && r->n) {
+		double lo = INFINITY, hi = -INFINITY, x;
+
+		for (k = 0; k < r->n; k++) {
+			x = step_x(&c, k);
+			lo = fmin(lo, x);
+			hi = fmax(hi, x);
+		}
+		c.log_x = lo > 0 && hi >= 4 * lo;
+	}
 	if ((rc = find_series(&c)) ||
 	    (rc = write_by_step(&c)) ||
 	    (rc = chart_by_step(&c, "throughput", "Output token throughput by step",

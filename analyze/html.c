@@ -158,8 +158,13 @@ static void table(FILE *fp, const struct an_report *r)
 		}
 		fputs("</tr>\n", fp);
 	}
-	fputs("</tbody></table></div>\n<p>* rests partly on token counts estimated from "
-	      "chunks, where tokens_estimated is not 0.</p>\n", fp);
+	fputs("</tbody></table></div>\n", fp);
+	for (i = 0; i < r->n; i++)
+		if (r->m[i].tokens_estimated > 0) {
+			fputs("<p>* rests partly on token counts estimated from chunks "
+			      "(see tokens_estimated).</p>\n", fp);
+			break;
+		}
 }
 
 /* Copies an SVG file into the page, without its XML prolog and doctype. */
