@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <utf8proc.h>
 
+#include "readall.h"
+
 static const char *const task_names[TPL_NTASKS] = {
 	"short-long", "long-long", "long-short",
 };
@@ -346,25 +348,6 @@ int tpl_parse(const char *name, const char *text, size_t len, int is_tasks,
 	return rc;
 }
 
-static int read_file(const char *path, struct buf *b, struct err *e)
-{
-	FILE *fp = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-
-	if (!fp)
-		return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno));
-	b->max = TPL_MAX_FILE;
-	while (!rc && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if ((rc = buf_add(b, chunk, n, e)))
-			err_prefix(e, "%s", path);
-	if (!rc && ferror(fp))
-		rc = err_set(e, ERR_IO, "%s: read error", path);
-	fclose(fp);
-	return rc;
-}
-
 /* dir/name into out, or ERR_NOINPUT when it does not fit. */
 static int path_join(char *out, size_t size, const char *dir, const char *name,
 		     struct err *e)
@@ -432,7 +415,7 @@ static int load_lang(const char *dir, const char *code, struct tpl_lang *lang,
 		buf_reset(&b);
 		rc = path_join(path, sizeof path, ldir, files.items[i], e);
 		if (!rc)
-			rc = read_file(path, &b, e);
+			rc = readall_file(path, TPL_MAX_FILE, &b, e);
 		if (!rc)
 			rc = tpl_parse(path, b.p ? b.p : "", b.len, is_tasks, lang, e);
 		have_tasks |= is_tasks;
