@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "buf.h"
 #include "readall.h"
+#include "utf8.h"
 
 const char *src_kind_name(enum src_kind kind)
 {
@@ -80,17 +80,12 @@ static int add_item(struct src_list *l, const char *prompt, size_t plen,
 /* Byte offset of the first invalid UTF-8 sequence or NUL in s, or -1. */
 static long bad_utf8(const char *s, size_t n)
 {
-	size_t i = 0;
+	const char *nul = memchr(s, '\0', n);
+	size_t bad;
 
-	while (i < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-						      (utf8proc_ssize_t)(n - i), &cp);
-		if (k < 0 || cp == 0)
-			return (long)i;
-		i += (size_t)k;
-	}
-	return -1;
+	if (!utf8_valid(s, n, &bad))
+		return (long)(nul && (size_t)(nul - s) < bad ? nul - s : (long)bad);
+	return nul ? nul - s : -1;
 }
 
 static int parse_text(const char *name, const char *text, size_t len,

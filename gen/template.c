@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <utf8proc.h>
 
 #include "readall.h"
+#include "utf8.h"
 
 static const char *const task_names[TPL_NTASKS] = {
 	"short-long", "long-long", "long-short",
@@ -108,20 +108,15 @@ const struct tpl_lang *tpl_lang_find(const struct tpl_set *s, const char *code)
 static int check_utf8(const char *name, long lineno, const char *s, size_t n,
 		      struct err *e)
 {
-	size_t i = 0;
+	const char *nul = memchr(s, '\0', n);
+	size_t bad;
 
-	while (i < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-						      (utf8proc_ssize_t)(n - i), &cp);
-		if (k < 0)
-			return err_set(e, ERR_DATA, "%s:%ld:%zu: invalid UTF-8", name,
-				       lineno, i + 1);
-		if (cp == 0)
-			return err_set(e, ERR_DATA, "%s:%ld:%zu: NUL byte", name, lineno,
-				       i + 1);
-		i += (size_t)k;
-	}
+	if (!utf8_valid(s, n, &bad))
+		return err_set(e, ERR_DATA, "%s:%ld:%zu: invalid UTF-8", name, lineno,
+			       bad + 1);
+	if (nul)
+		return err_set(e, ERR_DATA, "%s:%ld:%zu: NUL byte", name, lineno,
+			       (size_t)(nul - s) + 1);
 	return 0;
 }
 
