@@ -450,9 +450,30 @@ int tpl_load(const char *dir, struct tpl_set **out, struct err *e)
 	return 0;
 }
 
+/* Whether p (inside s) begins a sentence: the start of s, or after ". ",
+ * "? " or "! ". */
+static int starts_sentence(const char *s, const char *p)
+{
+	return p == s || (p - s >= 2 && p[-1] == ' ' && strchr(".?!", p[-2]));
+}
+
+/* Appends v, with its first letter upper-cased (ASCII only) when it starts
+ * a sentence: "{topic} matters" with topic "heat pumps". */
+static int add_value(struct buf *out, const char *v, int cap, struct err *e)
+{
+	int rc;
+
+	if (!cap || *v < 'a' || *v > 'z')
+		return buf_adds(out, v, e);
+	if ((rc = buf_printf(out, e, "%c", *v - 'a' + 'A')))
+		return rc;
+	return buf_adds(out, v + 1, e);
+}
+
 int tpl_expand(const char *s, const char *topic, const char *domain,
 	       struct buf *out, struct err *e)
 {
+	const char *start = s;
 	int rc = 0;
 
 	while (*s && !rc) {
@@ -462,11 +483,11 @@ int tpl_expand(const char *s, const char *topic, const char *domain,
 			return buf_adds(out, s, e);
 		if (strncmp(b, "{topic}", 7) == 0) {
 			if (!(rc = buf_add(out, s, (size_t)(b - s), e)))
-				rc = buf_adds(out, topic, e);
+				rc = add_value(out, topic, starts_sentence(start, b), e);
 			s = b + 7;
 		} else if (strncmp(b, "{domain}", 8) == 0) {
 			if (!(rc = buf_add(out, s, (size_t)(b - s), e)))
-				rc = buf_adds(out, domain, e);
+				rc = add_value(out, domain, starts_sentence(start, b), e);
 			s = b + 8;
 		} else {
 			rc = buf_add(out, s, (size_t)(b - s) + 1, e);

@@ -54,6 +54,9 @@ static void expands_placeholders(void **state)
 				    d->name, &b, &e), 0);
 	assert_string_equal(b.p, "Zeta zeta one began in zeta studies.");
 	buf_reset(&b);
+	assert_int_equal(tpl_expand("{topic} works. {domain} too, with {topic}.", "heat pumps", "energy", &b, &e), 0);
+	assert_string_equal(b.p, "Heat pumps works. Energy too, with heat pumps.");
+	buf_reset(&b);
 	/* Braces that are not placeholders stay as text. */
 	assert_int_equal(tpl_expand(d->sections[1].paras.items[0], "x", d->name,
 				    &b, &e), 0);
