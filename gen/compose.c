@@ -7,8 +7,9 @@
 
 /* Bounds on the search, so a pathological tokenizer cannot loop. */
 #define FIT_STEPS 16  /* moves of k by the count difference */
-#define FIT_WINDOW 8  /* cut points tried on each side of the best under */
+#define FIT_WINDOW 3  /* cut points tried on each side of the best under */
 #define FIT_PADS 24   /* filler words tried after one cut */
+#define FIT_OVERSHOOTS 3 /* words in a row that overshoot: next cut */
 #define FIT_PAD_CUTS 4 /* cuts under the target that are padded */
 
 void compose_init(struct compose *c, struct tok *t)
@@ -89,8 +90,35 @@ static int index_body(struct compose *c, struct err *e)
 }
 
 struct probe {
-	size_t k, n;
+	size_t k, cut, n;
 };
+
+struct search {
+	struct probe seen[FIT_STEPS + 2 * FIT_WINDOW + 2];
+	size_t nseen;
+};
+
+/* Counts the candidate cut after body's first k tokens; cuts that back
+ * off to the same byte (inside a character) are counted once. */
+static int probe(struct compose *c, struct search *s, const char *prefix,
+		 size_t plen, size_t k, const char *tail, size_t tlen, size_t *n,
+		 struct err *e)
+{
+	size_t cut = cut_at(c, k);
+	int rc;
+
+	for (size_t i = 0; i < s->nseen; i++)
+		if (s->seen[i].cut == cut) {
+			*n = s->seen[i].n;
+			return 0;
+		}
+	if ((rc = candidate(c, prefix, plen, cut, "", 0, tail, tlen, n, e)))
+		return rc;
+	if (s->nseen < sizeof s->seen / sizeof *s->seen)
+		s->seen[s->nseen++] = (struct probe){ k, cut, *n };
+
+	return 0;
+}
 
 /* Adds filler words after body[0..cut) one at a time, dropping any that
  * overshoot, until the count is the target or the tries run out; *count
@@ -101,22 +129,30 @@ static int pad_cut(struct compose *c, const char *prefix, size_t plen,
 		   struct err *e)
 {
 	struct buf pad = BUF_INIT;
-	int rc = 0;
+	int rc = 0, over = 0;
 
 	*count = 0;
 	for (size_t i = 0; i < FIT_PADS && !rc; i++) {
 		size_t keep = pad.len;
 
-		if ((rc = buf_add(&pad, " ", 1, e)) ||
-		    (rc = buf_adds(&pad, filler->items[i % filler->n], e)) ||
+		const char *w = filler->items[i % filler->n];
+
+		/* Words of scripts written with spaces get one; CJK does not. */
+		if ((((unsigned char)*w < 0x80 && (rc = buf_add(&pad, " ", 1, e)))) ||
+		    (rc = buf_adds(&pad, w, e)) ||
 		    (rc = candidate(c, prefix, plen, cut, pad.p, pad.len, tail, tlen, count, e)))
 			break;
 		if (*count == target)
 			break;
 		if (*count > target) {
-			/* This word overshoots: drop it, try the next one. */
+			/* This word overshoots: drop it, try the next one; when
+			 * every word does, the cut itself is the problem. */
 			pad.len = keep;
 			pad.p[keep] = '\0';
+			if (++over == FIT_OVERSHOOTS)
+				break;
+		} else {
+			over = 0;
 		}
 	}
 	buf_free(&pad);
@@ -128,8 +164,8 @@ int compose_fit(struct compose *c, const char *prefix, size_t plen,
 		const struct tpl_list *filler, size_t target,
 		struct compose_result *res, struct err *e)
 {
-	struct probe seen[FIT_STEPS + 2 * FIT_WINDOW + 2];
-	size_t nseen = 0, fixed, n, k, best_under = (size_t)-1, best_n = 0;
+	struct search s = { .nseen = 0 };
+	size_t fixed, n, k, best_under = 0, best_n;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -137,36 +173,31 @@ int compose_fit(struct compose *c, const char *prefix, size_t plen,
 	c->ids.n = 0;
 	if ((rc = tok_encode(c->t, body, blen, &c->ids, e)) || (rc = index_body(c, e)))
 		return rc;
-	if ((rc = candidate(c, prefix, plen, 0, "", 0, tail, tlen, &fixed, e)))
+	if ((rc = probe(c, &s, prefix, plen, 0, tail, tlen, &fixed, e)))
 		return rc;
 	if (fixed > target) {
 		res->tokens = fixed;
 		res->why = "target below the template's minimum (instruction alone is longer)";
 		return 0;
 	}
-	seen[nseen++] = (struct probe){ 0, fixed };
 	if (fixed == target)
 		goto exact;
-	best_under = 0;
 	best_n = fixed;
 	k = target - fixed;
 	for (int step = 0; step < FIT_STEPS; step++) {
-		int again = 0;
+		size_t before = s.nseen;
 
 		if (k > c->ids.n) {
 			res->need_more = 1;
 			return 0;
 		}
-		for (size_t i = 0; i < nseen; i++)
-			again |= seen[i].k == k;
-		if (again)
-			break;
-		if ((rc = candidate(c, prefix, plen, cut_at(c, k), "", 0, tail, tlen, &n, e)))
+		if ((rc = probe(c, &s, prefix, plen, k, tail, tlen, &n, e)))
 			return rc;
-		seen[nseen++] = (struct probe){ k, n };
+		if (s.nseen == before)
+			break; /* a cut already counted: the walk has closed a loop */
 		if (n == target)
 			goto exact;
-		if (n < target && (best_under == (size_t)-1 || k > best_under)) {
+		if (n < target && k > best_under) {
 			best_under = k;
 			best_n = n;
 		}
@@ -175,18 +206,15 @@ int compose_fit(struct compose *c, const char *prefix, size_t plen,
 	/* The count jumped over the target: try nearby cuts. */
 	for (size_t d = 1; d <= FIT_WINDOW; d++) {
 		for (int side = 0; side < 2; side++) {
-			int again = 0;
+			size_t before = s.nseen;
 
 			if (side ? d > best_under : best_under + d > c->ids.n)
 				continue;
 			k = side ? best_under - d : best_under + d;
-			for (size_t i = 0; i < nseen; i++)
-				again |= seen[i].k == k;
-			if (again || nseen == sizeof seen / sizeof *seen)
-				continue;
-			if ((rc = candidate(c, prefix, plen, cut_at(c, k), "", 0, tail, tlen, &n, e)))
+			if ((rc = probe(c, &s, prefix, plen, k, tail, tlen, &n, e)))
 				return rc;
-			seen[nseen++] = (struct probe){ k, n };
+			if (s.nseen == before)
+				continue;
 			if (n == target)
 				goto exact;
 			if (n < target && n > best_n) {
@@ -200,17 +228,18 @@ int compose_fit(struct compose *c, const char *prefix, size_t plen,
 		for (int round = 0; round < FIT_PAD_CUTS; round++) {
 			size_t pick = (size_t)-1;
 
-			for (size_t i = 0; i < nseen; i++)
-				if (seen[i].n < target && (pick == (size_t)-1 || seen[i].n > seen[pick].n))
+			for (size_t i = 0; i < s.nseen; i++)
+				if (s.seen[i].n < target &&
+				    (pick == (size_t)-1 || s.seen[i].n > s.seen[pick].n))
 					pick = i;
 			if (pick == (size_t)-1)
 				break;
-			if ((rc = pad_cut(c, prefix, plen, cut_at(c, seen[pick].k), tail, tlen,
+			if ((rc = pad_cut(c, prefix, plen, s.seen[pick].cut, tail, tlen,
 					  filler, target, &n, e)))
 				return rc;
 			if (n == target)
 				goto exact;
-			seen[pick].n = target; /* done with this one */
+			s.seen[pick].n = target; /* done with this one */
 		}
 	}
 	/* No exact text found: report the best under the target as it is. */
