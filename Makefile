@@ -43,8 +43,10 @@ LIB_A   := $(BUILD)/libllmbench.a
 
 TOOL_DIRS := $(patsubst %/main.c,%,$(wildcard gen/main.c run/main.c analyze/main.c sim/main.c))
 TOOLS     := $(TOOL_DIRS:%=$(BUILD)/bin/llm%)
-# Each tool's objects except main.o go into an archive that unit tests link.
-TOOL_AS   := $(TOOL_DIRS:%=$(BUILD)/lib%.a)
+# Each tool folder's objects except main.o go into an archive that unit
+# tests link (also before the folder has its main.c).
+LIB_DIRS  := $(sort $(patsubst %/,%,$(dir $(filter-out %/main.c,$(wildcard gen/*.c run/*.c analyze/*.c sim/*.c)))))
+TOOL_AS   := $(LIB_DIRS:%=$(BUILD)/lib%.a)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -75,15 +77,18 @@ $(LIB_A): $(LIB_OBJ)
 	$(call quiet,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-define tool_rules
+define lib_rules
 $(BUILD)/lib$(1).a: $$(patsubst %.c,$(BUILD)/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
 	$$(call quiet,AR,$$@)
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^ $$(if $$^,,)
+endef
+define tool_rules
 $(BUILD)/bin/llm$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIB_A)
 	$$(call quiet,LINK,$$@)
 	$$(Q)mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) -o $$@ $$^ $$(ALL_LIBS)
 endef
+$(foreach t,$(sort $(LIB_DIRS) $(TOOL_DIRS)),$(eval $(call lib_rules,$(t))))
 $(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
 
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
