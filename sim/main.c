@@ -326,9 +326,7 @@ int main(int argc, char **argv)
 
 		printf("http://%s%s%s:%d\n", v6 ? "[" : "", c.host, v6 ? "]" : "",
 		       server_port(s));
-		if (!server_counts_exact(s))
-			fprintf(stderr, "llmsim: warning: prompt token counts are estimates "
-				"(bytes / 4): this build has no tokenizer\n");
+
 		if (fflush(stdout)) {
 			rc = err_set(&e, ERR_IO, "stdout: %s", strerror(errno));
 		} else {

@@ -3,17 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tok.h"
+
 struct prompt {
-	char *spec;
+	struct tok *tok;
 };
 
 int prompt_open(const char *spec, struct prompt **out, struct err *e)
 {
 	struct prompt *p = calloc(1, sizeof *p);
 
-	if (!p || !(p->spec = strdup(spec))) {
-		free(p);
+	if (!p)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if (tok_open(spec, &p->tok, e)) {
+		free(p);
+		return e ? e->code : ERR_NOINPUT;
 	}
 	*out = p;
 	return 0;
@@ -23,34 +27,30 @@ void prompt_free(struct prompt *p)
 {
 	if (!p)
 		return;
-	free(p->spec);
+	tok_free(p->tok);
 	free(p);
 }
 
 const char *prompt_tokenizer(const struct prompt *p)
 {
-	return p->spec;
+	return tok_name(p->tok);
 }
 
-int prompt_exact(const struct prompt *p)
-{
-	(void)p;
-	return 0;
-}
-
-/*
- * NOT THE REAL COUNT. lib/tok (the project's tokenizer) has not landed on
- * main yet; until it does, this estimates one token per 4 bytes, and
- * llmsim says so at startup. This function is the only place to change.
- */
 int prompt_count_text(struct prompt *p, const char *text, size_t len,
 		      long *count, struct err *e)
 {
-	(void)p;
-	(void)text;
-	(void)e;
-	*count = (long)((len + 3) / 4);
+	size_t n;
+
+	if (tok_count(p->tok, text, len, &n, e))
+		return e ? e->code : ERR_DATA;
+	*count = (long)n;
 	return 0;
+}
+
+int prompt_encode(struct prompt *p, const char *text, size_t len,
+		  struct tok_ids *out, struct err *e)
+{
+	return tok_encode(p->tok, text, len, out, e);
 }
 
 static int count_content(struct prompt *p, const json_t *c, size_t i,
@@ -69,7 +69,7 @@ static int count_content(struct prompt *p, const json_t *c, size_t i,
 			       "messages[%zu].content: expected a string or an array", i);
 	json_array_foreach(c, j, part) {
 		const json_t *t = json_object_get(part, "text");
-		long k;
+		long k = 0;
 
 		if (!json_is_string(t))
 			return err_set(e, ERR_DATA,

@@ -9,6 +9,8 @@
  * tokens, and the reply is primed with PROMPT_REPLY tokens. A message's
  * content is a string or an array of {"type":"text","text":...} parts.
  *
+ * Counts are exact: lib/tok, the tokenizer llmgen count uses.
+ *
  * Ownership: prompt_open's counter is freed by prompt_free; one counter
  * serves one thread.
  */
@@ -16,6 +18,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "tok.h"
 
 #define PROMPT_PER_MESSAGE 3
 #define PROMPT_REPLY 3
@@ -39,7 +42,9 @@ int prompt_count_text(struct prompt *p, const char *text, size_t len,
 int prompt_count_chat(struct prompt *p, const json_t *messages, long *count,
 		      struct err *e);
 
-/* Whether counts are exact (the project's tokenizer) or an estimate. */
-int prompt_exact(const struct prompt *p);
+/* Appends the token ids of text[0..len) to out (for /tokenize). Returns 0
+ * or tok_encode's error. */
+int prompt_encode(struct prompt *p, const char *text, size_t len,
+		  struct tok_ids *out, struct err *e);
 
 #endif

@@ -750,6 +750,62 @@ static void models(struct server *s, struct evhttp_request *req)
 	reply_json(req, 200, "OK", s->scratch);
 }
 
+/* vLLM's POST /tokenize: {"model":..., "prompt":...} -> tokens and count;
+ * "messages" instead of "prompt" gives the chat count with the template
+ * overhead (and no ids, which a template of counts does not have). */
+static void tokenize(struct server *s, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	json_t *root = json_loadb(body ? body : "", len, 0, NULL), *out = NULL;
+	const json_t *pr = json_object_get(root, "prompt"),
+		*m = json_object_get(root, "model"),
+		*msgs = json_object_get(root, "messages");
+	struct tok_ids ids = { 0 };
+	struct err e = { 0 };
+	long n = 0;
+	size_t i;
+
+	if (!json_is_object(root))
+		err_set(&e, ERR_DATA, "malformed JSON body");
+	else if (m && (!json_is_string(m) || strcmp(json_string_value(m), s->c->model)))
+		err_set(&e, ERR_DATA, "The model `%.200s` does not exist.",
+			json_is_string(m) ? json_string_value(m) : "?");
+	else if (json_is_string(pr) &&
+		 !prompt_encode(s->pc, json_string_value(pr), json_string_length(pr), &ids, &e)) {
+		json_t *a = json_array();
+
+		for (i = 0; i < ids.n; i++)
+			json_array_append_new(a, json_integer(ids.v[i]));
+		out = json_pack("{s:I,s:I,s:o,s:n}", "count", (json_int_t)ids.n,
+				"max_model_len", (json_int_t)s->c->prof.max_model_len,
+				"tokens", a, "token_strs");
+	} else if (!e.code && msgs && !prompt_count_chat(s->pc, msgs, &n, &e)) {
+		out = json_pack("{s:I,s:I,s:[],s:n}", "count", (json_int_t)n,
+				"max_model_len", (json_int_t)s->c->prof.max_model_len,
+				"tokens", "token_strs");
+	} else if (!e.code) {
+		err_set(&e, ERR_DATA, "prompt: expected a string (or messages)");
+	}
+	tok_ids_free(&ids);
+	json_decref(root);
+	if (!out) {
+		wire_error_json(s->scratch, 400, "BadRequestError", e.msg);
+		reply_json(req, 400, "Bad Request", s->scratch);
+		return;
+	}
+	{
+		char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (txt)
+			evbuffer_add(s->scratch, txt, strlen(txt));
+		free(txt);
+		json_decref(out);
+	}
+	reply_json(req, 200, "OK", s->scratch);
+}
+
 static void not_found(struct server *s, struct evhttp_request *req, int code)
 {
 	const char *m = code == 404 ? "{\"detail\":\"Not Found\"}" :
@@ -793,6 +849,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		}
 	if (!strcmp(path, "/health")) {
 		evhttp_send_reply(req, 200, "OK", NULL);
+	} else if (!strcmp(path, "/tokenize")) {
+		if (m != EVHTTP_REQ_POST)
+			not_found(s, req, 405);
+		else
+			tokenize(s, req);
 	} else if (!strcmp(path, "/v1/models")) {
 		if (m != EVHTTP_REQ_GET)
 			not_found(s, req, 405);
@@ -890,11 +951,6 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	}
 	s->stats_t0 = clk_mono_ns();
 	return 0;
-}
-
-int server_counts_exact(const struct server *s)
-{
-	return prompt_exact(s->pc);
 }
 
 int server_port(const struct server *s)

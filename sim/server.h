@@ -26,9 +26,6 @@ int server_port(const struct server *s);
  * log could not be written. */
 int server_run(struct server *s, struct err *e);
 
-/* Whether usage.prompt_tokens comes from the project's tokenizer. */
-int server_counts_exact(const struct server *s);
-
 void server_free(struct server *s);
 
 #endif

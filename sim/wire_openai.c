@@ -8,30 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int get_opt_int(const json_t *body, const char *key, long *v,
+#include "json.h"
+
+/* An optional member: absent or null leaves *v as it is. */
+static int get_opt_int(const json_t *o, const char *key, long *v,
 		       struct err *e)
 {
-	const json_t *x = json_object_get(body, key);
+	json_int_t x;
+	int rc = js_get_int(o, key, 0, &x, e);
 
-	if (!x || json_is_null(x))
-		return 0;
-	if (!json_is_integer(x))
-		return err_set(e, ERR_DATA, "%s: expected an integer", key);
-	*v = (long)json_integer_value(x);
-	return 0;
+	if (!rc)
+		*v = (long)x;
+	return rc == 1 ? 0 : rc;
 }
 
 static int get_opt_bool(const json_t *o, const char *key, int *v,
 			struct err *e)
 {
-	const json_t *x = json_object_get(o, key);
+	int rc = js_get_bool(o, key, 0, v, e);
 
-	if (!x || json_is_null(x))
-		return 0;
-	if (!json_is_boolean(x))
-		return err_set(e, ERR_DATA, "%s: expected a boolean", key);
-	*v = json_is_true(x);
-	return 0;
+	return rc == 1 ? 0 : rc;
 }
 
 /* The fields chat and completions share. */

@@ -4,10 +4,11 @@
 # on luck; stalls are checked as gaps of at least --stall-ms.
 . tests/lib.sh
 T=$(mktmp)
+TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 
 start_sim() {
 	: >"$T/url"
-	llmsim --port 0 --truth "$T/truth.jsonl" "$@" >"$T/url" 2>"$T/err" &
+	llmsim --port 0 -t "$TOKF" --truth "$T/truth.jsonl" "$@" >"$T/url" 2>"$T/err" &
 	SIMPID=$!
 	i=0
 	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done

@@ -5,10 +5,11 @@
 # here depends on timing.
 . tests/lib.sh
 T=$(mktmp)
+TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 
 start_sim() {
 	: >"$T/url"
-	llmsim --port 0 "$@" >"$T/url" 2>"$T/err" &
+	llmsim --port 0 -t "$TOKF" "$@" >"$T/url" 2>"$T/err" &
 	SIMPID=$!
 	i=0
 	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -116,4 +117,27 @@ e400=$(jq -r 'select(.status == 400) | .id' "$T/truth.jsonl" | wc -l)
 # Usage errors and exit codes.
 expect_exit 64 "bad option value exits 64" llmsim --port 99999
 expect_exit 64 "fault rates over 1 exit 64" llmsim --fail-rate 0.6 --garbage-rate 0.6
-expect_exit 74 "unwritable truth log exits 74" llmsim --port 0 --truth /nonexistent/dir/t.jsonl
+expect_exit 74 "unwritable truth log exits 74" llmsim --port 0 -t "$TOKF" --truth /nonexistent/dir/t.jsonl
+expect_exit 66 "a missing tokenizer exits 66" llmsim --port 0 -t "$T/none.tiktoken"
+
+# Prompt counts are exact: usage.prompt_tokens against llmgen count.
+start_sim --zero-latency
+PROMPT='The quick brown fox — jumps over 13 lazy dogs; 世界你好!'
+printf '%s' "$PROMPT" >"$T/p.txt"
+want=$(llmgen count -t "$TOKF" "$T/p.txt" | awk '{print $1}')
+body=$(jq -cn --arg p "$PROMPT" '{prompt: $p, max_tokens: 1}')
+got=$(post /v1/completions "$body" | jq -r .usage.prompt_tokens)
+[ -n "$want" ] && [ "$got" = "$want" ] && ok "completions prompt_tokens = llmgen count ($want)" || nok "completions prompt_tokens" "$got vs $want"
+printf 'user' >"$T/role.txt"
+role=$(llmgen count -t "$TOKF" "$T/role.txt" | awk '{print $1}')
+body=$(jq -cn --arg p "$PROMPT" '{messages: [{role: "user", content: $p}], max_tokens: 1}')
+got=$(post /v1/chat/completions "$body" | jq -r .usage.prompt_tokens)
+[ "$got" = "$((want + role + 3 + 3))" ] && ok "chat prompt_tokens = content + role + 3 per message + 3" || nok "chat prompt_tokens" "$got vs $want+$role+6"
+ids=$(llmgen count --ids -t "$TOKF" "$T/p.txt")
+body=$(jq -cn --arg p "$PROMPT" '{model: "llmsim", prompt: $p}')
+post /tokenize "$body" >"$T/tk"
+[ "$(jq -r '.tokens | map(tostring) | join(" ")' "$T/tk")" = "$ids" ] && [ "$(jq .count "$T/tk")" = "$want" ] &&
+	ok "/tokenize gives llmgen's ids and count" || nok "/tokenize" "$(cat "$T/tk") vs $ids"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/tokenize" -d '{"prompt": 3}')
+[ "$code" = 400 ] && ok "/tokenize without a prompt is 400" || nok "/tokenize 400" "$code"
+stop_sim
