@@ -59,7 +59,7 @@ struct sreq {
 	int fault_hit;
 	enum fault ended_by;           /* client_gone, timeout, shutdown or none */
 	int status;
-	int64_t received_ns, admitted_ns, first_chunk_ns;
+	int64_t received_ns, admitted_ns, first_chunk_ns, first_token_ns;
 	int64_t *chunks;               /* pairs (ns, tokens) */
 	size_t nchunks, capchunks;
 	struct evbuffer *q;            /* bytes waiting for their due time */
@@ -333,7 +333,7 @@ static void send_event(struct sreq *r, long tokens)
 		if (c->sse_comments)
 			evbuffer_add_printf(s->frame, ": llmsim%sevent: message%s", eol, eol);
 		evbuffer_add(s->frame, "data:", 5);
-		if (!c->no_space && r->w->done)
+		if (!c->no_space && r->w->space)
 			evbuffer_add(s->frame, " ", 1);
 		evbuffer_add_buffer(s->frame, s->scratch);
 		evbuffer_add_printf(s->frame, "%s%s", eol, eol);
@@ -441,17 +441,27 @@ static void on_token(void *user, void *su, int ntok, int last)
 	int reasoning = r->w->head && r->wr.generated < s->c->reasoning_tokens;
 	const char *word = text_next(&r->rng);
 
+	int64_t now = clk_mono_ns();
+
 	if (last) {
 		r->preemptions = eng_seq_preemptions(r->seq);
 		r->seq = NULL; /* the engine frees it after this callback */
 	}
 	s->stats_tokens += ntok;
+	if (!r->first_token_ns) {
+		r->first_token_ns = now;
+		r->wr.prompt_ns = now - r->admitted_ns;
+	}
+	r->wr.decode_ns = now - r->first_token_ns;
+	r->wr.total_ns = now - r->received_ns;
 	if (!r->job.stream) {
 		r->wr.generated += ntok;
 		r->wr.reasoning += reasoning ? ntok : 0;
 		buf_adds(reasoning ? &r->rtext : &r->text, word, NULL);
-		if (last)
+		if (last) {
+			r->wr.finish = finish_reason(r);
 			reply_body(r);
+		}
 		return;
 	}
 	if (!r->fault_hit && r->fault >= FAULT_DISCONNECT &&
@@ -476,6 +486,13 @@ static void on_token(void *user, void *su, int ntok, int last)
 	r->wr.generated += ntok;
 	r->wr.reasoning += reasoning ? ntok : 0;
 	buf_adds(&r->pend, word, NULL);
+	if (!reasoning) {
+		buf_adds(&r->text, word, NULL);
+		r->wr.text = r->text.p;
+		r->wr.text_len = r->text.len;
+	}
+	if (last)
+		r->wr.finish = finish_reason(r);
 	r->pend_tokens += ntok;
 	r->pend_reasoning = reasoning;
 	if (last) {
@@ -817,8 +834,8 @@ static void not_found(struct server *s, struct evhttp_request *req, int code)
 }
 
 static const struct wire *const wires[] = {
-	&wire_openai_chat,
-	&wire_openai_completions,
+	&wire_openai_chat, &wire_openai_completions, &wire_tgi_stream, &wire_tgi,
+	&wire_llamacpp, &wire_ollama_generate, &wire_ollama_chat,
 };
 
 static void on_request(struct evhttp_request *req, void *arg)

@@ -32,7 +32,12 @@ struct wreq {
 	const struct job *job;
 	long generated;         /* tokens produced so far, this chunk included */
 	long reasoning;         /* of them, reasoning tokens */
-	int64_t prompt_ns, decode_ns; /* server time in prefill and decode */
+	const char *finish;     /* "length" or "stop" once the last token is out */
+	const char *text;       /* the answer so far, this chunk included */
+	size_t text_len;
+	int64_t prompt_ns;      /* admission to first token (server time) */
+	int64_t decode_ns;      /* first token to this one */
+	int64_t total_ns;       /* request received to this token */
 };
 
 enum wire_framing { WIRE_SSE, WIRE_NDJSON };
@@ -40,6 +45,7 @@ enum wire_framing { WIRE_SSE, WIRE_NDJSON };
 struct wire {
 	const char *path;
 	enum wire_framing framing;
+	int space;       /* "data: " with a space (else "data:", as TGI) */
 	int done;        /* ends a stream with "data: [DONE]" */
 	/* Fills j from body. Returns 0 or ERR_DATA with a message for the 400. */
 	int (*parse)(const json_t *body, struct prompt *p, struct job *j,
@@ -62,10 +68,20 @@ struct wire {
 		     struct evbuffer *out);
 };
 
-extern const struct wire wire_openai_chat, wire_openai_completions;
+extern const struct wire wire_openai_chat, wire_openai_completions,
+	wire_tgi_stream, wire_tgi, wire_llamacpp, wire_ollama_generate,
+	wire_ollama_chat;
 
 /* Appends an OpenAI error object {"error": {...}} for HTTP status code. */
 void wire_error_json(struct evbuffer *out, int code, const char *type,
 		     const char *msg);
+
+/* Appends o compactly, keys in order, and releases it (steals o). */
+void wire_add_json(struct evbuffer *out, json_t *o);
+
+/* Optional members of o: absent or null leave *v as it is. Return 0, or
+ * ERR_DATA naming the key when the type is wrong. */
+int wire_opt_int(const json_t *o, const char *key, long *v, struct err *e);
+int wire_opt_bool(const json_t *o, const char *key, int *v, struct err *e);
 
 #endif

@@ -5,30 +5,7 @@
  */
 #include "wire.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-#include "json.h"
-
-/* An optional member: absent or null leaves *v as it is. */
-static int get_opt_int(const json_t *o, const char *key, long *v,
-		       struct err *e)
-{
-	json_int_t x;
-	int rc = js_get_int(o, key, 0, &x, e);
-
-	if (!rc)
-		*v = (long)x;
-	return rc == 1 ? 0 : rc;
-}
-
-static int get_opt_bool(const json_t *o, const char *key, int *v,
-			struct err *e)
-{
-	int rc = js_get_bool(o, key, 0, v, e);
-
-	return rc == 1 ? 0 : rc;
-}
 
 /* The fields chat and completions share. */
 static int parse_common(const json_t *body, struct job *j, struct err *e)
@@ -40,11 +17,11 @@ static int parse_common(const json_t *body, struct job *j, struct err *e)
 		return err_set(e, ERR_DATA, "model: expected a string");
 	j->model = m ? json_string_value(m) : NULL;
 	j->max_tokens = -1;
-	if (get_opt_int(body, "max_tokens", &j->max_tokens, e) ||
-	    get_opt_int(body, "max_completion_tokens", &j->max_tokens, e) ||
-	    get_opt_int(body, "min_tokens", &j->min_tokens, e) ||
-	    get_opt_bool(body, "stream", &j->stream, e) ||
-	    get_opt_bool(body, "ignore_eos", &ignore_eos, e))
+	if (wire_opt_int(body, "max_tokens", &j->max_tokens, e) ||
+	    wire_opt_int(body, "max_completion_tokens", &j->max_tokens, e) ||
+	    wire_opt_int(body, "min_tokens", &j->min_tokens, e) ||
+	    wire_opt_bool(body, "stream", &j->stream, e) ||
+	    wire_opt_bool(body, "ignore_eos", &ignore_eos, e))
 		return ERR_DATA;
 	if (j->max_tokens != -1 && j->max_tokens < 1)
 		return err_set(e, ERR_DATA, "max_tokens must be at least 1, got %ld",
@@ -56,8 +33,8 @@ static int parse_common(const json_t *body, struct job *j, struct err *e)
 	if (so && !json_is_null(so)) {
 		if (!json_is_object(so))
 			return err_set(e, ERR_DATA, "stream_options: expected an object");
-		if (get_opt_bool(so, "include_usage", &j->include_usage, e) ||
-		    get_opt_bool(so, "continuous_usage_stats", &j->continuous_usage, e))
+		if (wire_opt_bool(so, "include_usage", &j->include_usage, e) ||
+		    wire_opt_bool(so, "continuous_usage_stats", &j->continuous_usage, e))
 			return ERR_DATA;
 	}
 	return 0;
@@ -183,16 +160,6 @@ static void cmpl_chunk(const struct wreq *r, const char *text, size_t len,
 	finish_and_usage(r, finish, out);
 }
 
-static void add_json(struct evbuffer *out, json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-	if (s)
-		evbuffer_add(out, s, strlen(s));
-	free(s);
-	json_decref(o);
-}
-
 static json_t *usage_json(const struct wreq *r)
 {
 	json_t *u = json_pack("{s:I,s:I,s:I}", "prompt_tokens",
@@ -217,7 +184,7 @@ static void chat_body(const struct wreq *r, const char *text, size_t tlen,
 	if (rlen)
 		json_object_set_new(msg, r->c->reasoning_field,
 				    json_stringn(reasoning, rlen));
-	add_json(out, json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s,s:n}],s:o}",
+	wire_add_json(out, json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s,s:n}],s:o}",
 				"id", r->id, "object", "chat.completion",
 				"created", (json_int_t)r->created, "model", r->c->model,
 				"choices", "index", 0, "message", msg, "logprobs",
@@ -231,7 +198,7 @@ static void cmpl_body(const struct wreq *r, const char *text, size_t tlen,
 {
 	(void)reasoning;
 	(void)rlen;
-	add_json(out, json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:s%,s:n,s:s,s:n}],s:o}",
+	wire_add_json(out, json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:s%,s:n,s:s,s:n}],s:o}",
 				"id", r->id, "object", "text_completion",
 				"created", (json_int_t)r->created, "model", r->c->model,
 				"choices", "index", 0, "text", text, tlen, "logprobs",
@@ -239,19 +206,12 @@ static void cmpl_body(const struct wreq *r, const char *text, size_t tlen,
 				"usage", usage_json(r)));
 }
 
-void wire_error_json(struct evbuffer *out, int code, const char *type,
-		     const char *msg)
-{
-	add_json(out, json_pack("{s:{s:s,s:s,s:n,s:i}}", "error", "message", msg,
-				"type", type, "param", "code", code));
-}
-
 const struct wire wire_openai_chat = {
-	"/v1/chat/completions", WIRE_SSE, 1, parse_chat, chat_head, chat_chunk,
+	"/v1/chat/completions", WIRE_SSE, 1, 1, parse_chat, chat_head, chat_chunk,
 	chat_tail, chat_body,
 };
 
 const struct wire wire_openai_completions = {
-	"/v1/completions", WIRE_SSE, 1, parse_completions, NULL, cmpl_chunk,
+	"/v1/completions", WIRE_SSE, 1, 1, parse_completions, NULL, cmpl_chunk,
 	cmpl_tail, cmpl_body,
 };
