@@ -336,7 +336,7 @@ static void send_event(struct sreq *r, long tokens)
 		if (!c->no_space && r->w->space)
 			evbuffer_add(s->frame, " ", 1);
 		evbuffer_add_buffer(s->frame, s->scratch);
-		evbuffer_add_printf(s->frame, "%s%s", eol, eol);
+		evbuffer_add(s->frame, c->crlf ? "\r\n\r\n" : "\n\n", c->crlf ? 4 : 2);
 	} else {
 		evbuffer_add_buffer(s->frame, s->scratch);
 		evbuffer_add(s->frame, "\n", 1);
@@ -508,13 +508,31 @@ static void on_token(void *user, void *su, int ntok, int last)
 
 /* ---- the step loop ---- */
 
+/* In --zero-latency mode, steps run in bursts between passes of the event
+ * loop, so each socket gets the events of several steps in one write: a
+ * write and an epoll_ctl per token would cap llmsim far below what a
+ * client can read. A burst ends after ZL_BURST steps or ZL_BURST_NS. */
+#define ZL_BURST 64
+#define ZL_BURST_NS (1 * CLK_NS_PER_MS)
+
 static void step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
+	struct eng_step st;
+	int64_t t0;
+	int n;
 
 	(void)fd;
 	(void)what;
 	eng_commit(s->eng);
+	if (s->c->zero_latency) {
+		t0 = clk_mono_ns();
+		for (n = 1; n < ZL_BURST && clk_mono_ns() - t0 < ZL_BURST_NS; n++) {
+			if (!eng_plan(s->eng, &st))
+				break;
+			eng_commit(s->eng);
+		}
+	}
 	plan_step(s, 1);
 }
 
