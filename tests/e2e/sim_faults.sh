@@ -111,3 +111,28 @@ wait $cpid
 stop_sim
 [ "$code" = 503 ] && ok "--max-connections: 503 past the cap" || nok "--max-connections" "$code"
 [ "$(truth 'select(.status == 200) | .fault')" = timeout ] && ok "--request-timeout cuts and logs the request" || nok "--request-timeout" "$(cat "$T/truth.jsonl")"
+
+# Body cap, send jitter, and preemption when the KV cache runs out.
+start_sim --zero-latency --max-body 200 --jitter-us 3000
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/completions" -d "{\"prompt\":\"$(printf '%0300d' 0)\"}")
+post >"$T/s"
+stop_sim
+[ "$code" = 413 ] && ok "--max-body: 413 past the cap" || nok "--max-body" "$code"
+n=$(grep '^data: {' "$T/s" | sed 's/^data: //' | jq -r '.choices[0].delta.content // empty' | grep -c .)
+[ "$n" -eq 40 ] && [ "$(truth 'select(.status == 200) | [.chunks[][0]] | . == sort')" = true ] &&
+	ok "--jitter-us keeps every chunk, in order" || nok "--jitter-us" "$n"
+
+# 20 blocks of KV, two requests that each grow to 14 blocks; at 10x the
+# first takes 100 ms, so the second arrives while it runs.
+start_sim --time-scale 10 --kv-tokens 320 --max-model-len 240
+B='{"prompt":[REPLACE],"max_tokens":160,"ignore_eos":true,"stream":true}'
+b1=$(echo "$B" | sed "s/REPLACE/$(seq -s, 1 64)/")
+b2=$(echo "$B" | sed "s/REPLACE/$(seq -s, 2 65)/")
+curl -s -N "$URL/v1/completions" -d "$b1" >"$T/p1" & c1=$!
+curl -s -N "$URL/v1/completions" -d "$b2" >"$T/p2"
+wait $c1
+stop_sim
+p=$(truth '.preemptions' | awk '{s += $1} END {print s}')
+t=$(truth '.completion_tokens' | sort -u)
+[ "$p" -gt 0 ] && [ "$t" = 160 ] && grep -q DONE "$T/p1" && grep -q DONE "$T/p2" &&
+	ok "KV exhaustion preempts ($p), and both streams still finish" || nok "preemption" "preemptions $p, tokens $t"
