@@ -174,7 +174,12 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 	struct sreq *r = arg;
 
 	(void)conn;
-	r->req = NULL; /* evhttp frees it when this returns */
+	/* libevent 2.1 detaches a request whose reply is unfinished from a
+	 * failed incoming connection instead of freeing it (its evcon is then
+	 * NULL): it is ours to free. One still attached goes with conn. */
+	if (r->req && !evhttp_request_get_connection(r->req))
+		evhttp_request_free(r->req);
+	r->req = NULL;
 	r->ended_by = FAULT_CLIENT_GONE;
 	finalize(r, clk_mono_ns());
 }

@@ -47,6 +47,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/generate" -d '{"prompt":
 
 kill "$SIMPID"
 wait "$SIMPID"
+if grep -q 'Sanitizer' "$T/err"; then nok "llmsim runs clean under sanitizers" "$(head -n 30 "$T/err")"; fi
 n=$(jq -r .path "$T/truth.jsonl" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
 [ "$n" = "/api/chat:2 /api/generate:2 /completion:2 /generate:1 /generate_stream:1 " ] &&
 	ok "every dialect's requests are in the truth log" || nok "truth paths" "$n"

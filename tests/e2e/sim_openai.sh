@@ -15,7 +15,14 @@ start_sim() {
 	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 	URL=$(head -n 1 "$T/url")
 }
-stop_sim() { kill "$SIMPID" 2>/dev/null; wait "$SIMPID"; }
+# Under SAN=1 a sanitizer report in llmsim's stderr is a failure.
+stop_sim() {
+	kill "$SIMPID" 2>/dev/null
+	wait "$SIMPID"
+	_rc=$?
+	if grep -q 'Sanitizer' "$T/err"; then nok "llmsim runs clean under sanitizers" "$(head -n 30 "$T/err")"; fi
+	return $_rc
+}
 post() { curl -sS -m 20 -N "$URL$1" -H 'Content-Type: application/json' -d "$2"; }
 
 start_sim --zero-latency --truth "$T/truth.jsonl" --seed 7
