@@ -48,6 +48,12 @@ else
 	[ -s "$shot" ] && ok "screenshot written next to the report" || nok "screenshot written next to the report"
 fi
 
+# The timeline shows the step asked for: 3 waves of 2 requests.
+llmanalyze --charts "$T/ch3" --timeline-step 2 -o /dev/null "$T/r.csv" &&
+	grep -q "Request timeline: sim m1 g 2" "$T/ch3/timeline.gp" && [ "$(grep -c '^[0-9]' "$T/ch3/timeline.dat")" -eq 6 ] &&
+	ok "--timeline-step picks the step" || nok "--timeline-step picks the step"
+expect_exit 64 "--timeline-step of no step: 64" llmanalyze --charts "$T/ch3" --timeline-step 3 -o /dev/null "$T/r.csv"
+
 # --html alone draws its charts in a temporary folder and removes it.
 mkdir "$T/tmp"
 TMPDIR="$T/tmp" llmanalyze --html "$T/alone.html" -o /dev/null "$T/r.csv"
