@@ -1,0 +1,64 @@
+/* llmgen: prompt corpora with exact token counts. main only dispatches to
+ * a subcommand from the table and checks that stdout was written. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "count.h"
+
+struct subcmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcmd subcmds[] = {
+	{"count", cmd_count, "print the token count (or ids) of files"},
+	{NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: llmgen COMMAND [OPTION]... [ARG]...\n"
+	      "Prompt corpora with exact token counts.\n"
+	      "\nCommands:\n", f);
+	for (const struct subcmd *s = subcmds; s->name; s++)
+		fprintf(f, "  %-8s %s\n", s->name, s->summary);
+	fputs("\nOptions:\n"
+	      "  -h, --help     show this help\n"
+	      "      --version  print the version\n"
+	      "\n", f);
+	count_usage(f);
+}
+
+/* A write to stdout that failed must not exit 0 (e.g. >/dev/full). */
+static int finish(int status)
+{
+	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {
+		if (errno != EPIPE)
+			fprintf(stderr, "llmgen: write error: %s\n", strerror(errno));
+		return status ? status : 74;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		for (const struct subcmd *s = subcmds; s->name; s++)
+			if (!strcmp(argv[1], s->name))
+				return finish(s->run(argc - 1, argv + 1));
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			usage(stdout);
+			return finish(0);
+		}
+		if (!strcmp(argv[1], "--version")) {
+			printf("llmgen %s\n", LLMBENCH_VERSION);
+			return finish(0);
+		}
+		fprintf(stderr, "llmgen: unknown command or option '%s'; try 'llmgen --help'\n", argv[1]);
+		return 64;
+	}
+	fprintf(stderr, "llmgen: no command given; try 'llmgen --help'\n");
+	return 64;
+}

@@ -1,0 +1,59 @@
+#include "utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+int utf8_seqlen(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return 2;
+	if (c >= 0xE0 && c <= 0xEF)
+		return 3;
+	if (c >= 0xF0 && c <= 0xF4)
+		return 4;
+	return 0;
+}
+
+int utf8_valid(const char *s, size_t len, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		int n;
+
+		/* Most text is ASCII: skip it eight bytes at a time. */
+		if (c < 0x80) {
+			uint64_t w;
+
+			while (i + 8 <= len) {
+				memcpy(&w, p + i, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+				i += 8;
+			}
+			while (i < len && p[i] < 0x80)
+				i++;
+			continue;
+		}
+		n = utf8_seqlen(c);
+		if (!n || i + (size_t)n > len)
+			goto fail;
+		for (int k = 1; k < n; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				goto fail;
+		/* Overlong three- and four-byte forms, surrogates, > U+10FFFF. */
+		if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+		    (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+			goto fail;
+		i += (size_t)n;
+	}
+	return 1;
+fail:
+	if (bad)
+		*bad = i;
+	return 0;
+}

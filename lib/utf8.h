@@ -1,0 +1,18 @@
+#ifndef LLMBENCH_UTF8_H
+#define LLMBENCH_UTF8_H
+/*
+ * UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF). Text is borrowed; nothing is allocated.
+ */
+#include <stddef.h>
+
+/* Returns 1 when s[0..len) is valid UTF-8. Otherwise returns 0 and, when
+ * bad is not NULL, stores the byte offset of the first byte of the first
+ * invalid or truncated sequence. */
+int utf8_valid(const char *s, size_t len, size_t *bad);
+
+/* Length in bytes of the sequence that starts with lead byte c (1..4), or 0
+ * for a byte that cannot start one. Does not look at continuation bytes. */
+int utf8_seqlen(unsigned char c);
+
+#endif
