@@ -25,8 +25,9 @@ LDSAN    := $(SAN_FLAGS)
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# libcsv ships no pkg-config file on Debian.
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -Ilib -Itests/unit $(PKG_CFLAGS) \
+# libcsv ships no pkg-config file on Debian. lib/ is searched for "x.h"
+# only (-iquote), so <csv.h> is libcsv's header, not lib/csv.h.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -iquote lib -Itests/unit $(PKG_CFLAGS) \
              -DLLMBENCH_VERSION='"$(VERSION)"' \
              -DLLMBENCH_DATADIR='"$(PREFIX)/share/llmbench"' $(CFLAGS)
 ALL_LIBS   = $(LDSAN) $(PKG_LIBS) -lcsv -lm -lpthread $(LDFLAGS)

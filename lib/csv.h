@@ -6,7 +6,13 @@
  * time, so a file of any size is never held in memory at once.
  *
  * Reading: the first record is the header, and columns are found by name.
- * Errors name file, line and column: "in.csv:12:3: ...".
+ * Errors name file, line and column: "in.csv:12:3: ..." (lines count LF,
+ * CRLF or a lone CR once each, newlines inside quoted fields included;
+ * columns are 1-based bytes). Parsing is strict: a quote inside an
+ * unquoted field, anything but a comma or line end after a closing quote,
+ * an unterminated quoted field at end of input and a NUL byte are errors.
+ * Spaces are data (never trimmed). Blank lines between records are
+ * skipped. Every record must have as many fields as the header.
  *
  * Ownership: readers and writers belong to the caller and are released by
  * csv_close / csv_writer_close. Field pointers are borrowed and valid until
@@ -20,8 +26,10 @@
 struct csv_reader;
 
 /* Default cap on one field, in bytes (CSV_MAX_FIELD); past it, csv_next
- * fails with ERR_DATA. */
+ * fails with ERR_DATA "field longer than N bytes". A header may have at
+ * most CSV_MAX_COLS columns. */
 #define CSV_MAX_FIELD (64u << 20)
+#define CSV_MAX_COLS 4096u
 
 /* Opens path ("-" for stdin) and reads its header. Returns 0, ERR_NOINPUT
  * (cannot open), ERR_DATA (empty file, bad header, duplicate column name),
@@ -35,6 +43,10 @@ int csv_open_fp(FILE *fp, const char *name, struct csv_reader **out,
 
 void csv_close(struct csv_reader *r);
 
+/* Sets the cap on one field for the records read after this call (bytes,
+ * at least 1; the header was read under CSV_MAX_FIELD). */
+void csv_set_max_field(struct csv_reader *r, size_t max);
+
 size_t csv_ncols(const struct csv_reader *r);
 const char *csv_colname(const struct csv_reader *r, size_t i);
 
@@ -43,12 +55,19 @@ int csv_col(const struct csv_reader *r, const char *name);
 
 /* Reads the next record. Returns 1 when one was read, 0 at end of input,
  * -1 on error (e filled: ERR_DATA with file:line:column for a malformed
- * record, a field over the cap, or a record whose field count differs from
- * the header's; ERR_IO for a read error). After an ERR_DATA for a record
- * with too few fields or an unterminated quote, csv_truncated tells whether
- * that record was the file's last and had no line end (what a killed
- * writer leaves), so the caller may skip it with a warning. */
+ * record, a NUL byte or a field over the cap; ERR_DATA "file:line: expected
+ * N fields, got M" for a record whose field count differs from the
+ * header's; ERR_IO for a read error).
+ * After a wrong field count the reader stays usable: the next call reads
+ * the record after it. After any other error every later call fails the
+ * same way. */
 int csv_next(struct csv_reader *r, struct err *e);
+
+/* Whether the record csv_next last returned or rejected was the file's
+ * last and had no line end: what a killed writer leaves (its fields may be
+ * cut short even when their count is right). Our writer ends every row, so
+ * a reader of llmrun results skips such a record with a warning; RFC 4180
+ * allows a last line without a line end, so other readers may keep it. */
 int csv_truncated(const struct csv_reader *r);
 
 /* Field i of the current record (NUL-terminated; *len may be NULL), or
@@ -71,11 +90,19 @@ struct csv_writer;
  * path "-" is stdout in both modes. */
 enum csv_mode { CSV_ATOMIC, CSV_DIRECT };
 
+/* Returns 0, ERR_NOINPUT (folder missing) or ERR_IO, naming path. */
 int csv_writer_open(const char *path, enum csv_mode mode,
 		    struct csv_writer **out, struct err *e);
 
-/* Writes one record of n fields, quoting where RFC 4180 needs it. NULL
- * fields are written empty. In CSV_DIRECT mode the row is flushed. */
+/* Writes one record of n fields. NULL fields are written empty. In
+ * CSV_DIRECT mode the row is flushed.
+ * Quoting: a field is written in double quotes (inner quotes doubled) only
+ * when it holds a comma, a quote, CR or LF, begins or ends with a space or
+ * tab, or is the only field of its row and empty (so the row is not a blank
+ * line); every other field is written as is, so simple files stay readable
+ * by awk -F, and cut. Rows end with LF (the reader takes CRLF too). No BOM.
+ * A field holding a NUL byte is refused (ERR_DATA): the reader would refuse
+ * the file. */
 int csv_write_row(struct csv_writer *w, const char *const *fields, size_t n,
 		  struct err *e);
 
@@ -86,7 +113,9 @@ int csv_end_row(struct csv_writer *w, struct err *e);
 
 /* Finishes: commit != 0 flushes, checks for write errors and (ATOMIC)
  * renames into place; commit == 0 discards (ATOMIC: removes the temporary
- * file). Frees w either way. Returns 0 or ERR_IO. */
+ * file; DIRECT: closes, keeping the rows written). Frees w either way.
+ * Returns 0, ERR_IO, or ERR_SOFTWARE when a row was begun and not ended
+ * (then nothing is committed). */
 int csv_writer_close(struct csv_writer *w, int commit, struct err *e);
 
 #endif

@@ -1,0 +1,133 @@
+#include "ofile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct ofile {
+	FILE *fp;
+	char *path; /* target */
+	char *tmp;  /* temporary beside it; NULL for stdout */
+};
+
+/* "dir/name" -> "dir/.name.XXXXXX": hidden, and in the same folder so the
+ * rename cannot cross file systems. */
+static char *tmp_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t n = strlen(path);
+	char *t = malloc(n + 9);
+
+	if (!t)
+		return NULL;
+	memcpy(t, path, dir);
+	t[dir] = '.';
+	memcpy(t + dir + 1, path + dir, n - dir);
+	memcpy(t + n + 1, ".XXXXXX", 8);
+	return t;
+}
+
+int ofile_open(const char *path, struct ofile **out, struct err *e)
+{
+	struct ofile *o = calloc(1, sizeof *o);
+	mode_t mask;
+	int fd;
+
+	*out = NULL;
+	if (!o)
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
+	if (strcmp(path, "-") == 0) {
+		o->fp = stdout;
+		*out = o;
+		return 0;
+	}
+	o->path = strdup(path);
+	o->tmp = tmp_name(path);
+	if (!o->path || !o->tmp) {
+		free(o->path);
+		free(o->tmp);
+		free(o);
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
+	}
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		int code = errno == ENOENT || errno == ENOTDIR ? ERR_NOINPUT : ERR_IO;
+
+		err_set(e, code, "%s: cannot create: %s", path, strerror(errno));
+		free(o->path);
+		free(o->tmp);
+		free(o);
+		return code;
+	}
+	/* mkstemp makes the file 0600; give it the mode fopen would have.
+	 * umask can only be read by setting it: the tools call this from
+	 * their single main thread. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0 || !(o->fp = fdopen(fd, "w"))) {
+		err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		free(o->path);
+		free(o->tmp);
+		free(o);
+		return ERR_IO;
+	}
+	*out = o;
+	return 0;
+}
+
+FILE *ofile_fp(struct ofile *o)
+{
+	return o->fp;
+}
+
+static void release(struct ofile *o)
+{
+	free(o->path);
+	free(o->tmp);
+	free(o);
+}
+
+int ofile_commit(struct ofile *o, struct err *e)
+{
+	int rc = 0;
+
+	/* ferror catches a failure of an earlier, buffered write whose errno
+	 * may be gone; fclose catches the last flush. */
+	errno = 0;
+	if (!o->tmp) {
+		if (fflush(o->fp) != 0 || ferror(o->fp))
+			rc = err_set(e, ERR_IO, "stdout: write failed: %s",
+				     strerror(errno ? errno : EIO));
+		release(o);
+		return rc;
+	}
+	if (fflush(o->fp) != 0 || ferror(o->fp)) {
+		rc = err_set(e, ERR_IO, "%s: write failed: %s", o->path,
+			     strerror(errno ? errno : EIO));
+		fclose(o->fp);
+	} else if (fclose(o->fp) != 0) {
+		rc = err_set(e, ERR_IO, "%s: write failed: %s", o->path,
+			     strerror(errno));
+	} else if (rename(o->tmp, o->path) != 0) {
+		rc = err_set(e, ERR_IO, "%s: cannot rename %s into place: %s",
+			     o->path, o->tmp, strerror(errno));
+	}
+	if (rc)
+		unlink(o->tmp);
+	release(o);
+	return rc;
+}
+
+void ofile_abort(struct ofile *o)
+{
+	if (o->tmp) {
+		fclose(o->fp);
+		unlink(o->tmp);
+	}
+	release(o);
+}

@@ -1,0 +1,240 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+#include "ofile.h"
+
+static char *mktmp(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *p = malloc(512);
+
+	assert_non_null(p);
+	snprintf(p, 512, "%s/test_ofile.XXXXXX", base && *base ? base : "/tmp");
+	assert_non_null(mkdtemp(p));
+	return p;
+}
+
+/* Names in dir, sorted into one string "a b ", for exact checks. */
+static void listing(const char *dir, char *out, size_t n)
+{
+	struct dirent **v;
+	int k = scandir(dir, &v, NULL, alphasort), i;
+
+	assert_true(k >= 0);
+	out[0] = '\0';
+	for (i = 0; i < k; i++) {
+		if (strcmp(v[i]->d_name, ".") && strcmp(v[i]->d_name, "..")) {
+			strncat(out, v[i]->d_name, n - strlen(out) - 2);
+			strcat(out, " ");
+		}
+		free(v[i]);
+	}
+	free(v);
+}
+
+static void rmtmp(char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+static void contents(const char *path, char *out, size_t n)
+{
+	FILE *fp = fopen(path, "r");
+	size_t k;
+
+	assert_non_null(fp);
+	k = fread(out, 1, n - 1, fp);
+	out[k] = '\0';
+	fclose(fp);
+}
+
+static void commit_replaces_target(void **state)
+{
+	char *dir = mktmp(), path[600], ls[256], got[64];
+	struct ofile *o;
+	struct err e;
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("old", fp);
+	fclose(fp);
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fputs("new", ofile_fp(o));
+	fflush(ofile_fp(o));
+	listing(dir, ls, sizeof ls);
+	/* A hidden temporary beside the target, which is untouched. */
+	assert_int_equal(strncmp(ls, ".out.txt.", 9), 0);
+	assert_non_null(strstr(ls, " out.txt "));
+	contents(path, got, sizeof got);
+	assert_string_equal(got, "old");
+	assert_int_equal(ofile_commit(o, &e), 0);
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "out.txt ");
+	contents(path, got, sizeof got);
+	assert_string_equal(got, "new");
+	rmtmp(dir);
+}
+
+static void abort_removes_temporary(void **state)
+{
+	char *dir = mktmp(), path[600], ls[256];
+	struct ofile *o;
+	struct err e;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fputs("partial", ofile_fp(o));
+	ofile_abort(o);
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "");
+	rmtmp(dir);
+}
+
+static void relative_path_without_folder(void **state)
+{
+	char *dir = mktmp(), cwd[600], ls[256];
+	struct ofile *o;
+	struct err e;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(ofile_open("plain.txt", &o, &e), 0);
+	fputs("x", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), 0);
+	assert_int_equal(chdir(cwd), 0);
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "plain.txt ");
+	rmtmp(dir);
+}
+
+static void missing_folder(void **state)
+{
+	struct ofile *o;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(ofile_open("no/such/folder/x.txt", &o, &e), ERR_NOINPUT);
+	assert_null(o);
+	assert_non_null(strstr(e.msg, "no/such/folder/x.txt: cannot create"));
+}
+
+static void rename_failure_is_reported(void **state)
+{
+	char *dir = mktmp(), path[600], ls[256];
+	struct ofile *o;
+	struct err e;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/taken", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/taken/x", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/taken", dir);
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fputs("x", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "cannot rename"));
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "taken ");
+	rmtmp(dir);
+}
+
+/* RLIMIT_FSIZE stands in for a full disk. */
+static void write_error_on_commit(void **state)
+{
+	char *dir = mktmp(), path[600], ls[256], big[8192];
+	struct rlimit old, lim;
+	struct ofile *o;
+	struct err e;
+	int rc;
+
+	(void)state;
+	memset(big, 'x', sizeof big);
+	snprintf(path, sizeof path, "%s/full.txt", dir);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 4096;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fwrite(big, 1, sizeof big, ofile_fp(o));
+	fwrite(big, 1, sizeof big, ofile_fp(o));
+	rc = ofile_commit(o, &e);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rc, ERR_IO);
+	assert_non_null(strstr(e.msg, "full.txt: write failed"));
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "");
+	rmtmp(dir);
+}
+
+/* "-" is stdout: commit flushes and reports a failed write. Run in a
+ * child whose stdout is the file or device under test. */
+static int stdout_commit_in_child(const char *target)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ofile *o;
+		struct err e;
+		int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(100);
+		if (ofile_open("-", &o, &e) || ofile_fp(o) != stdout)
+			_exit(101);
+		fputs("to stdout\n", ofile_fp(o));
+		_exit(ofile_commit(o, &e));
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void stdout_target(void **state)
+{
+	char *dir = mktmp(), path[600], got[64];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/captured", dir);
+	assert_int_equal(stdout_commit_in_child(path), 0);
+	contents(path, got, sizeof got);
+	assert_string_equal(got, "to stdout\n");
+	assert_int_equal(stdout_commit_in_child("/dev/full"), ERR_IO);
+	rmtmp(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(commit_replaces_target),
+		cmocka_unit_test(abort_removes_temporary),
+		cmocka_unit_test(relative_path_without_folder),
+		cmocka_unit_test(missing_folder),
+		cmocka_unit_test(rename_failure_is_reported),
+		cmocka_unit_test(write_error_on_commit),
+		cmocka_unit_test(stdout_target),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
