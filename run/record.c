@@ -194,7 +194,9 @@ enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
 		return RC_DISCONNECT;
 	}
-	if (!r->done) {
+	/* A clean close after finish_reason is a complete answer even without
+	 * [DONE] (TGI and some proxies send none). */
+	if (!r->done && !r->finish[0]) {
 		snprintf(msg, msz, "the stream ended before its end marker");
 		return RC_DISCONNECT;
 	}

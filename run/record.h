@@ -62,7 +62,7 @@ const char *rec_class_name(enum rclass c);
  * into msg ("" when ok). Order: cancelled; malformed stream; HTTP status
  * >= 400; an error object in the response (its code's class, else
  * http_5xx); curl errors (timeout, connect, else disconnect); a stream that
- * ended before its end marker (disconnect).
+ * ended before its end marker and without a finish reason (disconnect).
  */
 enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 			 int cancelled, const char *bad_stream, char *msg,

@@ -31,6 +31,9 @@ static void classify(void **state)
 	assert_int_equal(rec_classify(CURLE_RECV_ERROR, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
 	r.done = 0;
 	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
+	snprintf(r.finish, sizeof r.finish, "stop");
+	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_OK);
+	r.finish[0] = '\0';
 	r.err_class = RC_HTTP_5XX;
 	snprintf(r.err, sizeof r.err, "overloaded");
 	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_HTTP_5XX);
