@@ -1,6 +1,7 @@
 #include "api.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,14 +257,49 @@ int api_error_object(struct resp *r, const struct jdoc *d)
 	return 1;
 }
 
-void api_set_common(json_t *o, const struct api_req *q)
+void api_set_sampling(json_t *o, const struct api_req *q)
 {
-	if (q->max_tokens >= 0)
-		json_object_set_new(o, "max_tokens", json_integer(q->max_tokens));
 	if (!isnan(q->temperature))
 		json_object_set_new(o, "temperature", json_real(q->temperature));
 	if (!isnan(q->top_p))
 		json_object_set_new(o, "top_p", json_real(q->top_p));
+}
+
+json_t *api_prompt_text(const struct api_req *q)
+{
+	char *p = NULL;
+	json_t *s;
+
+	if (!q->system || asprintf(&p, "%s\n\n%s", q->system, q->prompt) < 0)
+		return json_string(q->prompt);
+	s = json_string(p);
+	free(p);
+	return s;
+}
+
+int api_openai_head(struct resp *r, const struct jdoc *d, long *add)
+{
+	int u = jd_get(d, 0, "usage");
+
+	*add = jd_null(d, u) ? -1 : resp_usage(r, d, u);
+	if (!r->response_id[0])
+		jd_copy(d, jd_get(d, 0, "id"), r->response_id, sizeof r->response_id);
+	return jd_at(d, jd_get(d, 0, "choices"), 0);
+}
+
+void api_openai_finish(struct resp *r, const struct jdoc *d, int c0)
+{
+	int fr = jd_get(d, c0, "finish_reason");
+
+	if (!jd_null(d, fr))
+		jd_copy(d, fr, r->finish, sizeof r->finish);
+}
+
+void api_set_common(json_t *o, const struct api_req *q)
+{
+	if (q->max_tokens >= 0)
+		json_object_set_new(o, "max_tokens", json_integer(q->max_tokens));
+	api_set_sampling(o, q);
 	if (q->ignore_eos)
 		json_object_set_new(o, "ignore_eos", json_true());
 	if (q->min_tokens >= 0)

@@ -159,4 +159,17 @@ const char *api_names(void);
 /* Sets the sampling fields shared by the OpenAI-like bodies. */
 void api_set_common(json_t *o, const struct api_req *q);
 
+/* Sets temperature and top_p in o when they are given. */
+void api_set_sampling(json_t *o, const struct api_req *q);
+
+/* The prompt as a JSON string, with the system prompt in front for the
+ * dialects that have no messages (new reference). */
+json_t *api_prompt_text(const struct api_req *q);
+
+/* OpenAI-like events: takes the response id and usage, returns the index
+ * of choices[0] (or -1) and in *add the completion tokens the usage adds
+ * (-1 when none). api_openai_finish reads its finish_reason. */
+int api_openai_head(struct resp *r, const struct jdoc *d, long *add);
+void api_openai_finish(struct resp *r, const struct jdoc *d, int c0);
+
 #endif

@@ -9,20 +9,11 @@
 static json_t *body(const struct api_req *q)
 {
 	json_t *o = json_object();
-	char *p = NULL;
 
-	if (q->system && asprintf(&p, "%s\n\n%s", q->system, q->prompt) >= 0) {
-		json_object_set_new(o, "prompt", json_string(p));
-		free(p);
-	} else {
-		json_object_set_new(o, "prompt", json_string(q->prompt));
-	}
+	json_object_set_new(o, "prompt", api_prompt_text(q));
 	if (q->max_tokens >= 0)
 		json_object_set_new(o, "n_predict", json_integer(q->max_tokens));
-	if (!isnan(q->temperature))
-		json_object_set_new(o, "temperature", json_real(q->temperature));
-	if (!isnan(q->top_p))
-		json_object_set_new(o, "top_p", json_real(q->top_p));
+	api_set_sampling(o, q);
 	if (q->ignore_eos)
 		json_object_set_new(o, "ignore_eos", json_true());
 	json_object_set_new(o, "stream", json_boolean(q->stream));

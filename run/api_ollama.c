@@ -14,10 +14,7 @@ static json_t *body(const struct api_req *q)
 		json_object_set_new(o, "system", json_string(q->system));
 	if (q->max_tokens >= 0)
 		json_object_set_new(opt, "num_predict", json_integer(q->max_tokens));
-	if (!isnan(q->temperature))
-		json_object_set_new(opt, "temperature", json_real(q->temperature));
-	if (!isnan(q->top_p))
-		json_object_set_new(opt, "top_p", json_real(q->top_p));
+	api_set_sampling(opt, q);
 	json_object_set_new(o, "options", opt);
 	json_object_set_new(o, "stream", json_boolean(q->stream));
 	return o;

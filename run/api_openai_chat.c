@@ -22,12 +22,9 @@ static json_t *body(const struct api_req *q)
 static int choice(struct resp *r, const struct jdoc *d, const char *field,
 		  int64_t now, struct err *e)
 {
-	int u = jd_get(d, 0, "usage"), c0, m, text, fr;
-	long add = jd_null(d, u) ? -1 : resp_usage(r, d, u);
+	long add;
+	int c0 = api_openai_head(r, d, &add), m, text;
 
-	if (!r->response_id[0])
-		jd_copy(d, jd_get(d, 0, "id"), r->response_id, sizeof r->response_id);
-	c0 = jd_at(d, jd_get(d, 0, "choices"), 0);
 	if (c0 < 0)
 		return 0;
 	m = jd_get(d, c0, field);
@@ -42,9 +39,7 @@ static int choice(struct resp *r, const struct jdoc *d, const char *field,
 		if (resp_chunk(r, d, text, 1, add, now, e))
 			return e->code;
 	}
-	fr = jd_get(d, c0, "finish_reason");
-	if (!jd_null(d, fr))
-		jd_copy(d, fr, r->finish, sizeof r->finish);
+	api_openai_finish(r, d, c0);
 	return 0;
 }
 

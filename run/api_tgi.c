@@ -3,27 +3,14 @@
  * POST /generate. */
 #include "api.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 static json_t *body(const struct api_req *q)
 {
 	json_t *o = json_object(), *par = json_object();
-	char *p = NULL;
 
-	if (q->system && asprintf(&p, "%s\n\n%s", q->system, q->prompt) >= 0) {
-		json_object_set_new(o, "inputs", json_string(p));
-		free(p);
-	} else {
-		json_object_set_new(o, "inputs", json_string(q->prompt));
-	}
+	json_object_set_new(o, "inputs", api_prompt_text(q));
 	if (q->max_tokens >= 0)
 		json_object_set_new(par, "max_new_tokens", json_integer(q->max_tokens));
-	if (!isnan(q->temperature))
-		json_object_set_new(par, "temperature", json_real(q->temperature));
-	if (!isnan(q->top_p))
-		json_object_set_new(par, "top_p", json_real(q->top_p));
+	api_set_sampling(par, q);
 	json_object_set_new(par, "details", json_true());
 	json_object_set_new(o, "parameters", par);
 	json_object_set_new(o, "stream", json_boolean(q->stream));
