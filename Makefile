@@ -173,6 +173,11 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $$(call tool_a_for,fuzz_
 tokenizers:
 	$(Q)sh scripts/fetch-tokenizers.sh tokenizers
 
+# The whole pipeline on llmsim; prints a table and where the report is.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/demo.sh $(BUILD)
+
 # Installs the tools, man pages, templates and the tokenizer files that
 # `make tokenizers` fetched (or that TOKSRC names).
 DESTDIR ?=
