@@ -14,7 +14,7 @@ CC      ?= cc
 PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libevent-dev libutf8proc-dev libcmocka-dev \
-            zlib1g-dev gnuplot-nox curl
+            zlib1g-dev gnuplot-nox curl chromium
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -52,6 +52,12 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E       := $(wildcard tests/e2e/*.sh)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+# Helper programs the bench scripts run, linked with the library.
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Each fuzz target also builds, with the normal compiler, into a test that
+# replays its corpus tests/fuzz/corpus/NAME/ (see tests/fuzz/README.md).
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
 
 # Where tests find tokenizer files: what `make tokenizers` fetched, then
 # the shared folder beside the checkout when there is one.
@@ -59,8 +65,8 @@ TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath 
 export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
 
 .SECONDARY:
-.PHONY: all deps check test asan bench fuzz demo install uninstall clean tokenizers
-all: $(TOOLS) $(UNIT_BINS)
+.PHONY: all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers
+all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_REPLAY)
 
 $(BUILD)/%.o: %.c
 	$(call quiet,CC,$<)
@@ -85,9 +91,17 @@ endef
 $(foreach t,$(sort $(LIB_DIRS) $(TOOL_DIRS)),$(eval $(call lib_rules,$(t))))
 $(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
 
+$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_AS) $(LIB_A)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) -o $@ $< $(TOOL_AS) $(LIB_A) $(ALL_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(TOOL_AS) $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
 
 # Installs the Debian packages that are missing; does nothing when all are
 # present, and only warns where there is no dpkg.
@@ -95,7 +109,7 @@ deps:
 	$(Q)sh scripts/deps.sh $(DEB_PKGS)
 
 test: all
-	$(Q)BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(E2E)
+	$(Q)BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY) $(E2E)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -107,6 +121,42 @@ asan: deps
 
 bench: deps all
 	$(Q)for b in $(wildcard bench/*.sh); do BUILD=$(BUILD) sh $$b || exit 1; done
+
+# libFuzzer: every tests/fuzz/fuzz_NAME.c, with the library and the tool
+# folders (main.c excepted) built by clang under ASan+UBSan into
+# build-fuzz/, runs FUZZ_SECONDS (0: only replays the seeds) from the seeds
+# in tests/fuzz/corpus/NAME/; what it learns goes to build-fuzz/corpus/NAME/
+# and crashing inputs to build-fuzz/artifacts/NAME/. Fails on any crash.
+FUZZ_SECONDS  ?= 60
+FUZZ_CC       ?= clang
+FUZZ_BUILD    := build-fuzz
+FUZZ_DEB_PKGS := clang libclang-rt-14-dev
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS    = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                 -iquote lib -Itests/unit $(PKG_CFLAGS) -DLLMBENCH_VERSION='"$(VERSION)"' \
+                 -DLLMBENCH_DATADIR='"$(PREFIX)/share/llmbench"'
+FUZZ_CODE     := $(LIB_SRC) $(filter-out %/main.c,$(wildcard gen/*.c run/*.c analyze/*.c sim/*.c))
+FUZZ_BINS     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+fuzz:
+	$(Q)sh scripts/deps.sh $(FUZZ_DEB_PKGS)
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%.o: %.c
+	$(call quiet,FUZZCC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/libfuzzcode.a: $(FUZZ_CODE:%.c=$(FUZZ_BUILD)/%.o)
+	$(call quiet,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libfuzzcode.a
+	$(call quiet,LINK,$@)
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lcsv -lm -lpthread
 
 tokenizers:
 	$(Q)sh scripts/fetch-tokenizers.sh tokenizers
@@ -133,4 +183,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/unit/*.d)
+-include $(LIB_OBJ:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/unit/*.d $(BUILD)/tests/fuzz/*.d) \
+         $(wildcard $(FUZZ_BUILD)/*/*.d $(FUZZ_BUILD)/tests/fuzz/*.d)

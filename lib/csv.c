@@ -187,8 +187,9 @@ static int read_record(struct csv_reader *r, struct err *e)
 				return 0;
 			if (fill(r, e))
 				return -1;
-		}
-		if (r->clen == 0) {
+			/* A chunk may be all BOM. */
+			if (r->clen)
+				continue;
 			r->at_eof = 1;
 			if (csv_fini(&r->p, on_field, on_record, r) != 0) {
 				r->truncated = 1;

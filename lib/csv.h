@@ -14,6 +14,9 @@
  * Spaces are data (never trimmed). Blank lines between records are
  * skipped. Every record must have as many fields as the header.
  *
+ * libcsv's own functions (csv_parse, csv_fwrite...) share the csv_ prefix;
+ * the names here do not clash with them.
+ *
  * Ownership: readers and writers belong to the caller and are released by
  * csv_close / csv_writer_close. Field pointers are borrowed and valid until
  * the next csv_next.

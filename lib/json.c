@@ -157,6 +157,10 @@ static int dump_part(const char *s, size_t n, void *ctx)
 {
 	struct dump *d = ctx;
 
+	/* jansson ignores some of the callback's failures (the opening
+	 * quote of a string) and goes on writing: stay failed. */
+	if (d->rc)
+		return -1;
 	d->rc = buf_add(d->b, s, n, d->e);
 	return d->rc ? -1 : 0;
 }

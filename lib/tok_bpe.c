@@ -196,16 +196,21 @@ int bpe_push(uint32_t **v, size_t *n, size_t *cap, uint32_t id, struct err *e)
 	return 0;
 }
 
-/* A candidate merge of the parts starting at a and b, ending at c. */
+/*
+ * A candidate merge of the part starting at a with the next one, which
+ * ends at c. key = rank << 32 | a orders by rank, then leftmost. Part
+ * boundaries only ever vanish, so the candidate is still the same pair
+ * when a is alive and the part after a's next part starts at c.
+ */
 struct bpe_cand {
-	uint32_t rank, a, b, c, merged;
+	uint64_t key;
+	uint32_t c, merged;
 };
 
 static int cand_less(const struct bpe_cand *x, const struct bpe_cand *y)
 {
-	return x->rank < y->rank || (x->rank == y->rank && x->a < y->a);
+	return x->key < y->key;
 }
-
 static void heap_push(struct bpe_cand *h, size_t *n, struct bpe_cand c)
 {
 	size_t i = (*n)++;
@@ -282,11 +287,13 @@ static void consider(struct bpe_work *w, size_t *hn, const uint8_t *piece,
 		     uint32_t a, uint32_t b, uint32_t c, bpe_rank_fn rank,
 		     const void *ctx)
 {
-	struct bpe_cand k = {0, a, b, c, 0};
+	struct bpe_cand k = {0, c, 0};
+	uint32_t r = rank(ctx, piece, a, b, c, w->id[a], w->id[b], &k.merged);
 
-	k.rank = rank(ctx, piece, a, b, c, w->id[a], w->id[b], &k.merged);
-	if (k.rank != BPE_NONE)
+	if (r != BPE_NONE) {
+		k.key = (uint64_t)r << 32 | a;
 		heap_push(w->heap, hn, k);
+	}
 }
 
 int bpe_merge(struct bpe_work *w, const uint8_t *piece, size_t n,
@@ -312,13 +319,14 @@ int bpe_merge(struct bpe_work *w, const uint8_t *piece, size_t n,
 		consider(w, &hn, piece, i, i + 1, i + 2, rank, ctx);
 	while (hn) {
 		struct bpe_cand k = heap_pop(w->heap, &hn);
-		uint32_t a = k.a, c = k.c;
+		uint32_t a = (uint32_t)k.key, b = w->next[a], c = k.c;
 
-		/* Stale when either part changed since it was pushed. */
-		if (w->next[a] != k.b || w->next[k.b] != c)
+		/* Stale when either part changed since it was pushed (a dead
+		 * part's next is DEAD, which is never below c). */
+		if (b >= c || w->next[b] != c)
 			continue;
 		w->next[a] = c;
-		w->next[k.b] = DEAD;
+		w->next[b] = DEAD;
 		w->id[a] = k.merged;
 		if (c < n32)
 			w->prev[c] = a;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slurp.h"
 #include "tok_impl.h"
 
 /* GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves,
@@ -317,7 +318,7 @@ int tok_hf_load(struct tok *t, const char *path, struct err *e)
 
 	t->kind = "hf-bpe";
 	t->use_pairs = 1;
-	if ((rc = tok_read_file(path, n > 3 && !strcmp(path + n - 3, ".gz"), &f, e)))
+	if ((rc = slurp_file(path, n > 3 && !strcmp(path + n - 3, ".gz"), &f, e)))
 		return rc;
 	root = json_loadb(f.p, f.len, 0, &je);
 	buf_free(&f);

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -521,6 +523,42 @@ static void writer_full_disk(void **state)
 	rmtmp(dir);
 }
 
+/* "-" is stdout in both modes: run in a child whose stdout is a file. */
+static void writer_to_stdout(void **state)
+{
+	static const char *const row[] = {"a b", "c,d"};
+	char *dir = mktmp(), path[600], *got;
+	enum csv_mode mode;
+	size_t n;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/stdout.csv", dir);
+	for (mode = CSV_ATOMIC; mode <= CSV_DIRECT; mode++) {
+		pid_t pid = fork();
+		int st;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct csv_writer *w;
+			struct err e;
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			if (fd < 0 || dup2(fd, 1) < 0 ||
+			    csv_writer_open("-", mode, &w, &e) ||
+			    csv_write_row(w, row, 2, &e))
+				_exit(100);
+			_exit(csv_writer_close(w, 1, &e));
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+		got = slurp(path, &n);
+		assert_string_equal(got, "a b,\"c,d\"\n");
+		free(got);
+	}
+	rmtmp(dir);
+}
+
 static long vm_hwm_kb(void)
 {
 	FILE *fp = fopen("/proc/self/status", "r");
@@ -643,6 +681,7 @@ int main(void)
 		cmocka_unit_test(direct_rows_visible_before_close),
 		cmocka_unit_test(writer_open_errors),
 		cmocka_unit_test(writer_full_disk),
+		cmocka_unit_test(writer_to_stdout),
 		cmocka_unit_test(long_field_stops_at_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,6 +149,14 @@ static void dump_appends_within_cap(void **state)
 	assert_int_equal(js_dump_buf(j, JSON_COMPACT, &b, &e), ERR_DATA);
 	assert_true(b.len <= 10);
 
+	/* jansson ignores a failed write of a key: the cap must still hold
+	 * (found by fuzz_json). */
+	back = json_pack("{s:s}", "stttttttttttttt", "");
+	buf_free(&b);
+	b.max = 9;
+	assert_int_equal(js_dump_buf(back, JSON_COMPACT, &b, &e), ERR_DATA);
+	json_decref(back);
+
 	buf_free(&b);
 	b.max = 0;
 	assert_int_equal(js_dump_buf(json_object_get(j, "a"), 0, &b, &e),
