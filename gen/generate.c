@@ -252,9 +252,13 @@ static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
 			    !(rc = buf_add(&r->tail, "\n\n", 2, e)))
 				rc = mat_instruction(row, &r->tail, e);
 		}
-		if (rc || (rc = compose_fit(&r->c, prefix, plen, r->body.p, r->body.len,
-					    r->tail.p ? r->tail.p : "", r->tail.len, filler,
-					    target, res, e)))
+		if (rc)
+			return rc;
+		/* Documents are paragraphs, whose ids the compose cache keeps. */
+		rc = (kind == G_LONG ? compose_fit_doc : compose_fit)(
+			&r->c, prefix, plen, r->body.p, r->body.len,
+			r->tail.p ? r->tail.p : "", r->tail.len, filler, target, res, e);
+		if (rc)
 			return rc;
 		if (r->c.ids.n)
 			r->bpt[li] = (double)r->body.len / (double)r->c.ids.n;
@@ -285,8 +289,8 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 		buf_reset(&r->body);
 		rc = mat_document(&row, (n + 16) * 8 + 64, &r->body, e);
 		if (!rc)
-			rc = compose_fit(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
-					 &row.lang->filler, n, &res, e);
+			rc = compose_fit_doc(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
+					     &row.lang->filler, n, &res, e);
 	} else {
 		buf_reset(&r->body);
 		rc = mat_random(r->t, rng_next(rg), n * 2 + 16, &r->body, e);
