@@ -14,7 +14,7 @@ CC      ?= cc
 PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libevent-dev libutf8proc-dev libcmocka-dev \
-            zlib1g-dev gnuplot-nox curl
+            zlib1g-dev gnuplot-nox curl chromium jq
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -43,13 +43,18 @@ LIB_A   := $(BUILD)/libllmbench.a
 
 TOOL_DIRS := $(patsubst %/main.c,%,$(wildcard gen/main.c run/main.c analyze/main.c sim/main.c))
 TOOLS     := $(TOOL_DIRS:%=$(BUILD)/bin/llm%)
-# Each tool's objects except main.o go into an archive that unit tests link.
-TOOL_AS   := $(TOOL_DIRS:%=$(BUILD)/lib%.a)
+# Each tool folder's objects except main.o go into an archive that unit
+# tests link (also before the folder has its main.c).
+LIB_DIRS  := $(sort $(patsubst %/,%,$(dir $(filter-out %/main.c,$(wildcard gen/*.c run/*.c analyze/*.c sim/*.c)))))
+TOOL_AS   := $(LIB_DIRS:%=$(BUILD)/lib%.a)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E       := $(wildcard tests/e2e/*.sh)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+# Helper programs the bench scripts run, linked with the library.
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # Each fuzz target also builds, with the normal compiler, into a test that
 # replays its corpus tests/fuzz/corpus/NAME/ (see tests/fuzz/README.md).
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
@@ -61,7 +66,7 @@ export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
 
 .SECONDARY:
 .PHONY: all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers
-all: $(TOOLS) $(UNIT_BINS) $(FUZZ_REPLAY)
+all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_REPLAY)
 
 $(BUILD)/%.o: %.c
 	$(call quiet,CC,$<)
@@ -72,24 +77,37 @@ $(LIB_A): $(LIB_OBJ)
 	$(call quiet,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-define tool_rules
+define lib_rules
 $(BUILD)/lib$(1).a: $$(patsubst %.c,$(BUILD)/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
 	$$(call quiet,AR,$$@)
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^ $$(if $$^,,)
+endef
+define tool_rules
 $(BUILD)/bin/llm$(1): $(BUILD)/$(1)/main.o $(BUILD)/lib$(1).a $(LIB_A)
 	$$(call quiet,LINK,$$@)
 	$$(Q)mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) -o $$@ $$^ $$(ALL_LIBS)
 endef
+$(foreach t,$(sort $(LIB_DIRS) $(TOOL_DIRS)),$(eval $(call lib_rules,$(t))))
 $(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_AS) $(LIB_A)
-	$(call quiet,LINK,$@)
-	$(Q)$(CC) -o $@ $< $(TOOL_AS) $(LIB_A) $(ALL_LIBS) $(shell pkg-config --libs cmocka)
-
-$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(TOOL_AS) $(LIB_A)
+$(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
+
+# A unit test or fuzz target named test_<tool>_* or fuzz_<tool>_* links
+# that tool folder's archive; any other links the library alone. (Tools
+# may reuse names among themselves: each binary links one tool folder.)
+tool_a_for = $(foreach t,$(TOOL_DIRS),$(if $(filter test_$(t)_% fuzz_$(t)_%,$(1)),$(2)/lib$(t).a))
+.SECONDEXPANSION:
+
+$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $$(call tool_a_for,fuzz_$$*,$(BUILD)) $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $$(call tool_a_for,$$*,$(BUILD)) $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(ALL_LIBS) $(shell pkg-config --libs cmocka)
 
 # Installs the Debian packages that are missing; does nothing when all are
 # present, and only warns where there is no dpkg.
@@ -123,7 +141,6 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omi
 FUZZ_CFLAGS    = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                  -iquote lib -Itests/unit $(PKG_CFLAGS) -DLLMBENCH_VERSION='"$(VERSION)"' \
                  -DLLMBENCH_DATADIR='"$(PREFIX)/share/llmbench"'
-FUZZ_CODE     := $(LIB_SRC) $(filter-out %/main.c,$(wildcard gen/*.c run/*.c analyze/*.c sim/*.c))
 FUZZ_BINS     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 
 fuzz:
@@ -138,11 +155,18 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ_BUILD)/libfuzzcode.a: $(FUZZ_CODE:%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/libllmbench.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 	$(call quiet,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libfuzzcode.a
+define fuzz_lib_rules
+$(FUZZ_BUILD)/lib$(1).a: $$(patsubst %.c,$(FUZZ_BUILD)/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
+	$$(call quiet,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach t,$(TOOL_DIRS),$(eval $(call fuzz_lib_rules,$(t))))
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $$(call tool_a_for,fuzz_$$*,$(FUZZ_BUILD)) $(FUZZ_BUILD)/libllmbench.a
 	$(call quiet,LINK,$@)
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lcsv -lm -lpthread
 

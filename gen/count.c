@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,6 +6,7 @@
 
 #include "buf.h"
 #include "count.h"
+#include "slurp.h"
 #include "tok.h"
 
 /* Inputs are held whole in memory; this bounds what one input may take. */
@@ -40,28 +40,6 @@ void count_usage(FILE *f)
 	      f);
 }
 
-static int read_input(const char *name, struct buf *b, struct err *e)
-{
-	char chunk[65536];
-	FILE *f = strcmp(name, "-") ? fopen(name, "rb") : stdin;
-	size_t n;
-	int rc = 0;
-
-	if (!f)
-		return err_set(e, ERR_NOINPUT, "%s: %s", name, strerror(errno));
-	b->max = COUNT_MAX_INPUT;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if ((rc = buf_add(b, chunk, n, e)))
-			break;
-	if (rc)
-		err_prefix(e, "%s", name);
-	else if (ferror(f))
-		rc = err_set(e, ERR_IO, "%s: read error: %s", name, strerror(errno));
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
-
 static int print_json(const struct count_opts *o, struct tok *t, const char *name,
 		      const struct tok_ids *ids)
 {
@@ -93,7 +71,8 @@ static int count_one(const struct count_opts *o, struct tok *t, const char *name
 
 	buf_reset(in);
 	ids->n = 0;
-	if ((rc = read_input(name, in, e)))
+	in->max = COUNT_MAX_INPUT;
+	if ((rc = slurp_file(name, 0, in, e)))
 		return rc;
 	if ((rc = tok_encode(t, in->p ? in->p : "", in->len, ids, e)))
 		return err_prefix(e, "%s", name);
@@ -128,7 +107,10 @@ int cmd_count(int argc, char **argv)
 	char *dash[] = {"-"};
 	char **files;
 	int c, nfiles, status = 0;
+	char prog[] = "llmgen count";
 
+	/* getopt names the program from argv[0] in its messages. */
+	argv[0] = prog;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "count.h"
+#include "generate.h"
 
 struct subcmd {
 	const char *name;
@@ -19,15 +20,11 @@ static const struct subcmd subcmds[] = {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: llmgen COMMAND [OPTION]... [ARG]...\n"
-	      "Prompt corpora with exact token counts.\n"
-	      "\nCommands:\n", f);
+	gen_usage(f);
+	fputs("\nCommands:\n", f);
 	for (const struct subcmd *s = subcmds; s->name; s++)
 		fprintf(f, "  %-8s %s\n", s->name, s->summary);
-	fputs("\nOptions:\n"
-	      "  -h, --help     show this help\n"
-	      "      --version  print the version\n"
-	      "\n", f);
+	fputs("\n", f);
 	count_usage(f);
 }
 
@@ -42,6 +39,8 @@ static int finish(int status)
 	return status;
 }
 
+/* A subcommand from the table, or else the default command: generating a
+ * corpus (so `llmgen --scenario all` needs no command name). */
 int main(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -52,13 +51,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return finish(0);
 		}
-		if (!strcmp(argv[1], "--version")) {
-			printf("llmgen %s\n", LLMBENCH_VERSION);
-			return finish(0);
+		if (argv[1][0] != '-') {
+			fprintf(stderr, "llmgen: unknown command '%s'; try 'llmgen --help'\n", argv[1]);
+			return 64;
 		}
-		fprintf(stderr, "llmgen: unknown command or option '%s'; try 'llmgen --help'\n", argv[1]);
-		return 64;
 	}
-	fprintf(stderr, "llmgen: no command given; try 'llmgen --help'\n");
-	return 64;
+	return finish(cmd_generate(argc, argv));
 }

@@ -32,6 +32,11 @@ void stats_sort(double *v, size_t n);
 /* Fills out for v[0..n); sorts v in place. */
 void stats_summarize(double *v, size_t n, struct stats_summary *out);
 
+/* The same for a float sample (large samples such as every inter-chunk
+ * gap of a run, kept as floats to halve their memory): sorts v in place;
+ * sums, means and interpolation are done in double. */
+void stats_summarize_f(float *v, size_t n, struct stats_summary *out);
+
 double stats_mean(const double *v, size_t n);
 
 /* Population standard deviation (ddof = 0). */

@@ -1,12 +1,10 @@
 #include "tok_impl.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <utf8proc.h>
-#include <zlib.h>
 
 #include "utf8.h"
 
@@ -46,44 +44,6 @@ const struct tok_builtin *tok_builtin_find(const char *name)
 		if (!strcmp(b->name, name))
 			return b;
 	return NULL;
-}
-
-int tok_read_file(const char *path, int gz, struct buf *b, struct err *e)
-{
-	char chunk[65536];
-	int rc = 0;
-
-	if (gz) {
-		gzFile f = gzopen(path, "rb");
-		int n;
-
-		if (!f)
-			return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno ? errno : ENOENT));
-		gzbuffer(f, 1 << 17);
-		while ((n = gzread(f, chunk, sizeof chunk)) > 0)
-			if ((rc = buf_add(b, chunk, (size_t)n, e)))
-				break;
-		if (!rc && n < 0) {
-			int zerr;
-			const char *m = gzerror(f, &zerr);
-
-			rc = err_set(e, ERR_DATA, "%s: bad gzip data: %s", path, m);
-		}
-		gzclose(f);
-		return rc;
-	}
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f)
-		return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if ((rc = buf_add(b, chunk, n, e)))
-			break;
-	if (!rc && ferror(f))
-		rc = err_set(e, ERR_IO, "%s: read error", path);
-	fclose(f);
-	return rc;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -179,7 +139,7 @@ int tok_open(const char *spec, struct tok **out, struct err *e)
 		if (snprintf(path, sizeof path, "%s", spec) >= (int)sizeof path)
 			return err_set(e, ERR_USAGE, "tokenizer path too long");
 		if (!is_file(path))
-			return err_set(e, ERR_NOINPUT, "%s: %s", spec, strerror(errno ? errno : ENOENT));
+			return err_set(e, ERR_NOINPUT, "%s: no such tokenizer file", spec);
 	} else if ((rc = find_name(spec, path, sizeof path, e))) {
 		return rc;
 	}

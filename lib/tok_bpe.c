@@ -48,19 +48,23 @@ int bpe_vocab_init(struct bpe_vocab *v, uint32_t n, struct err *e)
 	return 0;
 }
 
-static uint32_t *vocab_slot(const struct bpe_vocab *v, const void *bytes, size_t len)
+/* A slot holds the upper half of the key's hash beside id + 1, so most
+ * probes that miss are settled without touching the token's bytes. */
+static uint64_t *vocab_slot(const struct bpe_vocab *v, const void *bytes, size_t len)
 {
-	uint32_t i = (uint32_t)hash_bytes(bytes, len) & v->mask;
+	uint64_t h = hash_bytes(bytes, len);
+	uint32_t i = (uint32_t)h & v->mask, tag = (uint32_t)(h >> 32);
 
 	for (;;) {
-		uint32_t id = v->slot[i];
-		uint64_t t;
+		uint64_t s = v->slot[i], t;
 
-		if (!id)
+		if (!(uint32_t)s)
 			return &v->slot[i];
-		t = v->tok[id - 1];
-		if ((t & 0xFFFFFF) == len && !memcmp(v->pool + (t >> 24), bytes, len))
-			return &v->slot[i];
+		if ((uint32_t)(s >> 32) == tag) {
+			t = v->tok[(uint32_t)s - 1];
+			if ((t & 0xFFFFFF) == len && !memcmp(v->pool + (t >> 24), bytes, len))
+				return &v->slot[i];
+		}
 		i = (i + 1) & v->mask;
 	}
 }
@@ -68,7 +72,7 @@ static uint32_t *vocab_slot(const struct bpe_vocab *v, const void *bytes, size_t
 int bpe_vocab_add(struct bpe_vocab *v, const void *bytes, size_t len,
 		  uint32_t id, struct err *e)
 {
-	uint32_t *s;
+	uint64_t *s;
 
 	if (id >= v->ntok || v->tok[id] || len == 0 || len >= 0xFFFFFF)
 		return 1;
@@ -90,7 +94,7 @@ int bpe_vocab_add(struct bpe_vocab *v, const void *bytes, size_t len,
 	memcpy(v->pool + v->pool_len, bytes, len);
 	v->tok[id] = (uint64_t)v->pool_len << 24 | len;
 	v->pool_len += len;
-	*s = id + 1;
+	*s = (hash_bytes(bytes, len) >> 32) << 32 | (id + 1);
 	v->count++;
 	if (len > v->maxlen)
 		v->maxlen = (uint32_t)len;
@@ -99,12 +103,12 @@ int bpe_vocab_add(struct bpe_vocab *v, const void *bytes, size_t len,
 
 uint32_t bpe_vocab_find(const struct bpe_vocab *v, const void *bytes, size_t len)
 {
-	uint32_t s;
+	uint64_t s;
 
 	if (len > v->maxlen || len == 0)
 		return BPE_NONE;
 	s = *vocab_slot(v, bytes, len);
-	return s ? s - 1 : BPE_NONE;
+	return (uint32_t)s ? (uint32_t)s - 1 : BPE_NONE;
 }
 
 const uint8_t *bpe_vocab_bytes(const struct bpe_vocab *v, uint32_t id, size_t *len)
@@ -196,16 +200,21 @@ int bpe_push(uint32_t **v, size_t *n, size_t *cap, uint32_t id, struct err *e)
 	return 0;
 }
 
-/* A candidate merge of the parts starting at a and b, ending at c. */
+/*
+ * A candidate merge of the part starting at a with the next one, which
+ * ends at c. key = rank << 32 | a orders by rank, then leftmost. Part
+ * boundaries only ever vanish, so the candidate is still the same pair
+ * when a is alive and the part after a's next part starts at c.
+ */
 struct bpe_cand {
-	uint32_t rank, a, b, c, merged;
+	uint64_t key;
+	uint32_t c, merged;
 };
 
 static int cand_less(const struct bpe_cand *x, const struct bpe_cand *y)
 {
-	return x->rank < y->rank || (x->rank == y->rank && x->a < y->a);
+	return x->key < y->key;
 }
-
 static void heap_push(struct bpe_cand *h, size_t *n, struct bpe_cand c)
 {
 	size_t i = (*n)++;
@@ -282,11 +291,13 @@ static void consider(struct bpe_work *w, size_t *hn, const uint8_t *piece,
 		     uint32_t a, uint32_t b, uint32_t c, bpe_rank_fn rank,
 		     const void *ctx)
 {
-	struct bpe_cand k = {0, a, b, c, 0};
+	struct bpe_cand k = {0, c, 0};
+	uint32_t r = rank(ctx, piece, a, b, c, w->id[a], w->id[b], &k.merged);
 
-	k.rank = rank(ctx, piece, a, b, c, w->id[a], w->id[b], &k.merged);
-	if (k.rank != BPE_NONE)
+	if (r != BPE_NONE) {
+		k.key = (uint64_t)r << 32 | a;
 		heap_push(w->heap, hn, k);
+	}
 }
 
 int bpe_merge(struct bpe_work *w, const uint8_t *piece, size_t n,
@@ -312,13 +323,14 @@ int bpe_merge(struct bpe_work *w, const uint8_t *piece, size_t n,
 		consider(w, &hn, piece, i, i + 1, i + 2, rank, ctx);
 	while (hn) {
 		struct bpe_cand k = heap_pop(w->heap, &hn);
-		uint32_t a = k.a, c = k.c;
+		uint32_t a = (uint32_t)k.key, b = w->next[a], c = k.c;
 
-		/* Stale when either part changed since it was pushed. */
-		if (w->next[a] != k.b || w->next[k.b] != c)
+		/* Stale when either part changed since it was pushed (a dead
+		 * part's next is DEAD, which is never below c). */
+		if (b >= c || w->next[b] != c)
 			continue;
 		w->next[a] = c;
-		w->next[k.b] = DEAD;
+		w->next[b] = DEAD;
 		w->id[a] = k.merged;
 		if (c < n32)
 			w->prev[c] = a;

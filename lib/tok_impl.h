@@ -53,7 +53,4 @@ int tok_hf_load(struct tok *t, const char *path, struct err *e);
  * own, or the file is not byte-level BPE (ERR_DATA naming path). */
 int tok_byte_ids(struct tok *t, const char *path, struct err *e);
 
-/* Reads a whole file (gunzipping when gz) into b. ERR_NOINPUT, ERR_IO. */
-int tok_read_file(const char *path, int gz, struct buf *b, struct err *e);
-
 #endif

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slurp.h"
 #include "tok_impl.h"
 
 static int b64val(unsigned char c)
@@ -57,7 +58,7 @@ int tok_tiktoken_load(struct tok *t, const char *path,
 
 	t->kind = "tiktoken";
 	t->whole_first = 1;
-	if ((rc = tok_read_file(path, 0, &f, e)))
+	if ((rc = slurp_file(path, 0, &f, e)))
 		return rc;
 	end = f.p + f.len;
 	for (p = f.p; p < end; p++)

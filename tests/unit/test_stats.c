@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include <stdlib.h>
+
 #include "stats.h"
 
 /* Expected values worked by hand with NumPy's default ("linear") rule:
@@ -52,12 +54,69 @@ static void single_and_empty(void **state)
 	assert_true(isnan(s.mean) && isnan(s.p50) && isnan(s.min));
 }
 
+/* The float version gives the double version's figures on values that
+ * floats hold exactly. */
+static void float_sample(void **state)
+{
+	float f[] = {50, 15, 40, 20, 35};
+	struct stats_summary s;
+
+	(void)state;
+	stats_summarize_f(f, 5, &s);
+	assert_int_equal(s.n, 5);
+	assert_near(s.p50, 35.0, 1e-12);
+	assert_near(s.p90, 46.0, 1e-12);
+	assert_near(s.p99, 49.6, 1e-12);
+	assert_near(s.mean, 32.0, 1e-12);
+	assert_near(s.std, sqrt(166.0), 1e-12);
+	assert_near(s.min, 15, 0);
+	assert_near(s.max, 50, 0);
+	assert_true(f[0] == 15 && f[4] == 50);
+	stats_summarize_f(NULL, 0, &s);
+	assert_true(s.n == 0 && isnan(s.p50) && isnan(s.std));
+}
+
+/* Large float samples take the radix path: it must order negatives,
+ * zeros and positives as qsort does. */
+static void float_sort_large(void **state)
+{
+	size_t n = 20000, i;
+	float *v = malloc(n * sizeof *v);
+	double *d = malloc(n * sizeof *d);
+	struct stats_summary s, t;
+	uint32_t x = 12345;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(d);
+	for (i = 0; i < n; i++) {
+		x = x * 1664525u + 1013904223u;
+		v[i] = (float)((int32_t)(x >> 8) - (1 << 23)) / 1024.0f;
+		if (i % 97 == 0)
+			v[i] = 0.0f;
+		d[i] = v[i];
+	}
+	stats_summarize_f(v, n, &s);
+	stats_summarize(d, n, &t);
+	for (i = 1; i < n; i++)
+		assert_true(v[i - 1] <= v[i]);
+	for (i = 0; i < n; i++)
+		assert_true((double)v[i] == d[i]);
+	assert_near(s.p50, t.p50, 1e-9);
+	assert_near(s.p99, t.p99, 1e-9);
+	assert_near(s.mean, t.mean, 1e-6);
+	free(v);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(percentiles_match_numpy_linear),
 		cmocka_unit_test(even_sample),
 		cmocka_unit_test(single_and_empty),
+		cmocka_unit_test(float_sample),
+		cmocka_unit_test(float_sort_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

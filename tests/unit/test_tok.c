@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rng.h"
 #include "tok.h"
 
 static const char *const names[] = {
@@ -223,6 +224,115 @@ static void cli_unicode16(void **state)
 	check_cli(UNI16, *state);
 }
 
+/* The rest of the contract: names, sizes, decode of special ids, errors. */
+static void api(void **state)
+{
+	struct tok *t = open_tok("cl100k_base"), *q;
+	uint32_t ids[] = {15339, 1917, 100257};
+	struct buf b = BUF_INIT;
+	struct err e = {0};
+	size_t n = 0;
+
+	(void)state;
+	assert_string_equal(tok_name(t), "cl100k_base");
+	assert_string_equal(tok_kind(t), "tiktoken");
+	assert_int_equal(tok_vocab_size(t), 100256);
+	assert_int_equal(tok_decode(t, ids, 3, &b, &e), 0);
+	assert_string_equal(b.p, "hello world<|endoftext|>");
+	ids[0] = 100256; /* between the ordinary and the special ids */
+	assert_int_equal(tok_decode(t, ids, 1, &b, &e), ERR_DATA);
+	assert_int_equal(tok_count(t, "<|endoftext|>", 13, &n, &e), 0);
+	assert_true(n > 1);
+	assert_int_equal(tok_count(t, "abc\xff", 4, &n, &e), ERR_DATA);
+	assert_non_null(strstr(e.msg, "byte offset 3"));
+	assert_int_equal(tok_open("no_such_tokenizer", &q, &e), ERR_NOINPUT);
+	assert_null(q);
+	assert_non_null(strstr(e.msg, "make tokenizers"));
+	tok_free(t);
+	t = open_tok("qwen3");
+	assert_string_equal(tok_kind(t), "hf-bpe");
+	assert_int_equal(tok_vocab_size(t), 151643);
+	buf_reset(&b);
+	ids[0] = 151644; /* <|im_start|>, an added token */
+	assert_int_equal(tok_decode(t, ids, 1, &b, &e), 0);
+	assert_string_equal(b.p, "<|im_start|>");
+	buf_free(&b);
+	tok_free(t);
+}
+
+/* Appends code point cp as UTF-8. */
+static size_t put_utf8(char *p, uint32_t cp)
+{
+	if (cp < 0x80) {
+		p[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		p[0] = (char)(0xC0 | cp >> 6);
+		p[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		p[0] = (char)(0xE0 | cp >> 12);
+		p[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		p[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	p[0] = (char)(0xF0 | cp >> 18);
+	p[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	p[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	p[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Random text from a mix of scripts, spaces, digits, marks and emoji must
+ * encode to ids that spell it again (for the encodings without a
+ * normalizer): a check on texts no reference list foresaw. */
+static void random_text_round_trips(void **state)
+{
+	static const uint32_t pools[][2] = {
+		{0x20, 0x7E}, {0x09, 0x0D}, {0xA0, 0x17F}, {0x300, 0x36F}, {0x400, 0x4FF},
+		{0x600, 0x6FF}, {0xE00, 0xE7F}, {0x3040, 0x30FF}, {0x4E00, 0x9FFF},
+		{0xAC00, 0xD7A3}, {0x1F300, 0x1F6FF}, {0x2000, 0x206F}, {0x1C80, 0x1C8A},
+		{0x11380, 0x113D3}, {0x30, 0x39}, {0x20, 0x20},
+	};
+	static const char *const rt[] = {"cl100k_base", "o200k_base", "r50k_base", "llama3"};
+	char *text = malloc(1 << 16);
+	struct rng r;
+
+	(void)state;
+	assert_non_null(text);
+	rng_seed(&r, 20261123);
+	for (size_t k = 0; k < sizeof rt / sizeof rt[0]; k++) {
+		struct tok *t = open_tok(rt[k]);
+
+		for (int round = 0; round < 200; round++) {
+			size_t len = 0, chars = (size_t)rng_below(&r, 400);
+			struct tok_ids ids = {0};
+			struct buf dec = BUF_INIT;
+			struct err e = {0};
+
+			for (size_t i = 0; i < chars; i++) {
+				const uint32_t *pl = pools[rng_below(&r, sizeof pools / sizeof pools[0])];
+				uint32_t cp = pl[0] + (uint32_t)rng_below(&r, pl[1] - pl[0] + 1);
+				size_t run = rng_below(&r, 8) ? 1 : (size_t)rng_below(&r, 40);
+
+				for (size_t j = 0; j < run && len + 4 < (1 << 16); j++)
+					len += put_utf8(text + len, cp);
+			}
+			if (tok_encode(t, text, len, &ids, &e))
+				fail_msg("%s: %s", rt[k], e.msg);
+			assert_int_equal(tok_decode(t, ids.v, ids.n, &dec, &e), 0);
+			if (dec.len != len || memcmp(dec.p, text, len))
+				fail_msg("%s: round %d: ids do not spell the text", rt[k], round);
+			buf_free(&dec);
+			tok_ids_free(&ids);
+		}
+		tok_free(t);
+	}
+	free(text);
+}
+
 #define NNAMES (sizeof names / sizeof names[0])
 
 int main(void)
@@ -235,7 +345,7 @@ int main(void)
 		{"llmgen count --ids, vectors", cli_vectors},
 		{"llmgen count --ids, unicode15-16", cli_unicode16},
 	};
-	struct CMUnitTest tests[4 * NNAMES];
+	struct CMUnitTest tests[4 * NNAMES + 2];
 	static char label[4 * NNAMES][96];
 	size_t n = 0;
 
@@ -244,5 +354,7 @@ int main(void)
 			snprintf(label[n], sizeof label[n], "%s: %s", names[i], kinds[k].what);
 			tests[n] = (struct CMUnitTest){label[n], kinds[k].fn, NULL, NULL, (void *)names[i]};
 		}
+	tests[n++] = (struct CMUnitTest){"tok.h contract", api, NULL, NULL, NULL};
+	tests[n++] = (struct CMUnitTest){"random text round-trips", random_text_round_trips, NULL, NULL, NULL};
 	return _cmocka_run_group_tests("test_tok", tests, n, NULL, NULL);
 }

@@ -1,0 +1,641 @@
+#include "charts.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cols.h"
+#include "ofile.h"
+
+#define CDF_POINTS 400    /* points drawn per CDF line */
+#define TIMELINE_MAX 2000 /* requests drawn on the timeline */
+#define TIME_BUCKETS 200  /* buckets of the tokens/s over time chart */
+
+struct ctx {
+	const struct an_report *r;
+	const struct an_set *s;
+	const char *dir;
+	int step_key;             /* index of "step" among the keys, or -1 */
+	int log_x;                /* steps are positive and span 4x or more */
+	size_t *series;           /* series index of each group */
+	char **series_name;
+	size_t nseries;
+	struct an_chart_files *cf;
+	struct err *e;
+};
+
+/* Opens DIR/name for writing (atomically). */
+static FILE *open_in(struct ctx *c, const char *name, struct ofile **of)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/%s", c->dir, name);
+	if (ofile_open(path, of, c->e))
+		return NULL;
+	return ofile_fp(*of);
+}
+
+static int close_file(struct ctx *c, struct ofile *of)
+{
+	return ofile_commit(of, c->e);
+}
+
+static int add_chart(struct ctx *c, const char *name, const char *title)
+{
+	struct an_chart_files *cf = c->cf;
+	char **n = realloc(cf->names, (cf->n + 1) * sizeof *n);
+	char **t;
+
+	if (n)
+		cf->names = n;
+	t = realloc(cf->titles, (cf->n + 1) * sizeof *t);
+	if (t)
+		cf->titles = t;
+	if (!n || !t || !(n[cf->n] = strdup(name)))
+		return err_set(c->e, ERR_SOFTWARE, "out of memory");
+	if (!(t[cf->n] = strdup(title))) {
+		free(n[cf->n]);
+		return err_set(c->e, ERR_SOFTWARE, "out of memory");
+	}
+	cf->n++;
+	return 0;
+}
+
+/* gnuplot single-quoted string: a quote is doubled. */
+static void gp_str(FILE *fp, const char *s)
+{
+	fputc('\'', fp);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', fp);
+		fputc(*s == '\n' ? ' ' : *s, fp);
+	}
+	fputc('\'', fp);
+}
+
+/* Script header: draws the chart to PNG, then again to SVG. */
+static void gp_begin(FILE *fp, const char *name, const char *title,
+		     const char *xlabel, const char *ylabel)
+{
+	fprintf(fp, "# %s: run `gnuplot %s.gp` in this folder to redraw.\n", title, name);
+	fprintf(fp, "set terminal pngcairo size 900,500 noenhanced\nset output '%s.png'\n", name);
+	fputs("set datafile separator whitespace\nset key outside right top\nset grid\n", fp);
+	fputs("set title ", fp);
+	gp_str(fp, title);
+	fputs("\nset xlabel ", fp);
+	gp_str(fp, xlabel);
+	fputs("\nset ylabel ", fp);
+	gp_str(fp, ylabel);
+	fputs("\n", fp);
+}
+
+static void gp_end(FILE *fp, const char *name)
+{
+	fprintf(fp, "\nset terminal svg size 900,500 noenhanced dynamic\nset output '%s.svg'\nreplot\n"
+		"unset output\n", name);
+}
+
+static int find_series(struct ctx *c)
+{
+	const struct an_set *s = c->s;
+	struct buf name = BUF_INIT;
+	size_t g, k, j;
+	int rc = 0;
+
+	c->series = calloc(s->ngroups ? s->ngroups : 1, sizeof *c->series);
+	c->series_name = calloc(s->ngroups ? s->ngroups : 1, sizeof *c->series_name);
+	if (!c->series || !c->series_name)
+		return err_set(c->e, ERR_SOFTWARE, "out of memory");
+	for (g = 0; g < s->ngroups && !rc; g++) {
+		buf_reset(&name);
+		for (k = 0; k < s->nkeys && !rc; k++) {
+			if ((int)k == c->step_key)
+				continue;
+			if (name.len)
+				rc = buf_adds(&name, " ", c->e);
+			if (!rc)
+				rc = buf_adds(&name, s->groups[g]->key[k], c->e);
+		}
+		if (!rc && !name.len)
+			rc = buf_adds(&name, "all", c->e);
+		for (j = 0; !rc && j < c->nseries; j++)
+			if (strcmp(c->series_name[j], name.p) == 0)
+				break;
+		if (!rc && j == c->nseries) {
+			if (!(c->series_name[j] = strdup(name.p)))
+				rc = err_set(c->e, ERR_SOFTWARE, "out of memory");
+			c->nseries++;
+		}
+		c->series[g] = j;
+	}
+	buf_free(&name);
+	return rc;
+}
+
+static double step_x(const struct ctx *c, size_t g)
+{
+	if (c->step_key < 0)
+		return (double)g;
+	return atof(c->s->groups[g]->key[c->step_key]);
+}
+
+static void num(FILE *fp, double v)
+{
+	if (isnan(v) || isinf(v))
+		fputs(" NaN", fp);
+	else
+		fprintf(fp, " %.6g", v);
+}
+
+/* by_step.dat: one block per series (gnuplot index), a line per group. */
+static int write_by_step(struct ctx *c)
+{
+	static const char *const cols[] = {
+		"out_tok_per_s", "ttft_p50", "ttft_p90", "ttft_p99", "tpot_p50",
+		"tpot_p99", "e2e_p50", "e2e_p99", "success_rate", "e2e_mean",
+	};
+	struct ofile *of;
+	FILE *fp = open_in(c, "by_step.dat", &of);
+	size_t sr, g, k;
+
+	if (!fp)
+		return c->e->code;
+	fputs("# step", fp);
+	for (k = 0; k < sizeof cols / sizeof *cols; k++)
+		fprintf(fp, " %s", cols[k]);
+	fputc('\n', fp);
+	for (sr = 0; sr < c->nseries; sr++) {
+		fprintf(fp, "# series %zu: %s\n", sr, c->series_name[sr]);
+		for (g = 0; g < c->s->ngroups; g++) {
+			if (c->series[g] != sr)
+				continue;
+			num(fp, step_x(c, g));
+			for (k = 0; k < sizeof cols / sizeof *cols; k++)
+				num(fp, an_col_value(&an_cols[an_col_find(cols[k])], &c->r->m[g]));
+			fputc('\n', fp);
+		}
+		fputs("\n\n", fp);
+	}
+	return close_file(c, of);
+}
+
+/* A chart of by_step.dat columns against the step. */
+static int chart_by_step(struct ctx *c, const char *name, const char *title,
+			 const char *ylabel, const int *ycols, const char *const *ynames,
+			 int ny)
+{
+	char file[256];
+	struct ofile *of;
+	FILE *fp;
+	size_t sr;
+	int i, first = 1;
+
+	snprintf(file, sizeof file, "%s.gp", name);
+	if (!(fp = open_in(c, file, &of)))
+		return c->e->code;
+	gp_begin(fp, name, title, c->step_key >= 0 ? "step (batch size or rate)" : "group", ylabel);
+	/* Sweeps double the batch size: a log axis spaces them evenly. */
+	if (c->log_x)
+		fputs("set logscale x 2\n", fp);
+	fputs("plot", fp);
+	for (sr = 0; sr < c->nseries; sr++)
+		for (i = 0; i < ny; i++) {
+			fprintf(fp, "%s 'by_step.dat' index %zu using 1:%d with linespoints title ",
+				first ? "" : ", \\\n    ", sr, ycols[i]);
+			first = 0;
+			{
+				char t[512];
+
+				snprintf(t, sizeof t, "%s%s%s", c->series_name[sr], *ynames[i] ? " " : "",
+					 ynames[i]);
+				gp_str(fp, t);
+			}
+		}
+	gp_end(fp, name);
+	if (close_file(c, of))
+		return c->e->code;
+	return add_chart(c, name, title);
+}
+
+static int chart_knee(struct ctx *c)
+{
+	struct ofile *of;
+	FILE *fp;
+	size_t sr;
+
+	if (!(fp = open_in(c, "knee.gp", &of)))
+		return c->e->code;
+	gp_begin(fp, "knee", "Latency against throughput (each point a step)",
+		 "output tokens/s", "E2E p50 (ms)");
+	fputs("plot", fp);
+	for (sr = 0; sr < c->nseries; sr++) {
+		fprintf(fp, "%s 'by_step.dat' index %zu using 2:8 with linespoints title ",
+			sr ? ", \\\n    " : "", sr);
+		gp_str(fp, c->series_name[sr]);
+		fprintf(fp, ", \\\n    'by_step.dat' index %zu using 2:8:(sprintf('%%g', $1)) "
+			"with labels offset 1,0.7 notitle", sr);
+	}
+	gp_end(fp, "knee");
+	if (close_file(c, of))
+		return c->e->code;
+	return add_chart(c, "knee", "Latency against throughput");
+}
+
+static void group_title(const struct ctx *c, size_t g, char *out, size_t n)
+{
+	size_t k, len = 0;
+
+	out[0] = '\0';
+	for (k = 0; k < c->s->nkeys && len + 1 < n; k++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s", k ? " " : "",
+					c->s->groups[g]->key[k]);
+}
+
+/* CDF of a sorted sample per group; which: 0 TTFT (doubles), 1 ITL (floats). */
+static int chart_cdf(struct ctx *c, int which)
+{
+	const char *name = which ? "cdf_itl" : "cdf_ttft";
+	char file[64], t[512];
+	struct ofile *of;
+	FILE *fp;
+	size_t g, i, n, step;
+	int first = 1;
+
+	snprintf(file, sizeof file, "%s.dat", name);
+	if (!(fp = open_in(c, file, &of)))
+		return c->e->code;
+	for (g = 0; g < c->s->ngroups; g++) {
+		const struct an_group *gr = c->s->groups[g];
+
+		n = which ? gr->itl.len / sizeof(float) : gr->ttft.len / sizeof(double);
+		group_title(c, g, t, sizeof t);
+		fprintf(fp, "# group %zu: %s\n", g, t);
+		step = n > CDF_POINTS ? n / CDF_POINTS : 1;
+		for (i = 0; i < n; i += step) {
+			double v = which ? ((const float *)gr->itl.p)[i] : ((const double *)gr->ttft.p)[i];
+
+			fprintf(fp, "%.6g %.6g\n", v, (double)(i + 1) / (double)n);
+		}
+		if (n && (n - 1) % step)
+			fprintf(fp, "%.6g 1\n", which ? ((const float *)gr->itl.p)[n - 1] :
+				((const double *)gr->ttft.p)[n - 1]);
+		fputs("\n\n", fp);
+	}
+	if (close_file(c, of))
+		return c->e->code;
+	snprintf(file, sizeof file, "%s.gp", name);
+	if (!(fp = open_in(c, file, &of)))
+		return c->e->code;
+	gp_begin(fp, name, which ? "CDF of inter-token latency (every chunk gap)" :
+		 "CDF of time to first token", which ? "ITL (ms)" : "TTFT (ms)",
+		 "fraction of samples");
+	fputs("set yrange [0:1]\nplot", fp);
+	for (g = 0; g < c->s->ngroups; g++) {
+		group_title(c, g, t, sizeof t);
+		fprintf(fp, "%s '%s.dat' index %zu using 1:2 with lines title ",
+			first ? "" : ", \\\n    ", name, g);
+		gp_str(fp, t);
+		first = 0;
+	}
+	gp_end(fp, name);
+	if (close_file(c, of))
+		return c->e->code;
+	return add_chart(c, name, which ? "CDF of ITL" : "CDF of TTFT");
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct an_span *x = a, *y = b;
+
+	return (x->sent > y->sent) - (x->sent < y->sent);
+}
+
+static int chart_timeline(struct ctx *c, const char *want)
+{
+	const struct an_group *gr = NULL;
+	struct an_span *sp;
+	struct ofile *of;
+	FILE *fp;
+	size_t g, n, i;
+	int64_t t0;
+	char t[512];
+
+	for (g = 0; g < c->s->ngroups; g++)
+		if (!want || (c->step_key >= 0 &&
+			      strcmp(c->s->groups[g]->key[c->step_key], want) == 0))
+			gr = c->s->groups[g];
+	if (!gr)
+		return err_set(c->e, ERR_USAGE, "--timeline-step %s: no such step", want);
+	t[0] = '\0';
+	for (g = 0; g < c->s->ngroups; g++)
+		if (c->s->groups[g] == gr)
+			group_title(c, g, t, sizeof t);
+	sp = (struct an_span *)gr->spans.p;
+	n = gr->spans.len / sizeof *sp;
+	qsort(sp, n, sizeof *sp, cmp_span);
+	if (n > TIMELINE_MAX)
+		n = TIMELINE_MAX;
+	if (!(fp = open_in(c, "timeline.dat", &of)))
+		return c->e->code;
+	fputs("# request sent_s end_s first_token_s ok\n", fp);
+	t0 = n ? sp[0].sent : 0;
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "%zu %.6f %.6f", i, (double)(sp[i].sent - t0) / 1e9,
+			(double)(sp[i].end - t0) / 1e9);
+		if (sp[i].first != AN_NO_TIME)
+			fprintf(fp, " %.6f", (double)(sp[i].first - t0) / 1e9);
+		else
+			fputs(" NaN", fp);
+		fprintf(fp, " %d\n", sp[i].ok);
+	}
+	if (close_file(c, of))
+		return c->e->code;
+	if (!(fp = open_in(c, "timeline.gp", &of)))
+		return c->e->code;
+	{
+		char title[600];
+
+		snprintf(title, sizeof title, "Request timeline: %s", t);
+		gp_begin(fp, "timeline", title, "seconds since the first send", "request");
+	}
+	fputs("set key below\n"
+	      "plot 'timeline.dat' using 2:1:($3-$2):(0) with vectors nohead lw 2 title 'send to end', \\\n"
+	      "    'timeline.dat' using 4:1 with points pt 7 ps 0.4 title 'first token'", fp);
+	gp_end(fp, "timeline");
+	if (close_file(c, of))
+		return c->e->code;
+	return add_chart(c, "timeline", "Request timeline");
+}
+
+/* Output tokens/s over the whole input: each ok request's tokens are
+ * spread evenly from its first token to its end. */
+static int chart_tokens_over_time(struct ctx *c)
+{
+	int64_t t0 = INT64_MAX, t1 = INT64_MIN;
+	double *bucket, width;
+	struct ofile *of;
+	FILE *fp;
+	size_t g, i, b;
+
+	for (g = 0; g < c->s->ngroups; g++) {
+		const struct an_span *sp = (const struct an_span *)c->s->groups[g]->spans.p;
+		size_t n = c->s->groups[g]->spans.len / sizeof *sp;
+
+		for (i = 0; i < n; i++) {
+			if (sp[i].sent < t0)
+				t0 = sp[i].sent;
+			if (sp[i].end > t1)
+				t1 = sp[i].end;
+		}
+	}
+	if (t1 <= t0)
+		t1 = t0 + 1;
+	width = (double)(t1 - t0) / 1e9 / TIME_BUCKETS;
+	if (!(bucket = calloc(TIME_BUCKETS, sizeof *bucket)))
+		return err_set(c->e, ERR_SOFTWARE, "out of memory");
+	for (g = 0; g < c->s->ngroups; g++) {
+		const struct an_span *sp = (const struct an_span *)c->s->groups[g]->spans.p;
+		size_t n = c->s->groups[g]->spans.len / sizeof *sp;
+
+		for (i = 0; i < n; i++) {
+			double a, z, len, per;
+			size_t ba, bz;
+
+			if (!sp[i].ok || sp[i].out_tok <= 0)
+				continue;
+			a = (double)((sp[i].first != AN_NO_TIME ? sp[i].first : sp[i].end) - t0) / 1e9;
+			z = (double)(sp[i].end - t0) / 1e9;
+			len = z - a;
+			ba = (size_t)(a / width);
+			bz = (size_t)(z / width);
+			if (ba >= TIME_BUCKETS)
+				ba = TIME_BUCKETS - 1;
+			if (bz >= TIME_BUCKETS)
+				bz = TIME_BUCKETS - 1;
+			if (len <= 0 || ba == bz) {
+				bucket[bz] += sp[i].out_tok;
+				continue;
+			}
+			per = sp[i].out_tok / len;
+			for (b = ba; b <= bz; b++) {
+				double lo = fmax(a, (double)b * width), hi = fmin(z, (double)(b + 1) * width);
+
+				if (hi > lo)
+					bucket[b] += per * (hi - lo);
+			}
+		}
+	}
+	if (!(fp = open_in(c, "tokens_over_time.dat", &of))) {
+		free(bucket);
+		return c->e->code;
+	}
+	fputs("# seconds_since_first_send output_tokens_per_s\n", fp);
+	for (b = 0; b < TIME_BUCKETS; b++)
+		fprintf(fp, "%.6f %.6g\n", ((double)b + 0.5) * width, bucket[b] / width);
+	free(bucket);
+	if (close_file(c, of))
+		return c->e->code;
+	if (!(fp = open_in(c, "tokens_over_time.gp", &of)))
+		return c->e->code;
+	gp_begin(fp, "tokens_over_time", "Output tokens/s over time (all groups)",
+		 "seconds since the first send", "output tokens/s");
+	fputs("plot 'tokens_over_time.dat' using 1:2 with steps title 'output tokens/s'", fp);
+	gp_end(fp, "tokens_over_time");
+	if (close_file(c, of))
+		return c->e->code;
+	return add_chart(c, "tokens_over_time", "Output tokens/s over time");
+}
+
+static const char *gnuplot_prog(void)
+{
+	const char *p = getenv("LLMANALYZE_GNUPLOT");
+
+	return p && *p ? p : "gnuplot";
+}
+
+/* Runs the program on script in dir; its messages go to dir/gnuplot.log. Returns
+ * 0, 127 when it could not be started, else its exit status. */
+static int run_gnuplot(const char *dir, const char *script)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return 127;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		if (chdir(dir))
+			_exit(126);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+		}
+		fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_APPEND, 0666);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execlp(gnuplot_prog(), gnuplot_prog(), script, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 127;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Draws every chart. One that gnuplot refuses (typically: nothing to
+ * plot, such as latencies of a group without an ok request) is dropped
+ * from the list and named in cf->skipped; all refused means gnuplot
+ * itself is broken. */
+static int draw(struct ctx *c)
+{
+	struct an_chart_files *cf = c->cf;
+	char script[300];
+	size_t i, kept = 0;
+	int st, last = 0;
+
+	for (i = 0; i < cf->n; i++) {
+		snprintf(script, sizeof script, "%s.gp", cf->names[i]);
+		st = run_gnuplot(c->dir, script);
+		if (st == 127)
+			return err_set(c->e, ERR_UNAVAILABLE,
+				       "cannot run '%s' (install gnuplot); the .dat and .gp files are in %s",
+				       gnuplot_prog(), c->dir);
+		if (st) {
+			char out[4096];
+
+			/* gnuplot opened the outputs before it gave up. */
+			snprintf(out, sizeof out, "%s/%s.png", c->dir, cf->names[i]);
+			unlink(out);
+			snprintf(out, sizeof out, "%s/%s.svg", c->dir, cf->names[i]);
+			unlink(out);
+			last = st;
+			if ((cf->skipped.len && buf_adds(&cf->skipped, ", ", c->e)) ||
+			    buf_adds(&cf->skipped, cf->names[i], c->e))
+				return c->e->code;
+			free(cf->names[i]);
+			free(cf->titles[i]);
+			continue;
+		}
+		cf->names[kept] = cf->names[i];
+		cf->titles[kept++] = cf->titles[i];
+	}
+	cf->n = kept;
+	if (!kept && last)
+		return err_set(c->e, ERR_SOFTWARE, "%s failed on every chart (status %d); see %s/gnuplot.log",
+			       gnuplot_prog(), last, c->dir);
+	cf->drawn = 1;
+	return 0;
+}
+
+int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
+		    struct an_chart_files *cf, struct err *e)
+{
+	static const int tp[] = {2}, ttft[] = {3, 4, 5}, tpot[] = {6, 7}, e2e[] = {8, 9},
+			 ok[] = {10};
+	static const char *const n1[] = {""}, *const nttft[] = {"p50", "p90", "p99"},
+			  *const n2[] = {"p50", "p99"};
+	struct ctx c = {.r = r, .s = r->set, .step_key = -1, .cf = cf, .e = e};
+	char tmpl[4096];
+	size_t k;
+	int rc;
+
+	memset(cf, 0, sizeof *cf);
+	if (o->dir) {
+		if (mkdir(o->dir, 0777) && errno != EEXIST)
+			return err_set(e, ERR_IO, "%s: %s", o->dir, strerror(errno));
+		cf->dir = strdup(o->dir);
+	} else {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(tmpl, sizeof tmpl, "%s/llmanalyze-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmpl))
+			return err_set(e, ERR_IO, "%s: %s", tmpl, strerror(errno));
+		cf->dir = strdup(tmpl);
+		cf->temporary = 1;
+	}
+	if (!cf->dir)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	c.dir = cf->dir;
+	for (k = 0; k < r->set->nkeys; k++)
+		if (strcmp(r->set->keynames[k], "step") == 0)
+			c.step_key = (int)k;
+	if (c.step_key >= 0 && r->n) {
+		double lo = INFINITY, hi = -INFINITY, x;
+
+		for (k = 0; k < r->n; k++) {
+			x = step_x(&c, k);
+			lo = fmin(lo, x);
+			hi = fmax(hi, x);
+		}
+		c.log_x = lo > 0 && hi >= 4 * lo;
+	}
+	if ((rc = find_series(&c)) ||
+	    (rc = write_by_step(&c)) ||
+	    (rc = chart_by_step(&c, "throughput", "Output token throughput by step",
+				"output tokens/s", tp, n1, 1)) ||
+	    (rc = chart_by_step(&c, "ttft", "Time to first token by step", "TTFT (ms)",
+				ttft, nttft, 3)) ||
+	    (rc = chart_by_step(&c, "tpot", "Time per output token by step", "TPOT (ms)",
+				tpot, n2, 2)) ||
+	    (rc = chart_by_step(&c, "e2e", "End-to-end latency by step", "E2E (ms)",
+				e2e, n2, 2)) ||
+	    (rc = chart_by_step(&c, "success", "Success rate by step", "ok / requests",
+				ok, n1, 1)) ||
+	    (rc = chart_knee(&c)) ||
+	    (rc = chart_cdf(&c, 0)) ||
+	    (rc = chart_cdf(&c, 1)) ||
+	    (rc = chart_timeline(&c, o->timeline_step)) ||
+	    (rc = chart_tokens_over_time(&c)))
+		goto out;
+	rc = draw(&c);
+out:
+	for (k = 0; k < c.nseries; k++)
+		free(c.series_name[k]);
+	free(c.series_name);
+	free(c.series);
+	return rc;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+void an_chart_files_free(struct an_chart_files *cf)
+{
+	size_t i;
+
+	if (cf->temporary && cf->dir)
+		remove_dir(cf->dir);
+	for (i = 0; i < cf->n; i++) {
+		free(cf->names[i]);
+		free(cf->titles[i]);
+	}
+	free(cf->names);
+	free(cf->titles);
+	free(cf->dir);
+	buf_free(&cf->skipped);
+	memset(cf, 0, sizeof *cf);
+}

@@ -1,0 +1,79 @@
+#include "cols.h"
+
+#include <string.h>
+
+#define M(f) offsetof(struct an_metrics, f)
+#define COUNT(n, f, d) {n, M(f), 0, "", d}
+#define STAT(x, desc)                                                         \
+	{#x "_mean", M(x.mean), 3, "ms", "mean " desc},                      \
+	{#x "_std", M(x.std), 3, "ms", "population std of " desc},          \
+	{#x "_min", M(x.min), 3, "ms", "min " desc},                         \
+	{#x "_p50", M(x.p50), 3, "ms", "median " desc},                      \
+	{#x "_p90", M(x.p90), 3, "ms", "90th percentile " desc},             \
+	{#x "_p95", M(x.p95), 3, "ms", "95th percentile " desc},             \
+	{#x "_p99", M(x.p99), 3, "ms", "99th percentile " desc},             \
+	{#x "_max", M(x.max), 3, "ms", "max " desc}
+
+const struct an_col an_cols[] = {
+	COUNT("requests", requests, "rows counted (not warmup, not cancelled)"),
+	COUNT("ok", ok, "requests with status ok"),
+	COUNT("cancelled", cancelled, "cancelled requests, counted apart"),
+	COUNT("err_http_4xx", err[AN_HTTP_4XX], "HTTP 4xx other than 429"),
+	COUNT("err_http_5xx", err[AN_HTTP_5XX], "HTTP 5xx"),
+	COUNT("err_rate_limited", err[AN_RATE_LIMITED], "HTTP 429"),
+	COUNT("err_timeout", err[AN_TIMEOUT], "timed out"),
+	COUNT("err_connect", err[AN_CONNECT], "could not connect"),
+	COUNT("err_disconnect", err[AN_DISCONNECT], "connection lost mid-response"),
+	COUNT("err_bad_stream", err[AN_BAD_STREAM], "malformed stream"),
+	COUNT("err_other", err[AN_OTHER], "status this version does not know"),
+	{"success_rate", M(success_rate), 4, "", "ok / requests"},
+	{"duration_s", M(duration_s), 3, "s", "last end - first send"},
+	{"req_per_s", M(req_per_s), 3, "req/s", "ok / duration"},
+	{"in_tok_per_s", M(in_tok_per_s), 2, "tok/s", "input tokens of ok requests / duration"},
+	{"out_tok_per_s", M(out_tok_per_s), 2, "tok/s", "output tokens of ok requests / duration"},
+	{"total_tok_per_s", M(total_tok_per_s), 2, "tok/s", "(input + output tokens) / duration"},
+	{"prefill_tok_per_s", M(prefill_tok_per_s), 2, "tok/s",
+	 "input tokens / (latest first token - earliest send)"},
+	{"decode_tok_per_s", M(decode_tok_per_s), 2, "tok/s",
+	 "output tokens / (latest end - earliest first token)"},
+	{"out_speed_mean", M(out_speed_mean), 2, "tok/s",
+	 "mean per-request (output tokens - 1) / (e2e - ttft)"},
+	{"goodput_req_per_s", M(goodput_req_per_s), 3, "req/s",
+	 "ok requests meeting every --slo / duration"},
+	COUNT("tokens_estimated", tokens_estimated,
+	      "ok requests whose token count is an estimate (source chunks)"),
+	STAT(ttft, "time to first token"),
+	STAT(tpot, "time per output token after the first"),
+	STAT(itl, "gap between chunks, pooled over chunks (vLLM)"),
+	STAT(itl_req, "per-request mean inter-token latency (GenAI-Perf)"),
+	STAT(e2e, "end-to-end latency"),
+};
+
+const size_t an_ncols = sizeof an_cols / sizeof an_cols[0];
+
+int an_col_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < an_ncols; i++)
+		if (strcmp(an_cols[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+double an_col_value(const struct an_col *c, const struct an_metrics *m)
+{
+	return *(const double *)((const char *)m + c->off);
+}
+
+int an_col_lower_better(const struct an_col *c)
+{
+	return strcmp(c->unit, "ms") == 0 || strcmp(c->unit, "s") == 0 ||
+	       strncmp(c->name, "err_", 4) == 0;
+}
+
+int an_col_uses_tokens(const struct an_col *c)
+{
+	return strcmp(c->unit, "tok/s") == 0 || strncmp(c->name, "tpot_", 5) == 0 ||
+	       strncmp(c->name, "itl_req_", 8) == 0;
+}

@@ -1,0 +1,39 @@
+#ifndef LLMANALYZE_FORMAT_H
+#define LLMANALYZE_FORMAT_H
+/*
+ * Writes the comparison table: the grouping columns, then the chosen
+ * columns (indices into an_cols), one row per group in report order.
+ *   csv    RFC 4180 through libcsv's quoting; empty field for no value
+ *   md     a Markdown table; "-" for no value
+ *   json   an array of objects (jansson); null for no value
+ *   table  columns aligned for a terminal; "-" for no value
+ * Returns 0, ERR_IO when writing fails, ERR_SOFTWARE when memory runs out.
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "report.h"
+
+enum an_fmt { AN_FMT_CSV, AN_FMT_MD, AN_FMT_JSON, AN_FMT_TABLE };
+
+/* Format named s, or -1. */
+int an_fmt_parse(const char *s);
+
+/* Columns shown on a terminal when none are chosen (a screen's width). */
+extern const char *const an_table_default_cols[];
+
+int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
+	      const int *cols, size_t ncols, struct err *e);
+
+/* Writes a grid of text cells (row-major, nrows x ncols, head gives the
+ * column names) in fmt; in JSON a cell that reads fully as a number is
+ * written as one, an empty cell as null. Same returns as an_format. */
+int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
+		   size_t ncols, const char *const *cells, size_t nrows,
+		   struct err *e);
+
+/* Writes v with the column's decimals into out (size n); "" for NaN.
+ * Returns out. */
+char *an_fmt_num(char *out, size_t n, double v, int prec);
+
+#endif

@@ -1,0 +1,370 @@
+#include "group.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash_keys(const char *const *keys, size_t n)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	const unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		for (p = (const unsigned char *)(keys[i] ? keys[i] : ""); *p; p++)
+			h = (h ^ *p) * 1099511628211ull;
+		h = (h ^ 0x1f) * 1099511628211ull;
+	}
+	return h;
+}
+
+static int keys_equal(char *const *a, const char *const *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i] ? b[i] : "") != 0)
+			return 0;
+	return 1;
+}
+
+struct an_set *an_set_new(const char *const *keynames, size_t nkeys,
+			  const struct an_slo *slo, int keep_spans)
+{
+	struct an_set *s = calloc(1, sizeof *s);
+	size_t i;
+
+	if (!s)
+		return NULL;
+	s->nkeys = nkeys;
+	s->keep_spans = keep_spans;
+	s->slo = *slo;
+	s->keynames = calloc(nkeys ? nkeys : 1, sizeof *s->keynames);
+	s->tablesize = 64;
+	s->table = calloc(s->tablesize, sizeof *s->table);
+	if (!s->keynames || !s->table) {
+		an_set_free(s);
+		return NULL;
+	}
+	for (i = 0; i < nkeys; i++)
+		if (!(s->keynames[i] = strdup(keynames[i]))) {
+			an_set_free(s);
+			return NULL;
+		}
+	return s;
+}
+
+static void group_free(struct an_group *g, size_t nkeys)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; g->key && i < nkeys; i++)
+		free(g->key[i]);
+	free(g->key);
+	buf_free(&g->ttft);
+	buf_free(&g->tpot);
+	buf_free(&g->e2e);
+	buf_free(&g->itl_req);
+	buf_free(&g->speed);
+	buf_free(&g->itl);
+	buf_free(&g->spans);
+	free(g);
+}
+
+void an_set_free(struct an_set *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->ngroups; i++)
+		group_free(s->groups[i], s->nkeys);
+	for (i = 0; s->keynames && i < s->nkeys; i++)
+		free(s->keynames[i]);
+	free(s->keynames);
+	free(s->groups);
+	free(s->table);
+	free(s);
+}
+
+static int rehash(struct an_set *s)
+{
+	size_t n = s->tablesize * 2, i, j;
+	size_t *t = calloc(n, sizeof *t);
+
+	if (!t)
+		return -1;
+	for (i = 0; i < s->ngroups; i++) {
+		j = hash_keys((const char *const *)s->groups[i]->key, s->nkeys) & (n - 1);
+		while (t[j])
+			j = (j + 1) & (n - 1);
+		t[j] = i + 1;
+	}
+	free(s->table);
+	s->table = t;
+	s->tablesize = n;
+	return 0;
+}
+
+static struct an_group *new_group(struct an_set *s, const char *const *keys)
+{
+	struct an_group *g = calloc(1, sizeof *g);
+	size_t i;
+
+	if (!g || !(g->key = calloc(s->nkeys ? s->nkeys : 1, sizeof *g->key))) {
+		free(g);
+		return NULL;
+	}
+	for (i = 0; i < s->nkeys; i++)
+		if (!(g->key[i] = strdup(keys[i] ? keys[i] : ""))) {
+			group_free(g, s->nkeys);
+			return NULL;
+		}
+	g->first_sent = g->first_first = INT64_MAX;
+	g->last_end = g->last_first = g->last_end_ok = INT64_MIN;
+	return g;
+}
+
+static struct an_group *find_group(struct an_set *s, const char *const *keys)
+{
+	size_t j, mask;
+	struct an_group *g, **gs;
+
+	mask = s->tablesize - 1;
+	for (j = hash_keys(keys, s->nkeys) & mask; s->table[j]; j = (j + 1) & mask) {
+		g = s->groups[s->table[j] - 1];
+		if (keys_equal(g->key, keys, s->nkeys))
+			return g;
+	}
+	if (s->ngroups == s->capgroups) {
+		size_t cap = s->capgroups ? s->capgroups * 2 : 16;
+
+		if (!(gs = realloc(s->groups, cap * sizeof *gs)))
+			return NULL;
+		s->groups = gs;
+		s->capgroups = cap;
+	}
+	if (!(g = new_group(s, keys)))
+		return NULL;
+	s->groups[s->ngroups++] = g;
+	s->table[j] = s->ngroups;
+	if (s->ngroups * 2 > s->tablesize && rehash(s))
+		return NULL;
+	return g;
+}
+
+int an_chunk_log(const char *log, void (*gap)(double ms, void *ctx), void *ctx,
+		 double *first_us, double *last_us, size_t *nchunks,
+		 struct err *e)
+{
+	const char *p = log;
+	char *end;
+	double prev = 0, v;
+	size_t n = 0;
+
+	*first_us = *last_us = NAN;
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		/* Offsets are whole µs as llmrun writes them; strtod only for
+		 * anything else. */
+		errno = 0;
+		v = 0;
+		for (end = (char *)p; *end >= '0' && *end <= '9' && end - p < 15; end++)
+			v = v * 10 + (*end - '0');
+		if (end == p || *end == '.' || *end == 'e' || *end == 'E' || (*end >= '0' && *end <= '9'))
+			v = strtod(p, &end);
+		if (end == p || errno || v < 0)
+			return err_set(e, ERR_DATA, "chunk_log: bad offset near \"%.20s\"", p);
+		p = end;
+		if (*p == ':') {
+			strtol(p + 1, &end, 10);
+			if (end == p + 1)
+				return err_set(e, ERR_DATA, "chunk_log: bad token count near \"%.20s\"", p);
+			p = end;
+		}
+		if (*p && *p != ' ')
+			return err_set(e, ERR_DATA, "chunk_log: unexpected \"%.20s\"", p);
+		if (n == 0)
+			*first_us = v;
+		else if (gap)
+			gap((v - prev) / 1000.0, ctx);
+		prev = v;
+		n++;
+	}
+	if (n)
+		*last_us = prev;
+	*nchunks = n;
+	return 0;
+}
+
+/* Gaps go straight into room reserved beforehand for every chunk of the
+ * row (one call per gap to buf_add cost a fifth of the run time on a
+ * million rows). */
+struct gap_ctx {
+	struct buf *itl;
+};
+
+static void add_gap(double ms, void *ctx)
+{
+	struct buf *b = ((struct gap_ctx *)ctx)->itl;
+	float f = (float)ms;
+
+	memcpy(b->p + b->len, &f, sizeof f);
+	b->len += sizeof f;
+}
+
+/* An upper bound on the chunks of a log: its space-separated items. */
+static size_t count_items(const char *log)
+{
+	size_t n = 1;
+
+	if (!log)
+		return 0;
+	for (; *log; log++)
+		n += *log == ' ';
+	return n;
+}
+
+static int add_double(struct buf *b, double v, struct err *e)
+{
+	if (isnan(v))
+		return 0;
+	return buf_add(b, &v, sizeof v, e);
+}
+
+static int meets_slo(const struct an_slo *slo, const struct an_rec *r)
+{
+	/* A missing TPOT (one output token) meets the TPOT objective, as
+	 * vLLM counts it 0; a missing TTFT or E2E does not meet theirs. */
+	if (!isnan(slo->ttft_ms) && !(r->ttft_ms <= slo->ttft_ms))
+		return 0;
+	if (!isnan(slo->tpot_ms) && !isnan(r->tpot_ms) && r->tpot_ms > slo->tpot_ms)
+		return 0;
+	if (!isnan(slo->e2e_ms) && !(r->e2e_ms <= slo->e2e_ms))
+		return 0;
+	return 1;
+}
+
+static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
+		  struct err *e)
+{
+	struct gap_ctx c = {&g->itl};
+	double first_us, last_us, span_ms = NAN, gen_ms;
+	size_t nchunks;
+	int rc;
+
+	g->ok++;
+	if (r->in_tok >= 0)
+		g->in_tok += (double)r->in_tok;
+	if (r->out_tok >= 0)
+		g->out_tok += (double)r->out_tok;
+	if (r->in_est || r->out_est)
+		g->est++;
+	if (r->t_first != AN_NO_TIME) {
+		if (r->t_first < g->first_first)
+			g->first_first = r->t_first;
+		if (r->t_first > g->last_first)
+			g->last_first = r->t_first;
+	}
+	if (r->t_end != AN_NO_TIME && r->t_end > g->last_end_ok)
+		g->last_end_ok = r->t_end;
+	if (meets_slo(&s->slo, r))
+		g->good++;
+	if ((rc = add_double(&g->ttft, r->ttft_ms, e)) ||
+	    (rc = add_double(&g->tpot, r->tpot_ms, e)) ||
+	    (rc = add_double(&g->e2e, r->e2e_ms, e)))
+		return rc;
+	if ((rc = buf_reserve(&g->itl, count_items(r->chunk_log) * sizeof(float), e)))
+		return rc;
+	rc = an_chunk_log(r->chunk_log, add_gap, &c, &first_us, &last_us, &nchunks, e);
+	g->itl.p[g->itl.len] = '\0'; /* buf's invariant, kept after the direct writes */
+	if (rc)
+		return rc;
+	if (nchunks >= 2)
+		span_ms = (last_us - first_us) / 1000.0;
+	else if (r->t_first != AN_NO_TIME && r->t_last != AN_NO_TIME)
+		span_ms = (double)(r->t_last - r->t_first) / 1e6;
+	if (r->out_tok >= 2 && !isnan(span_ms)) {
+		if ((rc = add_double(&g->itl_req, span_ms / (double)(r->out_tok - 1), e)))
+			return rc;
+	}
+	/* Output speed of one request: tokens after the first over the time
+	 * they took, the reciprocal of its TPOT. */
+	gen_ms = r->e2e_ms - r->ttft_ms;
+	if (r->out_tok >= 2 && gen_ms > 0)
+		return add_double(&g->speed, (double)(r->out_tok - 1) * 1000.0 / gen_ms, e);
+	return 0;
+}
+
+int an_set_add(struct an_set *s, const char *const *keys,
+	       const struct an_rec *r, struct err *e)
+{
+	struct an_group *g = find_group(s, keys);
+
+	if (!g)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	g->status[r->status]++;
+	if (r->status == AN_CANCELLED)
+		return 0;
+	g->requests++;
+	if (r->t_sent != AN_NO_TIME && r->t_sent < g->first_sent)
+		g->first_sent = r->t_sent;
+	if (r->t_end != AN_NO_TIME && r->t_end > g->last_end)
+		g->last_end = r->t_end;
+	if (s->keep_spans && r->t_sent != AN_NO_TIME && r->t_end != AN_NO_TIME) {
+		struct an_span sp = {r->t_sent, r->t_first, r->t_end,
+				     r->out_tok > INT32_MAX ? INT32_MAX : (int32_t)r->out_tok,
+				     r->status == AN_OK};
+		int rc = buf_add(&g->spans, &sp, sizeof sp, e);
+
+		if (rc)
+			return rc;
+	}
+	if (r->status == AN_OK)
+		return add_ok(s, g, r, e);
+	return 0;
+}
+
+static int cmp_value(const char *a, const char *b)
+{
+	char *ea, *eb;
+	double x = strtod(a, &ea), y = strtod(b, &eb);
+
+	if (*a && *b && !*ea && !*eb && x != y)
+		return (x > y) - (x < y);
+	return strcmp(a, b);
+}
+
+static int cmp_group(const void *pa, const void *pb, void *ctx)
+{
+	size_t nkeys = *(const size_t *)ctx;
+	const struct an_group *a = *(struct an_group *const *)pa;
+	const struct an_group *b = *(struct an_group *const *)pb;
+	size_t i;
+	int c;
+
+	for (i = 0; i < nkeys; i++)
+		if ((c = cmp_value(a->key[i], b->key[i])))
+			return c;
+	return 0;
+}
+
+void an_set_sort(struct an_set *s)
+{
+	size_t i, j;
+
+	qsort_r(s->groups, s->ngroups, sizeof *s->groups, cmp_group, &s->nkeys);
+	memset(s->table, 0, s->tablesize * sizeof *s->table);
+	for (i = 0; i < s->ngroups; i++) {
+		j = hash_keys((const char *const *)s->groups[i]->key, s->nkeys) & (s->tablesize - 1);
+		while (s->table[j])
+			j = (j + 1) & (s->tablesize - 1);
+		s->table[j] = i + 1;
+	}
+}

@@ -1,0 +1,87 @@
+#ifndef LLMANALYZE_GROUP_H
+#define LLMANALYZE_GROUP_H
+/*
+ * Groups of result rows and what each accumulates while rows stream in:
+ * counts, token sums, time spans, and the per-request samples the
+ * statistics need (TTFT, TPOT, E2E, per-request ITL and output speed as
+ * doubles; pooled chunk gaps as floats, the largest array by far).
+ *
+ * A group is identified by the values of the grouping columns (by default
+ * target, model, group, step). Ownership: an_set_new returns a set freed
+ * by an_set_free; groups, their keys and samples belong to the set.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "rec.h"
+
+/* Service level objectives for goodput, in ms; NaN when not set. */
+struct an_slo {
+	double ttft_ms, tpot_ms, e2e_ms;
+};
+
+/* One request on a timeline (kept only when charts are wanted). */
+struct an_span {
+	int64_t sent, first, end; /* epoch ns; first may be AN_NO_TIME */
+	int32_t out_tok;          /* -1 when unknown */
+	int32_t ok;
+};
+
+struct an_group {
+	char **key;                /* nkeys values of the grouping columns */
+	size_t requests;           /* rows counted: not warmup, not cancelled */
+	size_t ok;                 /* subset of requests with status ok */
+	size_t status[AN_NSTATUS]; /* rows by status (cancelled included) */
+	size_t good;               /* ok rows meeting every SLO */
+	size_t est;                /* ok rows with a token count estimated */
+	double in_tok, out_tok;    /* sums over ok rows with a count */
+	int64_t first_sent;        /* earliest t_sent of counted rows */
+	int64_t last_end;          /* latest t_end of counted rows */
+	int64_t first_first;       /* earliest first token of ok rows */
+	int64_t last_first;        /* latest first token of ok rows */
+	int64_t last_end_ok;       /* latest t_end of ok rows */
+	struct buf ttft, tpot, e2e; /* doubles (ms), ok rows */
+	struct buf itl_req;        /* doubles: per-request mean gap (ms) */
+	struct buf speed;          /* doubles: output tokens/s per request */
+	struct buf itl;            /* floats: every chunk gap (ms), pooled */
+	struct buf spans;          /* struct an_span, when keep_spans */
+};
+
+struct an_set {
+	size_t nkeys;
+	char **keynames;           /* grouping column names */
+	struct an_slo slo;
+	int keep_spans;            /* keep a span per request for charts */
+	struct an_group **groups;  /* in order of first appearance */
+	size_t ngroups, capgroups;
+	size_t *table;             /* hash table of group index + 1; 0 empty */
+	size_t tablesize;
+};
+
+/* A new set grouping by the nkeys column names in keynames (copied).
+ * Returns NULL when memory runs out. */
+struct an_set *an_set_new(const char *const *keynames, size_t nkeys,
+			  const struct an_slo *slo, int keep_spans);
+void an_set_free(struct an_set *s);
+
+/* Adds one non-warmup row whose grouping values are keys[0..nkeys)
+ * (borrowed; NULL is taken as empty). Returns 0, ERR_SOFTWARE when memory
+ * runs out, ERR_DATA for a malformed chunk_log (message without place: the
+ * caller adds file:line). */
+int an_set_add(struct an_set *s, const char *const *keys,
+	       const struct an_rec *r, struct err *e);
+
+/* Sorts the groups by their keys, each column compared as numbers when
+ * both values are numbers (so step 2 comes before step 10), else as text. */
+void an_set_sort(struct an_set *s);
+
+/* Parses chunk_log and calls gap(ms, ctx) for each gap between successive
+ * chunks; stores the first and last offsets (µs) and chunk count. Returns
+ * 0 or ERR_DATA. An empty or NULL log has 0 chunks. */
+int an_chunk_log(const char *log, void (*gap)(double ms, void *ctx), void *ctx,
+		 double *first_us, double *last_us, size_t *nchunks,
+		 struct err *e);
+
+#endif

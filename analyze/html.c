@@ -1,0 +1,270 @@
+#include "html.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cols.h"
+#include "buf.h"
+#include "format.h"
+#include "json.h"
+#include "ofile.h"
+
+static void esc(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '&': fputs("&amp;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		default: fputc(*s, fp);
+		}
+	}
+}
+
+/* The run's FILE.meta.json (docs/formats.md), when there is one beside
+ * the results: FILE.meta.json, else FILE without ".csv" plus .meta.json. */
+static json_t *load_meta(const char *input, char *found, size_t n)
+{
+	size_t len = strlen(input);
+	json_t *j = NULL;
+	struct err e;
+
+	if (strcmp(input, "-") == 0)
+		return NULL;
+	snprintf(found, n, "%s.meta.json", input);
+	if (access(found, R_OK) == 0 && js_load_file(found, 0, &j, &e) == 0 && json_is_object(j))
+		return j;
+	json_decref(j);
+	j = NULL;
+	if (len > 4 && strcmp(input + len - 4, ".csv") == 0) {
+		snprintf(found, n, "%.*s.meta.json", (int)(len - 4), input);
+		if (access(found, R_OK) == 0 && js_load_file(found, 0, &j, &e) == 0 && json_is_object(j))
+			return j;
+		json_decref(j);
+	}
+	return NULL;
+}
+
+static void run_meta(FILE *fp, const char *const *inputs, size_t n)
+{
+	struct buf b = BUF_INIT;
+	const char *key;
+	char path[4096];
+	json_t *j, *v;
+	struct err e;
+	size_t i;
+
+	b.max = 4096;
+	for (i = 0; i < n; i++) {
+		if (!(j = load_meta(inputs[i], path, sizeof path)))
+			continue;
+		fputs("<h3>", fp);
+		esc(fp, path);
+		fputs("</h3>\n<table class=\"meta\">\n", fp);
+		json_object_foreach(j, key, v) {
+			buf_reset(&b);
+			if (json_is_string(v))
+				buf_adds(&b, json_string_value(v), &e);
+			else
+				js_dump_buf(v, JSON_COMPACT | JSON_ENCODE_ANY, &b, &e);
+			fputs("<tr><th>", fp);
+			esc(fp, key);
+			fputs("</th><td>", fp);
+			esc(fp, b.p ? b.p : "");
+			fputs("</td></tr>\n", fp);
+		}
+		fputs("</table>\n", fp);
+		json_decref(j);
+	}
+	buf_free(&b);
+}
+
+static void meta(FILE *fp, const struct an_report *r, const struct an_load_stats *st,
+		 const char *const *inputs, size_t n)
+{
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&now, &tm));
+	fputs("<h2>Run</h2>\n<table class=\"meta\">\n", fp);
+	fprintf(fp, "<tr><th>generated</th><td>%s by llmanalyze %s</td></tr>\n", when,
+		LLMBENCH_VERSION);
+	fputs("<tr><th>inputs</th><td>", fp);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", fp);
+		esc(fp, strcmp(inputs[i], "-") ? inputs[i] : "standard input");
+	}
+	fputs("</td></tr>\n<tr><th>run ids</th><td>", fp);
+	for (i = 0; i < st->nrun_ids; i++) {
+		if (i)
+			fputs(", ", fp);
+		esc(fp, st->run_ids[i]);
+	}
+	fprintf(fp, "</td></tr>\n<tr><th>rows</th><td>%zu (%zu warmup excluded",
+		st->rows, st->warmup);
+	if (st->truncated)
+		fprintf(fp, ", %zu cut-off last row skipped", st->truncated);
+	fprintf(fp, ")</td></tr>\n<tr><th>groups</th><td>%zu, grouped by ", r->n);
+	for (i = 0; i < r->set->nkeys; i++) {
+		if (i)
+			fputs(", ", fp);
+		esc(fp, r->set->keynames[i]);
+	}
+	fputs("</td></tr>\n</table>\n", fp);
+	run_meta(fp, inputs, n);
+}
+
+static void table(FILE *fp, const struct an_report *r)
+{
+	const struct an_set *s = r->set;
+	char v[64];
+	size_t i, k, g;
+
+	fputs("<h2>Comparison</h2>\n<p>Throughput is over each group's span, from its "
+	      "first send to its last completion. Latencies in ms.</p>\n"
+	      "<div class=\"scroll\"><table id=\"comparison\" class=\"data\">\n<thead><tr>", fp);
+	for (k = 0; k < s->nkeys; k++) {
+		fputs("<th>", fp);
+		esc(fp, s->keynames[k]);
+		fputs("</th>", fp);
+	}
+	for (k = 0; k < an_ncols; k++) {
+		fputs("<th title=\"", fp);
+		esc(fp, an_cols[k].desc);
+		fprintf(fp, "\">%s</th>", an_cols[k].name);
+	}
+	fputs("</tr></thead>\n<tbody>\n", fp);
+	for (i = 0; i < r->n; i++) {
+		g = r->order[i];
+		fputs("<tr>", fp);
+		for (k = 0; k < s->nkeys; k++) {
+			fputs("<td>", fp);
+			esc(fp, s->groups[g]->key[k]);
+			fputs("</td>", fp);
+		}
+		for (k = 0; k < an_ncols; k++) {
+			an_fmt_num(v, sizeof v, an_col_value(&an_cols[k], &r->m[g]), an_cols[k].prec);
+			fprintf(fp, "<td class=\"n\">%s%s</td>", *v ? v : "-",
+				*v && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(&an_cols[k]) ?
+				"*" : "");
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</tbody></table></div>\n", fp);
+	for (i = 0; i < r->n; i++)
+		if (r->m[i].tokens_estimated > 0) {
+			fputs("<p>* rests partly on token counts estimated from chunks "
+			      "(see tokens_estimated).</p>\n", fp);
+			break;
+		}
+}
+
+/* Copies an SVG file into the page, without its XML prolog and doctype. */
+static int inline_svg(FILE *fp, const char *dir, const char *name, struct err *e)
+{
+	char path[4096], chunk[65536];
+	FILE *in;
+	size_t n;
+	int started = 0;
+
+	snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+	if (!(in = fopen(path, "r")))
+		return err_set(e, ERR_IO, "%s: cannot read the chart", path);
+	/* gnuplot writes the prolog and doctype on their own lines before <svg. */
+	while (!started && fgets(chunk, sizeof chunk, in)) {
+		char *p = strstr(chunk, "<svg");
+
+		if (p) {
+			fputs(p, fp);
+			started = 1;
+		}
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
+		fwrite(chunk, 1, n, fp);
+	if (ferror(in)) {
+		fclose(in);
+		return err_set(e, ERR_IO, "%s: read failed", path);
+	}
+	fclose(in);
+	return 0;
+}
+
+static int charts(FILE *fp, const struct an_chart_files *cf, struct err *e)
+{
+	size_t i;
+	int rc;
+
+	fputs("<h2>Charts</h2>\n", fp);
+	if (!cf->drawn) {
+		fputs("<p class=\"warn\">Charts were skipped: gnuplot could not be run.</p>\n", fp);
+		return 0;
+	}
+	for (i = 0; i < cf->n; i++) {
+		fprintf(fp, "<figure class=\"chart\" id=\"chart-%s\">\n", cf->names[i]);
+		if ((rc = inline_svg(fp, cf->dir, cf->names[i], e)))
+			return rc;
+		fputs("<figcaption>", fp);
+		esc(fp, cf->titles[i]);
+		fputs("</figcaption></figure>\n", fp);
+	}
+	return 0;
+}
+
+static void definitions(FILE *fp)
+{
+	size_t i;
+
+	fputs("<h2>Definitions</h2>\n<p>Statistics over the ok requests of a group; "
+	      "percentiles interpolate linearly between closest ranks (NumPy's default); "
+	      "std is the population standard deviation. Full formulas: docs/metrics.md "
+	      "and <code>man llmanalyze</code>.</p>\n<table class=\"defs\">\n", fp);
+	for (i = 0; i < an_ncols; i++) {
+		fprintf(fp, "<tr><th>%s</th><td>%s</td><td>", an_cols[i].name, an_cols[i].unit);
+		esc(fp, an_cols[i].desc);
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+}
+
+int an_html_write(const char *path, const struct an_report *r,
+		  const struct an_load_stats *st, const struct an_chart_files *cf,
+		  const char *const *inputs, size_t ninputs, struct err *e)
+{
+	struct ofile *of;
+	FILE *fp;
+	int rc;
+
+	if ((rc = ofile_open(path, &of, e)))
+		return rc;
+	fp = ofile_fp(of);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<title>llmanalyze report</title>\n<style>\n"
+	      "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
+	      "table{border-collapse:collapse;font-size:12px}\n"
+	      "th,td{border:1px solid #ccc;padding:2px 6px}\n"
+	      "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+	      "thead th{background:#eee;position:sticky;top:0}\n"
+	      ".scroll{overflow:auto;max-height:30em}\n"
+	      "figure.chart{display:inline-block;width:560px;margin:.5em;vertical-align:top}\n"
+	      "figure.chart svg{width:100%;height:auto}\n"
+	      ".warn{color:#a00}\n"
+	      "</style>\n</head>\n<body>\n<h1>llmanalyze report</h1>\n", fp);
+	meta(fp, r, st, inputs, ninputs);
+	table(fp, r);
+	rc = charts(fp, cf, e);
+	if (!rc) {
+		definitions(fp);
+		fputs("</body>\n</html>\n", fp);
+		return ofile_commit(of, e);
+	}
+	ofile_abort(of);
+	return rc;
+}

@@ -1,0 +1,277 @@
+#include "load.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+
+/* Columns read by name; -1 when the file lacks an optional one. */
+enum {
+	C_RUN_ID, C_ROW_ID, C_STEP, C_STATUS, C_WARMUP, C_SENT, C_FIRST,
+	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
+	C_OUT_SRC, C_CHUNK_LOG, NCOL
+};
+
+static const char *const col_names[NCOL] = {
+	"run_id", "row_id", "step", "status", "warmup", "t_sent_ns",
+	"t_first_token_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
+	"tpot_ms", "e2e_ms", "input_tokens", "input_tokens_source",
+	"output_tokens", "output_tokens_source", "chunk_log",
+};
+
+static const int col_required[NCOL] = {
+	[C_RUN_ID] = 1, [C_STATUS] = 1, [C_SENT] = 1, [C_END] = 1,
+};
+
+struct file_ctx {
+	struct csv_reader *r;
+	int col[NCOL];
+	int *keycol;
+	size_t file;            /* index of this file among those loaded */
+};
+
+/* Distinct run ids and the file each came from. */
+struct runs {
+	size_t *file;
+};
+
+static const char *field(const struct file_ctx *f, int c)
+{
+	const char *s;
+
+	if (f->col[c] < 0)
+		return NULL;
+	s = csv_field(f->r, (size_t)f->col[c], NULL);
+	return s && *s ? s : NULL;
+}
+
+static int bad_number(const struct file_ctx *f, int c, const char *s, struct err *e)
+{
+	return err_set(e, ERR_DATA, "%s:%ld:%d: %s: expected a number, got \"%.40s\"",
+		       csv_name(f->r), csv_line(f->r), f->col[c] + 1, col_names[c], s);
+}
+
+static int get_time(const struct file_ctx *f, int c, int64_t *out, struct err *e)
+{
+	const char *s = field(f, c);
+	char *end;
+	long long v;
+
+	*out = AN_NO_TIME;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end || errno)
+		return bad_number(f, c, s, e);
+	*out = v;
+	return 0;
+}
+
+static int get_ms(const struct file_ctx *f, int c, double *out, struct err *e)
+{
+	const char *s = field(f, c);
+	char *end;
+
+	*out = NAN;
+	if (!s)
+		return 0;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end || errno || isnan(*out) || isinf(*out))
+		return bad_number(f, c, s, e);
+	return 0;
+}
+
+static int get_count(const struct file_ctx *f, int c, long *out, struct err *e)
+{
+	const char *s = field(f, c);
+	char *end;
+
+	*out = -1;
+	if (!s)
+		return 0;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (*end || errno || *out < 0)
+		return bad_number(f, c, s, e);
+	return 0;
+}
+
+static int is_estimate(const struct file_ctx *f, int c)
+{
+	const char *s = field(f, c);
+
+	return s && strcmp(s, "chunks") == 0;
+}
+
+static int note_run(struct an_load_stats *st, struct runs *runs,
+		    const char *id, size_t file, const char *const *paths,
+		    struct err *e)
+{
+	size_t i;
+	char **ids;
+	size_t *files;
+
+	/* Rows of one run come together: the last id is the likely match. */
+	for (i = st->nrun_ids; i-- > 0;) {
+		if (strcmp(st->run_ids[i], id) != 0)
+			continue;
+		if (runs->file[i] != file)
+			return err_set(e, ERR_DATA,
+				       "run_id %s is in both %s and %s: the same results given twice?",
+				       id, paths[runs->file[i]], paths[file]);
+		return 0;
+	}
+	ids = realloc(st->run_ids, (st->nrun_ids + 1) * sizeof *ids);
+	if (ids)
+		st->run_ids = ids;
+	files = realloc(runs->file, (st->nrun_ids + 1) * sizeof *files);
+	if (files)
+		runs->file = files;
+	if (!ids || !files || !(ids[st->nrun_ids] = strdup(id)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	files[st->nrun_ids++] = file;
+	return 0;
+}
+
+static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
+{
+	const char *s;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->run_id = field(f, C_RUN_ID);
+	if (!r->run_id)
+		return err_set(e, ERR_DATA, "%s:%ld: empty run_id", csv_name(f->r), csv_line(f->r));
+	r->row_id = field(f, C_ROW_ID);
+	r->step = field(f, C_STEP);
+	r->chunk_log = field(f, C_CHUNK_LOG);
+	s = field(f, C_WARMUP);
+	r->warmup = s && strcmp(s, "0") != 0;
+	s = field(f, C_STATUS);
+	if (!s)
+		return err_set(e, ERR_DATA, "%s:%ld: empty status", csv_name(f->r), csv_line(f->r));
+	r->status = an_status_parse(s);
+	if ((rc = get_time(f, C_SENT, &r->t_sent, e)) ||
+	    (rc = get_time(f, C_FIRST, &r->t_first, e)) ||
+	    (rc = get_time(f, C_LAST, &r->t_last, e)) ||
+	    (rc = get_time(f, C_END, &r->t_end, e)) ||
+	    (rc = get_ms(f, C_TTFT, &r->ttft_ms, e)) ||
+	    (rc = get_ms(f, C_TPOT, &r->tpot_ms, e)) ||
+	    (rc = get_ms(f, C_E2E, &r->e2e_ms, e)) ||
+	    (rc = get_count(f, C_IN, &r->in_tok, e)) ||
+	    (rc = get_count(f, C_OUT, &r->out_tok, e)))
+		return rc;
+	r->in_est = r->in_tok >= 0 && is_estimate(f, C_IN_SRC);
+	r->out_est = r->out_tok >= 0 && is_estimate(f, C_OUT_SRC);
+	an_rec_complete(r);
+	return 0;
+}
+
+static int find_columns(struct file_ctx *f, const struct an_load_opts *o, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < NCOL; i++) {
+		f->col[i] = csv_col(f->r, col_names[i]);
+		if (f->col[i] < 0 && col_required[i])
+			return err_set(e, ERR_DATA, "%s:1: no column \"%s\": not a results file?",
+				       csv_name(f->r), col_names[i]);
+	}
+	for (i = 0; i < o->nkeys; i++) {
+		f->keycol[i] = csv_col(f->r, o->keynames[i]);
+		if (f->keycol[i] < 0)
+			return err_set(e, ERR_DATA, "%s:1: no column \"%s\" to group by",
+				       csv_name(f->r), o->keynames[i]);
+	}
+	return 0;
+}
+
+static int load_file(struct file_ctx *f, const struct an_load_opts *o,
+		     const char **keys, struct an_load_stats *st,
+		     struct runs *runs, const char *const *paths, struct err *e)
+{
+	struct an_rec r;
+	char msg[ERR_MSG_MAX + 64];
+	size_t i;
+	int rc;
+
+	if ((rc = find_columns(f, o, e)))
+		return rc;
+	for (;;) {
+		rc = csv_next(f->r, e);
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			if (e->code == ERR_DATA && csv_truncated(f->r)) {
+				st->truncated++;
+				snprintf(msg, sizeof msg, "%s (a cut-off last row, as a killed run leaves: skipped)",
+					 e->msg);
+				if (o->warn)
+					o->warn(o->ctx, msg);
+				err_clear(e);
+				return 0;
+			}
+			return e->code;
+		}
+		if ((rc = parse_row(f, &r, e)))
+			return rc;
+		if ((rc = note_run(st, runs, r.run_id, f->file, paths, e)))
+			return rc;
+		st->rows++;
+		if (r.warmup) {
+			st->warmup++;
+			continue;
+		}
+		for (i = 0; i < o->nkeys; i++)
+			keys[i] = csv_field(f->r, (size_t)f->keycol[i], NULL);
+		if ((rc = o->row(o->ctx, keys, &r, e)))
+			return err_prefix(e, "%s:%ld", csv_name(f->r), csv_line(f->r));
+	}
+}
+
+int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
+	    struct an_load_stats *st, struct err *e)
+{
+	struct file_ctx f;
+	struct runs runs = {NULL};
+	const char **keys = calloc(o->nkeys ? o->nkeys : 1, sizeof *keys);
+	int rc = 0;
+	size_t i;
+
+	memset(st, 0, sizeof *st);
+	f.keycol = calloc(o->nkeys ? o->nkeys : 1, sizeof *f.keycol);
+	if (!keys || !f.keycol) {
+		rc = err_set(e, ERR_SOFTWARE, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		if ((rc = csv_open(paths[i], &f.r, e)))
+			break;
+		f.file = i;
+		st->files++;
+		rc = load_file(&f, o, keys, st, &runs, paths, e);
+		csv_close(f.r);
+	}
+out:
+	free(runs.file);
+	free(f.keycol);
+	free(keys);
+	return rc;
+}
+
+void an_load_stats_free(struct an_load_stats *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrun_ids; i++)
+		free(st->run_ids[i]);
+	free(st->run_ids);
+	st->run_ids = NULL;
+	st->nrun_ids = 0;
+}

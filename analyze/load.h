@@ -1,0 +1,49 @@
+#ifndef LLMANALYZE_LOAD_H
+#define LLMANALYZE_LOAD_H
+/*
+ * Reads results CSVs (docs/formats.md) row by row and hands each
+ * non-warmup row to a callback, so nothing but what the callback keeps is
+ * held in memory.
+ *
+ * - Several files are read in turn; a run_id met in two files means the
+ *   same results were given twice (or two runs share an id) and is refused.
+ * - A malformed row (field count, a non-numeric number, an unknown
+ *   status) stops the load with ERR_DATA naming file:line.
+ * - A last row cut short (no line end: what a killed llmrun leaves) is
+ *   skipped and reported through the warn callback.
+ *
+ * Ownership: everything passed in is borrowed; strings given to the
+ * callback are valid only during the call.
+ */
+#include <stddef.h>
+
+#include "err.h"
+#include "rec.h"
+
+/* Called per row; keys[i] is the value of keynames[i]. Returns 0 or an
+ * error code with e filled (the loader puts file:line in front). */
+typedef int (*an_row_fn)(void *ctx, const char *const *keys,
+			 const struct an_rec *r, struct err *e);
+
+struct an_load_opts {
+	const char *const *keynames; /* grouping columns (must exist) */
+	size_t nkeys;
+	an_row_fn row;
+	void *ctx;
+	void (*warn)(void *ctx, const char *msg);
+};
+
+struct an_load_stats {
+	size_t files, rows, warmup, truncated;
+	char **run_ids;              /* distinct run ids, in order met */
+	size_t nrun_ids;
+};
+
+/* Loads paths[0..n) ("-" is stdin). Returns 0, ERR_NOINPUT, ERR_DATA,
+ * ERR_IO or ERR_SOFTWARE. st is filled even on failure; release it with
+ * an_load_stats_free. */
+int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
+	    struct an_load_stats *st, struct err *e);
+void an_load_stats_free(struct an_load_stats *st);
+
+#endif

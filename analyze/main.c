@@ -1,0 +1,441 @@
+/*
+ * llmanalyze: comparison tables, charts and an HTML report from llmrun's
+ * results (docs/formats.md; column definitions in docs/metrics.md).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "charts.h"
+#include "cols.h"
+#include "err.h"
+#include "format.h"
+#include "group.h"
+#include "html.h"
+#include "legacy.h"
+#include "load.h"
+#include "ofile.h"
+#include "report.h"
+#include "vllm.h"
+
+#define MAX_LIST 64
+
+struct opts {
+	const char *out;          /* -o; NULL: stdout */
+	int fmt;                  /* -1: table on a tty, else csv */
+	int cols[128];
+	size_t ncols;             /* 0: all (or the terminal set) */
+	int rank;                 /* column index or -1 */
+	const char *by[MAX_LIST];
+	size_t nby;
+	struct an_slo slo;
+	int slo_set;
+	const char *charts;       /* --charts DIR */
+	const char *html;         /* --html FILE */
+	const char *legacy;       /* --legacy-dir DIR */
+	const char *corpus;       /* --corpus FILE for legacy prompts */
+	const char *timeline_step;/* --timeline-step VALUE */
+	int vllm;                 /* inputs are vLLM JSON result files */
+	int quiet;
+};
+
+static const char usage_text[] =
+	"Usage: llmanalyze [OPTIONS] [RESULTS.csv...]   (stdin when none)\n"
+	"Comparison tables, charts and an HTML report from llmrun results.\n"
+	"\n"
+	"Table:\n"
+	"  -o, --output FILE       write the table to FILE (atomically); default stdout\n"
+	"  -f, --format FMT        csv, md, json or table (default: table on a\n"
+	"                          terminal, csv otherwise)\n"
+	"  -c, --columns LIST      metric columns to show, comma separated\n"
+	"      --list-columns      print every column with its unit and meaning\n"
+	"  -r, --rank COL          order groups by COL (latencies lowest first,\n"
+	"                          the rest highest first)\n"
+	"  -b, --by LIST           group by these result columns\n"
+	"                          (default target,model,group,step)\n"
+	"  -s, --slo SPEC          goodput objectives in ms, e.g. ttft:500,tpot:50\n"
+	"\n"
+	"Charts and report:\n"
+	"      --charts DIR        write PNG and SVG charts with their .gp and .dat\n"
+	"      --timeline-step V   step whose requests the timeline chart shows\n"
+	"                          (default: the last group)\n"
+	"      --html FILE         one self-contained HTML report\n"
+	"\n"
+	"Other inputs and outputs:\n"
+	"      --vllm              inputs are vLLM bench serve result JSON: compare\n"
+	"                          our statistics with vLLM's own\n"
+	"      --legacy-dir DIR    also write LLM-Inference-Testing files:\n"
+	"                          output_performance_metrics_batch{N}.csv and\n"
+	"                          batch_size_comparison.csv\n"
+	"      --corpus FILE       corpus CSV for the prompt column of those files\n"
+	"\n"
+	"  -q, --quiet             no warnings\n"
+	"  -h, --help              this help\n"
+	"  -V, --version           print the version\n"
+	"\n"
+	"Exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 69 charts\n"
+	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
+
+enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS };
+
+static const struct option long_opts[] = {
+	{"output", required_argument, NULL, 'o'},
+	{"format", required_argument, NULL, 'f'},
+	{"columns", required_argument, NULL, 'c'},
+	{"list-columns", no_argument, NULL, O_LISTCOLS},
+	{"rank", required_argument, NULL, 'r'},
+	{"by", required_argument, NULL, 'b'},
+	{"slo", required_argument, NULL, 's'},
+	{"charts", required_argument, NULL, O_CHARTS},
+	{"timeline-step", required_argument, NULL, O_TIMELINE},
+	{"html", required_argument, NULL, O_HTML},
+	{"vllm", no_argument, NULL, O_VLLM},
+	{"legacy-dir", required_argument, NULL, O_LEGACY},
+	{"corpus", required_argument, NULL, O_CORPUS},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("llmanalyze: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\ntry 'llmanalyze --help'\n", stderr);
+	return ERR_USAGE;
+}
+
+/* Splits a comma list in place. Returns the count, or -1 past max. */
+static int split(char *s, const char **out, size_t max)
+{
+	size_t n = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			return -1;
+		out[n++] = tok;
+	}
+	return (int)n;
+}
+
+static int parse_slo(char *s, struct an_slo *slo)
+{
+	const char *items[8];
+	int n = split(s, items, 8), i;
+	char *end;
+	double v;
+
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *c = strchr(items[i], ':');
+
+		if (!c)
+			return -1;
+		v = strtod(c + 1, &end);
+		if (*end || !(v > 0) || isinf(v))
+			return -1;
+		if (strncmp(items[i], "ttft:", 5) == 0)
+			slo->ttft_ms = v;
+		else if (strncmp(items[i], "tpot:", 5) == 0)
+			slo->tpot_ms = v;
+		else if (strncmp(items[i], "e2e:", 4) == 0)
+			slo->e2e_ms = v;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static void list_columns(void)
+{
+	size_t i;
+
+	for (i = 0; i < an_ncols; i++)
+		printf("%-20s %-6s %s\n", an_cols[i].name, an_cols[i].unit, an_cols[i].desc);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	const char *list[128];
+	int c, n, i, k;
+
+	memset(o, 0, sizeof *o);
+	o->fmt = -1;
+	o->rank = -1;
+	o->slo.ttft_ms = o->slo.tpot_ms = o->slo.e2e_ms = NAN;
+	while ((c = getopt_long(argc, argv, "o:f:c:r:b:s:qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'f':
+			if ((o->fmt = an_fmt_parse(optarg)) < 0)
+				return usage_error("unknown format '%s' (csv, md, json, table)", optarg);
+			break;
+		case 'c':
+			n = split(optarg, list, 128);
+			if (n <= 0)
+				return usage_error("--columns needs names");
+			o->ncols = 0; /* the last --columns wins */
+			for (i = 0; i < n; i++) {
+				if ((k = an_col_find(list[i])) < 0)
+					return usage_error("unknown column '%s' (see --list-columns)", list[i]);
+				o->cols[o->ncols++] = k;
+			}
+			break;
+		case 'r':
+			if ((o->rank = an_col_find(optarg)) < 0)
+				return usage_error("unknown column '%s' (see --list-columns)", optarg);
+			break;
+		case 'b':
+			n = split(optarg, o->by, MAX_LIST);
+			if (n <= 0)
+				return usage_error("--by needs column names");
+			o->nby = (size_t)n;
+			break;
+		case 's':
+			if (parse_slo(optarg, &o->slo))
+				return usage_error("bad --slo '%s' (e.g. ttft:500,tpot:50,e2e:8000)", optarg);
+			o->slo_set = 1;
+			break;
+		case O_CHARTS:
+			o->charts = optarg;
+			break;
+		case O_TIMELINE:
+			o->timeline_step = optarg;
+			break;
+		case O_HTML:
+			o->html = optarg;
+			break;
+		case O_VLLM:
+			o->vllm = 1;
+			break;
+		case O_LEGACY:
+			o->legacy = optarg;
+			break;
+		case O_CORPUS:
+			o->corpus = optarg;
+			break;
+		case O_LISTCOLS:
+			list_columns();
+			return -1;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'V':
+			printf("llmanalyze %s\n", LLMBENCH_VERSION);
+			return -1;
+		default:
+			fprintf(stderr, "try 'llmanalyze --help'\n");
+			return ERR_USAGE;
+		}
+	}
+	if (o->corpus && !o->legacy)
+		return usage_error("--corpus is for --legacy-dir");
+	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set))
+		return usage_error("--vllm compares statistics only");
+	if (!o->nby) {
+		o->by[0] = "target";
+		o->by[1] = "model";
+		o->by[2] = "group";
+		o->by[3] = "step";
+		o->nby = 4;
+	}
+	return 0;
+}
+
+struct sinks {
+	struct an_set *set;
+	struct an_legacy *legacy;
+	int quiet;
+};
+
+static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
+		  struct err *e)
+{
+	struct sinks *s = ctx;
+	int rc = an_set_add(s->set, keys, r, e);
+
+	if (!rc && s->legacy)
+		rc = an_legacy_add(s->legacy, r, e);
+	return rc;
+}
+
+static void on_warn(void *ctx, const char *msg)
+{
+	const struct sinks *s = ctx;
+
+	if (!s->quiet)
+		fprintf(stderr, "llmanalyze: warning: %s\n", msg);
+}
+
+static int pick_format(const struct opts *o)
+{
+	if (o->fmt >= 0)
+		return o->fmt;
+	return (!o->out && isatty(STDOUT_FILENO)) ? AN_FMT_TABLE : AN_FMT_CSV;
+}
+
+/* The stream for -o FILE (a temporary file renamed on finish_output) or
+ * stdout. */
+static int start_output(const struct opts *o, struct ofile **of, FILE **fp,
+			struct err *e)
+{
+	int rc;
+
+	*of = NULL;
+	*fp = stdout;
+	if (!o->out)
+		return 0;
+	if ((rc = ofile_open(o->out, of, e)))
+		return rc;
+	*fp = ofile_fp(*of);
+	return 0;
+}
+
+static int finish_output(struct ofile *of, int rc, struct err *e)
+{
+	if (!of)
+		return rc;
+	if (rc) {
+		ofile_abort(of);
+		return rc;
+	}
+	return ofile_commit(of, e);
+}
+
+static int write_table(const struct opts *o, const struct an_report *r, struct err *e)
+{
+	int fmt = pick_format(o), cols[128];
+	size_t ncols = o->ncols, i;
+	struct ofile *of;
+	FILE *fp;
+	int rc;
+
+	if (ncols) {
+		memcpy(cols, o->cols, ncols * sizeof *cols);
+	} else if (fmt == AN_FMT_TABLE) {
+		for (i = 0; an_table_default_cols[i]; i++)
+			cols[ncols++] = an_col_find(an_table_default_cols[i]);
+	} else {
+		for (i = 0; i < an_ncols; i++)
+			cols[ncols++] = (int)i;
+	}
+	if ((rc = start_output(o, &of, &fp, e)))
+		return rc;
+	return finish_output(of, an_format(fp, (enum an_fmt)fmt, r, cols, ncols, e), e);
+}
+
+static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
+{
+	struct ofile *of;
+	FILE *fp;
+	int rc;
+
+	if ((rc = start_output(o, &of, &fp, e)))
+		return rc;
+	rc = an_vllm_compare(fp, (enum an_fmt)pick_format(o), (const char *const *)paths,
+			     (size_t)n, e);
+	return finish_output(of, rc, e);
+}
+
+static int analyze(const struct opts *o, const char *const *paths, size_t n,
+		   struct err *e)
+{
+	struct sinks sk = {NULL, NULL, o->quiet};
+	struct an_load_opts lo = {o->by, o->nby, on_row, &sk, on_warn};
+	struct an_load_stats st;
+	struct an_report rep = {0};
+	struct an_chart_files cf = {0};
+	int rc, charts_rc = 0;
+
+	sk.set = an_set_new(o->by, o->nby, &o->slo, o->charts || o->html);
+	if (!sk.set)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if (o->legacy && !(sk.legacy = an_legacy_new()))
+		rc = err_set(e, ERR_SOFTWARE, "out of memory");
+	else
+		rc = an_load(paths, n, &lo, &st, e);
+	if (!rc && sk.set->ngroups == 0)
+		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none)");
+	if (!rc)
+		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
+	if (!rc)
+		rc = write_table(o, &rep, e);
+	if (!rc && sk.legacy)
+		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
+	if (!rc && (o->charts || o->html)) {
+		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet};
+
+		charts_rc = an_charts_write(&rep, &co, &cf, e);
+		if (charts_rc == ERR_UNAVAILABLE) {
+			fprintf(stderr, "llmanalyze: charts skipped: %s\n", e->msg);
+			err_clear(e);
+		} else if (charts_rc) {
+			rc = charts_rc;
+		} else if (cf.skipped.len && !o->quiet) {
+			fprintf(stderr, "llmanalyze: warning: not drawn, nothing to plot (see %s/gnuplot.log): %s\n",
+				cf.dir, cf.skipped.p);
+		}
+	}
+	if (!rc && o->html)
+		rc = an_html_write(o->html, &rep, &st, &cf, (const char *const *)paths, n, e);
+	an_chart_files_free(&cf);
+	an_report_free(&rep);
+	an_load_stats_free(&st);
+	an_legacy_free(sk.legacy);
+	an_set_free(sk.set);
+	if (!rc && charts_rc == ERR_UNAVAILABLE)
+		return ERR_UNAVAILABLE;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const stdin_path[] = {"-"};
+	struct opts o;
+	struct err e = {0};
+	int rc, n;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc < 0)
+		rc = 0;
+	else if (rc == 0) {
+		n = argc - optind;
+		if (o.vllm) {
+			if (n == 0)
+				return usage_error("--vllm needs result files");
+			rc = run_vllm(&o, argv + optind, n, &e);
+		} else if (n == 0) {
+			rc = analyze(&o, stdin_path, 1, &e);
+		} else {
+			rc = analyze(&o, (const char *const *)argv + optind, (size_t)n, &e);
+		}
+		if (rc && rc != ERR_UNAVAILABLE)
+			fprintf(stderr, "llmanalyze: %s\n", e.msg);
+	} else {
+		return rc;
+	}
+	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {
+		if (!rc)
+			fprintf(stderr, "llmanalyze: writing standard output failed\n");
+		return rc ? rc : ERR_IO;
+	}
+	return rc;
+}

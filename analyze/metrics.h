@@ -1,0 +1,30 @@
+#ifndef LLMANALYZE_METRICS_H
+#define LLMANALYZE_METRICS_H
+/*
+ * The figures of one group (definitions and formulas: docs/metrics.md).
+ * Every field is a double so formatters can treat the row as a table of
+ * numbers; counts are whole. NaN means "no value" (written empty).
+ * Latencies are ms, throughputs per second over the group's span.
+ */
+#include "group.h"
+#include "stats.h"
+
+struct an_metrics {
+	double requests, ok, cancelled;
+	double err[AN_NSTATUS];          /* by status; err[AN_OK] unused */
+	double success_rate;             /* ok / requests */
+	double duration_s;               /* last t_end - first t_sent */
+	double req_per_s, in_tok_per_s, out_tok_per_s, total_tok_per_s;
+	double prefill_tok_per_s;        /* in tokens / (last first token - first send) */
+	double decode_tok_per_s;         /* out tokens / (last end - first first token) */
+	double out_speed_mean;           /* mean over requests of tokens/s */
+	double goodput_req_per_s;        /* ok requests meeting every SLO / duration */
+	double tokens_estimated;         /* ok rows with an estimated token count */
+	struct stats_summary ttft, tpot, itl, itl_req, e2e;
+};
+
+/* Computes g's figures. Sorts g's sample arrays in place (idempotent).
+ * slo_set says whether any SLO was given (else goodput is NaN). */
+void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m);
+
+#endif

@@ -1,0 +1,52 @@
+#ifndef LLMANALYZE_REC_H
+#define LLMANALYZE_REC_H
+/*
+ * One result row as llmanalyze uses it, parsed from the results CSV
+ * (docs/formats.md). Strings are borrowed from the reader and valid only
+ * while the row is being handled.
+ *
+ * Missing values: times are AN_NO_TIME, milliseconds NaN, token counts -1.
+ */
+#include <stdint.h>
+
+#define AN_NO_TIME INT64_MIN
+
+/* Request outcome: ok, an error class, or cancelled (counted apart). */
+enum an_status {
+	AN_OK,
+	AN_HTTP_4XX,
+	AN_HTTP_5XX,
+	AN_RATE_LIMITED,
+	AN_TIMEOUT,
+	AN_CONNECT,
+	AN_DISCONNECT,
+	AN_BAD_STREAM,
+	AN_OTHER,     /* a status this version does not know */
+	AN_CANCELLED,
+	AN_NSTATUS
+};
+
+struct an_rec {
+	const char *run_id;
+	const char *row_id;     /* corpus id; may be NULL */
+	const char *step;       /* batch size or rate as written; may be NULL */
+	const char *chunk_log;  /* "OFFSET_US[:TOKENS] ..."; may be NULL */
+	int warmup;             /* 1 for warmup rows */
+	enum an_status status;
+	int64_t t_sent, t_first, t_last, t_end; /* epoch ns */
+	double ttft_ms, tpot_ms, e2e_ms;
+	long in_tok, out_tok;
+	int in_est, out_est;    /* 1 when the count is an estimate (source chunks) */
+};
+
+/* The status name in results files for s ("ok", "http_4xx", ...). */
+const char *an_status_name(enum an_status s);
+
+/* Status for a results-file name; AN_OTHER for an unknown one. */
+enum an_status an_status_parse(const char *s);
+
+/* Fills in what a row left empty but its timestamps give: TTFT, E2E and
+ * TPOT (docs/formats.md formulas). Values already present are kept. */
+void an_rec_complete(struct an_rec *r);
+
+#endif

@@ -1,0 +1,59 @@
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "cols.h"
+
+struct rank_ctx {
+	const struct an_report *r;
+	const struct an_col *c;
+	int asc;
+};
+
+static int cmp_rank(const void *pa, const void *pb, void *ctx)
+{
+	const struct rank_ctx *k = ctx;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	double x = an_col_value(k->c, &k->r->m[a]), y = an_col_value(k->c, &k->r->m[b]);
+
+	if (isnan(x) || isnan(y))
+		return isnan(x) - isnan(y);
+	if (x != y)
+		return k->asc ? (x > y) - (x < y) : (x < y) - (x > y);
+	return (a > b) - (a < b); /* stable: key order among equals */
+}
+
+int an_report_build(struct an_set *s, int slo_set, int rank,
+		    struct an_report *r, struct err *e)
+{
+	size_t i;
+
+	an_set_sort(s);
+	r->set = s;
+	r->n = s->ngroups;
+	r->m = calloc(r->n ? r->n : 1, sizeof *r->m);
+	r->order = calloc(r->n ? r->n : 1, sizeof *r->order);
+	if (!r->m || !r->order) {
+		an_report_free(r);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	for (i = 0; i < r->n; i++) {
+		an_metrics_compute(s->groups[i], slo_set, &r->m[i]);
+		r->order[i] = i;
+	}
+	if (rank >= 0) {
+		struct rank_ctx k = {r, &an_cols[rank], an_col_lower_better(&an_cols[rank])};
+
+		qsort_r(r->order, r->n, sizeof *r->order, cmp_rank, &k);
+	}
+	return 0;
+}
+
+void an_report_free(struct an_report *r)
+{
+	free(r->m);
+	free(r->order);
+	r->m = NULL;
+	r->order = NULL;
+}

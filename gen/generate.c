@@ -1,0 +1,553 @@
+#include "generate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compose.h"
+#include "csv.h"
+#include "lengths.h"
+#include "material.h"
+#include "stats.h"
+#include "template.h"
+#include "tok.h"
+
+/* How a group's prompts are made. */
+enum gkind { G_SHORT, G_LONG, G_RANDOM, G_IMPORT };
+
+#define MAX_WHY 4
+
+struct group {
+	char label[160];
+	const char *scenario; /* corpus scenario column */
+	enum gkind kind;
+	enum tpl_task task;
+	const struct len_spec *in, *out; /* in: NULL for imports */
+	int file;                        /* index into the run's writers */
+	double *itok, *otok;             /* per row, for the summary */
+	size_t rows, missed;
+	const char *why[MAX_WHY];        /* distinct reasons for misses */
+	size_t why_n[MAX_WHY];
+	struct buf shared;               /* --shared-prefix-tokens text */
+};
+
+struct run {
+	const struct gen_opts *o;
+	struct tok *t;
+	struct tpl_set *tpl;
+	const struct tpl_lang *langs[64];
+	size_t nlangs;
+	double bpt[65];       /* bytes per token seen, per language (+ random) */
+	struct compose c;
+	struct buf body, tail;
+	struct len_list in[GEN_MAX_SCENARIOS], out[GEN_MAX_SCENARIOS];
+	struct src_list src;
+	struct group *g;
+	size_t ng;
+	struct csv_writer *w[3];
+	int nw;
+	long next_id;
+};
+
+/* Words that pad a random-token prompt by a token or so. */
+static char *random_filler_words[] = { "the", "and", "of", "to", "in" };
+static const struct tpl_list random_filler = { random_filler_words, 5 };
+
+static const char *const columns[] = {
+	"id", "group", "scenario", "input_tokens", "output_tokens", "tokenizer",
+	"lang", "template", "topic", "prompt",
+};
+#define NCOLS (sizeof columns / sizeof *columns)
+
+static int scenario_task(const char *s, enum tpl_task *t)
+{
+	for (int i = 0; i < TPL_NTASKS; i++)
+		if (strcmp(s, tpl_task_name((enum tpl_task)i)) == 0) {
+			*t = (enum tpl_task)i;
+			return 1;
+		}
+	return 0;
+}
+
+/* The default ranges for each scenario. */
+static const char *default_input(const char *s)
+{
+	return strcmp(s, "short-long") == 0 ? "30:50" : "500:800";
+}
+
+static const char *default_output(const char *s)
+{
+	return strcmp(s, "long-short") == 0 ? "10:30" : "200:400";
+}
+
+static int add_group(struct run *r, const char *scen, enum gkind kind,
+		     enum tpl_task task, const struct len_list *in, size_t ii,
+		     const struct len_list *out, size_t oi, int file, struct err *e)
+{
+	struct group *g, *ng = realloc(r->g, (r->ng + 1) * sizeof *ng);
+	int n = 0;
+
+	if (!ng)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	r->g = ng;
+	g = &r->g[r->ng++];
+	memset(g, 0, sizeof *g);
+	g->scenario = scen;
+	g->kind = kind;
+	g->task = task;
+	g->in = in ? &in->v[ii] : NULL;
+	g->out = &out->v[oi];
+	g->file = file;
+	/* "custom" alone, or what tells the group apart: "in=512". */
+	if (strcmp(scen, "custom") != 0 || ((!in || in->n == 1) && out->n == 1))
+		n = snprintf(g->label, sizeof g->label, "%s", scen);
+	if (in && in->n > 1)
+		n += snprintf(g->label + n, sizeof g->label - (size_t)n, "%sin=%s",
+			      n ? "/" : "", in->v[ii].label);
+	if (out->n > 1)
+		snprintf(g->label + n, sizeof g->label - (size_t)n, "%sout=%s",
+			 n ? "/" : "", out->v[oi].label);
+	return 0;
+}
+
+static int parse_lengths(struct run *r, int i, const char *in, const char *out,
+			 struct err *e)
+{
+	int rc;
+
+	if (in && (rc = len_parse(in, "--input-tokens", &r->in[i], e)))
+		return rc;
+	return len_parse(out, "--output-tokens", &r->out[i], e);
+}
+
+/* Groups from the options: scenario x input item x output item. */
+static int plan(struct run *r, struct err *e)
+{
+	const struct gen_opts *o = r->o;
+	const char *defaults[] = { "short-long", "long-long", "long-short" };
+	const char *const *scen = o->scenarios;
+	int ns = o->nscenarios, rc;
+
+	if (o->from) {
+		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : "200:400", e)))
+			return rc;
+		for (size_t oi = 0; oi < r->out[0].n; oi++)
+			if ((rc = add_group(r, src_kind_name(o->from_kind), G_IMPORT, TPL_LONG_LONG,
+					    NULL, 0, &r->out[0], oi, 0, e)))
+				return rc;
+		return 0;
+	}
+	if (ns == 0 && o->input_spec) {
+		static const char *const custom[] = { "custom" };
+
+		scen = custom;
+		ns = 1;
+	} else if (ns == 0) {
+		scen = defaults;
+		ns = 3;
+	}
+	for (int s = 0; s < ns; s++) {
+		enum tpl_task task = TPL_LONG_LONG;
+		enum gkind kind = G_LONG;
+
+		if (strcmp(scen[s], "random") == 0)
+			kind = G_RANDOM;
+		else if (scenario_task(scen[s], &task) && task == TPL_SHORT_LONG)
+			kind = G_SHORT;
+		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(scen[s]),
+					o->output_spec ? o->output_spec : default_output(scen[s]), e)))
+			return rc;
+		for (size_t ii = 0; ii < r->in[s].n; ii++)
+			for (size_t oi = 0; oi < r->out[s].n; oi++)
+				if ((rc = add_group(r, scen[s], kind, task, &r->in[s], ii, &r->out[s],
+						    oi, o->legacy ? s : 0, e)))
+					return rc;
+	}
+	return 0;
+}
+
+static int load_templates(struct run *r, struct err *e)
+{
+	int rc, need = 0;
+
+	for (size_t i = 0; i < r->ng; i++)
+		need |= r->g[i].kind == G_SHORT || r->g[i].kind == G_LONG;
+	if (!need)
+		return 0;
+	if ((rc = tpl_load(r->o->templates, &r->tpl, e)))
+		return rc;
+	if (strcmp(r->o->lang, "mix") == 0) {
+		for (size_t i = 0; i < r->tpl->nlangs && i < 64; i++)
+			r->langs[r->nlangs++] = &r->tpl->langs[i];
+		return 0;
+	}
+	if (!(r->langs[0] = tpl_lang_find(r->tpl, r->o->lang)))
+		return err_set(e, ERR_USAGE, "--lang %s: no such folder in %s (use en, zh, mix or a folder there)",
+			       r->o->lang, r->o->templates);
+	r->nlangs = 1;
+	return 0;
+}
+
+static size_t lang_index(const struct run *r, const struct tpl_lang *l)
+{
+	for (size_t i = 0; i < r->nlangs; i++)
+		if (r->langs[i] == l)
+			return i;
+	return 64;
+}
+
+static void note_miss(struct group *g, const char *why)
+{
+	g->missed++;
+	for (int i = 0; i < MAX_WHY; i++) {
+		if (g->why[i] == why || !g->why[i]) {
+			g->why[i] = why;
+			g->why_n[i]++;
+			return;
+		}
+	}
+	g->why_n[MAX_WHY - 1]++;
+}
+
+/*
+ * Fits one prompt of kind to target tokens after prefix: builds enough
+ * body text (more when the fit asks for it) and, for a long prompt whose
+ * instruction alone is over the target, puts the instruction first and
+ * cuts the document after it. The text ends in r->c.text.
+ */
+static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
+	       uint64_t rseed, size_t target, const char *prefix, size_t plen,
+	       struct compose_result *res, struct err *e)
+{
+	size_t li = kind == G_RANDOM ? 64 : lang_index(r, row->lang);
+	double bpt = r->bpt[li] > 0 ? r->bpt[li] : 4.0;
+	size_t want = (size_t)((double)(target + 16) * bpt * 1.15) + 64;
+	int inline_instr = 0, rc;
+
+	for (int attempt = 0; attempt < 24; attempt++) {
+		const struct tpl_list *filler = kind == G_RANDOM ? &random_filler : &row->lang->filler;
+
+		buf_reset(&r->body);
+		buf_reset(&r->tail);
+		if (kind == G_RANDOM) {
+			rc = mat_random(r->t, rseed, (size_t)((double)want / bpt) + 8, &r->body, e);
+		} else if (kind == G_SHORT) {
+			rc = mat_short(row, want, &r->body, e);
+		} else if (inline_instr) {
+			if (!(rc = mat_instruction(row, &r->body, e)) &&
+			    !(rc = buf_add(&r->body, "\n\n", 2, e)))
+				rc = mat_document(row, r->body.len + want, &r->body, e);
+		} else {
+			if (!(rc = mat_document(row, want, &r->body, e)) &&
+			    !(rc = buf_add(&r->tail, "\n\n", 2, e)))
+				rc = mat_instruction(row, &r->tail, e);
+		}
+		if (rc || (rc = compose_fit(&r->c, prefix, plen, r->body.p, r->body.len,
+					    r->tail.p ? r->tail.p : "", r->tail.len, filler,
+					    target, res, e)))
+			return rc;
+		if (r->c.ids.n)
+			r->bpt[li] = (double)r->body.len / (double)r->c.ids.n;
+		if (res->need_more) {
+			want *= 2;
+			continue;
+		}
+		if (!res->exact && kind == G_LONG && !inline_instr && res->tokens > target) {
+			inline_instr = 1;
+			continue;
+		}
+		return 0;
+	}
+	return err_set(e, ERR_SOFTWARE, "could not build a prompt of %zu tokens", target);
+}
+
+/* A group's common prefix: a document cut to exactly n tokens, ending
+ * in a blank line so it tokenizes the same at the start of every prompt. */
+static int make_shared(struct run *r, struct group *g, struct rng *rg, struct err *e)
+{
+	struct compose_result res;
+	struct mat_row row;
+	size_t n = (size_t)r->o->shared_prefix;
+	int rc;
+
+	if (g->kind == G_SHORT || g->kind == G_LONG) {
+		mat_pick(r->langs, r->nlangs, g->task, rg, &row);
+		buf_reset(&r->body);
+		rc = mat_document(&row, (n + 16) * 8 + 64, &r->body, e);
+		if (!rc)
+			rc = compose_fit(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
+					 &row.lang->filler, n, &res, e);
+	} else {
+		buf_reset(&r->body);
+		rc = mat_random(r->t, rng_next(rg), n * 2 + 16, &r->body, e);
+		if (!rc)
+			rc = compose_fit(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
+					 &random_filler, n, &res, e);
+	}
+	if (rc)
+		return rc;
+	if (!res.exact)
+		return err_set(e, ERR_DATA, "group %s: could not make a shared prefix of exactly %zu tokens (%s)",
+			       g->label, n, res.need_more ? "not enough text" : res.why);
+	buf_reset(&g->shared);
+	return buf_add(&g->shared, r->c.text.p, r->c.text.len, e);
+}
+
+static int write_row(struct run *r, struct group *g, size_t in_tokens, long out_tokens,
+		     const char *lang, const char *tpl, const char *topic,
+		     const char *prompt, size_t plen, struct err *e)
+{
+	char id[24], itok[24], otok[24];
+	const char *f[NCOLS];
+	size_t len[NCOLS];
+	struct csv_writer *w = r->w[g->file];
+	int rc = 0;
+
+	snprintf(id, sizeof id, "%ld", ++r->next_id);
+	snprintf(itok, sizeof itok, "%zu", in_tokens);
+	snprintf(otok, sizeof otok, "%ld", out_tokens);
+	f[0] = id, f[1] = g->label, f[2] = g->scenario, f[3] = itok, f[4] = otok;
+	f[5] = tok_name(r->t), f[6] = lang, f[7] = tpl, f[8] = topic, f[9] = prompt;
+	for (size_t i = 0; i < NCOLS; i++)
+		len[i] = f[i] ? strlen(f[i]) : 0;
+	len[9] = plen;
+	for (size_t i = 0; i < NCOLS && !rc; i++)
+		rc = csv_write_field(w, f[i] ? f[i] : "", len[i], e);
+	if (!rc)
+		rc = csv_end_row(w, e);
+	g->itok[g->rows] = (double)in_tokens;
+	g->otok[g->rows] = (double)out_tokens;
+	g->rows++;
+	return rc;
+}
+
+/* The unique prefix: a random tag, distinct per row, in front. */
+static size_t unique_tag(char *buf, size_t size, struct rng *rg)
+{
+	int n = snprintf(buf, size, "[%016" PRIx64 "] ", rng_next(rg));
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int run_group(struct run *r, size_t gi, struct err *e)
+{
+	struct group *g = &r->g[gi];
+	size_t rows = (size_t)r->o->count;
+	struct rng rg;
+	int rc = 0;
+
+	/* Stream gi + 1 of the seed: groups are independent of each other. */
+	rng_stream(&rg, r->o->seed, gi + 1);
+	if (g->kind == G_IMPORT)
+		rows = r->o->count_set && (size_t)r->o->count < r->src.n ? (size_t)r->o->count : r->src.n;
+	g->itok = malloc((rows ? rows : 1) * sizeof *g->itok);
+	g->otok = malloc((rows ? rows : 1) * sizeof *g->otok);
+	if (!g->itok || !g->otok)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if (r->o->shared_prefix && (rc = make_shared(r, g, &rg, e)))
+		return rc;
+	if (g->kind == G_IMPORT)
+		return 0;
+	for (size_t i = 0; i < rows && !rc; i++) {
+		size_t target = (size_t)len_sample(g->in, &rg);
+		long out = len_sample(g->out, &rg);
+		struct compose_result res;
+		struct mat_row row = { 0 };
+		uint64_t rseed = 0;
+		char tag[40];
+		const char *pre = g->shared.p ? g->shared.p : "";
+		size_t plen = g->shared.len;
+
+		if (g->kind == G_RANDOM)
+			rseed = rng_next(&rg);
+		else
+			mat_pick(r->langs, r->nlangs, g->task, &rg, &row);
+		if (r->o->unique_prefix) {
+			plen = unique_tag(tag, sizeof tag, &rg);
+			pre = tag;
+		}
+		if ((rc = fit(r, g->kind, &row, rseed, target, pre, plen, &res, e)))
+			break;
+		if (!res.exact)
+			note_miss(g, res.why);
+		rc = write_row(r, g, res.tokens, out, row.lang ? row.lang->code : "",
+			       g->kind == G_RANDOM ? "random" : row.dom->id,
+			       row.topic ? row.topic : "", r->c.text.p, r->c.text.len, e);
+	}
+	return rc;
+}
+
+/* Imported prompts, in file order or (with --count) a seeded sample. */
+static int run_import(struct run *r, struct err *e)
+{
+	size_t n = r->src.n, *idx = malloc(n * sizeof *idx);
+	struct rng rg;
+	int rc = 0;
+
+	if (!idx)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	for (size_t gi = 0; gi < r->ng && !rc; gi++) {
+		struct group *g = &r->g[gi];
+		size_t rows;
+
+		if ((rc = run_group(r, gi, e)))
+			break;
+		rows = r->o->count_set && (size_t)r->o->count < n ? (size_t)r->o->count : n;
+		rng_stream(&rg, r->o->seed, r->ng + gi + 1);
+		if (rows < n)
+			for (size_t i = 0; i < rows; i++) {
+				size_t j = i + (size_t)rng_below(&rg, n - i), t = idx[i];
+
+				idx[i] = idx[j];
+				idx[j] = t;
+			}
+		for (size_t i = 0; i < rows && !rc; i++) {
+			const struct src_item *it = &r->src.v[rows < n ? idx[i] : i];
+			size_t count, otok;
+			long out;
+			char tag[40];
+			const char *pre = g->shared.p ? g->shared.p : "";
+			size_t plen = g->shared.len;
+
+			if (r->o->unique_prefix) {
+				plen = unique_tag(tag, sizeof tag, &rg);
+				pre = tag;
+			}
+			buf_reset(&r->body);
+			if ((rc = buf_add(&r->body, pre, plen, e)) ||
+			    (rc = buf_add(&r->body, it->prompt, it->prompt_len, e)) ||
+			    (rc = tok_count(r->t, r->body.p, r->body.len, &count, e))) {
+				err_prefix(e, "%s:%ld", r->o->from, it->line);
+				break;
+			}
+			if (r->o->output_spec) {
+				out = len_sample(g->out, &rg);
+			} else if (it->output_tokens > 0) {
+				out = it->output_tokens;
+			} else if (it->reply) {
+				if ((rc = tok_count(r->t, it->reply, it->reply_len, &otok, e))) {
+					err_prefix(e, "%s:%ld", r->o->from, it->line);
+					break;
+				}
+				out = otok ? (long)otok : 1;
+			} else {
+				out = len_sample(g->out, &rg);
+			}
+			rc = write_row(r, g, count, out, "", "", "", r->body.p, r->body.len, e);
+		}
+	}
+	free(idx);
+	return rc;
+}
+
+static void summary(const struct run *r)
+{
+	size_t total = 0, missed = 0;
+
+	fprintf(stderr, "llmgen: seed %" PRIu64 ", tokenizer %s\n", r->o->seed, tok_name(r->t));
+	fprintf(stderr, "%-24s %7s %27s %27s %7s\n", "group", "rows",
+		"input min/mean/p50/max", "output min/mean/p50/max", "missed");
+	for (size_t i = 0; i < r->ng; i++) {
+		const struct group *g = &r->g[i];
+		struct stats_summary si, so;
+		char in[64] = "-", out[64] = "-";
+
+		stats_summarize(g->itok, g->rows, &si);
+		stats_summarize(g->otok, g->rows, &so);
+		if (g->rows) {
+			snprintf(in, sizeof in, "%.0f/%.1f/%.0f/%.0f", si.min, si.mean, si.p50, si.max);
+			snprintf(out, sizeof out, "%.0f/%.1f/%.0f/%.0f", so.min, so.mean, so.p50, so.max);
+		}
+		fprintf(stderr, "%-24s %7zu %27s %27s %7zu\n", g->label, g->rows, in, out, g->missed);
+		total += g->rows;
+		missed += g->missed;
+	}
+	fprintf(stderr, "llmgen: %zu rows; %zu missed their input target\n", total, missed);
+	for (size_t i = 0; i < r->ng; i++)
+		for (int k = 0; k < MAX_WHY && r->g[i].why[k]; k++)
+			fprintf(stderr, "llmgen:   %s: %zu rows: %s\n", r->g[i].label,
+				r->g[i].why_n[k], r->g[i].why[k]);
+}
+
+static int open_outputs(struct run *r, struct err *e)
+{
+	const struct gen_opts *o = r->o;
+	int rc = 0;
+
+	if (o->legacy) {
+		char path[4096];
+
+		if (snprintf(path, sizeof path, "%s/input", o->dir) >= (int)sizeof path)
+			return err_set(e, ERR_USAGE, "--dir %s: path too long", o->dir);
+		if (mkdir(path, 0777) != 0 && errno != EEXIST)
+			return err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO,
+				       "%s: cannot create: %s", path, strerror(errno));
+		for (int i = 0; i < 3 && !rc; i++) {
+			snprintf(path, sizeof path, "%s/input/%s", o->dir, gen_legacy_files[i]);
+			if (!(rc = csv_writer_open(path, CSV_ATOMIC, &r->w[i], e)))
+				r->nw++;
+		}
+	} else if (!(rc = csv_writer_open(o->output ? o->output : "-", CSV_ATOMIC, &r->w[0], e))) {
+		r->nw = 1;
+	}
+	for (int i = 0; i < r->nw && !rc; i++)
+		rc = csv_write_row(r->w[i], columns, NCOLS, e);
+	return rc;
+}
+
+int gen_run(const struct gen_opts *o, struct err *e)
+{
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	rc = plan(&r, e);
+	if (!rc && o->from)
+		rc = src_load(o->from_kind, o->from, &r.src, e);
+	if (!rc)
+		rc = load_templates(&r, e);
+	if (!rc)
+		rc = tok_open(o->tokenizer, &r.t, e);
+	if (!rc) {
+		compose_init(&r.c, r.t);
+		rc = open_outputs(&r, e);
+	}
+	if (!rc && o->from)
+		rc = run_import(&r, e);
+	for (size_t i = 0; !rc && !o->from && i < r.ng; i++)
+		rc = run_group(&r, i, e);
+	for (int i = 0; i < r.nw; i++) {
+		struct err ce = { 0 };
+		int crc = csv_writer_close(r.w[i], !rc, &ce);
+
+		if (crc && !rc) {
+			rc = crc;
+			*e = ce;
+		}
+	}
+	if (!rc && !o->quiet)
+		summary(&r);
+	for (size_t i = 0; i < r.ng; i++) {
+		free(r.g[i].itok);
+		free(r.g[i].otok);
+		buf_free(&r.g[i].shared);
+	}
+	free(r.g);
+	for (int i = 0; i < GEN_MAX_SCENARIOS; i++) {
+		len_free(&r.in[i]);
+		len_free(&r.out[i]);
+	}
+	src_free(&r.src);
+	buf_free(&r.body);
+	buf_free(&r.tail);
+	if (r.t)
+		compose_free(&r.c);
+	tok_free(r.t);
+	tpl_free(r.tpl);
+	return rc;
+}

@@ -1,0 +1,62 @@
+#ifndef LLMBENCH_GEN_GENERATE_H
+#define LLMBENCH_GEN_GENERATE_H
+/*
+ * `llmgen [OPTIONS]`, the default command: writes a corpus CSV whose rows
+ * have exact input token counts (docs/formats.md, docs/llmgen.md).
+ *
+ * The command line is parsed once (gen_parse, gen/genopts.c) into a
+ * struct gen_opts that the run (gen_run, gen/generate.c) only reads.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "sources.h"
+
+#define GEN_MAX_SCENARIOS 16
+
+struct gen_opts {
+	const char *scenarios[GEN_MAX_SCENARIOS]; /* as given, "all" expanded */
+	int nscenarios;
+	int legacy;               /* --scenario all without -o: three files */
+	const char *input_spec;   /* --input-tokens, or NULL */
+	const char *output_spec;  /* --output-tokens, or NULL */
+	long count;               /* rows per group */
+	int count_set;            /* --count given (imports: sample that many) */
+	uint64_t seed;
+	const char *lang;         /* a language folder, or "mix" */
+	const char *templates;    /* folder */
+	const char *from;         /* import file, or NULL */
+	enum src_kind from_kind;
+	int unique_prefix;
+	long shared_prefix;       /* tokens, 0 = none */
+	const char *tokenizer;
+	const char *output;       /* -o, or NULL for stdout */
+	const char *dir;          /* where input/ goes for --scenario all */
+	int quiet;                /* no summary */
+};
+
+/* The legacy files --scenario all writes, by classic scenario. */
+extern const char *const gen_legacy_files[3];
+
+/*
+ * Parses argv into o. Returns 0, 1 when --help or --version was printed
+ * (exit 0), or ERR_USAGE with e filled.
+ */
+int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e);
+
+/* Prints the options of the default command. */
+void gen_usage(FILE *f);
+
+/*
+ * Writes the corpus (or the three legacy files) and the summary on
+ * stderr. Returns 0, or an ERR_ code with e filled (no output file is
+ * left behind).
+ */
+int gen_run(const struct gen_opts *o, struct err *e);
+
+/* argv[0] is the program; prints errors prefixed "llmgen: " and returns
+ * the exit status. */
+int cmd_generate(int argc, char **argv);
+
+#endif

@@ -1,0 +1,248 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "generate.h"
+
+const char *const gen_legacy_files[3] = {
+	"short_input_long_output_prompts.csv",
+	"long_input_long_output_prompts.csv",
+	"long_input_short_output_prompts.csv",
+};
+
+void gen_usage(FILE *f)
+{
+	fputs("Usage: llmgen [OPTION]...          write a corpus CSV\n"
+	      "       llmgen count [OPTION]... [FILE]...\n"
+	      "Prompt corpora whose input_tokens are the exact token count of each prompt.\n"
+	      "\n"
+	      "What to generate (default: the three classic scenarios, one group each):\n"
+	      "  -s, --scenario=NAME        short-long, long-long, long-short, random, or all\n"
+	      "                             (the three classic ones); repeat to mix groups\n"
+	      "  -i, --input-tokens=SPEC    N, LO:HI, normal:MEAN,SD, lognormal:MU,SIGMA,\n"
+	      "                             lognormal:mean=M,sd=S, or a sweep N,N,... (a group each)\n"
+	      "      --output-tokens=SPEC   the max_tokens to request, same forms\n"
+	      "  -n, --count=N              rows per group (default 100; imports: sample N)\n"
+	      "      --seed=S               random seed (default 1); printed in the summary\n"
+	      "      --lang=LANG            en (default), zh, mix, or a templates folder name\n"
+	      "      --templates=DIR        template folder (default $LLMBENCH_TEMPLATES,\n"
+	      "                             ./templates, then " LLMBENCH_DATADIR "/templates)\n"
+	      "      --from-jsonl=FILE      prompts from JSON Lines {\"prompt\", \"output_tokens\"}\n"
+	      "      --from-sharegpt=FILE   first human turn of each ShareGPT conversation\n"
+	      "      --from-text=FILE       one prompt per line\n"
+	      "\n"
+	      "Prefix caching:\n"
+	      "      --unique-prefix        start every prompt with a distinct random tag\n"
+	      "      --shared-prefix-tokens=N  start every prompt of a group with the same\n"
+	      "                             N-token text\n"
+	      "\n"
+	      "Output:\n"
+	      "  -t, --tokenizer=NAME|PATH  cl100k_base (default), o200k_base, qwen3, llama3,\n"
+	      "                             ... or a .tiktoken / tokenizer.json[.gz] file\n"
+	      "  -o, --output=FILE          write FILE (via a temporary file) instead of stdout\n"
+	      "  -C, --dir=DIR              with --scenario all and no -o: write\n"
+	      "                             DIR/input/{short_input_long_output,\n"
+	      "                             long_input_long_output,long_input_short_output}_prompts.csv\n"
+	      "                             (default DIR: .)\n"
+	      "  -q, --quiet                no summary on stderr\n"
+	      "  -h, --help                 show this help\n"
+	      "      --version              print the version\n"
+	      "\n"
+	      "Exit status: 0 ok, 64 usage, 65 bad templates or input data, 66 missing\n"
+	      "input or tokenizer, 70 internal error, 74 write error.\n",
+	      f);
+}
+
+static int known_scenario(const char *s)
+{
+	static const char *const names[] = {
+		"short-long", "long-long", "long-short", "random", "all",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(s, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int set_from(struct gen_opts *o, enum src_kind k, const char *path,
+		    struct err *e)
+{
+	if (o->from)
+		return err_set(e, ERR_USAGE, "only one of --from-jsonl, --from-sharegpt, --from-text");
+	o->from = path;
+	o->from_kind = k;
+	return 0;
+}
+
+int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
+{
+	enum { O_OUT = 256, O_SEED, O_LANG, O_TPL, O_JSONL, O_SHAREGPT, O_TEXT,
+	       O_UNIQUE, O_SHARED, O_VERSION };
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "input-tokens", required_argument, NULL, 'i' },
+		{ "output-tokens", required_argument, NULL, O_OUT },
+		{ "count", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "lang", required_argument, NULL, O_LANG },
+		{ "templates", required_argument, NULL, O_TPL },
+		{ "from-jsonl", required_argument, NULL, O_JSONL },
+		{ "from-sharegpt", required_argument, NULL, O_SHAREGPT },
+		{ "from-text", required_argument, NULL, O_TEXT },
+		{ "unique-prefix", no_argument, NULL, O_UNIQUE },
+		{ "shared-prefix-tokens", required_argument, NULL, O_SHARED },
+		{ "tokenizer", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "dir", required_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ 0, 0, 0, 0 },
+	};
+	int c, all = 0, rc;
+	char *end;
+
+	memset(o, 0, sizeof *o);
+	o->count = 100;
+	o->seed = 1;
+	o->lang = "en";
+	o->tokenizer = "cl100k_base";
+	o->dir = ".";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:i:n:t:o:C:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!known_scenario(optarg))
+				return err_set(e, ERR_USAGE,
+					       "--scenario %s: expected short-long, long-long, long-short, random or all",
+					       optarg);
+			if (strcmp(optarg, "all") == 0) {
+				all = 1;
+				break;
+			}
+			if (o->nscenarios == GEN_MAX_SCENARIOS)
+				return err_set(e, ERR_USAGE, "too many --scenario options");
+			o->scenarios[o->nscenarios++] = optarg;
+			break;
+		case 'i': o->input_spec = optarg; break;
+		case O_OUT: o->output_spec = optarg; break;
+		case 'n':
+			if (parse_long(optarg, 1, 10000000, &o->count))
+				return err_set(e, ERR_USAGE, "--count %s: expected 1 to 10000000", optarg);
+			o->count_set = 1;
+			break;
+		case O_SEED:
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 0);
+			if (!*optarg || *end || errno || *optarg == '-')
+				return err_set(e, ERR_USAGE, "--seed %s: expected an unsigned integer", optarg);
+			break;
+		case O_LANG: o->lang = optarg; break;
+		case O_TPL: o->templates = optarg; break;
+		case O_JSONL:
+			if ((rc = set_from(o, SRC_JSONL, optarg, e)))
+				return rc;
+			break;
+		case O_SHAREGPT:
+			if ((rc = set_from(o, SRC_SHAREGPT, optarg, e)))
+				return rc;
+			break;
+		case O_TEXT:
+			if ((rc = set_from(o, SRC_TEXT, optarg, e)))
+				return rc;
+			break;
+		case O_UNIQUE: o->unique_prefix = 1; break;
+		case O_SHARED:
+			if (parse_long(optarg, 1, 1048576, &o->shared_prefix))
+				return err_set(e, ERR_USAGE, "--shared-prefix-tokens %s: expected 1 to 1048576",
+					       optarg);
+			break;
+		case 't': o->tokenizer = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'C': o->dir = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'h':
+			gen_usage(stdout);
+			return 1;
+		case O_VERSION:
+			printf("llmgen %s\n", LLMBENCH_VERSION);
+			return 1;
+		case ':':
+			return err_set(e, ERR_USAGE, "%s needs a value", argv[optind - 1]);
+		default:
+			return err_set(e, ERR_USAGE, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return err_set(e, ERR_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (all) {
+		static const char *const classic[] = { "short-long", "long-long", "long-short" };
+
+		if (o->nscenarios + 3 > GEN_MAX_SCENARIOS)
+			return err_set(e, ERR_USAGE, "too many --scenario options");
+		/* The three classic groups come first, in the legacy order. */
+		memmove(o->scenarios + 3, o->scenarios, (size_t)o->nscenarios * sizeof *o->scenarios);
+		memcpy(o->scenarios, classic, sizeof classic);
+		o->nscenarios += 3;
+		o->legacy = !o->output;
+		if (o->legacy && o->nscenarios > 3)
+			return err_set(e, ERR_USAGE,
+				       "--scenario all without -o writes the three legacy files; "
+				       "give -o FILE to mix in other scenarios");
+		if (o->legacy && o->input_spec)
+			return err_set(e, ERR_USAGE,
+				       "--scenario all without -o keeps each scenario's lengths; "
+				       "give -o FILE to override --input-tokens");
+	}
+	if (o->from && (o->nscenarios || o->input_spec))
+		return err_set(e, ERR_USAGE,
+			       "--from-* imports prompts as they are: no --scenario or --input-tokens");
+	if (o->unique_prefix && o->shared_prefix)
+		return err_set(e, ERR_USAGE, "--unique-prefix and --shared-prefix-tokens exclude each other");
+	if (!o->templates)
+		o->templates = getenv("LLMBENCH_TEMPLATES");
+	if (!o->templates || !*o->templates)
+		o->templates = is_dir("templates") ? "templates" : LLMBENCH_DATADIR "/templates";
+	return 0;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+	struct gen_opts o;
+	struct err e = { 0 };
+	int rc = gen_parse(argc, argv, &o, &e);
+
+	if (rc == 1)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "llmgen: %s; try 'llmgen --help'\n", e.msg);
+		return rc;
+	}
+	if ((rc = gen_run(&o, &e)))
+		fprintf(stderr, "llmgen: %s\n", e.msg);
+	return rc;
+}

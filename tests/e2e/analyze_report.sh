@@ -1,0 +1,101 @@
+#!/bin/sh
+# llmanalyze --charts, --html (rendered in headless Chromium), --legacy-dir
+# and charts skipped without gnuplot.
+. tests/lib.sh
+T=$(mktmp)
+awk -v steps=1,2,4 -v waves=3 -v fail=9 -f tests/data/analyze/gen.awk >"$T/r.csv"
+printf '{"version": "test", "command": "llmrun --steps 1,2,4 corpus.csv", "seed": 7}\n' >"$T/r.meta.json"
+charts="throughput ttft tpot e2e success knee cdf_ttft cdf_itl timeline tokens_over_time"
+
+llmanalyze --charts "$T/ch" --html "$T/report.html" -o "$T/t.csv" "$T/r.csv" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] && ok "charts and report: exit 0" || nok "charts and report: exit 0" "exit $rc: $(cat "$T/err")"
+for c in $charts; do
+	for x in png svg gp; do
+		[ -s "$T/ch/$c.$x" ] || { nok "chart $c.$x exists and is not empty"; continue; }
+		ok "chart $c.$x exists and is not empty"
+	done
+done
+head -c 8 "$T/ch/ttft.png" | od -An -c | grep -q 'P   N   G' && ok "PNG is a PNG" || nok "PNG is a PNG"
+grep -q "<svg" "$T/ch/ttft.svg" && grep -q "<path" "$T/ch/ttft.svg" && ok "SVG has drawing" || nok "SVG has drawing"
+# The data behind the chart: one line per step.
+[ "$(grep -c '^ [0-9]' "$T/ch/by_step.dat")" -eq 3 ] && ok "by_step.dat has a line per step" || nok "by_step.dat has a line per step"
+(cd "$T/ch" && rm -f knee.png && gnuplot knee.gp 2>/dev/null && test -s knee.png) &&
+	ok "a .gp script redraws its chart" || nok "a .gp script redraws its chart"
+if grep -o '\(src\|href\)="[^"#]*"' "$T/report.html" | grep -q .; then
+	nok "report fetches nothing" "$(grep -o '\(src\|href\)="[^"#]*"' "$T/report.html" | head -3)"
+else ok "report fetches nothing"; fi
+
+# Rendered in headless Chromium: the table and every chart are in the DOM.
+if ! command -v chromium >/dev/null 2>&1; then
+	nok "chromium is installed" "install Debian's chromium (make deps)"
+else
+	u=$(mktmp)
+	shot="$T/report.png"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$u" --window-size=1280,2400 --screenshot="$shot" \
+		--dump-dom "file://$T/report.html" >"$T/dom.html" 2>"$T/chromium.err"
+	rc=$?
+	[ $rc -eq 0 ] && ok "chromium renders the report" || nok "chromium renders the report" "exit $rc: $(tail -3 "$T/chromium.err")"
+	grep -q '<table id="comparison"' "$T/dom.html" && ok "table in the DOM" || nok "table in the DOM"
+	grep -q '<td>llmrun --steps 1,2,4 corpus.csv</td>' "$T/dom.html" && ok "run metadata from r.meta.json" || nok "run metadata from r.meta.json"
+	[ "$(grep -c '<tr><td>sim</td>' "$T/dom.html")" -eq 3 ] && ok "a table row per group" || nok "a table row per group"
+	for c in $charts; do
+		awk -v id="chart-$c" 'index($0, "id=\"" id "\"") { f = 1 } f && /<svg/ { s = 1 } f && s && /<path|<polyline|<line/ { found = 1; exit } END { exit !found }' "$T/dom.html" &&
+			ok "chart $c is an SVG with content in the DOM" || nok "chart $c is an SVG with content in the DOM"
+	done
+	[ -s "$shot" ] && ok "screenshot written next to the report" || nok "screenshot written next to the report"
+fi
+
+# The timeline shows the step asked for: 3 waves of 2 requests.
+llmanalyze --charts "$T/ch3" --timeline-step 2 -o /dev/null "$T/r.csv" &&
+	grep -q "Request timeline: sim m1 g 2" "$T/ch3/timeline.gp" && [ "$(grep -c '^[0-9]' "$T/ch3/timeline.dat")" -eq 6 ] &&
+	ok "--timeline-step picks the step" || nok "--timeline-step picks the step"
+expect_exit 64 "--timeline-step of no step: 64" llmanalyze --charts "$T/ch3" --timeline-step 3 -o /dev/null "$T/r.csv"
+
+# --html alone draws its charts in a temporary folder and removes it.
+mkdir "$T/tmp"
+TMPDIR="$T/tmp" llmanalyze --html "$T/alone.html" -o /dev/null "$T/r.csv"
+[ "$(grep -c '<svg' "$T/alone.html")" -eq 10 ] && ok "--html alone: charts inline" || nok "--html alone: charts inline"
+[ -z "$(ls "$T/tmp")" ] && ok "--html alone: temporary folder removed" || nok "--html alone: temporary folder removed" "$(ls "$T/tmp")"
+
+# A step without one ok request: its latency charts have nothing to plot;
+# the others are drawn, a warning names the rest, exit 0.
+awk -v steps=1,2 -v waves=2 -v fail=1 -f tests/data/analyze/gen.awk >"$T/fail.csv"
+llmanalyze --charts "$T/chf" --html "$T/f.html" -o /dev/null "$T/fail.csv" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "warning: not drawn, nothing to plot.*ttft" "$T/err" && ok "charts without data: warning, exit 0" ||
+	nok "charts without data: warning, exit 0" "exit $rc: $(cat "$T/err")"
+[ -s "$T/chf/timeline.svg" ] && [ ! -e "$T/chf/ttft.png" ] && ok "charts without data: the rest drawn, no empty files" ||
+	nok "charts without data: the rest drawn, no empty files" "$(ls "$T/chf")"
+grep -q 'id="chart-timeline"' "$T/f.html" && ! grep -q 'id="chart-ttft"' "$T/f.html" && ok "charts without data: report holds the drawn ones" ||
+	nok "charts without data: report holds the drawn ones"
+
+# Without gnuplot the tables still come out; a message; exit 69.
+LLMANALYZE_GNUPLOT=no-such-gnuplot-here llmanalyze --charts "$T/ch2" --html "$T/r2.html" -o "$T/t2.csv" "$T/r.csv" 2>"$T/err"
+rc=$?
+[ $rc -eq 69 ] && ok "no gnuplot: exit 69" || nok "no gnuplot: exit 69" "exit $rc"
+grep -q "charts skipped" "$T/err" && ok "no gnuplot: says charts were skipped" || nok "no gnuplot: says charts were skipped" "$(cat "$T/err")"
+cmp -s "$T/t.csv" "$T/t2.csv" && ok "no gnuplot: table written" || nok "no gnuplot: table written"
+grep -q "Charts were skipped" "$T/r2.html" && ok "no gnuplot: report says so" || nok "no gnuplot: report says so"
+[ -s "$T/ch2/ttft.gp" ] && [ -s "$T/ch2/by_step.dat" ] && ok "no gnuplot: .gp and .dat still written" || nok "no gnuplot: .gp and .dat still written"
+
+# LLM-Inference-Testing layout.
+printf 'id,group,prompt\n' >"$T/corpus.csv"
+i=1; while [ $i -le 60 ]; do printf '%d,g,"prompt %d, with a comma"\n' $i $i >>"$T/corpus.csv"; i=$((i + 1)); done
+llmanalyze --legacy-dir "$T/out" --corpus "$T/corpus.csv" -o /dev/null "$T/r.csv"
+for s in 1 2 4; do
+	f="$T/out/output_performance_metrics_batch$s.csv"
+	[ "$(head -1 "$f")" = "prompt,input_tokens,output_tokens,ttft,tpot,latency,tps,rps,status" ] &&
+		ok "batch$s: exact header" || nok "batch$s: exact header" "$(head -1 "$f")"
+	[ "$(($(wc -l <"$f") - 1))" -eq $((3 * s)) ] && ok "batch$s: a row per request" || nok "batch$s: a row per request"
+done
+grep -q '^"prompt 3, with a comma",64,16,' "$T/out/output_performance_metrics_batch1.csv" &&
+	ok "prompt joined from the corpus" || nok "prompt joined from the corpus" "$(sed -n 2,3p "$T/out/output_performance_metrics_batch1.csv")"
+head -1 "$T/out/batch_size_comparison.csv" | grep -q '^batch_size,requests,ok,input_tokens_mean,input_tokens_std,input_tokens_min,input_tokens_max,' &&
+	ok "comparison header" || nok "comparison header"
+[ "$(cut -d, -f1 "$T/out/batch_size_comparison.csv" | tr '\n' ' ')" = "batch_size 1 2 4 " ] && ok "comparison: a row per batch size" || nok "comparison: a row per batch size"
+# TTFT at batch 2 is 30 ms for every request.
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } $1 == 2 { exit !($c["ttft_mean"] == 30 && $c["ttft_std"] == 0) }' "$T/out/batch_size_comparison.csv" &&
+	ok "comparison: ttft mean and std" || nok "comparison: ttft mean and std"

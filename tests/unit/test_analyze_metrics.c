@@ -1,0 +1,275 @@
+#include "check.h"
+
+#include <string.h>
+
+#include "../../analyze/cols.h"
+#include "../../analyze/group.h"
+#include "../../analyze/metrics.h"
+#include "../../analyze/report.h"
+
+#define T0 1700000000000000000LL
+#define MS 1000000LL
+
+static struct an_rec rec(enum an_status st, int64_t sent, int64_t first,
+			 int64_t last, int64_t end, long in, long out,
+			 const char *log)
+{
+	struct an_rec r = {0};
+
+	r.run_id = "r";
+	r.status = st;
+	r.t_sent = sent == AN_NO_TIME ? sent : T0 + sent * MS;
+	r.t_first = first == AN_NO_TIME ? first : T0 + first * MS;
+	r.t_last = last == AN_NO_TIME ? last : T0 + last * MS;
+	r.t_end = end == AN_NO_TIME ? end : T0 + end * MS;
+	r.ttft_ms = r.tpot_ms = r.e2e_ms = NAN;
+	r.in_tok = in;
+	r.out_tok = out;
+	r.chunk_log = log;
+	an_rec_complete(&r);
+	return r;
+}
+
+/*
+ * The worked example of docs/metrics.md, one group (times in ms from T0):
+ *   r1 ok      sent 0,  first 100, last 400, end 410, in 10, out 4,
+ *              chunks at +100 +200 +300 +400 ms   gaps 100 100 100
+ *   r2 ok      sent 10, first 150, last 350, end 360, in 20, out 4
+ *              (estimated), chunks at +140 +200 +340 gaps 60 140
+ *   r3 http_5xx sent 20, end 30
+ *   r4 cancelled
+ */
+static void add_example(struct an_set *s, const char *key)
+{
+	const char *keys[] = {key};
+	struct an_rec r[4];
+	struct err e;
+	int i;
+
+	r[0] = rec(AN_OK, 0, 100, 400, 410, 10, 4, "100000:1 200000:1 300000:1 400000:1");
+	r[1] = rec(AN_OK, 10, 150, 350, 360, 20, 4, "140000:1 200000:2 340000:1");
+	r[1].out_est = 1;
+	r[2] = rec(AN_HTTP_5XX, 20, AN_NO_TIME, AN_NO_TIME, 30, -1, -1, NULL);
+	r[3] = rec(AN_CANCELLED, 25, AN_NO_TIME, AN_NO_TIME, AN_NO_TIME, -1, -1, NULL);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
+}
+
+static struct an_set *example_set(struct an_slo slo)
+{
+	const char *names[] = {"step"};
+	struct an_set *s = an_set_new(names, 1, &slo, 0);
+
+	assert_non_null(s);
+	add_example(s, "2");
+	return s;
+}
+
+static const struct an_slo no_slo = {NAN, NAN, NAN};
+
+static void counts_and_spans(void **state)
+{
+	struct an_set *s = example_set(no_slo);
+	struct an_metrics m;
+
+	(void)state;
+	assert_int_equal(s->ngroups, 1);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_near(m.requests, 3, 0);
+	assert_near(m.ok, 2, 0);
+	assert_near(m.cancelled, 1, 0);
+	assert_near(m.err[AN_HTTP_5XX], 1, 0);
+	assert_near(m.err[AN_TIMEOUT], 0, 0);
+	assert_near(m.success_rate, 2.0 / 3, 1e-12);
+	/* span: first send 0 to last end 410 ms */
+	assert_near(m.duration_s, 0.410, 1e-12);
+	assert_near(m.req_per_s, 2 / 0.410, 1e-9);
+	assert_near(m.in_tok_per_s, 30 / 0.410, 1e-9);
+	assert_near(m.out_tok_per_s, 8 / 0.410, 1e-9);
+	assert_near(m.total_tok_per_s, 38 / 0.410, 1e-9);
+	/* prefill: 30 tokens / (latest first token 150 - first send 0) */
+	assert_near(m.prefill_tok_per_s, 200, 1e-9);
+	/* decode: 8 tokens / (latest ok end 410 - earliest first token 100) */
+	assert_near(m.decode_tok_per_s, 8 / 0.310, 1e-9);
+	/* speeds: 3 / 0.310 and 3 / 0.210 tokens/s */
+	assert_near(m.out_speed_mean, (3 / 0.310 + 3 / 0.210) / 2, 1e-9);
+	assert_near(m.tokens_estimated, 1, 0);
+	assert_true(isnan(m.goodput_req_per_s));
+	an_set_free(s);
+}
+
+static void latency_stats(void **state)
+{
+	struct an_set *s = example_set(no_slo);
+	struct an_metrics m;
+
+	(void)state;
+	an_metrics_compute(s->groups[0], 0, &m);
+	/* TTFT 100, 140 */
+	assert_int_equal(m.ttft.n, 2);
+	assert_near(m.ttft.mean, 120, 1e-9);
+	assert_near(m.ttft.std, 20, 1e-9);
+	assert_near(m.ttft.p90, 136, 1e-9);
+	assert_near(m.ttft.p99, 139.6, 1e-9);
+	/* E2E 410, 350 */
+	assert_near(m.e2e.mean, 380, 1e-9);
+	assert_near(m.e2e.min, 350, 1e-9);
+	/* TPOT (410 - 100) / 3, (350 - 140) / 3 */
+	assert_near(m.tpot.max, 310.0 / 3, 1e-9);
+	assert_near(m.tpot.min, 70, 1e-9);
+	an_set_free(s);
+}
+
+/* vLLM pools every chunk gap; GenAI-Perf averages per request. */
+static void itl_both_conventions(void **state)
+{
+	struct an_set *s = example_set(no_slo);
+	struct an_metrics m;
+
+	(void)state;
+	an_metrics_compute(s->groups[0], 0, &m);
+	/* pooled gaps 100 100 100 60 140 */
+	assert_int_equal(m.itl.n, 5);
+	assert_near(m.itl.mean, 100, 1e-4);
+	assert_near(m.itl.std, sqrt(640.0), 1e-4);
+	assert_near(m.itl.p50, 100, 1e-4);
+	assert_near(m.itl.p90, 124, 1e-4); /* h = 3.6 */
+	assert_near(m.itl.p99, 138.4, 1e-4);
+	assert_near(m.itl.min, 60, 1e-4);
+	/* per request: (400 - 100) / 3 = 100, (340 - 140) / 3 */
+	assert_int_equal(m.itl_req.n, 2);
+	assert_near(m.itl_req.mean, (100 + 200.0 / 3) / 2, 1e-9);
+	assert_near(m.itl_req.max, 100, 1e-9);
+	an_set_free(s);
+}
+
+static void goodput(void **state)
+{
+	struct an_slo ttft = {120, NAN, NAN}, tpot = {NAN, 80, NAN};
+	struct an_slo both = {120, 80, NAN}, e2e = {NAN, NAN, 400};
+	struct an_set *s;
+	struct an_metrics m;
+
+	(void)state;
+	s = example_set(ttft); /* only r1 (100 ms) */
+	an_metrics_compute(s->groups[0], 1, &m);
+	assert_near(m.goodput_req_per_s, 1 / 0.410, 1e-9);
+	an_set_free(s);
+	s = example_set(tpot); /* only r2 (70 ms) */
+	an_metrics_compute(s->groups[0], 1, &m);
+	assert_near(m.goodput_req_per_s, 1 / 0.410, 1e-9);
+	an_set_free(s);
+	s = example_set(both);
+	an_metrics_compute(s->groups[0], 1, &m);
+	assert_near(m.goodput_req_per_s, 0, 0);
+	an_set_free(s);
+	s = example_set(e2e); /* r2 (350 ms) */
+	an_metrics_compute(s->groups[0], 1, &m);
+	assert_near(m.goodput_req_per_s, 1 / 0.410, 1e-9);
+	an_set_free(s);
+}
+
+static void chunk_log_parsing(void **state)
+{
+	double f, l;
+	size_t n;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(an_chunk_log("5 7:2  12", NULL, NULL, &f, &l, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_near(f, 5, 0);
+	assert_near(l, 12, 0);
+	assert_int_equal(an_chunk_log("", NULL, NULL, &f, &l, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(an_chunk_log("5 x", NULL, NULL, &f, &l, &n, &e), ERR_DATA);
+	assert_int_equal(an_chunk_log("5:", NULL, NULL, &f, &l, &n, &e), ERR_DATA);
+	assert_int_equal(an_chunk_log("5;3", NULL, NULL, &f, &l, &n, &e), ERR_DATA);
+}
+
+/* Groups sort numerically by step, and --rank orders by a column. */
+static void ordering_and_rank(void **state)
+{
+	const char *names[] = {"step"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_report r;
+	struct err e;
+	const char *keys[1];
+	struct an_rec x;
+
+	(void)state;
+	keys[0] = "10";
+	x = rec(AN_OK, 0, 50, 90, 100, 1, 2, NULL);
+	assert_int_equal(an_set_add(s, keys, &x, &e), 0);
+	keys[0] = "2";
+	x = rec(AN_OK, 0, 20, 90, 100, 1, 2, NULL);
+	assert_int_equal(an_set_add(s, keys, &x, &e), 0);
+	keys[0] = "1";
+	x = rec(AN_OK, 0, 30, 90, 100, 1, 2, NULL);
+	assert_int_equal(an_set_add(s, keys, &x, &e), 0);
+	assert_int_equal(an_report_build(s, 0, -1, &r, &e), 0);
+	assert_string_equal(s->groups[r.order[0]]->key[0], "1");
+	assert_string_equal(s->groups[r.order[1]]->key[0], "2");
+	assert_string_equal(s->groups[r.order[2]]->key[0], "10");
+	an_report_free(&r);
+	/* ttft: lower first */
+	assert_int_equal(an_report_build(s, 0, an_col_find("ttft_p50"), &r, &e), 0);
+	assert_string_equal(s->groups[r.order[0]]->key[0], "2");
+	assert_string_equal(s->groups[r.order[2]]->key[0], "10");
+	an_report_free(&r);
+	/* speed: higher first; 1 token / 50 ms = 20 tok/s (step 10), then
+	 * 1 / 70 ms (step 1), then 1 / 80 ms (step 2) */
+	assert_int_equal(an_report_build(s, 0, an_col_find("out_speed_mean"), &r, &e), 0);
+	assert_string_equal(s->groups[r.order[0]]->key[0], "10");
+	assert_string_equal(s->groups[r.order[1]]->key[0], "1");
+	assert_string_equal(s->groups[r.order[2]]->key[0], "2");
+	an_report_free(&r);
+	an_set_free(s);
+}
+
+/* The order rows arrive in changes nothing: shards merged in any order. */
+static void order_independent(void **state)
+{
+	const char *names[] = {"step"};
+	struct an_set *a = an_set_new(names, 1, &no_slo, 0);
+	struct an_set *b = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r[3];
+	struct an_metrics ma, mb;
+	const char *keys[] = {"4"};
+	struct err e;
+	int i;
+
+	(void)state;
+	r[0] = rec(AN_OK, 0, 30, 70, 80, 5, 3, "30000 50000 70000");
+	r[1] = rec(AN_OK, 5, 45, 95, 100, 7, 2, "40000 90000");
+	r[2] = rec(AN_TIMEOUT, 6, AN_NO_TIME, AN_NO_TIME, 200, -1, -1, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(an_set_add(a, keys, &r[i], &e), 0);
+	for (i = 2; i >= 0; i--)
+		assert_int_equal(an_set_add(b, keys, &r[i], &e), 0);
+	an_metrics_compute(a->groups[0], 0, &ma);
+	an_metrics_compute(b->groups[0], 0, &mb);
+	for (i = 0; i < (int)an_ncols; i++) {
+		double x = an_col_value(&an_cols[i], &ma), y = an_col_value(&an_cols[i], &mb);
+
+		if (!(isnan(x) && isnan(y)))
+			assert_near(x, y, 1e-12);
+	}
+	assert_near(ma.duration_s, 0.2, 1e-12);
+	an_set_free(a);
+	an_set_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(counts_and_spans),
+		cmocka_unit_test(latency_stats),
+		cmocka_unit_test(itl_both_conventions),
+		cmocka_unit_test(goodput),
+		cmocka_unit_test(chunk_log_parsing),
+		cmocka_unit_test(ordering_and_rank),
+		cmocka_unit_test(order_independent),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
