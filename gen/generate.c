@@ -184,8 +184,12 @@ static int load_templates(struct run *r, struct err *e)
 		need |= r->g[i].kind == G_SHORT || r->g[i].kind == G_LONG;
 	if (!need)
 		return 0;
-	if ((rc = tpl_load(r->o->templates, &r->tpl, e)))
+	if ((rc = tpl_load(r->o->templates, &r->tpl, e))) {
+		if (rc == ERR_NOINPUT)
+			err_set(e, rc, "%s (templates: give --templates DIR or set LLMBENCH_TEMPLATES)",
+				e->msg);
 		return rc;
+	}
 	if (strcmp(r->o->lang, "mix") == 0) {
 		for (size_t i = 0; i < r->tpl->nlangs && i < 64; i++)
 			r->langs[r->nlangs++] = &r->tpl->langs[i];
