@@ -4,7 +4,7 @@
 . tests/lib.sh
 . tests/data/gen/lib.sh
 T=$(mktmp)
-need_tokfile cl100k_base.tiktoken >/dev/null || exit 0
+need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
 G="llmgen -q --templates templates"
 
 # mean_of FILE COLUMN: mean of column 2 (input) or 3 (output) of an index.
