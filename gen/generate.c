@@ -185,9 +185,12 @@ static int load_templates(struct run *r, struct err *e)
 	if (!need)
 		return 0;
 	if ((rc = tpl_load(r->o->templates, &r->tpl, e))) {
-		if (rc == ERR_NOINPUT)
-			err_set(e, rc, "%s (templates: give --templates DIR or set LLMBENCH_TEMPLATES)",
-				e->msg);
+		if (rc == ERR_NOINPUT) {
+			char msg[ERR_MSG_MAX];
+
+			memcpy(msg, e->msg, sizeof msg);
+			err_set(e, rc, "%.400s (give --templates DIR or set LLMBENCH_TEMPLATES)", msg);
+		}
 		return rc;
 	}
 	if (strcmp(r->o->lang, "mix") == 0) {
