@@ -14,7 +14,7 @@ CC      ?= cc
 PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libevent-dev libutf8proc-dev libcmocka-dev \
-            zlib1g-dev gnuplot-nox curl chromium jq wrk
+            zlib1g-dev gnuplot-nox curl iproute2 chromium jq wrk
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -95,13 +95,19 @@ $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_AS) $(LIB_A)
-	$(call quiet,LINK,$@)
-	$(Q)$(CC) -o $@ $< $(TOOL_AS) $(LIB_A) $(ALL_LIBS) $(shell pkg-config --libs cmocka)
+# A unit test or fuzz target named test_<tool>_* or fuzz_<tool>_* links
+# that tool folder's archive; any other links the library alone. (Tools
+# may reuse names among themselves: each binary links one tool folder.)
+tool_a_for = $(foreach t,$(TOOL_DIRS),$(if $(filter test_$(t)_% fuzz_$(t)_%,$(1)),$(2)/lib$(t).a))
+.SECONDEXPANSION:
 
-$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(TOOL_AS) $(LIB_A)
+$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $$(call tool_a_for,fuzz_$$*,$(BUILD)) $(LIB_A)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $$(call tool_a_for,$$*,$(BUILD)) $(LIB_A)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(ALL_LIBS) $(shell pkg-config --libs cmocka)
 
 # Installs the Debian packages that are missing; does nothing when all are
 # present, and only warns where there is no dpkg.
@@ -135,7 +141,6 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omi
 FUZZ_CFLAGS    = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                  -iquote lib -Itests/unit $(PKG_CFLAGS) -DLLMBENCH_VERSION='"$(VERSION)"' \
                  -DLLMBENCH_DATADIR='"$(PREFIX)/share/llmbench"'
-FUZZ_CODE     := $(LIB_SRC) $(filter-out %/main.c,$(wildcard gen/*.c run/*.c analyze/*.c sim/*.c))
 FUZZ_BINS     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 
 fuzz:
@@ -150,16 +155,28 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ_BUILD)/libfuzzcode.a: $(FUZZ_CODE:%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/libllmbench.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 	$(call quiet,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libfuzzcode.a
+define fuzz_lib_rules
+$(FUZZ_BUILD)/lib$(1).a: $$(patsubst %.c,$(FUZZ_BUILD)/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
+	$$(call quiet,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach t,$(TOOL_DIRS),$(eval $(call fuzz_lib_rules,$(t))))
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $$(call tool_a_for,fuzz_$$*,$(FUZZ_BUILD)) $(FUZZ_BUILD)/libllmbench.a
 	$(call quiet,LINK,$@)
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lcsv -lm -lpthread
 
 tokenizers:
 	$(Q)sh scripts/fetch-tokenizers.sh tokenizers
+
+# The whole pipeline on llmsim; prints a table and where the report is.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/demo.sh $(BUILD)
 
 # Installs the tools, man pages, templates and the tokenizer files that
 # `make tokenizers` fetched (or that TOKSRC names).

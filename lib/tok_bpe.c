@@ -48,19 +48,23 @@ int bpe_vocab_init(struct bpe_vocab *v, uint32_t n, struct err *e)
 	return 0;
 }
 
-static uint32_t *vocab_slot(const struct bpe_vocab *v, const void *bytes, size_t len)
+/* A slot holds the upper half of the key's hash beside id + 1, so most
+ * probes that miss are settled without touching the token's bytes. */
+static uint64_t *vocab_slot(const struct bpe_vocab *v, const void *bytes, size_t len)
 {
-	uint32_t i = (uint32_t)hash_bytes(bytes, len) & v->mask;
+	uint64_t h = hash_bytes(bytes, len);
+	uint32_t i = (uint32_t)h & v->mask, tag = (uint32_t)(h >> 32);
 
 	for (;;) {
-		uint32_t id = v->slot[i];
-		uint64_t t;
+		uint64_t s = v->slot[i], t;
 
-		if (!id)
+		if (!(uint32_t)s)
 			return &v->slot[i];
-		t = v->tok[id - 1];
-		if ((t & 0xFFFFFF) == len && !memcmp(v->pool + (t >> 24), bytes, len))
-			return &v->slot[i];
+		if ((uint32_t)(s >> 32) == tag) {
+			t = v->tok[(uint32_t)s - 1];
+			if ((t & 0xFFFFFF) == len && !memcmp(v->pool + (t >> 24), bytes, len))
+				return &v->slot[i];
+		}
 		i = (i + 1) & v->mask;
 	}
 }
@@ -68,7 +72,7 @@ static uint32_t *vocab_slot(const struct bpe_vocab *v, const void *bytes, size_t
 int bpe_vocab_add(struct bpe_vocab *v, const void *bytes, size_t len,
 		  uint32_t id, struct err *e)
 {
-	uint32_t *s;
+	uint64_t *s;
 
 	if (id >= v->ntok || v->tok[id] || len == 0 || len >= 0xFFFFFF)
 		return 1;
@@ -90,7 +94,7 @@ int bpe_vocab_add(struct bpe_vocab *v, const void *bytes, size_t len,
 	memcpy(v->pool + v->pool_len, bytes, len);
 	v->tok[id] = (uint64_t)v->pool_len << 24 | len;
 	v->pool_len += len;
-	*s = id + 1;
+	*s = (hash_bytes(bytes, len) >> 32) << 32 | (id + 1);
 	v->count++;
 	if (len > v->maxlen)
 		v->maxlen = (uint32_t)len;
@@ -99,12 +103,12 @@ int bpe_vocab_add(struct bpe_vocab *v, const void *bytes, size_t len,
 
 uint32_t bpe_vocab_find(const struct bpe_vocab *v, const void *bytes, size_t len)
 {
-	uint32_t s;
+	uint64_t s;
 
 	if (len > v->maxlen || len == 0)
 		return BPE_NONE;
 	s = *vocab_slot(v, bytes, len);
-	return s ? s - 1 : BPE_NONE;
+	return (uint32_t)s ? (uint32_t)s - 1 : BPE_NONE;
 }
 
 const uint8_t *bpe_vocab_bytes(const struct bpe_vocab *v, uint32_t id, size_t *len)

@@ -26,7 +26,7 @@ struct bpe_vocab {
 	size_t pool_len, pool_cap;
 	uint64_t *tok;      /* by id: offset << 24 | length, 0 = no such id */
 	uint32_t ntok;      /* ids 0..ntok-1 have a slot */
-	uint32_t *slot;     /* hash table: id + 1, 0 = empty */
+	uint64_t *slot;     /* hash table: hash >> 32 << 32 | id + 1; 0 = empty */
 	uint32_t mask;      /* slot count - 1 */
 	uint32_t count;     /* tokens in the table */
 	uint32_t maxlen;    /* longest token, bytes */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "slurp.h"
 #include "tok_impl.h"
 
@@ -312,7 +313,6 @@ int tok_hf_load(struct tok *t, const char *path, struct err *e)
 	size_t n = strlen(path);
 	struct buf f = BUF_INIT;
 	struct bytemap bm;
-	json_error_t je;
 	json_t *root = NULL, *model;
 	int rc;
 
@@ -320,10 +320,10 @@ int tok_hf_load(struct tok *t, const char *path, struct err *e)
 	t->use_pairs = 1;
 	if ((rc = slurp_file(path, n > 3 && !strcmp(path + n - 3, ".gz"), &f, e)))
 		return rc;
-	root = json_loadb(f.p, f.len, 0, &je);
+	rc = js_load_buf(f.p ? f.p : "", f.len, path, 0, &root, e);
 	buf_free(&f);
-	if (!root)
-		return err_set(e, ERR_DATA, "%s:%d:%d: bad JSON: %s", path, je.line, je.column, je.text);
+	if (rc)
+		return rc;
 	bytemap_init(&bm);
 	model = json_object_get(root, "model");
 	if ((rc = check_model(model, path, e)) ||

@@ -48,6 +48,18 @@ else
 	[ -s "$shot" ] && ok "screenshot written next to the report" || nok "screenshot written next to the report"
 fi
 
+# The timeline shows the step asked for: 3 waves of 2 requests.
+llmanalyze --charts "$T/ch3" --timeline-step 2 -o /dev/null "$T/r.csv" &&
+	grep -q "Request timeline: sim m1 g 2" "$T/ch3/timeline.gp" && [ "$(grep -c '^[0-9]' "$T/ch3/timeline.dat")" -eq 6 ] &&
+	ok "--timeline-step picks the step" || nok "--timeline-step picks the step"
+expect_exit 64 "--timeline-step of no step: 64" llmanalyze --charts "$T/ch3" --timeline-step 3 -o /dev/null "$T/r.csv"
+
+# --html alone draws its charts in a temporary folder and removes it.
+mkdir "$T/tmp"
+TMPDIR="$T/tmp" llmanalyze --html "$T/alone.html" -o /dev/null "$T/r.csv"
+[ "$(grep -c '<svg' "$T/alone.html")" -eq 10 ] && ok "--html alone: charts inline" || nok "--html alone: charts inline"
+[ -z "$(ls "$T/tmp")" ] && ok "--html alone: temporary folder removed" || nok "--html alone: temporary folder removed" "$(ls "$T/tmp")"
+
 # A step without one ok request: its latency charts have nothing to plot;
 # the others are drawn, a warning names the rest, exit 0.
 awk -v steps=1,2 -v waves=2 -v fail=1 -f tests/data/analyze/gen.awk >"$T/fail.csv"

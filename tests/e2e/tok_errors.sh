@@ -47,7 +47,7 @@ expect_err 65 "unknown tiktoken encoding" "rank file of an unknown encoding is r
 # tokenizer.json files.
 j() { printf '%s' "$2" >"$T/$1"; }
 j bad.json '{"model": {"type": "BPE", '
-expect_err 65 "bad JSON" "tokenizer.json: bad JSON" -t "$T/bad.json" "$T/in.txt"
+expect_err 65 "bad.json:1:" "tokenizer.json: bad JSON names file:line:column" -t "$T/bad.json" "$T/in.txt"
 j nomodel.json '{"version": "1.0"}'
 expect_err 65 "no model" "tokenizer.json: missing model" -t "$T/nomodel.json" "$T/in.txt"
 j uni.json '{"model": {"type": "Unigram", "vocab": [["a", 0.0]]}}'
