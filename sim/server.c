@@ -129,10 +129,10 @@ static void finalize(struct sreq *r, int64_t end_ns)
 	struct server *s = r->s;
 	enum fault f = r->fault_hit ? r->fault : FAULT_NONE;
 
+	/* One value per request: how it ended wins over a fault that struck
+	 * earlier, except a stall (which is what a client that gave up saw). */
 	if (r->ended_by != FAULT_NONE && !(r->fault_hit && r->fault == FAULT_STALL))
 		f = r->ended_by;
-	if (r->fault == FAULT_FAIL || r->fault == FAULT_RATE_LIMIT)
-		f = r->fault;
 	if (s->truth && !s->err.code) {
 		struct truth_rec t = {
 			.id = r->id, .path = r->w->path,
@@ -731,6 +731,8 @@ static void generate(struct server *s, struct evhttp_request *req,
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
 		return;
 	}
+	if (r->fault == FAULT_FAIL || r->fault == FAULT_RATE_LIMIT)
+		r->fault_hit = 1;
 	if (r->fault == FAULT_FAIL) {
 		reply_error(r, 500, "Internal Server Error", "InternalServerError",
 			    "llmsim: injected failure");
