@@ -692,6 +692,9 @@ static void generate(struct server *s, struct evhttp_request *req,
 	s->reqs = r;
 	s->active++;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, r);
+	/* Dialects without an id in their bodies (TGI, llama.cpp, Ollama) can
+	 * still be matched with the truth log. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Request-Id", r->id);
 	r->fault = fault_pick(c, &s->fault_rng);
 
 	if (c->max_connections && s->active > c->max_connections) {

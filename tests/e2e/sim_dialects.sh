@@ -25,6 +25,9 @@ r=$(jq -sc '[length, (map(.token.text) | add) == .[-1].generated_text, .[-1].det
 r=$(post /generate '{"inputs":"hello world","parameters":{"max_new_tokens":4,"ignore_eos":true}}' | jq -c '[.details.generated_tokens, (.generated_text | split(" ") | length - 1)]')
 [ "$r" = '[4,4]' ] && ok "TGI /generate body" || nok "TGI /generate" "$r"
 
+hid=$(curl -s -D - -o /dev/null "$URL/generate" -d '{"inputs":"x","parameters":{"max_new_tokens":2}}' | tr -d '\r' | awk -F': ' 'tolower($1) == "x-request-id" {print $2}')
+[ -n "$hid" ] && ok "X-Request-Id header on a dialect without ids" || nok "X-Request-Id header"
+
 # llama.cpp: content events, then a stop event with counts and timings.
 post /completion '{"prompt":"hello world","n_predict":6,"stream":true,"ignore_eos":true}' >"$T/s"
 grep '^data: ' "$T/s" | sed 's/^data: //' >"$T/j"
@@ -49,7 +52,8 @@ kill "$SIMPID"
 wait "$SIMPID"
 if grep -q 'Sanitizer' "$T/err"; then nok "llmsim runs clean under sanitizers" "$(head -n 30 "$T/err")"; fi
 n=$(jq -r .path "$T/truth.jsonl" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
-[ "$n" = "/api/chat:2 /api/generate:2 /completion:2 /generate:1 /generate_stream:1 " ] &&
+[ "$n" = "/api/chat:2 /api/generate:2 /completion:2 /generate:2 /generate_stream:1 " ] &&
 	ok "every dialect's requests are in the truth log" || nok "truth paths" "$n"
+[ "$(jq -r "select(.id == \"$hid\") | .path" "$T/truth.jsonl")" = /generate ] && ok "X-Request-Id names the truth log line" || nok "X-Request-Id in truth"
 t=$(jq -sc '[.[] | select(.path == "/generate_stream") | (.chunks | length), .completion_tokens]' "$T/truth.jsonl")
 [ "$t" = '[5,5]' ] && ok "TGI truth chunks" || nok "TGI truth chunks" "$t"
