@@ -969,6 +969,10 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
 		return e->code;
 	evhttp_set_max_body_size(s->http, c->max_body);
+	/* evhttp's idle timeout (50 s by default) would also cut a stream that
+	 * is silent for long: a queued request, a long stall. Requests are
+	 * bounded by --request-timeout instead. */
+	evhttp_set_timeout(s->http, 86400);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_gencb(s->http, on_request, s);
 	s->sock = evhttp_bind_socket_with_handle(s->http, c->host, (ev_uint16_t)c->port);
