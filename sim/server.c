@@ -776,6 +776,16 @@ static void generate(struct server *s, struct evhttp_request *req,
 				  w->framing == WIRE_SSE ? "text/event-stream" :
 				  "application/x-ndjson");
 		evhttp_send_reply_start(req, 200, "OK");
+	} else {
+		/* evhttp stops reading while a reply is pending, so a client
+		 * that leaves before its body would go unseen (and its sequence
+		 * run to the end); reading again reports the close, as it does
+		 * for a started reply. */
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(
+			evhttp_request_get_connection(req));
+
+		if (bev)
+			bufferevent_enable(bev, EV_READ);
 	}
 	kick(s);
 }

@@ -103,10 +103,12 @@ r=$(jq -r 'select(.choices | length > 0) | .choices[0].delta | (if .reasoning th
 # A client that goes away frees its sequence; the truth log says so.
 start_sim --time-scale 1 --stats=1
 curl -s -m 0.5 -N "$URL/v1/chat/completions" -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}' >/dev/null 2>&1
+curl -s -m 0.5 "$URL/v1/completions" -d '{"prompt":"hi","max_tokens":2000,"ignore_eos":true}' >/dev/null 2>&1
 sleep 1.2
 stop_sim
-t=$(truth '[.fault, .completion_tokens < 2000] | @tsv')
-[ "$t" = "$(printf 'client_gone\ttrue')" ] && ok "client gone: logged, sequence freed" || nok "client gone" "$t"
+t=$(truth '[.fault, .completion_tokens < 2000] | @tsv' | sort -u)
+[ "$t" = "$(printf 'client_gone\ttrue')" ] && [ "$(wc -l <"$T/truth.jsonl")" -eq 2 ] &&
+	ok "client gone (streaming and not): logged, sequence freed" || nok "client gone" "$t"
 grep -q 'running 0, waiting 0' "$T/err" && ok "--stats shows the sequence freed" || nok "--stats" "$(cat "$T/err")"
 
 start_sim --time-scale 1 --max-connections 1 --request-timeout 400
