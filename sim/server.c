@@ -779,13 +779,22 @@ static void generate(struct server *s, struct evhttp_request *req,
 	} else {
 		/* evhttp stops reading while a reply is pending, so a client
 		 * that leaves before its body would go unseen (and its sequence
-		 * run to the end); reading again reports the close, as it does
-		 * for a started reply. */
+		 * run to the end). Read again with no read callback, as
+		 * evhttp itself does under a started reply: EOF reaches evhttp's
+		 * event callback and the close callback, while bytes a client
+		 * pipelines wait in the input buffer (evhttp's read callback
+		 * would abort on them in this state). */
 		struct bufferevent *bev = evhttp_connection_get_bufferevent(
 			evhttp_request_get_connection(req));
+		bufferevent_data_cb rcb, wcb;
+		bufferevent_event_cb ecb;
+		void *cbarg;
 
-		if (bev)
+		if (bev) {
+			bufferevent_getcb(bev, &rcb, &wcb, &ecb, &cbarg);
+			bufferevent_setcb(bev, NULL, wcb, ecb, cbarg);
 			bufferevent_enable(bev, EV_READ);
+		}
 	}
 	kick(s);
 }
