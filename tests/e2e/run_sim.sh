@@ -85,6 +85,26 @@ sch=$(vals "$T/t.csv" t_scheduled_ns | sort -n | tr '\n' ' ')
 gap=$(echo "$sch" | awk '{ printf "%d", ($3 - $1) / 1000000 }')
 [ "$(vals "$T/t.csv" seq | tr -d '\n')" = 012 ] && [ "$gap" -eq 200 ] && ok "trace: rows at arrival_s / time-scale" || nok "trace: rows at arrival_s / time-scale" "$order $sch"
 
+# --targets: the same study against each row in turn.
+printf 'name,url,model,api,extra_body\nchat,%s,llmsim,openai-chat,\ncompl,%s,llmsim,openai-completions,"{""temperature"": 0}"\n' "$URL" "$URL" >"$T/targets.csv"
+llmrun --targets "$T/targets.csv" --requests 3 -q -o "$T/tg.csv" "$T/c.csv"
+tg=$(awk -F, -v t="$(col "$T/tg.csv" target)" -v a="$(col "$T/tg.csv" api)" -v s="$(col "$T/tg.csv" status)" \
+	'NR > 1 && $s == "ok" { print $t "/" $a }' "$T/tg.csv" | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+[ "$tg" = "chat/openai-chat:3 compl/openai-completions:3 " ] && ok "--targets runs each target" || nok "--targets runs each target" "$tg"
+
+# Without usage from the server, -t counts the output text locally; the
+# count agrees with llmsim's own (the same tokenizer made the text).
+llmrun --url "$URL" --model llmsim --requests 4 -t cl100k_base -q \
+	--extra-body '{"stream_options": {"include_usage": false}}' -o "$T/tk.csv" "$T/c.csv"
+src=$(vals "$T/tk.csv" output_tokens_source | sort -u)
+bad=0
+for id in $(vals "$T/tk.csv" response_id); do
+	want=$(grep "\"$id\"" "$T/truth.jsonl" | sed 's/.*"completion_tokens": *\([0-9]*\).*/\1/')
+	got=$(awk -F, -v i="$(col "$T/tk.csv" response_id)" -v o="$(col "$T/tk.csv" output_tokens)" -v id="$id" '$i == id { print $o }' "$T/tk.csv")
+	[ "$want" = "$got" ] || bad=$((bad + 1))
+done
+[ "$src" = tokenizer ] && [ $bad -eq 0 ] && ok "-t counts output tokens when usage is missing" || nok "-t counts output tokens when usage is missing" "source $src, $bad differ"
+
 # Every fault ends as one row of its class; counts agree with the truth log.
 rm -f "$T/ft.jsonl"
 start_sim --time-scale 20 --truth "$T/ft.jsonl" --fail-rate 0.1 --rate-limit-rate 0.1 \
