@@ -85,6 +85,19 @@ sch=$(vals "$T/t.csv" t_scheduled_ns | sort -n | tr '\n' ' ')
 gap=$(echo "$sch" | awk '{ printf "%d", ($3 - $1) / 1000000 }')
 [ "$(vals "$T/t.csv" seq | tr -d '\n')" = 012 ] && [ "$gap" -eq 200 ] && ok "trace: rows at arrival_s / time-scale" || nok "trace: rows at arrival_s / time-scale" "$order $sch"
 
+# --duration on a closed loop; --no-keepalive still completes every request.
+llmrun --url "$URL" --model llmsim --batch-sizes 2 --duration 0.5 --no-keepalive -q -o "$T/du.csv" "$T/c.csv"
+n=$(rows "$T/du.csv")
+[ "$n" -ge 2 ] && [ "$(vals "$T/du.csv" status | sort -u)" = ok ] && ok "--duration with --no-keepalive: $n ok rows" || nok "--duration with --no-keepalive" "$n rows"
+# The progress line is drawn on a terminal only.
+if command -v script >/dev/null 2>&1; then
+	script -qec "llmrun --url $URL --model llmsim --batch-sizes 1 --requests 12 --max-tokens 200 --ignore-eos -o $T/p.csv $T/c.csv" /dev/null >"$T/tty.out" 2>&1
+	grep -q 'batch=1: [0-9]*/12' "$T/tty.out" && ok "progress line on a terminal" || nok "progress line on a terminal" "$(tr '\r' '\n' <"$T/tty.out" | head -5)"
+	llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 12 --max-tokens 200 --ignore-eos -o "$T/p.csv" "$T/c.csv" 2>"$T/notty.err"
+	grep -q 'batch=1: 12 requests' "$T/notty.err" && ! grep -q 'batch=1: [0-9]*/12' "$T/notty.err" &&
+		ok "no progress line when not a terminal" || nok "no progress line when not a terminal" "$(cat "$T/notty.err")"
+fi
+
 # --targets: the same study against each row in turn.
 printf 'name,url,model,api,extra_body\nchat,%s,llmsim,openai-chat,\ncompl,%s,llmsim,openai-completions,"{""temperature"": 0}"\n' "$URL" "$URL" >"$T/targets.csv"
 llmrun --targets "$T/targets.csv" --requests 3 -q -o "$T/tg.csv" "$T/c.csv"
