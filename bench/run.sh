@@ -83,18 +83,34 @@ for n in 1000 5000; do
 done
 awk -v a="$rss_1000" -v b="$rss_5000" 'BEGIN { printf "memory   per extra in-flight stream: %.1f KiB\n", (b - a) / 4000 }'
 
-# TTFT against the truth at 1,000 streams, a chunk every 20 ms.
-start_sim $(fixed_step 20) --truth "$T/truth.jsonl"
-llmrun_run 1000 50 --timeout 120
-kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
-awk -v res="$T/r.csv" '
-BEGIN { while ((getline l < (res ".meta.json")) > 0) {
-	if (l ~ /"mono_ns"/) { gsub(/[^0-9]/, "", l); mono = l }
-	if (l ~ /"wall_ns"/) { gsub(/[^0-9]/, "", l); wall = l } } }
-FNR == NR { match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
-	c = $0; sub(/.*"chunks": *\[\[/, "", c); split(c, a, ","); F[id] = a[1]; next }
-FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
-$C["status"] == "ok" { printf "%.6f\n", ($C["t_first_token_ns"] - wall + mono - F[$C["response_id"]]) / 1e6 }' \
-	FS=, "$T/truth.jsonl" FS=, "$T/r.csv" | sort -n | awk '{ d[++n] = $1 }
-END { printf "truth    1000 streams: TTFT - truth p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d rows)\n",
-	d[int((n - 1) * 0.5) + 1], d[int((n - 1) * 0.99) + 1], d[n], n }'
+# TTFT and chunk times against the truth at 1,000 streams, a chunk every
+# 20 ms (50,000 chunks/s): all streams in lockstep, then spread by jitter.
+truth() { # label sim-args...
+	label=$1; shift
+	rm -f "$T/truth.jsonl"
+	start_sim $(fixed_step 20) --truth "$T/truth.jsonl" "$@"
+	llmrun_run 1000 50 --timeout 120
+	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
+	awk -v res="$T/r.csv" '
+	BEGIN { while ((getline l < (res ".meta.json")) > 0) {
+		if (l ~ /"mono_ns"/) { gsub(/[^0-9]/, "", l); mono = l }
+		if (l ~ /"wall_ns"/) { gsub(/[^0-9]/, "", l); wall = l } } }
+	FNR == NR { match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
+		c = $0; sub(/.*"chunks": *\[/, "", c); gsub(/[\[\] ]/, "", c)
+		n = split(c, a, ","); k = 0
+		for (i = 1; i + 1 <= n; i += 2) Tc[id, ++k] = a[i]
+		next }
+	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
+	$C["status"] == "ok" { id = $C["response_id"]; sent = $C["t_sent_ns"] - wall + mono
+		printf "t %.6f\n", ($C["t_first_token_ns"] - wall + mono - Tc[id, 1]) / 1e6
+		n = split($C["chunk_log"], o, " ")
+		for (i = 1; i <= n; i++) { split(o[i], x, ":"); printf "c %.6f\n", (sent + x[1] * 1000 - Tc[id, i]) / 1e6 } }' \
+		FS=, "$T/truth.jsonl" FS=, "$T/r.csv" >"$T/diffs"
+	for k in t c; do
+		grep "^$k " "$T/diffs" | cut -d' ' -f2 | sort -n | awk -v l="$label" -v k=$k '{ d[++n] = $1 }
+		END { printf "truth    1000 streams, %s, %s - truth: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)\n",
+			l, k == "t" ? "TTFT  " : "chunks", d[int((n - 1) * 0.5) + 1], d[int((n - 1) * 0.99) + 1], d[n], n }'
+	done
+}
+truth lockstep
+truth "jitter 20 ms" --jitter-us 20000
