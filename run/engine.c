@@ -379,10 +379,12 @@ static struct req *new_req(struct eng *g)
 	if (o->cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
 	if (o->http2) {
+		/* TLS negotiates h2 by ALPN; cleartext asks with an h2c
+		 * Upgrade, so a server without HTTP/2 still answers in 1.1. */
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
 				 strncmp(g->url, "https:", 6) == 0
 					 ? (long)CURL_HTTP_VERSION_2TLS
-					 : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+					 : (long)CURL_HTTP_VERSION_2_0);
 		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);

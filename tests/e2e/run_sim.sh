@@ -89,6 +89,9 @@ gap=$(echo "$sch" | awk '{ printf "%d", ($3 - $1) / 1000000 }')
 llmrun --url "$URL" --model llmsim --batch-sizes 2 --duration 0.5 --no-keepalive -q -o "$T/du.csv" "$T/c.csv"
 n=$(rows "$T/du.csv")
 [ "$n" -ge 2 ] && [ "$(vals "$T/du.csv" status | sort -u)" = ok ] && ok "--duration with --no-keepalive: $n ok rows" || nok "--duration with --no-keepalive" "$n rows"
+# --http2 over http:// still works with a server that speaks only HTTP/1.1.
+llmrun --url "$URL" --model llmsim --http2 --requests 3 -q -o "$T/h2.csv" "$T/c.csv"
+[ "$(vals "$T/h2.csv" status | sort -u)" = ok ] && ok "--http2 falls back to HTTP/1.1" || nok "--http2 falls back to HTTP/1.1" "$(cat "$T/h2.csv")"
 # The progress line is drawn on a terminal only.
 if command -v script >/dev/null 2>&1; then
 	script -qec "llmrun --url $URL --model llmsim --batch-sizes 1 --requests 12 --max-tokens 200 --ignore-eos -o $T/p.csv $T/c.csv" /dev/null >"$T/tty.out" 2>&1
