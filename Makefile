@@ -14,7 +14,7 @@ CC      ?= cc
 PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libevent-dev libutf8proc-dev libcmocka-dev \
-            zlib1g-dev gnuplot-nox curl chromium
+            zlib1g-dev gnuplot-nox curl iproute2 chromium jq
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -172,6 +172,11 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $$(call tool_a_for,fuzz_
 
 tokenizers:
 	$(Q)sh scripts/fetch-tokenizers.sh tokenizers
+
+# The whole pipeline on llmsim; prints a table and where the report is.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/demo.sh $(BUILD)
 
 # Installs the tools, man pages, templates and the tokenizer files that
 # `make tokenizers` fetched (or that TOKSRC names).

@@ -1,5 +1,6 @@
 #include "compose.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,115 @@ void compose_init(struct compose *c, struct tok *t)
 	c->t = t;
 }
 
+struct compose_seg {
+	char *key; /* the paragraph's bytes */
+	size_t len;
+	uint64_t hash;
+	uint32_t *ids;
+	size_t nids;
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void cache_free(struct compose_cache *k)
+{
+	for (size_t i = 0; i < k->cap; i++) {
+		free(k->slots[i].key);
+		free(k->slots[i].ids);
+	}
+	free(k->slots);
+	memset(k, 0, sizeof *k);
+}
+
+static struct compose_seg *cache_slot(struct compose_cache *k, const char *s,
+				      size_t n, uint64_t h)
+{
+	size_t i = (size_t)h & (k->cap - 1);
+
+	while (k->slots[i].key &&
+	       !(k->slots[i].hash == h && k->slots[i].len == n && !memcmp(k->slots[i].key, s, n)))
+		i = (i + 1) & (k->cap - 1);
+	return &k->slots[i];
+}
+
+static int cache_grow(struct compose_cache *k)
+{
+	struct compose_cache g = { 0 };
+
+	g.cap = k->cap ? k->cap * 2 : 1024;
+	if (!(g.slots = calloc(g.cap, sizeof *g.slots)))
+		return -1;
+	for (size_t i = 0; i < k->cap; i++)
+		if (k->slots[i].key)
+			*cache_slot(&g, k->slots[i].key, k->slots[i].len, k->slots[i].hash) = k->slots[i];
+	g.n = k->n;
+	g.bytes = k->bytes;
+	free(k->slots);
+	*k = g;
+	return 0;
+}
+
+/* Appends the ids of paragraph s[0..n) to c->ids, from the cache or by
+ * encoding it (and keeping the result while the cache has room). */
+static int add_segment(struct compose *c, const char *s, size_t n, struct err *e)
+{
+	struct compose_cache *k = &c->cache;
+	uint64_t h = fnv1a(s, n);
+	struct compose_seg *sl;
+	size_t from = c->ids.n;
+	int rc;
+
+	if (k->cap) {
+		sl = cache_slot(k, s, n, h);
+		if (sl->key) {
+			if (c->ids.cap < c->ids.n + sl->nids) {
+				/* tok_ids_free releases v with free(). */
+				uint32_t *v = realloc(c->ids.v, (c->ids.n + sl->nids) * 2 * sizeof *v);
+
+				if (!v)
+					return err_set(e, ERR_SOFTWARE, "out of memory");
+				c->ids.v = v;
+				c->ids.cap = (c->ids.n + sl->nids) * 2;
+			}
+			memcpy(c->ids.v + c->ids.n, sl->ids, sl->nids * sizeof *sl->ids);
+			c->ids.n += sl->nids;
+			return 0;
+		}
+	}
+	if ((rc = tok_encode(c->t, s, n, &c->ids, e)))
+		return rc;
+	if (k->bytes + n > COMPOSE_CACHE_MAX || ((k->n + 1) * 2 > k->cap && cache_grow(k)))
+		return 0;
+	sl = cache_slot(k, s, n, h);
+	sl->key = malloc(n ? n : 1);
+	sl->ids = malloc((c->ids.n - from + 1) * sizeof *sl->ids);
+	if (!sl->key || !sl->ids) {
+		free(sl->key);
+		free(sl->ids);
+		sl->key = NULL;
+		sl->ids = NULL;
+		return 0; /* not caching is not an error */
+	}
+	memcpy(sl->key, s, n);
+	sl->len = n;
+	sl->hash = h;
+	sl->nids = c->ids.n - from;
+	memcpy(sl->ids, c->ids.v + from, sl->nids * sizeof *sl->ids);
+	k->n++;
+	k->bytes += n + sl->nids * sizeof *sl->ids;
+	return 0;
+}
+
 void compose_free(struct compose *c)
 {
+	cache_free(&c->cache);
 	tok_ids_free(&c->ids);
 	tok_ids_free(&c->tmp);
 	free(c->off);
@@ -159,19 +267,16 @@ static int pad_cut(struct compose *c, const char *prefix, size_t plen,
 	return rc;
 }
 
-int compose_fit(struct compose *c, const char *prefix, size_t plen,
-		const char *body, size_t blen, const char *tail, size_t tlen,
-		const struct tpl_list *filler, size_t target,
-		struct compose_result *res, struct err *e)
+/* The search, once c->ids holds the body's ids. */
+static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
+		       const char *tail, size_t tlen, const struct tpl_list *filler,
+		       size_t target, struct compose_result *res, struct err *e)
 {
 	struct search s = { .nseen = 0 };
 	size_t fixed, n, k, best_under = 0, best_n;
 	int rc;
 
-	memset(res, 0, sizeof *res);
-	c->evals = 0;
-	c->ids.n = 0;
-	if ((rc = tok_encode(c->t, body, blen, &c->ids, e)) || (rc = index_body(c, e)))
+	if ((rc = index_body(c, e)))
 		return rc;
 	if ((rc = probe(c, &s, prefix, plen, 0, tail, tlen, &fixed, e)))
 		return rc;
@@ -252,4 +357,41 @@ exact:
 	res->tokens = target;
 	res->exact = 1;
 	return 0;
+}
+
+int compose_fit(struct compose *c, const char *prefix, size_t plen,
+		const char *body, size_t blen, const char *tail, size_t tlen,
+		const struct tpl_list *filler, size_t target,
+		struct compose_result *res, struct err *e)
+{
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	c->evals = 0;
+	c->ids.n = 0;
+	if ((rc = tok_encode(c->t, body, blen, &c->ids, e)))
+		return rc;
+	return fit_indexed(c, prefix, plen, tail, tlen, filler, target, res, e);
+}
+
+int compose_fit_doc(struct compose *c, const char *prefix, size_t plen,
+		    const char *body, size_t blen, const char *tail, size_t tlen,
+		    const struct tpl_list *filler, size_t target,
+		    struct compose_result *res, struct err *e)
+{
+	const char *p = body, *end = body + blen;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	c->evals = 0;
+	c->ids.n = 0;
+	while (p < end) {
+		const char *q = memmem(p, (size_t)(end - p), "\n\n", 2);
+		size_t n = q ? (size_t)(q + 2 - p) : (size_t)(end - p);
+
+		if ((rc = add_segment(c, p, n, e)))
+			return rc;
+		p += n;
+	}
+	return fit_indexed(c, prefix, plen, tail, tlen, filler, target, res, e);
 }

@@ -24,8 +24,20 @@
 #include "template.h"
 #include "tok.h"
 
+/* Token ids of paragraphs already encoded, by their bytes. */
+struct compose_cache {
+	struct compose_seg *slots; /* open addressing, NULL key = empty */
+	size_t cap, n;
+	size_t bytes;              /* held, against COMPOSE_CACHE_MAX */
+};
+
+/* Most bytes the paragraph cache holds; past it, paragraphs are encoded
+ * every time. */
+#define COMPOSE_CACHE_MAX ((size_t)64 << 20)
+
 struct compose {
 	struct tok *t;        /* borrowed */
+	struct compose_cache cache;
 	struct tok_ids ids;   /* body ids */
 	struct tok_ids tmp;   /* scratch for counts */
 	size_t *off;          /* off[k]: bytes of body's first k tokens */
@@ -57,6 +69,19 @@ int compose_fit(struct compose *c, const char *prefix, size_t plen,
 		const char *body, size_t blen, const char *tail, size_t tlen,
 		const struct tpl_list *filler, size_t target,
 		struct compose_result *res, struct err *e);
+
+/*
+ * The same, for a body made of paragraphs each followed by a blank line
+ * ("p1\n\np2\n\n..."). The body's ids are assembled from each paragraph's
+ * own encoding, cached across calls, instead of encoding the whole body:
+ * a blank line ends a pre-tokenizer piece, so the assembly is usually
+ * exact, and where it is not, only the search takes longer, since every
+ * count that decides the result is made on the whole final text.
+ */
+int compose_fit_doc(struct compose *c, const char *prefix, size_t plen,
+		    const char *body, size_t blen, const char *tail, size_t tlen,
+		    const struct tpl_list *filler, size_t target,
+		    struct compose_result *res, struct err *e);
 
 /* Length of the longest prefix of s[0..n) that is valid UTF-8 and does
  * not end inside a sequence. */

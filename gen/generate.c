@@ -71,15 +71,15 @@ static int scenario_task(const char *s, enum tpl_task *t)
 	return 0;
 }
 
-/* The default ranges for each scenario. */
-static const char *default_input(const char *s)
+/* Each scenario's lengths unless --input-tokens / --output-tokens. */
+static const char *default_input(const struct gen_opts *o, const char *s)
 {
-	return strcmp(s, "short-long") == 0 ? "30:50" : "500:800";
+	return strcmp(s, "short-long") == 0 ? o->short_in : o->long_in;
 }
 
-static const char *default_output(const char *s)
+static const char *default_output(const struct gen_opts *o, const char *s)
 {
-	return strcmp(s, "long-short") == 0 ? "10:30" : "200:400";
+	return strcmp(s, "long-short") == 0 ? o->short_out : o->long_out;
 }
 
 static int add_group(struct run *r, const char *scen, enum gkind kind,
@@ -112,14 +112,19 @@ static int add_group(struct run *r, const char *scen, enum gkind kind,
 	return 0;
 }
 
+/* Parses scenario i's lengths; short says which defaults apply, for the
+ * option named in messages. */
 static int parse_lengths(struct run *r, int i, const char *in, const char *out,
-			 struct err *e)
+			 int short_in, int short_out, struct err *e)
 {
+	const struct gen_opts *o = r->o;
 	int rc;
 
-	if (in && (rc = len_parse(in, "--input-tokens", &r->in[i], e)))
+	if (in && (rc = len_parse(in, o->input_spec ? "--input-tokens"
+				  : short_in ? "--short-input" : "--long-input", &r->in[i], e)))
 		return rc;
-	return len_parse(out, "--output-tokens", &r->out[i], e);
+	return len_parse(out, o->output_spec ? "--output-tokens"
+			 : short_out ? "--short-output" : "--long-output", &r->out[i], e);
 }
 
 /* Groups from the options: scenario x input item x output item. */
@@ -131,7 +136,8 @@ static int plan(struct run *r, struct err *e)
 	int ns = o->nscenarios, rc;
 
 	if (o->from) {
-		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : "200:400", e)))
+		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
+					0, 0, e)))
 			return rc;
 		for (size_t oi = 0; oi < r->out[0].n; oi++)
 			if ((rc = add_group(r, src_kind_name(o->from_kind), G_IMPORT, TPL_LONG_LONG,
@@ -156,8 +162,10 @@ static int plan(struct run *r, struct err *e)
 			kind = G_RANDOM;
 		else if (scenario_task(scen[s], &task) && task == TPL_SHORT_LONG)
 			kind = G_SHORT;
-		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(scen[s]),
-					o->output_spec ? o->output_spec : default_output(scen[s]), e)))
+		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(o, scen[s]),
+					o->output_spec ? o->output_spec : default_output(o, scen[s]),
+					strcmp(scen[s], "short-long") == 0,
+					strcmp(scen[s], "long-short") == 0, e)))
 			return rc;
 		for (size_t ii = 0; ii < r->in[s].n; ii++)
 			for (size_t oi = 0; oi < r->out[s].n; oi++)
@@ -244,9 +252,13 @@ static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
 			    !(rc = buf_add(&r->tail, "\n\n", 2, e)))
 				rc = mat_instruction(row, &r->tail, e);
 		}
-		if (rc || (rc = compose_fit(&r->c, prefix, plen, r->body.p, r->body.len,
-					    r->tail.p ? r->tail.p : "", r->tail.len, filler,
-					    target, res, e)))
+		if (rc)
+			return rc;
+		/* Documents are paragraphs, whose ids the compose cache keeps. */
+		rc = (kind == G_LONG ? compose_fit_doc : compose_fit)(
+			&r->c, prefix, plen, r->body.p, r->body.len,
+			r->tail.p ? r->tail.p : "", r->tail.len, filler, target, res, e);
+		if (rc)
 			return rc;
 		if (r->c.ids.n)
 			r->bpt[li] = (double)r->body.len / (double)r->c.ids.n;
@@ -277,8 +289,8 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 		buf_reset(&r->body);
 		rc = mat_document(&row, (n + 16) * 8 + 64, &r->body, e);
 		if (!rc)
-			rc = compose_fit(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
-					 &row.lang->filler, n, &res, e);
+			rc = compose_fit_doc(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
+					     &row.lang->filler, n, &res, e);
 	} else {
 		buf_reset(&r->body);
 		rc = mat_random(r->t, rng_next(rg), n * 2 + 16, &r->body, e);

@@ -21,6 +21,10 @@ struct gen_opts {
 	int legacy;               /* --scenario all without -o: three files */
 	const char *input_spec;   /* --input-tokens, or NULL */
 	const char *output_spec;  /* --output-tokens, or NULL */
+	/* The scenarios' defaults, each overridable: --short-input (30:50),
+	 * --long-input (500:800), --long-output (200:400), --short-output
+	 * (10:30). */
+	const char *short_in, *long_in, *long_out, *short_out;
 	long count;               /* rows per group */
 	int count_set;            /* --count given (imports: sample that many) */
 	uint64_t seed;

@@ -22,13 +22,18 @@ void gen_usage(FILE *f)
 	      "  -s, --scenario=NAME        short-long, long-long, long-short, random, or all\n"
 	      "                             (the three classic ones); repeat to mix groups\n"
 	      "  -i, --input-tokens=SPEC    N, LO:HI, normal:MEAN,SD, lognormal:MU,SIGMA,\n"
-	      "                             lognormal:mean=M,sd=S, or a sweep N,N,... (a group each)\n"
+	      "                             lognormal:mean=M,sd=S, or a sweep N,N,...\n"
+	      "                             (a group each)\n"
 	      "      --output-tokens=SPEC   the max_tokens to request, same forms\n"
+	      "      --short-input=SPEC     scenario defaults: short input (30:50), long\n"
+	      "      --long-input=SPEC      input (500:800), long output (200:400), short\n"
+	      "      --long-output=SPEC     output (10:30); --input-tokens and\n"
+	      "      --short-output=SPEC    --output-tokens override them all\n"
 	      "  -n, --count=N              rows per group (default 100; imports: sample N)\n"
 	      "      --seed=S               random seed (default 1); printed in the summary\n"
 	      "      --lang=LANG            en (default), zh, mix, or a templates folder name\n"
 	      "      --templates=DIR        template folder (default $LLMBENCH_TEMPLATES,\n"
-	      "                             ./templates, then " LLMBENCH_DATADIR "/templates)\n"
+	      "                             ./templates, then the installed templates)\n"
 	      "      --from-jsonl=FILE      prompts from JSON Lines {\"prompt\", \"output_tokens\"}\n"
 	      "      --from-sharegpt=FILE   first human turn of each ShareGPT conversation\n"
 	      "      --from-text=FILE       one prompt per line\n"
@@ -42,10 +47,8 @@ void gen_usage(FILE *f)
 	      "  -t, --tokenizer=NAME|PATH  cl100k_base (default), o200k_base, qwen3, llama3,\n"
 	      "                             ... or a .tiktoken / tokenizer.json[.gz] file\n"
 	      "  -o, --output=FILE          write FILE (via a temporary file) instead of stdout\n"
-	      "  -C, --dir=DIR              with --scenario all and no -o: write\n"
-	      "                             DIR/input/{short_input_long_output,\n"
-	      "                             long_input_long_output,long_input_short_output}_prompts.csv\n"
-	      "                             (default DIR: .)\n"
+	      "  -C, --dir=DIR              with --scenario all and no -o, write the three\n"
+	      "                             legacy files DIR/input/*_prompts.csv (default .)\n"
 	      "  -q, --quiet                no summary on stderr\n"
 	      "  -h, --help                 show this help\n"
 	      "      --version              print the version\n"
@@ -100,11 +103,15 @@ static int set_from(struct gen_opts *o, enum src_kind k, const char *path,
 int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 {
 	enum { O_OUT = 256, O_SEED, O_LANG, O_TPL, O_JSONL, O_SHAREGPT, O_TEXT,
-	       O_UNIQUE, O_SHARED, O_VERSION };
+	       O_UNIQUE, O_SHARED, O_VERSION, O_SIN, O_LIN, O_LOUT, O_SOUT };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "input-tokens", required_argument, NULL, 'i' },
 		{ "output-tokens", required_argument, NULL, O_OUT },
+		{ "short-input", required_argument, NULL, O_SIN },
+		{ "long-input", required_argument, NULL, O_LIN },
+		{ "long-output", required_argument, NULL, O_LOUT },
+		{ "short-output", required_argument, NULL, O_SOUT },
 		{ "count", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "lang", required_argument, NULL, O_LANG },
@@ -131,6 +138,10 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	o->lang = "en";
 	o->tokenizer = "cl100k_base";
 	o->dir = ".";
+	o->short_in = "30:50";
+	o->long_in = "500:800";
+	o->long_out = "200:400";
+	o->short_out = "10:30";
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:i:n:t:o:C:qh", longopts, NULL)) != -1) {
@@ -150,6 +161,10 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			break;
 		case 'i': o->input_spec = optarg; break;
 		case O_OUT: o->output_spec = optarg; break;
+		case O_SIN: o->short_in = optarg; break;
+		case O_LIN: o->long_in = optarg; break;
+		case O_LOUT: o->long_out = optarg; break;
+		case O_SOUT: o->short_out = optarg; break;
 		case 'n':
 			if (parse_long(optarg, 1, 10000000, &o->count))
 				return err_set(e, ERR_USAGE, "--count %s: expected 1 to 10000000", optarg);
@@ -213,10 +228,6 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			return err_set(e, ERR_USAGE,
 				       "--scenario all without -o writes the three legacy files; "
 				       "give -o FILE to mix in other scenarios");
-		if (o->legacy && o->input_spec)
-			return err_set(e, ERR_USAGE,
-				       "--scenario all without -o keeps each scenario's lengths; "
-				       "give -o FILE to override --input-tokens");
 	}
 	if (o->from && (o->nscenarios || o->input_spec))
 		return err_set(e, ERR_USAGE,
@@ -243,6 +254,7 @@ int cmd_generate(int argc, char **argv)
 		return rc;
 	}
 	if ((rc = gen_run(&o, &e)))
-		fprintf(stderr, "llmgen: %s\n", e.msg);
+		fprintf(stderr, "llmgen: %s%s\n", e.msg,
+			rc == ERR_USAGE ? "; try 'llmgen --help'" : "");
 	return rc;
 }

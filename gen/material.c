@@ -58,9 +58,8 @@ static int add_domain(const struct tpl_domain *d, const char *topic,
 
 		shuffle(idx, p->n, r);
 		for (size_t i = 0; i < p->n; i++) {
-			if (out->len && (*rc = buf_add(out, "\n\n", 2, e)))
-				return 1;
-			if ((*rc = tpl_expand(p->items[idx[i]], topic, d->name, out, e)))
+			if ((*rc = tpl_expand(p->items[idx[i]], topic, d->name, out, e)) ||
+			    (*rc = buf_add(out, "\n\n", 2, e)))
 				return 1;
 			if (out->len >= min_bytes)
 				return 1;

@@ -34,8 +34,8 @@ void mat_pick(const struct tpl_lang *const *langs, size_t nlangs,
  * Appends a document to out until it holds at least min_bytes: the row's
  * domain section by section (paragraphs of a section in seed order), then
  * the language's other domains in seed order (each with one of its own
- * topics), then everything again in a new order. Paragraphs are separated
- * by a blank line. Returns 0 or the buffer's error.
+ * topics), then everything again in a new order. Each paragraph is
+ * followed by a blank line. Returns 0 or the buffer's error.
  */
 int mat_document(const struct mat_row *row, size_t min_bytes, struct buf *out,
 		 struct err *e);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "readall.h"
+#include "slurp.h"
 #include "utf8.h"
 
 const char *src_kind_name(enum src_kind kind)
@@ -313,7 +313,8 @@ int src_load(enum src_kind kind, const char *path, struct src_list *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = readall_file(path, SRC_MAX_FILE, &b, e);
+	b.max = SRC_MAX_FILE;
+	rc = slurp_file(path, 0, &b, e);
 	if (!rc)
 		rc = src_parse(kind, path, b.p ? b.p : "", b.len, out, e);
 	buf_free(&b);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "readall.h"
+#include "slurp.h"
 #include "utf8.h"
 
 static const char *const task_names[TPL_NTASKS] = {
@@ -408,9 +408,10 @@ static int load_lang(const char *dir, const char *code, struct tpl_lang *lang,
 		int is_tasks = strcmp(files.items[i], "tasks.txt") == 0;
 
 		buf_reset(&b);
+		b.max = TPL_MAX_FILE;
 		rc = path_join(path, sizeof path, ldir, files.items[i], e);
 		if (!rc)
-			rc = readall_file(path, TPL_MAX_FILE, &b, e);
+			rc = slurp_file(path, 0, &b, e);
 		if (!rc)
 			rc = tpl_parse(path, b.p ? b.p : "", b.len, is_tasks, lang, e);
 		have_tasks |= is_tasks;

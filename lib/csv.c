@@ -10,9 +10,8 @@
 #include "buf.h"
 #include "ofile.h"
 
-/* Bytes read from the input at a time: the reader's memory is this plus the
- * current record, whatever the file's size. */
-#define CHUNK (64u << 10)
+/* Bytes read from the input at a time (CSV_READ_SIZE): the reader's memory
+ * is this plus the current record, whatever the file's size. */
 
 /* States of libcsv 3.0's parser (libcsv.c names them; csv.h exposes only
  * the pstate field): no field of a record seen yet, and a quote seen in a
@@ -31,7 +30,9 @@ struct csv_reader {
 	char *name;
 	struct csv_parser p;
 	char *chunk;
+	size_t chunk_size;
 	size_t clen, cpos; /* bytes in chunk, bytes of it consumed */
+	size_t lf;         /* offset of the next LF in chunk, or clen */
 	int started;       /* first chunk read (BOM checked) */
 	int at_eof;        /* input ended and csv_fini ran */
 	struct err fail;   /* sticky error; code ERR_OK while none */
@@ -121,15 +122,18 @@ static int fail(struct csv_reader *r, struct err *e, int code,
 
 static int fill(struct csv_reader *r, struct err *e)
 {
+	/* The first read takes at least a whole BOM. */
+	size_t want = !r->started && r->chunk_size < 3 ? 3 : r->chunk_size;
 	size_t n;
 
 	errno = 0;
-	n = fread(r->chunk, 1, CHUNK, r->fp);
-	if (n < CHUNK && ferror(r->fp))
+	n = fread(r->chunk, 1, want, r->fp);
+	if (n < want && ferror(r->fp))
 		return fail(r, e, ERR_IO, "%s: read failed: %s", r->name,
 			    strerror(errno ? errno : EIO));
 	r->clen = n;
 	r->cpos = 0;
+	r->lf = 0;
 	if (!r->started) {
 		r->started = 1;
 		if (n >= 3 && memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0)
@@ -208,8 +212,14 @@ static int read_record(struct csv_reader *r, struct err *e)
 		if (*s == '\0')
 			return fail(r, e, ERR_DATA, "%s:%ld:%ld: NUL byte in input",
 				    r->name, r->line, r->col + 1);
-		cut = memchr(s, '\n', n);
-		len = cut ? (size_t)(cut - s) + 1 : n;
+		/* The next LF is looked for once, not once a piece: a file
+		 * with CR line ends would otherwise rescan its chunk for each
+		 * line. */
+		if (r->lf < r->cpos || r->lf == 0) {
+			cut = memchr(s, '\n', n);
+			r->lf = cut ? (size_t)(cut - r->chunk) : r->clen;
+		}
+		len = r->lf < r->clen ? r->lf - r->cpos + 1 : n;
 		if ((cut = memchr(s, '\r', len)))
 			len = (size_t)(cut - s) + 1;
 		if ((cut = memchr(s, '\0', len)))
@@ -324,14 +334,17 @@ static int read_header(struct csv_reader *r, struct err *e)
 	return 0;
 }
 
-int csv_open_fp(FILE *fp, const char *name, struct csv_reader **out,
-		struct err *e)
+int csv_open_fp_sized(FILE *fp, const char *name, size_t read_size,
+		      struct csv_reader **out, struct err *e)
 {
 	struct csv_reader *r = calloc(1, sizeof *r);
 	int rc;
 
 	*out = NULL;
-	if (!r || !(r->name = strdup(name)) || !(r->chunk = malloc(CHUNK))) {
+	if (read_size == 0)
+		read_size = 1;
+	if (!r || !(r->name = strdup(name)) ||
+	    !(r->chunk = malloc(read_size < 3 ? 3 : read_size))) {
 		if (r) {
 			free(r->name);
 			free(r);
@@ -339,6 +352,7 @@ int csv_open_fp(FILE *fp, const char *name, struct csv_reader **out,
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", name);
 	}
 	r->fp = fp;
+	r->chunk_size = read_size;
 	r->line = 1;
 	r->rec_line = 1;
 	r->max_field = CSV_MAX_FIELD;
@@ -353,6 +367,12 @@ int csv_open_fp(FILE *fp, const char *name, struct csv_reader **out,
 	}
 	*out = r;
 	return 0;
+}
+
+int csv_open_fp(FILE *fp, const char *name, struct csv_reader **out,
+		struct err *e)
+{
+	return csv_open_fp_sized(fp, name, CSV_READ_SIZE, out, e);
 }
 
 int csv_open(const char *path, struct csv_reader **out, struct err *e)

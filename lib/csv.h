@@ -34,6 +34,9 @@ struct csv_reader;
 #define CSV_MAX_FIELD (64u << 20)
 #define CSV_MAX_COLS 4096u
 
+/* Bytes a reader reads from its input at a time. */
+#define CSV_READ_SIZE (64u << 10)
+
 /* Opens path ("-" for stdin) and reads its header. Returns 0, ERR_NOINPUT
  * (cannot open), ERR_DATA (empty file, bad header, duplicate column name),
  * ERR_IO. */
@@ -43,6 +46,11 @@ int csv_open(const char *path, struct csv_reader **out, struct err *e);
  * used in messages. */
 int csv_open_fp(FILE *fp, const char *name, struct csv_reader **out,
 		struct err *e);
+
+/* csv_open_fp reading read_size bytes at a time instead of CSV_READ_SIZE:
+ * tests read with tiny sizes to put a read boundary at every byte. */
+int csv_open_fp_sized(FILE *fp, const char *name, size_t read_size,
+		      struct csv_reader **out, struct err *e);
 
 void csv_close(struct csv_reader *r);
 

@@ -6,7 +6,7 @@
 #   nok NAME [DETAIL]     record a failure
 #   check NAME CMD...     pass when CMD exits 0
 #   expect_exit N NAME CMD...   pass when CMD exits with status N
-#   need_tokenizer NAME   path of a tokenizer file, or a failure saying how
+#   need_tokfile FILE     path of a tokenizer file, or a failure saying how
 #                         to get it (tests never pass silently without it)
 
 _tmps=""
@@ -34,9 +34,11 @@ find_tokfile() {
 	IFS=$old
 	return 1
 }
+# The failure goes to stderr, which tests/run.sh reads too, so it is
+# never swallowed by $(...) or >/dev/null. Use: f=$(need_tokfile X) || exit 1
 need_tokfile() {
 	if f=$(find_tokfile "$1"); then echo "$f"; return 0; fi
 	nok "tokenizer file $1 is available" \
-		"not found in LLMBENCH_TOKENIZERS=$LLMBENCH_TOKENIZERS; run 'make tokenizers' or set LLMBENCH_TOKENIZERS"
+		"not found in LLMBENCH_TOKENIZERS=$LLMBENCH_TOKENIZERS; run 'make tokenizers' or set LLMBENCH_TOKENIZERS" >&2
 	return 1
 }

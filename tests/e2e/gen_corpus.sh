@@ -4,7 +4,7 @@
 . tests/lib.sh
 . tests/data/gen/lib.sh
 T=$(mktmp)
-need_tokfile cl100k_base.tiktoken >/dev/null || exit 0
+need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
 G="llmgen -q --templates templates"
 
 # mean_of FILE COLUMN: mean of column 2 (input) or 3 (output) of an index.
@@ -25,6 +25,15 @@ m=$(mean_of "$T/u/index" 2)
 within "$m" 300 12 && ok "200:400 input mean $m within 300 +- 12" || nok "uniform input mean" "$m"
 awk '$2 < 200 || $2 > 400 || $3 != 100' "$T/u/index" | grep -q . && nok "uniform bounds" || ok "uniform bounds and fixed output"
 recount "$T/d" cl100k_base | awk '$2 != $3' | grep -q . && nok "distribution rows exact" || ok "distribution rows exact"
+
+# Every default bound is overridable.
+$G -n 30 --short-input 10 --long-input 900:950 --short-output 1 --long-output 77 -o "$T/b.csv"
+split_corpus "$T/b.csv" "$T/bd"
+awk '$4 == "short-long" && ($2 != 10 || $3 != 77) || $4 == "long-long" && ($2 < 900 || $2 > 950 || $3 != 77) ||
+     $4 == "long-short" && ($2 < 900 || $2 > 950 || $3 != 1)' "$T/bd/index" >"$T/out"
+[ "$(wc -l <"$T/bd/index")" -eq 90 ] && [ ! -s "$T/out" ] && ok "scenario bounds overridable" || nok "scenario bounds overridable" "$(cat "$T/out")"
+$G --long-input 5:2 2>"$T/err"; rc=$?
+[ $rc -eq 64 ] && grep -q -- "--long-input" "$T/err" && ok "bad --long-input: 64 naming the option" || nok "bad --long-input" "exit $rc: $(cat "$T/err")"
 
 # Sweeps: a group per value, labelled.
 $G -i 128,512 --output-tokens 16,64 -n 2 -o "$T/w.csv"

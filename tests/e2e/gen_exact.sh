@@ -5,9 +5,9 @@
 . tests/lib.sh
 . tests/data/gen/lib.sh
 T=$(mktmp)
-need_tokfile cl100k_base.tiktoken >/dev/null || exit 0
-need_tokfile qwen3-tokenizer.json.gz >/dev/null || exit 0
-need_tokfile llama3-tokenizer.json.gz >/dev/null || exit 0
+need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
+need_tokfile qwen3-tokenizer.json.gz >/dev/null || exit 1
+need_tokfile llama3-tokenizer.json.gz >/dev/null || exit 1
 
 # Each scenario: counts agree with an independent count.
 for lang in en zh; do

@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/data/gen/lib.sh
 T=$(mktmp)
-need_tokfile cl100k_base.tiktoken >/dev/null || exit 0
+need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
 S=tests/data/gen/src
 
 llmgen -q --from-jsonl $S/good.jsonl -o "$T/j.csv" && split_corpus "$T/j.csv" "$T/j"

@@ -4,8 +4,8 @@
 # are checked by tests/unit/test_tok.c (library and CLI).
 . tests/lib.sh
 T=$(mktmp)
-cl=$(need_tokfile cl100k_base.tiktoken) || { echo "$cl"; exit 1; }
-qw=$(need_tokfile qwen3-tokenizer.json.gz) || { echo "$qw"; exit 1; }
+cl=$(need_tokfile cl100k_base.tiktoken) || exit 1
+qw=$(need_tokfile qwen3-tokenizer.json.gz) || exit 1
 
 printf 'hello world' >"$T/a.txt"
 printf 'Tokenizers count <|endoftext|> as plain text.\n' >"$T/b.txt"

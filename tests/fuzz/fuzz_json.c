@@ -5,12 +5,21 @@
  * getters must answer every key of an object without crashing.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Says which check failed: the compiler merges plain abort() calls, and
+ * the stack trace then points at the wrong one. */
+#define die(why)                                                          \
+	do {                                                              \
+		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, why);  \
+		abort();                                                  \
+	} while (0)
 
 static void try_getters(json_t *obj)
 {
@@ -32,9 +41,9 @@ static void try_getters(json_t *obj)
 		    (rd == 0) != json_is_number(v) ||
 		    (rb == 0) != json_is_boolean(v) ||
 		    (rs == 0) != json_is_string(v))
-			abort();
+			die("getter disagrees with the type");
 		if (rs == 0 && (s[len] != '\0' || len != json_string_length(v)))
-			abort();
+			die("string length");
 	}
 }
 
@@ -53,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(data[0] & 4 ? JSON_ALLOW_NUL : 0);
 	if (js_load_buf((const char *)data + 1, size - 1, "fuzz", flags, &j, &e)) {
 		if (e.code != ERR_DATA || strncmp(e.msg, "fuzz", 4) || j)
-			abort();
+			die(e.msg);
 		return 0;
 	}
 	if (json_is_object(j))
@@ -66,11 +75,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (rc)
-		abort();
+		die(e.msg);
 	if (js_load_buf(b.p, b.len, "dump", JSON_DECODE_ANY | JSON_ALLOW_NUL,
 			&back, &e) ||
 	    !json_equal(j, back))
-		abort();
+		die("dump does not load back equal");
 	json_decref(back);
 	json_decref(j);
 	buf_free(&b);

@@ -55,7 +55,7 @@ static void check_record(struct csv_reader *r, json_t *fields,
 	assert_null(csv_field(r, json_array_size(fields), NULL));
 }
 
-static void run_case(const char *name)
+static void run_case(const char *name, size_t read_size)
 {
 	char path[512], where[600];
 	json_error_t je;
@@ -74,7 +74,7 @@ static void run_case(const char *name)
 	fp = fopen(path, "rb");
 	assert_non_null(fp);
 	snprintf(path, sizeof path, "%s.csv", name);
-	rc = csv_open_fp(fp, path, &r, &e);
+	rc = csv_open_fp_sized(fp, path, read_size, &r, &e);
 	if ((v = json_object_get(exp, "open_error"))) {
 		if (rc != ERR_DATA || strcmp(e.msg, json_string_value(v)) != 0)
 			fail_msg("%s: open gave %d \"%s\", expected \"%s\"", name,
@@ -98,7 +98,8 @@ static void run_case(const char *name)
 		json_t *err = json_object_get(ev, "error");
 		json_t *fields = json_is_array(ev) ? ev : json_object_get(ev, "record");
 
-		snprintf(where, sizeof where, "%s event %zu", name, i);
+		snprintf(where, sizeof where, "%s (read size %zu) event %zu",
+			 name, read_size, i);
 		err_clear(&e);
 		rc = csv_next(r, &e);
 		if (err) {
@@ -124,7 +125,8 @@ static void run_case(const char *name)
 		    csv_truncated(r) != json_is_true(v))
 			fail_msg("%s: truncated is %d", where, csv_truncated(r));
 	}
-	snprintf(where, sizeof where, "%s after the events", name);
+	snprintf(where, sizeof where, "%s (read size %zu) after the events",
+		 name, read_size);
 	if (sticky) {
 		char msg[ERR_MSG_MAX];
 
@@ -142,8 +144,10 @@ static void run_case(const char *name)
 
 static void data_cases(void **state)
 {
+	static const size_t sizes[] = {CSV_READ_SIZE, 1, 2, 3, 5, 7};
 	DIR *d = opendir(DATADIR);
 	struct dirent *de;
+	size_t k;
 	int n = 0;
 
 	(void)state;
@@ -157,7 +161,10 @@ static void data_cases(void **state)
 			continue;
 		memcpy(name, de->d_name, len - 5);
 		name[len - 5] = '\0';
-		run_case(name);
+		/* Tiny read sizes put a read boundary between every two
+		 * bytes (a CRLF, a BOM, a doubled quote cut in two). */
+		for (k = 0; k < sizeof sizes / sizeof *sizes; k++)
+			run_case(name, sizes[k]);
 		n++;
 	}
 	closedir(d);

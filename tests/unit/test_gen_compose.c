@@ -130,6 +130,55 @@ static void sweeps_cl100k_and_llama3(void **state)
 	sweep("llama3");
 }
 
+/* A body of paragraphs: ids assembled from cached paragraph encodings
+ * still give exact texts, the cache is used, and a second fit of the same
+ * body gives the same text. */
+static void doc_fits_use_the_cache(void **state)
+{
+	struct tok *t = open_tok("cl100k_base");
+	struct compose c;
+	struct buf body = BUF_INIT, first = BUF_INIT;
+	struct err e = { 0 };
+	char *words[] = { "also", "note" };
+	struct tpl_list filler = { words, 2 };
+	const char *tail = "\n\nGive the document above a title.";
+
+	(void)state;
+	compose_init(&c, t);
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(buf_adds(&body, bodies[i % 3], NULL), 0);
+		assert_int_equal(buf_adds(&body, "\n\n", NULL), 0);
+	}
+	for (size_t target = 16; target <= 900; target += 7) {
+		struct compose_result r;
+		size_t n;
+
+		assert_int_equal(compose_fit_doc(&c, "Ref 7. ", 7, body.p, body.len, tail,
+						 strlen(tail), &filler, target, &r, &e), 0);
+		assert_int_equal(tok_count(t, c.text.p, c.text.len, &n, &e), 0);
+		if (!r.exact || n != target)
+			fail_msg("target %zu: got %zu (%s)", target, n, r.why);
+		if (target == 506) {
+			buf_reset(&first);
+			assert_int_equal(buf_add(&first, c.text.p, c.text.len, NULL), 0);
+		}
+	}
+	/* Three distinct paragraphs, the third holding a blank line itself. */
+	assert_int_equal(c.cache.n, 4);
+	{
+		struct compose_result r;
+
+		assert_int_equal(compose_fit_doc(&c, "Ref 7. ", 7, body.p, body.len, tail,
+						 strlen(tail), &filler, 506, &r, &e), 0);
+		assert_int_equal(c.text.len, first.len);
+		assert_memory_equal(c.text.p, first.p, first.len);
+	}
+	buf_free(&first);
+	buf_free(&body);
+	compose_free(&c);
+	tok_free(t);
+}
+
 static void reports_short_body_and_small_target(void **state)
 {
 	struct tok *t = open_tok("cl100k_base");
@@ -170,6 +219,7 @@ int main(void)
 		cmocka_unit_test(fits_cl100k),
 		cmocka_unit_test(fits_qwen3),
 		cmocka_unit_test(sweeps_cl100k_and_llama3),
+		cmocka_unit_test(doc_fits_use_the_cache),
 		cmocka_unit_test(reports_short_body_and_small_target),
 		cmocka_unit_test(valid_prefix_backs_off_partial_sequences),
 	};

@@ -1,0 +1,315 @@
+#include "api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clk.h"
+
+static const struct api *const apis[] = {
+	&api_openai_chat, &api_openai_completions, &api_tgi, &api_llamacpp,
+	&api_ollama,
+};
+
+const struct api *api_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++)
+		if (strcmp(apis[i]->name, name) == 0)
+			return apis[i];
+	return NULL;
+}
+
+const char *api_names(void)
+{
+	return "openai-chat|openai-completions|tgi|llamacpp|ollama";
+}
+
+int jd_skip(const struct jdoc *d, int i)
+{
+	int left = 1;
+
+	/* Every token has t[i].size direct children; walk until all of the
+	 * subtree's tokens are consumed. */
+	while (left > 0 && i < d->n) {
+		left += d->t[i].size - 1;
+		i++;
+	}
+	return i;
+}
+
+int jd_get(const struct jdoc *d, int obj, const char *key)
+{
+	size_t kl = strlen(key);
+	int i, k;
+
+	if (obj < 0 || obj >= d->n || d->t[obj].type != JSMN_OBJECT)
+		return -1;
+	i = obj + 1;
+	for (k = 0; k < d->t[obj].size && i + 1 < d->n; k++) {
+		const jsmntok_t *t = &d->t[i];
+
+		if (t->type == JSMN_STRING && (size_t)(t->end - t->start) == kl &&
+		    memcmp(d->js + t->start, key, kl) == 0)
+			return i + 1;
+		i = jd_skip(d, i + 1);
+	}
+	return -1;
+}
+
+int jd_at(const struct jdoc *d, int arr, int k)
+{
+	int i;
+
+	if (arr < 0 || arr >= d->n || d->t[arr].type != JSMN_ARRAY ||
+	    k >= d->t[arr].size)
+		return -1;
+	i = arr + 1;
+	while (k-- > 0)
+		i = jd_skip(d, i);
+	return i < d->n ? i : -1;
+}
+
+int jd_nonempty_str(const struct jdoc *d, int i)
+{
+	return i >= 0 && d->t[i].type == JSMN_STRING && d->t[i].end > d->t[i].start;
+}
+
+int jd_null(const struct jdoc *d, int i)
+{
+	return i < 0 || (d->t[i].type == JSMN_PRIMITIVE && d->js[d->t[i].start] == 'n');
+}
+
+static int number(const struct jdoc *d, int i, double *v)
+{
+	char tmp[64];
+	size_t n;
+	char *end;
+
+	if (i < 0 || d->t[i].type != JSMN_PRIMITIVE)
+		return 0;
+	n = (size_t)(d->t[i].end - d->t[i].start);
+	if (n == 0 || n >= sizeof tmp)
+		return 0;
+	memcpy(tmp, d->js + d->t[i].start, n);
+	tmp[n] = '\0';
+	*v = strtod(tmp, &end);
+	return *end == '\0' && (tmp[0] == '-' || (tmp[0] >= '0' && tmp[0] <= '9'));
+}
+
+long jd_long(const struct jdoc *d, int i, long dflt)
+{
+	double v;
+
+	return number(d, i, &v) ? (long)v : dflt;
+}
+
+double jd_double(const struct jdoc *d, int i, double dflt)
+{
+	double v;
+
+	return number(d, i, &v) ? v : dflt;
+}
+
+int jd_text(const struct jdoc *d, int i, struct buf *out, struct err *e)
+{
+	const jsmntok_t *t = &d->t[i];
+	json_t *s;
+	int rc;
+
+	if (!memchr(d->js + t->start, '\\', (size_t)(t->end - t->start)))
+		return buf_add(out, d->js + t->start, (size_t)(t->end - t->start), e);
+	/* Escapes: let jansson decode the string with its quotes. */
+	s = json_loadb(d->js + t->start - 1, (size_t)(t->end - t->start) + 2,
+		       JSON_DECODE_ANY, NULL);
+	if (!json_is_string(s)) {
+		json_decref(s);
+		return err_set(e, ERR_DATA, "bad string in event");
+	}
+	rc = buf_add(out, json_string_value(s), json_string_length(s), e);
+	json_decref(s);
+	return rc;
+}
+
+void jd_copy(const struct jdoc *d, int i, char *out, size_t size)
+{
+	struct buf b = BUF_INIT;
+
+	out[0] = '\0';
+	if (i < 0 || size == 0)
+		return;
+	if (d->t[i].type == JSMN_STRING) {
+		if (jd_text(d, i, &b, NULL) == 0 && b.p)
+			snprintf(out, size, "%s", b.p);
+		buf_free(&b);
+	} else if (d->t[i].type == JSMN_PRIMITIVE) {
+		snprintf(out, size, "%.*s", d->t[i].end - d->t[i].start,
+			 d->js + d->t[i].start);
+	}
+}
+
+int jd_eq(const struct jdoc *d, int i, const char *s)
+{
+	size_t n = strlen(s);
+
+	return i >= 0 && d->t[i].type == JSMN_STRING &&
+	       (size_t)(d->t[i].end - d->t[i].start) == n &&
+	       memcmp(d->js + d->t[i].start, s, n) == 0;
+}
+
+void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
+{
+	struct buf text = r->text, log = r->chunk_log;
+
+	memset(r, 0, sizeof *r);
+	r->text = text;
+	r->chunk_log = log;
+	buf_reset(&r->text);
+	buf_reset(&r->chunk_log);
+	r->t_sent = t_sent;
+	r->in_tokens = r->out_tokens = r->reasoning_tokens = -1;
+	r->usage_out_prev = 0;
+	r->server_prompt_ms = r->server_decode_ms = NAN;
+	r->keep_text = keep_text;
+}
+
+void resp_free(struct resp *r)
+{
+	buf_free(&r->text);
+	buf_free(&r->chunk_log);
+}
+
+int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
+	       int reasoning, long tokens, int64_t now, struct err *e)
+{
+	long long us = (now - r->t_sent) / CLK_NS_PER_US;
+	int rc;
+
+	if (!jd_nonempty_str(d, text_tok))
+		return 0;
+	if (!r->t_first_token)
+		r->t_first_token = now;
+	if (!reasoning && !r->t_first_content)
+		r->t_first_content = now;
+	r->t_last_token = now;
+	r->chunks++;
+	if (tokens >= 0)
+		rc = buf_printf(&r->chunk_log, e, "%s%lld:%ld",
+				r->chunk_log.len ? " " : "", us, tokens);
+	else
+		rc = buf_printf(&r->chunk_log, e, "%s%lld",
+				r->chunk_log.len ? " " : "", us);
+	if (!rc && r->keep_text)
+		rc = jd_text(d, text_tok, &r->text, e);
+	return rc;
+}
+
+long resp_usage(struct resp *r, const struct jdoc *d, int u)
+{
+	long out, add = -1, rt;
+
+	if (u < 0 || d->t[u].type != JSMN_OBJECT)
+		return -1;
+	r->in_tokens = jd_long(d, jd_get(d, u, "prompt_tokens"), r->in_tokens);
+	out = jd_long(d, jd_get(d, u, "completion_tokens"), -1);
+	if (out >= 0) {
+		add = out - r->usage_out_prev;
+		r->usage_out_prev = out;
+		r->out_tokens = out;
+	}
+	rt = jd_long(d, jd_get(d, jd_get(d, u, "completion_tokens_details"),
+			       "reasoning_tokens"), -1);
+	if (rt >= 0)
+		r->reasoning_tokens = rt;
+	return add;
+}
+
+static enum rclass class_of_code(long code)
+{
+	if (code == 429)
+		return RC_RATE_LIMITED;
+	if (code >= 400 && code < 500)
+		return RC_HTTP_4XX;
+	return RC_HTTP_5XX;
+}
+
+int api_error_object(struct resp *r, const struct jdoc *d)
+{
+	int eo = jd_get(d, 0, "error"), msg = -1, code = -1;
+
+	if (eo >= 0 && !jd_null(d, eo)) {
+		if (d->t[eo].type == JSMN_OBJECT) {
+			msg = jd_get(d, eo, "message");
+			code = jd_get(d, eo, "code");
+		} else {
+			msg = eo;
+		}
+	} else if (jd_eq(d, jd_get(d, 0, "object"), "error")) {
+		msg = jd_get(d, 0, "message");
+		code = jd_get(d, 0, "code");
+	} else {
+		return 0;
+	}
+	r->err_class = class_of_code(jd_long(d, code, 500));
+	jd_copy(d, msg, r->err, sizeof r->err);
+	if (!r->err[0])
+		snprintf(r->err, sizeof r->err, "error object in the response");
+	return 1;
+}
+
+void api_set_sampling(json_t *o, const struct api_req *q)
+{
+	if (!isnan(q->temperature))
+		json_object_set_new(o, "temperature", json_real(q->temperature));
+	if (!isnan(q->top_p))
+		json_object_set_new(o, "top_p", json_real(q->top_p));
+}
+
+json_t *api_prompt_text(const struct api_req *q)
+{
+	char *p = NULL;
+	json_t *s;
+
+	if (!q->system || asprintf(&p, "%s\n\n%s", q->system, q->prompt) < 0)
+		return json_string(q->prompt);
+	s = json_string(p);
+	free(p);
+	return s;
+}
+
+int api_openai_head(struct resp *r, const struct jdoc *d, long *add)
+{
+	int u = jd_get(d, 0, "usage");
+
+	*add = jd_null(d, u) ? -1 : resp_usage(r, d, u);
+	if (!r->response_id[0])
+		jd_copy(d, jd_get(d, 0, "id"), r->response_id, sizeof r->response_id);
+	return jd_at(d, jd_get(d, 0, "choices"), 0);
+}
+
+void api_openai_finish(struct resp *r, const struct jdoc *d, int c0)
+{
+	int fr = jd_get(d, c0, "finish_reason");
+
+	if (!jd_null(d, fr))
+		jd_copy(d, fr, r->finish, sizeof r->finish);
+}
+
+void api_set_common(json_t *o, const struct api_req *q)
+{
+	if (q->max_tokens >= 0)
+		json_object_set_new(o, "max_tokens", json_integer(q->max_tokens));
+	api_set_sampling(o, q);
+	if (q->ignore_eos)
+		json_object_set_new(o, "ignore_eos", json_true());
+	if (q->min_tokens >= 0)
+		json_object_set_new(o, "min_tokens", json_integer(q->min_tokens));
+	json_object_set_new(o, "stream", json_boolean(q->stream));
+	if (q->stream) {
+		json_t *so = json_pack("{s:b}", "include_usage", 1);
+
+		if (q->continuous_usage)
+			json_object_set_new(so, "continuous_usage_stats", json_true());
+		json_object_set_new(o, "stream_options", so);
+	}
+}

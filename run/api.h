@@ -1,0 +1,175 @@
+#ifndef LLMRUN_API_H
+#define LLMRUN_API_H
+/*
+ * API dialects behind one table: each file api_*.c builds its request body
+ * and reads one parsed event (or a whole non-streamed body). Framing
+ * (lib/sse), timing and the result row are written once, in the engine and
+ * record modules, never per dialect.
+ *
+ * Events are tokenized with jsmn, which validates the JSON of every event
+ * without allocating; a jansson tree is built only for the parts that need
+ * one (text when it is kept, error objects). The jd_ helpers below walk the
+ * token array.
+ *
+ * Ownership: api_body returns a new jansson object the caller releases.
+ * struct resp is the engine's, one per request; dialects fill it.
+ */
+#include <stdint.h>
+
+#include <jansson.h>
+/* Types only here; engine.c holds jsmn's code (JSMN_STATIC, JSMN_STRICT). */
+#ifndef JSMN_HEADER
+#define JSMN_HEADER
+#endif
+#include <jsmn.h>
+
+#include "buf.h"
+#include "err.h"
+#include "sse.h"
+
+/* A tokenized JSON document: js[0..len) and its tokens, root at index 0. */
+struct jdoc {
+	const char *js;
+	const jsmntok_t *t;
+	int n;
+};
+
+/* Index of the value of member key in object token obj, or -1. */
+int jd_get(const struct jdoc *d, int obj, const char *key);
+/* Index of element k of array token arr, or -1. */
+int jd_at(const struct jdoc *d, int arr, int k);
+/* Index just past the subtree at token i. */
+int jd_skip(const struct jdoc *d, int i);
+/* 1 when token i exists and is a string with at least one byte. */
+int jd_nonempty_str(const struct jdoc *d, int i);
+/* 1 when token i is null or missing. */
+int jd_null(const struct jdoc *d, int i);
+/* Integer value of token i, or dflt when missing or not a number. */
+long jd_long(const struct jdoc *d, int i, long dflt);
+double jd_double(const struct jdoc *d, int i, double dflt);
+/* Copies a string (unescaped) or primitive token into out (cut to size,
+ * NUL-terminated); "" when missing. */
+void jd_copy(const struct jdoc *d, int i, char *out, size_t size);
+/* Appends the unescaped text of string token i to out; 0 or buf error. */
+int jd_text(const struct jdoc *d, int i, struct buf *out, struct err *e);
+/* 1 when string token i equals s. */
+int jd_eq(const struct jdoc *d, int i, const char *s);
+
+/* Error classes of a request (record.c prints their names). */
+enum rclass {
+	RC_OK,
+	RC_HTTP_4XX,
+	RC_HTTP_5XX,
+	RC_RATE_LIMITED,
+	RC_TIMEOUT,
+	RC_CONNECT,
+	RC_DISCONNECT,
+	RC_BAD_STREAM,
+	RC_CANCELLED,
+};
+
+/* What is learned from one response. Times are monotonic ns, 0 = none;
+ * counts are -1 when unknown. */
+struct resp {
+	int64_t t_sent;          /* when the request was handed to libcurl */
+	int64_t t_first_token;   /* first chunk with content or reasoning text */
+	int64_t t_first_content; /* first chunk with answer content */
+	int64_t t_last_token;    /* last chunk with text */
+	long chunks;             /* chunks carrying text */
+	long in_tokens;          /* usage.prompt_tokens and the like */
+	long out_tokens;         /* usage.completion_tokens and the like */
+	long reasoning_tokens;
+	long usage_out_prev;     /* completion_tokens of the last usage seen */
+	int done;                /* the dialect's end marker arrived */
+	double server_prompt_ms; /* NAN when the server did not say */
+	double server_decode_ms;
+	char response_id[96];
+	char finish[32];
+	enum rclass err_class; /* an error carried inside the response */
+	char err[160];
+	int keep_text;        /* append output text to text */
+	struct buf text;      /* output text (answer and reasoning) */
+	struct buf chunk_log; /* "OFFSET_US[:TOKENS]" per text chunk */
+};
+
+/* Clears r for a new request (keeps buffer memory). */
+void resp_reset(struct resp *r, int64_t t_sent, int keep_text);
+void resp_free(struct resp *r);
+
+/*
+ * Records a chunk of text at time now: reasoning != 0 for reasoning text.
+ * text_tok is the string token holding the text (used only when the text
+ * is kept). tokens is the chunk's token count when known, else -1.
+ * Empty text is not a chunk (the role-only first chunk never counts).
+ */
+int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
+	       int reasoning, long tokens, int64_t now, struct err *e);
+
+/* Reads an OpenAI-style usage object at token u (prompt_tokens,
+ * completion_tokens, completion_tokens_details.reasoning_tokens) and
+ * returns how many completion tokens it adds since the last one, or -1. */
+long resp_usage(struct resp *r, const struct jdoc *d, int u);
+
+/*
+ * Checks a parsed event or body for an error object, in the shapes servers
+ * send: {"error": {...}} or {"error": "text"}, or {"object": "error", ...}.
+ * Sets r->err_class (from the code when it is an HTTP status, else
+ * http_5xx) and r->err. Returns 1 when one was found.
+ */
+int api_error_object(struct resp *r, const struct jdoc *d);
+
+/* What a request needs to build its body. */
+struct api_req {
+	const char *model;
+	const char *prompt;
+	const char *system;   /* NULL when none */
+	long max_tokens;      /* -1: not sent */
+	long min_tokens;      /* -1: not sent */
+	int ignore_eos;
+	int stream;
+	int continuous_usage; /* ask for usage in every chunk */
+	double temperature;   /* NAN: not sent */
+	double top_p;         /* NAN: not sent */
+};
+
+struct api {
+	const char *name;
+	const char *path_stream; /* appended to the base URL */
+	const char *path_plain;
+	enum sse_mode mode;
+	/* A new body object for q (NULL when out of memory). */
+	json_t *(*body)(const struct api_req *q);
+	/* One streamed event (root at token 0). Returns 0, or ERR_ codes. */
+	int (*event)(struct resp *r, const struct jdoc *d, int64_t now,
+		     struct err *e);
+	/* The whole body of a non-streamed response. */
+	int (*whole)(struct resp *r, const struct jdoc *d, int64_t now,
+		     struct err *e);
+};
+
+extern const struct api api_openai_chat, api_openai_completions, api_tgi,
+	api_llamacpp, api_ollama;
+
+/* The dialect named name, or NULL. */
+const struct api *api_find(const char *name);
+
+/* Names of all dialects, separated by '|', for messages. */
+const char *api_names(void);
+
+/* Sets the sampling fields shared by the OpenAI-like bodies. */
+void api_set_common(json_t *o, const struct api_req *q);
+
+/* Sets temperature and top_p in o when they are given. */
+void api_set_sampling(json_t *o, const struct api_req *q);
+
+/* The prompt as a JSON string, with the system prompt in front for the
+ * dialects that have no messages (new reference). */
+json_t *api_prompt_text(const struct api_req *q);
+
+/* OpenAI-like events: takes the response id and usage, returns the index
+ * of choices[0] (or -1) and in *add the completion tokens the usage adds
+ * (-1 when none). api_openai_finish reads its finish_reason. */
+int api_openai_head(struct resp *r, const struct jdoc *d, long *add);
+void api_openai_finish(struct resp *r, const struct jdoc *d, int c0);
+
+#endif

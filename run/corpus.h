@@ -1,0 +1,37 @@
+#ifndef LLMRUN_CORPUS_H
+#define LLMRUN_CORPUS_H
+/*
+ * The corpus rows llmrun sends (docs/formats.md, "Corpus CSV"), held in
+ * memory: only id, group, prompt, the token counts and arrival_s are kept.
+ *
+ * Ownership: corpus_load fills c; corpus_free releases it.
+ */
+#include <stddef.h>
+
+#include "err.h"
+
+struct corpus_row {
+	char *id;           /* the row's id, or its line number */
+	char *group;        /* "" when none */
+	char *prompt;
+	size_t prompt_len;
+	long input_tokens;  /* -1 when absent */
+	long output_tokens; /* -1 when absent */
+	double arrival_s;   /* NAN when absent */
+};
+
+struct corpus {
+	struct corpus_row *rows;
+	size_t n;
+	int has_arrival; /* the file has an arrival_s column */
+};
+
+/* Loads path ("-" for stdin), keeping rows i where i % shard_n == shard_i
+ * (i counts data rows from 0). Returns 0, ERR_NOINPUT, ERR_DATA (no prompt
+ * column, a bad number: file:line; no rows), ERR_IO, ERR_SOFTWARE. */
+int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
+		struct err *e);
+
+void corpus_free(struct corpus *c);
+
+#endif

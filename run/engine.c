@@ -1,0 +1,738 @@
+/* jsmn's code lives here, strict, and static to this file. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "clk.h"
+#include "sse.h"
+
+/* A non-streamed body, or an error body, may not grow past this. */
+#define BODY_MAX (64u << 20)
+/* jsmn tokens for one event may not grow past this. */
+#define TOK_MAX (1u << 20)
+/* libcurl's receive buffer per transfer: small keeps memory per stream
+ * low; a read never holds more than this anyway. */
+#define RECV_BUF 8192
+
+struct eng;
+
+struct req {
+	CURL *h;
+	struct eng *g;
+	struct req *next_free;
+	int active;
+	const struct corpus_row *row;
+	long seq;
+	int warmup;
+	int64_t t_sched, t_sent;
+	int64_t now;       /* stamp of the write callback being handled */
+	int64_t t_data;    /* stamp of the last bytes received */
+	int64_t t_done;    /* stamp of the bytes that carried the end marker */
+	long http;
+	long bytes;
+	char *body;        /* the request body (JSON) */
+	struct sse sse;
+	struct buf raw;    /* body of a non-streamed or failed response */
+	struct resp r;
+	char bad[160];     /* why the stream is malformed, "" when it is not */
+};
+
+struct eng {
+	struct eng_ctx cx;
+	CURLM *m;
+	int ep, tcurl, tsend;
+	int timeout_now; /* libcurl asked for its timeout handling at once */
+	struct curl_slist *hdrs;
+	char *url;
+	struct req **all; /* every request slot, for cancelling and freeing */
+	size_t nall;
+	struct req *free_list;
+	long inflight;
+	jsmntok_t *tok;
+	size_t ntok;
+	long errors; /* failed requests in the run */
+	long samples_shown;
+
+	/* the step */
+	const struct eng_step *s;
+	struct prog *pg;
+	int64_t t_start;
+	long issued;
+	size_t next_time;
+	size_t cursor;
+	int sending;
+	int io_failed;
+	struct err werr;
+};
+
+/* --- one event ----------------------------------------------------------- */
+
+static int invalid(struct req *q, const char *what)
+{
+	snprintf(q->bad, sizeof q->bad, "%.150s", what);
+	return 1;
+}
+
+/* Tokenizes js[0..n) into g->tok; returns the token count or -1. */
+static int tokenize(struct eng *g, const char *js, size_t n)
+{
+	for (;;) {
+		jsmn_parser p;
+		int r;
+
+		jsmn_init(&p);
+		r = jsmn_parse(&p, js, n, g->tok, (unsigned)g->ntok);
+		if (r != JSMN_ERROR_NOMEM)
+			return r;
+		if (g->ntok >= TOK_MAX)
+			return -1;
+		{
+			size_t cap = g->ntok * 4;
+			jsmntok_t *t = realloc(g->tok, cap * sizeof *t);
+
+			if (!t)
+				return -1;
+			g->tok = t;
+			g->ntok = cap;
+		}
+	}
+}
+
+/* Parses a whole JSON document: one object and nothing after it but
+ * whitespace. Returns 1 and fills d, else 0. */
+static int parse_doc(struct eng *g, const char *js, size_t n, struct jdoc *d)
+{
+	int nt = tokenize(g, js, n);
+	size_t end;
+
+	if (nt < 1 || g->tok[0].type != JSMN_OBJECT)
+		return 0;
+	end = (size_t)g->tok[0].end;
+	while (end < n && (js[end] == ' ' || js[end] == '\n' || js[end] == '\r' ||
+			   js[end] == '\t'))
+		end++;
+	if (end != n)
+		return 0;
+	d->js = js;
+	d->t = g->tok;
+	d->n = nt;
+	return 1;
+}
+
+static int on_event(void *ctx, const struct sse_event *ev)
+{
+	struct req *q = ctx;
+	struct eng *g = q->g;
+	struct jdoc d;
+	struct err e;
+
+	if (ev->done) {
+		q->r.done = 1;
+		return 0;
+	}
+	if (!parse_doc(g, ev->data, ev->data_len, &d))
+		return invalid(q, "an event is not a JSON object");
+	if (api_error_object(&q->r, &d))
+		return 0;
+	if (g->cx.t->api->event(&q->r, &d, q->now, &e))
+		return invalid(q, e.msg);
+	return 0;
+}
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct req *q = ud;
+	size_t n = size * nmemb;
+	int64_t now = clk_mono_ns();
+	struct err e;
+
+	q->bytes += (long)n;
+	q->t_data = now;
+	if (!q->http)
+		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
+	if (q->http >= 300 || !q->g->cx.o->stream) {
+		if (buf_add(&q->raw, p, n, &e)) {
+			invalid(q, "response body too large");
+			return 0;
+		}
+		return n;
+	}
+	q->now = now;
+	if (sse_feed(&q->sse, p, n, on_event, q, &e)) {
+		if (!q->bad[0])
+			invalid(q, e.msg);
+		return 0;
+	}
+	if (q->r.done && !q->t_done)
+		q->t_done = now;
+	return n;
+}
+
+/* --- libcurl's socket and timer callbacks -------------------------------- */
+
+static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
+{
+	struct eng *g = ud;
+	struct epoll_event ev;
+
+	(void)h;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
+		curl_multi_assign(g->m, s, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.data.fd = s;
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
+		    (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (epoll_ctl(g->ep, sockp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
+	    epoll_ctl(g->ep, sockp ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)
+		return -1;
+	if (!sockp)
+		curl_multi_assign(g->m, s, g);
+	return 0;
+}
+
+static void arm(int fd, int64_t ns, int absolute)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = ns / CLK_NS_PER_S;
+	its.it_value.tv_nsec = ns % CLK_NS_PER_S;
+	timerfd_settime(fd, absolute ? TFD_TIMER_ABSTIME : 0, &its, NULL);
+}
+
+static int on_timer(CURLM *m, long ms, void *ud)
+{
+	struct eng *g = ud;
+
+	(void)m;
+	if (ms < 0) {
+		arm(g->tcurl, 0, 0);
+	} else if (ms == 0) {
+		/* Not from inside this callback: the loop runs it next. */
+		g->timeout_now = 1;
+	} else {
+		arm(g->tcurl, ms * CLK_NS_PER_MS, 0);
+	}
+	return 0;
+}
+
+/* --- setup --------------------------------------------------------------- */
+
+static char *join_url(const char *base, const char *path)
+{
+	size_t bl = strlen(base);
+	char *u;
+
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	/* "http://h/v1" + "/v1/completions" names the path once. */
+	if (bl >= 3 && strncmp(base + bl - 3, "/v1", 3) == 0 &&
+	    strncmp(path, "/v1/", 4) == 0)
+		bl -= 3;
+	if (asprintf(&u, "%.*s%s", (int)bl, base, path) < 0)
+		return NULL;
+	return u;
+}
+
+int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
+{
+	struct eng *g = calloc(1, sizeof *g);
+	const struct opts *o = cx->o;
+	struct curl_slist *h = NULL;
+
+	if (!g)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	g->cx = *cx;
+	g->ep = epoll_create1(EPOLL_CLOEXEC);
+	g->tcurl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	g->tsend = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	g->m = curl_multi_init();
+	g->ntok = 256;
+	g->tok = malloc(g->ntok * sizeof *g->tok);
+	g->url = join_url(cx->t->url,
+			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
+	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || !g->m || !g->tok || !g->url) {
+		eng_free(g);
+		return err_set(e, ERR_SOFTWARE, "cannot set up the engine: %s",
+			       strerror(errno));
+	}
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event ev = {.events = EPOLLIN};
+
+		ev.data.fd = i ? g->tsend : g->tcurl;
+		epoll_ctl(g->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
+	curl_multi_setopt(g->m, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(g->m, CURLMOPT_SOCKETDATA, g);
+	curl_multi_setopt(g->m, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(g->m, CURLMOPT_TIMERDATA, g);
+
+	h = curl_slist_append(h, "Content-Type: application/json");
+	/* Without this, libcurl waits for "100 Continue" on large bodies. */
+	h = curl_slist_append(h, "Expect:");
+	if (o->api_key) {
+		size_t n = strlen(o->api_key) + 32;
+		char *a = malloc(n);
+
+		if (a) {
+			snprintf(a, n, "Authorization: Bearer %s", o->api_key);
+			h = curl_slist_append(h, a);
+			explicit_bzero(a, n);
+			free(a);
+		}
+	}
+	for (size_t i = 0; i < o->nheaders; i++)
+		h = curl_slist_append(h, o->headers[i]);
+	if (!h) {
+		eng_free(g);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	g->hdrs = h;
+	*out = g;
+	return 0;
+}
+
+static struct req *new_req(struct eng *g)
+{
+	const struct opts *o = g->cx.o;
+	struct req *q, **all;
+	CURL *h;
+
+	if (g->free_list) {
+		q = g->free_list;
+		g->free_list = q->next_free;
+		return q;
+	}
+	all = realloc(g->all, (g->nall + 1) * sizeof *all);
+	if (!all)
+		return NULL;
+	g->all = all;
+	q = calloc(1, sizeof *q);
+	if (!q || !(h = curl_easy_init())) {
+		free(q);
+		return NULL;
+	}
+	g->all[g->nall++] = q;
+	q->h = h;
+	q->g = g;
+	q->raw.max = BODY_MAX;
+	sse_init(&q->sse, g->cx.t->api->mode, 0);
+	curl_easy_setopt(h, CURLOPT_URL, g->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, q);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, q);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(o->connect_timeout_s * 1000));
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+	if (o->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (o->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+	if (o->http2) {
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+				 strncmp(g->url, "https:", 6) == 0
+					 ? (long)CURL_HTTP_VERSION_2TLS
+					 : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	}
+	if (o->no_keepalive) {
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	}
+	return q;
+}
+
+/* --- a request's life ---------------------------------------------------- */
+
+static void print_sample(struct eng *g, struct req *q, const struct rec_row *x)
+{
+	FILE *f = g->cx.samples;
+	double e2e = (double)(x->t_end - x->t_sent) / 1e6;
+
+	if (!f)
+		return;
+	g->samples_shown++;
+	fprintf(f, "llmrun: sample %ld (row %s): %s, ttft %.1f ms, e2e %.1f ms, "
+		   "%ld output tokens",
+		g->samples_shown, q->row->id, rec_class_name(x->status),
+		q->r.t_first_token ? (double)(q->r.t_first_token - x->t_sent) / 1e6 : NAN,
+		e2e, x->out_tokens);
+	if (x->out_tokens > 0 && q->r.t_first_token && x->t_end > q->r.t_first_token)
+		fprintf(f, ", %.1f tok/s",
+			x->out_tokens / ((double)(x->t_end - q->r.t_first_token) / 1e9));
+	fprintf(f, "\n%.*s\n", (int)(q->r.text.len < 2000 ? q->r.text.len : 2000),
+		q->r.text.p ? q->r.text.p : "");
+}
+
+static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
+{
+	const struct opts *o = g->cx.o;
+	const struct eng_step *s = g->s;
+	int64_t now = clk_mono_ns();
+	struct rec_row x;
+	char msg[256];
+	struct err e;
+	size_t cnt;
+
+	if (!q->http)
+		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
+	curl_multi_remove_handle(g->m, q->h);
+	if (!cancelled && !q->bad[0] && q->raw.len) {
+		struct jdoc d;
+
+		if (q->http >= 300) {
+			/* Keep the server's own words about the failure. */
+			if (parse_doc(g, q->raw.p, q->raw.len, &d))
+				api_error_object(&q->r, &d);
+			q->r.err_class = RC_OK;
+		} else if (!parse_doc(g, q->raw.p, q->raw.len, &d)) {
+			invalid(q, "the response body is not a JSON object");
+		} else if (!api_error_object(&q->r, &d) &&
+			   g->cx.t->api->whole(&q->r, &d, q->t_data, &e)) {
+			invalid(q, e.msg);
+		}
+	}
+	if (o->stream && !cancelled && !q->bad[0] && !q->r.done &&
+	    q->sse.mode == SSE_MODE_NDJSON && curl_code == CURLE_OK) {
+		/* A last NDJSON line may come without its line end. */
+		if (sse_finish(&q->sse, on_event, q, &e) && !q->bad[0])
+			invalid(q, e.msg);
+		if (q->r.done)
+			q->t_done = q->t_data;
+	}
+
+	memset(&x, 0, sizeof x);
+	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
+				sizeof msg);
+	x.run_id = g->cx.run_id;
+	x.target = g->cx.t->name;
+	x.model = g->cx.t->model;
+	x.api = g->cx.t->api->name;
+	x.group = q->row->group;
+	x.row_id = q->row->id;
+	x.step_kind = s->kind;
+	x.step = s->value;
+	x.schedule = s->schedule;
+	x.seq = q->seq;
+	x.attempt = 1;
+	x.warmup = q->warmup;
+	x.http_status = q->http;
+	x.t_scheduled = q->t_sched;
+	x.t_sent = q->t_sent;
+	x.t_end = q->t_done ? q->t_done : x.status == RC_OK ? q->t_data : now;
+	if (!x.t_end)
+		x.t_end = now;
+	x.r = &q->r;
+	x.bytes = q->bytes;
+	x.error = msg;
+	x.in_tokens = -1;
+	x.out_tokens = -1;
+	if (q->r.in_tokens >= 0) {
+		x.in_tokens = q->r.in_tokens;
+		x.in_source = "usage";
+	} else if (q->row->input_tokens >= 0) {
+		x.in_tokens = q->row->input_tokens;
+		x.in_source = "corpus";
+	}
+	if (q->r.out_tokens >= 0) {
+		x.out_tokens = q->r.out_tokens;
+		x.out_source = "usage";
+	} else if (g->cx.count && q->r.text.len &&
+		   g->cx.count(g->cx.tok, q->r.text.p, q->r.text.len, &cnt, &e) == 0) {
+		x.out_tokens = (long)cnt;
+		x.out_source = "tokenizer";
+	} else if (q->r.chunks > 0) {
+		x.out_tokens = q->r.chunks;
+		x.out_source = "chunks";
+	}
+	if (!g->io_failed && rec_write(g->cx.rec, &x, &g->werr))
+		g->io_failed = 1;
+	if (g->pg)
+		prog_add(g->pg, &x);
+	if (x.status != RC_OK)
+		g->errors++;
+	if (g->samples_shown < o->show_samples && x.status == RC_OK)
+		print_sample(g, q, &x);
+
+	q->active = 0;
+	q->next_free = g->free_list;
+	g->free_list = q;
+	g->inflight--;
+	free(q->body);
+	q->body = NULL;
+}
+
+/* Starts the next request of the step, scheduled at t_sched. Returns 0 or
+ * -1 when no request could be made (out of memory). */
+static int issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
+{
+	const struct opts *o = g->cx.o;
+	const struct opts_target *t = g->cx.t;
+	struct api_req ar;
+	struct req *q = new_req(g);
+	json_t *b;
+
+	if (!q)
+		return -1;
+	memset(&ar, 0, sizeof ar);
+	ar.model = t->model;
+	ar.prompt = row->prompt;
+	ar.system = o->system;
+	ar.max_tokens = o->max_tokens >= 0 ? o->max_tokens : row->output_tokens;
+	ar.min_tokens = o->min_tokens;
+	ar.ignore_eos = o->ignore_eos;
+	ar.stream = o->stream;
+	ar.continuous_usage = o->continuous_usage;
+	ar.temperature = o->temperature;
+	ar.top_p = o->top_p;
+	b = t->api->body(&ar);
+	if (b && t->extra)
+		json_object_update_recursive(b, t->extra);
+	q->body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	q->row = row;
+	q->seq = g->issued;
+	q->warmup = g->issued < g->s->warmup;
+	g->issued++;
+	q->http = 0;
+	q->bytes = 0;
+	q->t_data = q->t_done = 0;
+	q->bad[0] = '\0';
+	q->active = 1;
+	buf_reset(&q->raw);
+	sse_reset(&q->sse);
+	g->inflight++;
+	q->t_sched = t_sched;
+	q->t_sent = clk_mono_ns();
+	resp_reset(&q->r, q->t_sent,
+		   g->cx.count != NULL || q->seq < o->show_samples);
+	if (!q->body) {
+		invalid(q, "cannot build the request body");
+		finish(g, q, CURLE_OK, 0);
+		return 0;
+	}
+	curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
+	curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
+	if (curl_multi_add_handle(g->m, q->h) != CURLM_OK) {
+		invalid(q, "libcurl refused the request");
+		finish(g, q, CURLE_OK, 0);
+	}
+	return 0;
+}
+
+/* --- the step ------------------------------------------------------------ */
+
+static const struct corpus_row *next_row(struct eng *g)
+{
+	const struct corpus *c = g->cx.c;
+
+	return &c->rows[g->cursor++ % c->n];
+}
+
+/* Closed loop: may another request start now? */
+static int may_send(struct eng *g, int64_t now)
+{
+	const struct eng_step *s = g->s;
+
+	if (s->requests && g->issued >= s->requests + s->warmup)
+		return 0;
+	if (s->duration_ns && now - g->t_start >= s->duration_ns)
+		return 0;
+	return 1;
+}
+
+static void top_up(struct eng *g)
+{
+	const struct eng_step *s = g->s;
+	int64_t now = clk_mono_ns();
+
+	if (!g->sending)
+		return;
+	if (s->times) {
+		while (g->next_time < s->ntimes &&
+		       g->t_start + s->times[g->next_time] <= now) {
+			const struct corpus_row *row =
+				s->rows ? &g->cx.c->rows[s->rows[g->next_time]] : next_row(g);
+
+			if (issue(g, g->t_start + s->times[g->next_time], row))
+				break;
+			g->next_time++;
+		}
+		if (g->next_time < s->ntimes)
+			arm(g->tsend, g->t_start + s->times[g->next_time], 1);
+		else
+			g->sending = 0;
+		return;
+	}
+	if (s->waves) {
+		if (g->inflight > 0)
+			return;
+		for (long i = 0; i < s->batch && may_send(g, now); i++)
+			if (issue(g, now, next_row(g)))
+				break;
+	} else {
+		while (g->inflight < s->batch && may_send(g, now))
+			if (issue(g, now, next_row(g)))
+				break;
+	}
+	if (!may_send(g, now) || g->inflight == 0)
+		g->sending = 0;
+}
+
+static void drain_done(struct eng *g)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(g->m, &left))) {
+		struct req *q;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		char *pv = NULL;
+
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &pv);
+		q = (struct req *)pv;
+		finish(g, q, m->data.result, 0);
+	}
+}
+
+static void cancel_all(struct eng *g)
+{
+	for (size_t i = 0; i < g->nall; i++)
+		if (g->all[i]->active)
+			finish(g, g->all[i], CURLE_OK, 1);
+}
+
+int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
+		 int *interrupted, struct err *e)
+{
+	const struct opts *o = g->cx.o;
+	struct epoll_event evs[256];
+	int running, too_many = 0;
+
+	*interrupted = 0;
+	g->s = s;
+	g->pg = pg;
+	g->issued = 0;
+	g->next_time = 0;
+	g->sending = 1;
+	g->t_start = clk_mono_ns();
+	top_up(g);
+	while (g->sending || g->inflight > 0) {
+		int n = epoll_wait(g->ep, evs, 256, g->timeout_now ? 0 : 200);
+
+		if (n < 0 && errno != EINTR)
+			return err_set(e, ERR_SOFTWARE, "epoll_wait: %s", strerror(errno));
+		if (g->timeout_now) {
+			g->timeout_now = 0;
+			curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd, flags = 0;
+			uint64_t ticks;
+
+			if (fd == g->tcurl) {
+				if (read(fd, &ticks, sizeof ticks) > 0)
+					curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT,
+								 0, &running);
+				continue;
+			}
+			if (fd == g->tsend) {
+				if (read(fd, &ticks, sizeof ticks) < 0)
+					continue;
+				continue; /* top_up below sends what is due */
+			}
+			if (evs[i].events & EPOLLIN)
+				flags |= CURL_CSELECT_IN;
+			if (evs[i].events & EPOLLOUT)
+				flags |= CURL_CSELECT_OUT;
+			if (evs[i].events & (EPOLLERR | EPOLLHUP))
+				flags |= CURL_CSELECT_ERR;
+			curl_multi_socket_action(g->m, fd, flags, &running);
+		}
+		drain_done(g);
+		if (g->io_failed) {
+			cancel_all(g);
+			*e = g->werr;
+			return e->code ? e->code : ERR_IO;
+		}
+		if (*g->cx.stop) {
+			*interrupted = 1;
+			g->sending = 0;
+			if (!o->drain || *g->cx.stop > 1)
+				cancel_all(g);
+		}
+		if (o->max_errors >= 0 && g->errors > o->max_errors && g->sending) {
+			g->sending = 0;
+			too_many = 1;
+		}
+		top_up(g);
+		if (pg)
+			prog_tick(pg, clk_mono_ns());
+	}
+	arm(g->tsend, 0, 0);
+	if (g->io_failed) {
+		*e = g->werr;
+		return ERR_IO;
+	}
+	if (too_many)
+		return err_set(e, ERR_UNAVAILABLE, "more than %ld requests failed",
+			       o->max_errors);
+	return 0;
+}
+
+void eng_free(struct eng *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nall; i++) {
+		struct req *q = g->all[i];
+
+		if (q->active)
+			curl_multi_remove_handle(g->m, q->h);
+		curl_easy_cleanup(q->h);
+		sse_free(&q->sse);
+		buf_free(&q->raw);
+		resp_free(&q->r);
+		free(q->body);
+		free(q);
+	}
+	free(g->all);
+	if (g->m)
+		curl_multi_cleanup(g->m);
+	curl_slist_free_all(g->hdrs);
+	free(g->tok);
+	free(g->url);
+	if (g->ep >= 0)
+		close(g->ep);
+	if (g->tcurl >= 0)
+		close(g->tcurl);
+	if (g->tsend >= 0)
+		close(g->tsend);
+	free(g);
+}

@@ -1,0 +1,347 @@
+/* llmrun: replays a corpus against an LLM endpoint and records one CSV row
+ * per request. Only this file prints errors and chooses the exit code. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "clk.h"
+#include "corpus.h"
+#include "engine.h"
+#include "options.h"
+#include "progress.h"
+#include "record.h"
+#include "rng.h"
+#include "sched.h"
+#include "tok.h"
+
+/* 1 after the first SIGINT/SIGTERM (stop sending), 2 after the second
+ * (cancel what is in flight even with --drain). */
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop_flag < 2)
+		stop_flag++;
+}
+
+static int count_tokens(void *tok, const char *text, size_t len, size_t *n,
+			struct err *e)
+{
+	return tok_count(tok, text, len, n, e);
+}
+
+/* A URL with its user:password part, if any, hidden. */
+static char *redact_url(const char *u)
+{
+	const char *s = strstr(u, "://"), *at, *slash;
+	char *r;
+
+	if (s && (at = strchr(s + 3, '@')) &&
+	    (!(slash = strchr(s + 3, '/')) || at < slash)) {
+		if (asprintf(&r, "%.*s[redacted]%s", (int)(s + 3 - u), u, at) < 0)
+			return NULL;
+		return r;
+	}
+	return strdup(u);
+}
+
+struct stepset {
+	struct eng_step *v;
+	size_t n;
+	int64_t **times; /* owned, per step */
+	size_t *trace_rows;
+};
+
+static void steps_free(struct stepset *ss)
+{
+	for (size_t i = 0; i < ss->n; i++)
+		free(ss->times[i]);
+	free(ss->times);
+	free(ss->v);
+	free(ss->trace_rows);
+	memset(ss, 0, sizeof *ss);
+}
+
+struct arrival {
+	double s;
+	size_t row;
+};
+
+static int by_arrival(const void *a, const void *b)
+{
+	double x = ((const struct arrival *)a)->s, y = ((const struct arrival *)b)->s;
+
+	return x < y ? -1 : x > y;
+}
+
+static int make_steps(const struct opts *o, const struct corpus *c,
+		      struct stepset *ss, struct err *e)
+{
+	size_t n = o->trace ? 1 : o->nrates ? o->nrates : o->nbatches;
+	long passes = o->requests ? o->requests : (long)c->n;
+
+	ss->v = calloc(n, sizeof *ss->v);
+	ss->times = calloc(n, sizeof *ss->times);
+	if (!ss->v || !ss->times)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	ss->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct eng_step *s = &ss->v[i];
+
+		s->warmup = o->warmup;
+		if (o->trace) {
+			int64_t *t = malloc(c->n * sizeof *t);
+			struct arrival *ar = malloc(c->n * sizeof *ar);
+
+			ss->trace_rows = malloc(c->n * sizeof *ss->trace_rows);
+			if (!t || !ar || !ss->trace_rows) {
+				free(t);
+				free(ar);
+				return err_set(e, ERR_SOFTWARE, "out of memory");
+			}
+			for (size_t k = 0; k < c->n; k++) {
+				if (isnan(c->rows[k].arrival_s)) {
+					free(t);
+					free(ar);
+					return err_set(e, ERR_DATA,
+						       "%s: row %s has no arrival_s (needed by --trace)",
+						       o->corpus, c->rows[k].id);
+				}
+				ar[k].s = c->rows[k].arrival_s;
+				ar[k].row = k;
+			}
+			qsort(ar, c->n, sizeof *ar, by_arrival);
+			for (size_t k = 0; k < c->n; k++) {
+				ss->trace_rows[k] = ar[k].row;
+				t[k] = (int64_t)llround(ar[k].s / o->time_scale * CLK_NS_PER_S);
+			}
+			free(ar);
+			ss->times[i] = t;
+			s->kind = "trace";
+			s->schedule = "trace";
+			s->value = 0;
+			s->times = t;
+			s->ntimes = c->n;
+			s->rows = ss->trace_rows;
+			s->warmup = o->warmup;
+		} else if (o->nrates) {
+			struct sched_rate sr = o->rate;
+			struct rng r;
+			int rc;
+
+			sr.rate = o->rates[i];
+			rng_stream(&r, o->seed, i);
+			rc = sched_times(&sr, &r,
+					 o->duration_s ? 0 : (size_t)(passes + o->warmup),
+					 (int64_t)(o->duration_s * CLK_NS_PER_S),
+					 &ss->times[i], &s->ntimes, e);
+			if (rc)
+				return rc;
+			s->kind = "rate";
+			s->value = o->rates[i];
+			s->schedule = sr.arr == ARR_CONSTANT ? "constant"
+				      : sr.arr == ARR_GAMMA  ? "gamma"
+							     : "poisson";
+			s->times = ss->times[i];
+		} else {
+			s->kind = "batch";
+			s->value = (double)o->batches[i];
+			s->batch = o->batches[i];
+			s->waves = o->schedule == SCHED_WAVES;
+			s->schedule = s->waves ? "waves" : "window";
+			s->requests = o->duration_s && !o->requests ? 0 : passes;
+			s->duration_ns = (int64_t)(o->duration_s * CLK_NS_PER_S);
+		}
+	}
+	return 0;
+}
+
+static json_t *meta_new(const struct opts *o, const char *run_id,
+			const struct clk_anchor *a, const struct stepset *ss,
+			const char *tok)
+{
+	json_t *m = json_object(), *t = json_array(), *st = json_array();
+	char host[256] = "", when[64] = "";
+	time_t now = (time_t)(a->wall_ns / CLK_NS_PER_S);
+	struct tm tm;
+
+	gethostname(host, sizeof host - 1);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	json_object_set_new(m, "tool", json_string("llmrun"));
+	json_object_set_new(m, "version", json_string(LLMBENCH_VERSION));
+	json_object_set_new(m, "run_id", json_string(run_id));
+	json_object_set_new(m, "command", opts_argv_redacted(o));
+	json_object_set_new(m, "start_time", json_string(when));
+	json_object_set_new(m, "host", json_string(host));
+	for (size_t i = 0; i < o->ntargets; i++) {
+		char *u = redact_url(o->targets[i].url);
+
+		json_array_append_new(
+			t, json_pack("{s:s,s:s?,s:s,s:s}", "name", o->targets[i].name,
+				     "url", u, "model", o->targets[i].model, "api",
+				     o->targets[i].api->name));
+		free(u);
+	}
+	json_object_set_new(m, "targets", t);
+	json_object_set_new(m, "model", json_string(o->targets[0].model));
+	json_object_set_new(m, "stream", json_boolean(o->stream));
+	json_object_set_new(m, "tokenizer", tok ? json_string(tok) : json_null());
+	json_object_set_new(m, "seed", json_integer((json_int_t)o->seed));
+	json_object_set_new(m, "shard", json_pack("{s:i,s:i}", "index", (int)o->shard_i,
+						  "count", (int)o->shard_n));
+	for (size_t i = 0; i < ss->n; i++)
+		json_array_append_new(st, json_pack("{s:s,s:f,s:s}", "kind", ss->v[i].kind,
+						    "value", ss->v[i].value, "schedule",
+						    ss->v[i].schedule));
+	json_object_set_new(m, "steps", st);
+	json_object_set_new(m, "anchor", json_pack("{s:I,s:I}", "mono_ns",
+						   (json_int_t)a->mono_ns, "wall_ns",
+						   (json_int_t)a->wall_ns));
+	return m;
+}
+
+static int fail(const struct err *e)
+{
+	fprintf(stderr, "llmrun: %s\n", e->msg);
+	if (e->code == ERR_USAGE)
+		fprintf(stderr, "try 'llmrun --help'\n");
+	return e->code;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct corpus c = {0};
+	struct stepset ss = {0};
+	struct rec *rec = NULL;
+	struct tok *tok = NULL;
+	struct clk_anchor anchor;
+	struct err e = {0};
+	struct prog pg = {0};
+	struct sigaction sa;
+	json_t *meta = NULL;
+	char run_id[64], *meta_path = NULL;
+	int rc, interrupted = 0, status = 0;
+
+	rc = opts_parse(argc, argv, &o, &e);
+	if (rc < 0) {
+		opts_free(&o);
+		if (ferror(stdout) | fclose(stdout)) {
+			fprintf(stderr, "llmrun: write error on stdout\n");
+			return ERR_IO;
+		}
+		return 0;
+	}
+	if (rc) {
+		opts_free(&o);
+		return fail(&e);
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		opts_free(&o);
+		fprintf(stderr, "llmrun: libcurl did not initialize\n");
+		return ERR_SOFTWARE;
+	}
+	if ((rc = corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
+	    (rc = make_steps(&o, &c, &ss, &e)) ||
+	    (o.tokenizer && (rc = tok_open(o.tokenizer, &tok, &e))))
+		goto out;
+
+	anchor = clk_anchor_now();
+	snprintf(run_id, sizeof run_id, "%llx-%lx",
+		 (unsigned long long)(anchor.wall_ns / CLK_NS_PER_US), (long)getpid());
+	if (o.shard_n > 1) {
+		size_t l = strlen(run_id);
+
+		snprintf(run_id + l, sizeof run_id - l, "-s%ldof%ld", o.shard_i, o.shard_n);
+	}
+	if (o.meta)
+		meta_path = strdup(o.meta);
+	else if (strcmp(o.out, "-") != 0 && asprintf(&meta_path, "%s.meta.json", o.out) < 0)
+		meta_path = NULL;
+	meta = meta_new(&o, run_id, &anchor, &ss, tok ? tok_name(tok) : NULL);
+	if (meta_path && (rc = rec_meta_write(meta_path, meta, &e)))
+		goto out;
+	if ((rc = rec_open(o.out, &anchor, &rec, &e)))
+		goto out;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (size_t ti = 0; ti < o.ntargets && !interrupted && !rc; ti++) {
+		struct eng_ctx cx = {
+			.o = &o, .t = &o.targets[ti], .c = &c, .rec = rec,
+			.run_id = run_id, .stop = &stop_flag,
+			.count = tok ? count_tokens : NULL, .tok = tok,
+			.samples = o.show_samples ? stderr : NULL,
+		};
+		struct eng *g;
+
+		if ((rc = eng_new(&cx, &g, &e)))
+			break;
+		for (size_t si = 0; si < ss.n && !interrupted; si++) {
+			const struct eng_step *s = &ss.v[si];
+			char label[64];
+			long total = s->times ? (long)s->ntimes
+				     : s->requests ? s->requests + s->warmup : -1;
+
+			snprintf(label, sizeof label, "%s%s%s=%g", o.ntargets > 1 ? o.targets[ti].name : "",
+				 o.ntargets > 1 ? " " : "", s->kind, s->value);
+			prog_start(&pg, o.quiet ? NULL : stderr, isatty(2), label, total,
+				   clk_mono_ns());
+			rc = eng_run_step(g, s, &pg, &interrupted, &e);
+			prog_end(&pg, clk_mono_ns());
+			if (rc)
+				break;
+		}
+		eng_free(g);
+	}
+	if (rec) {
+		struct err ce = {0};
+		int crc = rec_close(rec, 1, &ce);
+
+		if (crc && !rc) {
+			rc = crc;
+			e = ce;
+		}
+	}
+	if (meta_path) {
+		struct err me = {0};
+
+		json_object_set_new(meta, "end_wall_ns", json_integer(clk_wall_ns()));
+		json_object_set_new(meta, "interrupted", json_boolean(interrupted));
+		if (rec_meta_write(meta_path, meta, &me) && !rc) {
+			rc = me.code;
+			e = me;
+		}
+	}
+out:
+	if (rc)
+		status = fail(&e);
+	else if (interrupted)
+		status = 130;
+	prog_free(&pg);
+	json_decref(meta);
+	free(meta_path);
+	steps_free(&ss);
+	corpus_free(&c);
+	tok_free(tok);
+	opts_free(&o);
+	curl_global_cleanup();
+	if (ferror(stdout) | fclose(stdout)) {
+		fprintf(stderr, "llmrun: write error on stdout\n");
+		return ERR_IO;
+	}
+	return status;
+}

@@ -1,0 +1,495 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv.h"
+
+static const char help[] =
+	"Usage: llmrun [OPTIONS] CORPUS.csv > results.csv\n"
+	"Replays a corpus against an LLM endpoint; one CSV row per request.\n"
+	"\n"
+	"Target:\n"
+	"  --url URL             base URL, e.g. http://127.0.0.1:8000 (required)\n"
+	"  --model NAME          model name sent (default: default)\n"
+	"  --api NAME            openai-chat (default), openai-completions, tgi,\n"
+	"                        llamacpp, ollama\n"
+	"  --stream, --no-stream stream the response (default) or not\n"
+	"  --continuous-usage    ask for usage in every chunk (vLLM)\n"
+	"  --api-key-env NAME    read the API key from $NAME (default OPENAI_API_KEY)\n"
+	"  --api-key-file FILE   read the API key from FILE\n"
+	"  -H, --header 'N: V'   extra request header (repeatable)\n"
+	"  --extra-body JSON     object merged into every request body\n"
+	"  --targets FILE        CSV name,url,model,api,extra_body: run each in turn\n"
+	"Sampling:\n"
+	"  --max-tokens N        max tokens (default: the row's output_tokens)\n"
+	"  --min-tokens N        min_tokens (vLLM, SGLang)\n"
+	"  --ignore-eos          ignore_eos (vLLM, SGLang, llama.cpp)\n"
+	"  --temperature X, --top-p X, --system PROMPT\n"
+	"Connection:\n"
+	"  --timeout S           per-request time limit (default 600)\n"
+	"  --connect-timeout S   connect time limit (default 10)\n"
+	"  --insecure            do not verify TLS certificates\n"
+	"  --cacert FILE         CA certificates to verify with\n"
+	"  --http2               use HTTP/2\n"
+	"  --no-keepalive        a new connection for every request\n"
+	"Load (one step per batch size or rate):\n"
+	"  --batch-sizes SPEC    1,2,4 or 1..64 (doubling) or 1..16:1 (default 1)\n"
+	"  --schedule NAME       window (default), waves; poisson (default),\n"
+	"                        constant for --rate\n"
+	"  --rate R[,R...]       open loop at R requests/s\n"
+	"  --burstiness K        gamma arrivals with shape K (1 = Poisson)\n"
+	"  --ramp KIND:A:B       rate from A to B req/s, KIND linear or exp\n"
+	"  --trace               send rows at their arrival_s offsets\n"
+	"  --time-scale X        divide trace offsets by X (default 1)\n"
+	"  --requests N          requests per step (default: the corpus once)\n"
+	"  --duration S          seconds per step (cycles the corpus)\n"
+	"  --warmup N            first N requests of a step are warmup\n"
+	"  --max-errors N        stop after more than N failed requests\n"
+	"  --drain               on SIGINT, wait for requests in flight\n"
+	"Corpus:\n"
+	"  --shard I/N           use rows I, I+N, I+2N, ... (I from 0)\n"
+	"  --seed N              seed for arrivals (default 1)\n"
+	"  -t, --tokenizer NAME  count output tokens locally when usage is missing\n"
+	"Output:\n"
+	"  -o, --output FILE     results CSV (default stdout)\n"
+	"  --meta FILE           metadata JSON (default FILE.meta.json with -o)\n"
+	"  --show-samples N      print the first N outputs on stderr\n"
+	"  -q, --quiet           no progress line or summary\n"
+	"  -h, --help, --version\n";
+
+enum {
+	O_URL = 256, O_MODEL, O_API, O_STREAM, O_NO_STREAM, O_CONT, O_KEY_ENV,
+	O_KEY_FILE, O_EXTRA, O_TARGETS, O_MAXTOK, O_MINTOK, O_IGNORE_EOS, O_TEMP,
+	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
+	O_NOKA, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
+	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
+	O_META, O_SAMPLES, O_VERSION,
+};
+
+static const struct option longopts[] = {
+	{"url", required_argument, 0, O_URL},
+	{"model", required_argument, 0, O_MODEL},
+	{"api", required_argument, 0, O_API},
+	{"stream", no_argument, 0, O_STREAM},
+	{"no-stream", no_argument, 0, O_NO_STREAM},
+	{"continuous-usage", no_argument, 0, O_CONT},
+	{"api-key-env", required_argument, 0, O_KEY_ENV},
+	{"api-key-file", required_argument, 0, O_KEY_FILE},
+	{"header", required_argument, 0, 'H'},
+	{"extra-body", required_argument, 0, O_EXTRA},
+	{"targets", required_argument, 0, O_TARGETS},
+	{"max-tokens", required_argument, 0, O_MAXTOK},
+	{"min-tokens", required_argument, 0, O_MINTOK},
+	{"ignore-eos", no_argument, 0, O_IGNORE_EOS},
+	{"temperature", required_argument, 0, O_TEMP},
+	{"top-p", required_argument, 0, O_TOP_P},
+	{"system", required_argument, 0, O_SYSTEM},
+	{"timeout", required_argument, 0, O_TIMEOUT},
+	{"connect-timeout", required_argument, 0, O_CTIMEOUT},
+	{"insecure", no_argument, 0, O_INSECURE},
+	{"cacert", required_argument, 0, O_CACERT},
+	{"http2", no_argument, 0, O_HTTP2},
+	{"no-keepalive", no_argument, 0, O_NOKA},
+	{"batch-sizes", required_argument, 0, O_BATCH},
+	{"schedule", required_argument, 0, O_SCHEDULE},
+	{"rate", required_argument, 0, O_RATE},
+	{"burstiness", required_argument, 0, O_BURST},
+	{"ramp", required_argument, 0, O_RAMP},
+	{"trace", no_argument, 0, O_TRACE},
+	{"time-scale", required_argument, 0, O_TSCALE},
+	{"requests", required_argument, 0, O_REQUESTS},
+	{"duration", required_argument, 0, O_DURATION},
+	{"warmup", required_argument, 0, O_WARMUP},
+	{"max-errors", required_argument, 0, O_MAXERR},
+	{"drain", no_argument, 0, O_DRAIN},
+	{"shard", required_argument, 0, O_SHARD},
+	{"seed", required_argument, 0, O_SEED},
+	{"tokenizer", required_argument, 0, 't'},
+	{"output", required_argument, 0, 'o'},
+	{"meta", required_argument, 0, O_META},
+	{"show-samples", required_argument, 0, O_SAMPLES},
+	{"quiet", no_argument, 0, 'q'},
+	{"help", no_argument, 0, 'h'},
+	{"version", no_argument, 0, O_VERSION},
+	{0, 0, 0, 0},
+};
+
+static int to_long(const char *s, long min, long *v, const char *opt,
+		   struct err *e)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (end == s || *end || errno || *v < min)
+		return err_set(e, ERR_USAGE, "%s: expected an integer >= %ld, got '%s'",
+			       opt, min, s);
+	return 0;
+}
+
+static int to_double(const char *s, double min, double *v, const char *opt,
+		     struct err *e)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*v) || *v < min)
+		return err_set(e, ERR_USAGE, "%s: expected a number >= %g, got '%s'",
+			       opt, min, s);
+	return 0;
+}
+
+/* Reads the key's first line; the message never quotes the file's bytes. */
+static int read_key_file(const char *path, char **key, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno));
+	n = getline(&line, &cap, f);
+	fclose(f);
+	if (n <= 0) {
+		free(line);
+		return err_set(e, ERR_DATA, "%s: no API key in the file", path);
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+			 line[n - 1] == ' '))
+		line[--n] = '\0';
+	*key = line;
+	return 0;
+}
+
+static int parse_extra(const char *s, const char *where, json_t **out,
+		       struct err *e)
+{
+	json_error_t je;
+	json_t *j = json_loads(s, 0, &je);
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return err_set(e, ERR_USAGE, "%s: expected a JSON object (%s)", where,
+			       j ? "not an object" : je.text);
+	}
+	*out = j;
+	return 0;
+}
+
+static int load_targets(const char *path, struct opts *o, struct err *e)
+{
+	struct csv_reader *r;
+	int cn, cu, cm, ca, cx, rc;
+
+	if ((rc = csv_open(path, &r, e)))
+		return rc;
+	cn = csv_col(r, "name");
+	cu = csv_col(r, "url");
+	cm = csv_col(r, "model");
+	ca = csv_col(r, "api");
+	cx = csv_col(r, "extra_body");
+	if (cn < 0 || cu < 0) {
+		csv_close(r);
+		return err_set(e, ERR_DATA, "%s:1: needs columns name and url", path);
+	}
+	while ((rc = csv_next(r, e)) == 1) {
+		struct opts_target *t, *nt;
+		const char *api = ca >= 0 ? csv_field(r, (size_t)ca, NULL) : "";
+		const char *x = cx >= 0 ? csv_field(r, (size_t)cx, NULL) : "";
+
+		nt = realloc(o->targets, (o->ntargets + 1) * sizeof *nt);
+		if (!nt) {
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+			break;
+		}
+		o->targets = nt;
+		t = &o->targets[o->ntargets];
+		memset(t, 0, sizeof *t);
+		t->api = api_find(*api ? api : "openai-chat");
+		if (!t->api) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: unknown api '%s' (want %s)",
+				     path, csv_line(r), api, api_names());
+			break;
+		}
+		if (*x) {
+			char where[300];
+
+			snprintf(where, sizeof where, "%s:%ld: extra_body", path,
+				 csv_line(r));
+			if (parse_extra(x, where, &t->extra, e)) {
+				rc = e->code = ERR_DATA;
+				break;
+			}
+		}
+		t->name = strdup(csv_field(r, (size_t)cn, NULL));
+		t->url = strdup(csv_field(r, (size_t)cu, NULL));
+		t->model = strdup(cm >= 0 ? csv_field(r, (size_t)cm, NULL) : "default");
+		o->ntargets++;
+		if (!t->name || !t->url || !t->model) {
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+			break;
+		}
+	}
+	csv_close(r);
+	if (rc < 0)
+		return e->code;
+	if (rc > 1)
+		return rc;
+	if (o->ntargets == 0)
+		return err_set(e, ERR_DATA, "%s: no targets", path);
+	return 0;
+}
+
+int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
+{
+	const char *url = NULL, *model = "default", *api = "openai-chat";
+	const char *key_env = NULL, *key_file = NULL, *extra = NULL;
+	const char *targets = NULL, *batches = NULL, *rates = NULL, *ramp = NULL;
+	const char *schedule = NULL;
+	int c, rc = 0;
+
+	memset(o, 0, sizeof *o);
+	o->out = "-";
+	o->stream = 1;
+	o->temperature = o->top_p = NAN;
+	o->max_tokens = o->min_tokens = -1;
+	o->timeout_s = 600;
+	o->connect_timeout_s = 10;
+	o->time_scale = 1;
+	o->max_errors = -1;
+	o->shard_n = 1;
+	o->seed = 1;
+	o->rate.burstiness = 1;
+	o->argc = argc;
+	o->argv = argv;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":H:t:o:qh", longopts, NULL)) != -1) {
+		long l;
+
+		switch (c) {
+		case O_URL: url = optarg; break;
+		case O_MODEL: model = optarg; break;
+		case O_API: api = optarg; break;
+		case O_STREAM: o->stream = 1; break;
+		case O_NO_STREAM: o->stream = 0; break;
+		case O_CONT: o->continuous_usage = 1; break;
+		case O_KEY_ENV: key_env = optarg; break;
+		case O_KEY_FILE: key_file = optarg; break;
+		case 'H': {
+			const char **h = realloc(o->headers, (o->nheaders + 1) * sizeof *h);
+
+			if (!h)
+				return err_set(e, ERR_SOFTWARE, "out of memory");
+			o->headers = h;
+			if (!strchr(optarg, ':'))
+				return err_set(e, ERR_USAGE, "-H: expected 'Name: value'");
+			h[o->nheaders++] = optarg;
+			break;
+		}
+		case O_EXTRA: extra = optarg; break;
+		case O_TARGETS: targets = optarg; break;
+		case O_MAXTOK: rc = to_long(optarg, 1, &o->max_tokens, "--max-tokens", e); break;
+		case O_MINTOK: rc = to_long(optarg, 0, &o->min_tokens, "--min-tokens", e); break;
+		case O_IGNORE_EOS: o->ignore_eos = 1; break;
+		case O_TEMP: rc = to_double(optarg, 0, &o->temperature, "--temperature", e); break;
+		case O_TOP_P: rc = to_double(optarg, 0, &o->top_p, "--top-p", e); break;
+		case O_SYSTEM: o->system = optarg; break;
+		case O_TIMEOUT: rc = to_double(optarg, 0.001, &o->timeout_s, "--timeout", e); break;
+		case O_CTIMEOUT: rc = to_double(optarg, 0.001, &o->connect_timeout_s, "--connect-timeout", e); break;
+		case O_INSECURE: o->insecure = 1; break;
+		case O_CACERT: o->cacert = optarg; break;
+		case O_HTTP2: o->http2 = 1; break;
+		case O_NOKA: o->no_keepalive = 1; break;
+		case O_BATCH: batches = optarg; break;
+		case O_SCHEDULE: schedule = optarg; break;
+		case O_RATE: rates = optarg; break;
+		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
+		case O_RAMP: ramp = optarg; break;
+		case O_TRACE: o->trace = 1; break;
+		case O_TSCALE: rc = to_double(optarg, 1e-6, &o->time_scale, "--time-scale", e); break;
+		case O_REQUESTS: rc = to_long(optarg, 1, &o->requests, "--requests", e); break;
+		case O_DURATION: rc = to_double(optarg, 1e-3, &o->duration_s, "--duration", e); break;
+		case O_WARMUP: rc = to_long(optarg, 0, &o->warmup, "--warmup", e); break;
+		case O_MAXERR: rc = to_long(optarg, 0, &o->max_errors, "--max-errors", e); break;
+		case O_DRAIN: o->drain = 1; break;
+		case O_SHARD:
+			if (sscanf(optarg, "%ld/%ld", &o->shard_i, &l) != 2 || l < 1 ||
+			    o->shard_i < 0 || o->shard_i >= l)
+				return err_set(e, ERR_USAGE, "--shard: expected I/N with 0 <= I < N");
+			o->shard_n = l;
+			break;
+		case O_SEED:
+			rc = to_long(optarg, 0, &l, "--seed", e);
+			o->seed = (uint64_t)l;
+			break;
+		case 't': o->tokenizer = optarg; break;
+		case 'o': o->out = optarg; break;
+		case O_META: o->meta = optarg; break;
+		case O_SAMPLES: rc = to_long(optarg, 0, &o->show_samples, "--show-samples", e); break;
+		case 'q': o->quiet = 1; break;
+		case 'h':
+			fputs(help, stdout);
+			return -1;
+		case O_VERSION:
+			printf("llmrun %s\n", LLMBENCH_VERSION);
+			return -1;
+		case ':':
+			return err_set(e, ERR_USAGE, "option '%s' needs a value",
+				       argv[optind - 1]);
+		default:
+			return err_set(e, ERR_USAGE, "unknown option '%s'",
+				       argv[optind - 1]);
+		}
+		if (rc)
+			return rc;
+	}
+	if (optind != argc - 1)
+		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given"
+							    : "more than one corpus given");
+	o->corpus = argv[optind];
+
+	if (key_file) {
+		if ((rc = read_key_file(key_file, &o->api_key, e)))
+			return rc;
+	} else {
+		const char *k = getenv(key_env ? key_env : "OPENAI_API_KEY");
+
+		if (key_env && !k)
+			return err_set(e, ERR_USAGE, "--api-key-env: $%s is not set", key_env);
+		if (k && *k && !(o->api_key = strdup(k)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+
+	if (targets) {
+		if (url || extra)
+			return err_set(e, ERR_USAGE, "--targets replaces --url and --extra-body");
+		if ((rc = load_targets(targets, o, e)))
+			return rc;
+	} else {
+		if (!url)
+			return err_set(e, ERR_USAGE, "--url is required");
+		o->targets = calloc(1, sizeof *o->targets);
+		if (!o->targets)
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		o->ntargets = 1;
+		o->targets[0].api = api_find(api);
+		if (!o->targets[0].api)
+			return err_set(e, ERR_USAGE, "--api: unknown '%s' (want %s)", api,
+				       api_names());
+		o->targets[0].name = strdup("default");
+		o->targets[0].url = strdup(url);
+		o->targets[0].model = strdup(model);
+		if (extra && (rc = parse_extra(extra, "--extra-body", &o->targets[0].extra, e)))
+			return rc;
+	}
+
+	if (!!batches + !!rates + !!ramp + o->trace > 1)
+		return err_set(e, ERR_USAGE,
+			       "choose one of --batch-sizes, --rate, --ramp, --trace");
+	if (rates && (rc = sched_parse_rates(rates, &o->rates, &o->nrates, e)))
+		return rc;
+	if (ramp) {
+		if ((rc = sched_parse_ramp(ramp, &o->rate, e)))
+			return rc;
+		/* One step; its step value is where the ramp ends. */
+		if (!(o->rates = malloc(sizeof *o->rates)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		o->rates[0] = o->rate.ramp_end;
+		o->nrates = 1;
+	}
+	if (!o->nrates && !o->trace &&
+	    (rc = sched_parse_sizes(batches ? batches : "1", &o->batches,
+				    &o->nbatches, e)))
+		return rc;
+	o->rate.arr = o->rate.burstiness != 1 ? ARR_GAMMA : ARR_POISSON;
+	if (schedule) {
+		if (strcmp(schedule, "window") == 0 && o->nbatches)
+			o->schedule = SCHED_WINDOW;
+		else if (strcmp(schedule, "waves") == 0 && o->nbatches)
+			o->schedule = SCHED_WAVES;
+		else if (strcmp(schedule, "poisson") == 0 && o->nrates)
+			o->rate.arr = o->rate.burstiness != 1 ? ARR_GAMMA : ARR_POISSON;
+		else if (strcmp(schedule, "constant") == 0 && o->nrates)
+			o->rate.arr = ARR_CONSTANT;
+		else
+			return err_set(e, ERR_USAGE,
+				       "--schedule: '%s' does not apply (window|waves with "
+				       "batch sizes, poisson|constant with --rate)",
+				       schedule);
+	}
+	if (o->trace && (o->requests || o->duration_s))
+		return err_set(e, ERR_USAGE, "--trace sends each row once: no --requests or --duration");
+	if (o->nrates && !o->requests && !o->duration_s)
+		o->requests = 0; /* one pass over the corpus, decided at load */
+	return 0;
+}
+
+void opts_free(struct opts *o)
+{
+	for (size_t i = 0; i < o->ntargets; i++) {
+		free(o->targets[i].name);
+		free(o->targets[i].url);
+		free(o->targets[i].model);
+		json_decref(o->targets[i].extra);
+	}
+	free(o->targets);
+	free(o->headers);
+	free(o->batches);
+	free(o->rates);
+	if (o->api_key) {
+		/* The key should not outlive its use in freed memory. */
+		explicit_bzero(o->api_key, strlen(o->api_key));
+		free(o->api_key);
+	}
+	memset(o, 0, sizeof *o);
+}
+
+/* Header names whose values are credentials. */
+static int secret_header(const char *h)
+{
+	static const char *const names[] = {"authorization", "proxy-authorization",
+					    "api-key", "x-api-key", "cookie"};
+	size_t n = strcspn(h, ":");
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && strncasecmp(h, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+json_t *opts_argv_redacted(const struct opts *o)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < o->argc; i++) {
+		const char *s = o->argv[i];
+		const char *h = NULL;
+		char tmp[256];
+
+		/* -H VALUE, -HVALUE, --header VALUE, --header=VALUE */
+		if (i > 0 && (strcmp(o->argv[i - 1], "-H") == 0 ||
+			      strcmp(o->argv[i - 1], "--header") == 0))
+			h = s;
+		else if (strncmp(s, "-H", 2) == 0 && s[2])
+			h = s + 2;
+		else if (strncmp(s, "--header=", 9) == 0)
+			h = s + 9;
+		if (h && secret_header(h)) {
+			snprintf(tmp, sizeof tmp, "%.*s%.*s: [redacted]", (int)(h - s), s,
+				 (int)strcspn(h, ":"), h);
+			json_array_append_new(a, json_string(tmp));
+		} else {
+			json_array_append_new(a, json_string(s));
+		}
+	}
+	return a;
+}

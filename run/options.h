@@ -1,0 +1,93 @@
+#ifndef LLMRUN_OPTIONS_H
+#define LLMRUN_OPTIONS_H
+/*
+ * llmrun's configuration, parsed once in main and passed down as const.
+ *
+ * Ownership: opts_parse fills a struct whose strings point into argv or
+ * into memory released by opts_free. The API key, read from the
+ * environment or a file, is held here and nowhere else; it is only ever
+ * put into a request header.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "err.h"
+#include "sched.h"
+
+enum opts_schedule { SCHED_WINDOW, SCHED_WAVES };
+
+/* One endpoint (the command line's, or a row of --targets). */
+struct opts_target {
+	char *name;
+	char *url;
+	char *model;
+	const struct api *api;
+	json_t *extra; /* merged into every body; NULL for none */
+};
+
+struct opts {
+	const char *corpus; /* CSV path, "-" for stdin */
+	const char *out;    /* results path, "-" for stdout */
+	const char *meta;   /* metadata path; NULL: OUT.meta.json, none for stdout */
+
+	struct opts_target *targets;
+	size_t ntargets;
+	int stream;
+	int continuous_usage;
+	char *api_key;       /* NULL when none; never printed */
+	const char **headers; /* "Name: value" */
+	size_t nheaders;
+
+	double temperature, top_p; /* NAN: not sent */
+	long max_tokens;           /* -1: the corpus row's output_tokens */
+	long min_tokens;           /* -1: not sent */
+	int ignore_eos;
+	const char *system;
+
+	int insecure;
+	const char *cacert;
+	double timeout_s, connect_timeout_s;
+	int http2, no_keepalive;
+
+	/* Load: batch steps, rate steps or a trace. */
+	long *batches;
+	size_t nbatches;
+	enum opts_schedule schedule;
+	double *rates;
+	size_t nrates;
+	struct sched_rate rate; /* arrivals, burstiness, ramp (rate per step) */
+	int trace;              /* send rows at their arrival_s */
+	double time_scale;      /* trace offsets are divided by it */
+
+	long requests;     /* per step, 0: one pass over the corpus */
+	double duration_s; /* per step, 0: none */
+	long warmup;       /* requests per step marked warmup */
+	long max_errors;   /* stop after more errors; -1: never */
+
+	long shard_i, shard_n;
+	uint64_t seed;
+	const char *tokenizer;
+	long show_samples;
+	int quiet, drain;
+
+	int argc;
+	char **argv;
+};
+
+/*
+ * Parses argv. Returns 0; -1 when --help or --version was printed (exit 0);
+ * or ERR_USAGE (bad option), ERR_NOINPUT (key file or targets file
+ * missing), ERR_DATA (bad targets file or extra body) with e filled.
+ */
+int opts_parse(int argc, char **argv, struct opts *o, struct err *e);
+
+void opts_free(struct opts *o);
+
+/* The command line with header values that may hold secrets redacted, as
+ * a JSON array of strings (new reference). */
+json_t *opts_argv_redacted(const struct opts *o);
+
+#endif

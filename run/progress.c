@@ -1,0 +1,145 @@
+#include "progress.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+static void push(struct dvec *d, double x)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		double *v = realloc(d->v, cap * sizeof *v);
+
+		if (!v)
+			return; /* the summary then covers fewer rows; rows are intact */
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = x;
+}
+
+void prog_start(struct prog *p, FILE *f, int tty, const char *label,
+		long total, int64_t now)
+{
+	prog_free(p);
+	p->f = f;
+	p->tty = tty && f;
+	snprintf(p->label, sizeof p->label, "%s", label);
+	p->t0 = p->t_last_draw = now;
+	p->total = total;
+}
+
+void prog_add(struct prog *p, const struct rec_row *x)
+{
+	const struct resp *r = x->r;
+
+	p->done++;
+	if (x->warmup) {
+		p->warmup++;
+		return;
+	}
+	if (x->status != RC_OK) {
+		p->errors++;
+		return;
+	}
+	p->ok++;
+	if (!p->t_first_sent || x->t_sent < p->t_first_sent)
+		p->t_first_sent = x->t_sent;
+	if (x->t_end > p->t_last_end)
+		p->t_last_end = x->t_end;
+	if (x->in_tokens > 0)
+		p->in_tok += x->in_tokens;
+	if (x->out_tokens > 0)
+		p->out_tok += x->out_tokens;
+	if (r->t_first_token)
+		push(&p->ttft, (double)(r->t_first_token - x->t_sent) / 1e6);
+	push(&p->e2e, (double)(x->t_end - x->t_sent) / 1e6);
+	if (x->out_tokens >= 2 && r->t_first_token)
+		push(&p->tpot, (double)(x->t_end - r->t_first_token) / 1e6 /
+				       (double)(x->out_tokens - 1));
+	if (r->chunk_log.p) {
+		/* Pooled gaps between successive text chunks. */
+		const char *s = r->chunk_log.p;
+		char *end;
+		long long prev = -1, us;
+
+		while (*s) {
+			us = strtoll(s, &end, 10);
+			if (end == s)
+				break;
+			if (prev >= 0)
+				push(&p->itl, (double)(us - prev) / 1e3);
+			prev = us;
+			s = end + strcspn(end, " ");
+			if (*s == ' ')
+				s++;
+		}
+	}
+}
+
+void prog_tick(struct prog *p, int64_t now)
+{
+	double el = (double)(now - p->t0) / 1e9;
+
+	if (!p->tty || now - p->t_last_draw < 200000000)
+		return;
+	p->t_last_draw = now;
+	fprintf(p->f, "\r\033[K%s: %ld", p->label, p->done);
+	if (p->total > 0)
+		fprintf(p->f, "/%ld", p->total);
+	fprintf(p->f, "  %.1f req/s  %.0f out tok/s  %ld errors", p->done / el,
+		p->out_tok / el, p->errors);
+	if (p->total > 0 && p->done > 0 && p->done < p->total)
+		fprintf(p->f, "  ETA %.0fs", el * (double)(p->total - p->done) / p->done);
+	fflush(p->f);
+}
+
+static void line(FILE *f, const char *name, struct dvec *d)
+{
+	struct stats_summary s;
+
+	if (!d->n) {
+		fprintf(f, "  %-5s %9s\n", name, "-");
+		return;
+	}
+	stats_summarize(d->v, d->n, &s);
+	fprintf(f, "  %-5s %9.2f %9.2f %9.2f %9.2f\n", name, s.mean, s.p50, s.p90,
+		s.p99);
+}
+
+void prog_end(struct prog *p, int64_t now)
+{
+	long measured = p->done - p->warmup;
+	double span;
+
+	(void)now;
+	if (!p->f)
+		return;
+	if (p->tty)
+		fputs("\r\033[K", p->f);
+	span = p->t_last_end > p->t_first_sent
+		       ? (double)(p->t_last_end - p->t_first_sent) / 1e9
+		       : NAN;
+	fprintf(p->f, "llmrun: %s: %ld requests (%ld warmup), %ld ok (%.1f%%)",
+		p->label, p->done, p->warmup, p->ok,
+		measured > 0 ? 100.0 * p->ok / measured : 0.0);
+	if (!isnan(span))
+		fprintf(p->f, ", %.2f req/s, in %.0f tok/s, out %.0f tok/s",
+			p->ok / span, p->in_tok / span, p->out_tok / span);
+	fprintf(p->f, "\n  %-5s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90", "p99");
+	line(p->f, "ttft", &p->ttft);
+	line(p->f, "tpot", &p->tpot);
+	line(p->f, "itl", &p->itl);
+	line(p->f, "e2e", &p->e2e);
+}
+
+void prog_free(struct prog *p)
+{
+	free(p->ttft.v);
+	free(p->tpot.v);
+	free(p->itl.v);
+	free(p->e2e.v);
+	memset(p, 0, sizeof *p);
+}

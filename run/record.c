@@ -1,0 +1,219 @@
+#include "record.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "csv.h"
+#include "ofile.h"
+
+struct rec {
+	struct csv_writer *w;
+	struct clk_anchor anchor;
+};
+
+static const char *const columns[] = {
+	"run_id", "target", "model", "api", "group", "row_id", "step_kind",
+	"step", "schedule", "seq", "attempt", "warmup", "response_id", "status",
+	"http_status", "t_scheduled_ns", "t_sent_ns", "t_first_token_ns",
+	"t_first_content_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
+	"ttfc_ms", "e2e_ms", "tpot_ms", "queue_ms", "input_tokens",
+	"input_tokens_source", "output_tokens", "output_tokens_source",
+	"reasoning_tokens", "finish_reason", "chunks", "bytes",
+	"server_prompt_ms", "server_decode_ms", "error", "chunk_log",
+};
+#define NCOLS (sizeof columns / sizeof columns[0])
+
+int rec_open(const char *path, const struct clk_anchor *anchor,
+	     struct rec **out, struct err *e)
+{
+	struct rec *w = calloc(1, sizeof *w);
+	int rc;
+
+	if (!w)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	w->anchor = *anchor;
+	if ((rc = csv_writer_open(path, CSV_DIRECT, &w->w, e))) {
+		free(w);
+		return rc;
+	}
+	if ((rc = csv_write_row(w->w, columns, NCOLS, e))) {
+		csv_writer_close(w->w, 0, NULL);
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+const char *rec_class_name(enum rclass c)
+{
+	static const char *const names[] = {
+		"ok", "http_4xx", "http_5xx", "rate_limited", "timeout",
+		"connect", "disconnect", "bad_stream", "cancelled",
+	};
+
+	return (size_t)c < sizeof names / sizeof names[0] ? names[c] : "bad_stream";
+}
+
+/* Fixed-size text for one field; "" stands for empty. */
+struct fld {
+	char s[40];
+};
+
+static void put_ns(struct fld *f, const struct rec *w, int64_t mono)
+{
+	if (mono)
+		snprintf(f->s, sizeof f->s, "%lld",
+			 (long long)clk_to_wall(&w->anchor, mono));
+}
+
+static void put_ms(struct fld *f, int64_t from, int64_t to)
+{
+	if (from && to)
+		snprintf(f->s, sizeof f->s, "%.3f", (double)(to - from) / 1e6);
+}
+
+static void put_long(struct fld *f, long v)
+{
+	if (v >= 0)
+		snprintf(f->s, sizeof f->s, "%ld", v);
+}
+
+static void put_dbl(struct fld *f, double v)
+{
+	if (!isnan(v))
+		snprintf(f->s, sizeof f->s, "%.3f", v);
+}
+
+int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
+{
+	const struct resp *r = x->r;
+	struct fld f[NCOLS];
+	const char *v[NCOLS];
+	size_t i;
+
+	memset(f, 0, sizeof f);
+	for (i = 0; i < NCOLS; i++)
+		v[i] = f[i].s;
+	v[0] = x->run_id;
+	v[1] = x->target;
+	v[2] = x->model;
+	v[3] = x->api;
+	v[4] = x->group;
+	v[5] = x->row_id;
+	v[6] = x->step_kind;
+	snprintf(f[7].s, sizeof f[7].s, "%g", x->step);
+	v[8] = x->schedule;
+	put_long(&f[9], x->seq);
+	put_long(&f[10], x->attempt);
+	put_long(&f[11], x->warmup);
+	v[12] = r->response_id;
+	v[13] = rec_class_name(x->status);
+	if (x->http_status > 0)
+		put_long(&f[14], x->http_status);
+	put_ns(&f[15], w, x->t_scheduled);
+	put_ns(&f[16], w, x->t_sent);
+	put_ns(&f[17], w, r->t_first_token);
+	put_ns(&f[18], w, r->t_first_content);
+	put_ns(&f[19], w, r->t_last_token);
+	put_ns(&f[20], w, x->t_end);
+	put_ms(&f[21], x->t_sent, r->t_first_token);
+	put_ms(&f[22], x->t_sent, r->t_first_content);
+	put_ms(&f[23], x->t_sent, x->t_end);
+	if (x->out_tokens >= 2 && r->t_first_token && x->t_end)
+		snprintf(f[24].s, sizeof f[24].s, "%.3f",
+			 (double)(x->t_end - r->t_first_token) / 1e6 /
+				 (double)(x->out_tokens - 1));
+	put_ms(&f[25], x->t_scheduled, x->t_sent);
+	put_long(&f[26], x->in_tokens);
+	v[27] = x->in_source ? x->in_source : "";
+	put_long(&f[28], x->out_tokens);
+	v[29] = x->out_source ? x->out_source : "";
+	put_long(&f[30], r->reasoning_tokens);
+	v[31] = r->finish;
+	put_long(&f[32], r->chunks);
+	put_long(&f[33], x->bytes);
+	put_dbl(&f[34], r->server_prompt_ms);
+	put_dbl(&f[35], r->server_decode_ms);
+	v[36] = x->error;
+	v[37] = r->chunk_log.p ? r->chunk_log.p : "";
+	return csv_write_row(w->w, v, NCOLS, e);
+}
+
+int rec_close(struct rec *w, int commit, struct err *e)
+{
+	int rc = csv_writer_close(w->w, commit, e);
+
+	free(w);
+	return rc;
+}
+
+enum rclass rec_classify(int curl_code, long http, const struct resp *r,
+			 int cancelled, const char *bad_stream, char *msg,
+			 size_t msz)
+{
+	CURLcode cc = (CURLcode)curl_code;
+
+	msg[0] = '\0';
+	if (cancelled) {
+		snprintf(msg, msz, "cancelled by the user");
+		return RC_CANCELLED;
+	}
+	if (bad_stream && *bad_stream) {
+		snprintf(msg, msz, "%s", bad_stream);
+		return RC_BAD_STREAM;
+	}
+	if (http >= 400) {
+		snprintf(msg, msz, "HTTP %ld%s%s", http, r->err[0] ? ": " : "", r->err);
+		if (http == 429)
+			return RC_RATE_LIMITED;
+		return http < 500 ? RC_HTTP_4XX : RC_HTTP_5XX;
+	}
+	if (r->err_class != RC_OK) {
+		snprintf(msg, msz, "error in the response: %s", r->err);
+		return r->err_class;
+	}
+	switch (cc) {
+	case CURLE_OK:
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
+		return RC_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
+		return RC_CONNECT;
+	default:
+		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
+		return RC_DISCONNECT;
+	}
+	/* A clean close after finish_reason is a complete answer even without
+	 * [DONE] (TGI and some proxies send none). */
+	if (!r->done && !r->finish[0]) {
+		snprintf(msg, msz, "the stream ended before its end marker");
+		return RC_DISCONNECT;
+	}
+	return RC_OK;
+}
+
+int rec_meta_write(const char *path, const json_t *meta, struct err *e)
+{
+	struct ofile *o;
+	int rc;
+
+	if ((rc = ofile_open(path, &o, e)))
+		return rc;
+	if (json_dumpf(meta, ofile_fp(o), JSON_INDENT(2)) != 0 ||
+	    fputc('\n', ofile_fp(o)) == EOF) {
+		ofile_abort(o);
+		return err_set(e, ERR_IO, "%s: write failed", path);
+	}
+	return ofile_commit(o, e);
+}

@@ -1,0 +1,74 @@
+#ifndef LLMRUN_RECORD_H
+#define LLMRUN_RECORD_H
+/*
+ * The results file (docs/formats.md, "Results CSV"): one row per request,
+ * written through the CSV writer in CSV_DIRECT mode so each row is flushed
+ * as its request ends and a killed run keeps every finished row; and the
+ * .meta.json beside it. Also the error classifier, so every dialect and
+ * every failure ends in the same classes.
+ *
+ * Ownership: rec_open returns a writer released by rec_close. Rows are
+ * borrowed.
+ */
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "clk.h"
+#include "err.h"
+
+/* One finished request. Times are monotonic ns (0 = none). */
+struct rec_row {
+	const char *run_id, *target, *model, *api;
+	const char *group, *row_id;
+	const char *step_kind; /* batch, rate, trace */
+	double step;
+	const char *schedule;
+	long seq;
+	int attempt;
+	int warmup;
+	enum rclass status;
+	long http_status; /* 0 when none */
+	int64_t t_scheduled, t_sent, t_end;
+	const struct resp *r;
+	long in_tokens;        /* -1 unknown */
+	const char *in_source; /* usage, tokenizer, corpus; NULL unknown */
+	long out_tokens;
+	const char *out_source; /* usage, tokenizer, chunks */
+	long bytes;
+	const char *error; /* "" when ok */
+};
+
+struct rec;
+
+/* Opens path ("-" for stdout) and writes the header. 0 or ERR_IO. */
+int rec_open(const char *path, const struct clk_anchor *anchor,
+	     struct rec **out, struct err *e);
+
+/* Writes and flushes one row. 0 or ERR_IO. */
+int rec_write(struct rec *w, const struct rec_row *row, struct err *e);
+
+/* Closes; commit 0 after a failure. 0 or ERR_IO. */
+int rec_close(struct rec *w, int commit, struct err *e);
+
+/* The name written for a class ("ok", "http_5xx", ...). */
+const char *rec_class_name(enum rclass c);
+
+/*
+ * Classifies a finished request from libcurl's result code, the HTTP
+ * status (0 when none), what the response carried, whether it was
+ * cancelled and whether its stream was malformed. Writes a short message
+ * into msg ("" when ok). Order: cancelled; malformed stream; HTTP status
+ * >= 400; an error object in the response (its code's class, else
+ * http_5xx); curl errors (timeout, connect, else disconnect); a stream that
+ * ended before its end marker and without a finish reason (disconnect).
+ */
+enum rclass rec_classify(int curl_code, long http, const struct resp *r,
+			 int cancelled, const char *bad_stream, char *msg,
+			 size_t msz);
+
+/* Writes meta to path atomically (temporary file and rename). */
+int rec_meta_write(const char *path, const json_t *meta, struct err *e);
+
+#endif

@@ -1,0 +1,61 @@
+#!/bin/sh
+# make demo: the whole pipeline on llmsim. Generates the three classic
+# scenario corpora, sweeps batch sizes 1..32 on each against a simulated
+# H100 serving Llama-3.1-8B (run TIME_SCALE times faster than real time),
+# analyzes, and writes everything under output/demo/.
+#
+# usage: scripts/demo.sh BUILD_DIR
+set -eu
+BIN=$(cd "${1:-build}/bin" && pwd)
+PATH="$BIN:$PATH"
+OUT=output/demo
+TIME_SCALE=${TIME_SCALE:-10}
+REQUESTS=${REQUESTS:-48}
+
+# The tokenizer: what LLMBENCH_TOKENIZERS finds, else download it.
+if ! echo hi | llmgen count >/dev/null 2>&1; then
+	echo "demo: cl100k_base not found; fetching it (make tokenizers)"
+	sh scripts/fetch-tokenizers.sh tokenizers
+	LLMBENCH_TOKENIZERS="$(pwd)/tokenizers${LLMBENCH_TOKENIZERS:+:$LLMBENCH_TOKENIZERS}"
+	export LLMBENCH_TOKENIZERS
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+llmsim --port 0 --time-scale "$TIME_SCALE" --jitter-us 50 --seed 1 \
+	--truth "$OUT/truth.jsonl" >"$OUT/llmsim.url" 2>"$OUT/llmsim.log" &
+sim=$!
+trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT INT TERM
+i=0
+while [ ! -s "$OUT/llmsim.url" ]; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 $sim 2>/dev/null; then
+		echo "demo: llmsim did not start:" >&2
+		cat "$OUT/llmsim.log" >&2
+		exit 69
+	fi
+	sleep 0.1
+done
+url=$(head -n 1 "$OUT/llmsim.url")
+echo "demo: llmsim serving at $url (simulated clock ${TIME_SCALE}x real time)"
+
+for s in short-long long-long long-short; do
+	llmgen --scenario "$s" --count 64 --seed 1 -q -o "$OUT/corpus-$s.csv"
+	echo "demo: $s: batch sizes 1..32, $REQUESTS requests each"
+	llmrun --url "$url" --model llmsim --batch-sizes 1..32 \
+		--requests "$REQUESTS" --quiet \
+		-o "$OUT/results-$s.csv" "$OUT/corpus-$s.csv"
+done
+
+llmanalyze -q --format csv -o "$OUT/batch_size_comparison.csv" \
+	--charts "$OUT/charts" --html "$OUT/report.html" "$OUT"/results-*.csv
+llmanalyze -q --format md -o "$OUT/batch_size_comparison.md" "$OUT"/results-*.csv
+
+echo
+llmanalyze -q --format table \
+	--columns requests,success_rate,req_per_s,out_tok_per_s,ttft_p50,ttft_p99,tpot_p50,e2e_p99 \
+	"$OUT"/results-*.csv
+echo
+echo "Latencies are on llmsim's clock run ${TIME_SCALE}x fast: multiply them by"
+echo "${TIME_SCALE} (and divide throughputs by ${TIME_SCALE}) for the simulated H100."
+echo "Report: $OUT/report.html"

@@ -1,0 +1,109 @@
+#include "prompt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tok.h"
+
+struct prompt {
+	struct tok *tok;
+};
+
+int prompt_open(const char *spec, struct prompt **out, struct err *e)
+{
+	struct prompt *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if (tok_open(spec, &p->tok, e)) {
+		free(p);
+		return e ? e->code : ERR_NOINPUT;
+	}
+	*out = p;
+	return 0;
+}
+
+void prompt_free(struct prompt *p)
+{
+	if (!p)
+		return;
+	tok_free(p->tok);
+	free(p);
+}
+
+const char *prompt_tokenizer(const struct prompt *p)
+{
+	return tok_name(p->tok);
+}
+
+int prompt_count_text(struct prompt *p, const char *text, size_t len,
+		      long *count, struct err *e)
+{
+	size_t n;
+
+	if (tok_count(p->tok, text, len, &n, e))
+		return e ? e->code : ERR_DATA;
+	*count = (long)n;
+	return 0;
+}
+
+int prompt_encode(struct prompt *p, const char *text, size_t len,
+		  struct tok_ids *out, struct err *e)
+{
+	return tok_encode(p->tok, text, len, out, e);
+}
+
+static int count_content(struct prompt *p, const json_t *c, size_t i,
+			 long *n, struct err *e)
+{
+	size_t j;
+	const json_t *part;
+
+	if (json_is_null(c))
+		return 0;
+	if (json_is_string(c))
+		return prompt_count_text(p, json_string_value(c),
+					 json_string_length(c), n, e);
+	if (!json_is_array(c))
+		return err_set(e, ERR_DATA,
+			       "messages[%zu].content: expected a string or an array", i);
+	json_array_foreach(c, j, part) {
+		const json_t *t = json_object_get(part, "text");
+		long k = 0;
+
+		if (!json_is_string(t))
+			return err_set(e, ERR_DATA,
+				       "messages[%zu].content[%zu]: expected a text part", i, j);
+		if (prompt_count_text(p, json_string_value(t), json_string_length(t), &k, e))
+			return e ? e->code : ERR_DATA;
+		*n += k;
+	}
+	return 0;
+}
+
+int prompt_count_chat(struct prompt *p, const json_t *messages, long *count,
+		      struct err *e)
+{
+	size_t i;
+	const json_t *m;
+	long total = PROMPT_REPLY;
+
+	if (!json_is_array(messages) || !json_array_size(messages))
+		return err_set(e, ERR_DATA, "messages: expected a non-empty array");
+	json_array_foreach(messages, i, m) {
+		const json_t *role = json_object_get(m, "role");
+		long n = 0;
+
+		if (!json_is_string(role))
+			return err_set(e, ERR_DATA, "messages[%zu].role: expected a string", i);
+		if (prompt_count_text(p, json_string_value(role), json_string_length(role), &n, e))
+			return e ? e->code : ERR_DATA;
+		total += PROMPT_PER_MESSAGE + n;
+		n = 0;
+		if (count_content(p, json_object_get(m, "content"), i, &n, e))
+			return e ? e->code : ERR_DATA;
+		total += n;
+	}
+	*count = total;
+	return 0;
+}

@@ -1,0 +1,1029 @@
+#include "server.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "buf.h"
+#include "clk.h"
+#include "engine.h"
+#include "faults.h"
+#include "prompt.h"
+#include "rng.h"
+#include "text.h"
+#include "truth.h"
+#include "wire.h"
+
+/* What waits in a request's send queue. */
+enum qkind { Q_DATA, Q_END, Q_CUT };
+
+struct qent {
+	int64_t due;   /* monotonic ns when it may go */
+	size_t len;    /* Q_DATA: bytes at the queue's head */
+	long tokens;   /* tokens the piece completes (the event's last piece) */
+	int kind;
+};
+
+struct sreq {
+	struct server *s;
+	struct sreq *prev, *next;      /* the server's requests in progress */
+	struct evhttp_request *req;    /* NULL once the client is gone */
+	const struct wire *w;
+	char id[48];
+	struct job job;
+	struct wreq wr;
+	struct rng rng;                /* output text */
+	struct eng_seq *seq;           /* NULL once the engine is done with it */
+	long out_tokens;               /* tokens it will produce */
+	long max_tokens;               /* the cap in force (requested or default) */
+	long sent_tokens;              /* tokens in chunks handed to the socket */
+	long preemptions;              /* copied from seq when the engine lets go */
+	struct buf pend;               /* text of tokens not yet sent as a chunk */
+	long pend_tokens;
+	int pend_reasoning;
+	struct buf text, rtext;        /* non-streaming answer and reasoning */
+	enum fault fault;
+	long fault_at;                 /* token index where a mid-stream fault hits */
+	int fault_hit;
+	enum fault ended_by;           /* client_gone, timeout, shutdown or none */
+	int status;
+	int64_t received_ns, admitted_ns, first_chunk_ns, first_token_ns;
+	int64_t *chunks;               /* pairs (ns, tokens) */
+	size_t nchunks, capchunks;
+	struct evbuffer *q;            /* bytes waiting for their due time */
+	struct qent *qe;
+	size_t qhead, qn, qcap;
+	struct event *qev;
+	int64_t last_due, hold_until;
+	struct event *tmo;
+};
+
+struct server {
+	const struct sim_conf *c;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	int port;
+	struct engine *eng;
+	struct prompt *pc;
+	struct truth *truth;
+	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev;
+	int stepping;                  /* a step is planned, its timer pending */
+	int64_t deadline;              /* real end of the step in flight */
+	struct rng fault_rng, wire_rng;
+	uint64_t next_id;
+	long active;
+	struct sreq *reqs;
+	struct evbuffer *scratch, *frame;
+	long stats_tokens;
+	int64_t stats_t0;
+	struct err err;                /* first truth-log error */
+};
+
+static void plan_step(struct server *s, int chained);
+
+/* ---- the truth log and the end of a request ---- */
+
+static void add_chunk(struct sreq *r, int64_t ns, long tokens)
+{
+	if (r->nchunks == r->capchunks) {
+		size_t cap = r->capchunks ? 2 * r->capchunks : 16;
+		int64_t *p = realloc(r->chunks, cap * 2 * sizeof *p);
+
+		if (!p)
+			return; /* the log loses the chunk, never the server */
+		r->chunks = p;
+		r->capchunks = cap;
+	}
+	r->chunks[2 * r->nchunks] = ns;
+	r->chunks[2 * r->nchunks + 1] = tokens;
+	r->nchunks++;
+	if (!r->first_chunk_ns)
+		r->first_chunk_ns = ns;
+	r->sent_tokens += tokens;
+}
+
+static void detach(struct sreq *r)
+{
+	if (r->req)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(r->req),
+					      NULL, NULL);
+}
+
+/* Logs the request and frees it. The caller has detached or finished the
+ * HTTP side. */
+static void finalize(struct sreq *r, int64_t end_ns)
+{
+	struct server *s = r->s;
+	enum fault f = r->fault_hit ? r->fault : FAULT_NONE;
+
+	if (r->ended_by != FAULT_NONE && !(r->fault_hit && r->fault == FAULT_STALL))
+		f = r->ended_by;
+	if (r->fault == FAULT_FAIL || r->fault == FAULT_RATE_LIMIT)
+		f = r->fault;
+	if (s->truth && !s->err.code) {
+		struct truth_rec t = {
+			.id = r->id, .path = r->w->path,
+			.received_ns = r->received_ns, .admitted_ns = r->admitted_ns,
+			.first_chunk_ns = r->first_chunk_ns, .end_ns = end_ns,
+			.prompt_tokens = r->job.prompt_tokens,
+			.completion_tokens = r->sent_tokens,
+			.preemptions = r->seq ? eng_seq_preemptions(r->seq) : r->preemptions,
+			.fault = fault_name(f), .status = r->status,
+			.chunks = r->chunks, .nchunks = r->nchunks,
+		};
+		truth_write(s->truth, &t, &s->err);
+	}
+	if (r->seq)
+		eng_cancel(s->eng, r->seq);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		s->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	s->active--;
+	if (r->qev)
+		event_free(r->qev);
+	if (r->tmo)
+		event_free(r->tmo);
+	if (r->q)
+		evbuffer_free(r->q);
+	free(r->qe);
+	free(r->chunks);
+	buf_free(&r->pend);
+	buf_free(&r->text);
+	buf_free(&r->rtext);
+	free(r);
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+	struct sreq *r = arg;
+
+	(void)conn;
+	r->req = NULL; /* evhttp frees it when this returns */
+	r->ended_by = FAULT_CLIENT_GONE;
+	finalize(r, clk_mono_ns());
+}
+
+/* Cuts the connection mid-response. */
+static void cut(struct sreq *r, enum fault why)
+{
+	struct evhttp_connection *conn = r->req ? evhttp_request_get_connection(r->req) : NULL;
+
+	detach(r);
+	r->req = NULL;
+	if (why != FAULT_DISCONNECT)
+		r->ended_by = why;
+	finalize(r, clk_mono_ns());
+	if (conn)
+		evhttp_connection_free(conn);
+}
+
+static void end_stream(struct sreq *r)
+{
+	detach(r);
+	if (r->req)
+		evhttp_send_reply_end(r->req);
+	r->req = NULL;
+	finalize(r, clk_mono_ns());
+}
+
+/* ---- sending: framing, queue, jitter, stall, split writes ---- */
+
+static void write_now(struct sreq *r, struct evbuffer *b, long tokens)
+{
+	int64_t now = clk_mono_ns();
+
+	if (r->req)
+		evhttp_send_reply_chunk(r->req, b);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	if (tokens)
+		add_chunk(r, now, tokens);
+}
+
+static void q_run(evutil_socket_t fd, short what, void *arg);
+
+static int q_push(struct sreq *r, struct evbuffer *b, size_t len, long tokens,
+		  int kind, int64_t due)
+{
+	if (!r->q && !(r->q = evbuffer_new()))
+		return -1;
+	if (!r->qev && !(r->qev = evtimer_new(r->s->base, q_run, r)))
+		return -1;
+	if (r->qhead + r->qn == r->qcap) {
+		if (r->qhead) {
+			memmove(r->qe, r->qe + r->qhead, r->qn * sizeof *r->qe);
+			r->qhead = 0;
+		} else {
+			size_t cap = r->qcap ? 2 * r->qcap : 8;
+			struct qent *p = realloc(r->qe, cap * sizeof *p);
+
+			if (!p)
+				return -1;
+			r->qe = p;
+			r->qcap = cap;
+		}
+	}
+	if (b && len)
+		evbuffer_remove_buffer(b, r->q, len);
+	r->qe[r->qhead + r->qn++] = (struct qent){ due, len, tokens, kind };
+	r->last_due = due;
+	if (r->qn == 1) {
+		int64_t d = due - clk_mono_ns();
+		struct timeval tv = { 0, 0 };
+
+		if (d > 0) {
+			tv.tv_sec = d / CLK_NS_PER_S;
+			tv.tv_usec = (d % CLK_NS_PER_S) / 1000;
+		}
+		evtimer_add(r->qev, &tv);
+	}
+	return 0;
+}
+
+static void q_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct sreq *r = arg;
+	struct server *s = r->s;
+	int64_t now = clk_mono_ns();
+
+	(void)fd;
+	(void)what;
+	while (r->qn && r->qe[r->qhead].due <= now) {
+		struct qent q = r->qe[r->qhead++];
+
+		r->qn--;
+		if (q.kind == Q_END) {
+			end_stream(r);
+			return;
+		}
+		if (q.kind == Q_CUT) {
+			cut(r, FAULT_DISCONNECT);
+			return;
+		}
+		evbuffer_remove_buffer(r->q, s->frame, q.len);
+		write_now(r, s->frame, q.tokens);
+	}
+	if (r->qn) {
+		int64_t d = r->qe[r->qhead].due - now;
+		struct timeval tv = { d / CLK_NS_PER_S, (d % CLK_NS_PER_S) / 1000 };
+
+		evtimer_add(r->qev, &tv);
+	}
+}
+
+/* Sends (or queues) the bytes in b, which complete an event of tokens. */
+static void send_bytes(struct sreq *r, struct evbuffer *b, long tokens)
+{
+	const struct sim_conf *c = r->s->c;
+	struct rng *g = &r->s->wire_rng;
+	int64_t now = clk_mono_ns(), due = now;
+	size_t len = evbuffer_get_length(b);
+
+	if (c->jitter_us)
+		due += (int64_t)(rng_uniform(g) * (double)c->jitter_us * 1000);
+	if (due < r->hold_until)
+		due = r->hold_until;
+	if (due < r->last_due)
+		due = r->last_due;
+	if (!c->split_writes && due <= now && !r->qn) {
+		write_now(r, b, tokens);
+		return;
+	}
+	if (c->split_writes && len > 1) {
+		/* Two to four pieces cut at random offsets, 0.1 to 1 ms apart. */
+		int parts = 2 + (int)rng_below(g, 3), i;
+		size_t left = len;
+
+		for (i = 0; i < parts - 1 && left > 1; i++) {
+			size_t n = 1 + (size_t)rng_below(g, left - 1);
+
+			q_push(r, b, n, 0, Q_DATA, due);
+			left -= n;
+			due += 100000 + (int64_t)rng_below(g, 900000);
+		}
+		q_push(r, b, left, tokens, Q_DATA, due);
+		return;
+	}
+	q_push(r, b, len, tokens, Q_DATA, due);
+}
+
+/* Frames the data in s->scratch as one event and sends it. */
+static void send_event(struct sreq *r, long tokens)
+{
+	struct server *s = r->s;
+	const struct sim_conf *c = s->c;
+	const char *eol = c->crlf ? "\r\n" : "\n";
+
+	if (r->w->framing == WIRE_SSE) {
+		if (c->sse_comments)
+			evbuffer_add_printf(s->frame, ": llmsim%sevent: message%s", eol, eol);
+		evbuffer_add(s->frame, "data:", 5);
+		if (!c->no_space && r->w->space)
+			evbuffer_add(s->frame, " ", 1);
+		evbuffer_add_buffer(s->frame, s->scratch);
+		evbuffer_add_printf(s->frame, "%s%s", eol, eol);
+	} else {
+		evbuffer_add_buffer(s->frame, s->scratch);
+		evbuffer_add(s->frame, "\n", 1);
+	}
+	send_bytes(r, s->frame, tokens);
+}
+
+static void send_raw_event(struct sreq *r, const char *data)
+{
+	evbuffer_add(r->s->scratch, data, strlen(data));
+	send_event(r, 0);
+}
+
+static void send_end(struct sreq *r, int done)
+{
+	if (done && r->w->done && !r->s->c->no_done)
+		send_raw_event(r, "[DONE]");
+	if (!r->qn)
+		end_stream(r);
+	else
+		q_push(r, NULL, 0, 0, Q_END, r->last_due);
+}
+
+static const char *finish_reason(const struct sreq *r)
+{
+	return r->wr.generated >= r->max_tokens ? "length" : "stop";
+}
+
+static void flush_pending(struct sreq *r, const char *finish)
+{
+	if (!r->pend_tokens && !finish)
+		return;
+	r->w->chunk(&r->wr, r->pend.p ? r->pend.p : "", r->pend.len,
+		    r->pend_reasoning, finish, r->s->scratch);
+	send_event(r, r->pend_tokens);
+	buf_reset(&r->pend);
+	r->pend_tokens = 0;
+}
+
+/* A mid-stream fault strikes before the token at fault_at is sent.
+ * Returns 1 when the stream is over. */
+static int strike(struct sreq *r)
+{
+	struct server *s = r->s;
+	char msg[160];
+
+	r->fault_hit = 1;
+	flush_pending(r, NULL);
+	switch (r->fault) {
+	case FAULT_DISCONNECT:
+		q_push(r, NULL, 0, 0, Q_CUT, r->last_due);
+		return 1;
+	case FAULT_ERROR_EVENT:
+		snprintf(msg, sizeof msg, "llmsim: injected error after %ld tokens",
+			 r->sent_tokens + r->pend_tokens);
+		wire_error_json(s->scratch, 500, "InternalServerError", msg);
+		send_event(r, 0);
+		send_end(r, 1);
+		return 1;
+	case FAULT_GARBAGE:
+		send_raw_event(r, "{\"id\": \"llmsim-garbage\", \"choices\": [{\"delta\": {\"content");
+		return 0;
+	case FAULT_STALL:
+		r->hold_until = clk_mono_ns() + s->c->stall_ms * CLK_NS_PER_MS;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* ---- engine callbacks ---- */
+
+static void on_admitted(void *user, void *su)
+{
+	struct sreq *r = su;
+
+	(void)user;
+	r->admitted_ns = clk_mono_ns();
+}
+
+static void reply_body(struct sreq *r)
+{
+	struct server *s = r->s;
+
+	r->w->body(&r->wr, r->text.p ? r->text.p : "", r->text.len,
+		   r->rtext.p ? r->rtext.p : "", r->rtext.len, finish_reason(r),
+		   s->scratch);
+	detach(r);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+			  "Content-Type", "application/json");
+	evhttp_send_reply(r->req, 200, "OK", s->scratch);
+	r->req = NULL;
+	add_chunk(r, clk_mono_ns(), r->wr.generated);
+	finalize(r, r->chunks ? r->chunks[2 * (r->nchunks - 1)] : clk_mono_ns());
+}
+
+static void on_token(void *user, void *su, int ntok, int last)
+{
+	struct server *s = user;
+	struct sreq *r = su;
+	/* Reasoning text is a chat feature: only chat has a head (role) event. */
+	int reasoning = r->w->head && r->wr.generated < s->c->reasoning_tokens;
+	const char *word = text_next(&r->rng);
+
+	int64_t now = clk_mono_ns();
+
+	if (last) {
+		r->preemptions = eng_seq_preemptions(r->seq);
+		r->seq = NULL; /* the engine frees it after this callback */
+	}
+	s->stats_tokens += ntok;
+	if (!r->first_token_ns) {
+		r->first_token_ns = now;
+		r->wr.prompt_ns = now - r->admitted_ns;
+	}
+	r->wr.decode_ns = now - r->first_token_ns;
+	r->wr.total_ns = now - r->received_ns;
+	if (!r->job.stream) {
+		r->wr.generated += ntok;
+		r->wr.reasoning += reasoning ? ntok : 0;
+		buf_adds(reasoning ? &r->rtext : &r->text, word, NULL);
+		if (last) {
+			r->wr.finish = finish_reason(r);
+			reply_body(r);
+		}
+		return;
+	}
+	if (!r->fault_hit && r->fault >= FAULT_DISCONNECT &&
+	    r->fault <= FAULT_ERROR_EVENT && r->wr.generated == r->fault_at) {
+		if ((r->fault == FAULT_DISCONNECT || r->fault == FAULT_ERROR_EVENT) &&
+		    r->seq) {
+			/* The stream ends here: the engine lets the sequence go
+			 * (freed after this callback) before strike may free r. */
+			r->preemptions = eng_seq_preemptions(r->seq);
+			eng_cancel(s->eng, r->seq);
+			r->seq = NULL;
+		}
+		if (strike(r))
+			return;
+	}
+	if (r->wr.generated == 0 && r->w->head) {
+		r->w->head(&r->wr, s->scratch);
+		send_event(r, 0);
+	}
+	if (r->pend_tokens && reasoning != r->pend_reasoning)
+		flush_pending(r, NULL);
+	r->wr.generated += ntok;
+	r->wr.reasoning += reasoning ? ntok : 0;
+	buf_adds(&r->pend, word, NULL);
+	if (!reasoning) {
+		buf_adds(&r->text, word, NULL);
+		r->wr.text = r->text.p;
+		r->wr.text_len = r->text.len;
+	}
+	if (last)
+		r->wr.finish = finish_reason(r);
+	r->pend_tokens += ntok;
+	r->pend_reasoning = reasoning;
+	if (last) {
+		flush_pending(r, finish_reason(r));
+		r->w->tail(&r->wr, s->scratch);
+		if (evbuffer_get_length(s->scratch))
+			send_event(r, 0);
+		send_end(r, 1);
+	} else if (r->pend_tokens >= s->c->tokens_per_chunk) {
+		flush_pending(r, NULL);
+	}
+}
+
+/* ---- the step loop ---- */
+
+static void step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd;
+	(void)what;
+	eng_commit(s->eng);
+	plan_step(s, 1);
+}
+
+/* Plans the next step and sets its timer. chained: the step follows the
+ * one that just ended, so it starts at that one's deadline (the time spent
+ * here does not push the simulated clock back). */
+static void plan_step(struct server *s, int chained)
+{
+	struct eng_step st;
+	int64_t now = clk_mono_ns(), start, d;
+	struct timeval tv = { 0, 0 };
+
+	if (!eng_plan(s->eng, &st)) {
+		s->stepping = 0;
+		return;
+	}
+	s->stepping = 1;
+	if (!s->c->zero_latency) {
+		start = chained && s->deadline > now - 50 * CLK_NS_PER_MS ? s->deadline : now;
+		s->deadline = start + (int64_t)(st.dur_ns / s->c->time_scale);
+		d = s->deadline - now;
+		if (d > 0) {
+			tv.tv_sec = d / CLK_NS_PER_S;
+			tv.tv_usec = (d % CLK_NS_PER_S) / 1000;
+		}
+	}
+	evtimer_add(s->step_ev, &tv);
+}
+
+static void kick(struct server *s)
+{
+	if (!s->stepping)
+		plan_step(s, 0);
+}
+
+/* ---- requests ---- */
+
+static void reply_json(struct evhttp_request *req, int code, const char *reason,
+		       struct evbuffer *b)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	evhttp_send_reply(req, code, reason, b);
+}
+
+/* An error before any token: a JSON error object with the status, or with
+ * --errors-in-stream and a streaming request, an error event inside a 200
+ * stream. Logged in the truth log. */
+static void reply_error(struct sreq *r, int code, const char *reason,
+			const char *type, const char *msg)
+{
+	struct server *s = r->s;
+
+	wire_error_json(s->scratch, code, type, msg);
+	if (s->c->errors_in_stream && r->job.stream && r->w->framing == WIRE_SSE) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+				  "Content-Type", "text/event-stream");
+		r->status = 200;
+		evhttp_send_reply_start(r->req, 200, "OK");
+		send_event(r, 0);
+		send_end(r, 1);
+		return;
+	}
+	r->status = code;
+	if (code == 429) {
+		char v[24];
+
+		snprintf(v, sizeof v, "%ld", s->c->retry_after_s);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+				  "Retry-After", v);
+	}
+	detach(r);
+	reply_json(r->req, code, reason, s->scratch);
+	r->req = NULL;
+	finalize(r, clk_mono_ns());
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	cut(arg, FAULT_TIMEOUT);
+}
+
+/* The output length: exact when asked, else drawn and capped. */
+static long draw_out(const struct sim_conf *c, struct rng *g, const struct job *j,
+		     long cap)
+{
+	double x;
+
+	if (j->exact || j->min_tokens >= cap)
+		return cap;
+	switch (c->out_dist) {
+	case OUT_FIXED:
+		x = c->out_a;
+		break;
+	case OUT_UNIFORM:
+		x = (double)rng_range(g, (int64_t)c->out_a, (int64_t)c->out_b);
+		break;
+	case OUT_EXP:
+		x = 1 + rng_exponential(g, 1 / c->out_a);
+		break;
+	case OUT_LOGNORMAL: {
+		double s2 = log(1 + c->out_b * c->out_b);
+
+		x = rng_lognormal(g, log(c->out_a) - s2 / 2, sqrt(s2));
+		break;
+	}
+	default:
+		x = (double)cap;
+	}
+	if (x < (double)j->min_tokens)
+		x = (double)j->min_tokens;
+	if (x < 1)
+		x = 1;
+	return x > (double)cap ? cap : (long)x;
+}
+
+static void generate(struct server *s, struct evhttp_request *req,
+		     const struct wire *w, int64_t received)
+{
+	const struct sim_conf *c = s->c;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	struct sreq *r = calloc(1, sizeof *r);
+	json_error_t je;
+	json_t *root;
+	struct err e = { 0 };
+	char msg[400];
+	long cap;
+
+	if (!r) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	r->s = s;
+	r->req = req;
+	r->w = w;
+	r->received_ns = received;
+	r->status = 200;
+	r->pend.max = r->text.max = r->rtext.max = 0;
+	snprintf(r->id, sizeof r->id, "%s-llmsim-%llu",
+		 w->head ? "chatcmpl" : "cmpl", (unsigned long long)++s->next_id);
+	r->wr.c = c;
+	r->wr.id = r->id;
+	r->wr.created = (long)time(NULL);
+	r->wr.job = &r->job;
+	r->next = s->reqs;
+	if (s->reqs)
+		s->reqs->prev = r;
+	s->reqs = r;
+	s->active++;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, r);
+	r->fault = fault_pick(c, &s->fault_rng);
+
+	if (c->max_connections && s->active > c->max_connections) {
+		snprintf(msg, sizeof msg, "llmsim: more than %ld requests at once",
+			 c->max_connections);
+		reply_error(r, 503, "Service Unavailable", "ServiceUnavailableError", msg);
+		return;
+	}
+	root = json_loadb(body ? body : "", len, 0, &je);
+	if (!root || !json_is_object(root)) {
+		snprintf(msg, sizeof msg, "malformed JSON body: %s",
+			 root ? "expected an object" : je.text);
+		json_decref(root);
+		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
+		return;
+	}
+	if (w->parse(root, s->pc, &r->job, &e)) {
+		json_decref(root);
+		reply_error(r, 400, "Bad Request", "BadRequestError", e.msg);
+		return;
+	}
+	if (r->job.model && strcmp(r->job.model, c->model)) {
+		snprintf(msg, sizeof msg, "The model `%.200s` does not exist.", r->job.model);
+		json_decref(root);
+		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
+		return;
+	}
+	r->job.model = NULL; /* borrowed from root, freed below */
+	json_decref(root);
+	cap = c->prof.max_model_len - r->job.prompt_tokens;
+	if (r->job.max_tokens > cap || cap < 1) {
+		snprintf(msg, sizeof msg,
+			 "This model's maximum context length is %ld tokens. However, you requested %ld tokens (%ld in the messages, %ld in the completion). Please reduce the length of the messages or completion.",
+			 c->prof.max_model_len,
+			 r->job.prompt_tokens + (r->job.max_tokens > 0 ? r->job.max_tokens : 0),
+			 r->job.prompt_tokens, r->job.max_tokens > 0 ? r->job.max_tokens : 0);
+		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
+		return;
+	}
+	if (r->fault == FAULT_FAIL) {
+		reply_error(r, 500, "Internal Server Error", "InternalServerError",
+			    "llmsim: injected failure");
+		return;
+	}
+	if (r->fault == FAULT_RATE_LIMIT) {
+		reply_error(r, 429, "Too Many Requests", "RateLimitError",
+			    "llmsim: injected rate limit");
+		return;
+	}
+	r->max_tokens = r->job.max_tokens > 0 ? r->job.max_tokens : cap;
+	/* Seeded by seed and body (rng_stream would cost one jump per stream
+	 * number; splitmix64 inside rng_seed mixes the bits instead). */
+	rng_seed(&r->rng, text_hash(body, len) ^ (c->seed * 0x9e3779b97f4a7c15ULL));
+	r->out_tokens = draw_out(c, &r->rng, &r->job, r->max_tokens);
+	if (r->fault >= FAULT_DISCONNECT && r->fault <= FAULT_ERROR_EVENT) {
+		if (!r->job.stream)
+			r->fault = FAULT_NONE; /* mid-stream faults need a stream */
+		else
+			r->fault_at = fault_at(&s->fault_rng, r->out_tokens);
+	}
+	if (c->request_timeout_ms) {
+		struct timeval tv = { c->request_timeout_ms / 1000,
+				      (c->request_timeout_ms % 1000) * 1000 };
+
+		r->tmo = evtimer_new(s->base, on_timeout, r);
+		if (r->tmo)
+			evtimer_add(r->tmo, &tv);
+	}
+	r->seq = eng_add(s->eng, r->job.prompt_tokens, r->out_tokens, r);
+	if (!r->seq) {
+		reply_error(r, 500, "Internal Server Error", "InternalServerError",
+			    "out of memory");
+		return;
+	}
+	if (r->job.stream) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+				  w->framing == WIRE_SSE ? "text/event-stream" :
+				  "application/x-ndjson");
+		evhttp_send_reply_start(req, 200, "OK");
+	}
+	kick(s);
+}
+
+static void models(struct server *s, struct evhttp_request *req)
+{
+	json_t *o = json_pack("{s:s,s:[{s:s,s:s,s:I,s:s,s:s,s:I}]}", "object", "list",
+			      "data", "id", s->c->model, "object", "model", "created",
+			      (json_int_t)time(NULL), "owned_by", "llmsim", "root",
+			      s->c->model, "max_model_len",
+			      (json_int_t)s->c->prof.max_model_len);
+	char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	evbuffer_add(s->scratch, txt, strlen(txt));
+	free(txt);
+	json_decref(o);
+	reply_json(req, 200, "OK", s->scratch);
+}
+
+/* vLLM's POST /tokenize: {"model":..., "prompt":...} -> tokens and count;
+ * "messages" instead of "prompt" gives the chat count with the template
+ * overhead (and no ids, which a template of counts does not have). */
+static void tokenize(struct server *s, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	json_t *root = json_loadb(body ? body : "", len, 0, NULL), *out = NULL;
+	const json_t *pr = json_object_get(root, "prompt"),
+		*m = json_object_get(root, "model"),
+		*msgs = json_object_get(root, "messages");
+	struct tok_ids ids = { 0 };
+	struct err e = { 0 };
+	long n = 0;
+	size_t i;
+
+	if (!json_is_object(root))
+		err_set(&e, ERR_DATA, "malformed JSON body");
+	else if (m && (!json_is_string(m) || strcmp(json_string_value(m), s->c->model)))
+		err_set(&e, ERR_DATA, "The model `%.200s` does not exist.",
+			json_is_string(m) ? json_string_value(m) : "?");
+	else if (json_is_string(pr) &&
+		 !prompt_encode(s->pc, json_string_value(pr), json_string_length(pr), &ids, &e)) {
+		json_t *a = json_array();
+
+		for (i = 0; i < ids.n; i++)
+			json_array_append_new(a, json_integer(ids.v[i]));
+		out = json_pack("{s:I,s:I,s:o,s:n}", "count", (json_int_t)ids.n,
+				"max_model_len", (json_int_t)s->c->prof.max_model_len,
+				"tokens", a, "token_strs");
+	} else if (!e.code && msgs && !prompt_count_chat(s->pc, msgs, &n, &e)) {
+		out = json_pack("{s:I,s:I,s:[],s:n}", "count", (json_int_t)n,
+				"max_model_len", (json_int_t)s->c->prof.max_model_len,
+				"tokens", "token_strs");
+	} else if (!e.code) {
+		err_set(&e, ERR_DATA, "prompt: expected a string (or messages)");
+	}
+	tok_ids_free(&ids);
+	json_decref(root);
+	if (!out) {
+		wire_error_json(s->scratch, 400, "BadRequestError", e.msg);
+		reply_json(req, 400, "Bad Request", s->scratch);
+		return;
+	}
+	{
+		char *txt = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (txt)
+			evbuffer_add(s->scratch, txt, strlen(txt));
+		free(txt);
+		json_decref(out);
+	}
+	reply_json(req, 200, "OK", s->scratch);
+}
+
+static void not_found(struct server *s, struct evhttp_request *req, int code)
+{
+	const char *m = code == 404 ? "{\"detail\":\"Not Found\"}" :
+		"{\"detail\":\"Method Not Allowed\"}";
+
+	evbuffer_add(s->scratch, m, strlen(m));
+	reply_json(req, code, code == 404 ? "Not Found" : "Method Not Allowed",
+		   s->scratch);
+}
+
+static const struct wire *const wires[] = {
+	&wire_openai_chat, &wire_openai_completions, &wire_tgi_stream, &wire_tgi,
+	&wire_llamacpp, &wire_ollama_generate, &wire_ollama_chat,
+};
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	int64_t received = clk_mono_ns();
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	struct bufferevent *bev =
+		evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
+	int one = 1;
+	size_t i;
+
+	/* Small events must not wait for delayed ACKs. */
+	if (bev)
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
+			   sizeof one);
+	evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
+	if (!path)
+		path = "/";
+	for (i = 0; i < sizeof wires / sizeof wires[0]; i++)
+		if (!strcmp(path, wires[i]->path)) {
+			if (m != EVHTTP_REQ_POST)
+				not_found(s, req, 405);
+			else
+				generate(s, req, wires[i], received);
+			return;
+		}
+	if (!strcmp(path, "/health")) {
+		evhttp_send_reply(req, 200, "OK", NULL);
+	} else if (!strcmp(path, "/tokenize")) {
+		if (m != EVHTTP_REQ_POST)
+			not_found(s, req, 405);
+		else
+			tokenize(s, req);
+	} else if (!strcmp(path, "/v1/models")) {
+		if (m != EVHTTP_REQ_GET)
+			not_found(s, req, 405);
+		else
+			models(s, req);
+	} else {
+		not_found(s, req, 404);
+	}
+}
+
+/* ---- setup, stats, signals ---- */
+
+static void stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct eng_counts k;
+	int64_t now = clk_mono_ns();
+	double dt = (double)(now - s->stats_t0) / 1e9;
+
+	(void)fd;
+	(void)what;
+	eng_counts(s->eng, &k);
+	fprintf(stderr,
+		"llmsim: running %ld, waiting %ld, kv %.1f%%, %.0f tokens/s, %ld preemptions, %ld requests\n",
+		k.running, k.waiting,
+		k.kv_total_blocks ? 100.0 * (double)k.kv_used_blocks / (double)k.kv_total_blocks : 0,
+		dt > 0 ? (double)s->stats_tokens / dt : 0, k.preemptions, s->active);
+	s->stats_tokens = 0;
+	s->stats_t0 = now;
+}
+
+static void on_signal(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+int server_new(const struct sim_conf *c, struct server **out, struct err *e)
+{
+	struct server *s = calloc(1, sizeof *s);
+	struct event_config *cfg = event_config_new();
+	struct eng_cb cb;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (!s || !cfg) {
+		free(s);
+		event_config_free(cfg);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	*out = s;
+	s->c = c;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	s->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	cb = (struct eng_cb){ on_admitted, on_token, s };
+	s->eng = eng_new(&c->prof, c->seed, &cb);
+	s->scratch = evbuffer_new();
+	s->frame = evbuffer_new();
+	if (!s->base || !s->eng || !s->scratch || !s->frame ||
+	    !(s->http = evhttp_new(s->base)))
+		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
+	rng_stream(&s->fault_rng, c->seed, 1);
+	rng_stream(&s->wire_rng, c->seed, 2);
+	if (prompt_open(c->tokenizer, &s->pc, e))
+		return e->code;
+	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
+		return e->code;
+	evhttp_set_max_body_size(s->http, c->max_body);
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_gencb(s->http, on_request, s);
+	s->sock = evhttp_bind_socket_with_handle(s->http, c->host, (ev_uint16_t)c->port);
+	if (!s->sock)
+		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", c->host,
+			       c->port);
+	if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl))
+		return err_set(e, ERR_UNAVAILABLE, "cannot read the bound port");
+	s->port = ss.ss_family == AF_INET6 ?
+		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+		ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	s->step_ev = evtimer_new(s->base, step_cb, s);
+	s->sigint_ev = evsignal_new(s->base, SIGINT, on_signal, s->base);
+	s->sigterm_ev = evsignal_new(s->base, SIGTERM, on_signal, s->base);
+	if (!s->step_ev || !s->sigint_ev || !s->sigterm_ev)
+		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
+	event_add(s->sigint_ev, NULL);
+	event_add(s->sigterm_ev, NULL);
+	if (c->stats) {
+		struct timeval tv = { c->stats, 0 };
+
+		s->stats_ev = event_new(s->base, -1, EV_PERSIST, stats_cb, s);
+		if (s->stats_ev)
+			event_add(s->stats_ev, &tv);
+	}
+	s->stats_t0 = clk_mono_ns();
+	return 0;
+}
+
+int server_port(const struct server *s)
+{
+	return s->port;
+}
+
+int server_run(struct server *s, struct err *e)
+{
+	event_base_dispatch(s->base);
+	while (s->reqs) {
+		struct sreq *r = s->reqs;
+
+		detach(r);
+		r->ended_by = FAULT_SHUTDOWN;
+		finalize(r, clk_mono_ns());
+	}
+	if (truth_close(s->truth, s->err.code ? NULL : &s->err) && !s->err.code)
+		err_set(&s->err, ERR_IO, "%s: write failed", s->c->truth_path);
+	s->truth = NULL;
+	if (s->err.code) {
+		*e = s->err;
+		return e->code;
+	}
+	return 0;
+}
+
+void server_free(struct server *s)
+{
+	if (!s)
+		return;
+	while (s->reqs) {
+		struct sreq *r = s->reqs;
+
+		detach(r);
+		r->ended_by = FAULT_SHUTDOWN;
+		finalize(r, clk_mono_ns());
+	}
+	if (s->http)
+		evhttp_free(s->http);
+	if (s->step_ev)
+		event_free(s->step_ev);
+	if (s->stats_ev)
+		event_free(s->stats_ev);
+	if (s->sigint_ev)
+		event_free(s->sigint_ev);
+	if (s->sigterm_ev)
+		event_free(s->sigterm_ev);
+	eng_free(s->eng);
+	if (s->scratch)
+		evbuffer_free(s->scratch);
+	if (s->frame)
+		evbuffer_free(s->frame);
+	prompt_free(s->pc);
+	truth_close(s->truth, NULL);
+	if (s->base)
+		event_base_free(s->base);
+	free(s);
+}

@@ -1,0 +1,77 @@
+#include "truth.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct truth {
+	FILE *fp;
+	char *path;
+};
+
+int truth_open(const char *path, struct truth **out, struct err *e)
+{
+	struct truth *t = calloc(1, sizeof *t);
+
+	if (!t || !(t->path = strdup(path))) {
+		free(t);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	t->fp = fopen(path, "w");
+	if (!t->fp) {
+		err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		free(t->path);
+		free(t);
+		return ERR_IO;
+	}
+	*out = t;
+	return 0;
+}
+
+static json_t *ns_or_null(int64_t ns)
+{
+	return ns ? json_integer(ns) : json_null();
+}
+
+int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
+{
+	json_t *o = json_object(), *ch = json_array();
+	size_t i;
+	int rc = 0;
+
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(o, "path", json_string(r->path));
+	json_object_set_new(o, "received_ns", ns_or_null(r->received_ns));
+	json_object_set_new(o, "admitted_ns", ns_or_null(r->admitted_ns));
+	json_object_set_new(o, "first_chunk_ns", ns_or_null(r->first_chunk_ns));
+	json_object_set_new(o, "end_ns", ns_or_null(r->end_ns));
+	json_object_set_new(o, "prompt_tokens", json_integer(r->prompt_tokens));
+	json_object_set_new(o, "completion_tokens",
+			    json_integer(r->completion_tokens));
+	json_object_set_new(o, "preemptions", json_integer(r->preemptions));
+	json_object_set_new(o, "fault", json_string(r->fault));
+	json_object_set_new(o, "status", json_integer(r->status));
+	for (i = 0; i < r->nchunks; i++)
+		json_array_append_new(ch, json_pack("[II]", (json_int_t)r->chunks[2 * i],
+						    (json_int_t)r->chunks[2 * i + 1]));
+	json_object_set_new(o, "chunks", ch);
+	if (json_dumpf(o, t->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) ||
+	    fputc('\n', t->fp) == EOF || fflush(t->fp))
+		rc = err_set(e, ERR_IO, "%s: %s", t->path, strerror(errno));
+	json_decref(o);
+	return rc;
+}
+
+int truth_close(struct truth *t, struct err *e)
+{
+	int rc = 0;
+
+	if (!t)
+		return 0;
+	if (ferror(t->fp) | fclose(t->fp))
+		rc = err_set(e, ERR_IO, "%s: write failed", t->path);
+	free(t->path);
+	free(t);
+	return rc;
+}

@@ -1,0 +1,40 @@
+#ifndef LLMSIM_TRUTH_H
+#define LLMSIM_TRUTH_H
+/*
+ * The ground-truth log (docs/formats.md, "Truth log"): JSON Lines, one
+ * object per request, written and flushed when the request ends. Times
+ * are CLOCK_MONOTONIC ns read where each event happens.
+ *
+ * Ownership: truth_open's log is closed by truth_close; records are the
+ * caller's.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+struct truth;
+
+/* One request. A time of 0 means the event did not happen (written as
+ * null). chunks holds nchunks pairs (ns, tokens). */
+struct truth_rec {
+	const char *id;
+	const char *path;
+	int64_t received_ns, admitted_ns, first_chunk_ns, end_ns;
+	long prompt_tokens, completion_tokens, preemptions;
+	const char *fault;
+	int status;
+	const int64_t *chunks;
+	size_t nchunks;
+};
+
+/* Opens (truncates) path. Returns 0 or ERR_IO naming it. */
+int truth_open(const char *path, struct truth **out, struct err *e);
+
+/* Appends one line and flushes it. Returns 0 or ERR_IO. */
+int truth_write(struct truth *t, const struct truth_rec *r, struct err *e);
+
+/* Closes the file; returns 0 or ERR_IO when a write failed. */
+int truth_close(struct truth *t, struct err *e);
+
+#endif

@@ -1,0 +1,40 @@
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+int wire_opt_int(const json_t *o, const char *key, long *v, struct err *e)
+{
+	json_int_t x;
+	int rc = js_get_int(o, key, 0, &x, e);
+
+	if (!rc)
+		*v = (long)x;
+	return rc == 1 ? 0 : rc;
+}
+
+int wire_opt_bool(const json_t *o, const char *key, int *v, struct err *e)
+{
+	int rc = js_get_bool(o, key, 0, v, e);
+
+	return rc == 1 ? 0 : rc;
+}
+
+void wire_add_json(struct evbuffer *out, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (s)
+		evbuffer_add(out, s, strlen(s));
+	free(s);
+	json_decref(o);
+}
+
+void wire_error_json(struct evbuffer *out, int code, const char *type,
+		     const char *msg)
+{
+	wire_add_json(out, json_pack("{s:{s:s,s:s,s:n,s:i}}", "error", "message",
+				     msg, "type", type, "param", "code", code));
+}

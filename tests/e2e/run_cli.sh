@@ -1,0 +1,49 @@
+#!/bin/sh
+# llmrun without a server: exit codes, rows for requests that cannot
+# connect, and the API key never written anywhere.
+. tests/lib.sh
+T=$(mktmp)
+printf 'id,group,prompt,output_tokens\na,g,"Hello, ""world""",4\nb,g,second,4\nc,h,third,4\n' >"$T/c.csv"
+printf 'id,text\n1,x\n' >"$T/noprompt.csv"
+# Port 1 on loopback: nothing listens there, so connects are refused.
+DEAD=http://127.0.0.1:1
+
+err=$(llmrun --url $DEAD 2>&1 >/dev/null); rc=$?
+[ $rc -eq 64 ] && echo "$err" | grep -q "llmrun --help" && ok "no corpus: 64 with a hint" || nok "no corpus: 64 with a hint" "$rc $err"
+expect_exit 64 "no --url: 64" llmrun "$T/c.csv"
+expect_exit 64 "bad batch sizes: 64" llmrun --url $DEAD --batch-sizes 0..4 "$T/c.csv"
+expect_exit 64 "waves with --rate: 64" llmrun --url $DEAD --rate 5 --schedule waves "$T/c.csv"
+expect_exit 64 "bad --extra-body: 64" llmrun --url $DEAD --extra-body '[1]' "$T/c.csv"
+expect_exit 66 "missing corpus: 66" llmrun --url $DEAD "$T/none.csv"
+expect_exit 66 "missing key file: 66" llmrun --url $DEAD --api-key-file "$T/nokey" "$T/c.csv"
+expect_exit 65 "corpus without prompt: 65" llmrun --url $DEAD "$T/noprompt.csv"
+printf 'id,prompt\n1,x\n' >"$T/notrace.csv"
+expect_exit 65 "--trace without arrival_s: 65" llmrun --url $DEAD --trace "$T/notrace.csv"
+
+# Every request issued is one row, classed connect; the run itself is fine.
+printf 'sk-file-SECRET-42\n' >"$T/key"
+OPENAI_API_KEY=sk-env-SECRET-41 llmrun --url $DEAD --batch-sizes 1,2 --requests 3 --warmup 1 \
+	-H 'Authorization: Bearer sk-hdr-SECRET-43' -H 'X-Trace: t1' \
+	--connect-timeout 2 -o "$T/r.csv" "$T/c.csv" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] && ok "connect failures: exit 0" || nok "connect failures: exit 0" "exit $rc: $(cat "$T/err")"
+rows=$(tail -n +2 "$T/r.csv" | wc -l)
+[ "$rows" -eq 8 ] && ok "one row per request (2 steps x (3 + 1 warmup))" || nok "one row per request" "$rows rows"
+col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
+st=$(col "$T/r.csv" status)
+bad=$(tail -n +2 "$T/r.csv" | cut -d, -f"$st" | grep -vcx connect)
+[ "$bad" -eq 0 ] && ok "refused connections are class connect" || nok "refused connections are class connect" "$(cat "$T/r.csv")"
+w=$(col "$T/r.csv" warmup)
+[ "$(tail -n +2 "$T/r.csv" | cut -d, -f"$w" | grep -cx 1)" -eq 2 ] && ok "one warmup row per step" || nok "one warmup row per step"
+[ -f "$T/r.csv.meta.json" ] && ok "meta file beside the results" || nok "meta file beside the results"
+grep -q '"mono_ns"' "$T/r.csv.meta.json" && grep -q 'X-Trace: t1' "$T/r.csv.meta.json" && ok "meta has the anchor and the command line" || nok "meta has the anchor and the command line"
+if grep -r -q SECRET "$T/r.csv" "$T/r.csv.meta.json" "$T/err"; then nok "API key and auth header appear nowhere"; else ok "API key and auth header appear nowhere"; fi
+
+llmrun --url $DEAD --api-key-file "$T/key" --requests 2 -q "$T/c.csv" >"$T/r2.csv" 2>"$T/err2"
+if grep -q SECRET "$T/r2.csv" "$T/err2"; then nok "key file's key appears nowhere"; else ok "key file's key appears nowhere"; fi
+[ ! -s "$T/err2" ] && ok "--quiet prints nothing" || nok "--quiet prints nothing" "$(cat "$T/err2")"
+
+expect_exit 69 "--max-errors 0 stops the run: 69" llmrun --url $DEAD --requests 3 -q --max-errors 0 "$T/c.csv"
+if [ -w /dev/full ]; then
+	expect_exit 74 "results to a full disk: 74" sh -c "llmrun --url $DEAD --requests 2 -q '$T/c.csv' >/dev/full"
+fi

@@ -1,0 +1,113 @@
+#!/bin/sh
+# llmsim's faults and wire variations, each seen by curl and recorded in
+# the truth log. Rates of 1 make every request fault, so nothing depends
+# on luck; stalls are checked as gaps of at least --stall-ms.
+. tests/lib.sh
+T=$(mktmp)
+TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
+
+start_sim() {
+	: >"$T/url"
+	llmsim --port 0 -t "$TOKF" --truth "$T/truth.jsonl" "$@" >"$T/url" 2>"$T/err" &
+	SIMPID=$!
+	i=0
+	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	URL=$(head -n 1 "$T/url")
+}
+stop_sim() { kill "$SIMPID" 2>/dev/null; wait "$SIMPID"; }
+STREAM='{"messages":[{"role":"user","content":"hi"}],"max_tokens":40,"ignore_eos":true,"stream":true}'
+post() { curl -sS -m 20 -N "$URL/v1/chat/completions" -d "${1:-$STREAM}" 2>"$T/curlerr"; }
+truth() { jq -r "$1" "$T/truth.jsonl"; }
+
+start_sim --zero-latency --fail-rate 1
+code=$(curl -s -o "$T/b" -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREAM")
+stop_sim
+[ "$code" = 500 ] && jq -e .error.message "$T/b" >/dev/null && ok "fail: 500 with an error object" || nok "fail: 500" "$code"
+[ "$(truth '.fault + " " + (.status|tostring)')" = "fail 500" ] && ok "fail is in the truth log" || nok "fail in truth"
+
+start_sim --zero-latency --rate-limit-rate 1 --retry-after 7
+curl -s -D "$T/h" -o /dev/null "$URL/v1/chat/completions" -d "$STREAM"
+stop_sim
+grep -q '^HTTP/1.1 429' "$T/h" && grep -qi '^Retry-After: 7' "$T/h" && ok "rate limit: 429 with Retry-After" || nok "rate limit" "$(cat "$T/h")"
+[ "$(truth .fault)" = rate_limit ] && ok "rate_limit is in the truth log" || nok "rate_limit in truth"
+
+start_sim --zero-latency --disconnect-rate 1
+post >"$T/s"
+rc=$?
+stop_sim
+[ $rc -ne 0 ] && ! grep -q '\[DONE\]' "$T/s" && ok "disconnect: the stream is cut (curl exit $rc)" || nok "disconnect" "rc $rc"
+got=$(grep -c '"content":" ' "$T/s")
+t=$(truth '[.fault, .completion_tokens, ([.chunks[][1]] | add // 0)] | @tsv')
+[ "$t" = "$(printf 'disconnect\t%s\t%s' "$got" "$got")" ] && [ "$got" -lt 40 ] &&
+	ok "disconnect: truth has the $got tokens received" || nok "disconnect in truth" "$t vs $got"
+
+start_sim --zero-latency --stall-rate 1 --stall-ms 300
+post >"$T/s"
+stop_sim
+gap=$(truth '[.chunks[][0]] as $c | [range(1; $c | length) | $c[.] - $c[. - 1]] | max')
+[ "$(truth .fault)" = stall ] && [ "$gap" -ge 300000000 ] && grep -q '\[DONE\]' "$T/s" &&
+	ok "stall: a gap of at least 300 ms, then the stream ends" || nok "stall" "gap $gap"
+
+start_sim --zero-latency --garbage-rate 1
+post >"$T/s"
+stop_sim
+bad=$(grep '^data: {' "$T/s" | sed 's/^data: //' | while read -r l; do printf '%s\n' "$l" | jq . >/dev/null 2>&1 || echo x; done | wc -l)
+[ "$bad" -eq 1 ] && grep -q '\[DONE\]' "$T/s" && [ "$(grep -c '"content":" ' "$T/s")" -eq 40 ] &&
+	ok "garbage: one invalid event in a complete stream" || nok "garbage" "$bad bad events"
+[ "$(truth .fault)" = garbage ] && ok "garbage is in the truth log" || nok "garbage in truth"
+
+start_sim --zero-latency --error-event-rate 1
+post >"$T/s"
+stop_sim
+grep '^data: {"error"' "$T/s" | sed 's/^data: //' | jq -e '.error.message' >/dev/null &&
+	grep -q '\[DONE\]' "$T/s" && ok "error event: an error object inside the stream" || nok "error event" "$(tail -n 4 "$T/s")"
+[ "$(truth .fault)" = error_event ] && ok "error_event is in the truth log" || nok "error_event in truth"
+
+start_sim --zero-latency --fail-rate 1 --errors-in-stream
+code=$(curl -s -o "$T/s" -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREAM")
+stop_sim
+[ "$code" = 200 ] && grep -q '^data: {"error"' "$T/s" && ok "errors in a 200 stream" || nok "errors in a 200 stream" "$code"
+
+# Wire variations.
+start_sim --zero-latency --no-space --no-done --crlf --sse-comments
+post >"$T/s"
+stop_sim
+grep -q '^data:{' "$T/s" && ! grep -q '^data: ' "$T/s" && ok "--no-space" || nok "--no-space"
+! grep -q 'DONE' "$T/s" && ok "--no-done" || nok "--no-done"
+[ "$(grep -c "$(printf '\r$')" "$T/s")" -eq "$(wc -l <"$T/s")" ] && ok "--crlf ends every line with \\r\\n" || nok "--crlf"
+grep -q '^: ' "$T/s" && grep -q '^event: message' "$T/s" && ok "--sse-comments" || nok "--sse-comments"
+
+start_sim --zero-latency --split-writes --seed 3
+post >"$T/s"
+stop_sim
+n=$(grep '^data: {' "$T/s" | sed 's/^data: //' | jq -r '.choices[0].delta.content // empty' | grep -c .)
+[ "$n" -eq 40 ] && grep -q '\[DONE\]' "$T/s" && ok "--split-writes: events arrive whole" || nok "--split-writes" "$n"
+[ "$(truth '.chunks | length')" -eq 40 ] && ok "--split-writes: truth has 40 chunks" || nok "--split-writes truth"
+
+start_sim --zero-latency --tokens-per-chunk 4 --reasoning-tokens 6 --reasoning-field reasoning
+post '{"messages":[{"role":"user","content":"hi"}],"max_tokens":14,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}' >"$T/s"
+stop_sim
+grep '^data: {' "$T/s" | sed 's/^data: //' >"$T/j"
+r=$(jq -r 'select(.choices | length > 0) | .choices[0].delta | (if .reasoning then "r" + (.reasoning | split(" ") | length - 1 | tostring) elif .content != "" then "c" + (.content | split(" ") | length - 1 | tostring) else "role" end)' "$T/j" | tr '\n' ' ')
+[ "$r" = "role r4 r2 c4 c4 " ] && ok "--tokens-per-chunk 4 with 6 reasoning tokens" || nok "tokens per chunk / reasoning" "$r"
+[ "$(truth '[.chunks[][1]] | map(tostring) | join(",")')" = "4,2,4,4" ] && ok "truth chunks carry their token counts" || nok "truth chunk counts"
+[ "$(tail -n 1 "$T/j" | jq .usage.completion_tokens_details.reasoning_tokens)" = 6 ] && ok "usage reports reasoning tokens" || nok "reasoning usage"
+
+# A client that goes away frees its sequence; the truth log says so.
+start_sim --time-scale 1 --stats=1
+curl -s -m 0.5 -N "$URL/v1/chat/completions" -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}' >/dev/null 2>&1
+sleep 1.2
+stop_sim
+t=$(truth '[.fault, .completion_tokens < 2000] | @tsv')
+[ "$t" = "$(printf 'client_gone\ttrue')" ] && ok "client gone: logged, sequence freed" || nok "client gone" "$t"
+grep -q 'running 0, waiting 0' "$T/err" && ok "--stats shows the sequence freed" || nok "--stats" "$(cat "$T/err")"
+
+start_sim --time-scale 1 --max-connections 1 --request-timeout 400
+curl -s -m 5 -N "$URL/v1/chat/completions" -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}' >/dev/null 2>&1 &
+cpid=$!
+sleep 0.2
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREAM")
+wait $cpid
+stop_sim
+[ "$code" = 503 ] && ok "--max-connections: 503 past the cap" || nok "--max-connections" "$code"
+[ "$(truth 'select(.status == 200) | .fault')" = timeout ] && ok "--request-timeout cuts and logs the request" || nok "--request-timeout" "$(cat "$T/truth.jsonl")"

@@ -1,0 +1,195 @@
+#include "check.h"
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "../../run/api.h"
+
+/* Feeds one event (JSON text) to a dialect at time now. */
+static int feed(const struct api *a, struct resp *r, const char *js, int64_t now,
+		int whole)
+{
+	static jsmntok_t tok[512];
+	jsmn_parser p;
+	struct jdoc d;
+	struct err e;
+	int n;
+
+	jsmn_init(&p);
+	n = jsmn_parse(&p, js, strlen(js), tok, 512);
+	assert_true(n > 0);
+	d.js = js;
+	d.t = tok;
+	d.n = n;
+	if (api_error_object(r, &d))
+		return 1;
+	return whole ? a->whole(r, &d, now, &e) : a->event(r, &d, now, &e);
+}
+
+static void openai_chat_stream(void **state)
+{
+	const struct api *a = api_find("openai-chat");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 1000000, 1);
+	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}", 2000000, 0);
+	assert_int_equal(r.t_first_token, 0); /* the role-only chunk is not a token */
+	assert_string_equal(r.response_id, "chatcmpl-1");
+	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"reasoning_content\":\"think\"}}]}", 3000000, 0);
+	assert_int_equal(r.t_first_token, 3000000);
+	assert_int_equal(r.t_first_content, 0);
+	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"content\":\"Hi \\\"there\\\"\"}}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}", 5000000, 0);
+	assert_int_equal(r.t_first_content, 5000000);
+	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"content\":\"!\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5}}", 6500000, 0);
+	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5,\"completion_tokens_details\":{\"reasoning_tokens\":1}}}", 7000000, 0);
+	assert_int_equal(r.t_last_token, 6500000);
+	assert_int_equal(r.chunks, 3);
+	assert_int_equal(r.in_tokens, 7);
+	assert_int_equal(r.out_tokens, 5);
+	assert_int_equal(r.reasoning_tokens, 1);
+	assert_string_equal(r.finish, "stop");
+	/* offsets in us from t_sent; tokens from the per-chunk usage */
+	assert_string_equal(r.chunk_log.p, "2000 4000:3 5500:2");
+	assert_string_equal(r.text.p, "thinkHi \"there\"!");
+	resp_free(&r);
+}
+
+static void openai_chat_whole_and_completions(void **state)
+{
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 0, 0);
+	feed(api_find("openai-chat"), &r,
+	     "{\"id\":\"x\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"abc\"},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":9}}",
+	     42, 1);
+	assert_true(r.done);
+	assert_int_equal(r.t_first_token, 42);
+	assert_int_equal(r.out_tokens, 9);
+	assert_string_equal(r.finish, "length");
+	resp_reset(&r, 0, 0);
+	feed(api_find("openai-completions"), &r,
+	     "{\"id\":\"cmpl-2\",\"choices\":[{\"text\":\"xy\",\"index\":0,\"finish_reason\":null}]}", 10, 0);
+	assert_int_equal(r.chunks, 1);
+	assert_string_equal(r.response_id, "cmpl-2");
+	resp_free(&r);
+}
+
+static void tgi(void **state)
+{
+	const struct api *a = api_find("tgi");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 0, 0);
+	feed(a, &r, "{\"index\":1,\"token\":{\"id\":5,\"text\":\"He\",\"logprob\":-0.1,\"special\":false},\"generated_text\":null,\"details\":null}", 1000, 0);
+	feed(a, &r, "{\"index\":2,\"token\":{\"id\":2,\"text\":\"</s>\",\"logprob\":0,\"special\":true},\"generated_text\":\"He\",\"details\":{\"finish_reason\":\"eos_token\",\"generated_tokens\":2}}", 2000, 0);
+	assert_int_equal(r.chunks, 1);
+	assert_true(r.done);
+	assert_int_equal(r.out_tokens, 2);
+	assert_string_equal(r.finish, "eos_token");
+	assert_string_equal(r.chunk_log.p, "1:1");
+	resp_free(&r);
+}
+
+static void llamacpp_and_ollama(void **state)
+{
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 0, 0);
+	feed(api_find("llamacpp"), &r, "{\"content\":\"a\",\"stop\":false}", 5, 0);
+	assert_false(r.done);
+	feed(api_find("llamacpp"), &r,
+	     "{\"content\":\"\",\"stop\":true,\"tokens_predicted\":12,\"tokens_evaluated\":30,\"stopped_limit\":true,\"timings\":{\"prompt_ms\":12.5,\"predicted_ms\":80.25}}", 9, 0);
+	assert_true(r.done);
+	assert_int_equal(r.in_tokens, 30);
+	assert_int_equal(r.out_tokens, 12);
+	assert_near(r.server_prompt_ms, 12.5, 1e-9);
+	assert_near(r.server_decode_ms, 80.25, 1e-9);
+	assert_string_equal(r.finish, "length");
+	resp_reset(&r, 0, 0);
+	feed(api_find("ollama"), &r, "{\"model\":\"m\",\"response\":\"x\",\"done\":false}", 3, 0);
+	feed(api_find("ollama"), &r,
+	     "{\"model\":\"m\",\"response\":\"\",\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":4,\"eval_count\":6,\"prompt_eval_duration\":2000000,\"eval_duration\":30000000}", 8, 0);
+	assert_true(r.done);
+	assert_int_equal(r.chunks, 1);
+	assert_int_equal(r.out_tokens, 6);
+	assert_near(r.server_prompt_ms, 2, 1e-9);
+	assert_near(r.server_decode_ms, 30, 1e-9);
+	assert_string_equal(r.finish, "stop");
+	resp_free(&r);
+}
+
+static void error_objects(void **state)
+{
+	const struct api *a = api_find("openai-chat");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 0, 0);
+	assert_int_equal(feed(a, &r, "{\"error\":{\"message\":\"slow down\",\"code\":429}}", 1, 0), 1);
+	assert_int_equal(r.err_class, RC_RATE_LIMITED);
+	assert_string_equal(r.err, "slow down");
+	resp_reset(&r, 0, 0);
+	assert_int_equal(feed(a, &r, "{\"object\":\"error\",\"message\":\"bad model\",\"type\":\"NotFoundError\",\"code\":404}", 1, 0), 1);
+	assert_int_equal(r.err_class, RC_HTTP_4XX);
+	resp_reset(&r, 0, 0);
+	assert_int_equal(feed(a, &r, "{\"error\":\"Input validation error\",\"error_type\":\"validation\"}", 1, 0), 1);
+	assert_int_equal(r.err_class, RC_HTTP_5XX);
+	resp_reset(&r, 0, 0);
+	assert_int_equal(feed(a, &r, "{\"id\":\"c\",\"error\":null,\"choices\":[]}", 1, 0), 0);
+	assert_int_equal(r.err_class, RC_OK);
+	resp_free(&r);
+}
+
+static void bodies(void **state)
+{
+	struct api_req q = {.model = "m", .prompt = "p", .system = "s",
+			    .max_tokens = 16, .min_tokens = -1, .stream = 1,
+			    .continuous_usage = 1, .temperature = 0.5, .top_p = NAN};
+	json_t *b;
+	char *s;
+
+	(void)state;
+	b = api_find("openai-chat")->body(&q);
+	s = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s, "{\"max_tokens\":16,\"messages\":[{\"content\":\"s\",\"role\":\"system\"},"
+			       "{\"content\":\"p\",\"role\":\"user\"}],\"model\":\"m\",\"stream\":true,"
+			       "\"stream_options\":{\"continuous_usage_stats\":true,\"include_usage\":true},"
+			       "\"temperature\":0.5}");
+	free(s);
+	json_decref(b);
+	q.stream = 0;
+	q.system = NULL;
+	b = api_find("ollama")->body(&q);
+	s = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s, "{\"model\":\"m\",\"options\":{\"num_predict\":16,\"temperature\":0.5},"
+			       "\"prompt\":\"p\",\"stream\":false}");
+	free(s);
+	json_decref(b);
+	b = api_find("tgi")->body(&q);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "parameters"),
+							    "max_new_tokens")), 16);
+	json_decref(b);
+	assert_null(api_find("nope"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(openai_chat_stream),
+		cmocka_unit_test(openai_chat_whole_and_completions),
+		cmocka_unit_test(tgi),
+		cmocka_unit_test(llamacpp_and_ollama),
+		cmocka_unit_test(error_objects),
+		cmocka_unit_test(bodies),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
