@@ -208,17 +208,22 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		rc = csv_next(f->r, e);
 		if (rc == 0)
 			return 0;
-		if (rc < 0) {
-			if (e->code == ERR_DATA && csv_truncated(f->r)) {
-				st->truncated++;
-				snprintf(msg, sizeof msg, "%s (a cut-off last row, as a killed run leaves: skipped)",
-					 e->msg);
-				if (o->warn)
-					o->warn(o->ctx, msg);
-				err_clear(e);
-				return 0;
-			}
+		if (rc < 0 && !(e->code == ERR_DATA && csv_truncated(f->r)))
 			return e->code;
+		/* llmrun ends every row with a line end, so a last row without
+		 * one was cut by a killed run, even when its field count is
+		 * right (the cut fell inside the last field). */
+		if (rc < 0 || csv_truncated(f->r)) {
+			st->truncated++;
+			if (rc > 0)
+				err_set(e, ERR_DATA, "%s:%ld: the last row has no line end",
+					csv_name(f->r), csv_line(f->r));
+			snprintf(msg, sizeof msg, "%s (a cut-off last row, as a killed run leaves: skipped)",
+				 e->msg);
+			if (o->warn)
+				o->warn(o->ctx, msg);
+			err_clear(e);
+			return 0;
 		}
 		if ((rc = parse_row(f, &r, e)))
 			return rc;
