@@ -56,6 +56,10 @@ expect_err 65 "utf.csv:3: prompt: invalid UTF-8 at byte 2" "an invalid UTF-8 pro
 	llmrun --url http://127.0.0.1:1 "$T/utf.csv"
 printf 'prompt\nok\na\000b\n' >"$T/nul.csv"
 expect_err 65 "nul.csv:3:" "a NUL byte in the corpus is 65 naming file:line" llmrun --url http://127.0.0.1:1 "$T/nul.csv"
+{ printf 'prompt\n'; head -c 100000000 /dev/zero | tr '\0' a; echo; } >"$T/big.csv"
+expect_err 65 "big.csv:2:67108865: field longer than 67108864 bytes" "a 100 MB prompt: 65 naming file:line:column and the cap" \
+	llmrun --url http://127.0.0.1:1 "$T/big.csv"
+rm -f "$T/big.csv"
 expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --url http://127.0.0.1:1 "$T/none.csv"
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
