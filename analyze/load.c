@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "utf8.h"
 
 /* Columns read by name; -1 when the file lacks an optional one. */
 enum {
@@ -233,8 +234,15 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 			st->warmup++;
 			continue;
 		}
-		for (i = 0; i < o->nkeys; i++)
-			keys[i] = csv_field(f->r, (size_t)f->keycol[i], NULL);
+		for (i = 0; i < o->nkeys; i++) {
+			size_t len, bad;
+
+			keys[i] = csv_field(f->r, (size_t)f->keycol[i], &len);
+			/* Keys reach JSON and HTML output, which must be UTF-8. */
+			if (keys[i] && !utf8_valid(keys[i], len, &bad))
+				return err_set(e, ERR_DATA, "%s:%ld: column \"%s\": invalid UTF-8 at byte %zu",
+					       csv_name(f->r), csv_line(f->r), o->keynames[i], bad + 1);
+		}
 		if ((rc = o->row(o->ctx, keys, &r, e)))
 			return err_prefix(e, "%s:%ld", csv_name(f->r), csv_line(f->r));
 	}
