@@ -132,4 +132,5 @@ post /tokenize "$body" >"$T/tk"
 	ok "/tokenize gives llmgen's ids and count" || nok "/tokenize" "$(cat "$T/tk") vs $ids"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/tokenize" -d '{"prompt": 3}')
 [ "$code" = 400 ] && ok "/tokenize without a prompt is 400" || nok "/tokenize 400" "$code"
+expect_exit 69 "a port in use exits 69" llmsim -t "$TOKF" --port "${URL##*:}"
 stop_sim
