@@ -5,12 +5,8 @@
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 
-: >"$T/url"
-llmsim --port 0 -t "$TOKF" --zero-latency --truth "$T/truth.jsonl" >"$T/url" 2>"$T/err" &
-SIMPID=$!
-i=0
-while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-URL=$(head -n 1 "$T/url")
+. tests/e2e/sim.lib
+start_sim --zero-latency --truth "$T/truth.jsonl"
 post() { curl -sS -m 20 -N "$URL$1" -d "$2"; }
 printf 'hello world' >"$T/p"
 P=$(llmgen count -t "$TOKF" "$T/p" | awk '{print $1}')
@@ -48,9 +44,7 @@ r=$(jq -sc 'map(.message.content)' "$T/s")
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/generate" -d '{"prompt":"x"}')
 [ "$code" = 400 ] && ok "Ollama without a model is 400" || nok "Ollama without a model" "$code"
 
-kill "$SIMPID"
-wait "$SIMPID"
-if grep -q 'Sanitizer' "$T/err"; then nok "llmsim runs clean under sanitizers" "$(head -n 30 "$T/err")"; fi
+stop_sim
 n=$(jq -r .path "$T/truth.jsonl" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
 [ "$n" = "/api/chat:2 /api/generate:2 /completion:2 /generate:2 /generate_stream:1 " ] &&
 	ok "every dialect's requests are in the truth log" || nok "truth paths" "$n"

@@ -8,16 +8,13 @@
 . tests/lib.sh
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
+. tests/e2e/sim.lib
 jq -cn '{prompt: [range(1024) | 100], max_tokens: 128, ignore_eos: true, stream: true}' >"$T/body"
 
 point() { # concurrency -> "tput ttft_ms itl_ms" in simulated units
 	c=$1
-	: >"$T/url"
-	llmsim --port 0 -t "$TOKF" --time-scale 5 --seed 1 --truth "$T/t$c.jsonl" >"$T/url" 2>"$T/err" &
-	pid=$!
-	i=0
-	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	url=$(head -n 1 "$T/url")
+	start_sim --time-scale 5 --seed 1 --truth "$T/t$c.jsonl"
+	url=$URL
 	: >"$T/cfg"
 	n=$((c * 2))
 	[ $n -lt 8 ] && n=8
@@ -29,8 +26,7 @@ point() { # concurrency -> "tput ttft_ms itl_ms" in simulated units
 		j=$((j + 1))
 	done
 	curl -s --no-progress-meter -Z --parallel-max "$c" -K "$T/cfg"
-	kill "$pid"
-	wait "$pid"
+	stop_sim
 	jq -s -r '
 	  (map(.completion_tokens) | add) as $tok
 	  | ((map(.end_ns) | max) - (map(.received_ns) | min)) as $span
