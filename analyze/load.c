@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "utf8.h"
 
 /* Columns read by name; -1 when the file lacks an optional one. */
 enum {
@@ -207,17 +208,22 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		rc = csv_next(f->r, e);
 		if (rc == 0)
 			return 0;
-		if (rc < 0) {
-			if (e->code == ERR_DATA && csv_truncated(f->r)) {
-				st->truncated++;
-				snprintf(msg, sizeof msg, "%s (a cut-off last row, as a killed run leaves: skipped)",
-					 e->msg);
-				if (o->warn)
-					o->warn(o->ctx, msg);
-				err_clear(e);
-				return 0;
-			}
+		if (rc < 0 && !(e->code == ERR_DATA && csv_truncated(f->r)))
 			return e->code;
+		/* llmrun ends every row with a line end, so a last row without
+		 * one was cut by a killed run, even when its field count is
+		 * right (the cut fell inside the last field). */
+		if (rc < 0 || csv_truncated(f->r)) {
+			st->truncated++;
+			if (rc > 0)
+				err_set(e, ERR_DATA, "%s:%ld: the last row has no line end",
+					csv_name(f->r), csv_line(f->r));
+			snprintf(msg, sizeof msg, "%s (a cut-off last row, as a killed run leaves: skipped)",
+				 e->msg);
+			if (o->warn)
+				o->warn(o->ctx, msg);
+			err_clear(e);
+			return 0;
 		}
 		if ((rc = parse_row(f, &r, e)))
 			return rc;
@@ -228,8 +234,15 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 			st->warmup++;
 			continue;
 		}
-		for (i = 0; i < o->nkeys; i++)
-			keys[i] = csv_field(f->r, (size_t)f->keycol[i], NULL);
+		for (i = 0; i < o->nkeys; i++) {
+			size_t len, bad;
+
+			keys[i] = csv_field(f->r, (size_t)f->keycol[i], &len);
+			/* Keys reach JSON and HTML output, which must be UTF-8. */
+			if (keys[i] && !utf8_valid(keys[i], len, &bad))
+				return err_set(e, ERR_DATA, "%s:%ld: column \"%s\": invalid UTF-8 at byte %zu",
+					       csv_name(f->r), csv_line(f->r), o->keynames[i], bad + 1);
+		}
 		if ((rc = o->row(o->ctx, keys, &r, e)))
 			return err_prefix(e, "%s:%ld", csv_name(f->r), csv_line(f->r));
 	}

@@ -184,8 +184,15 @@ static int load_templates(struct run *r, struct err *e)
 		need |= r->g[i].kind == G_SHORT || r->g[i].kind == G_LONG;
 	if (!need)
 		return 0;
-	if ((rc = tpl_load(r->o->templates, &r->tpl, e)))
+	if ((rc = tpl_load(r->o->templates, &r->tpl, e))) {
+		if (rc == ERR_NOINPUT) {
+			char msg[ERR_MSG_MAX];
+
+			memcpy(msg, e->msg, sizeof msg);
+			err_set(e, rc, "%.400s (give --templates DIR or set LLMBENCH_TEMPLATES)", msg);
+		}
 		return rc;
+	}
 	if (strcmp(r->o->lang, "mix") == 0) {
 		for (size_t i = 0; i < r->tpl->nlangs && i < 64; i++)
 			r->langs[r->nlangs++] = &r->tpl->langs[i];

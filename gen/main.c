@@ -28,11 +28,12 @@ static void usage(FILE *f)
 	count_usage(f);
 }
 
-/* A write to stdout that failed must not exit 0 (e.g. >/dev/full). */
+/* A write to stdout that failed must not exit 0 (e.g. >/dev/full). A
+ * command that failed has printed its error already: one message. */
 static int finish(int status)
 {
 	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {
-		if (errno != EPIPE)
+		if (errno != EPIPE && status == 0)
 			fprintf(stderr, "llmgen: write error: %s\n", strerror(errno));
 		return status ? status : 74;
 	}

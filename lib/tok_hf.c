@@ -308,21 +308,16 @@ static int load_added(struct tok *t, json_t *added, struct err *e)
 	return 0;
 }
 
-int tok_hf_load(struct tok *t, const char *path, struct err *e)
+int tok_hf_parse(struct tok *t, const char *path, const char *json, size_t len,
+		 struct err *e)
 {
-	size_t n = strlen(path);
-	struct buf f = BUF_INIT;
 	struct bytemap bm;
 	json_t *root = NULL, *model;
 	int rc;
 
 	t->kind = "hf-bpe";
 	t->use_pairs = 1;
-	if ((rc = slurp_file(path, n > 3 && !strcmp(path + n - 3, ".gz"), &f, e)))
-		return rc;
-	rc = js_load_buf(f.p ? f.p : "", f.len, path, 0, &root, e);
-	buf_free(&f);
-	if (rc)
+	if ((rc = js_load_buf(json, len, path, 0, &root, e)))
 		return rc;
 	bytemap_init(&bm);
 	model = json_object_get(root, "model");
@@ -337,5 +332,18 @@ int tok_hf_load(struct tok *t, const char *path, struct err *e)
 	rc = tok_byte_ids(t, path, e);
 out:
 	json_decref(root);
+	return rc;
+}
+
+int tok_hf_load(struct tok *t, const char *path, struct err *e)
+{
+	size_t n = strlen(path);
+	struct buf f = BUF_INIT;
+	int rc;
+
+	if ((rc = slurp_file(path, n > 3 && !strcmp(path + n - 3, ".gz"), &f, e)))
+		return rc;
+	rc = tok_hf_parse(t, path, f.p ? f.p : "", f.len, e);
+	buf_free(&f);
 	return rc;
 }

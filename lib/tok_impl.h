@@ -49,6 +49,12 @@ int tok_tiktoken_load(struct tok *t, const char *path,
 /* Loads a tokenizer.json (gzip-compressed when it ends in .gz) into t. */
 int tok_hf_load(struct tok *t, const char *path, struct err *e);
 
+/* The same on the len bytes of a tokenizer.json held in memory (not
+ * compressed); path names it in messages. Used by tok_hf_load and the
+ * loader's fuzz target. On error, t holds what was loaded: tok_free it. */
+int tok_hf_parse(struct tok *t, const char *path, const char *json, size_t len,
+		 struct err *e);
+
 /* Fills t->byte_id from the vocabulary: every byte must be a token of its
  * own, or the file is not byte-level BPE (ERR_DATA naming path). */
 int tok_byte_ids(struct tok *t, const char *path, struct err *e);

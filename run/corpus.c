@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "utf8.h"
 
 static int field_long(struct csv_reader *r, int col, const char *name,
 		      long *v, struct err *e)
@@ -49,7 +50,7 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 	while ((rc = csv_next(r, e)) == 1) {
 		struct corpus_row *w;
 		const char *s;
-		size_t plen;
+		size_t plen, bad;
 
 		if ((long)(i++ % (size_t)shard_n) != shard_i)
 			continue;
@@ -80,6 +81,12 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 			}
 		}
 		s = csv_field(r, (size_t)cp, &plen);
+		/* A request body is JSON, which holds UTF-8 only. */
+		if (!utf8_valid(s, plen, &bad)) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: prompt: invalid UTF-8 at byte %zu",
+				     csv_name(r), csv_line(r), bad + 1);
+			break;
+		}
 		w->prompt = malloc(plen + 1);
 		if (w->prompt) {
 			memcpy(w->prompt, s, plen + 1);

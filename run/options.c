@@ -184,6 +184,13 @@ static int parse_extra(const char *s, const char *where, json_t **out,
 	return 0;
 }
 
+/* libcurl would take ftp:// or a bare host and fail every request; an
+ * endpoint is HTTP. */
+static int is_http_url(const char *u)
+{
+	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
+}
+
 static int load_targets(const char *path, struct opts *o, struct err *e)
 {
 	struct csv_reader *r;
@@ -228,6 +235,11 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 				rc = e->code = ERR_DATA;
 				break;
 			}
+		}
+		if (!is_http_url(csv_field(r, (size_t)cu, NULL))) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: url: expected http:// or https://, got '%.200s'",
+				     path, csv_line(r), csv_field(r, (size_t)cu, NULL));
+			break;
 		}
 		t->name = strdup(csv_field(r, (size_t)cn, NULL));
 		t->url = strdup(csv_field(r, (size_t)cu, NULL));
@@ -377,6 +389,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	} else {
 		if (!url)
 			return err_set(e, ERR_USAGE, "--url is required");
+		if (!is_http_url(url))
+			return err_set(e, ERR_USAGE, "--url: expected http:// or https://, got '%.200s'", url);
 		o->targets = calloc(1, sizeof *o->targets);
 		if (!o->targets)
 			return err_set(e, ERR_SOFTWARE, "out of memory");

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""A hostile HTTP server on 127.0.0.1 for tests/e2e/hostile_run.sh.
+
+Usage: hostile_server.py MODE. Prints its URL on the first line, then
+serves for at most 60 seconds. MODE silent: reads the request and never
+answers; sse / json: answers 200 with a 1 GiB body (text/event-stream or
+application/json) of one endless line, until the client hangs up.
+"""
+import socket, sys, threading, time
+mode = sys.argv[1]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(16)
+print("http://127.0.0.1:%d" % s.getsockname()[1], flush=True)
+def serve(c):
+    try:
+        c.recv(65536)
+        if mode == "silent":
+            time.sleep(30); return
+        ct = "text/event-stream" if mode == "sse" else "application/json"
+        c.sendall(("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (ct, 1 << 30)).encode())
+        chunk = b"y" * 65536
+        for _ in range((1 << 30) // 65536):
+            c.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        c.close()
+deadline = time.time() + 60
+s.settimeout(1)
+while time.time() < deadline:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    threading.Thread(target=serve, args=(c,), daemon=True).start()

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Hostile inputs to llmanalyze: empty files, files that are not results or
+# lack columns, a 100 MB single field, invalid UTF-8, NUL bytes, nonsense
+# option values, missing files, unwritable outputs. Each must end with the
+# exit status of the man page and one message that says what is wrong
+# (file:line where there is one), never a crash or a partial output file.
+. tests/lib.sh
+T=$(mktmp)
+awk -v steps=1,2 -v waves=2 -v fail=7 -f tests/data/analyze/gen.awk >"$T/r.csv"
+
+expect_err() {
+	want=$1; text=$2; name=$3; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	lines=$(grep -vc "^try '" "$T/err")
+	if [ "$got" -eq "$want" ] && grep -qF -- "$text" "$T/err" && [ "$lines" -eq 1 ]; then
+		ok "$name"
+	else
+		nok "$name" "exit $got (wanted $want); stderr: $(cat "$T/err") (wanted '$text' on one line)"
+	fi
+}
+# Nothing left in folder $1 (no output, no temporary file).
+empty_dir() {
+	if [ -z "$(ls -A "$1")" ]; then ok "$2"; else nok "$2" "$(ls -la "$1")"; fi
+}
+mkdir "$T/o"
+
+: >"$T/empty"
+expect_err 65 "empty: empty file (no header)" "an empty file is 65" llmanalyze -o "$T/o/x.csv" "$T/empty"
+printf '\n\n' >"$T/blank"
+expect_err 65 "blank" "a file of blank lines is 65" llmanalyze -o "$T/o/x.csv" "$T/blank"
+head -1 "$T/r.csv" >"$T/header"
+expect_err 65 "no result rows to analyze" "a header without rows is 65" llmanalyze -o "$T/o/x.csv" "$T/header"
+printf 'prompt,input_tokens,output_tokens\nhi,1,2\n' >"$T/corpus.csv"
+expect_err 65 'corpus.csv:1: no column "run_id": not a results file?' "a corpus instead of results is 65" \
+	llmanalyze -o "$T/o/x.csv" "$T/corpus.csv"
+cut -d, -f1-13 "$T/r.csv" >"$T/cut.csv"
+expect_err 65 'cut.csv:1: no column "status"' "results missing columns: 65 naming the column" \
+	llmanalyze -o "$T/o/x.csv" "$T/cut.csv"
+expect_err 65 'r.csv:1: no column "nosuch" to group by' "--by a missing column: 65" \
+	llmanalyze -b nosuch -o "$T/o/x.csv" "$T/r.csv"
+{ head -3 "$T/r.csv"; printf 'r1,sim\n'; sed -n 4p "$T/r.csv"; } >"$T/short.csv"
+expect_err 65 "short.csv:4: expected 38 fields, got 2" "a short row in the middle: 65 naming file:line" \
+	llmanalyze -o "$T/o/x.csv" "$T/short.csv"
+awk -F, -v OFS=, 'NR == 3 { $22 = "fast" } 1' "$T/r.csv" >"$T/nan.csv"
+expect_err 65 "nan.csv:3:" "a word where a number goes: 65 naming file:line" \
+	llmanalyze -o "$T/o/x.csv" "$T/nan.csv"
+empty_dir "$T/o" "refused inputs leave no output file"
+
+# Invalid UTF-8 in a key column would reach JSON and HTML: refused.
+awk 'NR == 3 { sub(/,m1,/, ",m\377\376,") } 1' "$T/r.csv" >"$T/utf.csv"
+expect_err 65 'utf.csv:3: column "model": invalid UTF-8' "invalid UTF-8 in a key: 65 naming file:line" \
+	llmanalyze -f json -o "$T/o/x.json" "$T/utf.csv"
+awk 'NR == 3 { sub(/,m1,/, ",m\000x,") } 1' "$T/r.csv" >"$T/nul.csv"
+if grep -q "m.x," "$T/nul.csv"; then
+	expect_err 65 "nul.csv:3:" "a NUL byte: 65 naming file:line" llmanalyze -o "$T/o/x.csv" "$T/nul.csv"
+else
+	printf 'r1,sim,m\0002\n' >>"$T/nul.csv"
+	expect_err 65 "nul.csv:" "a NUL byte: 65 naming file:line" llmanalyze -o "$T/o/x.csv" "$T/nul.csv"
+fi
+empty_dir "$T/o" "bad bytes leave no output file"
+
+# A 100 MB single field (the chunk_log of one row): refused past the CSV
+# reader's 64 MiB field cap, naming file, line, column and the cap.
+{ head -2 "$T/r.csv"; sed -n 3p "$T/r.csv" | sed 's/,[^,]*$/,/' | tr -d '\n'
+  head -c 100000000 /dev/zero | tr '\0' 1; echo; } >"$T/big.csv"
+expect_err 65 "big.csv:3:" "a 100 MB field: 65 naming file:line:column" llmanalyze -o "$T/o/x.csv" "$T/big.csv"
+grep -qF "field longer than 67108864 bytes" "$T/err" && ok "a 100 MB field: the message gives the cap" ||
+	nok "a 100 MB field: the message gives the cap" "$(cat "$T/err")"
+rm -f "$T/big.csv"
+empty_dir "$T/o" "a refused 100 MB field leaves no output file"
+
+# Option values.
+while IFS='|' read -r args text; do
+	case $args in '#'*|'') continue ;; esac
+	# shellcheck disable=SC2086
+	expect_err 64 "$text" "usage 64: llmanalyze $args" llmanalyze $(echo $args | sed "s|CHARTS|$T/o/ch|") "$T/r.csv"
+done <<'CASES'
+--slo ttft:-5|bad --slo 'ttft:-5'
+--slo ttft:0|bad --slo 'ttft:0'
+--slo ttft:abc|bad --slo 'ttft:abc'
+--slo ttft:nan|bad --slo 'ttft:nan'
+--slo ttft:inf|bad --slo 'ttft:inf'
+--slo ttft:1e400|bad --slo 'ttft:1e400'
+--slo latency:5|bad --slo 'latency:5'
+--slo ttft|bad --slo 'ttft'
+--format xml|unknown format 'xml'
+--columns nosuch|unknown column 'nosuch'
+--rank nosuch|unknown column 'nosuch'
+--timeline-step -1 --charts CHARTS|--timeline-step -1: no such step
+--timeline-step 99999999999999999999 --charts CHARTS|no such step
+--no-such-option|try 'llmanalyze --help'
+CASES
+grep -qF "try 'llmanalyze --help'" "$T/err" && ok "usage errors say what to try" || nok "usage errors say what to try" "$(cat "$T/err")"
+
+expect_err 66 "none.csv: cannot open" "a missing input is 66" llmanalyze "$T/none.csv"
+expect_err 66 "none.csv: cannot open" "a missing second input is 66" llmanalyze "$T/r.csv" "$T/none.csv"
+# A missing folder for -o or --html is 66 (lib/ofile.h), a folder that
+# cannot be made for --charts 74; a full device 74.
+expect_err 66 "/nonexistent/dir/x.csv: cannot create" "-o into a missing folder is 66" \
+	llmanalyze -o /nonexistent/dir/x.csv "$T/r.csv"
+expect_err 66 "/nonexistent/dir/x.html: cannot create" "--html into a missing folder is 66" \
+	llmanalyze --html /nonexistent/dir/x.html "$T/r.csv"
+expect_err 74 "/nonexistent/dir" "--charts into a missing parent is 74" llmanalyze --charts /nonexistent/dir "$T/r.csv"
+expect_err 74 "writing standard output failed" "a table to /dev/full is 74" sh -c "llmanalyze '$T/r.csv' >/dev/full"
+expect_err 74 "writing standard output failed" "--list-columns to /dev/full is 74" sh -c 'llmanalyze --list-columns >/dev/full'

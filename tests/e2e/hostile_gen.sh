@@ -1,0 +1,128 @@
+#!/bin/sh
+# Hostile inputs to llmgen and llmgen count: empty files, imports without
+# the needed key, a 100 MB single line, invalid UTF-8, NUL bytes, nonsense
+# option values, missing files, unwritable outputs. Each must end with the
+# exit status of the man page and a message that says what is wrong, never
+# a crash, and never leave a partial output file.
+. tests/lib.sh
+T=$(mktmp)
+need_tokfile cl100k_base.tiktoken >/dev/null || exit 0
+
+# Runs CMD...; passes when it exits WANT, its stderr holds TEXT, and it
+# printed exactly one error line (only main prints, once).
+expect_err() {
+	want=$1; text=$2; name=$3; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	lines=$(wc -l <"$T/err")
+	if [ "$got" -eq "$want" ] && { [ -z "$text" ] || grep -qF -- "$text" "$T/err"; } &&
+	   { [ "$want" -eq 0 ] || [ "$lines" -eq 1 ]; }; then
+		ok "$name"
+	else
+		nok "$name" "exit $got (wanted $want); stderr: $(cat "$T/err") (wanted '$text' on one line)"
+	fi
+}
+# No file at PATH and no temporary file left beside it.
+no_output() {
+	if [ ! -e "$1" ] && [ -z "$(ls -A "$(dirname "$1")")" ]; then ok "$2"; else nok "$2" "$(ls -la "$(dirname "$1")")"; fi
+}
+
+: >"$T/empty"
+llmgen count "$T/empty" >"$T/out" 2>"$T/err" && [ "$(cat "$T/out")" = 0 ] &&
+	ok "count: an empty file has 0 tokens" || nok "count: an empty file has 0 tokens" "$(cat "$T/out" "$T/err")"
+mkdir "$T/o"
+for kind in text jsonl sharegpt; do
+	expect_err 65 "empty: no prompt in the file" "--from-$kind: empty file is 65" \
+		llmgen -q --from-$kind "$T/empty" -o "$T/o/x.csv"
+done
+no_output "$T/o/x.csv" "empty imports leave no output file"
+
+# Imports without the field they need.
+printf '{"text": "hello"}\n' >"$T/noprompt.jsonl"
+expect_err 65 'noprompt.jsonl:1: "prompt" is missing' "--from-jsonl: a line without \"prompt\" names file:line" \
+	llmgen -q --from-jsonl "$T/noprompt.jsonl" -o "$T/o/x.csv"
+printf '[{"id": "a"}]\n' >"$T/noconv.json"
+expect_err 65 'noconv.json:1: "conversations" is missing' "--from-sharegpt: no \"conversations\" names file:line" \
+	llmgen -q --from-sharegpt "$T/noconv.json" -o "$T/o/x.csv"
+printf '{"prompt": "a", "output_tokens": -3}\n' >"$T/negout.jsonl"
+expect_err 65 'negout.jsonl:1: "output_tokens" must be an integer from 1' "--from-jsonl: negative output_tokens is 65" \
+	llmgen -q --from-jsonl "$T/negout.jsonl" -o "$T/o/x.csv"
+no_output "$T/o/x.csv" "refused imports leave no output file"
+
+# Invalid UTF-8 and NUL bytes.
+printf 'ok \303\050 then \377\n' >"$T/bad.txt"
+expect_err 65 "bad.txt: invalid UTF-8 at byte offset 3" "count: invalid UTF-8 gives the byte offset" llmgen count "$T/bad.txt"
+expect_err 65 "bad.txt:1:4: invalid UTF-8" "--from-text: invalid UTF-8 names file:line:column" \
+	llmgen -q --from-text "$T/bad.txt" -o "$T/o/x.csv"
+printf 'a\000b\n' >"$T/nul.txt"
+llmgen count "$T/nul.txt" >"$T/out" 2>"$T/err" && [ "$(cat "$T/out")" -ge 3 ] &&
+	ok "count: NUL is a character like any other" || nok "count: NUL is counted" "$(cat "$T/out" "$T/err")"
+expect_err 65 "nul.txt:1:2: invalid UTF-8 or NUL byte" "--from-text: a NUL in a prompt is 65 naming file:line:column" \
+	llmgen -q --from-text "$T/nul.txt" -o "$T/o/x.csv"
+printf '{"prompt": "a\\u0000b"}\n' >"$T/nul.jsonl"
+expect_err 65 "nul.jsonl:1:" "--from-jsonl: an escaped NUL is 65 naming file:line" \
+	llmgen -q --from-jsonl "$T/nul.jsonl" -o "$T/o/x.csv"
+no_output "$T/o/x.csv" "bad bytes leave no output file"
+
+# Option values: negative, zero, absurd, not a number.
+while IFS='|' read -r args text; do
+	case $args in '#'*|'') continue ;; esac
+	# shellcheck disable=SC2086
+	expect_err 64 "$text" "usage 64: llmgen $args" llmgen $args
+done <<'CASES'
+--count -1|--count -1: expected 1 to 10000000
+--count 0|--count 0: expected 1 to 10000000
+--count 99999999999999999999|--count 99999999999999999999: expected 1 to 10000000
+--count 12abc|--count 12abc: expected
+--input-tokens 0|'0': token counts go from 1 to 1048576
+--input-tokens -5|'-5': expected a token count
+--input-tokens 99999999999|'99999999999': token counts go from 1 to 1048576
+--input-tokens 10:5|--input-tokens
+--input-tokens normal:10,-1|MEAN > 0 and SD >= 0
+--output-tokens 0|'0': token counts go from 1 to 1048576
+--seed abc|--seed abc: expected an unsigned integer
+--seed -1|--seed -1: expected an unsigned integer
+--shared-prefix-tokens -1|--shared-prefix-tokens -1: expected 1 to 1048576
+--shared-prefix-tokens 999999999999|--shared-prefix-tokens 999999999999: expected 1 to 1048576
+--scenario bogus|--scenario bogus: expected short-long
+--lang xx|--lang xx: no such folder in templates
+--no-such-option|unknown option '--no-such-option'; try 'llmgen --help'
+CASES
+
+# Missing files: 66.
+expect_err 66 "$T/none.txt: No such file or directory" "count: a missing file is 66" llmgen count "$T/none.txt"
+expect_err 66 "$T/none.txt: No such file or directory" "--from-text: a missing file is 66" llmgen -q --from-text "$T/none.txt"
+expect_err 66 "tokenizer 'no_such_tok' not found" "a missing tokenizer is 66" llmgen -q -n 1 -s short-long -t no_such_tok
+expect_err 66 "$T/none: No such file or directory" "a missing template folder is 66" llmgen -q -n 1 -s short-long --templates "$T/none"
+
+# Unwritable outputs: a missing folder for -o is 66 (ofile's contract, in
+# the man page), a full device 74 with one message.
+expect_err 66 "/nonexistent/dir/x.csv: cannot create" "-o into a missing folder is 66" \
+	llmgen -q -n 2 -s short-long -o /nonexistent/dir/x.csv
+expect_err 74 "write" "a corpus to /dev/full is 74" sh -c 'llmgen -q -n 2 -s short-long >/dev/full'
+expect_err 74 "write" "count to /dev/full is 74" sh -c "llmgen count '$T/nul.txt' >/dev/full"
+expect_err 74 "write" "--help to /dev/full is 74" sh -c 'llmgen --help >/dev/full'
+
+# A 100 MB single line: counted exactly (the line is 1000 copies of a
+# chunk that starts with a space and ends inside a word, so its count is
+# 1000 times the chunk's) within a bounded address space.
+awk 'BEGIN { for (i = 0; i < 11500; i++) printf " word%d,", i % 997 }' >"$T/chunk"
+awk -v f="$T/chunk" 'BEGIN { getline c <f; for (i = 0; i < 1000; i++) printf "%s", c }' >"$T/big"
+size=$(wc -c <"$T/big")
+one=$(llmgen count "$T/chunk")
+case $BUILD in
+*asan*) limit=unlimited ;; # ASan reserves terabytes of address space
+*) limit=1048576 ;;        # KiB: 1 GiB for a 100 MB file
+esac
+all=$( (ulimit -v $limit && llmgen count "$T/big") 2>"$T/err")
+rc=$?
+if [ $rc -eq 0 ] && [ "$size" -ge 100000000 ] && [ "$all" = $((one * 1000)) ]; then
+	ok "count: a 100 MB single line is counted exactly ($all tokens) within 1 GiB"
+else
+	nok "count: a 100 MB single line" "exit $rc, size $size, got '$all', wanted $((one * 1000)); $(cat "$T/err")"
+fi
+printf '\n' >>"$T/big"
+expect_err 0 "" "--from-text: a 100 MB prompt line is imported" llmgen -q --from-text "$T/big" -o "$T/o/big.csv"
+[ "$(wc -c <"$T/o/big.csv" 2>/dev/null || echo 0)" -gt "$size" ] && ok "--from-text: the 100 MB prompt is written whole" ||
+	nok "--from-text: the 100 MB prompt is written whole"
+rm -f "$T/big" "$T/o/big.csv"

@@ -1,0 +1,126 @@
+#!/bin/sh
+# Hostile inputs to llmrun: corpora without a prompt column or with bad
+# bytes, nonsense option values, a URL that does not resolve, a server that
+# accepts and never answers, a server that sends 1 GiB. Bad input ends with
+# the man page's exit status and one message; a failed request is a row
+# with its error class, and memory stays bounded. Every server here is on
+# 127.0.0.1, every run bounded in requests and time.
+. tests/lib.sh
+T=$(mktmp)
+if ! command -v python3 >/dev/null 2>&1; then
+	nok "python3 is installed" "the hostile servers need it: apt-get install python3 ('make deps')"
+	exit 0
+fi
+srv=
+trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf $_tmps' EXIT
+
+expect_err() {
+	want=$1; text=$2; name=$3; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	lines=$(grep -vc "^try '" "$T/err")
+	if [ "$got" -eq "$want" ] && { [ "$want" -eq 0 ] || { grep -qF -- "$text" "$T/err" && [ "$lines" -eq 1 ]; }; }; then
+		ok "$name"
+	else
+		nok "$name" "exit $got (wanted $want); stderr: $(cat "$T/err") (wanted '$text' on one line)"
+	fi
+}
+# Column NAME of the results file $1, one value a line.
+col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i; next } { print $n }' "$1"; }
+# Starts tests/data/run/hostile_server.py MODE and sets url.
+start_srv() {
+	python3 tests/data/run/hostile_server.py "$1" >"$T/url.$1" 2>"$T/srv.err" &
+	srv=$!
+	i=0
+	while [ ! -s "$T/url.$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	url=$(head -n 1 "$T/url.$1")
+}
+stop_srv() { kill $srv 2>/dev/null; wait $srv 2>/dev/null; srv=; }
+case $BUILD in
+*asan*) vlimit=unlimited ;; # ASan reserves terabytes of address space
+*) vlimit=1048576 ;;        # KiB: 1 GiB, less than the 1 GiB body plus the rest
+esac
+
+printf 'prompt,input_tokens,output_tokens\nHello there,2,8\nAnother prompt,2,8\n' >"$T/c.csv"
+
+# Corpora.
+: >"$T/empty.csv"
+expect_err 65 "empty.csv: empty file" "an empty corpus is 65" llmrun --url http://127.0.0.1:1 "$T/empty.csv"
+printf 'text,output_tokens\nhi,5\n' >"$T/noprompt.csv"
+expect_err 65 "noprompt.csv:1: no 'prompt' column" "a corpus without a prompt column is 65" \
+	llmrun --url http://127.0.0.1:1 "$T/noprompt.csv"
+printf 'prompt\n' >"$T/header.csv"
+expect_err 65 "header.csv: no rows" "a corpus with a header only is 65" llmrun --url http://127.0.0.1:1 "$T/header.csv"
+printf 'prompt\nok\na\377b\n' >"$T/utf.csv"
+expect_err 65 "utf.csv:3: prompt: invalid UTF-8 at byte 2" "an invalid UTF-8 prompt is 65 naming file:line" \
+	llmrun --url http://127.0.0.1:1 "$T/utf.csv"
+printf 'prompt\nok\na\000b\n' >"$T/nul.csv"
+expect_err 65 "nul.csv:3:" "a NUL byte in the corpus is 65 naming file:line" llmrun --url http://127.0.0.1:1 "$T/nul.csv"
+{ printf 'prompt\n'; head -c 100000000 /dev/zero | tr '\0' a; echo; } >"$T/big.csv"
+expect_err 65 "big.csv:2:67108865: field longer than 67108864 bytes" "a 100 MB prompt: 65 naming file:line:column and the cap" \
+	llmrun --url http://127.0.0.1:1 "$T/big.csv"
+rm -f "$T/big.csv"
+expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --url http://127.0.0.1:1 "$T/none.csv"
+printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
+expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
+	llmrun --targets "$T/targets.csv" "$T/c.csv"
+
+# Option values.
+while IFS='|' read -r args text; do
+	case $args in '#'*|'') continue ;; esac
+	# shellcheck disable=SC2086
+	expect_err 64 "$text" "usage 64: llmrun $args" llmrun $args "$T/c.csv"
+done <<'CASES'
+--url http://127.0.0.1:1 --batch-sizes -1|bad batch sizes '-1'
+--url http://127.0.0.1:1 --batch-sizes 0|bad batch sizes '0'
+--url http://127.0.0.1:1 --batch-sizes 99999999999999999999|bad batch sizes
+--url http://127.0.0.1:1 --requests -1|--requests: expected an integer >= 1
+--url http://127.0.0.1:1 --requests 99999999999999999999|--requests: expected an integer
+--url http://127.0.0.1:1 --timeout -5|--timeout: expected a number >= 0.001
+--url http://127.0.0.1:1 --timeout abc|--timeout: expected a number
+--url http://127.0.0.1:1 --rate -1|bad rate '-1'
+--url http://127.0.0.1:1 --rate 0|bad rate '0'
+--url http://127.0.0.1:1 --max-tokens -1|--max-tokens: expected an integer >= 1
+--url http://127.0.0.1:1 --shard 3/2|--shard: expected I/N
+--url http://127.0.0.1:1 --shard 1/0|--shard: expected I/N
+--url http://127.0.0.1:1 --seed abc|--seed: expected an integer
+--url http://127.0.0.1:1 --warmup -1|--warmup: expected an integer >= 0
+--url http://127.0.0.1:1 --duration -1|--duration: expected a number
+--url http://127.0.0.1:1 --temperature nan|--temperature: expected a number
+--url http://127.0.0.1:1 --api bogus|--api: unknown 'bogus'
+--url notaurl|--url: expected http:// or https://
+--url ftp://127.0.0.1/|--url: expected http:// or https://
+--batch-sizes 1|--url is required
+CASES
+
+# A name that never resolves (.invalid is reserved): one connect row per
+# request, exit 0 (failed requests are data); 69 past --max-errors.
+expect_err 0 "" "an unresolvable host: exit 0" llmrun --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
+[ "$(col "$T/dns.csv" status | sort -u)" = connect ] && [ "$(col "$T/dns.csv" status | wc -l)" -eq 2 ] &&
+	ok "an unresolvable host: 2 connect rows" || nok "an unresolvable host: 2 connect rows" "$(cat "$T/dns.csv")"
+llmrun --url http://nonexistent.invalid:1/ --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
+[ $? -eq 69 ] && grep -qF "more than 1 requests failed" "$T/err" && ok "--max-errors: 69 with a message" ||
+	nok "--max-errors: 69 with a message" "$(cat "$T/err")"
+
+# A server that accepts and never answers: timeout rows after --timeout.
+start_srv silent
+expect_err 0 "" "a silent server: exit 0" llmrun --url "$url" --timeout 1 --requests 2 -q -o "$T/silent.csv" "$T/c.csv"
+stop_srv
+[ "$(col "$T/silent.csv" status | sort -u)" = timeout ] && [ "$(col "$T/silent.csv" status | wc -l)" -eq 2 ] &&
+	ok "a silent server: 2 timeout rows" || nok "a silent server: 2 timeout rows" "$(cat "$T/silent.csv")"
+
+# A server that sends 1 GiB, streamed and not: the request ends with an
+# error class at the stream's or the body's cap, in bounded memory.
+for mode in sse json; do
+	start_srv $mode
+	flag=; [ $mode = json ] && flag=--no-stream
+	(ulimit -v $vlimit && llmrun --url "$url" $flag --timeout 60 --requests 2 -q -o "$T/$mode.csv" "$T/c.csv") 2>"$T/err"
+	rc=$?
+	stop_srv
+	st=$(col "$T/$mode.csv" status | sort -u)
+	if [ $rc -eq 0 ] && [ "$st" = bad_stream ] && [ "$(col "$T/$mode.csv" status | wc -l)" -eq 2 ]; then
+		ok "1 GiB $mode body: bad_stream rows within a 1 GiB address space ($(col "$T/$mode.csv" error | head -1))"
+	else
+		nok "1 GiB $mode body" "exit $rc, status '$st'; $(cat "$T/err")"
+	fi
+done
