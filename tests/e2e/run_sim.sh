@@ -5,16 +5,19 @@
 # against llmsim's ground-truth log.
 . tests/lib.sh
 T=$(mktmp)
-TOKF=$(need_tokfile cl100k_base.tiktoken) || exit 0
-. tests/e2e/sim.lib
 SIMPID=
-trap '[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null; rm -rf $_tmps' EXIT
-# (Re)starts llmsim with the given options; sets URL.
-halt_sim() { [ -n "$SIMPID" ] && stop_sim; SIMPID=; }
-restart_sim() {
-	halt_sim
-	start_sim --seed 5 "$@"
-	[ -n "$URL" ] || { nok "llmsim starts" "$(cat "$T/err")"; exit 0; }
+stop_sim() { [ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && wait "$SIMPID" 2>/dev/null; SIMPID=; }
+trap 'stop_sim; rm -rf $_tmps' EXIT
+# Starts llmsim on a free port with the given options; sets URL.
+start_sim() {
+	stop_sim
+	rm -f "$T/url"
+	llmsim --port 0 --seed 5 "$@" >"$T/url" 2>"$T/sim.err" &
+	SIMPID=$!
+	i=0
+	while [ ! -s "$T/url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	URL=$(head -1 "$T/url")
+	[ -n "$URL" ] || { nok "llmsim starts" "$(cat "$T/sim.err")"; exit 0; }
 }
 # Column number of NAME in a results file.
 col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
@@ -34,18 +37,18 @@ ordered() {
 		END { exit !(n > 0 && bad == 0) }' "$1"
 }
 
-restart_sim --time-scale 20 --truth "$T/truth.jsonl"
+start_sim --time-scale 20 --truth "$T/truth.jsonl"
 for api in openai-chat openai-completions tgi llamacpp ollama; do
 	for mode in --stream --no-stream; do
 		llmrun --url "$URL" --model llmsim --api $api $mode --batch-sizes 2 --requests 4 -q \
-			-o "$T/f.csv" "$T/c.csv" 2>"$T/run.err"
+			-o "$T/f.csv" "$T/c.csv" 2>"$T/err"
 		rc=$?
 		st=$(vals "$T/f.csv" status | sort -u | tr '\n' ' ')
 		out=$(vals "$T/f.csv" output_tokens | grep -c '^[1-9]')
 		if [ $rc -eq 0 ] && [ "$st" = "ok " ] && [ "$out" -eq 4 ] && ordered "$T/f.csv"; then
 			ok "$api $mode: 4 ok rows with tokens and ordered times"
 		else
-			nok "$api $mode: 4 ok rows with tokens and ordered times" "exit $rc, status '$st', $out with tokens; $(cat "$T/run.err") $(tail -1 "$T/f.csv")"
+			nok "$api $mode: 4 ok rows with tokens and ordered times" "exit $rc, status '$st', $out with tokens; $(cat "$T/err") $(tail -1 "$T/f.csv")"
 		fi
 	done
 done
@@ -120,10 +123,10 @@ done
 
 # Every fault ends as one row of its class; counts agree with the truth log.
 rm -f "$T/ft.jsonl"
-restart_sim --time-scale 20 --truth "$T/ft.jsonl" --fail-rate 0.1 --rate-limit-rate 0.1 \
+start_sim --time-scale 20 --truth "$T/ft.jsonl" --fail-rate 0.1 --rate-limit-rate 0.1 \
 	--disconnect-rate 0.1 --stall-rate 0.1 --stall-ms 5000 --garbage-rate 0.1 --error-event-rate 0.1
 llmrun --url "$URL" --model llmsim --batch-sizes 8 --timeout 1.5 -q -o "$T/fa.csv" "$T/c.csv"
-halt_sim
+stop_sim
 [ "$(rows "$T/fa.csv")" -eq 40 ] && [ "$(wc -l <"$T/ft.jsonl")" -eq 40 ] && ok "faults: 40 requests, 40 rows, 40 truth lines" || nok "faults: 40 requests, 40 rows, 40 truth lines" "$(rows "$T/fa.csv") rows"
 tf() { grep -c "\"fault\": *\"$1\"" "$T/ft.jsonl"; }
 rc_of() { awk -F, -v s="$(col "$T/fa.csv" status)" -v h="$(col "$T/fa.csv" http_status)" -v c="$1" -v w="$2" \
@@ -136,7 +139,7 @@ done
 [ "$(tf none)" -lt 40 ] && ok "faults were injected" || nok "faults were injected"
 
 # SIGINT: in-flight requests end as cancelled rows; --drain waits for them.
-restart_sim --time-scale 1
+start_sim --time-scale 1
 llmrun --url "$URL" --model llmsim --batch-sizes 3 --requests 6 --max-tokens 1000 --ignore-eos -q -o "$T/i.csv" "$T/c.csv" &
 p=$!; sleep 1; kill -INT $p; wait $p; rc=$?
 [ $rc -eq 130 ] && [ "$(rows "$T/i.csv")" -eq 3 ] && [ "$(vals "$T/i.csv" status | sort -u)" = cancelled ] &&
@@ -156,8 +159,8 @@ if [ "$n" -ge 1 ] && [ "$(tail -c 1 "$T/k.csv" | od -An -c | tr -d ' ')" = '\n' 
 # The key never appears anywhere.
 OPENAI_API_KEY=sk-e2e-SECRET-77 llmrun --url "$URL" --model llmsim --requests 2 --show-samples 2 \
 	-H 'Authorization: Bearer sk-hdr-SECRET-78' -o "$T/s.csv" "$T/c.csv" 2>"$T/s.err"
-halt_sim
-if grep -q SECRET "$T/s.csv" "$T/s.csv.meta.json" "$T/s.err" "$T/err"; then nok "the API key appears in no output"; else ok "the API key appears in no output"; fi
+stop_sim
+if grep -q SECRET "$T/s.csv" "$T/s.csv.meta.json" "$T/s.err" "$T/sim.err"; then nok "the API key appears in no output"; else ok "the API key appears in no output"; fi
 grep -q 'sample 2' "$T/s.err" && ok "--show-samples prints samples" || nok "--show-samples prints samples"
 
 # Timing truth: every chunk is seen after llmsim handed it to the socket,
@@ -194,9 +197,9 @@ truthcheck() { # results truth name bound_ms
 	}' FS=, "$2" FS=, "$1"
 }
 rm -f "$T/tt.jsonl"
-restart_sim --truth "$T/tt.jsonl"
+start_sim --truth "$T/tt.jsonl"
 llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 20 --max-tokens 16 --ignore-eos -q -o "$T/t1.csv" "$T/c.csv"
 llmrun --url "$URL" --model llmsim --batch-sizes 200 --requests 400 --max-tokens 16 --ignore-eos -q -o "$T/t2.csv" "$T/c.csv"
-halt_sim
+stop_sim
 if out=$(truthcheck "$T/t1.csv" "$T/tt.jsonl" "1 stream" 25); then echo "$out"; ok "timing truth at 1 stream"; else nok "timing truth at 1 stream" "$out"; fi
 if out=$(truthcheck "$T/t2.csv" "$T/tt.jsonl" "200 streams" 50); then echo "$out"; ok "timing truth at 200 streams"; else nok "timing truth at 200 streams" "$out"; fi
