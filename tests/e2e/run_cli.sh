@@ -47,3 +47,26 @@ expect_exit 69 "--max-errors 0 stops the run: 69" llmrun --url $DEAD --requests 
 if [ -w /dev/full ]; then
 	expect_exit 74 "results to a full disk: 74" sh -c "llmrun --url $DEAD --requests 2 -q '$T/c.csv' >/dev/full"
 fi
+
+# TLS: verification is on by default; --insecure and --cacert change it.
+if ! command -v openssl >/dev/null 2>&1; then
+	nok "TLS checks need the openssl program"
+else
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/cert.pem" -days 1 \
+		-subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
+	openssl s_server -accept 0 -cert "$T/cert.pem" -key "$T/k.pem" -www -naccept 3 >"$T/ssl.out" 2>&1 &
+	sp=$!
+	i=0
+	while ! grep -q '^ACCEPT' "$T/ssl.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/ssl.out")
+	tls() { llmrun --url "https://127.0.0.1:$port" --requests 1 --timeout 2 -q "$@" "$T/c.csv" | tail -1; }
+	r=$(tls)
+	case "$r" in *,connect,*certificate*) ok "TLS: a self-signed certificate is refused by default" ;;
+	*) nok "TLS: a self-signed certificate is refused by default" "$r" ;; esac
+	r=$(tls --insecure)
+	case "$r" in *,connect,*) nok "TLS: --insecure accepts it" "$r" ;; *) ok "TLS: --insecure accepts it" ;; esac
+	r=$(tls --cacert "$T/cert.pem")
+	case "$r" in *,connect,*) nok "TLS: --cacert accepts it" "$r" ;; *) ok "TLS: --cacert accepts it" ;; esac
+	kill $sp 2>/dev/null
+	wait $sp 2>/dev/null
+fi
