@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@
 #define TOK_MAX (1u << 20)
 /* libcurl's receive buffer per transfer: small keeps memory per stream
  * low; a read never holds more than this anyway. */
-#define RECV_BUF 8192
+#define RECV_BUF 4096
 
 struct eng;
 
@@ -47,6 +48,7 @@ struct req {
 	struct buf raw;    /* body of a non-streamed or failed response */
 	struct resp r;
 	char bad[160];     /* why the stream is malformed, "" when it is not */
+	char hdr_id[96];   /* X-Request-Id, the id when the body has none */
 };
 
 struct eng {
@@ -138,17 +140,41 @@ static int on_event(void *ctx, const struct sse_event *ev)
 	struct jdoc d;
 	struct err e;
 
+	/* After a malformed event the rest is read but not interpreted: the
+	 * connection stays reusable and the server sees the stream through. */
+	if (q->bad[0])
+		return 0;
 	if (ev->done) {
 		q->r.done = 1;
 		return 0;
 	}
-	if (!parse_doc(g, ev->data, ev->data_len, &d))
-		return invalid(q, "an event is not a JSON object");
+	if (!parse_doc(g, ev->data, ev->data_len, &d)) {
+		invalid(q, "an event is not a JSON object");
+		return 0;
+	}
 	if (api_error_object(&q->r, &d))
 		return 0;
 	if (g->cx.t->api->event(&q->r, &d, q->now, &e))
-		return invalid(q, e.msg);
+		invalid(q, e.msg);
 	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct req *q = ud;
+	size_t n = size * nmemb, k = sizeof "x-request-id:" - 1;
+
+	if (n > k && strncasecmp(p, "x-request-id:", k) == 0) {
+		const char *v = p + k;
+		size_t vn = n - k;
+
+		while (vn && (*v == ' ' || *v == '\t'))
+			v++, vn--;
+		while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
+			vn--;
+		snprintf(q->hdr_id, sizeof q->hdr_id, "%.*s", (int)vn, v);
+	}
+	return n;
 }
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
@@ -336,6 +362,8 @@ static struct req *new_req(struct eng *g)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, q);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, q);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, q);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
@@ -351,10 +379,12 @@ static struct req *new_req(struct eng *g)
 	if (o->cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
 	if (o->http2) {
+		/* TLS negotiates h2 by ALPN; cleartext asks with an h2c
+		 * Upgrade, so a server without HTTP/2 still answers in 1.1. */
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
 				 strncmp(g->url, "https:", 6) == 0
 					 ? (long)CURL_HTTP_VERSION_2TLS
-					 : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+					 : (long)CURL_HTTP_VERSION_2_0);
 		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -425,6 +455,8 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 			q->t_done = q->t_data;
 	}
 
+	if (!q->r.response_id[0] && q->hdr_id[0])
+		snprintf(q->r.response_id, sizeof q->r.response_id, "%s", q->hdr_id);
 	memset(&x, 0, sizeof x);
 	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
 				sizeof msg);
@@ -522,6 +554,7 @@ static int issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
 	q->bytes = 0;
 	q->t_data = q->t_done = 0;
 	q->bad[0] = '\0';
+	q->hdr_id[0] = '\0';
 	q->active = 1;
 	buf_reset(&q->raw);
 	sse_reset(&q->sse);

@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"      --host ADDR           address to listen on (default 127.0.0.1)\n"
 	"  -m, --model NAME          served model name (default llmsim)\n"
 	"  -t, --tokenizer SPEC      prompt tokenizer, name or path (default cl100k_base)\n"
-	"      --max-connections N   requests served at once, more get 503 (default 10000)\n"
+	"      --max-connections N   requests served at once; more get 503 (10000)\n"
 	"      --max-body BYTES      request body cap (default 16777216)\n"
 	"      --request-timeout MS  cut a request after MS ms, 0 = never (default 0)\n"
 	"      --truth FILE          write the ground-truth log (JSON Lines)\n"

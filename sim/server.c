@@ -129,10 +129,10 @@ static void finalize(struct sreq *r, int64_t end_ns)
 	struct server *s = r->s;
 	enum fault f = r->fault_hit ? r->fault : FAULT_NONE;
 
+	/* One value per request: how it ended wins over a fault that struck
+	 * earlier, except a stall (which is what a client that gave up saw). */
 	if (r->ended_by != FAULT_NONE && !(r->fault_hit && r->fault == FAULT_STALL))
 		f = r->ended_by;
-	if (r->fault == FAULT_FAIL || r->fault == FAULT_RATE_LIMIT)
-		f = r->fault;
 	if (s->truth && !s->err.code) {
 		struct truth_rec t = {
 			.id = r->id, .path = r->w->path,
@@ -174,7 +174,12 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 	struct sreq *r = arg;
 
 	(void)conn;
-	r->req = NULL; /* evhttp frees it when this returns */
+	/* libevent 2.1 detaches a request whose reply is unfinished from a
+	 * failed incoming connection instead of freeing it (its evcon is then
+	 * NULL): it is ours to free. One still attached goes with conn. */
+	if (r->req && !evhttp_request_get_connection(r->req))
+		evhttp_request_free(r->req);
+	r->req = NULL;
 	r->ended_by = FAULT_CLIENT_GONE;
 	finalize(r, clk_mono_ns());
 }
@@ -336,7 +341,7 @@ static void send_event(struct sreq *r, long tokens)
 		if (!c->no_space && r->w->space)
 			evbuffer_add(s->frame, " ", 1);
 		evbuffer_add_buffer(s->frame, s->scratch);
-		evbuffer_add_printf(s->frame, "%s%s", eol, eol);
+		evbuffer_add(s->frame, c->crlf ? "\r\n\r\n" : "\n\n", c->crlf ? 4 : 2);
 	} else {
 		evbuffer_add_buffer(s->frame, s->scratch);
 		evbuffer_add(s->frame, "\n", 1);
@@ -508,13 +513,31 @@ static void on_token(void *user, void *su, int ntok, int last)
 
 /* ---- the step loop ---- */
 
+/* In --zero-latency mode, steps run in bursts between passes of the event
+ * loop, so each socket gets the events of several steps in one write: a
+ * write and an epoll_ctl per token would cap llmsim far below what a
+ * client can read. A burst ends after ZL_BURST steps or ZL_BURST_NS. */
+#define ZL_BURST 64
+#define ZL_BURST_NS (1 * CLK_NS_PER_MS)
+
 static void step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
+	struct eng_step st;
+	int64_t t0;
+	int n;
 
 	(void)fd;
 	(void)what;
 	eng_commit(s->eng);
+	if (s->c->zero_latency) {
+		t0 = clk_mono_ns();
+		for (n = 1; n < ZL_BURST && clk_mono_ns() - t0 < ZL_BURST_NS; n++) {
+			if (!eng_plan(s->eng, &st))
+				break;
+			eng_commit(s->eng);
+		}
+	}
 	plan_step(s, 1);
 }
 
@@ -669,6 +692,9 @@ static void generate(struct server *s, struct evhttp_request *req,
 	s->reqs = r;
 	s->active++;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, r);
+	/* Dialects without an id in their bodies (TGI, llama.cpp, Ollama) can
+	 * still be matched with the truth log. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Request-Id", r->id);
 	r->fault = fault_pick(c, &s->fault_rng);
 
 	if (c->max_connections && s->active > c->max_connections) {
@@ -708,6 +734,8 @@ static void generate(struct server *s, struct evhttp_request *req,
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
 		return;
 	}
+	if (r->fault == FAULT_FAIL || r->fault == FAULT_RATE_LIMIT)
+		r->fault_hit = 1;
 	if (r->fault == FAULT_FAIL) {
 		reply_error(r, 500, "Internal Server Error", "InternalServerError",
 			    "llmsim: injected failure");
@@ -748,6 +776,25 @@ static void generate(struct server *s, struct evhttp_request *req,
 				  w->framing == WIRE_SSE ? "text/event-stream" :
 				  "application/x-ndjson");
 		evhttp_send_reply_start(req, 200, "OK");
+	} else {
+		/* evhttp stops reading while a reply is pending, so a client
+		 * that leaves before its body would go unseen (and its sequence
+		 * run to the end). Read again with no read callback, as
+		 * evhttp itself does under a started reply: EOF reaches evhttp's
+		 * event callback and the close callback, while bytes a client
+		 * pipelines wait in the input buffer (evhttp's read callback
+		 * would abort on them in this state). */
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(
+			evhttp_request_get_connection(req));
+		bufferevent_data_cb rcb, wcb;
+		bufferevent_event_cb ecb;
+		void *cbarg;
+
+		if (bev) {
+			bufferevent_getcb(bev, &rcb, &wcb, &ecb, &cbarg);
+			bufferevent_setcb(bev, NULL, wcb, ecb, cbarg);
+			bufferevent_enable(bev, EV_READ);
+		}
 	}
 	kick(s);
 }
@@ -941,6 +988,10 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
 		return e->code;
 	evhttp_set_max_body_size(s->http, c->max_body);
+	/* evhttp's idle timeout (50 s by default) would also cut a stream that
+	 * is silent for long: a queued request, a long stall. Requests are
+	 * bounded by --request-timeout instead. */
+	evhttp_set_timeout(s->http, 86400);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_gencb(s->http, on_request, s);
 	s->sock = evhttp_bind_socket_with_handle(s->http, c->host, (ev_uint16_t)c->port);

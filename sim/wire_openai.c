@@ -5,6 +5,7 @@
  */
 #include "wire.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The fields chat and completions share. */
@@ -93,11 +94,28 @@ static void usage_obj(const struct wreq *r, struct evbuffer *out)
 	evbuffer_add(out, "}", 1);
 }
 
+static void add_str(struct evbuffer *out, const char *s)
+{
+	evbuffer_add(out, s, strlen(s));
+}
+
+/* The fields every chunk opens with. Written piece by piece rather than
+ * with a printf: this runs once per streamed event. */
 static void open_obj(const struct wreq *r, const char *object,
 		     struct evbuffer *out)
 {
-	evbuffer_add_printf(out, "{\"id\":\"%s\",\"object\":\"%s\",\"created\":%ld,\"model\":%s,",
-			    r->id, object, r->created, r->c->model_json);
+	char num[24];
+	int n = snprintf(num, sizeof num, "%ld", r->created);
+
+	add_str(out, "{\"id\":\"");
+	add_str(out, r->id);
+	add_str(out, "\",\"object\":\"");
+	add_str(out, object);
+	add_str(out, "\",\"created\":");
+	evbuffer_add(out, num, (size_t)n);
+	add_str(out, ",\"model\":");
+	add_str(out, r->c->model_json);
+	evbuffer_add(out, ",", 1);
 }
 
 static void chat_head(const struct wreq *r, struct evbuffer *out)
@@ -112,7 +130,7 @@ static void finish_and_usage(const struct wreq *r, const char *finish,
 	if (finish)
 		evbuffer_add_printf(out, "\"finish_reason\":\"%s\",\"stop_reason\":null}]", finish);
 	else
-		evbuffer_add_printf(out, "\"finish_reason\":null}]");
+		add_str(out, "\"finish_reason\":null}]");
 	if (r->job->continuous_usage) {
 		evbuffer_add(out, ",\"usage\":", 9);
 		usage_obj(r, out);
@@ -124,8 +142,11 @@ static void chat_chunk(const struct wreq *r, const char *text, size_t len,
 		       int reasoning, const char *finish, struct evbuffer *out)
 {
 	open_obj(r, "chat.completion.chunk", out);
-	evbuffer_add_printf(out, "\"choices\":[{\"index\":0,\"delta\":{\"%s\":\"%.*s\"},\"logprobs\":null,",
-			    reasoning ? r->c->reasoning_field : "content", (int)len, text);
+	add_str(out, "\"choices\":[{\"index\":0,\"delta\":{\"");
+	add_str(out, reasoning ? r->c->reasoning_field : "content");
+	add_str(out, "\":\"");
+	evbuffer_add(out, text, len);
+	add_str(out, "\"},\"logprobs\":null,");
 	finish_and_usage(r, finish, out);
 }
 
@@ -155,8 +176,9 @@ static void cmpl_chunk(const struct wreq *r, const char *text, size_t len,
 {
 	(void)reasoning;
 	open_obj(r, "text_completion", out);
-	evbuffer_add_printf(out, "\"choices\":[{\"index\":0,\"text\":\"%.*s\",\"logprobs\":null,",
-			    (int)len, text);
+	add_str(out, "\"choices\":[{\"index\":0,\"text\":\"");
+	evbuffer_add(out, text, len);
+	add_str(out, "\",\"logprobs\":null,");
 	finish_and_usage(r, finish, out);
 }
 

@@ -5,12 +5,8 @@
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 
-: >"$T/url"
-llmsim --port 0 -t "$TOKF" --zero-latency --truth "$T/truth.jsonl" >"$T/url" 2>"$T/err" &
-SIMPID=$!
-i=0
-while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-URL=$(head -n 1 "$T/url")
+. tests/e2e/sim.lib
+start_sim --zero-latency --truth "$T/truth.jsonl"
 post() { curl -sS -m 20 -N "$URL$1" -d "$2"; }
 printf 'hello world' >"$T/p"
 P=$(llmgen count -t "$TOKF" "$T/p" | awk '{print $1}')
@@ -24,6 +20,9 @@ r=$(jq -sc '[length, (map(.token.text) | add) == .[-1].generated_text, .[-1].det
 [ "$r" = '[5,true,"length",5,[null]]' ] && ok "TGI stream: tokens, generated_text, details" || nok "TGI stream" "$r"
 r=$(post /generate '{"inputs":"hello world","parameters":{"max_new_tokens":4,"ignore_eos":true}}' | jq -c '[.details.generated_tokens, (.generated_text | split(" ") | length - 1)]')
 [ "$r" = '[4,4]' ] && ok "TGI /generate body" || nok "TGI /generate" "$r"
+
+hid=$(curl -s -D - -o /dev/null "$URL/generate" -d '{"inputs":"x","parameters":{"max_new_tokens":2}}' | tr -d '\r' | awk -F': ' 'tolower($1) == "x-request-id" {print $2}')
+[ -n "$hid" ] && ok "X-Request-Id header on a dialect without ids" || nok "X-Request-Id header"
 
 # llama.cpp: content events, then a stop event with counts and timings.
 post /completion '{"prompt":"hello world","n_predict":6,"stream":true,"ignore_eos":true}' >"$T/s"
@@ -45,10 +44,10 @@ r=$(jq -sc 'map(.message.content)' "$T/s")
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/generate" -d '{"prompt":"x"}')
 [ "$code" = 400 ] && ok "Ollama without a model is 400" || nok "Ollama without a model" "$code"
 
-kill "$SIMPID"
-wait "$SIMPID"
+stop_sim
 n=$(jq -r .path "$T/truth.jsonl" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
-[ "$n" = "/api/chat:2 /api/generate:2 /completion:2 /generate:1 /generate_stream:1 " ] &&
+[ "$n" = "/api/chat:2 /api/generate:2 /completion:2 /generate:2 /generate_stream:1 " ] &&
 	ok "every dialect's requests are in the truth log" || nok "truth paths" "$n"
+[ "$(jq -r "select(.id == \"$hid\") | .path" "$T/truth.jsonl")" = /generate ] && ok "X-Request-Id names the truth log line" || nok "X-Request-Id in truth"
 t=$(jq -sc '[.[] | select(.path == "/generate_stream") | (.chunks | length), .completion_tokens]' "$T/truth.jsonl")
 [ "$t" = '[5,5]' ] && ok "TGI truth chunks" || nok "TGI truth chunks" "$t"

@@ -6,32 +6,24 @@
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 
-start_sim() {
-	: >"$T/url"
-	llmsim --port 0 -t "$TOKF" --truth "$T/truth.jsonl" "$@" >"$T/url" 2>"$T/err" &
-	SIMPID=$!
-	i=0
-	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	URL=$(head -n 1 "$T/url")
-}
-stop_sim() { kill "$SIMPID" 2>/dev/null; wait "$SIMPID"; }
+. tests/e2e/sim.lib
 STREAM='{"messages":[{"role":"user","content":"hi"}],"max_tokens":40,"ignore_eos":true,"stream":true}'
 post() { curl -sS -m 20 -N "$URL/v1/chat/completions" -d "${1:-$STREAM}" 2>"$T/curlerr"; }
 truth() { jq -r "$1" "$T/truth.jsonl"; }
 
-start_sim --zero-latency --fail-rate 1
+start_sim --truth "$T/truth.jsonl" --zero-latency --fail-rate 1
 code=$(curl -s -o "$T/b" -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREAM")
 stop_sim
 [ "$code" = 500 ] && jq -e .error.message "$T/b" >/dev/null && ok "fail: 500 with an error object" || nok "fail: 500" "$code"
 [ "$(truth '.fault + " " + (.status|tostring)')" = "fail 500" ] && ok "fail is in the truth log" || nok "fail in truth"
 
-start_sim --zero-latency --rate-limit-rate 1 --retry-after 7
+start_sim --truth "$T/truth.jsonl" --zero-latency --rate-limit-rate 1 --retry-after 7
 curl -s -D "$T/h" -o /dev/null "$URL/v1/chat/completions" -d "$STREAM"
 stop_sim
 grep -q '^HTTP/1.1 429' "$T/h" && grep -qi '^Retry-After: 7' "$T/h" && ok "rate limit: 429 with Retry-After" || nok "rate limit" "$(cat "$T/h")"
 [ "$(truth .fault)" = rate_limit ] && ok "rate_limit is in the truth log" || nok "rate_limit in truth"
 
-start_sim --zero-latency --disconnect-rate 1
+start_sim --truth "$T/truth.jsonl" --zero-latency --disconnect-rate 1
 post >"$T/s"
 rc=$?
 stop_sim
@@ -41,14 +33,14 @@ t=$(truth '[.fault, .completion_tokens, ([.chunks[][1]] | add // 0)] | @tsv')
 [ "$t" = "$(printf 'disconnect\t%s\t%s' "$got" "$got")" ] && [ "$got" -lt 40 ] &&
 	ok "disconnect: truth has the $got tokens received" || nok "disconnect in truth" "$t vs $got"
 
-start_sim --zero-latency --stall-rate 1 --stall-ms 300
+start_sim --truth "$T/truth.jsonl" --zero-latency --stall-rate 1 --stall-ms 300
 post >"$T/s"
 stop_sim
 gap=$(truth '[.chunks[][0]] as $c | [range(1; $c | length) | $c[.] - $c[. - 1]] | max')
 [ "$(truth .fault)" = stall ] && [ "$gap" -ge 300000000 ] && grep -q '\[DONE\]' "$T/s" &&
 	ok "stall: a gap of at least 300 ms, then the stream ends" || nok "stall" "gap $gap"
 
-start_sim --zero-latency --garbage-rate 1
+start_sim --truth "$T/truth.jsonl" --zero-latency --garbage-rate 1
 post >"$T/s"
 stop_sim
 bad=$(grep '^data: {' "$T/s" | sed 's/^data: //' | while read -r l; do printf '%s\n' "$l" | jq . >/dev/null 2>&1 || echo x; done | wc -l)
@@ -56,20 +48,20 @@ bad=$(grep '^data: {' "$T/s" | sed 's/^data: //' | while read -r l; do printf '%
 	ok "garbage: one invalid event in a complete stream" || nok "garbage" "$bad bad events"
 [ "$(truth .fault)" = garbage ] && ok "garbage is in the truth log" || nok "garbage in truth"
 
-start_sim --zero-latency --error-event-rate 1
+start_sim --truth "$T/truth.jsonl" --zero-latency --error-event-rate 1
 post >"$T/s"
 stop_sim
 grep '^data: {"error"' "$T/s" | sed 's/^data: //' | jq -e '.error.message' >/dev/null &&
 	grep -q '\[DONE\]' "$T/s" && ok "error event: an error object inside the stream" || nok "error event" "$(tail -n 4 "$T/s")"
 [ "$(truth .fault)" = error_event ] && ok "error_event is in the truth log" || nok "error_event in truth"
 
-start_sim --zero-latency --fail-rate 1 --errors-in-stream
+start_sim --truth "$T/truth.jsonl" --zero-latency --fail-rate 1 --errors-in-stream
 code=$(curl -s -o "$T/s" -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREAM")
 stop_sim
 [ "$code" = 200 ] && grep -q '^data: {"error"' "$T/s" && ok "errors in a 200 stream" || nok "errors in a 200 stream" "$code"
 
 # Wire variations.
-start_sim --zero-latency --no-space --no-done --crlf --sse-comments
+start_sim --truth "$T/truth.jsonl" --zero-latency --no-space --no-done --crlf --sse-comments
 post >"$T/s"
 stop_sim
 grep -q '^data:{' "$T/s" && ! grep -q '^data: ' "$T/s" && ok "--no-space" || nok "--no-space"
@@ -77,14 +69,14 @@ grep -q '^data:{' "$T/s" && ! grep -q '^data: ' "$T/s" && ok "--no-space" || nok
 [ "$(grep -c "$(printf '\r$')" "$T/s")" -eq "$(wc -l <"$T/s")" ] && ok "--crlf ends every line with \\r\\n" || nok "--crlf"
 grep -q '^: ' "$T/s" && grep -q '^event: message' "$T/s" && ok "--sse-comments" || nok "--sse-comments"
 
-start_sim --zero-latency --split-writes --seed 3
+start_sim --truth "$T/truth.jsonl" --zero-latency --split-writes --seed 3
 post >"$T/s"
 stop_sim
 n=$(grep '^data: {' "$T/s" | sed 's/^data: //' | jq -r '.choices[0].delta.content // empty' | grep -c .)
 [ "$n" -eq 40 ] && grep -q '\[DONE\]' "$T/s" && ok "--split-writes: events arrive whole" || nok "--split-writes" "$n"
 [ "$(truth '.chunks | length')" -eq 40 ] && ok "--split-writes: truth has 40 chunks" || nok "--split-writes truth"
 
-start_sim --zero-latency --tokens-per-chunk 4 --reasoning-tokens 6 --reasoning-field reasoning
+start_sim --truth "$T/truth.jsonl" --zero-latency --tokens-per-chunk 4 --reasoning-tokens 6 --reasoning-field reasoning
 post '{"messages":[{"role":"user","content":"hi"}],"max_tokens":14,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}' >"$T/s"
 stop_sim
 grep '^data: {' "$T/s" | sed 's/^data: //' >"$T/j"
@@ -94,15 +86,17 @@ r=$(jq -r 'select(.choices | length > 0) | .choices[0].delta | (if .reasoning th
 [ "$(tail -n 1 "$T/j" | jq .usage.completion_tokens_details.reasoning_tokens)" = 6 ] && ok "usage reports reasoning tokens" || nok "reasoning usage"
 
 # A client that goes away frees its sequence; the truth log says so.
-start_sim --time-scale 1 --stats=1
+start_sim --truth "$T/truth.jsonl" --time-scale 1 --stats=1
 curl -s -m 0.5 -N "$URL/v1/chat/completions" -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}' >/dev/null 2>&1
+curl -s -m 0.5 "$URL/v1/completions" -d '{"prompt":"hi","max_tokens":2000,"ignore_eos":true}' >/dev/null 2>&1
 sleep 1.2
 stop_sim
-t=$(truth '[.fault, .completion_tokens < 2000] | @tsv')
-[ "$t" = "$(printf 'client_gone\ttrue')" ] && ok "client gone: logged, sequence freed" || nok "client gone" "$t"
+t=$(truth '[.fault, .completion_tokens < 2000] | @tsv' | sort -u)
+[ "$t" = "$(printf 'client_gone\ttrue')" ] && [ "$(wc -l <"$T/truth.jsonl")" -eq 2 ] &&
+	ok "client gone (streaming and not): logged, sequence freed" || nok "client gone" "$t"
 grep -q 'running 0, waiting 0' "$T/err" && ok "--stats shows the sequence freed" || nok "--stats" "$(cat "$T/err")"
 
-start_sim --time-scale 1 --max-connections 1 --request-timeout 400
+start_sim --truth "$T/truth.jsonl" --time-scale 1 --max-connections 1 --request-timeout 400
 curl -s -m 5 -N "$URL/v1/chat/completions" -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}' >/dev/null 2>&1 &
 cpid=$!
 sleep 0.2
@@ -111,3 +105,28 @@ wait $cpid
 stop_sim
 [ "$code" = 503 ] && ok "--max-connections: 503 past the cap" || nok "--max-connections" "$code"
 [ "$(truth 'select(.status == 200) | .fault')" = timeout ] && ok "--request-timeout cuts and logs the request" || nok "--request-timeout" "$(cat "$T/truth.jsonl")"
+
+# Body cap, send jitter, and preemption when the KV cache runs out.
+start_sim --truth "$T/truth.jsonl" --zero-latency --max-body 200 --jitter-us 3000
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/completions" -d "{\"prompt\":\"$(printf '%0300d' 0)\"}")
+post >"$T/s"
+stop_sim
+[ "$code" = 413 ] && ok "--max-body: 413 past the cap" || nok "--max-body" "$code"
+n=$(grep '^data: {' "$T/s" | sed 's/^data: //' | jq -r '.choices[0].delta.content // empty' | grep -c .)
+[ "$n" -eq 40 ] && [ "$(truth 'select(.status == 200) | [.chunks[][0]] | . == sort')" = true ] &&
+	ok "--jitter-us keeps every chunk, in order" || nok "--jitter-us" "$n"
+
+# 20 blocks of KV, two requests that each grow to 14 blocks; at 10x the
+# first takes 100 ms, so the second arrives while it runs.
+start_sim --truth "$T/truth.jsonl" --time-scale 10 --kv-tokens 320 --max-model-len 240
+B='{"prompt":[REPLACE],"max_tokens":160,"ignore_eos":true,"stream":true}'
+b1=$(echo "$B" | sed "s/REPLACE/$(seq -s, 1 64)/")
+b2=$(echo "$B" | sed "s/REPLACE/$(seq -s, 2 65)/")
+curl -s -N "$URL/v1/completions" -d "$b1" >"$T/p1" & c1=$!
+curl -s -N "$URL/v1/completions" -d "$b2" >"$T/p2"
+wait $c1
+stop_sim
+p=$(truth '.preemptions' | awk '{s += $1} END {print s}')
+t=$(truth '.completion_tokens' | sort -u)
+[ "$p" -gt 0 ] && [ "$t" = 160 ] && grep -q DONE "$T/p1" && grep -q DONE "$T/p2" &&
+	ok "KV exhaustion preempts ($p), and both streams still finish" || nok "preemption" "preemptions $p, tokens $t"

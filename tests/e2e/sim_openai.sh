@@ -7,15 +7,7 @@
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 
-start_sim() {
-	: >"$T/url"
-	llmsim --port 0 -t "$TOKF" "$@" >"$T/url" 2>"$T/err" &
-	SIMPID=$!
-	i=0
-	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	URL=$(head -n 1 "$T/url")
-}
-stop_sim() { kill "$SIMPID" 2>/dev/null; wait "$SIMPID"; }
+. tests/e2e/sim.lib
 post() { curl -sS -m 20 -N "$URL$1" -H 'Content-Type: application/json' -d "$2"; }
 
 start_sim --zero-latency --truth "$T/truth.jsonl" --seed 7
@@ -140,4 +132,5 @@ post /tokenize "$body" >"$T/tk"
 	ok "/tokenize gives llmgen's ids and count" || nok "/tokenize" "$(cat "$T/tk") vs $ids"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/tokenize" -d '{"prompt": 3}')
 [ "$code" = 400 ] && ok "/tokenize without a prompt is 400" || nok "/tokenize 400" "$code"
+expect_exit 69 "a port in use exits 69" llmsim -t "$TOKF" --port "${URL##*:}"
 stop_sim

@@ -8,7 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "err.h"
 #include "sse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Says which check failed: bare abort() calls get merged by the compiler. */
+#define die(why)                                                           \
+	do {                                                               \
+		fprintf(stderr, "fuzz_sse: %s\n", why);                    \
+		abort();                                                   \
+	} while (0)
 
 struct tally {
 	uint64_t hash; /* folds every event's fields, in order */
@@ -20,8 +32,10 @@ static int fold(void *ctx, const struct sse_event *ev)
 {
 	struct tally *t = ctx;
 
-	if (ev->data_len > t->max || ev->data[ev->data_len] != '\0')
-		abort();
+	if (ev->data_len > t->max)
+		die("event longer than the cap");
+	if (ev->data[ev->data_len] != '\0')
+		die("event data not NUL-terminated");
 	for (size_t i = 0; i < ev->data_len; i++)
 		t->hash = (t->hash ^ (uint8_t)ev->data[i]) * 1099511628211u;
 	for (const char *s = ev->event; *s; s++)
@@ -66,8 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = 1 + (data[0] >> 4);
 	ra = run((const char *)data + 1, size - 1, mode, max, size, &a);
 	rb = run((const char *)data + 1, size - 1, mode, max, step, &b);
+	if ((ra && ra != ERR_DATA) || (rb && rb != ERR_DATA))
+		die("an error other than ERR_DATA");
 	/* An error stops at the same event whatever the cut; so do events. */
-	if (ra != rb || (!ra && (a.n != b.n || a.hash != b.hash)))
-		abort();
+	if (ra != rb)
+		die("outcome depends on where the input is cut");
+	if (!ra && (a.n != b.n || a.hash != b.hash))
+		die("events depend on where the input is cut");
 	return 0;
 }

@@ -1,0 +1,116 @@
+#!/bin/sh
+# llmrun's client cost against llmsim, beside curl -Z (curl's own parallel
+# mode, libcurl underneath) on the same streams in the same run:
+#   paced:   256 streams, one token per chunk, a chunk every 10 ms
+#            (llmsim with a fixed 10 ms step) - the figure that counts;
+#   unpaced: the same with --zero-latency, for information only;
+#   memory:  llmrun's peak RSS at 1,000 and 5,000 concurrent streams.
+# Also TTFT against llmsim's truth log at 1,000 streams, a chunk every 20 ms.
+# Prints chunks per client CPU-second and the ratio.
+set -u
+: "${BUILD:=build}"
+BIN=$BUILD/bin
+T=$(mktemp -d)
+SIMPID=
+trap '[ -n "$SIMPID" ] && kill $SIMPID 2>/dev/null; rm -rf "$T"' EXIT
+STREAMS=${STREAMS:-256}
+TOKENS=${TOKENS:-400}
+
+start_sim() {
+	[ -n "$SIMPID" ] && kill $SIMPID 2>/dev/null && wait $SIMPID 2>/dev/null
+	rm -f "$T/url"
+	"$BIN/llmsim" --port 0 --max-num-seqs 6000 --kv-tokens 100000000 \
+		--max-batched-tokens 1000000 --max-connections 20000 "$@" >"$T/url" 2>"$T/sim.err" &
+	SIMPID=$!
+	i=0
+	while [ ! -s "$T/url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	URL=$(head -1 "$T/url")
+	[ -n "$URL" ] || { echo "bench/run.sh: llmsim did not start: $(cat "$T/sim.err")" >&2; exit 1; }
+}
+# A step of exactly STEP ms whatever the batch: only the weight-read floor.
+fixed_step() { echo "--t0-ms 0 --tw-ms $1 --c-lin-us 0 --c-kv-ns 0 --c-attn-ns 0 --step-cv 0"; }
+
+printf 'id,prompt\n' >"$T/c.csv"
+for i in $(seq 1 64); do echo "$i,tell me about item $i" >>"$T/c.csv"; done
+printf '{"model":"llmsim","messages":[{"role":"user","content":"tell me about item 1"}],"max_tokens":%d,"ignore_eos":true,"stream":true}' \
+	"$TOKENS" >"$T/body.json"
+
+# cpu SECONDS of a command: user + system, from GNU time.
+cpu_of() { awk '{ print $1 + $2 }' "$1"; }
+rss_of() { awk '{ print $3 }' "$1"; }
+
+llmrun_run() { # streams tokens [extra args]
+	n=$1; tok=$2; shift 2
+	/usr/bin/time -f '%U %S %M' -o "$T/time" "$BIN/llmrun" --url "$URL" --model llmsim \
+		--batch-sizes "$n" --requests "$n" --max-tokens "$tok" --ignore-eos -q "$@" \
+		-o "$T/r.csv" "$T/c.csv" || exit 1
+}
+curl_run() { # streams
+	: >"$T/curl.cfg"
+	for i in $(seq 1 "$1"); do printf 'url = "%s/v1/chat/completions"\noutput = "/dev/null"\n' "$URL" >>"$T/curl.cfg"; done
+	/usr/bin/time -f '%U %S %M' -o "$T/time" curl -s --no-progress-meter -Z --parallel-max "$1" --parallel-immediate \
+		-H 'Content-Type: application/json' -d @"$T/body.json" -K "$T/curl.cfg" >/dev/null 2>"$T/curl.err" || { echo "curl failed: $(tail -3 "$T/curl.err")" >&2; exit 1; }
+}
+chunks() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "chunks") c = i; next } { s += $c } END { print s }' "$T/r.csv"; }
+
+regime() { # name sim-args...
+	name=$1; shift
+	start_sim "$@"
+	llmrun_run "$STREAMS" "$TOKENS"
+	lc=$(chunks); lcpu=$(cpu_of "$T/time")
+	curl_run "$STREAMS"
+	ccpu=$(cpu_of "$T/time")
+	# curl gets the same streams: STREAMS x TOKENS chunks.
+	cc=$((STREAMS * TOKENS))
+	awk -v n="$name" -v lc="$lc" -v lcpu="$lcpu" -v cc="$cc" -v ccpu="$ccpu" 'BEGIN {
+		l = lc / (lcpu > 0 ? lcpu : 0.001); c = cc / (ccpu > 0 ? ccpu : 0.001)
+		printf "%-8s llmrun %d chunks in %.2f CPU-s = %.0f chunks/CPU-s; curl -Z %d chunks in %.2f CPU-s = %.0f chunks/CPU-s; ratio %.2f\n",
+			n, lc, lcpu, l, cc, ccpu, c, l / c }'
+}
+
+echo "bench/run.sh: $STREAMS streams x $TOKENS tokens, one token per chunk"
+# Jitter spreads each stream's chunk over the 10 ms so a wake-up finds
+# about one ready socket, as with real endpoints, not all 256 at once.
+regime paced $(fixed_step 10) --jitter-us 10000
+regime unpaced --zero-latency
+
+for n in 1000 5000; do
+	start_sim $(fixed_step 20)
+	llmrun_run $n 100 --timeout 120
+	ok=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") s = i; next } $s == "ok" { n++ } END { print n + 0 }' "$T/r.csv")
+	echo "memory   $n streams: llmrun peak RSS $(rss_of "$T/time") KiB ($ok of $n ok)"
+	eval "rss_$n=$(rss_of "$T/time")"
+done
+awk -v a="$rss_1000" -v b="$rss_5000" 'BEGIN { printf "memory   per extra in-flight stream: %.1f KiB\n", (b - a) / 4000 }'
+
+# TTFT and chunk times against the truth at 1,000 streams, a chunk every
+# 20 ms (50,000 chunks/s): all streams in lockstep, then spread by jitter.
+truth() { # label sim-args...
+	label=$1; shift
+	rm -f "$T/truth.jsonl"
+	start_sim $(fixed_step 20) --truth "$T/truth.jsonl" "$@"
+	llmrun_run 1000 50 --timeout 120
+	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
+	awk -v res="$T/r.csv" '
+	BEGIN { while ((getline l < (res ".meta.json")) > 0) {
+		if (l ~ /"mono_ns"/) { gsub(/[^0-9]/, "", l); mono = l }
+		if (l ~ /"wall_ns"/) { gsub(/[^0-9]/, "", l); wall = l } } }
+	FNR == NR { match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
+		c = $0; sub(/.*"chunks": *\[/, "", c); gsub(/[\[\] ]/, "", c)
+		n = split(c, a, ","); k = 0
+		for (i = 1; i + 1 <= n; i += 2) Tc[id, ++k] = a[i]
+		next }
+	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
+	$C["status"] == "ok" { id = $C["response_id"]; sent = $C["t_sent_ns"] - wall + mono
+		printf "t %.6f\n", ($C["t_first_token_ns"] - wall + mono - Tc[id, 1]) / 1e6
+		n = split($C["chunk_log"], o, " ")
+		for (i = 1; i <= n; i++) { split(o[i], x, ":"); printf "c %.6f\n", (sent + x[1] * 1000 - Tc[id, i]) / 1e6 } }' \
+		FS=, "$T/truth.jsonl" FS=, "$T/r.csv" >"$T/diffs"
+	for k in t c; do
+		grep "^$k " "$T/diffs" | cut -d' ' -f2 | sort -n | awk -v l="$label" -v k=$k '{ d[++n] = $1 }
+		END { printf "truth    1000 streams, %s, %s - truth: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)\n",
+			l, k == "t" ? "TTFT  " : "chunks", d[int((n - 1) * 0.5) + 1], d[int((n - 1) * 0.99) + 1], d[n], n }'
+	done
+}
+truth lockstep
+truth "jitter 20 ms" --jitter-us 20000
