@@ -23,13 +23,17 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
 	return h;
 }
 
+/* Slots for n entries: a power of two above 2n, at most 2^31 (the
+ * arithmetic is 64-bit: 2n + 1 overflowed 32 bits for n >= 2^31, and
+ * doubling past 2^31 wrapped s to 0 and never ended). Callers keep n at
+ * most 2^30. */
 static uint32_t table_size(uint32_t n)
 {
-	uint32_t s = 1024;
+	uint64_t s = 1024;
 
-	while (s < n * 2u + 1)
+	while (s < (uint64_t)n * 2 + 1 && s < (uint64_t)1 << 31)
 		s *= 2;
-	return s;
+	return (uint32_t)s;
 }
 
 int bpe_vocab_init(struct bpe_vocab *v, uint32_t n, struct err *e)

@@ -188,6 +188,9 @@ static int check_model(json_t *m, const char *path, struct err *e)
 	return 0;
 }
 
+/* How far the largest vocab id may lie beyond the number of entries. */
+#define VOCAB_ID_SLACK 65536
+
 static int load_vocab(struct tok *t, json_t *vocab, const struct bytemap *bm,
 		      const char *path, struct err *e)
 {
@@ -202,6 +205,11 @@ static int load_vocab(struct tok *t, json_t *vocab, const struct bytemap *bm,
 
 		if (!json_is_integer(val) || id < 0 || id >= (json_int_t)1 << 30)
 			return err_set(e, ERR_DATA, "%s: vocab entry '%.40s' has a bad id", path, key);
+		/* Ids are dense (0..n-1 and a few gaps): memory follows the
+		 * largest id, so a small file must not claim a huge one. */
+		if (id >= (json_int_t)json_object_size(vocab) + VOCAB_ID_SLACK)
+			return err_set(e, ERR_DATA, "%s: vocab entry '%.40s' has id %lld, far beyond the %zu entries",
+				       path, key, (long long)id, json_object_size(vocab));
 		if (id > maxid)
 			maxid = id;
 	}

@@ -52,6 +52,14 @@ j nomodel.json '{"version": "1.0"}'
 expect_err 65 "no model" "tokenizer.json: missing model" -t "$T/nomodel.json" "$T/in.txt"
 j uni.json '{"model": {"type": "Unigram", "vocab": [["a", 0.0]]}}'
 expect_err 65 "model Unigram is not supported" "tokenizer.json: Unigram refused" -t "$T/uni.json" "$T/in.txt"
+# One huge id in a tiny file once sized the hash table past 2^31 slots,
+# which wrapped to 0 and looped for ever; now refused at once.
+j hugeid.json '{"pre_tokenizer": {"type": "ByteLevel"}, "model": {"type": "BPE", "vocab": {"a": 0, "b": 1073741823}, "merges": []}}'
+timeout 60 llmgen count -t "$T/hugeid.json" "$T/in.txt" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 65 ] && grep -qF "has id 1073741823, far beyond the 2 entries" "$T/err" &&
+	ok "tokenizer.json: a huge vocab id is refused quickly" ||
+	nok "tokenizer.json: a huge vocab id is refused quickly" "exit $rc (124: still running after 60 s); $(cat "$T/err")"
 j wp.json '{"model": {"type": "WordPiece", "vocab": {"a": 0}}}'
 expect_err 65 "model WordPiece is not supported" "tokenizer.json: WordPiece refused" -t "$T/wp.json" "$T/in.txt"
 j bf.json '{"model": {"type": "BPE", "byte_fallback": true, "vocab": {"a": 0}, "merges": []}}'
