@@ -101,7 +101,20 @@ long jd_long(const struct jdoc *d, int i, long dflt)
 {
 	double v;
 
-	return number(d, i, &v) ? (long)v : dflt;
+	/* A count no server could mean (beyond +-2^53, or NaN) is treated as
+	 * missing: converting it to long would be undefined. */
+	if (!number(d, i, &v) || !(v >= -9007199254740992.0 && v <= 9007199254740992.0))
+		return dflt;
+	return (long)v;
+}
+
+long jd_count(const struct jdoc *d, int i, long dflt)
+{
+	double v;
+
+	if (!number(d, i, &v) || !(v >= 0 && v <= 9007199254740992.0) || v != (double)(long)v)
+		return dflt;
+	return (long)v;
 }
 
 double jd_double(const struct jdoc *d, int i, double dflt)
@@ -210,14 +223,14 @@ long resp_usage(struct resp *r, const struct jdoc *d, int u)
 
 	if (u < 0 || d->t[u].type != JSMN_OBJECT)
 		return -1;
-	r->in_tokens = jd_long(d, jd_get(d, u, "prompt_tokens"), r->in_tokens);
-	out = jd_long(d, jd_get(d, u, "completion_tokens"), -1);
+	r->in_tokens = jd_count(d, jd_get(d, u, "prompt_tokens"), r->in_tokens);
+	out = jd_count(d, jd_get(d, u, "completion_tokens"), -1);
 	if (out >= 0) {
 		add = out - r->usage_out_prev;
 		r->usage_out_prev = out;
 		r->out_tokens = out;
 	}
-	rt = jd_long(d, jd_get(d, jd_get(d, u, "completion_tokens_details"),
+	rt = jd_count(d, jd_get(d, jd_get(d, u, "completion_tokens_details"),
 			       "reasoning_tokens"), -1);
 	if (rt >= 0)
 		r->reasoning_tokens = rt;

@@ -44,8 +44,12 @@ int jd_skip(const struct jdoc *d, int i);
 int jd_nonempty_str(const struct jdoc *d, int i);
 /* 1 when token i is null or missing. */
 int jd_null(const struct jdoc *d, int i);
-/* Integer value of token i, or dflt when missing or not a number. */
+/* Integer value of token i, or dflt when missing, not a number, or out of
+ * the range a double holds exactly (+-2^53). */
 long jd_long(const struct jdoc *d, int i, long dflt);
+/* A token count: as jd_long, but dflt also for a negative or fractional
+ * value (a count the server got wrong is not recorded as measured). */
+long jd_count(const struct jdoc *d, int i, long dflt);
 double jd_double(const struct jdoc *d, int i, double dflt);
 /* Copies a string (unescaped) or primitive token into out (cut to size,
  * NUL-terminated); "" when missing. */

@@ -26,10 +26,10 @@ static void final(struct resp *r, const struct jdoc *d)
 	int lim = jd_get(d, 0, "stopped_limit");
 
 	r->done = 1;
-	r->in_tokens = jd_long(d, jd_get(d, 0, "tokens_evaluated"),
-			       jd_long(d, jd_get(d, tm, "prompt_n"), -1));
-	r->out_tokens = jd_long(d, jd_get(d, 0, "tokens_predicted"),
-				jd_long(d, jd_get(d, tm, "predicted_n"), -1));
+	r->in_tokens = jd_count(d, jd_get(d, 0, "tokens_evaluated"),
+			       jd_count(d, jd_get(d, tm, "prompt_n"), -1));
+	r->out_tokens = jd_count(d, jd_get(d, 0, "tokens_predicted"),
+				jd_count(d, jd_get(d, tm, "predicted_n"), -1));
 	r->server_prompt_ms = jd_double(d, jd_get(d, tm, "prompt_ms"), NAN);
 	r->server_decode_ms = jd_double(d, jd_get(d, tm, "predicted_ms"), NAN);
 	if (st >= 0)

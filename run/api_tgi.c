@@ -24,7 +24,7 @@ static void details(struct resp *r, const struct jdoc *d)
 	if (jd_null(d, det))
 		return;
 	jd_copy(d, jd_get(d, det, "finish_reason"), r->finish, sizeof r->finish);
-	r->out_tokens = jd_long(d, jd_get(d, det, "generated_tokens"), r->out_tokens);
+	r->out_tokens = jd_count(d, jd_get(d, det, "generated_tokens"), r->out_tokens);
 }
 
 static int event(struct resp *r, const struct jdoc *d, int64_t now, struct err *e)
