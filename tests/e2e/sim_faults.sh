@@ -96,6 +96,26 @@ t=$(truth '[.fault, .completion_tokens < 2000] | @tsv' | sort -u)
 	ok "client gone (streaming and not): logged, sequence freed" || nok "client gone" "$t"
 grep -q 'running 0, waiting 0' "$T/err" && ok "--stats shows the sequence freed" || nok "--stats" "$(cat "$T/err")"
 
+# Streaming clients that leave mid-stream (fresh and kept-alive
+# connections, a chunk still queued by --jitter-us), then llmsim stopped
+# at once or after it saw them go: no leak, no sanitizer report.
+LONG='{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}'
+for pause in 0 0.3; do
+	for opts in "" "--jitter-us 200000"; do
+		start_sim --time-scale 1 $opts
+		pids=
+		for i in 1 2 3; do
+			curl -s -m 0.4 -N "$URL/v1/chat/completions" -d "$LONG" >/dev/null 2>&1 &
+			pids="$pids $!"
+		done
+		curl -s -m 0.6 -N "$URL/v1/chat/completions" -d "$STREAM" --next -N "$URL/v1/chat/completions" -d "$LONG" >/dev/null 2>&1
+		wait $pids
+		sleep $pause
+		stop_sim && ok "clients gone mid-stream, stop after ${pause}s${opts:+ ($opts)}: clean exit" ||
+			nok "clients gone mid-stream, stop after ${pause}s${opts:+ ($opts)}" "$(tail -n 5 "$T/err")"
+	done
+done
+
 start_sim --truth "$T/truth.jsonl" --time-scale 1 --max-connections 1 --request-timeout 400
 curl -s -m 5 -N "$URL/v1/chat/completions" -d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true,"stream":true}' >/dev/null 2>&1 &
 cpid=$!
