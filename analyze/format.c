@@ -1,3 +1,4 @@
+#include "csv.h"
 #include "format.h"
 
 #include <jansson.h>
@@ -78,39 +79,62 @@ static const char *head(const struct an_report *r, size_t col, const int *cols)
 	return an_cols[cols[col - r->set->nkeys]].name;
 }
 
-/* One RFC 4180 field on a stream the caller already has (the table may
- * go to stdout or an ofile): quoted only where needed, so numbers stay
- * plain. Files of their own are written with lib/csv.h's writer. */
-static void put_field(FILE *fp, const char *s, int first)
+/* Rows of CSV through lib/csv's writer, so the quoting is the one every
+ * tool writes and reads. get(ctx, i, j) gives the cell of row i (0 = the
+ * header) and column j. */
+typedef const char *cell_fn(void *ctx, size_t i, size_t j);
+
+static int put_csv(FILE *fp, size_t nrows, size_t nc, cell_fn *get, void *ctx,
+		   struct err *e)
 {
-	if (!first)
-		fputc(',', fp);
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, fp);
-		return;
+	struct csv_writer *w;
+	const char *c;
+	size_t i, j;
+	int rc;
+
+	if ((rc = csv_writer_open_fp(fp, fp == stdout ? "standard output" : "the table",
+				     &w, e)))
+		return rc;
+	for (i = 0; !rc && i < nrows; i++) {
+		for (j = 0; !rc && j < nc; j++) {
+			c = get(ctx, i, j);
+			rc = csv_write_field(w, c, strlen(c), e);
+		}
+		if (!rc)
+			rc = csv_end_row(w, e);
 	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
+	if (rc) {
+		csv_writer_close(w, 0, NULL);
+		return rc;
 	}
-	fputc('"', fp);
+	return csv_writer_close(w, 1, e);
 }
 
-static void write_csv(FILE *fp, const struct an_report *r, const int *cols, size_t nc)
-{
+struct report_cells {
+	const struct an_report *r;
+	const int *cols;
 	char tmp[64];
-	size_t i, j;
+};
 
-	for (j = 0; j < nc; j++)
-		put_field(fp, head(r, j, cols), j == 0);
-	fputc('\n', fp);
-	for (i = 0; i < r->n; i++) {
-		for (j = 0; j < nc; j++)
-			put_field(fp, cell(r, i, j, cols, tmp, sizeof tmp, 0), j == 0);
-		fputc('\n', fp);
-	}
+static const char *report_cell(void *ctx, size_t i, size_t j)
+{
+	struct report_cells *rc = ctx;
+
+	return i ? cell(rc->r, i - 1, j, rc->cols, rc->tmp, sizeof rc->tmp, 0)
+		 : head(rc->r, j, rc->cols);
+}
+
+struct grid_cells {
+	const char *const *head;
+	const char *const *cells;
+	size_t nc;
+};
+
+static const char *grid_cell(void *ctx, size_t i, size_t j)
+{
+	struct grid_cells *g = ctx;
+
+	return i ? g->cells[(i - 1) * g->nc + j] : g->head[j];
 }
 
 static void md_text(FILE *fp, const char *s)
@@ -245,9 +269,12 @@ int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
 	int rc = 0;
 
 	switch (fmt) {
-	case AN_FMT_CSV:
-		write_csv(fp, r, cols, nc);
+	case AN_FMT_CSV: {
+		struct report_cells rcx = {.r = r, .cols = cols};
+
+		rc = put_csv(fp, r->n + 1, nc, report_cell, &rcx, e);
 		break;
+	}
 	case AN_FMT_MD:
 		write_md(fp, r, cols, nc);
 		break;
@@ -304,6 +331,11 @@ int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
 			return e->code;
 		return ferror(fp) ? err_set(e, ERR_IO, "write failed") : 0;
 	}
+	if (fmt == AN_FMT_CSV) {
+		struct grid_cells g = {.head = head, .cells = cells, .nc = nc};
+
+		return put_csv(fp, nr + 1, nc, grid_cell, &g, e);
+	}
 	if (!(w = calloc(nc ? nc : 1, sizeof *w)))
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	for (j = 0; j < nc; j++) {
@@ -315,9 +347,7 @@ int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
 	for (i = 0; i <= nr; i++) {
 		for (j = 0; j < nc; j++) {
 			c = i ? cells[(i - 1) * nc + j] : head[j];
-			if (fmt == AN_FMT_CSV) {
-				put_field(fp, c, j == 0);
-			} else if (fmt == AN_FMT_MD) {
+			if (fmt == AN_FMT_MD) {
 				fputs("| ", fp);
 				md_text(fp, *c ? c : "-");
 				fputc(' ', fp);

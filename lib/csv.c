@@ -470,25 +470,50 @@ struct csv_writer {
 	FILE *fp;
 	int direct;
 	int own_fp;      /* CSV_DIRECT to a file: closed at the end */
+	int borrowed;    /* csv_writer_open_fp: the owner flushes and closes */
 	char *name;      /* for messages */
 	size_t nfield;   /* fields written in the current row */
 	int only_empty;  /* the row so far is one empty field */
 	int at_start;    /* nothing written yet */
 };
 
+static struct csv_writer *writer_new(const char *name)
+{
+	struct csv_writer *w = calloc(1, sizeof *w);
+
+	if (w && !(w->name = strdup(name))) {
+		free(w);
+		return NULL;
+	}
+	if (w)
+		w->at_start = 1;
+	return w;
+}
+
+int csv_writer_open_fp(FILE *fp, const char *name, struct csv_writer **out,
+		       struct err *e)
+{
+	struct csv_writer *w = writer_new(name);
+
+	*out = NULL;
+	if (!w)
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", name);
+	w->fp = fp;
+	w->borrowed = 1;
+	*out = w;
+	return 0;
+}
+
 int csv_writer_open(const char *path, enum csv_mode mode,
 		    struct csv_writer **out, struct err *e)
 {
-	struct csv_writer *w = calloc(1, sizeof *w);
 	int std = strcmp(path, "-") == 0;
+	struct csv_writer *w = writer_new(std ? "stdout" : path);
 	int rc = 0;
 
 	*out = NULL;
-	if (!w || !(w->name = strdup(std ? "stdout" : path))) {
-		free(w);
+	if (!w)
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
-	}
-	w->at_start = 1;
 	w->direct = mode == CSV_DIRECT;
 	if (!w->direct) {
 		rc = ofile_open(path, &w->o, e);
@@ -603,7 +628,7 @@ int csv_writer_close(struct csv_writer *w, int commit, struct err *e)
 			rc = ofile_commit(w->o, e);
 		else
 			ofile_abort(w->o);
-	} else {
+	} else if (!w->borrowed) {
 		errno = 0;
 		if ((fflush(w->fp) != 0 || ferror(w->fp)) && commit)
 			rc = write_failed(w, e);

@@ -105,6 +105,12 @@ enum csv_mode { CSV_ATOMIC, CSV_DIRECT };
 int csv_writer_open(const char *path, enum csv_mode mode,
 		    struct csv_writer **out, struct err *e);
 
+/* A writer on a stream the caller already has (borrowed: csv_writer_close
+ * neither flushes nor closes it; the owner does, and checks it); name is
+ * used in messages. For output that goes to stdout or an ofile. */
+int csv_writer_open_fp(FILE *fp, const char *name, struct csv_writer **out,
+		       struct err *e);
+
 /* Writes one record of n fields. NULL fields are written empty. In
  * CSV_DIRECT mode the row is flushed.
  * Quoting: a field is written in double quotes (inner quotes doubled) only

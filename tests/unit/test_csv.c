@@ -673,6 +673,30 @@ static void long_field_stops_at_cap(void **state)
 	rmtmp(dir);
 }
 
+/* A writer on a borrowed stream quotes as the path writers do (a lone
+ * empty field, edge spaces, commas) and leaves the stream open. */
+static void writer_on_a_stream(void **state)
+{
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *fp = open_memstream(&mem, &memlen);
+	struct csv_writer *w;
+	struct err e;
+	const char *row1[] = {"a", " b", "c,d"};
+	const char *row2[] = {""};
+
+	(void)state;
+	assert_non_null(fp);
+	assert_int_equal(csv_writer_open_fp(fp, "mem", &w, &e), 0);
+	assert_int_equal(csv_write_row(w, row1, 3, &e), 0);
+	assert_int_equal(csv_write_row(w, row2, 1, &e), 0);
+	assert_int_equal(csv_writer_close(w, 1, &e), 0);
+	assert_int_equal(fputs("end\n", fp) >= 0, 1); /* still open */
+	assert_int_equal(fclose(fp), 0);               /* the owner flushes */
+	assert_string_equal(mem, "a,\" b\",\"c,d\"\n\"\"\nend\n");
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +714,7 @@ int main(void)
 		cmocka_unit_test(writer_full_disk),
 		cmocka_unit_test(writer_to_stdout),
 		cmocka_unit_test(long_field_stops_at_cap),
+		cmocka_unit_test(writer_on_a_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
