@@ -32,17 +32,6 @@ void src_free(struct src_list *l)
 	memset(l, 0, sizeof *l);
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int add_item(struct src_list *l, const char *prompt, size_t plen,
 		    const char *reply, size_t rlen, long out_tokens, long line,
 		    struct err *e)
@@ -60,10 +49,10 @@ static int add_item(struct src_list *l, const char *prompt, size_t plen,
 	}
 	it = &l->v[l->n];
 	memset(it, 0, sizeof *it);
-	it->prompt = dupn(prompt, plen);
+	it->prompt = strndup(prompt, plen);
 	it->prompt_len = plen;
 	if (reply) {
-		it->reply = dupn(reply, rlen);
+		it->reply = strndup(reply, rlen);
 		it->reply_len = rlen;
 	}
 	if (!it->prompt || (reply && !it->reply)) {

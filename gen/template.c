@@ -21,17 +21,6 @@ const char *tpl_task_name(enum tpl_task t)
 	return t < TPL_NTASKS ? task_names[t] : "?";
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static void list_clear(struct tpl_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -52,7 +41,7 @@ static int list_add(struct tpl_list *l, const char *s, size_t n, struct err *e)
 			return err_set(e, ERR_SOFTWARE, "out of memory");
 		l->items = items;
 	}
-	p = dupn(s, n);
+	p = strndup(s, n);
 	if (!p)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	l->items[l->n++] = p;
@@ -185,7 +174,7 @@ static char *domain_id(const char *path)
 	n = strlen(b);
 	if (n > 4 && strcmp(b + n - 4, ".txt") == 0)
 		n -= 4;
-	return dupn(b, n);
+	return strndup(b, n);
 }
 
 int tpl_parse(const char *name, const char *text, size_t len, int is_tasks,
@@ -279,7 +268,7 @@ int tpl_parse(const char *name, const char *text, size_t len, int is_tasks,
 				}
 				d.sections = ns;
 				memset(&ns[d.nsections], 0, sizeof *ns);
-				ns[d.nsections].name = dupn(sec, strlen(sec));
+				ns[d.nsections].name = strdup(sec);
 				if (!ns[d.nsections].name) {
 					rc = err_set(e, ERR_SOFTWARE, "out of memory");
 					break;
@@ -401,7 +390,7 @@ static int load_lang(const char *dir, const char *code, struct tpl_lang *lang,
 
 	if (path_join(ldir, sizeof ldir, dir, code, e))
 		return e->code;
-	if (!(lang->code = dupn(code, strlen(code))))
+	if (!(lang->code = strdup(code)))
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	rc = list_dir(ldir, 0, &files, e);
 	for (size_t i = 0; !rc && i < files.n; i++) {

@@ -9,17 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "json.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Says which check failed: the compiler merges plain abort() calls, and
- * the stack trace then points at the wrong one. */
-#define die(why)                                                          \
-	do {                                                              \
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, why);  \
-		abort();                                                  \
-	} while (0)
 
 static void try_getters(json_t *obj)
 {

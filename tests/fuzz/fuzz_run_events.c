@@ -19,15 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "../../run/api.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define die(why)                                                           \
-	do {                                                               \
-		fprintf(stderr, "fuzz_run_events: %s\n", why);             \
-		abort();                                                   \
-	} while (0)
 
 #define NTOK 2048
 

@@ -10,17 +10,11 @@
 
 #include <stdio.h>
 
+#include "fuzz.h"
 #include "err.h"
 #include "sse.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Says which check failed: bare abort() calls get merged by the compiler. */
-#define die(why)                                                           \
-	do {                                                               \
-		fprintf(stderr, "fuzz_sse: %s\n", why);                    \
-		abort();                                                   \
-	} while (0)
 
 struct tally {
 	uint64_t hash; /* folds every event's fields, in order */
