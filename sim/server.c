@@ -209,12 +209,40 @@ static void end_stream(struct sreq *r)
 
 /* ---- sending: framing, queue, jitter, stall, split writes ---- */
 
+/*
+ * Hands what evhttp has queued for r's connection to the kernel now.
+ * evhttp would write it on the loop's next turn, after every other stream
+ * of the step has been framed: with a thousand streams that is
+ * milliseconds after the truth log's stamp, and the log would no longer say
+ * when the bytes left. What the socket does not take is written by evhttp
+ * as usual.
+ */
+static void flush_now(struct evhttp_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
+	struct evbuffer *out = bev ? bufferevent_get_output(bev) : NULL;
+
+	/* The bufferevent keeps its output's front frozen so that only it
+	 * drains it; it thaws it the same way around its own writes. */
+	if (out && evbuffer_get_length(out)) {
+		evbuffer_unfreeze(out, 1);
+		(void)evbuffer_write(out, bufferevent_getfd(bev));
+		evbuffer_freeze(out, 1);
+	}
+}
+
 static void write_now(struct sreq *r, struct evbuffer *b, long tokens)
 {
 	int64_t now = clk_mono_ns();
 
-	if (r->req)
+	if (r->req) {
 		evhttp_send_reply_chunk(r->req, b);
+		/* Back-to-back steps send as fast as they can: one write
+		 * per burst, not per chunk. */
+		if (!r->s->c->zero_latency)
+			flush_now(r->req);
+	}
 	evbuffer_drain(b, evbuffer_get_length(b));
 	if (tokens)
 		add_chunk(r, now, tokens);
