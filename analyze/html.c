@@ -110,6 +110,8 @@ static void meta(FILE *fp, const struct an_report *r, const struct an_load_stats
 	}
 	fprintf(fp, "</td></tr>\n<tr><th>rows</th><td>%zu (%zu warmup excluded",
 		st->rows, st->warmup);
+	if (st->retried)
+		fprintf(fp, ", %zu retried attempts excluded", st->retried);
 	if (st->truncated)
 		fprintf(fp, ", %zu cut-off last row skipped", st->truncated);
 	fprintf(fp, ")</td></tr>\n<tr><th>groups</th><td>%zu, grouped by ", r->n);

@@ -14,14 +14,14 @@
 enum {
 	C_RUN_ID, C_ROW_ID, C_STEP, C_STATUS, C_WARMUP, C_SENT, C_FIRST,
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
-	C_OUT_SRC, C_CHUNK_LOG, NCOL
+	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, NCOL
 };
 
 static const char *const col_names[NCOL] = {
 	"run_id", "row_id", "step", "status", "warmup", "t_sent_ns",
 	"t_first_token_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
 	"tpot_ms", "e2e_ms", "input_tokens", "input_tokens_source",
-	"output_tokens", "output_tokens_source", "chunk_log",
+	"output_tokens", "output_tokens_source", "chunk_log", "retried",
 };
 
 static const int col_required[NCOL] = {
@@ -154,6 +154,8 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	r->chunk_log = field(f, C_CHUNK_LOG);
 	s = field(f, C_WARMUP);
 	r->warmup = s && strcmp(s, "0") != 0;
+	s = field(f, C_RETRIED);
+	r->retried = s && strcmp(s, "0") != 0;
 	s = field(f, C_STATUS);
 	if (!s)
 		return err_set(e, ERR_DATA, "%s:%ld: empty status", csv_name(f->r), csv_line(f->r));
@@ -232,6 +234,12 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		st->rows++;
 		if (r.warmup) {
 			st->warmup++;
+			continue;
+		}
+		/* A failed attempt that was retried: its request is counted
+		 * once, by the attempt that ended it. */
+		if (r.retried) {
+			st->retried++;
 			continue;
 		}
 		for (i = 0; i < o->nkeys; i++) {

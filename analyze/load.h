@@ -35,6 +35,7 @@ struct an_load_opts {
 
 struct an_load_stats {
 	size_t files, rows, warmup, truncated;
+	size_t retried; /* failed attempts followed by a retry: not counted */
 	char **run_ids;              /* distinct run ids, in order met */
 	size_t nrun_ids;
 };

@@ -32,6 +32,7 @@ struct an_rec {
 	const char *step;       /* batch size or rate as written; may be NULL */
 	const char *chunk_log;  /* "OFFSET_US[:TOKENS] ..."; may be NULL */
 	int warmup;             /* 1 for warmup rows */
+	int retried;            /* 1 for a failed attempt that was retried */
 	enum an_status status;
 	int64_t t_sent, t_first, t_last, t_end; /* epoch ns */
 	double ttft_ms, tpot_ms, e2e_ms;

@@ -7,7 +7,10 @@
 #   memory:  llmrun's peak RSS at 1,000 and 5,000 concurrent streams.
 # Also TTFT against llmsim's truth log at 1,000 streams, a chunk every 20 ms.
 # Prints chunks per client CPU-second and the ratio.
+# PARTS picks what runs (default all): cpu memory truth.
 set -u
+PARTS=${PARTS:-cpu memory truth}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 : "${BUILD:=build}"
 BIN=$BUILD/bin
 T=$(mktemp -d)
@@ -69,27 +72,31 @@ regime() { # name sim-args...
 }
 
 echo "bench/run.sh: $STREAMS streams x $TOKENS tokens, one token per chunk"
+if part cpu; then
 # Jitter spreads each stream's chunk over the 10 ms so a wake-up finds
 # about one ready socket, as with real endpoints, not all 256 at once.
 regime paced $(fixed_step 10) --jitter-us 10000
 regime unpaced --zero-latency
+fi
 
-for n in 1000 5000; do
+part memory && for n in 1000 5000; do
 	start_sim $(fixed_step 20)
 	llmrun_run $n 100 --timeout 120
 	ok=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") s = i; next } $s == "ok" { n++ } END { print n + 0 }' "$T/r.csv")
 	echo "memory   $n streams: llmrun peak RSS $(rss_of "$T/time") KiB ($ok of $n ok)"
 	eval "rss_$n=$(rss_of "$T/time")"
 done
-awk -v a="$rss_1000" -v b="$rss_5000" 'BEGIN { printf "memory   per extra in-flight stream: %.1f KiB\n", (b - a) / 4000 }'
+part memory && awk -v a="$rss_1000" -v b="$rss_5000" 'BEGIN { printf "memory   per extra in-flight stream: %.1f KiB\n", (b - a) / 4000 }'
 
 # TTFT and chunk times against the truth at 1,000 streams, a chunk every
 # 20 ms (50,000 chunks/s): all streams in lockstep, then spread by jitter.
-truth() { # label sim-args...
-	label=$1; shift
+# Each with chunks stamped by the kernel (the default) and, for comparison,
+# when llmrun reads them.
+truth() { # label stamp sim-args...
+	label="$1, stamp $2"; stamp=$2; shift 2
 	rm -f "$T/truth.jsonl"
 	start_sim $(fixed_step 20) --truth "$T/truth.jsonl" "$@"
-	llmrun_run 1000 50 --timeout 120
+	llmrun_run 1000 50 --timeout 120 --stamp "$stamp"
 	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
 	awk -v res="$T/r.csv" '
 	BEGIN { while ((getline l < (res ".meta.json")) > 0) {
@@ -112,5 +119,9 @@ truth() { # label sim-args...
 			l, k == "t" ? "TTFT  " : "chunks", d[int((n - 1) * 0.5) + 1], d[int((n - 1) * 0.99) + 1], d[n], n }'
 	done
 }
-truth lockstep
-truth "jitter 20 ms" --jitter-us 20000
+if part truth; then
+	for stamp in kernel read; do
+		truth lockstep $stamp
+		truth "jitter 20 ms" $stamp --jitter-us 20000
+	done
+fi

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "clk.h"
+#include "rng.h"
 #include "sse.h"
 
 /* A non-streamed body, or an error body, may not grow past this. */
@@ -26,6 +28,11 @@
 /* libcurl's receive buffer per transfer: small keeps memory per stream
  * low; a read never holds more than this anyway. */
 #define RECV_BUF 4096
+/* A retry waits at most this long, whatever the backoff or Retry-After. */
+#define RETRY_MAX_NS (60 * CLK_NS_PER_S)
+/* At most this many waiting bytes are peeked at for the kernel's receive
+ * stamp; a socket holding more is stamped when read instead. */
+#define PEEK_MAX 8192
 
 struct eng;
 
@@ -49,6 +56,11 @@ struct req {
 	struct resp r;
 	char bad[160];     /* why the stream is malformed, "" when it is not */
 	char hdr_id[96];   /* X-Request-Id, the id when the body has none */
+	curl_socket_t sock; /* the socket libcurl watches for it, if known */
+	int attempt;        /* 1, then 2... for --retries */
+	double retry_after_s; /* the server's Retry-After, -1 none */
+	int64_t retry_at;   /* when the waiting retry is due */
+	struct req *next_retry;
 };
 
 struct eng {
@@ -56,6 +68,13 @@ struct eng {
 	CURLM *m;
 	int ep, tcurl, tsend;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
+	int kstamp;      /* stamp chunks with the kernel's receive time */
+	/* The socket being handed to libcurl and the kernel's receive stamp
+	 * (monotonic) of the bytes waiting on it; 0 when there is none. */
+	curl_socket_t disp_fd;
+	int64_t disp_stamp;
+	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
+	char *peek;
 	struct curl_slist *hdrs;
 	char *url;
 	struct req **all; /* every request slot, for cancelling and freeing */
@@ -65,6 +84,10 @@ struct eng {
 	jsmntok_t *tok;
 	size_t ntok;
 	long errors; /* failed requests in the run */
+	long *in_count; /* with -t: each corpus row's prompt tokens, -1 unknown */
+	int tretry;             /* timerfd: the next retry is due */
+	struct req *retries;    /* failed requests waiting to retry, by time */
+	struct rng retry_rng;   /* backoff jitter, from --seed */
 	long samples_shown;
 
 	/* the step */
@@ -146,6 +169,8 @@ static int on_event(void *ctx, const struct sse_event *ev)
 		return 0;
 	if (ev->done) {
 		q->r.done = 1;
+		if (!q->t_done)
+			q->t_done = q->now;
 		return 0;
 	}
 	if (!parse_doc(g, ev->data, ev->data_len, &d)) {
@@ -156,6 +181,8 @@ static int on_event(void *ctx, const struct sse_event *ev)
 		return 0;
 	if (g->cx.t->api->event(&q->r, &d, q->now, &e))
 		invalid(q, e.msg);
+	if (q->r.done && !q->t_done)
+		q->t_done = q->now;
 	return 0;
 }
 
@@ -163,6 +190,24 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct req *q = ud;
 	size_t n = size * nmemb, k = sizeof "x-request-id:" - 1;
+	size_t ra = sizeof "retry-after:" - 1;
+
+	/* Retry-After in seconds; the HTTP-date form is not used by
+	 * inference servers and is ignored. */
+	if (n > ra && strncasecmp(p, "retry-after:", ra) == 0) {
+		char tmp[32], *end;
+		size_t vn = n - ra < sizeof tmp - 1 ? n - ra : sizeof tmp - 1;
+		double v;
+
+		memcpy(tmp, p + ra, vn);
+		tmp[vn] = '\0';
+		v = strtod(tmp, &end);
+		while (*end == ' ' || *end == '\r' || *end == '\n')
+			end++;
+		if (end != tmp && !*end && v >= 0 && isfinite(v))
+			q->retry_after_s = v;
+		return n;
+	}
 
 	if (n > k && strncasecmp(p, "x-request-id:", k) == 0) {
 		const char *v = p + k;
@@ -177,11 +222,22 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* When the bytes being handed to q arrived: the kernel's stamp when they
+ * came from the socket that was peeked at, else now. */
+static int64_t arrival(struct req *q, int64_t now)
+{
+	struct eng *g = q->g;
+
+	if (!g->disp_stamp || g->disp_stamp >= now || q->sock != g->disp_fd)
+		return now;
+	return g->disp_stamp > q->t_sent ? g->disp_stamp : q->t_sent;
+}
+
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct req *q = ud;
 	size_t n = size * nmemb;
-	int64_t now = clk_mono_ns();
+	int64_t now = arrival(q, clk_mono_ns());
 	struct err e;
 
 	q->bytes += (long)n;
@@ -201,24 +257,86 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 			invalid(q, e.msg);
 		return 0;
 	}
-	if (q->r.done && !q->t_done)
-		q->t_done = now;
 	return n;
 }
 
 /* --- libcurl's socket and timer callbacks -------------------------------- */
+
+/* Asks the kernel to stamp what arrives on a new connection. Should it
+ * refuse, chunks are stamped when read. */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	int on = 1;
+
+	(void)ud;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+	return CURL_SOCKOPT_OK;
+}
+
+/*
+ * The kernel's receive time of the newest bytes waiting on fd, on the
+ * monotonic clock, or 0 when it has none.
+ * Peeking costs one system call and leaves the bytes for libcurl. Every
+ * byte libcurl reads in the dispatch that follows was there by then, save
+ * one that lands in the microseconds between the peek and libcurl's read,
+ * so the stamp never precedes an event's arrival and, with one event per
+ * wake-up (a stream read as fast as it comes), is its arrival. It does not
+ * grow with the time the loop took to reach this socket: a burst of a
+ * thousand chunks is stamped as it arrived, not as it was worked through.
+ */
+static int64_t kernel_stamp(struct eng *g, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} cb;
+	struct iovec io = { g->peek, PEEK_MAX };
+	struct msghdr m;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &io;
+	m.msg_iovlen = 1;
+	m.msg_control = cb.b;
+	m.msg_controllen = sizeof cb.b;
+	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || n == PEEK_MAX)
+		return 0;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof ts);
+			return ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec - g->wall_off;
+		}
+	}
+	return 0;
+}
 
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
 	struct eng *g = ud;
 	struct epoll_event ev;
 
-	(void)h;
+	char *pv = NULL;
+	struct req *q;
+
+	/* Which request a socket serves, for its kernel stamps. A socket
+	 * shared by several HTTP/2 streams names one of them; the others'
+	 * chunks are stamped when read. */
+	curl_easy_getinfo(h, CURLINFO_PRIVATE, &pv);
+	q = (struct req *)pv;
 	if (what == CURL_POLL_REMOVE) {
+		if (q && q->sock == s)
+			q->sock = CURL_SOCKET_BAD;
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
 		curl_multi_assign(g->m, s, NULL);
 		return 0;
 	}
+	if (q)
+		q->sock = s;
 	memset(&ev, 0, sizeof ev);
 	ev.data.fd = s;
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
@@ -257,6 +375,17 @@ static int on_timer(CURLM *m, long ms, void *ud)
 	return 0;
 }
 
+/* The kernel stamps on the wall clock. Its offset from the monotonic clock
+ * is read at every wake-up, as NTP may slew it; a reading that took over
+ * 20 us (the thread was preempted between the clock reads) is dropped. */
+static void read_wall_off(struct eng *g)
+{
+	int64_t m0 = clk_mono_ns(), w = clk_wall_ns(), m1 = clk_mono_ns();
+
+	if (m1 - m0 < 20 * CLK_NS_PER_US || !g->wall_off)
+		g->wall_off = w - (m0 + (m1 - m0) / 2);
+}
+
 /* --- setup --------------------------------------------------------------- */
 
 static char *join_url(const char *base, const char *path)
@@ -287,22 +416,34 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	g->ep = epoll_create1(EPOLL_CLOEXEC);
 	g->tcurl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->tsend = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	g->tretry = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->m = curl_multi_init();
 	g->ntok = 256;
 	g->tok = malloc(g->ntok * sizeof *g->tok);
+	g->kstamp = !o->stamp_read;
+	if (cx->count) {
+		g->in_count = malloc((cx->c->n ? cx->c->n : 1) * sizeof *g->in_count);
+		for (size_t i = 0; g->in_count && i < cx->c->n; i++)
+			g->in_count[i] = -2; /* not counted yet */
+	}
+	g->peek = g->kstamp ? malloc(PEEK_MAX) : NULL;
 	g->url = join_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
-	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || !g->m || !g->tok || !g->url) {
+	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
+	    !g->tok || !g->url ||
+	    (g->kstamp && !g->peek) || (cx->count && !g->in_count)) {
 		eng_free(g);
 		return err_set(e, ERR_SOFTWARE, "cannot set up the engine: %s",
 			       strerror(errno));
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct epoll_event ev = {.events = EPOLLIN};
 
-		ev.data.fd = i ? g->tsend : g->tcurl;
+		ev.data.fd = i == 0 ? g->tcurl : i == 1 ? g->tsend : g->tretry;
 		epoll_ctl(g->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
+	/* From --seed, apart from the arrival times' streams. */
+	rng_seed(&g->retry_rng, (uint64_t)o->seed ^ 0x7265747279ULL);
 	curl_multi_setopt(g->m, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(g->m, CURLMOPT_SOCKETDATA, g);
 	curl_multi_setopt(g->m, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -368,6 +509,8 @@ static struct req *new_req(struct eng *g)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	if (g->kstamp)
+		curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)(o->connect_timeout_s * 1000));
@@ -417,6 +560,27 @@ static void print_sample(struct eng *g, struct req *q, const struct rec_row *x)
 	fprintf(f, "\n%.*s\n", (int)(q->r.text.len < 2000 ? q->r.text.len : 2000),
 		q->r.text.p ? q->r.text.p : "");
 }
+
+/* The prompt's tokens (with --system's) counted by the tokenizer, once
+ * per corpus row; -1 when they cannot be counted. The chat template's own
+ * tokens are not in it: only the server knows its template. */
+static long prompt_tokens(struct eng *g, const struct corpus_row *row)
+{
+	const char *sys = g->cx.o->system;
+	long *n = &g->in_count[row - g->cx.c->rows];
+	size_t a, b = 0;
+	struct err e;
+
+	if (*n == -2) {
+		*n = -1;
+		if (g->cx.count(g->cx.tok, row->prompt, row->prompt_len, &a, &e) == 0 &&
+		    (!sys || g->cx.count(g->cx.tok, sys, strlen(sys), &b, &e) == 0))
+			*n = (long)(a + b);
+	}
+	return *n;
+}
+
+static void retry_later(struct eng *g, struct req *q, int64_t now);
 
 static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 {
@@ -470,7 +634,7 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	x.step = s->value;
 	x.schedule = s->schedule;
 	x.seq = q->seq;
-	x.attempt = 1;
+	x.attempt = q->attempt;
 	x.warmup = q->warmup;
 	x.http_status = q->http;
 	x.t_scheduled = q->t_sched;
@@ -486,6 +650,8 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	if (q->r.in_tokens >= 0) {
 		x.in_tokens = q->r.in_tokens;
 		x.in_source = "usage";
+	} else if (g->in_count && (x.in_tokens = prompt_tokens(g, q->row)) >= 0) {
+		x.in_source = "tokenizer";
 	} else if (q->row->input_tokens >= 0) {
 		x.in_tokens = q->row->input_tokens;
 		x.in_source = "corpus";
@@ -501,10 +667,18 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 		x.out_tokens = q->r.chunks;
 		x.out_source = "chunks";
 	}
+	/* Retry classes the user chose, while the run goes on; a request
+	 * cancelled while its retry waited is one more attempt, never sent. */
+	x.retried = !cancelled && x.status != RC_OK && q->attempt <= o->retries &&
+		    (o->retry_on & 1u << x.status) && !*g->cx.stop && !g->io_failed;
 	if (!g->io_failed && rec_write(g->cx.rec, &x, &g->werr))
 		g->io_failed = 1;
 	if (g->pg)
 		prog_add(g->pg, &x);
+	if (x.retried) {
+		retry_later(g, q, now);
+		return;
+	}
 	if (x.status != RC_OK)
 		g->errors++;
 	if (g->samples_shown < o->show_samples && x.status == RC_OK)
@@ -516,6 +690,37 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	g->inflight--;
 	free(q->body);
 	q->body = NULL;
+}
+
+/* Sends q's next attempt (its body is built), scheduled at t_sched. */
+static void send_attempt(struct eng *g, struct req *q, int64_t t_sched)
+{
+	const struct opts *o = g->cx.o;
+
+	q->http = 0;
+	q->bytes = 0;
+	q->t_data = q->t_done = 0;
+	q->bad[0] = '\0';
+	q->hdr_id[0] = '\0';
+	q->sock = CURL_SOCKET_BAD;
+	q->retry_after_s = -1;
+	buf_reset(&q->raw);
+	sse_reset(&q->sse);
+	q->t_sched = t_sched;
+	q->t_sent = clk_mono_ns();
+	resp_reset(&q->r, q->t_sent,
+		   g->cx.count != NULL || q->seq < o->show_samples);
+	if (!q->body) {
+		invalid(q, "cannot build the request body");
+		finish(g, q, CURLE_OK, 0);
+		return;
+	}
+	curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
+	curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
+	if (curl_multi_add_handle(g->m, q->h) != CURLM_OK) {
+		invalid(q, "libcurl refused the request");
+		finish(g, q, CURLE_OK, 0);
+	}
 }
 
 /* Starts the next request of the step, scheduled at t_sched. Returns 0 or
@@ -549,32 +754,51 @@ static int issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
 	q->row = row;
 	q->seq = g->issued;
 	q->warmup = g->issued < g->s->warmup;
-	g->issued++;
-	q->http = 0;
-	q->bytes = 0;
-	q->t_data = q->t_done = 0;
-	q->bad[0] = '\0';
-	q->hdr_id[0] = '\0';
+	q->attempt = 1;
 	q->active = 1;
-	buf_reset(&q->raw);
-	sse_reset(&q->sse);
+	g->issued++;
 	g->inflight++;
-	q->t_sched = t_sched;
-	q->t_sent = clk_mono_ns();
-	resp_reset(&q->r, q->t_sent,
-		   g->cx.count != NULL || q->seq < o->show_samples);
-	if (!q->body) {
-		invalid(q, "cannot build the request body");
-		finish(g, q, CURLE_OK, 0);
-		return 0;
-	}
-	curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
-	curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
-	if (curl_multi_add_handle(g->m, q->h) != CURLM_OK) {
-		invalid(q, "libcurl refused the request");
-		finish(g, q, CURLE_OK, 0);
-	}
+	send_attempt(g, q, t_sched);
 	return 0;
+}
+
+/* --- retries ------------------------------------------------------------- */
+
+/* Queues q's next attempt: after the backoff (--retry-backoff doubled per
+ * attempt, drawn from its upper half so retries do not move in step) or
+ * the server's Retry-After, whichever is longer, at most a minute. */
+static void retry_later(struct eng *g, struct req *q, int64_t now)
+{
+	const struct opts *o = g->cx.o;
+	double d = o->retry_backoff_s * ldexp(1.0, q->attempt - 1);
+	int64_t wait;
+	struct req **p;
+
+	d *= 0.5 + 0.5 * rng_uniform(&g->retry_rng);
+	if (q->retry_after_s > d)
+		d = q->retry_after_s;
+	wait = d * 1e9 < (double)RETRY_MAX_NS ? (int64_t)(d * 1e9) : RETRY_MAX_NS;
+	q->retry_at = now + wait;
+	q->attempt++;
+	for (p = &g->retries; *p && (*p)->retry_at <= q->retry_at; p = &(*p)->next_retry)
+		;
+	q->next_retry = *p;
+	*p = q;
+	arm(g->tretry, g->retries->retry_at, 1);
+}
+
+/* Sends every retry that is due. */
+static void retry_due(struct eng *g)
+{
+	int64_t now = clk_mono_ns();
+
+	while (g->retries && g->retries->retry_at <= now) {
+		struct req *q = g->retries;
+
+		g->retries = q->next_retry;
+		send_attempt(g, q, q->retry_at);
+	}
+	arm(g->tretry, g->retries ? g->retries->retry_at : 0, 1);
 }
 
 /* --- the step ------------------------------------------------------------ */
@@ -656,6 +880,20 @@ static void drain_done(struct eng *g)
 
 static void cancel_all(struct eng *g)
 {
+	/* A waiting retry ends as its next attempt, cancelled before it was
+	 * sent: no send time, nothing received. */
+	for (struct req *q = g->retries; q; q = q->next_retry) {
+		q->t_sched = q->retry_at;
+		q->t_sent = 0;
+		q->http = -1;
+		q->bytes = 0;
+		q->t_data = q->t_done = 0;
+		q->bad[0] = q->hdr_id[0] = '\0';
+		buf_reset(&q->raw);
+		resp_reset(&q->r, 0, 0);
+	}
+	g->retries = NULL;
+	arm(g->tretry, 0, 0);
 	for (size_t i = 0; i < g->nall; i++)
 		if (g->all[i]->active)
 			finish(g, g->all[i], CURLE_OK, 1);
@@ -681,6 +919,8 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 
 		if (n < 0 && errno != EINTR)
 			return err_set(e, ERR_SOFTWARE, "epoll_wait: %s", strerror(errno));
+		if (n > 0 && g->kstamp)
+			read_wall_off(g);
 		if (g->timeout_now) {
 			g->timeout_now = 0;
 			curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -695,6 +935,11 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 								 0, &running);
 				continue;
 			}
+			if (fd == g->tretry) {
+				if (read(fd, &ticks, sizeof ticks) > 0)
+					retry_due(g);
+				continue;
+			}
 			if (fd == g->tsend) {
 				if (read(fd, &ticks, sizeof ticks) < 0)
 					continue;
@@ -706,7 +951,11 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 				flags |= CURL_CSELECT_OUT;
 			if (evs[i].events & (EPOLLERR | EPOLLHUP))
 				flags |= CURL_CSELECT_ERR;
+			g->disp_fd = fd;
+			if (g->kstamp && (flags & CURL_CSELECT_IN))
+				g->disp_stamp = kernel_stamp(g, fd);
 			curl_multi_socket_action(g->m, fd, flags, &running);
+			g->disp_stamp = 0;
 		}
 		drain_done(g);
 		if (g->io_failed) {
@@ -760,6 +1009,8 @@ void eng_free(struct eng *g)
 		curl_multi_cleanup(g->m);
 	curl_slist_free_all(g->hdrs);
 	free(g->tok);
+	free(g->peek);
+	free(g->in_count);
 	free(g->url);
 	if (g->ep >= 0)
 		close(g->ep);
@@ -767,5 +1018,7 @@ void eng_free(struct eng *g)
 		close(g->tcurl);
 	if (g->tsend >= 0)
 		close(g->tsend);
+	if (g->tretry >= 0)
+		close(g->tretry);
 	free(g);
 }

@@ -6,9 +6,12 @@
  * sockets that are ready are touched on a wake-up, so the cost per chunk
  * does not grow with the number of streams.
  *
- * Each chunk is stamped once, on the monotonic clock, when its bytes reach
- * the write callback; that stamp goes through the SSE parser and the
- * dialect into the row. Every request issued gets exactly one row, written
+ * Each chunk is stamped once, on the monotonic clock: by default with the
+ * kernel's receive time of the bytes (SO_TIMESTAMPNS, read by peeking at
+ * the socket before libcurl reads it), so the time the loop takes to reach
+ * a socket in a burst is not counted; with --stamp read, or where the
+ * kernel gives none, when the bytes reach the write callback. That stamp
+ * goes through the SSE parser and the dialect into the row. Every request issued gets exactly one row, written
  * when it ends (or when it is cancelled).
  *
  * Ownership: eng_new returns an engine released by eng_free; it borrows

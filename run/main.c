@@ -194,6 +194,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "targets", t);
 	json_object_set_new(m, "model", json_string(o->targets[0].model));
 	json_object_set_new(m, "stream", json_boolean(o->stream));
+	json_object_set_new(m, "stamp", json_string(o->stamp_read ? "read" : "kernel"));
 	json_object_set_new(m, "tokenizer", tok ? json_string(tok) : json_null());
 	json_object_set_new(m, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(m, "shard", json_pack("{s:i,s:i}", "index", (int)o->shard_i,

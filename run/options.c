@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "csv.h"
+#include "record.h"
 
 static const char help[] =
 	"Usage: llmrun [OPTIONS] CORPUS.csv > results.csv\n"
@@ -38,6 +39,8 @@ static const char help[] =
 	"  --cacert FILE         CA certificates to verify with\n"
 	"  --http2               use HTTP/2\n"
 	"  --no-keepalive        a new connection for every request\n"
+	"  --stamp SOURCE        chunk times from kernel (default: when the bytes\n"
+	"                        reached this host) or read (when llmrun read them)\n"
 	"Load (one step per batch size or rate):\n"
 	"  --batch-sizes SPEC    1,2,4 or 1..64 (doubling) or 1..16:1 (default 1)\n"
 	"  --schedule NAME       window (default), waves; poisson (default),\n"
@@ -51,11 +54,15 @@ static const char help[] =
 	"  --duration S          seconds per step (cycles the corpus)\n"
 	"  --warmup N            first N requests of a step are warmup\n"
 	"  --max-errors N        stop after more than N failed requests\n"
+	"  --retries N           retry a failed request up to N times (default 0)\n"
+	"  --retry-on LIST       classes retried (default connect,rate_limited,\n"
+	"                        http_5xx); each attempt is a row\n"
+	"  --retry-backoff S     first retry after S s, doubling (default 0.5)\n"
 	"  --drain               on SIGINT, wait for requests in flight\n"
 	"Corpus:\n"
 	"  --shard I/N           use rows I, I+N, I+2N, ... (I from 0)\n"
 	"  --seed N              seed for arrivals (default 1)\n"
-	"  -t, --tokenizer NAME  count output tokens locally when usage is missing\n"
+	"  -t, --tokenizer NAME  count tokens locally when usage is missing\n"
 	"Output:\n"
 	"  -o, --output FILE     results CSV (default stdout)\n"
 	"  --meta FILE           metadata JSON (default FILE.meta.json with -o)\n"
@@ -69,7 +76,7 @@ enum {
 	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
 	O_NOKA, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
-	O_META, O_SAMPLES, O_VERSION,
+	O_META, O_SAMPLES, O_VERSION, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +103,7 @@ static const struct option longopts[] = {
 	{"cacert", required_argument, 0, O_CACERT},
 	{"http2", no_argument, 0, O_HTTP2},
 	{"no-keepalive", no_argument, 0, O_NOKA},
+	{"stamp", required_argument, 0, O_STAMP},
 	{"batch-sizes", required_argument, 0, O_BATCH},
 	{"schedule", required_argument, 0, O_SCHEDULE},
 	{"rate", required_argument, 0, O_RATE},
@@ -108,6 +116,9 @@ static const struct option longopts[] = {
 	{"warmup", required_argument, 0, O_WARMUP},
 	{"max-errors", required_argument, 0, O_MAXERR},
 	{"drain", no_argument, 0, O_DRAIN},
+	{"retries", required_argument, 0, O_RETRIES},
+	{"retry-on", required_argument, 0, O_RETRY_ON},
+	{"retry-backoff", required_argument, 0, O_BACKOFF},
 	{"shard", required_argument, 0, O_SHARD},
 	{"seed", required_argument, 0, O_SEED},
 	{"tokenizer", required_argument, 0, 't'},
@@ -143,6 +154,33 @@ static int to_double(const char *s, double min, double *v, const char *opt,
 	if (end == s || *end || errno || !isfinite(*v) || *v < min)
 		return err_set(e, ERR_USAGE, "%s: expected a number >= %g, got '%s'",
 			       opt, min, s);
+	return 0;
+}
+
+/* "connect,rate_limited" into bits (1 << enum rclass). */
+static int parse_classes(const char *list, unsigned *bits, struct err *e)
+{
+	const char *p = list;
+
+	*bits = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int c;
+
+		for (c = RC_HTTP_4XX; c < RC_CANCELLED; c++)
+			if (strlen(rec_class_name(c)) == n &&
+			    strncmp(p, rec_class_name(c), n) == 0)
+				break;
+		if (c == RC_CANCELLED)
+			return err_set(e, ERR_USAGE,
+				       "--retry-on: '%.*s' is not an error class (http_4xx, "
+				       "http_5xx, rate_limited, timeout, connect, disconnect, "
+				       "bad_stream)", (int)n, p);
+		*bits |= 1u << c;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
 	return 0;
 }
 
@@ -277,6 +315,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->connect_timeout_s = 10;
 	o->time_scale = 1;
 	o->max_errors = -1;
+	o->retry_backoff_s = 0.5;
+	o->retry_on = 1u << RC_CONNECT | 1u << RC_RATE_LIMITED | 1u << RC_HTTP_5XX;
 	o->shard_n = 1;
 	o->seed = 1;
 	o->rate.burstiness = 1;
@@ -321,6 +361,12 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_CACERT: o->cacert = optarg; break;
 		case O_HTTP2: o->http2 = 1; break;
 		case O_NOKA: o->no_keepalive = 1; break;
+		case O_STAMP:
+			if (strcmp(optarg, "kernel") && strcmp(optarg, "read"))
+				rc = err_set(e, ERR_USAGE,
+					     "--stamp: expected kernel or read, got '%s'", optarg);
+			o->stamp_read = strcmp(optarg, "read") == 0;
+			break;
 		case O_BATCH: batches = optarg; break;
 		case O_SCHEDULE: schedule = optarg; break;
 		case O_RATE: rates = optarg; break;
@@ -333,6 +379,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_WARMUP: rc = to_long(optarg, 0, &o->warmup, "--warmup", e); break;
 		case O_MAXERR: rc = to_long(optarg, 0, &o->max_errors, "--max-errors", e); break;
 		case O_DRAIN: o->drain = 1; break;
+		case O_RETRIES: rc = to_long(optarg, 0, &o->retries, "--retries", e); break;
+		case O_RETRY_ON: rc = parse_classes(optarg, &o->retry_on, e); break;
+		case O_BACKOFF: rc = to_double(optarg, 0, &o->retry_backoff_s, "--retry-backoff", e); break;
 		case O_SHARD:
 			if (sscanf(optarg, "%ld/%ld", &o->shard_i, &l) != 2 || l < 1 ||
 			    o->shard_i < 0 || o->shard_i >= l)

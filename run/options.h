@@ -51,6 +51,7 @@ struct opts {
 	const char *cacert;
 	double timeout_s, connect_timeout_s;
 	int http2, no_keepalive;
+	int stamp_read; /* stamp chunks when read, not by the kernel */
 
 	/* Load: batch steps, rate steps or a trace. */
 	long *batches;
@@ -66,6 +67,9 @@ struct opts {
 	double duration_s; /* per step, 0: none */
 	long warmup;       /* requests per step marked warmup */
 	long max_errors;   /* stop after more errors; -1: never */
+	long retries;      /* further attempts of a failed request */
+	double retry_backoff_s; /* the first retry's delay; doubles per attempt */
+	unsigned retry_on; /* bit (1 << enum rclass) for each class retried */
 
 	long shard_i, shard_n;
 	uint64_t seed;

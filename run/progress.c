@@ -35,6 +35,11 @@ void prog_add(struct prog *p, const struct rec_row *x)
 {
 	const struct resp *r = x->r;
 
+	/* A retried attempt is not a request's end; its retry's row is. */
+	if (x->retried) {
+		p->retried++;
+		return;
+	}
 	p->done++;
 	if (x->warmup) {
 		p->warmup++;
@@ -128,6 +133,8 @@ void prog_end(struct prog *p, int64_t now)
 	if (!isnan(span))
 		fprintf(p->f, ", %.2f req/s, in %.0f tok/s, out %.0f tok/s",
 			p->ok / span, p->in_tok / span, p->out_tok / span);
+	if (p->retried)
+		fprintf(p->f, ", %ld failed attempts retried", p->retried);
 	fprintf(p->f, "\n  %-5s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90", "p99");
 	line(p->f, "ttft", &p->ttft);
 	line(p->f, "tpot", &p->tpot);

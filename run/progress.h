@@ -25,6 +25,7 @@ struct prog {
 	int64_t t0, t_last_draw, t_first_sent, t_last_end; /* mono ns */
 	long total;    /* requests expected, -1 unknown */
 	long done, ok, errors, warmup;
+	long retried;  /* failed attempts that were retried: not in done */
 	long in_tok, out_tok;
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
 };

@@ -16,7 +16,8 @@ struct rec {
 
 static const char *const columns[] = {
 	"run_id", "target", "model", "api", "group", "row_id", "step_kind",
-	"step", "schedule", "seq", "attempt", "warmup", "response_id", "status",
+	"step", "schedule", "seq", "attempt", "retried", "warmup", "response_id",
+	"status",
 	"http_status", "t_scheduled_ns", "t_sent_ns", "t_first_token_ns",
 	"t_first_content_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
 	"ttfc_ms", "e2e_ms", "tpot_ms", "queue_ms", "input_tokens",
@@ -109,37 +110,38 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 	v[8] = x->schedule;
 	put_long(&f[9], x->seq);
 	put_long(&f[10], x->attempt);
-	put_long(&f[11], x->warmup);
-	v[12] = r->response_id;
-	v[13] = rec_class_name(x->status);
+	put_long(&f[11], x->retried);
+	put_long(&f[12], x->warmup);
+	v[13] = r->response_id;
+	v[14] = rec_class_name(x->status);
 	if (x->http_status > 0)
-		put_long(&f[14], x->http_status);
-	put_ns(&f[15], w, x->t_scheduled);
-	put_ns(&f[16], w, x->t_sent);
-	put_ns(&f[17], w, r->t_first_token);
-	put_ns(&f[18], w, r->t_first_content);
-	put_ns(&f[19], w, r->t_last_token);
-	put_ns(&f[20], w, x->t_end);
-	put_ms(&f[21], x->t_sent, r->t_first_token);
-	put_ms(&f[22], x->t_sent, r->t_first_content);
-	put_ms(&f[23], x->t_sent, x->t_end);
+		put_long(&f[15], x->http_status);
+	put_ns(&f[16], w, x->t_scheduled);
+	put_ns(&f[17], w, x->t_sent);
+	put_ns(&f[18], w, r->t_first_token);
+	put_ns(&f[19], w, r->t_first_content);
+	put_ns(&f[20], w, r->t_last_token);
+	put_ns(&f[21], w, x->t_end);
+	put_ms(&f[22], x->t_sent, r->t_first_token);
+	put_ms(&f[23], x->t_sent, r->t_first_content);
+	put_ms(&f[24], x->t_sent, x->t_end);
 	if (x->out_tokens >= 2 && r->t_first_token && x->t_end)
-		snprintf(f[24].s, sizeof f[24].s, "%.3f",
+		snprintf(f[25].s, sizeof f[25].s, "%.3f",
 			 (double)(x->t_end - r->t_first_token) / 1e6 /
 				 (double)(x->out_tokens - 1));
-	put_ms(&f[25], x->t_scheduled, x->t_sent);
-	put_long(&f[26], x->in_tokens);
-	v[27] = x->in_source ? x->in_source : "";
-	put_long(&f[28], x->out_tokens);
-	v[29] = x->out_source ? x->out_source : "";
-	put_long(&f[30], r->reasoning_tokens);
-	v[31] = r->finish;
-	put_long(&f[32], r->chunks);
-	put_long(&f[33], x->bytes);
-	put_dbl(&f[34], r->server_prompt_ms);
-	put_dbl(&f[35], r->server_decode_ms);
-	v[36] = x->error;
-	v[37] = r->chunk_log.p ? r->chunk_log.p : "";
+	put_ms(&f[26], x->t_scheduled, x->t_sent);
+	put_long(&f[27], x->in_tokens);
+	v[28] = x->in_source ? x->in_source : "";
+	put_long(&f[29], x->out_tokens);
+	v[30] = x->out_source ? x->out_source : "";
+	put_long(&f[31], r->reasoning_tokens);
+	v[32] = r->finish;
+	put_long(&f[33], r->chunks);
+	put_long(&f[34], x->bytes);
+	put_dbl(&f[35], r->server_prompt_ms);
+	put_dbl(&f[36], r->server_decode_ms);
+	v[37] = x->error;
+	v[38] = r->chunk_log.p ? r->chunk_log.p : "";
 	return csv_write_row(w->w, v, NCOLS, e);
 }
 

@@ -27,6 +27,7 @@ struct rec_row {
 	const char *schedule;
 	long seq;
 	int attempt;
+	int retried; /* this attempt failed and another was made (--retries) */
 	int warmup;
 	enum rclass status;
 	long http_status; /* 0 when none */

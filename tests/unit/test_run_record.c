@@ -77,7 +77,7 @@ static void row_is_flushed(void **state)
 	fclose(f);
 	/* wall = mono + 4000; ttft 2.998 ms; e2e 6 ms; tpot (6 - 2.998) / 2 */
 	assert_string_equal(line,
-		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,,ok,200,5000,6000,"
+		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,0,,ok,200,5000,6000,"
 		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,,\n");
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);

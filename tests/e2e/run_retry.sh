@@ -1,0 +1,83 @@
+#!/bin/sh
+# llmrun --retries against llmsim's injected faults: every attempt is a
+# row, attempts are numbered, a retried attempt is marked, the last one
+# is not, Retry-After and the backoff are waited out (lower bounds only:
+# nothing depends on timing luck), classes outside --retry-on are not
+# retried, and SIGINT while a retry waits ends the request as a cancelled
+# attempt that was never sent.
+. tests/lib.sh
+T=$(mktmp)
+TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
+. tests/e2e/sim.lib
+
+printf 'id,prompt\n' >"$T/c.csv"
+for i in $(seq 1 10); do echo "r$i,question $i about rivers" >>"$T/c.csv"; done
+col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
+rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
+
+# 1. Faults on 40% of requests, up to 6 more attempts each: every request
+# ends ok, and the file holds exactly the attempts llmsim saw.
+start_sim --truth "$T/truth.jsonl" --time-scale 50 --fail-rate 0.25 --rate-limit-rate 0.15 \
+	--retry-after 0 --seed 11
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 30 --max-tokens 8 \
+	--retries 6 --retry-backoff 0.01 -q -o "$T/a.csv" "$T/c.csv"
+rc=$?
+stop_sim
+[ $rc -eq 0 ] && ok "retries: exit 0" || nok "retries: exit 0" "exit $rc"
+[ "$(rows "$T/a.csv")" -eq "$(wc -l <"$T/truth.jsonl")" ] &&
+	ok "retries: one row per attempt llmsim saw" ||
+	nok "retries: one row per attempt llmsim saw" "$(rows "$T/a.csv") rows, $(wc -l <"$T/truth.jsonl") in the truth log"
+# Per request (seq): attempts 1..k in order, every one but the last
+# retried with a retried class, the last one ok and not retried.
+out=$(awk -F, -v s="$(col "$T/a.csv" seq)" -v a="$(col "$T/a.csv" attempt)" \
+	-v r="$(col "$T/a.csv" retried)" -v st="$(col "$T/a.csv" status)" '
+	NR == 1 { next }
+	{ n[$s]++; if ($a != n[$s]) bad++
+	  if ($r == 1) { retried++; if ($st != "http_5xx" && $st != "rate_limited") bad++ }
+	  else { last[$s] = $st; if (done[$s]++) bad++ } }
+	END { for (k in n) { req++; if (last[k] != "ok") bad++ }
+	      printf "%d %d %d", req, retried, bad }' "$T/a.csv")
+set -- $out
+[ "$1" -eq 30 ] && [ "$2" -gt 0 ] && [ "$3" -eq 0 ] &&
+	ok "retries: 30 requests, each ends ok after numbered attempts ($2 retried)" ||
+	nok "retries: 30 requests, each ends ok after numbered attempts" "requests $1, retried $2, bad $3"
+
+# llmanalyze counts each request once, by the attempt that ended it.
+got=$(llmanalyze -f csv -b step -c requests,ok,err_http_5xx,err_rate_limited "$T/a.csv" | tail -1)
+[ "$got" = "4,30,30,0,0" ] && ok "llmanalyze counts requests, not attempts" || nok "llmanalyze counts requests, not attempts" "$got"
+
+# 2. Retry-After is waited out: every second attempt starts at least 1 s
+# after the first ended. The classes not in --retry-on end at once.
+start_sim --truth "$T/truth.jsonl" --time-scale 50 --rate-limit-rate 1 --retry-after 1
+llmrun --url "$URL" --model llmsim --batch-sizes 3 --requests 3 --max-tokens 8 \
+	--retries 1 --retry-backoff 0.01 -q -o "$T/b.csv" "$T/c.csv"
+llmrun --url "$URL" --model llmsim --batch-sizes 3 --requests 3 --max-tokens 8 \
+	--retries 2 --retry-on http_5xx -q -o "$T/c2.csv" "$T/c.csv"
+stop_sim
+gaps=$(awk -F, -v s="$(col "$T/b.csv" seq)" -v a="$(col "$T/b.csv" attempt)" \
+	-v sent="$(col "$T/b.csv" t_sent_ns)" -v end="$(col "$T/b.csv" t_end_ns)" '
+	NR > 1 && $a == 1 { e[$s] = $end } NR > 1 && $a == 2 { g[$s] = $sent }
+	END { for (k in g) { n++; if (g[k] - e[k] < 1e9) short++ } printf "%d %d", n, short }' "$T/b.csv")
+set -- $gaps
+[ "$1" -eq 3 ] && [ "$2" -eq 0 ] && ok "retries wait out Retry-After" || nok "retries wait out Retry-After" "$1 retries, $2 sooner than 1 s"
+[ "$(rows "$T/c2.csv")" -eq 3 ] && [ "$(cut -d, -f"$(col "$T/c2.csv" retried)" "$T/c2.csv" | sort -u | tr -d '\n')" = 0retried ] &&
+	ok "--retry-on: other classes are not retried" || nok "--retry-on: other classes are not retried" "$(cat "$T/c2.csv")"
+
+# 3. SIGINT while retries wait: each request's next attempt is a cancelled
+# row with no send time; exit 130.
+start_sim --time-scale 50 --rate-limit-rate 1 --retry-after 30
+llmrun --url "$URL" --model llmsim --batch-sizes 2 --requests 2 --max-tokens 8 \
+	--retries 3 -q -o "$T/d.csv" "$T/c.csv" &
+pid=$!
+i=0
+while [ "$(tail -n +2 "$T/d.csv" 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+rc=$?
+stop_sim
+out=$(awk -F, -v a="$(col "$T/d.csv" attempt)" -v st="$(col "$T/d.csv" status)" \
+	-v sent="$(col "$T/d.csv" t_sent_ns)" -v r="$(col "$T/d.csv" retried)" '
+	NR > 1 { printf "%s:%s:%s:%s ", $a, $st, $r, ($sent == "" ? "unsent" : "sent") }' "$T/d.csv")
+[ $rc -eq 130 ] && [ "$out" = "1:rate_limited:1:sent 1:rate_limited:1:sent 2:cancelled:0:unsent 2:cancelled:0:unsent " ] &&
+	ok "SIGINT while retries wait: cancelled, unsent attempts" ||
+	nok "SIGINT while retries wait: cancelled, unsent attempts" "exit $rc: $out"
