@@ -25,6 +25,7 @@ static int dispatch(struct sse *p, sse_cb cb, void *ctx)
 	ev.event = p->event.p ? p->event.p : "";
 	ev.id = p->id.p ? p->id.p : "";
 	ev.done = ev.data_len == 6 && memcmp(ev.data, "[DONE]", 6) == 0;
+	ev.end = p->at;
 	rc = cb(ctx, &ev);
 	buf_reset(&p->data);
 	buf_reset(&p->event);
@@ -123,6 +124,7 @@ int sse_feed(struct sse *p, const char *bytes, size_t n, sse_cb cb, void *ctx,
 			return buf_add(&p->line, s, rem, e);
 		}
 		len = (size_t)(end - s);
+		p->at = (size_t)(end - bytes) + 1;
 		if (p->line.len) {
 			if (p->line.len + len > p->max_event)
 				return too_big(p, e);
@@ -154,6 +156,7 @@ int sse_finish(struct sse *p, sse_cb cb, void *ctx, struct err *e)
 
 	if (p->mode != SSE_MODE_NDJSON || !p->line.len)
 		return 0;
+	p->at = 0;
 	rc = line(p, p->line.p, p->line.len, cb, ctx, e);
 	buf_reset(&p->line);
 	return rc;

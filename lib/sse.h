@@ -40,6 +40,9 @@ struct sse_event {
 	const char *event; /* the "event:" field, "" when none */
 	const char *id;    /* the "id:" field, "" when none */
 	int done;          /* 1 when data is exactly "[DONE]" */
+	size_t end;        /* offset, in the bytes of the sse_feed call that
+			      completed it, just past its last line end's
+			      first byte (0 from sse_finish) */
 };
 
 /* Called once per event. Returning non-zero stops sse_feed, which then
@@ -57,6 +60,7 @@ struct sse {
 	size_t ev_bytes;  /* bytes of the current event so far */
 	int skip_lf;      /* last byte seen was '\r': a leading '\n' is its pair */
 	int has_data;     /* a data line was seen in the current event */
+	size_t at;        /* sse_event.end of an event dispatched now */
 };
 
 /* Default max_event: 1 MiB. */

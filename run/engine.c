@@ -5,6 +5,7 @@
 
 #include "engine.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +34,14 @@
 /* At most this many waiting bytes are peeked at for the kernel's receive
  * stamp; a socket holding more is stamped when read instead. */
 #define PEEK_MAX 8192
+/* Sockets handled per wake-up (epoll_wait's maxevents). */
+#define WAKE_MAX 256
+/* A socket whose peek is older than this when its turn comes is peeked
+ * again, to cover bytes that came meanwhile. */
+#define REPEEK_NS (50 * CLK_NS_PER_US)
+/* Event ends in one peek given a stamp of their own (see take_peek). */
+#define PEEK_ENDS 8
+#define PEEK_LOST ((size_t)-1)
 
 struct eng;
 
@@ -46,6 +55,8 @@ struct req {
 	int warmup;
 	int64_t t_sched, t_sent;
 	int64_t now;       /* stamp of the write callback being handled */
+	const struct peek *kpeek; /* its bytes were peeked at in here, */
+	size_t kbase;             /* from this offset; NULL when not */
 	int64_t t_data;    /* stamp of the last bytes received */
 	int64_t t_done;    /* stamp of the bytes that carried the end marker */
 	long http;
@@ -57,10 +68,26 @@ struct req {
 	char bad[160];     /* why the stream is malformed, "" when it is not */
 	char hdr_id[96];   /* X-Request-Id, the id when the body has none */
 	curl_socket_t sock; /* the socket libcurl watches for it, if known */
+	long gen;           /* the peek cursor is for */
+	size_t cursor;      /* how far into the peeked bytes q has read;
+			       PEEK_LOST once a piece was not found there */
 	int attempt;        /* 1, then 2... for --retries */
 	double retry_after_s; /* the server's Retry-After, -1 none */
 	int64_t retry_at;   /* when the waiting retry is due */
 	struct req *next_retry;
+};
+
+struct peek {
+	long wake;     /* the wake-up it was taken in */
+	long id;       /* counts peeks, so a request's cursor knows its own */
+	int fd;
+	int64_t stamp; /* monotonic; 0 when the kernel gave none */
+	int64_t taken; /* when it was taken */
+	size_t len;
+	size_t nend;               /* event ends stamped apart, in order */
+	size_t end[PEEK_ENDS];     /* offset of an event's last byte */
+	int64_t end_stamp[PEEK_ENDS];
+	char buf[PEEK_MAX];
 };
 
 struct eng {
@@ -69,12 +96,14 @@ struct eng {
 	int ep, tcurl, tsend;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
 	int kstamp;      /* stamp chunks with the kernel's receive time */
-	/* The socket being handed to libcurl and the kernel's receive stamp
-	 * (monotonic) of the bytes waiting on it; 0 when there is none. */
-	curl_socket_t disp_fd;
-	int64_t disp_stamp;
+	/* The bytes waiting on each readable socket of this wake-up, peeked
+	 * at with the kernel's receive stamp; slot[fd] is the index of fd's
+	 * peek, valid while its wake matches. */
+	struct peek *peeks; /* WAKE_MAX */
+	int *slot;
+	size_t nslot;
+	long wake, npeeks;
 	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
-	char *peek;
 	struct curl_slist *hdrs;
 	char *url;
 	struct req **all; /* every request slot, for cancelling and freeing */
@@ -156,9 +185,96 @@ static int parse_doc(struct eng *g, const char *js, size_t n, struct jdoc *d)
 	return 1;
 }
 
-static int on_event(void *ctx, const struct sse_event *ev)
+/* Length of a chunked-encoding frame at b ("\r\n" ending the last chunk's
+ * data, then the next chunk's size, an extension, "\r\n"), or 0. */
+static size_t frame_len(const char *b, const char *end)
 {
-	struct req *q = ctx;
+	const char *p = b, *hex;
+
+	if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+		p += 2;
+	for (hex = p; p < end && isxdigit((unsigned char)*p); p++)
+		;
+	if (p == hex)
+		return 0;
+	if (p < end && *p == ';')
+		while (p < end && *p != '\r')
+			p++;
+	if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+		return 0;
+	return (size_t)(p + 2 - b);
+}
+
+/*
+ * The kernel's stamp for bytes p[0..n) that libcurl hands to q, or 0 when
+ * it does not apply. It applies when q's socket was peeked at in this
+ * wake-up (libcurl may read it while handling another socket) and the
+ * bytes are found among the peeked ones where q's reading of them has got
+ * to (past at most a chunk frame): then they were waiting when the stamp
+ * was taken. Bytes that came after the peek, in the microseconds before
+ * libcurl read them, are not found, nor is anything once one piece was
+ * not: those are stamped when read. So are TLS (the peeked bytes are
+ * ciphertext) and HTTP/2 frames.
+ */
+static int64_t kernel_arrival(struct req *q, const char *p, size_t n, int64_t now)
+{
+	struct eng *g = q->g;
+	const struct peek *k;
+	const char *b, *end;
+	size_t skip = 0;
+
+	if (!g->peeks || q->sock < 0 || (size_t)q->sock >= g->nslot ||
+	    g->slot[q->sock] < 0)
+		return 0;
+	k = &g->peeks[g->slot[q->sock]];
+	if (k->wake != g->wake || k->fd != q->sock || !k->stamp)
+		return 0;
+	if (q->gen != k->id) {
+		q->gen = k->id;
+		q->cursor = 0;
+	}
+	if (q->cursor == PEEK_LOST)
+		return 0;
+	b = k->buf + q->cursor;
+	end = k->buf + k->len;
+	if ((size_t)(end - b) < n || memcmp(b, p, n) != 0) {
+		skip = frame_len(b, end);
+		if (!skip || (size_t)(end - b) - skip < n || memcmp(b + skip, p, n) != 0) {
+			q->cursor = PEEK_LOST;
+			return 0;
+		}
+	}
+	q->kpeek = k;
+	q->kbase = (size_t)(b - k->buf) + skip;
+	q->cursor += skip + n;
+	if (k->stamp >= now)
+		return 0;
+	return k->stamp > q->t_sent ? k->stamp : q->t_sent;
+}
+
+/* The stamp of an event that ended at offset end of the bytes handed to q
+ * (see on_write): the stamp of the first event end peeked apart at or
+ * after it, else the stamp of all the peeked bytes. */
+static int64_t event_arrival(struct req *q, size_t end)
+{
+	const struct peek *k = q->kpeek;
+	size_t at = q->kbase + (end ? end - 1 : 0);
+	int64_t t = k->stamp;
+
+	for (size_t i = 0; i < k->nend; i++) {
+		if (k->end[i] >= at) {
+			t = k->end_stamp[i];
+			break;
+		}
+	}
+	if (t > q->now)
+		t = q->now;
+	return t > q->t_sent ? t : q->t_sent;
+}
+
+/* One event, which arrived at t. */
+static void handle_event(struct req *q, const struct sse_event *ev, int64_t t)
+{
 	struct eng *g = q->g;
 	struct jdoc d;
 	struct err e;
@@ -166,23 +282,30 @@ static int on_event(void *ctx, const struct sse_event *ev)
 	/* After a malformed event the rest is read but not interpreted: the
 	 * connection stays reusable and the server sees the stream through. */
 	if (q->bad[0])
-		return 0;
+		return;
 	if (ev->done) {
 		q->r.done = 1;
 		if (!q->t_done)
-			q->t_done = q->now;
-		return 0;
+			q->t_done = t;
+		return;
 	}
 	if (!parse_doc(g, ev->data, ev->data_len, &d)) {
 		invalid(q, "an event is not a JSON object");
-		return 0;
+		return;
 	}
 	if (api_error_object(&q->r, &d))
-		return 0;
-	if (g->cx.t->api->event(&q->r, &d, q->now, &e))
+		return;
+	if (g->cx.t->api->event(&q->r, &d, t, &e))
 		invalid(q, e.msg);
 	if (q->r.done && !q->t_done)
-		q->t_done = q->now;
+		q->t_done = t;
+}
+
+static int on_event(void *ctx, const struct sse_event *ev)
+{
+	struct req *q = ctx;
+
+	handle_event(q, ev, q->kpeek ? event_arrival(q, ev->end) : q->now);
 	return 0;
 }
 
@@ -192,6 +315,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb, k = sizeof "x-request-id:" - 1;
 	size_t ra = sizeof "retry-after:" - 1;
 
+	(void)kernel_arrival(q, p, n, INT64_MAX); /* moves the cursor */
 	/* Retry-After in seconds; the HTTP-date form is not used by
 	 * inference servers and is ignored. */
 	if (n > ra && strncasecmp(p, "retry-after:", ra) == 0) {
@@ -222,24 +346,21 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* When the bytes being handed to q arrived: the kernel's stamp when they
- * came from the socket that was peeked at, else now. */
-static int64_t arrival(struct req *q, int64_t now)
-{
-	struct eng *g = q->g;
-
-	if (!g->disp_stamp || g->disp_stamp >= now || q->sock != g->disp_fd)
-		return now;
-	return g->disp_stamp > q->t_sent ? g->disp_stamp : q->t_sent;
-}
-
+/* Body bytes, stamped by the kernel where that applies (kernel_arrival),
+ * else now. */
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct req *q = ud;
 	size_t n = size * nmemb;
-	int64_t now = arrival(q, clk_mono_ns());
+	int64_t now = clk_mono_ns(), k;
 	struct err e;
 
+	q->kpeek = NULL;
+	q->now = now;
+	if ((k = kernel_arrival(q, p, n, now)))
+		now = k;
+	else
+		q->kpeek = NULL;
 	q->bytes += (long)n;
 	q->t_data = now;
 	if (!q->http)
@@ -251,12 +372,14 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 		}
 		return n;
 	}
-	q->now = now;
+	/* Events get their own stamps from the peek (kpeek), else now. */
 	if (sse_feed(&q->sse, p, n, on_event, q, &e)) {
+		q->kpeek = NULL;
 		if (!q->bad[0])
 			invalid(q, e.msg);
 		return 0;
 	}
+	q->kpeek = NULL;
 	return n;
 }
 
@@ -274,37 +397,10 @@ static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 	return CURL_SOCKOPT_OK;
 }
 
-/*
- * The kernel's receive time of the newest bytes waiting on fd, on the
- * monotonic clock, or 0 when it has none.
- * Peeking costs one system call and leaves the bytes for libcurl. Every
- * byte libcurl reads in the dispatch that follows was there by then, save
- * one that lands in the microseconds between the peek and libcurl's read,
- * so the stamp never precedes an event's arrival and, with one event per
- * wake-up (a stream read as fast as it comes), is its arrival. It does not
- * grow with the time the loop took to reach this socket: a burst of a
- * thousand chunks is stamped as it arrived, not as it was worked through.
- */
-static int64_t kernel_stamp(struct eng *g, int fd)
+/* The kernel's receive stamp in a message (monotonic), or 0. */
+static int64_t msg_stamp(const struct eng *g, struct msghdr *m)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr align;
-	} cb;
-	struct iovec io = { g->peek, PEEK_MAX };
-	struct msghdr m;
-	struct cmsghdr *c;
-	ssize_t n;
-
-	memset(&m, 0, sizeof m);
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = cb.b;
-	m.msg_controllen = sizeof cb.b;
-	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
-	if (n <= 0 || n == PEEK_MAX)
-		return 0;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 
@@ -313,6 +409,95 @@ static int64_t kernel_stamp(struct eng *g, int fd)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Peeks at the bytes waiting on fd into k, with the kernel's receive time
+ * of the newest of them (monotonic), k->stamp 0 when it gives none. The
+ * bytes stay for libcurl; it costs one system call. The stamp is no
+ * earlier than any of those bytes arrived, and with one event per wake-up
+ * (a stream read as fast as it comes) it is that event's arrival. It does
+ * not grow with the time the loop takes to reach a socket: a burst of a
+ * thousand chunks is stamped as it arrived, not as it was worked through.
+ * Which bytes it covers: kernel_arrival.
+ */
+static void take_peek(struct eng *g, struct peek *k, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} cb;
+	struct iovec io = { k->buf, PEEK_MAX };
+	struct msghdr m;
+	ssize_t n;
+
+	k->wake = g->wake;
+	k->id = ++g->npeeks;
+	k->fd = fd;
+	k->stamp = 0;
+	k->len = 0;
+	k->taken = clk_mono_ns();
+	memset(&m, 0, sizeof m);
+	m.msg_iov = &io;
+	m.msg_iovlen = 1;
+	m.msg_control = cb.b;
+	m.msg_controllen = sizeof cb.b;
+	k->nend = 0;
+	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || n == PEEK_MAX || !(k->stamp = msg_stamp(g, &m)))
+		return;
+	k->len = (size_t)n;
+	/*
+	 * When several events wait (the loop fell behind the stream), the
+	 * stamp is the newest one's. Each earlier event end gets its own
+	 * with one more peek, up to that end: the kernel stamps with the
+	 * last buffer such a peek touches (TCP merges buffers that wait,
+	 * keeping the newest stamp, so this too is never early). An event
+	 * end is a blank line (SSE) or a line end (NDJSON); a chunk frame
+	 * may add a false one, which only costs its peek.
+	 */
+	for (size_t i = 1; i + 1 < k->len && k->nend < PEEK_ENDS; i++) {
+		char c0 = k->buf[i], prev = k->buf[i - 1];
+
+		if (g->cx.t->api->mode == SSE_MODE_NDJSON ? c0 == '\n'
+		    : (c0 == '\n' || c0 == '\r') && prev == '\n') {
+			io.iov_len = i + 1;
+			m.msg_control = cb.b;
+			m.msg_controllen = sizeof cb.b;
+			if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) != (ssize_t)(i + 1))
+				break;
+			k->end[k->nend] = i;
+			if (!(k->end_stamp[k->nend++] = msg_stamp(g, &m)))
+				k->end_stamp[k->nend - 1] = k->stamp;
+		}
+	}
+}
+
+/* Peeks at every readable socket of the wake-up, before libcurl reads
+ * any: handling one socket, libcurl may read others. */
+static void peek_all(struct eng *g, const struct epoll_event *evs, int n)
+{
+	g->wake++;
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+
+		if (!(evs[i].events & EPOLLIN) || fd == g->tcurl || fd == g->tsend ||
+		    fd == g->tretry)
+			continue;
+		if ((size_t)fd >= g->nslot) {
+			size_t cap = (size_t)fd * 2 + 64;
+			int *sl = realloc(g->slot, cap * sizeof *sl);
+
+			if (!sl)
+				continue; /* this socket is stamped when read */
+			for (size_t j = g->nslot; j < cap; j++)
+				sl[j] = -1;
+			g->slot = sl;
+			g->nslot = cap;
+		}
+		g->slot[fd] = i;
+		take_peek(g, &g->peeks[i], fd);
+	}
 }
 
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
@@ -426,12 +611,12 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 		for (size_t i = 0; g->in_count && i < cx->c->n; i++)
 			g->in_count[i] = -2; /* not counted yet */
 	}
-	g->peek = g->kstamp ? malloc(PEEK_MAX) : NULL;
+	g->peeks = g->kstamp ? malloc(WAKE_MAX * sizeof *g->peeks) : NULL;
 	g->url = join_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
 	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
 	    !g->tok || !g->url ||
-	    (g->kstamp && !g->peek) || (cx->count && !g->in_count)) {
+	    (g->kstamp && !g->peeks) || (cx->count && !g->in_count)) {
 		eng_free(g);
 		return err_set(e, ERR_SOFTWARE, "cannot set up the engine: %s",
 			       strerror(errno));
@@ -613,6 +798,7 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	if (o->stream && !cancelled && !q->bad[0] && !q->r.done &&
 	    q->sse.mode == SSE_MODE_NDJSON && curl_code == CURLE_OK) {
 		/* A last NDJSON line may come without its line end. */
+		q->now = q->t_data;
 		if (sse_finish(&q->sse, on_event, q, &e) && !q->bad[0])
 			invalid(q, e.msg);
 		if (q->r.done)
@@ -903,7 +1089,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 		 int *interrupted, struct err *e)
 {
 	const struct opts *o = g->cx.o;
-	struct epoll_event evs[256];
+	struct epoll_event evs[WAKE_MAX];
 	int running, too_many = 0;
 
 	*interrupted = 0;
@@ -915,12 +1101,14 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	g->t_start = clk_mono_ns();
 	top_up(g);
 	while (g->sending || g->inflight > 0) {
-		int n = epoll_wait(g->ep, evs, 256, g->timeout_now ? 0 : 200);
+		int n = epoll_wait(g->ep, evs, WAKE_MAX, g->timeout_now ? 0 : 200);
 
 		if (n < 0 && errno != EINTR)
 			return err_set(e, ERR_SOFTWARE, "epoll_wait: %s", strerror(errno));
-		if (n > 0 && g->kstamp)
+		if (n > 0 && g->kstamp) {
 			read_wall_off(g);
+			peek_all(g, evs, n);
+		}
 		if (g->timeout_now) {
 			g->timeout_now = 0;
 			curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -951,11 +1139,11 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 				flags |= CURL_CSELECT_OUT;
 			if (evs[i].events & (EPOLLERR | EPOLLHUP))
 				flags |= CURL_CSELECT_ERR;
-			g->disp_fd = fd;
-			if (g->kstamp && (flags & CURL_CSELECT_IN))
-				g->disp_stamp = kernel_stamp(g, fd);
+			if (g->kstamp && (flags & CURL_CSELECT_IN) && g->slot &&
+			    (size_t)fd < g->nslot && g->slot[fd] == i &&
+			    clk_mono_ns() - g->peeks[i].taken > REPEEK_NS)
+				take_peek(g, &g->peeks[i], fd);
 			curl_multi_socket_action(g->m, fd, flags, &running);
-			g->disp_stamp = 0;
 		}
 		drain_done(g);
 		if (g->io_failed) {
@@ -1009,7 +1197,8 @@ void eng_free(struct eng *g)
 		curl_multi_cleanup(g->m);
 	curl_slist_free_all(g->hdrs);
 	free(g->tok);
-	free(g->peek);
+	free(g->peeks);
+	free(g->slot);
 	free(g->in_count);
 	free(g->url);
 	if (g->ep >= 0)

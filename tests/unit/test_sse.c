@@ -206,6 +206,39 @@ static void callback_stops_feed(void **state)
 	sse_free(&p);
 }
 
+static int note_end(void *ctx, const struct sse_event *ev)
+{
+	size_t *ends = ctx;
+
+	ends[++ends[0]] = ev->end;
+	return 0;
+}
+
+/* sse_event.end: where, in the bytes of the call, each event was completed
+ * (just past its last line end's first byte). */
+static void end_offsets(void **state)
+{
+	const char a[] = "data: a\n\ndata: b\r\n\r\n: c\n", b[] = "\ndata: d\n";
+	size_t ends[8] = {0};
+	struct sse p;
+	struct err e;
+
+	(void)state;
+	sse_init(&p, SSE_MODE_SSE, 0);
+	assert_int_equal(sse_feed(&p, a, sizeof a - 1, note_end, ends, &e), 0);
+	assert_int_equal(ends[0], 2);
+	assert_int_equal(ends[1], 9);  /* the second "\n" is byte 8 */
+	assert_int_equal(ends[2], 19); /* the second "\r" is byte 18 */
+	/* The comment line's event has no data; the next call completes a
+	 * blank line at its first byte: nothing dispatched, no data. */
+	assert_int_equal(sse_feed(&p, b, sizeof b - 1, note_end, ends, &e), 0);
+	assert_int_equal(ends[0], 2);
+	assert_int_equal(sse_feed(&p, "\n", 1, note_end, ends, &e), 0);
+	assert_int_equal(ends[0], 3);
+	assert_int_equal(ends[3], 1);
+	sse_free(&p);
+}
+
 static int count(void *ctx, const struct sse_event *ev)
 {
 	(void)ev;
@@ -267,6 +300,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(data_cases),
 		cmocka_unit_test(callback_stops_feed),
+		cmocka_unit_test(end_offsets),
 		cmocka_unit_test(steady_state_reuses_memory),
 		cmocka_unit_test(reset_forgets_partial_event),
 	};
