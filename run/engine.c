@@ -430,6 +430,7 @@ static void take_peek(struct eng *g, struct peek *k, int fd)
 	struct iovec io = { k->buf, PEEK_MAX };
 	struct msghdr m;
 	ssize_t n;
+	size_t last;
 
 	k->wake = g->wake;
 	k->id = ++g->npeeks;
@@ -446,7 +447,7 @@ static void take_peek(struct eng *g, struct peek *k, int fd)
 	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
 	if (n <= 0 || n == PEEK_MAX || !(k->stamp = msg_stamp(g, &m)))
 		return;
-	k->len = (size_t)n;
+	k->len = last = (size_t)n;
 	/*
 	 * When several events wait (the loop fell behind the stream), the
 	 * stamp is the newest one's. Each earlier event end gets its own
@@ -456,9 +457,17 @@ static void take_peek(struct eng *g, struct peek *k, int fd)
 	 * end is a blank line (SSE) or a line end (NDJSON); a chunk frame
 	 * may add a false one, which only costs its peek.
 	 */
-	for (size_t i = 1; i + 1 < k->len && k->nend < PEEK_ENDS; i++) {
+	/* Only an end with another event's bytes after it needs a peek:
+	 * after the last one come at most line ends and a chunk frame. */
+	while (last > 0 && (isxdigit((unsigned char)k->buf[last - 1]) ||
+			    k->buf[last - 1] == '\r' || k->buf[last - 1] == '\n'))
+		last--;
+	for (size_t i = 1; i < last && k->nend < PEEK_ENDS; i++) {
 		char c0 = k->buf[i], prev = k->buf[i - 1];
 
+		/* A chunk frame's "\r\n" right after an end is no new end. */
+		if (k->nend && i - k->end[k->nend - 1] <= 2)
+			continue;
 		if (g->cx.t->api->mode == SSE_MODE_NDJSON ? c0 == '\n'
 		    : (c0 == '\n' || c0 == '\r') && prev == '\n') {
 			io.iov_len = i + 1;
