@@ -4,6 +4,7 @@
 # class, SIGINT and kill -9, the key never written, and timing checked
 # against llmsim's ground-truth log.
 . tests/lib.sh
+. tests/e2e/truth.lib
 T=$(mktmp)
 SIMPID=
 stop_sim() { [ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && wait "$SIMPID" 2>/dev/null; SIMPID=; }
@@ -166,36 +167,6 @@ grep -q 'sample 2' "$T/s.err" && ok "--show-samples prints samples" || nok "--sh
 # Timing truth: every chunk is seen after llmsim handed it to the socket,
 # chunk counts agree, and the measured TTFT is within a generous bound of
 # the truth at p99 (the precise figure comes from make bench).
-truthcheck() { # results truth name bound_ms
-	awk -v res="$1" -v name="$3" -v bound="$4" '
-	BEGIN {
-		while ((getline l < (res ".meta.json")) > 0) {
-			if (l ~ /"mono_ns"/) { gsub(/[^0-9]/, "", l); mono = l }
-			if (l ~ /"wall_ns"/) { gsub(/[^0-9]/, "", l); wall = l }
-		}
-	}
-	FNR == NR {
-		match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
-		c = $0; sub(/.*"chunks": *\[/, "", c); gsub(/[\[\] ]/, "", c)
-		nc = split(c, a, ","); k = 0
-		for (i = 1; i + 1 <= nc; i += 2) { k++; T[id, k] = a[i] }
-		N[id] = k; next
-	}
-	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
-	$C["status"] == "ok" {
-		id = $C["response_id"]; sent = $C["t_sent_ns"] - wall + mono
-		n = split($C["chunk_log"], o, " ")
-		if (n != N[id]) badcount++
-		for (i = 1; i <= n && i <= N[id]; i++) { split(o[i], x, ":"); d = sent + x[1] * 1000 - T[id, i]; if (d < -1000) early++ }
-		tt[++m] = ($C["t_first_token_ns"] - wall + mono - T[id, 1]) / 1e6
-	}
-	END {
-		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (tt[j] < tt[i]) { t = tt[i]; tt[i] = tt[j]; tt[j] = t }
-		p99 = tt[int((m - 1) * 0.99) + 1]
-		printf "# %s: %d rows, ttft - truth p99 %.3f ms, %d chunk counts differ, %d chunks early\n", name, m, p99, badcount, early
-		exit !(m > 0 && badcount == 0 && early == 0 && p99 < bound)
-	}' FS=, "$2" FS=, "$1"
-}
 rm -f "$T/tt.jsonl"
 start_sim --truth "$T/tt.jsonl"
 llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 20 --max-tokens 16 --ignore-eos -q -o "$T/t1.csv" "$T/c.csv"
