@@ -8,8 +8,8 @@
 
 struct ofile {
 	FILE *fp;
-	char *path; /* target */
-	char *tmp;  /* temporary beside it; NULL for stdout */
+	char *path; /* target; NULL for stdout */
+	char *tmp;  /* temporary beside it; NULL for stdout or a device */
 };
 
 /* "dir/name" -> "dir/.name.XXXXXX": hidden, and in the same folder so the
@@ -33,6 +33,7 @@ static char *tmp_name(const char *path)
 int ofile_open(const char *path, struct ofile **out, struct err *e)
 {
 	struct ofile *o = calloc(1, sizeof *o);
+	struct stat st;
 	mode_t mask;
 	int fd;
 
@@ -41,6 +42,24 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
 	if (strcmp(path, "-") == 0) {
 		o->fp = stdout;
+		*out = o;
+		return 0;
+	}
+	/* A device or a FIFO (-o /dev/null, a named pipe) is written in place:
+	 * renaming a file over it would replace the node itself, and as root
+	 * "-o /dev/null" would leave /dev/null a regular file that everything
+	 * on the machine then writes into. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		o->path = strdup(path);
+		if (!o->path || !(o->fp = fopen(path, "w"))) {
+			int code = o->path ? ERR_IO : ERR_SOFTWARE;
+
+			err_set(e, code, "%s: cannot open: %s", path,
+				o->path ? strerror(errno) : "out of memory");
+			free(o->path);
+			free(o);
+			return code;
+		}
 		*out = o;
 		return 0;
 	}
@@ -100,9 +119,14 @@ int ofile_commit(struct ofile *o, struct err *e)
 	 * may be gone; fclose catches the last flush. */
 	errno = 0;
 	if (!o->tmp) {
+		const char *name = o->path ? o->path : "stdout";
+
 		if (fflush(o->fp) != 0 || ferror(o->fp))
-			rc = err_set(e, ERR_IO, "stdout: write failed: %s",
+			rc = err_set(e, ERR_IO, "%s: write failed: %s", name,
 				     strerror(errno ? errno : EIO));
+		if (o->path && fclose(o->fp) != 0 && !rc)
+			rc = err_set(e, ERR_IO, "%s: write failed: %s", name,
+				     strerror(errno));
 		release(o);
 		return rc;
 	}
@@ -128,6 +152,8 @@ void ofile_abort(struct ofile *o)
 	if (o->tmp) {
 		fclose(o->fp);
 		unlink(o->tmp);
+	} else if (o->path) {
+		fclose(o->fp);
 	}
 	release(o);
 }

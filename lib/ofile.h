@@ -3,7 +3,8 @@
 /*
  * Output files that never appear half written: bytes go to a temporary
  * file in the same folder, renamed over the target on commit and removed
- * on abort. "-" means stdout (nothing to rename).
+ * on abort. "-" means stdout (nothing to rename); a device or FIFO that
+ * exists (/dev/null, a named pipe) is written in place.
  *
  * Ownership: ofile_open returns a handle released by ofile_commit or
  * ofile_abort (exactly one of them).

@@ -4,6 +4,7 @@
 # class, SIGINT and kill -9, the key never written, and timing checked
 # against llmsim's ground-truth log.
 . tests/lib.sh
+. tests/e2e/truth.lib
 T=$(mktmp)
 SIMPID=
 stop_sim() { [ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && wait "$SIMPID" 2>/dev/null; SIMPID=; }
@@ -175,49 +176,11 @@ stop_sim
 if grep -q SECRET "$T/s.csv" "$T/s.csv.meta.json" "$T/s.err" "$T/sim.err"; then nok "the API key appears in no output"; else ok "the API key appears in no output"; fi
 grep -q 'sample 2' "$T/s.err" && ok "--show-samples prints samples" || nok "--show-samples prints samples"
 
-# Timing truth: every chunk is seen after llmsim handed it to the socket,
-# chunk counts agree, and the measured TTFT and chunk times are within a
-# generous bound of the truth at p99 (the precise figures come from make
-# bench), at 1 stream and at 1,000 concurrent streams.
-truthcheck() { # results truth name ttft_bound_ms chunk_bound_ms
-	awk -v res="$1" -v out="$T/diffs" '
-	BEGIN {
-		while ((getline l < (res ".meta.json")) > 0) {
-			if (l ~ /"mono_ns"/) { gsub(/[^0-9]/, "", l); mono = l }
-			if (l ~ /"wall_ns"/) { gsub(/[^0-9]/, "", l); wall = l }
-		}
-	}
-	FNR == NR {
-		match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
-		c = $0; sub(/.*"chunks": *\[/, "", c); gsub(/[\[\] ]/, "", c)
-		nc = split(c, a, ","); k = 0
-		for (i = 1; i + 1 <= nc; i += 2) { k++; T[id, k] = a[i] }
-		N[id] = k; next
-	}
-	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
-	$C["status"] == "ok" {
-		id = $C["response_id"]; sent = $C["t_sent_ns"] - wall + mono
-		n = split($C["chunk_log"], o, " ")
-		if (n != N[id]) badcount++
-		for (i = 1; i <= n && i <= N[id]; i++) {
-			# chunk_log offsets are whole microseconds from t_sent, and
-			# a kernel stamp moves to the monotonic clock with an
-			# offset read to 0.5 us: 2 us of slack
-			split(o[i], x, ":"); d = sent + x[1] * 1000 - T[id, i]; if (d < -2000) early++
-			printf "c %.6f\n", d / 1e6 > out
-		}
-		m++
-		printf "t %.6f\n", ($C["t_first_token_ns"] - wall + mono - T[id, 1]) / 1e6 > out
-	}
-	END { printf "%d %d %d\n", m, badcount, early }' FS=, "$2" FS=, "$1" >"$T/counts"
-	read -r rows badcount early <"$T/counts"
-	p99() { grep "^$1 " "$T/diffs" | cut -d' ' -f2 | sort -g | awk '{ d[NR] = $1 } END { print NR ? d[int((NR - 1) * 0.99) + 1] : 999999 }'; }
-	tp=$(p99 t)
-	cp=$(p99 c)
-	echo "# $3: $rows rows, ttft - truth p99 $tp ms, chunk - truth p99 $cp ms, $badcount chunk counts differ, $early chunks early"
-	awk -v r="$rows" -v b="$badcount" -v e="$early" -v tp="$tp" -v cp="$cp" -v tb="$4" -v cb="$5" \
-		'BEGIN { exit !(r > 0 && b == 0 && e == 0 && tp < tb && cp < cb) }'
-}
+# Timing truth (tests/e2e/truth.lib): every chunk is seen after llmsim
+# handed it to the socket, chunk counts agree, and the measured TTFT and
+# chunk times are within a generous bound of the truth at p99 (the precise
+# figures come from make bench), at 1 stream and at 1,000 concurrent
+# streams.
 rm -f "$T/tt.jsonl"
 start_sim --truth "$T/tt.jsonl" --max-num-seqs 1000
 llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 20 --max-tokens 16 --ignore-eos -q -o "$T/t1.csv" "$T/c.csv"

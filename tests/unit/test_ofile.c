@@ -225,6 +225,47 @@ static void stdout_target(void **state)
 	rmtmp(dir);
 }
 
+/* A FIFO (like /dev/null, not a regular file) is written in place: still a
+ * FIFO after the commit, its reader gets the bytes, no temporary is left. */
+static void fifo_written_in_place(void **state)
+{
+	char *dir = mktmp(), path[600], out[620], ls[256], got[64];
+	struct ofile *o;
+	struct stat st;
+	struct err e;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	snprintf(out, sizeof out, "%s/fifo.out", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		FILE *in = fopen(path, "r"), *w = fopen(out, "w");
+		int c;
+
+		if (!in || !w)
+			_exit(1);
+		while ((c = getc(in)) != EOF)
+			putc(c, w);
+		_exit(fclose(w) != 0);
+	}
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fputs("in place\n", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	contents(out, got, sizeof got);
+	assert_string_equal(got, "in place\n");
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "fifo fifo.out ");
+	rmtmp(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +276,7 @@ int main(void)
 		cmocka_unit_test(rename_failure_is_reported),
 		cmocka_unit_test(write_error_on_commit),
 		cmocka_unit_test(stdout_target),
+		cmocka_unit_test(fifo_written_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
