@@ -316,6 +316,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	size_t ra = sizeof "retry-after:" - 1;
 
 	(void)kernel_arrival(q, p, n, INT64_MAX); /* moves the cursor */
+	q->kpeek = NULL;
 	/* Retry-After in seconds; the HTTP-date form is not used by
 	 * inference servers and is ignored. */
 	if (n > ra && strncasecmp(p, "retry-after:", ra) == 0) {
