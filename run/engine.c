@@ -463,23 +463,25 @@ static void take_peek(struct eng *g, struct peek *k, int fd)
 	while (last > 0 && (isxdigit((unsigned char)k->buf[last - 1]) ||
 			    k->buf[last - 1] == '\r' || k->buf[last - 1] == '\n'))
 		last--;
-	for (size_t i = 1; i < last && k->nend < PEEK_ENDS; i++) {
-		char c0 = k->buf[i], prev = k->buf[i - 1];
+	for (const char *nl = k->buf; k->nend < PEEK_ENDS &&
+	     (nl = memchr(nl, '\n', last - (size_t)(nl - k->buf))); nl++) {
+		size_t i = (size_t)(nl - k->buf); /* the end, if this is one */
 
+		if (g->cx.t->api->mode != SSE_MODE_NDJSON) {
+			if (++i >= last || (k->buf[i] != '\n' && k->buf[i] != '\r'))
+				continue;
+		}
 		/* A chunk frame's "\r\n" right after an end is no new end. */
 		if (k->nend && i - k->end[k->nend - 1] <= 2)
 			continue;
-		if (g->cx.t->api->mode == SSE_MODE_NDJSON ? c0 == '\n'
-		    : (c0 == '\n' || c0 == '\r') && prev == '\n') {
-			io.iov_len = i + 1;
-			m.msg_control = cb.b;
-			m.msg_controllen = sizeof cb.b;
-			if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) != (ssize_t)(i + 1))
-				break;
-			k->end[k->nend] = i;
-			if (!(k->end_stamp[k->nend++] = msg_stamp(g, &m)))
-				k->end_stamp[k->nend - 1] = k->stamp;
-		}
+		io.iov_len = i + 1;
+		m.msg_control = cb.b;
+		m.msg_controllen = sizeof cb.b;
+		if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) != (ssize_t)(i + 1))
+			break;
+		k->end[k->nend] = i;
+		if (!(k->end_stamp[k->nend++] = msg_stamp(g, &m)))
+			k->end_stamp[k->nend - 1] = k->stamp;
 	}
 }
 
