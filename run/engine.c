@@ -438,13 +438,13 @@ static void take_peek(struct eng *g, struct peek *k, int fd)
 	k->fd = fd;
 	k->stamp = 0;
 	k->len = 0;
+	k->nend = 0;
 	k->taken = clk_mono_ns();
 	memset(&m, 0, sizeof m);
 	m.msg_iov = &io;
 	m.msg_iovlen = 1;
 	m.msg_control = cb.b;
 	m.msg_controllen = sizeof cb.b;
-	k->nend = 0;
 	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
 	if (n <= 0 || n == PEEK_MAX || !(k->stamp = msg_stamp(g, &m)))
 		return;
@@ -456,10 +456,10 @@ static void take_peek(struct eng *g, struct peek *k, int fd)
 	 * last buffer such a peek touches (TCP merges buffers that wait,
 	 * keeping the newest stamp, so this too is never early). An event
 	 * end is a blank line (SSE) or a line end (NDJSON); a chunk frame
-	 * may add a false one, which only costs its peek.
+	 * may add a false one, which only costs its peek. Only an end with
+	 * another event's bytes after it needs a peek: after the last one
+	 * come at most line ends and a chunk frame.
 	 */
-	/* Only an end with another event's bytes after it needs a peek:
-	 * after the last one come at most line ends and a chunk frame. */
 	while (last > 0 && (isxdigit((unsigned char)k->buf[last - 1]) ||
 			    k->buf[last - 1] == '\r' || k->buf[last - 1] == '\n'))
 		last--;
@@ -516,7 +516,6 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
 	struct eng *g = ud;
 	struct epoll_event ev;
-
 	char *pv = NULL;
 	struct req *q;
 
