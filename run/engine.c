@@ -244,11 +244,12 @@ static int64_t kernel_arrival(struct req *q, const char *p, size_t n, int64_t no
 			return 0;
 		}
 	}
-	q->kpeek = k;
-	q->kbase = (size_t)(b - k->buf) + skip;
+	b += skip;
 	q->cursor += skip + n;
 	if (k->stamp >= now)
 		return 0;
+	q->kpeek = k;
+	q->kbase = (size_t)(b - k->buf);
 	return k->stamp > q->t_sent ? k->stamp : q->t_sent;
 }
 
@@ -315,8 +316,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb, k = sizeof "x-request-id:" - 1;
 	size_t ra = sizeof "retry-after:" - 1;
 
-	(void)kernel_arrival(q, p, n, INT64_MAX); /* moves the cursor */
-	q->kpeek = NULL;
+	(void)kernel_arrival(q, p, n, 0); /* moves the cursor, stamps nothing */
 	/* Retry-After in seconds; the HTTP-date form is not used by
 	 * inference servers and is ignored. */
 	if (n > ra && strncasecmp(p, "retry-after:", ra) == 0) {
@@ -360,8 +360,6 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 	q->now = now;
 	if ((k = kernel_arrival(q, p, n, now)))
 		now = k;
-	else
-		q->kpeek = NULL;
 	q->bytes += (long)n;
 	q->t_data = now;
 	if (!q->http)
@@ -794,7 +792,8 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	struct err e;
 	size_t cnt;
 
-	if (!q->http)
+	/* A retry cancelled before it was sent has no status of its own. */
+	if (!q->http && q->t_sent)
 		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
 	curl_multi_remove_handle(g->m, q->h);
 	if (!cancelled && !q->bad[0] && q->raw.len) {
@@ -896,10 +895,11 @@ static void finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 }
 
 /* Sends q's next attempt (its body is built), scheduled at t_sched. */
-static void send_attempt(struct eng *g, struct req *q, int64_t t_sched)
+/* Forgets q's last attempt: the next is due at t_sched and sent at t_sent
+ * (0: never sent). */
+static void new_attempt(struct eng *g, struct req *q, int64_t t_sched,
+			int64_t t_sent)
 {
-	const struct opts *o = g->cx.o;
-
 	q->http = 0;
 	q->bytes = 0;
 	q->t_data = q->t_done = 0;
@@ -910,9 +910,14 @@ static void send_attempt(struct eng *g, struct req *q, int64_t t_sched)
 	buf_reset(&q->raw);
 	sse_reset(&q->sse);
 	q->t_sched = t_sched;
-	q->t_sent = clk_mono_ns();
-	resp_reset(&q->r, q->t_sent,
-		   g->cx.count != NULL || q->seq < o->show_samples);
+	q->t_sent = t_sent;
+	resp_reset(&q->r, t_sent,
+		   g->cx.count != NULL || q->seq < g->cx.o->show_samples);
+}
+
+static void send_attempt(struct eng *g, struct req *q, int64_t t_sched)
+{
+	new_attempt(g, q, t_sched, clk_mono_ns());
 	if (!q->body) {
 		invalid(q, "cannot build the request body");
 		finish(g, q, CURLE_OK, 0);
@@ -1085,16 +1090,8 @@ static void cancel_all(struct eng *g)
 {
 	/* A waiting retry ends as its next attempt, cancelled before it was
 	 * sent: no send time, nothing received. */
-	for (struct req *q = g->retries; q; q = q->next_retry) {
-		q->t_sched = q->retry_at;
-		q->t_sent = 0;
-		q->http = -1;
-		q->bytes = 0;
-		q->t_data = q->t_done = 0;
-		q->bad[0] = q->hdr_id[0] = '\0';
-		buf_reset(&q->raw);
-		resp_reset(&q->r, 0, 0);
-	}
+	for (struct req *q = g->retries; q; q = q->next_retry)
+		new_attempt(g, q, q->retry_at, 0);
 	g->retries = NULL;
 	arm(g->tretry, 0, 0);
 	for (size_t i = 0; i < g->nall; i++)
