@@ -11,6 +11,7 @@
 set -u
 PARTS=${PARTS:-cpu memory truth}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+. tests/e2e/truth.lib # truth_diffs
 : "${BUILD:=build}"
 BIN=$BUILD/bin
 T=$(mktemp -d)
@@ -56,13 +57,18 @@ curl_run() { # streams
 }
 chunks() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "chunks") c = i; next } { s += $c } END { print s }' "$T/r.csv"; }
 
-regime() { # name sim-args... (llmrun's extra arguments in $RUNARGS)
-	name=$1; shift
+# name, llmrun's extra arguments, whether to run curl -Z again (new) or
+# take its figure from the regime before (same, on the same streams),
+# then llmsim's arguments.
+regime() {
+	name=$1; runargs=$2; curl=$3; shift 3
 	start_sim "$@"
-	llmrun_run "$STREAMS" "$TOKENS" ${RUNARGS:-}
+	llmrun_run "$STREAMS" "$TOKENS" $runargs
 	lc=$(chunks); lcpu=$(cpu_of "$T/time")
-	curl_run "$STREAMS"
-	ccpu=$(cpu_of "$T/time")
+	if [ "$curl" = new ]; then
+		curl_run "$STREAMS"
+		ccpu=$(cpu_of "$T/time")
+	fi
 	# curl gets the same streams: STREAMS x TOKENS chunks.
 	cc=$((STREAMS * TOKENS))
 	awk -v n="$name" -v lc="$lc" -v lcpu="$lcpu" -v cc="$cc" -v ccpu="$ccpu" 'BEGIN {
@@ -75,10 +81,10 @@ echo "bench/run.sh: $STREAMS streams x $TOKENS tokens, one token per chunk"
 if part cpu; then
 # Jitter spreads each stream's chunk over the 10 ms so a wake-up finds
 # about one ready socket, as with real endpoints, not all 256 at once.
-regime paced $(fixed_step 10) --jitter-us 10000
+regime paced "" new $(fixed_step 10) --jitter-us 10000
 # The same with chunks stamped when read: what the kernel stamps cost.
-RUNARGS="--stamp read" regime paced-read $(fixed_step 10) --jitter-us 10000
-regime unpaced --zero-latency
+regime paced-read "--stamp read" same $(fixed_step 10) --jitter-us 10000
+regime unpaced "" new --zero-latency
 fi
 
 # TTFT and chunk times against the truth at 1,000 streams, a chunk every
@@ -91,21 +97,7 @@ truth() { # label stamp sim-args...
 	start_sim $(fixed_step 20) --truth "$T/truth.jsonl" "$@"
 	llmrun_run 1000 50 --timeout 120 --stamp "$stamp"
 	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
-	awk -v res="$T/r.csv" '
-	BEGIN { while ((getline l < (res ".meta.json")) > 0) {
-		if (l ~ /"mono_ns"/) { gsub(/[^0-9]/, "", l); mono = l }
-		if (l ~ /"wall_ns"/) { gsub(/[^0-9]/, "", l); wall = l } } }
-	FNR == NR { match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
-		c = $0; sub(/.*"chunks": *\[/, "", c); gsub(/[\[\] ]/, "", c)
-		n = split(c, a, ","); k = 0
-		for (i = 1; i + 1 <= n; i += 2) Tc[id, ++k] = a[i]
-		next }
-	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
-	$C["status"] == "ok" { id = $C["response_id"]; sent = $C["t_sent_ns"] - wall + mono
-		printf "t %.6f\n", ($C["t_first_token_ns"] - wall + mono - Tc[id, 1]) / 1e6
-		n = split($C["chunk_log"], o, " ")
-		for (i = 1; i <= n; i++) { split(o[i], x, ":"); printf "c %.6f\n", (sent + x[1] * 1000 - Tc[id, i]) / 1e6 } }' \
-		FS=, "$T/truth.jsonl" FS=, "$T/r.csv" >"$T/diffs"
+	truth_diffs "$T/r.csv" "$T/truth.jsonl" "$T/diffs" >/dev/null
 	for k in t c; do
 		grep "^$k " "$T/diffs" | cut -d' ' -f2 | sort -n | awk -v l="$label" -v k=$k '{ d[++n] = $1 }
 		END { printf "truth    1000 streams, %s, %s - truth: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)\n",
