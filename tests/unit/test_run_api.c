@@ -165,6 +165,18 @@ static void bodies(void **state)
 			       "\"temperature\":0.5}");
 	free(s);
 	json_decref(b);
+	/* --min-tokens, --ignore-eos and --top-p go in as vLLM reads them. */
+	q.min_tokens = 4;
+	q.ignore_eos = 1;
+	q.top_p = 0.75;
+	b = api_find("openai-completions")->body(&q);
+	assert_int_equal(json_integer_value(json_object_get(b, "min_tokens")), 4);
+	assert_true(json_is_true(json_object_get(b, "ignore_eos")));
+	assert_true(json_real_value(json_object_get(b, "top_p")) == 0.75);
+	json_decref(b);
+	q.min_tokens = -1;
+	q.ignore_eos = 0;
+	q.top_p = NAN;
 	q.stream = 0;
 	q.system = NULL;
 	b = api_find("ollama")->body(&q);
