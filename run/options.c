@@ -39,6 +39,10 @@ static const char help[] =
 	"  --cacert FILE         CA certificates to verify with\n"
 	"  --http2               use HTTP/2\n"
 	"  --no-keepalive        a new connection for every request\n"
+	"  --preconnect[=N]      open the step's connections (N, default its batch\n"
+	"                        size) before its clock starts; the default for\n"
+	"                        window and waves, so TTFT is not a connect time\n"
+	"  --no-preconnect       connect on demand: measures cold starts\n"
 	"  --stamp SOURCE        chunk times from kernel (default: when the bytes\n"
 	"                        reached this host) or read (when llmrun read them)\n"
 	"Load (one step per batch size or rate):\n"
@@ -74,7 +78,7 @@ enum {
 	O_URL = 256, O_MODEL, O_API, O_STREAM, O_NO_STREAM, O_CONT, O_KEY_ENV,
 	O_KEY_FILE, O_EXTRA, O_TARGETS, O_MAXTOK, O_MINTOK, O_IGNORE_EOS, O_TEMP,
 	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
-	O_NOKA, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
+	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 };
@@ -103,6 +107,8 @@ static const struct option longopts[] = {
 	{"cacert", required_argument, 0, O_CACERT},
 	{"http2", no_argument, 0, O_HTTP2},
 	{"no-keepalive", no_argument, 0, O_NOKA},
+	{"preconnect", optional_argument, 0, O_PRECONN},
+	{"no-preconnect", no_argument, 0, O_NO_PRECONN},
 	{"stamp", required_argument, 0, O_STAMP},
 	{"batch-sizes", required_argument, 0, O_BATCH},
 	{"schedule", required_argument, 0, O_SCHEDULE},
@@ -315,6 +321,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->connect_timeout_s = 10;
 	o->time_scale = 1;
 	o->max_errors = -1;
+	o->preconnect = -1;
 	o->retry_backoff_s = 0.5;
 	o->retry_on = 1u << RC_CONNECT | 1u << RC_RATE_LIMITED | 1u << RC_HTTP_5XX;
 	o->shard_n = 1;
@@ -361,6 +368,12 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_CACERT: o->cacert = optarg; break;
 		case O_HTTP2: o->http2 = 1; break;
 		case O_NOKA: o->no_keepalive = 1; break;
+		case O_PRECONN:
+			o->preconnect = 1;
+			if (optarg)
+				rc = to_long(optarg, 1, &o->preconnect_n, "--preconnect", e);
+			break;
+		case O_NO_PRECONN: o->preconnect = 0; break;
 		case O_STAMP:
 			if (strcmp(optarg, "kernel") && strcmp(optarg, "read"))
 				rc = err_set(e, ERR_USAGE,

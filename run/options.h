@@ -52,6 +52,8 @@ struct opts {
 	double timeout_s, connect_timeout_s;
 	int http2, no_keepalive;
 	int stamp_read; /* stamp chunks when read, not by the kernel */
+	int preconnect;     /* -1: for closed-loop steps only; 0 off; 1 on */
+	long preconnect_n;  /* connections to open, 0: the step's batch size */
 
 	/* Load: batch steps, rate steps or a trace. */
 	long *batches;

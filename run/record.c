@@ -20,10 +20,11 @@ static const char *const columns[] = {
 	"status",
 	"http_status", "t_scheduled_ns", "t_sent_ns", "t_first_token_ns",
 	"t_first_content_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
-	"ttfc_ms", "e2e_ms", "tpot_ms", "queue_ms", "input_tokens",
+	"ttfc_ms", "e2e_ms", "tpot_ms", "client_lag_ms", "input_tokens",
 	"input_tokens_source", "output_tokens", "output_tokens_source",
 	"reasoning_tokens", "finish_reason", "chunks", "bytes",
 	"server_prompt_ms", "server_decode_ms", "error", "chunk_log",
+	"t_handed_ns", "connect_ms", "conn_reused", "max_tokens",
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 
@@ -142,6 +143,14 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 	put_dbl(&f[36], r->server_decode_ms);
 	v[37] = x->error;
 	v[38] = r->chunk_log.p ? r->chunk_log.p : "";
+	put_ns(&f[39], w, x->t_handed);
+	if (x->connect_ns >= 0)
+		snprintf(f[40].s, sizeof f[40].s, "%.3f", (double)x->connect_ns / 1e6);
+	else if (x->conn_reused == 1)
+		snprintf(f[40].s, sizeof f[40].s, "0");
+	if (x->conn_reused >= 0)
+		put_long(&f[41], x->conn_reused);
+	put_long(&f[42], x->max_tokens);
 	return csv_write_row(w->w, v, NCOLS, e);
 }
 

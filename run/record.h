@@ -31,7 +31,13 @@ struct rec_row {
 	int warmup;
 	enum rclass status;
 	long http_status; /* 0 when none */
-	int64_t t_scheduled, t_sent, t_end;
+	int64_t t_scheduled; /* when it was due */
+	int64_t t_handed;    /* handed to libcurl */
+	int64_t t_sent;      /* written to a ready connection; 0 never sent */
+	int64_t t_end;
+	int64_t connect_ns;  /* new connection's set-up before the send, -1 none */
+	int conn_reused;     /* 1 kept-alive connection, 0 new, -1 not sent */
+	long max_tokens;     /* requested, -1 not sent */
 	const struct resp *r;
 	long in_tokens;        /* -1 unknown */
 	const char *in_source; /* usage, tokenizer, corpus; NULL unknown */

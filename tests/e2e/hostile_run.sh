@@ -94,11 +94,14 @@ done <<'CASES'
 CASES
 
 # A name that never resolves (.invalid is reserved): one connect row per
-# request, exit 0 (failed requests are data); 69 past --max-errors.
-expect_err 0 "" "an unresolvable host: exit 0" llmrun --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
+# request, exit 0 (failed requests are data); 69 past --max-errors. With
+# the default preconnect, 69 before the first step, naming the host.
+expect_err 69 "llmrun: cannot connect to http://nonexistent.invalid:1/ (Couldn't resolve host name)" \
+	"an unresolvable host, preconnected: 69 naming it" llmrun --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns0.csv" "$T/c.csv"
+expect_err 0 "" "an unresolvable host: exit 0" llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
 [ "$(col "$T/dns.csv" status | sort -u)" = connect ] && [ "$(col "$T/dns.csv" status | wc -l)" -eq 2 ] &&
 	ok "an unresolvable host: 2 connect rows" || nok "an unresolvable host: 2 connect rows" "$(cat "$T/dns.csv")"
-llmrun --url http://nonexistent.invalid:1/ --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
+llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
 [ $? -eq 69 ] && grep -qF "more than 1 requests failed" "$T/err" && ok "--max-errors: 69 with a message" ||
 	nok "--max-errors: 69 with a message" "$(cat "$T/err")"
 

@@ -21,8 +21,10 @@ printf 'id,prompt\n1,x\n' >"$T/notrace.csv"
 expect_exit 65 "--trace without arrival_s: 65" llmrun --url $DEAD --trace "$T/notrace.csv"
 
 # Every request issued is one row, classed connect; the run itself is fine.
+# (--no-preconnect: with it, a server no connection reaches stops the run
+# before the first step, tested below.)
 printf 'sk-file-SECRET-42\n' >"$T/key"
-OPENAI_API_KEY=sk-env-SECRET-41 llmrun --url $DEAD --batch-sizes 1,2 --requests 3 --warmup 1 \
+OPENAI_API_KEY=sk-env-SECRET-41 llmrun --url $DEAD --no-preconnect --batch-sizes 1,2 --requests 3 --warmup 1 \
 	-H 'Authorization: Bearer sk-hdr-SECRET-43' -H 'X-Trace: t1' \
 	--connect-timeout 2 -o "$T/r.csv" "$T/c.csv" 2>"$T/err"
 rc=$?
@@ -39,7 +41,17 @@ w=$(col "$T/r.csv" warmup)
 grep -q '"mono_ns"' "$T/r.csv.meta.json" && grep -q 'X-Trace: t1' "$T/r.csv.meta.json" && ok "meta has the anchor and the command line" || nok "meta has the anchor and the command line"
 if grep -r -q SECRET "$T/r.csv" "$T/r.csv.meta.json" "$T/err"; then nok "API key and auth header appear nowhere"; else ok "API key and auth header appear nowhere"; fi
 
-llmrun --url $DEAD --api-key-file "$T/key" --requests 2 -q "$T/c.csv" >"$T/r2.csv" 2>"$T/err2"
+# Preconnect (the default for window and waves) to a server no connection
+# reaches: exit 69 before the first step, naming the URL and the reason.
+llmrun --url $DEAD --batch-sizes 4 --requests 4 -o "$T/pre.csv" "$T/c.csv" 2>"$T/pre.err"
+rc=$?
+if [ $rc -eq 69 ] && grep -q "cannot connect to $DEAD" "$T/pre.err" && [ "$(tail -n +2 "$T/pre.csv" | wc -l)" -eq 0 ]; then
+	ok "preconnect to a dead server: exit 69, the URL and no rows"
+else
+	nok "preconnect to a dead server: exit 69, the URL and no rows" "exit $rc: $(cat "$T/pre.err")"
+fi
+
+llmrun --url $DEAD --no-preconnect --api-key-file "$T/key" --requests 2 -q "$T/c.csv" >"$T/r2.csv" 2>"$T/err2"
 if grep -q SECRET "$T/r2.csv" "$T/err2"; then nok "key file's key appears nowhere"; else ok "key file's key appears nowhere"; fi
 [ ! -s "$T/err2" ] && ok "--quiet prints nothing" || nok "--quiet prints nothing" "$(cat "$T/err2")"
 
@@ -59,7 +71,7 @@ else
 	i=0
 	while ! grep -q '^ACCEPT' "$T/ssl.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/ssl.out")
-	tls() { llmrun --url "https://127.0.0.1:$port" --requests 1 --timeout 2 -q "$@" "$T/c.csv" | tail -1; }
+	tls() { llmrun --url "https://127.0.0.1:$port" --no-preconnect --requests 1 --timeout 2 -q "$@" "$T/c.csv" | tail -1; }
 	r=$(tls)
 	case "$r" in *,connect,*certificate*) ok "TLS: a self-signed certificate is refused by default" ;;
 	*) nok "TLS: a self-signed certificate is refused by default" "$r" ;; esac

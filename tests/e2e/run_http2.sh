@@ -114,12 +114,13 @@ fi
 
 # run NAME N ARGS...: llmrun with ARGS writing $T/NAME.csv, expecting N
 # requests to reach llmsim; then waits for their truth and access-log
-# lines, and leaves the run's access-log lines in $T/NAME.al.
+# lines, and leaves the run's access-log lines in $T/NAME.al. Without
+# preconnect, so the proxy's log holds the run's requests alone.
 run() {
 	_name=$1 _n=$2
 	shift 2
 	_from=$(lines "$AL")
-	llmrun --model llmsim -q -o "$T/$_name.csv" "$@" "$T/c.csv" 2>"$T/$_name.err"
+	llmrun --model llmsim --no-preconnect -q -o "$T/$_name.csv" "$@" "$T/c.csv" 2>"$T/$_name.err"
 	RC=$?
 	NT=$((NT + _n))
 	wait_lines "$T/truth.jsonl" "$NT"

@@ -29,12 +29,25 @@ rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
 printf 'id,group,prompt,output_tokens\n' >"$T/c.csv"
 for i in $(seq 1 40); do echo "r$i,g$((i % 3)),prompt number $i about the weather,24" >>"$T/c.csv"; done
 
-# Time order of every ok row: scheduled <= sent <= first <= last <= end.
+# Time order of every ok row: scheduled <= handed <= sent <= first <= last
+# <= end (without a stream there is no first and last token: scheduled <=
+# handed <= sent <= end).
 ordered() {
 	awk -F, -v a="$(col "$1" t_scheduled_ns)" -v b="$(col "$1" t_sent_ns)" \
 		-v c="$(col "$1" t_first_token_ns)" -v d="$(col "$1" t_last_token_ns)" \
-		-v e="$(col "$1" t_end_ns)" -v s="$(col "$1" status)" '
-		NR > 1 && $s == "ok" { n++; if (!($a <= $b && $b <= $c && $c <= $d && $d <= $e)) bad++ }
+		-v e="$(col "$1" t_end_ns)" -v s="$(col "$1" status)" -v h="$(col "$1" t_handed_ns)" '
+		NR > 1 && $s == "ok" {
+			n++
+			if (!($a <= $h && $h <= $b && $b <= $e)) bad++
+			if ($c != "" && !($b <= $c && $c <= $d && $d <= $e)) bad++
+		}
+		END { exit !(n > 0 && bad == 0) }' "$1"
+}
+# Rows without a first token, TTFT, TPOT or chunk log (no stream).
+unstreamed() {
+	awk -F, -v c="$(col "$1" t_first_token_ns)" -v t="$(col "$1" ttft_ms)" \
+		-v p="$(col "$1" tpot_ms)" -v l="$(col "$1" chunk_log)" -v e="$(col "$1" e2e_ms)" '
+		NR > 1 { n++; if ($c != "" || $t != "" || $p != "" || $l != "" || $e == "") bad++ }
 		END { exit !(n > 0 && bad == 0) }' "$1"
 }
 
@@ -46,13 +59,32 @@ for api in openai-chat openai-completions tgi llamacpp ollama; do
 		rc=$?
 		st=$(vals "$T/f.csv" status | sort -u | tr '\n' ' ')
 		out=$(vals "$T/f.csv" output_tokens | grep -c '^[1-9]')
-		if [ $rc -eq 0 ] && [ "$st" = "ok " ] && [ "$out" -eq 4 ] && ordered "$T/f.csv"; then
-			ok "$api $mode: 4 ok rows with tokens and ordered times"
+		streamed=true label=
+		[ $mode = --no-stream ] && streamed=unstreamed label=", TTFT, TPOT and ITL empty"
+		if [ $rc -eq 0 ] && [ "$st" = "ok " ] && [ "$out" -eq 4 ] && ordered "$T/f.csv" && $streamed "$T/f.csv"; then
+			ok "$api $mode: 4 ok rows with tokens and ordered times$label"
 		else
 			nok "$api $mode: 4 ok rows with tokens and ordered times" "exit $rc, status '$st', $out with tokens; $(cat "$T/err") $(tail -1 "$T/f.csv")"
 		fi
 	done
 done
+
+# Preconnect: every request of a step goes on a kept-alive connection
+# (connect_ms 0), and without it each of the first batch opens its own.
+# Each row's send is after its hand-over and its due time (client_lag_ms
+# >= 0, and equal to t_sent - t_scheduled).
+llmrun --url "$URL" --model llmsim --batch-sizes 8 --requests 8 -q -o "$T/pc.csv" "$T/c.csv"
+llmrun --url "$URL" --model llmsim --batch-sizes 8 --requests 8 --no-preconnect -q -o "$T/npc.csv" "$T/c.csv"
+[ "$(vals "$T/pc.csv" conn_reused | sort -u)" = 1 ] && [ "$(vals "$T/pc.csv" connect_ms | sort -u)" = 0 ] &&
+	ok "--preconnect: all 8 sent on kept-alive connections" || nok "--preconnect: all 8 sent on kept-alive connections" "$(vals "$T/pc.csv" conn_reused | tr '\n' ' ')"
+[ "$(vals "$T/npc.csv" conn_reused | sort -u)" = 0 ] && [ "$(vals "$T/npc.csv" connect_ms | awk '$1 > 0' | wc -l)" -eq 8 ] &&
+	ok "--no-preconnect: 8 new connections with their connect_ms" || nok "--no-preconnect: 8 new connections with their connect_ms" "$(vals "$T/npc.csv" connect_ms | tr '\n' ' ')"
+lagok() {
+	awk -F, -v a="$(col "$1" t_scheduled_ns)" -v b="$(col "$1" t_sent_ns)" -v l="$(col "$1" client_lag_ms)" '
+		NR > 1 { n++; d = ($b - $a) / 1e6 - $l; if ($l < 0 || d > 0.001 || d < -0.001) bad++ }
+		END { exit !(n > 0 && bad == 0) }' "$1"
+}
+lagok "$T/pc.csv" && lagok "$T/npc.csv" && ok "client_lag_ms is t_sent - t_scheduled, never negative" || nok "client_lag_ms is t_sent - t_scheduled, never negative"
 
 # Schedules.
 llmrun --url "$URL" --model llmsim --batch-sizes 1,4 --schedule window --requests 8 --warmup 2 -q -o "$T/w.csv" "$T/c.csv"

@@ -66,7 +66,8 @@ static void row_is_flushed(void **state)
 	x.run_id = "R"; x.target = "default"; x.model = "m"; x.api = "openai-chat";
 	x.group = "g,1"; x.row_id = "7"; x.step_kind = "batch"; x.step = 4;
 	x.schedule = "window"; x.attempt = 1; x.status = RC_OK; x.http_status = 200;
-	x.t_scheduled = 1000; x.t_sent = 2000; x.t_end = 6002000; x.r = &r;
+	x.t_scheduled = 1000; x.t_handed = 1500; x.t_sent = 2000; x.t_end = 6002000;
+	x.r = &r; x.connect_ns = 250000; x.conn_reused = 0; x.max_tokens = 3;
 	x.in_tokens = -1; x.out_tokens = 3; x.out_source = "usage"; x.bytes = 99;
 	x.error = "";
 	assert_int_equal(rec_write(w, &x, &e), 0);
@@ -75,10 +76,12 @@ static void row_is_flushed(void **state)
 	assert_non_null(strstr(line, "run_id,target,model,api,group,row_id"));
 	assert_non_null(fgets(line, sizeof line, f));
 	fclose(f);
-	/* wall = mono + 4000; ttft 2.998 ms; e2e 6 ms; tpot (6 - 2.998) / 2 */
+	/* wall = mono + 4000; ttft 2.998 ms; e2e 6 ms; tpot (6 - 2.998) / 2;
+	 * client lag 0.001 ms; connect 0.25 ms on a new connection */
 	assert_string_equal(line,
 		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,0,,ok,200,5000,6000,"
-		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,,\n");
+		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,,,"
+		"5500,0.250,0,3\n");
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);
 	resp_free(&r);

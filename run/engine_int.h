@@ -1,0 +1,205 @@
+#ifndef LLMRUN_ENGINE_INT_H
+#define LLMRUN_ENGINE_INT_H
+/*
+ * The engine's insides, shared by its four files and by nothing else:
+ * engine.c (the loop and the scheduling of sends), request.c (a request's
+ * life from send to row), kstamp.c (kernel receive stamps) and
+ * preconnect.c (connections opened before a step). See engine.h for the
+ * contract; ownership is as there: struct eng owns every struct req.
+ */
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#include <curl/curl.h>
+
+#include "api.h"
+#include "buf.h"
+#include "clk.h"
+#include "engine.h"
+#include "rng.h"
+#include "sse.h"
+
+/* A non-streamed body, or an error body, may not grow past this. */
+#define BODY_MAX (64u << 20)
+/* jsmn tokens for one event may not grow past this. */
+#define TOK_MAX (1u << 20)
+/* libcurl's receive buffer per transfer: small keeps memory per stream
+ * low; a read never holds more than this anyway. */
+#define RECV_BUF 4096
+/* A retry waits at most this long, whatever the backoff or Retry-After. */
+#define RETRY_MAX_NS (60 * CLK_NS_PER_S)
+/* At most this many waiting bytes are peeked at for the kernel's receive
+ * stamp; a socket holding more is stamped when read instead. */
+#define PEEK_MAX 8192
+/* Sockets handled per wake-up (epoll_wait's maxevents). */
+#define WAKE_MAX 256
+/* A socket whose peek is older than this when its turn comes is peeked
+ * again, to cover bytes that came meanwhile. */
+#define REPEEK_NS (50 * CLK_NS_PER_US)
+/* Event ends in one peek given a stamp of their own (see take_peek). */
+#define PEEK_ENDS 8
+#define PEEK_LOST ((size_t)-1)
+
+struct eng;
+
+struct req {
+	CURL *h;
+	struct eng *g;
+	struct req *next_free;
+	int active;
+	const struct corpus_row *row;
+	long seq;
+	int warmup;
+	int64_t t_sched;   /* when it was due (see sched_time) */
+	int64_t t_handed;  /* when the attempt was handed to libcurl */
+	int64_t t_sent;    /* when libcurl wrote it to a ready connection
+			      (on_prereq); 0 until then */
+	int64_t t_conn;    /* when a new connection was opened for it, 0 none */
+	int64_t connect_ns; /* from t_conn to t_sent; -1 when reused or unsent */
+	int64_t t_last_ev; /* stamp of its last event: stamps never go back */
+	long max_tokens;   /* asked for, -1 not sent */
+	int64_t now;       /* stamp of the write callback being handled */
+	const struct peek *kpeek; /* its bytes were peeked at in here, */
+	size_t kbase;             /* from this offset; NULL when not */
+	int64_t t_data;    /* stamp of the last bytes received */
+	int64_t t_done;    /* stamp of the bytes that carried the end marker */
+	long http;
+	long bytes;
+	char *body;        /* the request body (JSON) */
+	struct sse sse;
+	struct buf raw;    /* body of a non-streamed or failed response */
+	struct resp r;
+	char bad[160];     /* why the stream is malformed, "" when it is not */
+	char hdr_id[96];   /* X-Request-Id, the id when the body has none */
+	curl_socket_t sock; /* the socket libcurl watches for it, if known */
+	long gen;           /* the peek cursor is for */
+	size_t cursor;      /* how far into the peeked bytes q has read;
+			       PEEK_LOST once a piece was not found there */
+	int attempt;        /* 1, then 2... for --retries */
+	double retry_after_s; /* the server's Retry-After, -1 none */
+	int64_t retry_at;   /* when the waiting retry is due */
+	struct req *next_retry;
+};
+
+struct peek {
+	long wake;     /* the wake-up it was taken in */
+	long id;       /* counts peeks, so a request's cursor knows its own */
+	int fd;
+	int64_t stamp; /* monotonic; 0 when the kernel gave none */
+	int64_t taken; /* when it was taken */
+	size_t len;
+	size_t nend;               /* event ends stamped apart, in order */
+	size_t end[PEEK_ENDS];     /* offset of an event's last byte */
+	int64_t end_stamp[PEEK_ENDS];
+	char buf[PEEK_MAX];
+};
+
+struct eng {
+	struct eng_ctx cx;
+	CURLM *m;
+	int ep, tcurl, tsend;
+	int timeout_now; /* libcurl asked for its timeout handling at once */
+	int kstamp;      /* stamp chunks with the kernel's receive time */
+	/* The bytes waiting on each readable socket of this wake-up, peeked
+	 * at with the kernel's receive stamp; slot[fd] is the index of fd's
+	 * peek, valid while its wake matches. */
+	struct peek *peeks; /* WAKE_MAX */
+	int *slot;
+	size_t nslot;
+	long wake, npeeks;
+	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
+	struct curl_slist *hdrs;
+	char *url;
+	struct req **all; /* every request slot, for cancelling and freeing */
+	size_t nall;
+	struct req *free_list;
+	long inflight;
+	jsmntok_t *tok;
+	size_t ntok;
+	long errors; /* failed requests in the run */
+	long *in_count; /* with -t: each corpus row's prompt tokens, -1 unknown */
+	int tretry;             /* timerfd: the next retry is due */
+	struct req *retries;    /* failed requests waiting to retry, by time */
+	struct rng retry_rng;   /* backoff jitter, from --seed */
+	long samples_shown;
+
+	/* the step */
+	const struct eng_step *s;
+	/* Closed loop: when each free slot's last request ended, oldest
+	 * first; the next request of the slot was due then (client lag). */
+	int64_t *freed;
+	size_t freed_cap, freed_head, nfreed;
+	/* When the bytes libcurl is handling now arrived (a kernel stamp or
+	 * the time before it read them), 0 outside a socket's handling: a
+	 * request that ends there frees its slot then. */
+	int64_t t_arrival;
+	long maxconn; /* CURLMOPT_MAXCONNECTS set, 0 libcurl's default */
+	struct prog *pg;
+	int64_t t_start;
+	long issued;
+	size_t next_time;
+	size_t cursor;
+	int sending;
+	int io_failed;
+	struct err werr;
+};
+
+/* --- kstamp.c: kernel receive stamps ------------------------------------- */
+
+/* The kernel's stamp for bytes p[0..n) that libcurl hands to q, or 0. */
+int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now);
+/* The stamp of an event that ended at offset end of the bytes handed to
+ * q by the write callback being handled (q->kpeek set). */
+int64_t kst_event(struct req *q, size_t end);
+/* Peeks at the bytes waiting on fd into k, with their receive stamp. */
+void kst_peek(struct eng *g, struct peek *k, int fd);
+/* Peeks at every readable socket of the wake-up. */
+void kst_peek_all(struct eng *g, const struct epoll_event *evs, int n);
+/* Reads the wall-minus-monotonic offset for the kernel's stamps. */
+void kst_wall_off(struct eng *g);
+/* Do the bytes peeked at on evs[i]'s socket end a chunked response? */
+int kst_ends_response(const struct eng *g, const struct epoll_event *evs, int i);
+
+/* --- request.c: a request's life ----------------------------------------- */
+
+/* Sets the options every handle shares (q NULL for a preconnect). */
+void req_setup(struct eng *g, CURL *h, struct req *q);
+/* A request slot, reused or new; NULL when out of memory. */
+struct req *req_new(struct eng *g);
+/* Writes q's row and frees its slot, or queues its retry. */
+void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled);
+/* Forgets q's last attempt: the next is due at t_sched and handed to
+ * libcurl at t_handed (0: never). */
+void req_attempt(struct eng *g, struct req *q, int64_t t_sched, int64_t t_handed);
+/* Hands q's next attempt, due at t_sched, to libcurl. */
+void req_send(struct eng *g, struct req *q, int64_t t_sched);
+/* Starts the next request of the step, due at t_sched: 0, or -1 when out
+ * of memory. */
+int req_issue(struct eng *g, int64_t t_sched, const struct corpus_row *row);
+
+/* --- engine.c ------------------------------------------------------------ */
+
+/* Arms a timerfd at ns (absolute monotonic, or relative); 0 disarms. */
+void eng_arm(int fd, int64_t ns, int absolute);
+/* Queues q's next attempt after its backoff. */
+void eng_retry_later(struct eng *g, struct req *q, int64_t now);
+/* A closed-loop slot is free from t. */
+void eng_free_slot(struct eng *g, int64_t t);
+
+/* What epoll reported, as libcurl's flags. */
+static inline int eng_curl_flags(uint32_t events)
+{
+	return (events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+	       (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+	       (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+}
+
+/* --- preconnect.c -------------------------------------------------------- */
+
+/* How many connections to open before step s (0: none). */
+long pre_count(const struct eng *g, const struct eng_step *s);
+/* Opens n connections: 0 when at least one worked (failures reported on
+ * warn), ERR_UNAVAILABLE when none did, ERR_SOFTWARE. */
+int pre_connect(struct eng *g, long n, FILE *warn, struct err *e);
+
+#endif

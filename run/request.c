@@ -1,0 +1,547 @@
+/* A request's life: its handle, its callbacks, its body, its row. */
+/* jsmn's code lives here, strict, and static to this file. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "engine_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+static int invalid(struct req *q, const char *what)
+{
+	snprintf(q->bad, sizeof q->bad, "%.150s", what);
+	return 1;
+}
+
+/* Tokenizes js[0..n) into g->tok; returns the token count or -1. */
+static int tokenize(struct eng *g, const char *js, size_t n)
+{
+	for (;;) {
+		jsmn_parser p;
+		int r;
+
+		jsmn_init(&p);
+		r = jsmn_parse(&p, js, n, g->tok, (unsigned)g->ntok);
+		if (r != JSMN_ERROR_NOMEM)
+			return r;
+		if (g->ntok >= TOK_MAX)
+			return -1;
+		{
+			size_t cap = g->ntok * 4;
+			jsmntok_t *t = realloc(g->tok, cap * sizeof *t);
+
+			if (!t)
+				return -1;
+			g->tok = t;
+			g->ntok = cap;
+		}
+	}
+}
+
+/* Parses a whole JSON document: one object and nothing after it but
+ * whitespace. Returns 1 and fills d, else 0. */
+static int parse_doc(struct eng *g, const char *js, size_t n, struct jdoc *d)
+{
+	int nt = tokenize(g, js, n);
+	size_t end;
+
+	if (nt < 1 || g->tok[0].type != JSMN_OBJECT)
+		return 0;
+	end = (size_t)g->tok[0].end;
+	while (end < n && (js[end] == ' ' || js[end] == '\n' || js[end] == '\r' ||
+			   js[end] == '\t'))
+		end++;
+	if (end != n)
+		return 0;
+	d->js = js;
+	d->t = g->tok;
+	d->n = nt;
+	return 1;
+}
+
+/* One event, which arrived at t. */
+static void handle_event(struct req *q, const struct sse_event *ev, int64_t t)
+{
+	struct eng *g = q->g;
+	struct jdoc d;
+	struct err e;
+
+	/* After a malformed event the rest is read but not interpreted: the
+	 * connection stays reusable and the server sees the stream through. */
+	if (q->bad[0])
+		return;
+	if (ev->done) {
+		q->r.done = 1;
+		if (!q->t_done)
+			q->t_done = t;
+		return;
+	}
+	if (!parse_doc(g, ev->data, ev->data_len, &d)) {
+		invalid(q, "an event is not a JSON object");
+		return;
+	}
+	if (api_error_object(&q->r, &d))
+		return;
+	if (g->cx.t->api->event(&q->r, &d, t, &e))
+		invalid(q, e.msg);
+	if (q->r.done && !q->t_done)
+		q->t_done = t;
+}
+
+/*
+ * Stamps never go backwards within a response. TCP hands bytes over in
+ * order, so a kernel stamp earlier than the previous event's is not the
+ * arrival of these bytes: the kernel keeps the oldest stamp when it
+ * collapses a receive queue under memory pressure (tcp_collapse), and a
+ * previous event stamped when read is stamped after libcurl's read, which
+ * later bytes may precede. Either way the kernel stamp cannot be trusted
+ * here, and the time these bytes were read, never early, is used instead.
+ */
+static int on_event(void *ctx, const struct sse_event *ev)
+{
+	struct req *q = ctx;
+	int64_t t = q->kpeek ? kst_event(q, ev->end) : q->now;
+
+	if (t < q->t_last_ev)
+		t = q->now;
+	q->t_last_ev = t;
+	handle_event(q, ev, t);
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct req *q = ud;
+	size_t n = size * nmemb, k = sizeof "x-request-id:" - 1;
+	size_t ra = sizeof "retry-after:" - 1;
+
+	(void)kst_arrival(q, p, n, 0); /* moves the cursor, stamps nothing */
+	/* Retry-After in seconds; the HTTP-date form is not used by
+	 * inference servers and is ignored. */
+	if (n > ra && strncasecmp(p, "retry-after:", ra) == 0) {
+		char tmp[32], *end;
+		size_t vn = n - ra < sizeof tmp - 1 ? n - ra : sizeof tmp - 1;
+		double v;
+
+		memcpy(tmp, p + ra, vn);
+		tmp[vn] = '\0';
+		v = strtod(tmp, &end);
+		while (*end == ' ' || *end == '\r' || *end == '\n')
+			end++;
+		if (end != tmp && !*end && v >= 0 && isfinite(v))
+			q->retry_after_s = v;
+		return n;
+	}
+
+	if (n > k && strncasecmp(p, "x-request-id:", k) == 0) {
+		const char *v = p + k;
+		size_t vn = n - k;
+
+		while (vn && (*v == ' ' || *v == '\t'))
+			v++, vn--;
+		while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
+			vn--;
+		snprintf(q->hdr_id, sizeof q->hdr_id, "%.*s", (int)vn, v);
+	}
+	return n;
+}
+
+/* Body bytes, stamped by the kernel where that applies (kernel_arrival),
+ * else now. */
+static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct req *q = ud;
+	size_t n = size * nmemb;
+	int64_t now = clk_mono_ns(), k;
+	struct err e;
+
+	q->kpeek = NULL;
+	q->now = now;
+	if ((k = kst_arrival(q, p, n, now)) && k >= q->t_data && k >= q->t_last_ev)
+		now = k;
+	else
+		q->kpeek = NULL; /* see on_event */
+	q->bytes += (long)n;
+	q->t_data = now;
+	if (!q->http)
+		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
+	if (q->http >= 300 || !q->g->cx.o->stream) {
+		if (buf_add(&q->raw, p, n, &e)) {
+			invalid(q, "response body too large");
+			return 0;
+		}
+		return n;
+	}
+	/* Events get their own stamps from the peek (kpeek), else now. */
+	if (sse_feed(&q->sse, p, n, on_event, q, &e)) {
+		q->kpeek = NULL;
+		if (!q->bad[0])
+			invalid(q, e.msg);
+		return 0;
+	}
+	q->kpeek = NULL;
+	return n;
+}
+
+/* Asks the kernel to stamp what arrives on a new connection. Should it
+ * refuse, chunks are stamped when read. */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	struct req *q = ud;
+	int on = 1;
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	/* A new connection: its set-up (TCP, TLS) is not the server's time. */
+	if (q && !q->t_conn)
+		q->t_conn = clk_mono_ns();
+	if (!q || q->g->kstamp)
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+	return CURL_SOCKOPT_OK;
+}
+
+/*
+ * The request goes on the wire: libcurl calls this once the connection is
+ * ready (reused, or connected and TLS done), right before it writes the
+ * request. TTFT and E2E start here, so neither the connect nor the loop's
+ * delay in handing the request over is counted as the server's. Called
+ * again when libcurl resends on a fresh connection after a reused one
+ * turned out dead: the last send counts.
+ */
+static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct req *q = ud;
+	int64_t now = clk_mono_ns();
+
+	(void)ip, (void)local_ip, (void)port, (void)local_port;
+	q->t_sent = now;
+	q->r.t_sent = now;
+	q->connect_ns = q->t_conn ? now - q->t_conn : -1;
+	return CURL_PREREQFUNC_OK;
+}
+
+/* What every handle shares, requests and preconnects alike: a connection
+ * opened by one is reused by another only when these match. q is NULL for
+ * a preconnect. */
+void req_setup(struct eng *g, CURL *h, struct req *q)
+{
+	const struct opts *o = g->cx.o;
+
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, q);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(o->connect_timeout_s * 1000));
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+	if (o->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (o->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+	if (o->http2) {
+		/* TLS negotiates h2 by ALPN; cleartext asks with an h2c
+		 * Upgrade, so a server without HTTP/2 still answers in 1.1. */
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+				 strncmp(g->url, "https:", 6) == 0
+					 ? (long)CURL_HTTP_VERSION_2TLS
+					 : (long)CURL_HTTP_VERSION_2_0);
+		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	}
+	if (o->no_keepalive) {
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	}
+}
+
+struct req *req_new(struct eng *g)
+{
+	struct req *q, **all;
+	CURL *h;
+
+	if (g->free_list) {
+		q = g->free_list;
+		g->free_list = q->next_free;
+		return q;
+	}
+	all = realloc(g->all, (g->nall + 1) * sizeof *all);
+	if (!all)
+		return NULL;
+	g->all = all;
+	q = calloc(1, sizeof *q);
+	if (!q || !(h = curl_easy_init())) {
+		free(q);
+		return NULL;
+	}
+	g->all[g->nall++] = q;
+	q->h = h;
+	q->g = g;
+	q->raw.max = BODY_MAX;
+	sse_init(&q->sse, g->cx.t->api->mode, 0);
+	req_setup(g, h, q);
+	curl_easy_setopt(h, CURLOPT_URL, g->url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, q);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, q);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, q);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, q);
+	return q;
+}
+
+static void print_sample(struct eng *g, struct req *q, const struct rec_row *x)
+{
+	FILE *f = g->cx.samples;
+	double e2e = (double)(x->t_end - x->t_sent) / 1e6;
+
+	if (!f)
+		return;
+	g->samples_shown++;
+	fprintf(f, "llmrun: sample %ld (row %s): %s, ttft %.1f ms, e2e %.1f ms, "
+		   "%ld output tokens",
+		g->samples_shown, q->row->id, rec_class_name(x->status),
+		q->r.t_first_token ? (double)(q->r.t_first_token - x->t_sent) / 1e6 : NAN,
+		e2e, x->out_tokens);
+	if (x->out_tokens > 0 && q->r.t_first_token && x->t_end > q->r.t_first_token)
+		fprintf(f, ", %.1f tok/s",
+			x->out_tokens / ((double)(x->t_end - q->r.t_first_token) / 1e9));
+	fprintf(f, "\n%.*s\n", (int)(q->r.text.len < 2000 ? q->r.text.len : 2000),
+		q->r.text.p ? q->r.text.p : "");
+}
+
+/* The prompt's tokens (with --system's) counted by the tokenizer, once
+ * per corpus row; -1 when they cannot be counted. The chat template's own
+ * tokens are not in it: only the server knows its template. */
+static long prompt_tokens(struct eng *g, const struct corpus_row *row)
+{
+	const char *sys = g->cx.o->system;
+	long *n = &g->in_count[row - g->cx.c->rows];
+	size_t a, b = 0;
+	struct err e;
+
+	if (*n == -2) {
+		*n = -1;
+		if (g->cx.count(g->cx.tok, row->prompt, row->prompt_len, &a, &e) == 0 &&
+		    (!sys || g->cx.count(g->cx.tok, sys, strlen(sys), &b, &e) == 0))
+			*n = (long)(a + b);
+	}
+	return *n;
+}
+
+void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
+{
+	const struct opts *o = g->cx.o;
+	const struct eng_step *s = g->s;
+	int64_t now = clk_mono_ns();
+	struct rec_row x;
+	char msg[256];
+	struct err e;
+	size_t cnt;
+
+	/* A retry cancelled before it was sent has no status of its own. */
+	if (!q->http && q->t_sent)
+		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
+	curl_multi_remove_handle(g->m, q->h);
+	if (!cancelled && !q->bad[0] && q->raw.len) {
+		struct jdoc d;
+
+		if (q->http >= 300) {
+			/* Keep the server's own words about the failure. */
+			if (parse_doc(g, q->raw.p, q->raw.len, &d))
+				api_error_object(&q->r, &d);
+			q->r.err_class = RC_OK;
+		} else if (!parse_doc(g, q->raw.p, q->raw.len, &d)) {
+			invalid(q, "the response body is not a JSON object");
+		} else if (!api_error_object(&q->r, &d) &&
+			   g->cx.t->api->whole(&q->r, &d, q->t_data, &e)) {
+			invalid(q, e.msg);
+		}
+	}
+	if (o->stream && !cancelled && !q->bad[0] && !q->r.done &&
+	    q->sse.mode == SSE_MODE_NDJSON && curl_code == CURLE_OK) {
+		/* A last NDJSON line may come without its line end. */
+		q->now = q->t_data;
+		if (sse_finish(&q->sse, on_event, q, &e) && !q->bad[0])
+			invalid(q, e.msg);
+		if (q->r.done)
+			q->t_done = q->t_data;
+	}
+
+	/* Without a stream there is no first token, and no gap between
+	 * tokens: only the whole response's end is measured. */
+	if (!o->stream) {
+		q->r.t_first_token = q->r.t_first_content = q->r.t_last_token = 0;
+		buf_reset(&q->r.chunk_log);
+	}
+	if (!q->r.response_id[0] && q->hdr_id[0])
+		snprintf(q->r.response_id, sizeof q->r.response_id, "%s", q->hdr_id);
+	memset(&x, 0, sizeof x);
+	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
+				sizeof msg);
+	x.run_id = g->cx.run_id;
+	x.target = g->cx.t->name;
+	x.model = g->cx.t->model;
+	x.api = g->cx.t->api->name;
+	x.group = q->row->group;
+	x.row_id = q->row->id;
+	x.step_kind = s->kind;
+	x.step = s->value;
+	x.schedule = s->schedule;
+	x.seq = q->seq;
+	x.attempt = q->attempt;
+	x.warmup = q->warmup;
+	x.http_status = q->http;
+	x.t_scheduled = q->t_sched;
+	x.t_handed = q->t_handed;
+	x.t_sent = q->t_sent;
+	x.connect_ns = q->connect_ns;
+	x.conn_reused = q->t_sent ? !q->t_conn : -1;
+	x.max_tokens = q->max_tokens;
+	x.t_end = q->t_done ? q->t_done : x.status == RC_OK ? q->t_data : now;
+	if (!x.t_end)
+		x.t_end = now;
+	x.r = &q->r;
+	x.bytes = q->bytes;
+	x.error = msg;
+	x.in_tokens = -1;
+	x.out_tokens = -1;
+	if (q->r.in_tokens >= 0) {
+		x.in_tokens = q->r.in_tokens;
+		x.in_source = "usage";
+	} else if (g->in_count && (x.in_tokens = prompt_tokens(g, q->row)) >= 0) {
+		x.in_source = "tokenizer";
+	} else if (q->row->input_tokens >= 0) {
+		x.in_tokens = q->row->input_tokens;
+		x.in_source = "corpus";
+	}
+	if (q->r.out_tokens >= 0) {
+		x.out_tokens = q->r.out_tokens;
+		x.out_source = "usage";
+	} else if (g->cx.count && q->r.text.len &&
+		   g->cx.count(g->cx.tok, q->r.text.p, q->r.text.len, &cnt, &e) == 0) {
+		x.out_tokens = (long)cnt;
+		x.out_source = "tokenizer";
+	} else if (q->r.chunks > 0) {
+		x.out_tokens = q->r.chunks;
+		x.out_source = "chunks";
+	}
+	/* Retry classes the user chose, while the run goes on; a request
+	 * cancelled while its retry waited is one more attempt, never sent. */
+	x.retried = !cancelled && x.status != RC_OK && q->attempt <= o->retries &&
+		    (o->retry_on & 1u << x.status) && !*g->cx.stop && !g->io_failed;
+	if (!g->io_failed && rec_write(g->cx.rec, &x, &g->werr))
+		g->io_failed = 1;
+	if (g->pg)
+		prog_add(g->pg, &x);
+	if (x.retried) {
+		eng_retry_later(g, q, now);
+		return;
+	}
+	if (x.status != RC_OK)
+		g->errors++;
+	eng_free_slot(g, g->t_arrival && g->t_arrival <= now ? g->t_arrival : now);
+	if (g->samples_shown < o->show_samples && x.status == RC_OK)
+		print_sample(g, q, &x);
+
+	q->active = 0;
+	q->next_free = g->free_list;
+	g->free_list = q;
+	g->inflight--;
+	free(q->body);
+	q->body = NULL;
+}
+
+/* Forgets q's last attempt: the next is due at t_sched and handed to
+ * libcurl at t_handed (0: never). on_prereq stamps its send. */
+void req_attempt(struct eng *g, struct req *q, int64_t t_sched,
+			int64_t t_handed)
+{
+	q->http = 0;
+	q->bytes = 0;
+	q->t_data = q->t_done = 0;
+	q->bad[0] = '\0';
+	q->hdr_id[0] = '\0';
+	q->sock = CURL_SOCKET_BAD;
+	q->retry_after_s = -1;
+	buf_reset(&q->raw);
+	sse_reset(&q->sse);
+	q->t_sched = t_sched;
+	q->t_handed = t_handed;
+	q->t_sent = 0;
+	q->t_conn = 0;
+	q->connect_ns = -1;
+	q->t_last_ev = 0;
+	resp_reset(&q->r, 0,
+		   g->cx.count != NULL || q->seq < g->cx.o->show_samples);
+}
+
+/* Hands q's next attempt (its body is built), due at t_sched, to libcurl. */
+void req_send(struct eng *g, struct req *q, int64_t t_sched)
+{
+	req_attempt(g, q, t_sched, clk_mono_ns());
+	if (!q->body) {
+		invalid(q, "cannot build the request body");
+		req_finish(g, q, CURLE_OK, 0);
+		return;
+	}
+	curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
+	curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
+	if (curl_multi_add_handle(g->m, q->h) != CURLM_OK) {
+		invalid(q, "libcurl refused the request");
+		req_finish(g, q, CURLE_OK, 0);
+	}
+}
+
+/* Starts the next request of the step, scheduled at t_sched. Returns 0 or
+ * -1 when no request could be made (out of memory). */
+int req_issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
+{
+	const struct opts *o = g->cx.o;
+	const struct opts_target *t = g->cx.t;
+	struct api_req ar;
+	struct req *q = req_new(g);
+	json_t *b;
+
+	if (!q)
+		return -1;
+	memset(&ar, 0, sizeof ar);
+	ar.model = t->model;
+	ar.prompt = row->prompt;
+	ar.system = o->system;
+	ar.max_tokens = o->max_tokens >= 0 ? o->max_tokens : row->output_tokens;
+	q->max_tokens = ar.max_tokens;
+	ar.min_tokens = o->min_tokens;
+	ar.ignore_eos = o->ignore_eos;
+	ar.stream = o->stream;
+	ar.continuous_usage = o->continuous_usage;
+	ar.temperature = o->temperature;
+	ar.top_p = o->top_p;
+	b = t->api->body(&ar);
+	if (b && t->extra)
+		json_object_update_recursive(b, t->extra);
+	q->body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	q->row = row;
+	q->seq = g->issued;
+	q->warmup = g->issued < g->s->warmup;
+	q->attempt = 1;
+	q->active = 1;
+	g->issued++;
+	g->inflight++;
+	req_send(g, q, t_sched);
+	return 0;
+}
+
