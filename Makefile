@@ -15,7 +15,7 @@ PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libjsmn-dev libevent-dev libutf8proc-dev libcmocka-dev \
             zlib1g-dev gnuplot-nox curl iproute2 chromium jq wrk valgrind python3 openssl \
-            nghttp2-proxy
+            nghttp2-proxy libgomp1
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -64,6 +64,9 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
 # the shared folder beside the checkout when there is one.
 TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath ../shared/tokenizers))
 export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
+# Where tests find llama.cpp's llama-server and its tiny model (see
+# tests/e2e/llamacpp.lib): the shared folder beside the checkout.
+export LLMBENCH_LLAMACPP ?= $(if $(wildcard ../shared/llamacpp/llama-server),$(abspath ../shared/llamacpp))
 
 .SECONDARY:
 .PHONY: all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers

@@ -57,6 +57,7 @@ struct req {
 	int64_t t_conn;    /* when a new connection was opened for it, 0 none */
 	int64_t connect_ns; /* from t_conn to t_sent; -1 when reused or unsent */
 	int64_t t_last_ev; /* stamp of its last event: stamps never go back */
+	int conn_retried;  /* this attempt was sent again on a new connection */
 	long max_tokens;   /* asked for, -1 not sent */
 	int64_t now;       /* stamp of the write callback being handled */
 	const struct peek *kpeek; /* its bytes were peeked at in here, */

@@ -24,7 +24,7 @@ static const char *const columns[] = {
 	"input_tokens_source", "output_tokens", "output_tokens_source",
 	"reasoning_tokens", "finish_reason", "chunks", "bytes",
 	"server_prompt_ms", "server_decode_ms", "error", "chunk_log",
-	"t_handed_ns", "connect_ms", "conn_reused", "max_tokens",
+	"t_handed_ns", "connect_ms", "conn_reused", "conn_retried", "max_tokens",
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 
@@ -150,7 +150,9 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 		snprintf(f[40].s, sizeof f[40].s, "0");
 	if (x->conn_reused >= 0)
 		put_long(&f[41], x->conn_reused);
-	put_long(&f[42], x->max_tokens);
+	if (x->conn_reused >= 0)
+		put_long(&f[42], x->conn_retried);
+	put_long(&f[43], x->max_tokens);
 	return csv_write_row(w->w, v, NCOLS, e);
 }
 

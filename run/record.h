@@ -37,6 +37,8 @@ struct rec_row {
 	int64_t t_end;
 	int64_t connect_ns;  /* new connection's set-up before the send, -1 none */
 	int conn_reused;     /* 1 kept-alive connection, 0 new, -1 not sent */
+	int conn_retried;    /* sent again on a new connection: the kept-alive
+				one it went on first was dead */
 	long max_tokens;     /* requested, -1 not sent */
 	const struct resp *r;
 	long in_tokens;        /* -1 unknown */

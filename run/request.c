@@ -341,6 +341,29 @@ static long prompt_tokens(struct eng *g, const struct corpus_row *row)
 	return *n;
 }
 
+/*
+ * A request that failed on a kept-alive connection before any byte of a
+ * response came back was most likely written to a connection the server
+ * had just closed (llama.cpp's server closes kept-alive ones after some
+ * requests or idle time; libcurl itself resends only when a read, not a
+ * write, finds the connection dead). It is sent again at once, on a new
+ * connection, as HTTP clients do; its row says so, and only a failure of
+ * that second send is an error. Returns 1 when it was sent again.
+ */
+static int resend_fresh(struct eng *g, struct req *q, int curl_code, int cancelled)
+{
+	if (cancelled || q->conn_retried || !q->t_sent || q->t_conn || q->bytes ||
+	    q->http || *g->cx.stop || g->io_failed)
+		return 0;
+	if (curl_code != CURLE_SEND_ERROR && curl_code != CURLE_RECV_ERROR &&
+	    curl_code != CURLE_GOT_NOTHING)
+		return 0;
+	curl_easy_setopt(q->h, CURLOPT_FRESH_CONNECT, 1L);
+	req_send(g, q, q->t_sched);
+	q->conn_retried = 1;
+	return 1;
+}
+
 void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 {
 	const struct opts *o = g->cx.o;
@@ -355,6 +378,8 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	if (!q->http && q->t_sent)
 		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
 	curl_multi_remove_handle(g->m, q->h);
+	if (resend_fresh(g, q, curl_code, cancelled))
+		return;
 	if (!cancelled && !q->bad[0] && q->raw.len) {
 		struct jdoc d;
 
@@ -442,6 +467,11 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	 * cancelled while its retry waited is one more attempt, never sent. */
 	x.retried = !cancelled && x.status != RC_OK && q->attempt <= o->retries &&
 		    (o->retry_on & 1u << x.status) && !*g->cx.stop && !g->io_failed;
+	x.conn_retried = q->conn_retried;
+	if (q->conn_retried) {
+		q->conn_retried = 0;
+		curl_easy_setopt(q->h, CURLOPT_FRESH_CONNECT, (long)o->no_keepalive);
+	}
 	if (!g->io_failed && rec_write(g->cx.rec, &x, &g->werr))
 		g->io_failed = 1;
 	if (g->pg)
