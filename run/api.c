@@ -290,11 +290,22 @@ json_t *api_prompt_text(const struct api_req *q)
 	return s;
 }
 
+void api_timings(struct resp *r, const struct jdoc *d)
+{
+	int tm = jd_get(d, 0, "timings");
+
+	if (tm < 0)
+		return;
+	r->server_prompt_ms = jd_double(d, jd_get(d, tm, "prompt_ms"), r->server_prompt_ms);
+	r->server_decode_ms = jd_double(d, jd_get(d, tm, "predicted_ms"), r->server_decode_ms);
+}
+
 int api_openai_head(struct resp *r, const struct jdoc *d, long *add)
 {
 	int u = jd_get(d, 0, "usage");
 
 	*add = jd_null(d, u) ? -1 : resp_usage(r, d, u);
+	api_timings(r, d);
 	if (!r->response_id[0])
 		jd_copy(d, jd_get(d, 0, "id"), r->response_id, sizeof r->response_id);
 	return jd_at(d, jd_get(d, 0, "choices"), 0);

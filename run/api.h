@@ -170,9 +170,14 @@ void api_set_sampling(json_t *o, const struct api_req *q);
  * dialects that have no messages (new reference). */
 json_t *api_prompt_text(const struct api_req *q);
 
-/* OpenAI-like events: takes the response id and usage, returns the index
- * of choices[0] (or -1) and in *add the completion tokens the usage adds
- * (-1 when none). api_openai_finish reads its finish_reason. */
+/* llama.cpp's "timings" object (prompt_ms, predicted_ms), sent in the last
+ * event of every endpoint: sets server_prompt_ms and server_decode_ms. */
+void api_timings(struct resp *r, const struct jdoc *d);
+
+/* OpenAI-like events: takes the response id, usage and llama.cpp's
+ * timings; returns the index of choices[0] (or -1) and in *add the
+ * completion tokens the usage adds (-1 when none). api_openai_finish
+ * reads its finish_reason. */
 int api_openai_head(struct resp *r, const struct jdoc *d, long *add);
 void api_openai_finish(struct resp *r, const struct jdoc *d, int c0);
 

@@ -30,8 +30,7 @@ static void final(struct resp *r, const struct jdoc *d)
 			       jd_count(d, jd_get(d, tm, "prompt_n"), -1));
 	r->out_tokens = jd_count(d, jd_get(d, 0, "tokens_predicted"),
 				jd_count(d, jd_get(d, tm, "predicted_n"), -1));
-	r->server_prompt_ms = jd_double(d, jd_get(d, tm, "prompt_ms"), NAN);
-	r->server_decode_ms = jd_double(d, jd_get(d, tm, "predicted_ms"), NAN);
+	api_timings(r, d);
 	if (st >= 0)
 		jd_copy(d, st, r->finish, sizeof r->finish);
 	else if (lim >= 0 && d->js[d->t[lim].start] == 't')

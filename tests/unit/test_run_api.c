@@ -97,6 +97,34 @@ static void tgi(void **state)
 	resp_free(&r);
 }
 
+/* llama.cpp's OpenAI endpoints: no role-only chunk, and the last event
+ * carries finish_reason, usage and timings together. */
+static void openai_timings(void **state)
+{
+	const struct api *a = api_find("openai-chat");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 0, 0);
+	feed(a, &r, "{\"id\":\"chatcmpl-x\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}", 5, 0);
+	assert_true(isnan(r.server_prompt_ms));
+	feed(a, &r, "{\"id\":\"chatcmpl-x\",\"choices\":[{\"delta\":{},\"finish_reason\":\"length\"}],"
+		    "\"usage\":{\"completion_tokens\":20,\"prompt_tokens\":16},"
+		    "\"timings\":{\"prompt_n\":16,\"prompt_ms\":3.25,\"predicted_n\":20,\"predicted_ms\":41.5}}", 9, 0);
+	assert_near(r.server_prompt_ms, 3.25, 1e-9);
+	assert_near(r.server_decode_ms, 41.5, 1e-9);
+	assert_int_equal(r.in_tokens, 16);
+	assert_int_equal(r.out_tokens, 20);
+	assert_string_equal(r.finish, "length");
+	resp_reset(&r, 0, 0);
+	feed(api_find("openai-completions"), &r,
+	     "{\"id\":\"chatcmpl-y\",\"choices\":[{\"text\":\"\",\"finish_reason\":\"length\"}],"
+	     "\"timings\":{\"prompt_ms\":1.5,\"predicted_ms\":7}}", 9, 0);
+	assert_near(r.server_prompt_ms, 1.5, 1e-9);
+	assert_near(r.server_decode_ms, 7, 1e-9);
+	resp_free(&r);
+}
+
 static void llamacpp_and_ollama(void **state)
 {
 	struct resp r = {0};
@@ -198,6 +226,7 @@ int main(void)
 		cmocka_unit_test(openai_chat_stream),
 		cmocka_unit_test(openai_chat_whole_and_completions),
 		cmocka_unit_test(tgi),
+		cmocka_unit_test(openai_timings),
 		cmocka_unit_test(llamacpp_and_ollama),
 		cmocka_unit_test(error_objects),
 		cmocka_unit_test(bodies),
