@@ -64,9 +64,9 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
 # the shared folder beside the checkout when there is one.
 TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath ../shared/tokenizers))
 export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
-# Where tests find llama.cpp's llama-server and its tiny model (see
-# tests/e2e/llamacpp.lib): the shared folder beside the checkout.
-export LLMBENCH_LLAMACPP ?= $(if $(wildcard ../shared/llamacpp/llama-server),$(abspath ../shared/llamacpp))
+# Where tests find llama.cpp's llama-server, with its tiny model beside it
+# (see tests/e2e/llamacpp.lib): the shared folder beside the checkout.
+export LLMBENCH_LLAMA_SERVER ?= $(wildcard $(abspath ../shared/llamacpp/llama-server))
 
 .SECONDARY:
 .PHONY: all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers

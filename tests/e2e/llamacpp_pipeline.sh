@@ -1,0 +1,97 @@
+#!/bin/sh
+# The whole pipeline against a real engine, llama.cpp's llama-server with a
+# tiny random-weight model and the real Llama 3 tokenizer: llmgen -t llama3
+# corpora, llmrun sweeps 1,2,4,8 in three dialects, streamed and not, then
+# llmanalyze with charts and the HTML report. Checks what a real engine
+# can prove and llmsim cannot: the server's own prompt token counts equal
+# llmgen's plus the chat template's (10 tokens for one Llama 3 user
+# message) or the BOS (1), row by row; with --ignore-eos the server
+# generates exactly max_tokens; TTFT and TPOT grow with the batch size and
+# throughput rises from 1 to 8.
+. tests/lib.sh
+. tests/e2e/llamacpp.lib
+T=$(mktmp)
+trap 'stop_llama; rm -rf $_tmps' EXIT
+TOK=$(need_tokfile llama3-tokenizer.json.gz) || exit 1
+start_llama --parallel 8 -c 16384 || exit 0
+
+llmgen -t "$TOK" --input-tokens 48 --output-tokens 16 --count 8 --seed 3 -q -o "$T/corpus.csv" &&
+	ok "llmgen -t llama3: a corpus" || { nok "llmgen -t llama3: a corpus"; exit 1; }
+
+# col FILE NAME: the column's number; the test's CSVs quote no commas in
+# the fields read here (prompts are not read by awk).
+col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
+
+for api in openai-chat openai-completions llamacpp; do
+	for mode in stream no-stream; do
+		f=$T/$api-$mode.csv
+		llmrun --url "$LURL" --model tiny --api $api --$mode --batch-sizes 1,2,4,8 \
+			--requests 8 --ignore-eos -q -o "$f" "$T/corpus.csv" 2>"$T/err"
+		rc=$?
+		n=$(tail -n +2 "$f" | wc -l)
+		bad=$(awk -F, -v s="$(col "$f" status)" 'NR > 1 && $s != "ok"' "$f" | wc -l)
+		[ $rc -eq 0 ] && [ "$n" -eq 32 ] && [ "$bad" -eq 0 ] && ok "$api --$mode: 32 ok rows" ||
+			nok "$api --$mode: 32 ok rows" "exit $rc, $n rows, $bad not ok: $(awk -F, -v s="$(col "$f" status)" 'NR > 1 && $s != "ok"' "$f" | head -2) $(cat "$T/err")"
+		# --ignore-eos: the server's completion_tokens is max_tokens.
+		short=$(awk -F, -v o="$(col "$f" output_tokens)" -v m="$(col "$f" max_tokens)" \
+			-v s="$(col "$f" output_tokens_source)" 'NR > 1 && ($o != $m || $s != "usage")' "$f" | wc -l)
+		[ "$short" -eq 0 ] && ok "$api --$mode: output_tokens = max_tokens, from usage" ||
+			nok "$api --$mode: output_tokens = max_tokens, from usage" "$short rows differ"
+	done
+done
+
+# The server's prompt_tokens against llmgen's exact count, row by row: the
+# chat template adds 10 tokens to one user message; the completions
+# endpoints add the BOS token.
+agree() { # results overhead
+	awk -F, -v id="$(col "$T/corpus.csv" id)" -v it="$(col "$T/corpus.csv" input_tokens)" \
+		-v r="$(col "$1" row_id)" -v i="$(col "$1" input_tokens)" -v src="$(col "$1" input_tokens_source)" \
+		-v add="$2" '
+		FNR == NR { if (FNR > 1) want[$id] = $it + add; next }
+		FNR > 1 { n++; if ($src != "usage" || $i != want[$r]) { bad++; if (bad <= 3) printf "row %s: server %s (%s), llmgen %s + %d\n", $r, $i, $src, want[$r] - add, add } }
+		END { if (!n) print "no rows"; exit !(n && !bad) }' "$T/corpus.csv" "$1"
+}
+for f in openai-chat:10 openai-completions:1 llamacpp:1; do
+	api=${f%%:*} add=${f#*:}
+	if out=$(agree "$T/$api-stream.csv" "$add"); then
+		ok "$api: the server's prompt_tokens = llmgen's count + $add, every row"
+	else
+		nok "$api: the server's prompt_tokens = llmgen's count + $add, every row" "$out"
+	fi
+done
+
+# llama.cpp's timings are recorded for every dialect.
+f=$T/openai-chat-stream.csv
+miss=$(awk -F, -v p="$(col "$f" server_prompt_ms)" -v d="$(col "$f" server_decode_ms)" 'NR > 1 && ($p == "" || $d == "")' "$f" | wc -l)
+[ "$miss" -eq 0 ] && ok "openai-chat: server_prompt_ms and server_decode_ms from llama.cpp's timings" ||
+	nok "openai-chat: server_prompt_ms and server_decode_ms from llama.cpp's timings" "$miss rows without"
+
+# Per step: mean TTFT and TPOT, and output tokens per second over the
+# step's span (first send to last end).
+steps() {
+	awk -F, -v st="$(col "$1" step)" -v t="$(col "$1" ttft_ms)" -v p="$(col "$1" tpot_ms)" \
+		-v o="$(col "$1" output_tokens)" -v a="$(col "$1" t_sent_ns)" -v b="$(col "$1" t_end_ns)" '
+		NR > 1 { k = $st; n[k]++; tt[k] += $t; tp[k] += $p; out[k] += $o
+			if (!(k in lo) || $a < lo[k]) lo[k] = $a; if ($b > hi[k]) hi[k] = $b }
+		END { for (k in n) printf "%s %.3f %.3f %.1f\n", k, tt[k] / n[k], tp[k] / n[k], out[k] / ((hi[k] - lo[k]) / 1e9) }' "$1" | sort -n
+}
+steps "$T/openai-chat-stream.csv" >"$T/steps"
+echo "# openai-chat steps (batch, ttft ms, tpot ms, output tok/s): $(tr '\n' ';' <"$T/steps")"
+read -r _ ttft1 tpot1 thr1 <<EOF
+$(head -1 "$T/steps")
+EOF
+read -r _ ttft8 tpot8 thr8 <<EOF
+$(tail -1 "$T/steps")
+EOF
+awk -v a="$ttft1" -v b="$ttft8" -v c="$tpot1" -v d="$tpot8" 'BEGIN { exit !(b > a && d > c) }' &&
+	ok "TTFT and TPOT grow from batch 1 to 8" || nok "TTFT and TPOT grow from batch 1 to 8" "$(cat "$T/steps")"
+awk -v a="$thr1" -v b="$thr8" 'BEGIN { exit !(b > a * 1.5) }' &&
+	ok "output throughput rises from batch 1 to 8" || nok "output throughput rises from batch 1 to 8" "$(cat "$T/steps")"
+
+# The report: tables, charts and HTML from the six runs.
+if llmanalyze --charts "$T/charts" --html "$T/report.html" -o "$T/table.csv" "$T"/*stream.csv 2>"$T/aerr" &&
+	[ -s "$T/report.html" ] && [ -s "$T/table.csv" ] && ls "$T/charts" | grep -q '\.png$'; then
+	ok "llmanalyze: table, charts and HTML report"
+else
+	nok "llmanalyze: table, charts and HTML report" "$(cat "$T/aerr")"
+fi
