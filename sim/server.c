@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "arrival.h"
 #include "buf.h"
 #include "clk.h"
 #include "engine.h"
@@ -59,6 +61,7 @@ struct sreq {
 	int fault_hit;
 	enum fault ended_by;           /* client_gone, timeout, shutdown or none */
 	int status;
+	int64_t arrived_ns;            /* kernel stamp of its first bytes, 0 unknown */
 	int64_t received_ns, admitted_ns, first_chunk_ns, first_token_ns;
 	int64_t *chunks;               /* pairs (ns, tokens) */
 	size_t nchunks, capchunks;
@@ -79,6 +82,7 @@ struct server {
 	struct engine *eng;
 	struct prompt *pc;
 	struct truth *truth;
+	struct arr *arr;               /* arrival stamps */
 	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev;
 	int stepping;                  /* a step is planned, its timer pending */
 	int64_t deadline;              /* real end of the step in flight */
@@ -136,7 +140,7 @@ static void finalize(struct sreq *r, int64_t end_ns)
 	if (s->truth && !s->err.code) {
 		struct truth_rec t = {
 			.id = r->id, .path = r->w->path,
-			.received_ns = r->received_ns, .admitted_ns = r->admitted_ns,
+			.arrived_ns = r->arrived_ns, .received_ns = r->received_ns, .admitted_ns = r->admitted_ns,
 			.first_chunk_ns = r->first_chunk_ns, .end_ns = end_ns,
 			.prompt_tokens = r->job.prompt_tokens,
 			.completion_tokens = r->sent_tokens,
@@ -685,7 +689,7 @@ static long draw_out(const struct sim_conf *c, struct rng *g, const struct job *
 }
 
 static void generate(struct server *s, struct evhttp_request *req,
-		     const struct wire *w, int64_t received)
+		     const struct wire *w, int64_t arrived, int64_t received)
 {
 	const struct sim_conf *c = s->c;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -705,6 +709,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 	r->s = s;
 	r->req = req;
 	r->w = w;
+	r->arrived_ns = arrived;
 	r->received_ns = received;
 	r->status = 200;
 	r->pend.max = r->text.max = r->rtext.max = 0;
@@ -916,7 +921,7 @@ static const struct wire *const wires[] = {
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct server *s = arg;
-	int64_t received = clk_mono_ns();
+	int64_t received = clk_mono_ns(), arrived = arr_take(s->arr, req);
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	struct bufferevent *bev =
@@ -936,7 +941,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			if (m != EVHTTP_REQ_POST)
 				not_found(s, req, 405);
 			else
-				generate(s, req, wires[i], received);
+				generate(s, req, wires[i], arrived, received);
 			return;
 		}
 	if (!strcmp(path, "/health")) {
@@ -1002,6 +1007,12 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	s->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
+	/* Two priorities before any event exists: the arrival peeks run
+	 * first (0), everything else at the default (1). */
+	if (!s->base || event_base_priority_init(s->base, 2))
+		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
+	if (arr_new(s->base, &s->arr, e))
+		return e->code;
 	cb = (struct eng_cb){ on_admitted, on_token, s };
 	s->eng = eng_new(&c->prof, c->seed, &cb);
 	s->scratch = evbuffer_new();
@@ -1022,10 +1033,14 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	evhttp_set_timeout(s->http, 86400);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_gencb(s->http, on_request, s);
+	evhttp_set_bevcb(s->http, arr_bevcb, s->arr);
+	errno = 0;
 	s->sock = evhttp_bind_socket_with_handle(s->http, c->host, (ev_uint16_t)c->port);
 	if (!s->sock)
-		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d", c->host,
-			       c->port);
+		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s:%d%s%s", c->host,
+			       c->port, errno ? ": " : "", errno ? strerror(errno) : "");
+	/* Should the kernel refuse, every arrived_ns is null. */
+	(void)arr_listen(s->arr, evhttp_bound_socket_get_fd(s->sock));
 	if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl))
 		return err_set(e, ERR_UNAVAILABLE, "cannot read the bound port");
 	s->port = ss.ss_family == AF_INET6 ?
@@ -1087,6 +1102,7 @@ void server_free(struct server *s)
 	}
 	if (s->http)
 		evhttp_free(s->http);
+	arr_free(s->arr); /* after evhttp: its connections close first */
 	if (s->step_ev)
 		event_free(s->step_ev);
 	if (s->stats_ev)
