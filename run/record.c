@@ -23,8 +23,10 @@ static const char *const columns[] = {
 	"ttfc_ms", "e2e_ms", "tpot_ms", "client_lag_ms", "input_tokens",
 	"input_tokens_source", "output_tokens", "output_tokens_source",
 	"reasoning_tokens", "finish_reason", "chunks", "bytes",
-	"server_prompt_ms", "server_decode_ms", "error", "chunk_log",
-	"t_handed_ns", "connect_ms", "conn_reused", "conn_retried", "max_tokens",
+	"server_prompt_ms", "server_decode_ms", "t_handed_ns", "connect_ms",
+	"conn_reused", "conn_retried", "max_tokens",
+	/* last: the longest field, and scripts find it with $NF */
+	"error", "chunk_log",
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 
@@ -141,18 +143,18 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 	put_long(&f[34], x->bytes);
 	put_dbl(&f[35], r->server_prompt_ms);
 	put_dbl(&f[36], r->server_decode_ms);
-	v[37] = x->error;
-	v[38] = r->chunk_log.p ? r->chunk_log.p : "";
-	put_ns(&f[39], w, x->t_handed);
+	put_ns(&f[37], w, x->t_handed);
 	if (x->connect_ns >= 0)
-		snprintf(f[40].s, sizeof f[40].s, "%.3f", (double)x->connect_ns / 1e6);
+		snprintf(f[38].s, sizeof f[38].s, "%.3f", (double)x->connect_ns / 1e6);
 	else if (x->conn_reused == 1)
-		snprintf(f[40].s, sizeof f[40].s, "0");
-	if (x->conn_reused >= 0)
-		put_long(&f[41], x->conn_reused);
-	if (x->conn_reused >= 0)
-		put_long(&f[42], x->conn_retried);
-	put_long(&f[43], x->max_tokens);
+		snprintf(f[38].s, sizeof f[38].s, "0");
+	if (x->conn_reused >= 0) {
+		put_long(&f[39], x->conn_reused);
+		put_long(&f[40], x->conn_retried);
+	}
+	put_long(&f[41], x->max_tokens);
+	v[42] = x->error;
+	v[43] = r->chunk_log.p ? r->chunk_log.p : "";
 	return csv_write_row(w->w, v, NCOLS, e);
 }
 

@@ -2,6 +2,7 @@
 # llmanalyze --charts, --html (rendered in headless Chromium), --legacy-dir
 # and charts skipped without gnuplot.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 T=$(mktmp)
 awk -v steps=1,2,4 -v waves=3 -v fail=9 -f tests/data/analyze/gen.awk >"$T/r.csv"
 printf '{"version": "test", "command": "llmrun --steps 1,2,4 corpus.csv", "seed": 7}\n' >"$T/r.meta.json"
@@ -99,3 +100,6 @@ head -1 "$T/out/batch_size_comparison.csv" | grep -q '^batch_size,requests,ok,in
 # TTFT at batch 2 is 30 ms for every request.
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } $1 == 2 { exit !($c["ttft_mean"] == 30 && $c["ttft_std"] == 0) }' "$T/out/batch_size_comparison.csv" &&
 	ok "comparison: ttft mean and std" || nok "comparison: ttft mean and std"
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

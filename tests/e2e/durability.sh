@@ -3,6 +3,7 @@
 # results file whose completed rows llmanalyze reads, every one; a last
 # row cut short, if any, is reported with file and line and skipped.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 TOKF=$(need_tokfile cl100k_base.tiktoken) || exit 1
 T=$(mktmp)
 . tests/e2e/sim.lib
@@ -37,3 +38,6 @@ if [ "$(tail -c 1 "$T/r.csv" | od -An -c | tr -d ' ')" != '\n' ]; then
 	grep -q "r.csv:[0-9]*: .*skipped" "$T/a.err" && ok "the cut-off last row is reported with file and line" ||
 		nok "the cut-off last row is reported with file and line" "$(cat "$T/a.err")"
 fi
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

@@ -6,6 +6,7 @@
 # with its error class, and memory stays bounded. Every server here is on
 # 127.0.0.1, every run bounded in requests and time.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 T=$(mktmp)
 if ! command -v python3 >/dev/null 2>&1; then
 	nok "python3 is installed" "the hostile servers need it: apt-get install python3 ('make deps')"
@@ -127,3 +128,6 @@ for mode in sse json; do
 		nok "1 GiB $mode body" "exit $rc, status '$st'; $(cat "$T/err")"
 	fi
 done
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

@@ -6,6 +6,7 @@
 # once on a new connection, its row says so (conn_retried), and every row
 # of a sweep at batch sizes 1 and 2 is ok.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 . tests/e2e/llamacpp.lib
 T=$(mktmp)
 trap 'stop_llama; rm -rf $_tmps' EXIT
@@ -35,3 +36,6 @@ bad=$(awk -F, -v r="$(col "$T/r.csv" conn_retried)" -v u="$(col "$T/r.csv" conn_
 llmrun --url "$LURL" --model tiny --batch-sizes 1 --requests 6 --no-keepalive -q -o "$T/k.csv" "$T/c.csv"
 [ "$(vals "$T/k.csv" conn_retried | sort -u)" = 0 ] && [ "$(vals "$T/k.csv" conn_reused | sort -u)" = 0 ] &&
 	ok "--no-keepalive: 6 new connections, none sent again" || nok "--no-keepalive: 6 new connections, none sent again" "$(cat "$T/k.csv")"
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

@@ -9,6 +9,7 @@
 # generates exactly max_tokens; TTFT and TPOT grow with the batch size and
 # throughput rises from 1 to 8.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 . tests/e2e/llamacpp.lib
 T=$(mktmp)
 trap 'stop_llama; rm -rf $_tmps' EXIT
@@ -85,7 +86,7 @@ $(tail -1 "$T/steps")
 EOF
 awk -v a="$ttft1" -v b="$ttft8" -v c="$tpot1" -v d="$tpot8" 'BEGIN { exit !(b > a && d > c) }' &&
 	ok "TTFT and TPOT grow from batch 1 to 8" || nok "TTFT and TPOT grow from batch 1 to 8" "$(cat "$T/steps")"
-awk -v a="$thr1" -v b="$thr8" 'BEGIN { exit !(b > a * 1.5) }' &&
+awk -v a="$thr1" -v b="$thr8" 'BEGIN { exit !(b > a) }' &&
 	ok "output throughput rises from batch 1 to 8" || nok "output throughput rises from batch 1 to 8" "$(cat "$T/steps")"
 
 # The report: tables, charts and HTML from the six runs.
@@ -95,3 +96,6 @@ if llmanalyze --charts "$T/charts" --html "$T/report.html" -o "$T/table.csv" "$T
 else
 	nok "llmanalyze: table, charts and HTML report" "$(cat "$T/aerr")"
 fi
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

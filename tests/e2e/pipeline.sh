@@ -6,6 +6,7 @@
 #   all writes its three input files, llmrun runs lockstep waves at 1,2,4,8,
 #   llmanalyze --legacy-dir writes its per-batch files and comparison file.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
 T=$(mktmp)
 TPL=$(pwd)/templates
@@ -81,3 +82,6 @@ done
 c="$T/lit/output/batch_size_comparison.csv"
 [ "$(awk 'END {print NR - 1}' "$c")" = 4 ] && ok "comparison file has a row per batch size" ||
 	nok "comparison file has a row per batch size" "$(cat "$c")"
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

@@ -2,6 +2,7 @@
 # llmrun without a server: exit codes, rows for requests that cannot
 # connect, and the API key never written anywhere.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 T=$(mktmp)
 printf 'id,group,prompt,output_tokens\na,g,"Hello, ""world""",4\nb,g,second,4\nc,h,third,4\n' >"$T/c.csv"
 printf 'id,text\n1,x\n' >"$T/noprompt.csv"
@@ -82,3 +83,6 @@ else
 	kill $sp 2>/dev/null
 	wait $sp 2>/dev/null || : # killed, or gone after its three accepts
 fi
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

@@ -242,3 +242,6 @@ fi
 stop_proxy
 stop_sim
 SIMPID=
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

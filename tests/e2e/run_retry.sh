@@ -6,6 +6,7 @@
 # retried, and SIGINT while a retry waits ends the request as a cancelled
 # attempt that was never sent.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 . tests/e2e/sim.lib
@@ -81,3 +82,6 @@ out=$(awk -F, -v a="$(col "$T/d.csv" attempt)" -v st="$(col "$T/d.csv" status)" 
 [ $rc -eq 130 ] && [ "$out" = "1:rate_limited:1:sent 1:rate_limited:1:sent 2:cancelled:0:unsent 2:cancelled:0:unsent " ] &&
 	ok "SIGINT while retries wait: cancelled, unsent attempts" ||
 	nok "SIGINT while retries wait: cancelled, unsent attempts" "exit $rc: $out"
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

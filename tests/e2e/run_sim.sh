@@ -220,3 +220,6 @@ llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 1000 --max-toke
 stop_sim
 if out=$(truthcheck "$T/t1.csv" "$T/tt.jsonl" "1 stream" 10 10); then echo "$out"; ok "timing truth at 1 stream"; else nok "timing truth at 1 stream" "$out"; fi
 if out=$(truthcheck "$T/t2.csv" "$T/tt.jsonl" "1000 streams" 10 25); then echo "$out"; ok "timing truth at 1,000 streams"; else nok "timing truth at 1,000 streams" "$out"; fi
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"

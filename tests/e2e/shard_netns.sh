@@ -5,6 +5,7 @@
 # in each of two others, joined by veth pairs on 10.231.N.0/24); it removes
 # them at exit. Needs root and iproute2.
 . tests/lib.sh
+. tests/e2e/truth.lib # monoall
 need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
 T=$(mktmp)
 id=$$
@@ -78,3 +79,6 @@ else
 fi
 [ "$(awk -F, 'NR == 2 {print $5}' "$T/merged.txt")" = 24 ] && ok "the merged table counts both shards' requests" ||
 	nok "the merged table counts both shards' requests" "$(cat "$T/merged.txt")"
+
+# Every results file of this script: chunk stamps never go back.
+monoall "$T"
