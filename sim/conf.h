@@ -41,6 +41,8 @@ struct sim_conf {
 	long max_connections;     /* requests served at once; more get 503 */
 	long max_body;            /* bytes */
 	long request_timeout_ms;  /* a request is cut after this long; 0 = never */
+	long keepalive_max;       /* a connection's request after this many is
+				     dropped with a reset, unanswered; 0 never */
 	int stats;                /* seconds between stats lines; 0 = off */
 	uint64_t seed;
 };

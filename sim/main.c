@@ -32,6 +32,8 @@ static const char usage_text[] =
 	"      --max-connections N   requests served at once; more get 503 (10000)\n"
 	"      --max-body BYTES      request body cap (default 16777216)\n"
 	"      --request-timeout MS  cut a request after MS ms, 0 = never (default 0)\n"
+	"      --keepalive-max N     after N requests on a connection, reset it when\n"
+	"                            the next one comes, unanswered (0 = never)\n"
 	"      --truth FILE          write the ground-truth log (JSON Lines)\n"
 	"      --stats[=S]           a status line on stderr every S seconds (default 5)\n"
 	"      --seed N              seed of text, lengths, jitter and faults (default 0)\n"
@@ -80,7 +82,7 @@ static const char usage_text[] =
 	"  -V, --version             print the version\n";
 
 enum {
-	O_HOST = 256, O_MAXCONN, O_MAXBODY, O_TIMEOUT, O_TRUTH, O_STATS, O_SEED,
+	O_HOST = 256, O_MAXCONN, O_MAXBODY, O_TIMEOUT, O_KAMAX, O_TRUTH, O_STATS, O_SEED,
 	O_PROFILE, O_T0, O_TW, O_CLIN, O_CKV, O_CATTN, O_STEPCV, O_MAXSEQS,
 	O_MAXBATCH, O_KV, O_MAXLEN, O_SCALE, O_ZERO, O_TPC, O_JITTER, O_OUTDIST,
 	O_RTOK, O_RFIELD, O_NOSPACE, O_NODONE, O_CRLF, O_COMMENTS, O_SPLIT,
@@ -96,6 +98,7 @@ static const struct option longopts[] = {
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "request-timeout", required_argument, NULL, O_TIMEOUT },
+	{ "keepalive-max", required_argument, NULL, O_KAMAX },
 	{ "truth", required_argument, NULL, O_TRUTH },
 	{ "stats", optional_argument, NULL, O_STATS },
 	{ "seed", required_argument, NULL, O_SEED },
@@ -220,6 +223,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 		case O_MAXCONN: rc = integer(n, optarg, 1, LONG_MAX, &c->max_connections, e); break;
 		case O_MAXBODY: rc = integer(n, optarg, 1, LONG_MAX, &c->max_body, e); break;
 		case O_TIMEOUT: rc = integer(n, optarg, 0, LONG_MAX, &c->request_timeout_ms, e); break;
+		case O_KAMAX: rc = integer(n, optarg, 0, LONG_MAX, &c->keepalive_max, e); break;
 		case O_TRUTH: c->truth_path = optarg; break;
 		case O_STATS:
 			l = 5;

@@ -94,6 +94,9 @@ struct server {
 	long stats_tokens;
 	int64_t stats_t0;
 	struct err err;                /* first truth-log error */
+	/* --keepalive-max: requests seen per connection, by its fd */
+	struct kaslot { const void *conn; long n; } *ka;
+	size_t nka;
 };
 
 static void plan_step(struct server *s, int chained);
@@ -918,6 +921,51 @@ static const struct wire *const wires[] = {
 	&wire_llamacpp, &wire_ollama_generate, &wire_ollama_chat,
 };
 
+static void free_conn(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	evhttp_connection_free(arg);
+}
+
+/*
+ * --keepalive-max: is this request one past the connection's last? Then
+ * the connection is reset, unanswered, as a server does that has just
+ * closed a kept-alive connection the client then wrote to. The reset (a
+ * zero linger) makes the client's read fail rather than see a clean end.
+ * The connection is freed on the loop's next turn, outside evhttp's
+ * callback.
+ */
+static int past_keepalive(struct server *s, struct evhttp_request *req,
+			  struct bufferevent *bev)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	int fd = bev ? (int)bufferevent_getfd(bev) : -1;
+	struct linger lg = { 1, 0 };
+
+	if (!s->c->keepalive_max || fd < 0 || !conn)
+		return 0;
+	if ((size_t)fd >= s->nka) {
+		size_t cap = (size_t)fd * 2 + 64;
+		struct kaslot *k = realloc(s->ka, cap * sizeof *k);
+
+		if (!k)
+			return 0;
+		memset(k + s->nka, 0, (cap - s->nka) * sizeof *k);
+		s->ka = k;
+		s->nka = cap;
+	}
+	if (s->ka[fd].conn != conn) {
+		s->ka[fd].conn = conn;
+		s->ka[fd].n = 0;
+	}
+	if (++s->ka[fd].n <= s->c->keepalive_max)
+		return 0;
+	s->ka[fd].conn = NULL;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	event_base_once(s->base, -1, EV_TIMEOUT, free_conn, conn, NULL);
+	return 1;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct server *s = arg;
@@ -940,6 +988,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_CONGESTION, "cubic",
 			   sizeof "cubic" - 1);
 	}
+	if (past_keepalive(s, req, bev))
+		return;
 	evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
 	if (!path)
 		path = "/";
@@ -1124,6 +1174,7 @@ void server_free(struct server *s)
 	if (s->frame)
 		evbuffer_free(s->frame);
 	prompt_free(s->pc);
+	free(s->ka);
 	truth_close(s->truth, NULL);
 	if (s->base)
 		event_base_free(s->base);

@@ -83,5 +83,22 @@ out=$(awk -F, -v a="$(col "$T/d.csv" attempt)" -v st="$(col "$T/d.csv" status)" 
 	ok "SIGINT while retries wait: cancelled, unsent attempts" ||
 	nok "SIGINT while retries wait: cancelled, unsent attempts" "exit $rc: $out"
 
+# 5. A server that resets kept-alive connections (llmsim --keepalive-max
+# 2: the third request on a connection, counting the preconnect, is
+# dropped unanswered). Each such request is sent again, on a new
+# connection, by libcurl or by llmrun (conn_retried 1): every row is ok,
+# one per request, and matches a truth-log line (dropped requests have
+# none). Not --retries: none of this is a failed attempt.
+start_sim --truth "$T/ka.jsonl" --time-scale 50 --keepalive-max 2
+llmrun --url "$URL" --model llmsim --batch-sizes 1,3 --requests 12 --max-tokens 8 \
+	-q -o "$T/ka.csv" "$T/c.csv"
+rc=$?
+stop_sim
+st=$(awk -F, -v s="$(col "$T/ka.csv" status)" 'NR > 1 { print $s }' "$T/ka.csv" | sort | uniq -c | tr -s ' ')
+[ $rc -eq 0 ] && [ "$st" = " 24 ok" ] && [ "$(wc -l <"$T/ka.jsonl")" -eq 24 ] &&
+	ok "--keepalive-max: every request ok once, each in the truth log" ||
+	nok "--keepalive-max: every request ok once, each in the truth log" "exit $rc: $st; $(wc -l <"$T/ka.jsonl") truth lines"
+if out=$(truthcheck "$T/ka.csv" "$T/ka.jsonl" "keepalive-max"); then echo "$out"; ok "--keepalive-max: chunks as the truth log"; else nok "--keepalive-max: chunks as the truth log" "$out"; fi
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
