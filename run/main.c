@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "options.h"
 #include "progress.h"
+#include "stats.h"
 #include "record.h"
 #include "rng.h"
 #include "sched.h"
@@ -210,6 +211,55 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	return m;
 }
 
+/* A step's outcome in the metadata, beside its definition. */
+static void step_result(json_t *meta, const char *label, const struct prog *p)
+{
+	json_t *a = json_object_get(meta, "results"), *r;
+	double rate = stats_success_rate(&p->out);
+
+	if (!a) {
+		a = json_array();
+		json_object_set_new(meta, "results", a);
+	}
+	r = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "step", label,
+		      "requests", (json_int_t)p->out.requests, "ok", (json_int_t)p->out.ok,
+		      "failed", (json_int_t)p->out.failed,
+		      "cancelled", (json_int_t)p->out.cancelled,
+		      "warmup", (json_int_t)p->out.warmup);
+	if (!r)
+		return;
+	json_object_set_new(r, "success_rate", isnan(rate) ? json_null() : json_real(rate));
+	json_object_set_new(r, "client_lag_p50_ms",
+			    isnan(p->lag_p50_ms) ? json_null() : json_real(p->lag_p50_ms));
+	json_object_set_new(r, "client_lag_p99_ms",
+			    isnan(p->lag_p99_ms) ? json_null() : json_real(p->lag_p99_ms));
+	json_array_append_new(a, r);
+}
+
+/* A step that had requests and no success (server down, a wrong model or
+ * path) stops the run: the sweep would only repeat it. So does one below
+ * --min-success. ERR_UNAVAILABLE (69), or 0. */
+static int step_check(const struct opts *o, const char *label,
+		      const struct prog *p, struct err *e)
+{
+	double rate = stats_success_rate(&p->out);
+
+	if (p->out.requests > 0 && p->out.ok == 0) {
+		int top = RC_HTTP_4XX;
+
+		for (int c = RC_HTTP_4XX; c < RC_CANCELLED; c++)
+			if (p->by_class[c] > p->by_class[top])
+				top = c;
+		return err_set(e, ERR_UNAVAILABLE, "%s: no request succeeded: %ld of %ld %s: %s",
+			       label, p->by_class[top], p->out.requests,
+			       rec_class_name((enum rclass)top), p->first_err[top]);
+	}
+	if (o->min_success > 0 && !isnan(rate) && rate < o->min_success)
+		return err_set(e, ERR_UNAVAILABLE, "%s: success rate %.3f is below "
+			       "--min-success %g", label, rate, o->min_success);
+	return 0;
+}
+
 static int fail(const struct err *e)
 {
 	fprintf(stderr, "llmrun: %s\n", e->msg);
@@ -257,8 +307,11 @@ int main(int argc, char **argv)
 		goto out;
 
 	anchor = clk_anchor_now();
-	snprintf(run_id, sizeof run_id, "%llx-%lx",
-		 (unsigned long long)(anchor.wall_ns / CLK_NS_PER_US), (long)getpid());
+	if (o.run_id)
+		snprintf(run_id, sizeof run_id, "%s", o.run_id);
+	else
+		snprintf(run_id, sizeof run_id, "%llx-%lx",
+			 (unsigned long long)(anchor.wall_ns / CLK_NS_PER_US), (long)getpid());
 	if (o.shard_n > 1) {
 		size_t l = strlen(run_id);
 
@@ -303,6 +356,9 @@ int main(int argc, char **argv)
 				   clk_mono_ns());
 			rc = eng_run_step(g, s, &pg, &interrupted, &e);
 			prog_end(&pg, clk_mono_ns());
+			step_result(meta, label, &pg);
+			if (!rc && !interrupted && (rc = step_check(&o, label, &pg, &e)))
+				break;
 			if (rc)
 				break;
 		}

@@ -58,6 +58,8 @@ static const char help[] =
 	"  --duration S          seconds per step (cycles the corpus)\n"
 	"  --warmup N            first N requests of a step are warmup\n"
 	"  --max-errors N        stop after more than N failed requests\n"
+	"  --min-success RATE    exit 69 when a step's success rate is below RATE\n"
+	"                        (0..1); a step without any ok request always is\n"
 	"  --retries N           retry a failed request up to N times (default 0)\n"
 	"  --retry-on LIST       classes retried (default connect,rate_limited,\n"
 	"                        http_5xx); each attempt is a row\n"
@@ -69,10 +71,12 @@ static const char help[] =
 	"  -t, --tokenizer NAME  count tokens locally when usage is missing\n"
 	"Output:\n"
 	"  -o, --output FILE     results CSV (default stdout)\n"
+	"  --run-id ID           the run_id column (default: unique per run); shards\n"
+	"                        of one study pass the same ID\n"
 	"  --meta FILE           metadata JSON (default FILE.meta.json with -o)\n"
 	"  --show-samples N      print the first N outputs on stderr\n"
 	"  -q, --quiet           no progress line or summary\n"
-	"  -h, --help, --version\n";
+	"  -h, --help, -V, --version\n";
 
 enum {
 	O_URL = 256, O_MODEL, O_API, O_STREAM, O_NO_STREAM, O_CONT, O_KEY_ENV,
@@ -80,7 +84,7 @@ enum {
 	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
-	O_META, O_SAMPLES, O_VERSION, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
+	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 };
 
 static const struct option longopts[] = {
@@ -134,6 +138,8 @@ static const struct option longopts[] = {
 	{"quiet", no_argument, 0, 'q'},
 	{"help", no_argument, 0, 'h'},
 	{"version", no_argument, 0, O_VERSION},
+	{"min-success", required_argument, 0, O_MINSUCC},
+	{"run-id", required_argument, 0, O_RUNID},
 	{0, 0, 0, 0},
 };
 
@@ -160,6 +166,19 @@ static int to_double(const char *s, double min, double *v, const char *opt,
 	if (end == s || *end || errno || !isfinite(*v) || *v < min)
 		return err_set(e, ERR_USAGE, "%s: expected a number >= %g, got '%s'",
 			       opt, min, s);
+	return 0;
+}
+
+/* A run id goes into every row and into file names people make from it:
+ * printable ASCII without separators or quotes, at most 64 bytes. */
+static int check_run_id(const char *id, struct err *e)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > 64 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				      "0123456789-_.:+@") != n)
+		return err_set(e, ERR_USAGE, "--run-id: expected 1 to 64 letters, digits "
+			       "or -_.:+@, got '%s'", id);
 	return 0;
 }
 
@@ -331,7 +350,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->argv = argv;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":H:t:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":H:t:o:qhV", longopts, NULL)) != -1) {
 		long l;
 
 		switch (c) {
@@ -413,6 +432,13 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case 'h':
 			fputs(help, stdout);
 			return -1;
+		case O_MINSUCC:
+			rc = to_double(optarg, 0, &o->min_success, "--min-success", e);
+			if (!rc && o->min_success > 1)
+				rc = err_set(e, ERR_USAGE, "--min-success: expected a rate from 0 to 1, got '%s'", optarg);
+			break;
+		case O_RUNID: rc = check_run_id(optarg, e); o->run_id = optarg; break;
+		case 'V':
 		case O_VERSION:
 			printf("llmrun %s\n", LLMBENCH_VERSION);
 			return -1;

@@ -69,6 +69,8 @@ struct opts {
 	double duration_s; /* per step, 0: none */
 	long warmup;       /* requests per step marked warmup */
 	long max_errors;   /* stop after more errors; -1: never */
+	double min_success; /* a step below this success rate fails the run (69) */
+	const char *run_id; /* --run-id, NULL: made up per run */
 	long retries;      /* further attempts of a failed request */
 	double retry_backoff_s; /* the first retry's delay; doubles per attempt */
 	unsigned retry_on; /* bit (1 << enum rclass) for each class retried */

@@ -35,21 +35,22 @@ void prog_add(struct prog *p, const struct rec_row *x)
 {
 	const struct resp *r = x->r;
 
+	stats_outcome_add(&p->out, x->warmup, x->retried, x->status == RC_OK,
+			  x->status == RC_CANCELLED);
 	/* A retried attempt is not a request's end; its retry's row is. */
-	if (x->retried) {
-		p->retried++;
+	if (x->retried)
 		return;
-	}
 	p->done++;
-	if (x->warmup) {
-		p->warmup++;
+	if (x->warmup || x->status == RC_CANCELLED)
 		return;
-	}
+	if (x->t_sent && x->t_scheduled)
+		push(&p->lag, (double)(x->t_sent - x->t_scheduled) / 1e6);
 	if (x->status != RC_OK) {
-		p->errors++;
+		if (!p->by_class[x->status]++)
+			snprintf(p->first_err[x->status], sizeof p->first_err[x->status],
+				 "%s", x->error ? x->error : "");
 		return;
 	}
-	p->ok++;
 	if (!p->t_first_sent || x->t_sent < p->t_first_sent)
 		p->t_first_sent = x->t_sent;
 	if (x->t_end > p->t_last_end)
@@ -58,6 +59,12 @@ void prog_add(struct prog *p, const struct rec_row *x)
 		p->in_tok += x->in_tokens;
 	if (x->out_tokens > 0)
 		p->out_tok += x->out_tokens;
+	if (x->max_tokens > 0 && x->out_tokens >= 0) {
+		p->asked += x->max_tokens;
+		p->got += x->out_tokens;
+	}
+	if (x->out_source && strcmp(x->out_source, "chunks") == 0)
+		p->est++;
 	if (r->t_first_token)
 		push(&p->ttft, (double)(r->t_first_token - x->t_sent) / 1e6);
 	push(&p->e2e, (double)(x->t_end - x->t_sent) / 1e6);
@@ -95,7 +102,7 @@ void prog_tick(struct prog *p, int64_t now)
 	if (p->total > 0)
 		fprintf(p->f, "/%ld", p->total);
 	fprintf(p->f, "  %.1f req/s  %.0f out tok/s  %ld errors", p->done / el,
-		p->out_tok / el, p->errors);
+		p->out_tok / el, p->out.failed);
 	if (p->total > 0 && p->done > 0 && p->done < p->total)
 		fprintf(p->f, "  ETA %.0fs", el * (double)(p->total - p->done) / p->done);
 	fflush(p->f);
@@ -114,12 +121,27 @@ static void line(FILE *f, const char *name, struct dvec *d)
 		s.p99);
 }
 
+/* The errors of the step by class, with the first message of each. */
+static void errors(const struct prog *p)
+{
+	for (int c = RC_HTTP_4XX; c < RC_CANCELLED; c++)
+		if (p->by_class[c])
+			fprintf(p->f, "  %ld %s: %s\n", p->by_class[c],
+				rec_class_name((enum rclass)c), p->first_err[c]);
+}
+
 void prog_end(struct prog *p, int64_t now)
 {
-	long measured = p->done - p->warmup;
-	double span;
+	double span, rate = stats_success_rate(&p->out);
+	struct stats_summary lag;
 
 	(void)now;
+	p->lag_p50_ms = p->lag_p99_ms = NAN;
+	if (p->lag.n) {
+		stats_summarize(p->lag.v, p->lag.n, &lag);
+		p->lag_p50_ms = lag.p50;
+		p->lag_p99_ms = lag.p99;
+	}
 	if (!p->f)
 		return;
 	if (p->tty)
@@ -127,19 +149,45 @@ void prog_end(struct prog *p, int64_t now)
 	span = p->t_last_end > p->t_first_sent
 		       ? (double)(p->t_last_end - p->t_first_sent) / 1e9
 		       : NAN;
-	fprintf(p->f, "llmrun: %s: %ld requests (%ld warmup), %ld ok (%.1f%%)",
-		p->label, p->done, p->warmup, p->ok,
-		measured > 0 ? 100.0 * p->ok / measured : 0.0);
+	/* The counts of docs/metrics.md, as llmanalyze makes them. */
+	fprintf(p->f, "llmrun: %s: %ld requests, %ld ok", p->label, p->out.requests,
+		p->out.ok);
+	if (!isnan(rate))
+		fprintf(p->f, " (%.1f%%)", 100.0 * rate);
+	if (p->out.failed)
+		fprintf(p->f, ", %ld failed", p->out.failed);
+	if (p->out.cancelled)
+		fprintf(p->f, ", %ld cancelled", p->out.cancelled);
+	if (p->out.warmup)
+		fprintf(p->f, ", %ld warmup", p->out.warmup);
 	if (!isnan(span))
-		fprintf(p->f, ", %.2f req/s, in %.0f tok/s, out %.0f tok/s",
-			p->ok / span, p->in_tok / span, p->out_tok / span);
-	if (p->retried)
-		fprintf(p->f, ", %ld failed attempts retried", p->retried);
-	fprintf(p->f, "\n  %-5s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90", "p99");
+		fprintf(p->f, "; %.2f req/s, in %.0f tok/s, out %.0f tok/s",
+			p->out.ok / span, p->in_tok / span, p->out_tok / span);
+	if (p->out.retried)
+		fprintf(p->f, "; %ld failed attempts retried", p->out.retried);
+	fputc('\n', p->f);
+	errors(p);
+	fprintf(p->f, "  %-5s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90", "p99");
 	line(p->f, "ttft", &p->ttft);
 	line(p->f, "tpot", &p->tpot);
 	line(p->f, "itl", &p->itl);
 	line(p->f, "e2e", &p->e2e);
+	if (!isnan(p->lag_p99_ms))
+		fprintf(p->f, "  client lag p50 %.3f ms, p99 %.3f ms\n", p->lag_p50_ms,
+			p->lag_p99_ms);
+	if (p->lag_p99_ms > PROG_LAG_WARN_MS)
+		fprintf(p->f, "llmrun: warning: %s: llmrun fell behind by %.1f ms at p99 "
+			"(client_lag_ms); TTFT and E2E start at the send and leave it out, "
+			"throughput includes it\n", p->label, p->lag_p99_ms);
+	if (p->asked > 0 && (double)p->got < PROG_SHORT_SHARE * (double)p->asked)
+		fprintf(p->f, "llmrun: warning: %s: outputs averaged %.0f%% of max_tokens: "
+			"the server stopped early; --ignore-eos or --min-tokens make it "
+			"generate the corpus's lengths\n", p->label,
+			100.0 * (double)p->got / (double)p->asked);
+	if (p->est)
+		fprintf(p->f, "llmrun: warning: %s: %ld ok requests had no usage: output "
+			"tokens counted from chunks, an estimate (-t counts them exactly)\n",
+			p->label, p->est);
 }
 
 void prog_free(struct prog *p)
@@ -148,5 +196,6 @@ void prog_free(struct prog *p)
 	free(p->tpot.v);
 	free(p->itl.v);
 	free(p->e2e.v);
+	free(p->lag.v);
 	memset(p, 0, sizeof *p);
 }

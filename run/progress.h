@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "record.h"
+#include "stats.h"
 
 struct dvec {
 	double *v;
@@ -24,10 +25,17 @@ struct prog {
 	char label[64];
 	int64_t t0, t_last_draw, t_first_sent, t_last_end; /* mono ns */
 	long total;    /* requests expected, -1 unknown */
-	long done, ok, errors, warmup;
-	long retried;  /* failed attempts that were retried: not in done */
+	long done;     /* rows that ended a request, warmup and cancelled included */
+	struct stats_outcomes out; /* the counts llmanalyze makes too */
 	long in_tok, out_tok;
+	long asked, got;  /* ok rows' max_tokens and output tokens, where both known */
+	long est;         /* ok rows whose output tokens are counted from chunks */
+	long by_class[RC_CANCELLED + 1];   /* failed requests by error class */
+	char first_err[RC_CANCELLED + 1][160]; /* the first message of each */
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
+	struct dvec lag;                  /* client_lag_ms of measured requests sent */
+	/* the step's summary, set by prog_end */
+	double lag_p50_ms, lag_p99_ms;
 };
 
 /* Starts a step. f NULL makes every call a no-op except the counts. */
@@ -40,8 +48,16 @@ void prog_add(struct prog *p, const struct rec_row *row);
 /* Redraws the progress line when on a terminal and 200 ms have passed. */
 void prog_tick(struct prog *p, int64_t now);
 
-/* Clears the line and prints the step's summary. */
+/* Clears the line and prints the step's summary: counts as llmanalyze
+ * makes them, the errors by class with the first message of each, the
+ * client's lag and a warning when outputs were shorter than asked. Sets
+ * lag_p50_ms and lag_p99_ms (NaN when no request was sent). */
 void prog_end(struct prog *p, int64_t now);
+
+/* Client lag past which the summary warns, ms. */
+#define PROG_LAG_WARN_MS 1.0
+/* Outputs shorter than this share of max_tokens, on average, are flagged. */
+#define PROG_SHORT_SHARE 0.9
 
 void prog_free(struct prog *p);
 

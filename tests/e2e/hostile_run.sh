@@ -95,11 +95,12 @@ done <<'CASES'
 CASES
 
 # A name that never resolves (.invalid is reserved): one connect row per
-# request, exit 0 (failed requests are data); 69 past --max-errors. With
-# the default preconnect, 69 before the first step, naming the host.
+# request, then 69 (a step without any success), or 69 past --max-errors.
+# With the default preconnect, 69 before the first step, naming the host.
 expect_err 69 "llmrun: cannot connect to http://nonexistent.invalid:1/ (Couldn't resolve host name)" \
 	"an unresolvable host, preconnected: 69 naming it" llmrun --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns0.csv" "$T/c.csv"
-expect_err 0 "" "an unresolvable host: exit 0" llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
+expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 connect: Couldn't resolve host name" \
+	"an unresolvable host: rows, then 69 naming the class" llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
 [ "$(col "$T/dns.csv" status | sort -u)" = connect ] && [ "$(col "$T/dns.csv" status | wc -l)" -eq 2 ] &&
 	ok "an unresolvable host: 2 connect rows" || nok "an unresolvable host: 2 connect rows" "$(cat "$T/dns.csv")"
 llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
@@ -108,7 +109,7 @@ llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-er
 
 # A server that accepts and never answers: timeout rows after --timeout.
 start_srv silent
-expect_err 0 "" "a silent server: exit 0" llmrun --url "$url" --timeout 1 --requests 2 -q -o "$T/silent.csv" "$T/c.csv"
+expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 timeout: Timeout was reached" "a silent server: 69 naming the timeouts" llmrun --url "$url" --timeout 1 --requests 2 -q -o "$T/silent.csv" "$T/c.csv"
 stop_srv
 [ "$(col "$T/silent.csv" status | sort -u)" = timeout ] && [ "$(col "$T/silent.csv" status | wc -l)" -eq 2 ] &&
 	ok "a silent server: 2 timeout rows" || nok "a silent server: 2 timeout rows" "$(cat "$T/silent.csv")"
@@ -122,7 +123,7 @@ for mode in sse json; do
 	rc=$?
 	stop_srv
 	st=$(col "$T/$mode.csv" status | sort -u)
-	if [ $rc -eq 0 ] && [ "$st" = bad_stream ] && [ "$(col "$T/$mode.csv" status | wc -l)" -eq 2 ]; then
+	if [ $rc -eq 69 ] && [ "$st" = bad_stream ] && [ "$(col "$T/$mode.csv" status | wc -l)" -eq 2 ]; then
 		ok "1 GiB $mode body: bad_stream rows within a 1 GiB address space ($(col "$T/$mode.csv" error | head -1))"
 	else
 		nok "1 GiB $mode body" "exit $rc, status '$st'; $(cat "$T/err")"

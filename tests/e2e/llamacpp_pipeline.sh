@@ -67,17 +67,23 @@ miss=$(awk -F, -v p="$(col "$f" server_prompt_ms)" -v d="$(col "$f" server_decod
 [ "$miss" -eq 0 ] && ok "openai-chat: server_prompt_ms and server_decode_ms from llama.cpp's timings" ||
 	nok "openai-chat: server_prompt_ms and server_decode_ms from llama.cpp's timings" "$miss rows without"
 
-# Per step: mean TTFT and TPOT, and output tokens per second over the
-# step's span (first send to last end).
+# Per step: median TTFT and TPOT (medians: a busy machine's hiccup moves
+# a mean of eight), and output tokens per second over the step's span
+# (first send to last end).
 steps() {
 	awk -F, -v st="$(col "$1" step)" -v t="$(col "$1" ttft_ms)" -v p="$(col "$1" tpot_ms)" \
 		-v o="$(col "$1" output_tokens)" -v a="$(col "$1" t_sent_ns)" -v b="$(col "$1" t_end_ns)" '
-		NR > 1 { k = $st; n[k]++; tt[k] += $t; tp[k] += $p; out[k] += $o
+		function med(s,   n, v, i, j, x) {
+			n = split(s, v, " ")
+			for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] + 0 > x + 0; j--) v[j + 1] = v[j]; v[j + 1] = x }
+			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		}
+		NR > 1 { k = $st; n[k]++; tt[k] = tt[k] " " $t; tp[k] = tp[k] " " $p; out[k] += $o
 			if (!(k in lo) || $a < lo[k]) lo[k] = $a; if ($b > hi[k]) hi[k] = $b }
-		END { for (k in n) printf "%s %.3f %.3f %.1f\n", k, tt[k] / n[k], tp[k] / n[k], out[k] / ((hi[k] - lo[k]) / 1e9) }' "$1" | sort -n
+		END { for (k in n) printf "%s %.3f %.3f %.1f\n", k, med(tt[k]), med(tp[k]), out[k] / ((hi[k] - lo[k]) / 1e9) }' "$1" | sort -n
 }
 steps "$T/openai-chat-stream.csv" >"$T/steps"
-echo "# openai-chat steps (batch, ttft ms, tpot ms, output tok/s): $(tr '\n' ';' <"$T/steps")"
+echo "# openai-chat steps (batch, median ttft ms, median tpot ms, output tok/s): $(tr '\n' ';' <"$T/steps")"
 read -r _ ttft1 tpot1 thr1 <<EOF
 $(head -1 "$T/steps")
 EOF

@@ -21,7 +21,8 @@ expect_exit 65 "corpus without prompt: 65" llmrun --url $DEAD "$T/noprompt.csv"
 printf 'id,prompt\n1,x\n' >"$T/notrace.csv"
 expect_exit 65 "--trace without arrival_s: 65" llmrun --url $DEAD --trace "$T/notrace.csv"
 
-# Every request issued is one row, classed connect; the run itself is fine.
+# Every request issued is one row, classed connect; a step without any
+# success stops the sweep with 69, naming the class and its message.
 # (--no-preconnect: with it, a server no connection reaches stops the run
 # before the first step, tested below.)
 printf 'sk-file-SECRET-42\n' >"$T/key"
@@ -29,15 +30,18 @@ OPENAI_API_KEY=sk-env-SECRET-41 llmrun --url $DEAD --no-preconnect --batch-sizes
 	-H 'Authorization: Bearer sk-hdr-SECRET-43' -H 'X-Trace: t1' \
 	--connect-timeout 2 -o "$T/r.csv" "$T/c.csv" 2>"$T/err"
 rc=$?
-[ $rc -eq 0 ] && ok "connect failures: exit 0" || nok "connect failures: exit 0" "exit $rc: $(cat "$T/err")"
+[ $rc -eq 69 ] && grep -q "llmrun: batch=1: no request succeeded: 3 of 3 connect: Couldn't connect to server" "$T/err" &&
+	grep -q "^  3 connect: Couldn't connect to server" "$T/err" &&
+	ok "connect failures: exit 69, the class and its message in the summary and the error" ||
+	nok "connect failures: exit 69, the class and its message in the summary and the error" "exit $rc: $(cat "$T/err")"
 rows=$(tail -n +2 "$T/r.csv" | wc -l)
-[ "$rows" -eq 8 ] && ok "one row per request (2 steps x (3 + 1 warmup))" || nok "one row per request" "$rows rows"
+[ "$rows" -eq 4 ] && ok "one row per request (3 + 1 warmup), and no second step" || nok "one row per request" "$rows rows"
 col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
 st=$(col "$T/r.csv" status)
 bad=$(tail -n +2 "$T/r.csv" | cut -d, -f"$st" | grep -vcx connect)
 [ "$bad" -eq 0 ] && ok "refused connections are class connect" || nok "refused connections are class connect" "$(cat "$T/r.csv")"
 w=$(col "$T/r.csv" warmup)
-[ "$(tail -n +2 "$T/r.csv" | cut -d, -f"$w" | grep -cx 1)" -eq 2 ] && ok "one warmup row per step" || nok "one warmup row per step"
+[ "$(tail -n +2 "$T/r.csv" | cut -d, -f"$w" | grep -cx 1)" -eq 1 ] && ok "one warmup row" || nok "one warmup row"
 [ -f "$T/r.csv.meta.json" ] && ok "meta file beside the results" || nok "meta file beside the results"
 grep -q '"mono_ns"' "$T/r.csv.meta.json" && grep -q 'X-Trace: t1' "$T/r.csv.meta.json" && ok "meta has the anchor and the command line" || nok "meta has the anchor and the command line"
 if grep -r -q SECRET "$T/r.csv" "$T/r.csv.meta.json" "$T/err"; then nok "API key and auth header appear nowhere"; else ok "API key and auth header appear nowhere"; fi
@@ -54,7 +58,8 @@ fi
 
 llmrun --url $DEAD --no-preconnect --api-key-file "$T/key" --requests 2 -q "$T/c.csv" >"$T/r2.csv" 2>"$T/err2"
 if grep -q SECRET "$T/r2.csv" "$T/err2"; then nok "key file's key appears nowhere"; else ok "key file's key appears nowhere"; fi
-[ ! -s "$T/err2" ] && ok "--quiet prints nothing" || nok "--quiet prints nothing" "$(cat "$T/err2")"
+[ "$(wc -l <"$T/err2")" -eq 1 ] && grep -q "no request succeeded" "$T/err2" &&
+	ok "--quiet prints the error alone" || nok "--quiet prints the error alone" "$(cat "$T/err2")"
 
 expect_exit 69 "--max-errors 0 stops the run: 69" llmrun --url $DEAD --requests 3 -q --max-errors 0 "$T/c.csv"
 if [ -w /dev/full ]; then

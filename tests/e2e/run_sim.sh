@@ -86,6 +86,24 @@ lagok() {
 }
 lagok "$T/pc.csv" && lagok "$T/npc.csv" && ok "client_lag_ms is t_sent - t_scheduled, never negative" || nok "client_lag_ms is t_sent - t_scheduled, never negative"
 
+# The step summary: outputs shorter than asked are flagged (llmsim stops
+# early at a lognormal length unless --ignore-eos), the client lag is
+# printed, and --min-success fails a step below the rate with 69.
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 8 --max-tokens 300 -o "$T/short.csv" "$T/c.csv" 2>"$T/short.err"
+grep -q "outputs averaged [0-9]*% of max_tokens.*--ignore-eos or --min-tokens" "$T/short.err" &&
+	grep -q "^  client lag p50 [0-9.]* ms, p99 [0-9.]* ms" "$T/short.err" &&
+	ok "summary: short outputs flagged, client lag printed" || nok "summary: short outputs flagged, client lag printed" "$(cat "$T/short.err")"
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 8 --max-tokens 30 --ignore-eos -o "$T/long.csv" "$T/c.csv" 2>"$T/long.err"
+grep -q "outputs averaged" "$T/long.err" && nok "--ignore-eos: no short-output warning" "$(cat "$T/long.err")" || ok "--ignore-eos: no short-output warning"
+start_sim --time-scale 20 --fail-rate 0.5 --seed 3
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 20 --max-tokens 8 --min-success 0.95 -q -o "$T/ms.csv" "$T/c.csv" 2>"$T/ms.err"
+rc=$?
+[ $rc -eq 69 ] && grep -q "batch=4: success rate 0\.[0-9]* is below --min-success 0.95" "$T/ms.err" &&
+	ok "--min-success: 69 below the rate, naming the step" || nok "--min-success: 69 below the rate, naming the step" "exit $rc: $(cat "$T/ms.err")"
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 20 --max-tokens 8 --min-success 0.05 -q -o "$T/ms2.csv" "$T/c.csv"
+[ $? -eq 0 ] && ok "--min-success: 0 above the rate" || nok "--min-success: 0 above the rate"
+start_sim --time-scale 20 --truth "$T/truth.jsonl"
+
 # Schedules.
 llmrun --url "$URL" --model llmsim --batch-sizes 1,4 --schedule window --requests 8 --warmup 2 -q -o "$T/w.csv" "$T/c.csv"
 [ "$(rows "$T/w.csv")" -eq 20 ] && ordered "$T/w.csv" && ok "window: 2 steps of 8 + 2 warmup rows" || nok "window: 2 steps of 8 + 2 warmup rows"

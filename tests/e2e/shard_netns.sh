@@ -52,11 +52,12 @@ port=$(sed -n '1s/.*:\([0-9]*\).*/\1/p' "$T/url")
 [ -n "$port" ] && ok "llmsim listens in its namespace" || { nok "llmsim listens in its namespace" "$(cat "$T/sim.log")"; exit 1; }
 
 llmgen --scenario short-long --count 24 --seed 9 -q -o "$T/corpus.csv"
+# One study, two shards: one --run-id, so llmanalyze groups them together.
 ip netns exec $C1 llmrun --url "http://10.231.1.1:$port" --model llmsim --batch-sizes 4 \
-	--shard 0/2 -q -o "$T/shard0.csv" "$T/corpus.csv" &
+	--run-id study-1 --shard 0/2 -q -o "$T/shard0.csv" "$T/corpus.csv" &
 p1=$!
 ip netns exec $C2 llmrun --url "http://10.231.2.1:$port" --model llmsim --batch-sizes 4 \
-	--shard 1/2 -q -o "$T/shard1.csv" "$T/corpus.csv" &
+	--run-id study-1 --shard 1/2 -q -o "$T/shard1.csv" "$T/corpus.csv" &
 p2=$!
 wait $p1 && wait $p2 && ok "both shards ran" || nok "both shards ran"
 
