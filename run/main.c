@@ -350,8 +350,15 @@ int main(int argc, char **argv)
 			long total = s->times ? (long)s->ntimes
 				     : s->requests ? s->requests + s->warmup : -1;
 
-			snprintf(label, sizeof label, "%s%s%s=%g", o.ntargets > 1 ? o.targets[ti].name : "",
-				 o.ntargets > 1 ? " " : "", s->kind, s->value);
+			/* A ramp's step is its span of rates, not its end. */
+			if (o.rate.ramp != RAMP_NONE && !s->batch && !s->rows)
+				snprintf(label, sizeof label, "%s%sramp=%s:%g:%g",
+					 o.ntargets > 1 ? o.targets[ti].name : "", o.ntargets > 1 ? " " : "",
+					 o.rate.ramp == RAMP_EXP ? "exp" : "linear",
+					 o.rate.ramp_start, o.rate.ramp_end);
+			else
+				snprintf(label, sizeof label, "%s%s%s=%g", o.ntargets > 1 ? o.targets[ti].name : "",
+					 o.ntargets > 1 ? " " : "", s->kind, s->value);
 			prog_start(&pg, o.quiet ? NULL : stderr, isatty(2), label, total,
 				   clk_mono_ns());
 			rc = eng_run_step(g, s, &pg, &interrupted, &e);

@@ -127,7 +127,9 @@ last=$(vals "$T/r.csv" t_scheduled_ns | sort -n | tail -1)
 [ $(( (last - first) / 1000000 )) -eq 275 ] && ok "constant rate: scheduled 25 ms apart" || nok "constant rate: scheduled 25 ms apart" "$first $last"
 llmrun --url "$URL" --model llmsim --rate 20 --burstiness 0.5 --duration 0.5 -q -o "$T/g.csv" "$T/c.csv"
 [ "$(vals "$T/g.csv" schedule | sort -u)" = gamma ] && ok "burstiness gives gamma arrivals" || nok "burstiness gives gamma arrivals"
-llmrun --url "$URL" --model llmsim --ramp linear:10:50 --requests 15 -q -o "$T/rp.csv" "$T/c.csv"
+llmrun --url "$URL" --model llmsim --ramp linear:10:50 --requests 15 -o "$T/rp.csv" "$T/c.csv" 2>"$T/rp.err"
+grep -q "^llmrun: ramp=linear:10:50: 15 requests" "$T/rp.err" && ok "a ramp's summary is labelled with its span" ||
+	nok "a ramp's summary is labelled with its span" "$(head -1 "$T/rp.err")"
 [ "$(rows "$T/rp.csv")" -eq 15 ] && ok "ramp: 15 rows" || nok "ramp: 15 rows"
 printf 'id,prompt,arrival_s,output_tokens\na,one,0.4,8\nb,two,0,8\nc,three,0.2,8\n' >"$T/trace.csv"
 llmrun --url "$URL" --model llmsim --trace --time-scale 2 -q -o "$T/t.csv" "$T/trace.csv"
