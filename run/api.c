@@ -20,6 +20,27 @@ const struct api *api_find(const char *name)
 	return NULL;
 }
 
+const struct api *api_by_path(const char *url, size_t *len)
+{
+	size_t n = strcspn(url, "?#");
+
+	while (n > 8 && url[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++) {
+		const char *p[2] = {apis[i]->path_stream, apis[i]->path_plain};
+
+		for (int k = 0; k < 2; k++) {
+			size_t pl = strlen(p[k]);
+
+			if (n > pl && memcmp(url + n - pl, p[k], pl) == 0) {
+				*len = strlen(url) - (n - pl);
+				return apis[i];
+			}
+		}
+	}
+	return NULL;
+}
+
 const char *api_names(void)
 {
 	return "openai-chat|openai-completions|tgi|llamacpp|ollama";

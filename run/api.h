@@ -157,6 +157,11 @@ extern const struct api api_openai_chat, api_openai_completions, api_tgi,
 /* The dialect named name, or NULL. */
 const struct api *api_find(const char *name);
 
+/* The dialect one of whose paths a URL ends in (before a query and
+ * trailing slashes), with *len the length of that ending (the path and
+ * what follows it); NULL when none. */
+const struct api *api_by_path(const char *url, size_t *len);
+
 /* Names of all dialects, separated by '|', for messages. */
 const char *api_names(void);
 

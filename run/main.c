@@ -296,6 +296,8 @@ int main(int argc, char **argv)
 		opts_free(&o);
 		return fail(&e);
 	}
+	if (o.note[0] && !o.quiet)
+		fprintf(stderr, "llmrun: %s\n", o.note);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		opts_free(&o);
 		fprintf(stderr, "llmrun: libcurl did not initialize\n");

@@ -254,6 +254,35 @@ static int is_http_url(const char *u)
 	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
 }
 
+/*
+ * A URL given with the endpoint's path (".../v1/chat/completions"), as
+ * users copy it from a curl example: when the path is the dialect's own,
+ * it is cut off and the note says so; when it is another dialect's, the
+ * run would get 404 for every request, so it is refused, naming the base
+ * URL and the --api that path belongs to.
+ */
+static int base_url(struct opts_target *t, char *note, size_t nsz, struct err *e)
+{
+	size_t cut;
+	const struct api *a = api_by_path(t->url, &cut);
+	size_t keep;
+
+	if (!a)
+		return 0;
+	keep = strlen(t->url) - cut;
+	if (strcmp(a->path_stream, t->api->path_stream) != 0 &&
+	    strcmp(a->path_plain, t->api->path_plain) != 0 &&
+	    strcmp(a->path_stream, t->api->path_plain) != 0 &&
+	    strcmp(a->path_plain, t->api->path_stream) != 0)
+		return err_set(e, ERR_USAGE, "%s: the URL ends in a path of --api %s, not of "
+			       "--api %s: give the base URL, %.*s, and the --api you mean",
+			       t->name, a->name, t->api->name, (int)keep, t->url);
+	t->url[keep] = '\0';
+	snprintf(note, nsz, "%s: using the base URL %s (llmrun appends %s)", t->name,
+		 t->url, t->api->path_stream);
+	return 0;
+}
+
 static int load_targets(const char *path, struct opts *o, struct err *e)
 {
 	struct csv_reader *r;
@@ -493,6 +522,10 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (extra && (rc = parse_extra(extra, "--extra-body", &o->targets[0].extra, e)))
 			return rc;
 	}
+
+	for (size_t i = 0; i < o->ntargets; i++)
+		if ((rc = base_url(&o->targets[i], o->note, sizeof o->note, e)))
+			return rc;
 
 	if (!!batches + !!rates + !!ramp + o->trace > 1)
 		return err_set(e, ERR_USAGE,

@@ -71,6 +71,7 @@ struct opts {
 	long max_errors;   /* stop after more errors; -1: never */
 	double min_success; /* a step below this success rate fails the run (69) */
 	const char *run_id; /* --run-id, NULL: made up per run */
+	char note[400];     /* said on stderr before the run ("" none) */
 	long retries;      /* further attempts of a failed request */
 	double retry_backoff_s; /* the first retry's delay; doubles per attempt */
 	unsigned retry_on; /* bit (1 << enum rclass) for each class retried */

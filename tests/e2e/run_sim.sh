@@ -86,6 +86,22 @@ lagok() {
 }
 lagok "$T/pc.csv" && lagok "$T/npc.csv" && ok "client_lag_ms is t_sent - t_scheduled, never negative" || nok "client_lag_ms is t_sent - t_scheduled, never negative"
 
+# A URL copied with its endpoint's path: the dialect's own path is cut
+# off, with a note, and the run works; another dialect's path is refused
+# (64), naming the base URL.
+llmrun --url "$URL/v1/chat/completions" --model llmsim --batch-sizes 1 --requests 2 --max-tokens 4 \
+	-o "$T/u.csv" "$T/c.csv" 2>"$T/u.err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "llmrun: default: using the base URL $URL (llmrun appends /v1/chat/completions)" "$T/u.err" &&
+	[ "$(vals "$T/u.csv" status | sort -u)" = ok ] &&
+	ok "--url with the endpoint's path: cut off, said, and the run works" ||
+	nok "--url with the endpoint's path: cut off, said, and the run works" "exit $rc: $(cat "$T/u.err")"
+llmrun --url "$URL/v1/completions/" --model llmsim --requests 2 -o "$T/u2.csv" "$T/c.csv" 2>"$T/u2.err"
+rc=$?
+[ $rc -eq 64 ] && grep -q "the URL ends in a path of --api openai-completions, not of --api openai-chat: give the base URL, $URL," "$T/u2.err" &&
+	ok "--url with another dialect's path: 64 naming the base URL" ||
+	nok "--url with another dialect's path: 64 naming the base URL" "exit $rc: $(cat "$T/u2.err")"
+
 # The step summary: outputs shorter than asked are flagged (llmsim stops
 # early at a lognormal length unless --ignore-eos), the client lag is
 # printed, and --min-success fails a step below the rate with 69.
