@@ -1,6 +1,7 @@
 /* The request engine's loop: libcurl's sockets and timers on epoll, the
  * scheduling of sends, retries, and a step from start to end. */
 #include "engine_int.h"
+#include "http.h"
 
 #include <errno.h>
 #include <math.h>
@@ -131,23 +132,7 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	curl_multi_setopt(g->m, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(g->m, CURLMOPT_TIMERDATA, g);
 
-	h = curl_slist_append(h, "Content-Type: application/json");
-	/* Without this, libcurl waits for "100 Continue" on large bodies. */
-	h = curl_slist_append(h, "Expect:");
-	if (o->api_key) {
-		size_t n = strlen(o->api_key) + 32;
-		char *a = malloc(n);
-
-		if (a) {
-			snprintf(a, n, "Authorization: Bearer %s", o->api_key);
-			h = curl_slist_append(h, a);
-			explicit_bzero(a, n);
-			free(a);
-		}
-	}
-	for (size_t i = 0; i < o->nheaders; i++)
-		h = curl_slist_append(h, o->headers[i]);
-	if (!h) {
+	if (!(h = http_headers(o))) {
 		eng_free(g);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}

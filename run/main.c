@@ -16,6 +16,7 @@
 #include "corpus.h"
 #include "engine.h"
 #include "options.h"
+#include "probe.h"
 #include "progress.h"
 #include "stats.h"
 #include "record.h"
@@ -307,6 +308,21 @@ int main(int argc, char **argv)
 	    (rc = make_steps(&o, &c, &ss, &e)) ||
 	    (o.tokenizer && (rc = tok_open(o.tokenizer, &tok, &e))))
 		goto out;
+
+	/* Before anything is written: the model, then one request. */
+	for (size_t ti = 0; !rc && ti < o.ntargets; ti++) {
+		char note[400] = "";
+
+		if (!o.model_given && !o.no_probe &&
+		    !(rc = probe_model(&o, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
+			fprintf(stderr, "llmrun: %s\n", note);
+		if (!rc && !o.no_probe && c.n)
+			rc = probe_request(&o, &o.targets[ti], &c.rows[0], &e);
+	}
+	if (rc) {
+		err_prefix(&e, "before the sweep (--no-probe skips this)");
+		goto out;
+	}
 
 	anchor = clk_anchor_now();
 	if (o.run_id)

@@ -17,7 +17,7 @@ static const char help[] =
 	"\n"
 	"Target:\n"
 	"  --url URL             base URL, e.g. http://127.0.0.1:8000 (required)\n"
-	"  --model NAME          model name sent (default: default)\n"
+	"  --model NAME          model name sent (default: the first the server lists)\n"
 	"  --api NAME            openai-chat (default), openai-completions, tgi,\n"
 	"                        llamacpp, ollama\n"
 	"  --stream, --no-stream stream the response (default) or not\n"
@@ -71,6 +71,10 @@ static const char help[] =
 	"  -t, --tokenizer NAME  count tokens locally when usage is missing\n"
 	"Output:\n"
 	"  -o, --output FILE     results CSV (default stdout)\n"
+	"  --no-probe            skip the probe: one request like the first, sent\n"
+	"                        before the sweep to stop early on a dead server,\n"
+	"                        a wrong model, path or key (and, without --model,\n"
+	"                        the lookup of the served model in /v1/models)\n"
 	"  --run-id ID           the run_id column (default: unique per run); shards\n"
 	"                        of one study pass the same ID\n"
 	"  --meta FILE           metadata JSON (default FILE.meta.json with -o)\n"
@@ -84,7 +88,7 @@ enum {
 	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
-	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
+	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 };
 
 static const struct option longopts[] = {
@@ -140,6 +144,7 @@ static const struct option longopts[] = {
 	{"version", no_argument, 0, O_VERSION},
 	{"min-success", required_argument, 0, O_MINSUCC},
 	{"run-id", required_argument, 0, O_RUNID},
+	{"no-probe", no_argument, 0, O_NOPROBE},
 	{0, 0, 0, 0},
 };
 
@@ -293,6 +298,7 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 	cn = csv_col(r, "name");
 	cu = csv_col(r, "url");
 	cm = csv_col(r, "model");
+	o->model_given = cm >= 0;
 	ca = csv_col(r, "api");
 	cx = csv_col(r, "extra_body");
 	if (cn < 0 || cu < 0) {
@@ -384,7 +390,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 
 		switch (c) {
 		case O_URL: url = optarg; break;
-		case O_MODEL: model = optarg; break;
+		case O_MODEL: model = optarg; o->model_given = 1; break;
 		case O_API: api = optarg; break;
 		case O_STREAM: o->stream = 1; break;
 		case O_NO_STREAM: o->stream = 0; break;
@@ -467,6 +473,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 				rc = err_set(e, ERR_USAGE, "--min-success: expected a rate from 0 to 1, got '%s'", optarg);
 			break;
 		case O_RUNID: rc = check_run_id(optarg, e); o->run_id = optarg; break;
+		case O_NOPROBE: o->no_probe = 1; break;
 		case 'V':
 		case O_VERSION:
 			printf("llmrun %s\n", LLMBENCH_VERSION);

@@ -72,6 +72,8 @@ struct opts {
 	double min_success; /* a step below this success rate fails the run (69) */
 	const char *run_id; /* --run-id, NULL: made up per run */
 	char note[400];     /* said on stderr before the run ("" none) */
+	int no_probe;       /* --no-probe */
+	int model_given;    /* --model was given (else the server's is looked up) */
 	long retries;      /* further attempts of a failed request */
 	double retry_backoff_s; /* the first retry's delay; doubles per attempt */
 	unsigned retry_on; /* bit (1 << enum rclass) for each class retried */

@@ -5,6 +5,7 @@
 #include <jsmn.h>
 
 #include "engine_int.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -231,39 +232,11 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
  * a preconnect. */
 void req_setup(struct eng *g, CURL *h, struct req *q)
 {
-	const struct opts *o = g->cx.o;
-
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	http_options(h, g->cx.o, g->url);
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, q);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(o->connect_timeout_s * 1000));
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
-	if (o->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (o->cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
-	if (o->http2) {
-		/* TLS negotiates h2 by ALPN; cleartext asks with an h2c
-		 * Upgrade, so a server without HTTP/2 still answers in 1.1. */
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-				 strncmp(g->url, "https:", 6) == 0
-					 ? (long)CURL_HTTP_VERSION_2TLS
-					 : (long)CURL_HTTP_VERSION_2_0);
-		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
-	} else {
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	}
-	if (o->no_keepalive) {
-		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-	}
 }
 
 struct req *req_new(struct eng *g)
@@ -541,29 +514,11 @@ int req_issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
 {
 	const struct opts *o = g->cx.o;
 	const struct opts_target *t = g->cx.t;
-	struct api_req ar;
 	struct req *q = req_new(g);
-	json_t *b;
 
 	if (!q)
 		return -1;
-	memset(&ar, 0, sizeof ar);
-	ar.model = t->model;
-	ar.prompt = row->prompt;
-	ar.system = o->system;
-	ar.max_tokens = o->max_tokens >= 0 ? o->max_tokens : row->output_tokens;
-	q->max_tokens = ar.max_tokens;
-	ar.min_tokens = o->min_tokens;
-	ar.ignore_eos = o->ignore_eos;
-	ar.stream = o->stream;
-	ar.continuous_usage = o->continuous_usage;
-	ar.temperature = o->temperature;
-	ar.top_p = o->top_p;
-	b = t->api->body(&ar);
-	if (b && t->extra)
-		json_object_update_recursive(b, t->extra);
-	q->body = b ? json_dumps(b, JSON_COMPACT) : NULL;
-	json_decref(b);
+	q->body = http_body(o, t, row, 0, &q->max_tokens);
 	q->row = row;
 	q->seq = g->issued;
 	q->warmup = g->issued < g->s->warmup;

@@ -17,7 +17,7 @@ start_sim --time-scale 20 --seed 11 --truth "$T/truth.jsonl" \
 [ -n "$URL" ] && ok "llmsim started with faults" || { nok "llmsim started with faults" "$(cat "$T/err")"; exit 1; }
 
 llmgen --scenario short-long --count 50 --seed 4 -q -o "$T/c.csv"
-llmrun --url "$URL" --model llmsim --batch-sizes 1,4,16 --requests 150 --max-tokens 24 \
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 1,4,16 --requests 150 --max-tokens 24 \
 	--ignore-eos -q -o "$T/r.csv" "$T/c.csv" 2>"$T/run.err"
 rc=$?
 [ $rc -eq 0 ] && ok "llmrun completes the sweep despite faults" || nok "llmrun completes the sweep despite faults" "exit $rc: $(cat "$T/run.err")"

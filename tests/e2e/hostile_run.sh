@@ -46,22 +46,22 @@ printf 'prompt,input_tokens,output_tokens\nHello there,2,8\nAnother prompt,2,8\n
 
 # Corpora.
 : >"$T/empty.csv"
-expect_err 65 "empty.csv: empty file" "an empty corpus is 65" llmrun --url http://127.0.0.1:1 "$T/empty.csv"
+expect_err 65 "empty.csv: empty file" "an empty corpus is 65" llmrun --no-probe --url http://127.0.0.1:1 "$T/empty.csv"
 printf 'text,output_tokens\nhi,5\n' >"$T/noprompt.csv"
 expect_err 65 "noprompt.csv:1: no 'prompt' column" "a corpus without a prompt column is 65" \
-	llmrun --url http://127.0.0.1:1 "$T/noprompt.csv"
+	llmrun --no-probe --url http://127.0.0.1:1 "$T/noprompt.csv"
 printf 'prompt\n' >"$T/header.csv"
-expect_err 65 "header.csv: no rows" "a corpus with a header only is 65" llmrun --url http://127.0.0.1:1 "$T/header.csv"
+expect_err 65 "header.csv: no rows" "a corpus with a header only is 65" llmrun --no-probe --url http://127.0.0.1:1 "$T/header.csv"
 printf 'prompt\nok\na\377b\n' >"$T/utf.csv"
 expect_err 65 "utf.csv:3: prompt: invalid UTF-8 at byte 2" "an invalid UTF-8 prompt is 65 naming file:line" \
-	llmrun --url http://127.0.0.1:1 "$T/utf.csv"
+	llmrun --no-probe --url http://127.0.0.1:1 "$T/utf.csv"
 printf 'prompt\nok\na\000b\n' >"$T/nul.csv"
-expect_err 65 "nul.csv:3:" "a NUL byte in the corpus is 65 naming file:line" llmrun --url http://127.0.0.1:1 "$T/nul.csv"
+expect_err 65 "nul.csv:3:" "a NUL byte in the corpus is 65 naming file:line" llmrun --no-probe --url http://127.0.0.1:1 "$T/nul.csv"
 { printf 'prompt\n'; head -c 100000000 /dev/zero | tr '\0' a; echo; } >"$T/big.csv"
 expect_err 65 "big.csv:2:67108865: field longer than 67108864 bytes" "a 100 MB prompt: 65 naming file:line:column and the cap" \
-	llmrun --url http://127.0.0.1:1 "$T/big.csv"
+	llmrun --no-probe --url http://127.0.0.1:1 "$T/big.csv"
 rm -f "$T/big.csv"
-expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --url http://127.0.0.1:1 "$T/none.csv"
+expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe --url http://127.0.0.1:1 "$T/none.csv"
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
 	llmrun --targets "$T/targets.csv" "$T/c.csv"
@@ -98,18 +98,18 @@ CASES
 # request, then 69 (a step without any success), or 69 past --max-errors.
 # With the default preconnect, 69 before the first step, naming the host.
 expect_err 69 "llmrun: cannot connect to http://nonexistent.invalid:1/ (Couldn't resolve host name)" \
-	"an unresolvable host, preconnected: 69 naming it" llmrun --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns0.csv" "$T/c.csv"
+	"an unresolvable host, preconnected: 69 naming it" llmrun --no-probe --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns0.csv" "$T/c.csv"
 expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 connect: Couldn't resolve host name" \
-	"an unresolvable host: rows, then 69 naming the class" llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
+	"an unresolvable host: rows, then 69 naming the class" llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
 [ "$(col "$T/dns.csv" status | sort -u)" = connect ] && [ "$(col "$T/dns.csv" status | wc -l)" -eq 2 ] &&
 	ok "an unresolvable host: 2 connect rows" || nok "an unresolvable host: 2 connect rows" "$(cat "$T/dns.csv")"
-llmrun --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
+llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
 [ $? -eq 69 ] && grep -qF "more than 1 requests failed" "$T/err" && ok "--max-errors: 69 with a message" ||
 	nok "--max-errors: 69 with a message" "$(cat "$T/err")"
 
 # A server that accepts and never answers: timeout rows after --timeout.
 start_srv silent
-expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 timeout: Timeout was reached" "a silent server: 69 naming the timeouts" llmrun --url "$url" --timeout 1 --requests 2 -q -o "$T/silent.csv" "$T/c.csv"
+expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 timeout: Timeout was reached" "a silent server: 69 naming the timeouts" llmrun --no-probe --url "$url" --timeout 1 --requests 2 -q -o "$T/silent.csv" "$T/c.csv"
 stop_srv
 [ "$(col "$T/silent.csv" status | sort -u)" = timeout ] && [ "$(col "$T/silent.csv" status | wc -l)" -eq 2 ] &&
 	ok "a silent server: 2 timeout rows" || nok "a silent server: 2 timeout rows" "$(cat "$T/silent.csv")"
@@ -119,7 +119,7 @@ stop_srv
 for mode in sse json; do
 	start_srv $mode
 	flag=; [ $mode = json ] && flag=--no-stream
-	(ulimit -v $vlimit && llmrun --url "$url" $flag --timeout 60 --requests 2 -q -o "$T/$mode.csv" "$T/c.csv") 2>"$T/err"
+	(ulimit -v $vlimit && llmrun --no-probe --url "$url" $flag --timeout 60 --requests 2 -q -o "$T/$mode.csv" "$T/c.csv") 2>"$T/err"
 	rc=$?
 	stop_srv
 	st=$(col "$T/$mode.csv" status | sort -u)

@@ -9,24 +9,24 @@ printf 'id,text\n1,x\n' >"$T/noprompt.csv"
 # Port 1 on loopback: nothing listens there, so connects are refused.
 DEAD=http://127.0.0.1:1
 
-err=$(llmrun --url $DEAD 2>&1 >/dev/null); rc=$?
+err=$(llmrun --no-probe --url $DEAD 2>&1 >/dev/null); rc=$?
 [ $rc -eq 64 ] && echo "$err" | grep -q "llmrun --help" && ok "no corpus: 64 with a hint" || nok "no corpus: 64 with a hint" "$rc $err"
 expect_exit 64 "no --url: 64" llmrun "$T/c.csv"
-expect_exit 64 "bad batch sizes: 64" llmrun --url $DEAD --batch-sizes 0..4 "$T/c.csv"
-expect_exit 64 "waves with --rate: 64" llmrun --url $DEAD --rate 5 --schedule waves "$T/c.csv"
-expect_exit 64 "bad --extra-body: 64" llmrun --url $DEAD --extra-body '[1]' "$T/c.csv"
-expect_exit 66 "missing corpus: 66" llmrun --url $DEAD "$T/none.csv"
-expect_exit 66 "missing key file: 66" llmrun --url $DEAD --api-key-file "$T/nokey" "$T/c.csv"
-expect_exit 65 "corpus without prompt: 65" llmrun --url $DEAD "$T/noprompt.csv"
+expect_exit 64 "bad batch sizes: 64" llmrun --no-probe --url $DEAD --batch-sizes 0..4 "$T/c.csv"
+expect_exit 64 "waves with --rate: 64" llmrun --no-probe --url $DEAD --rate 5 --schedule waves "$T/c.csv"
+expect_exit 64 "bad --extra-body: 64" llmrun --no-probe --url $DEAD --extra-body '[1]' "$T/c.csv"
+expect_exit 66 "missing corpus: 66" llmrun --no-probe --url $DEAD "$T/none.csv"
+expect_exit 66 "missing key file: 66" llmrun --no-probe --url $DEAD --api-key-file "$T/nokey" "$T/c.csv"
+expect_exit 65 "corpus without prompt: 65" llmrun --no-probe --url $DEAD "$T/noprompt.csv"
 printf 'id,prompt\n1,x\n' >"$T/notrace.csv"
-expect_exit 65 "--trace without arrival_s: 65" llmrun --url $DEAD --trace "$T/notrace.csv"
+expect_exit 65 "--trace without arrival_s: 65" llmrun --no-probe --url $DEAD --trace "$T/notrace.csv"
 
 # Every request issued is one row, classed connect; a step without any
 # success stops the sweep with 69, naming the class and its message.
 # (--no-preconnect: with it, a server no connection reaches stops the run
 # before the first step, tested below.)
 printf 'sk-file-SECRET-42\n' >"$T/key"
-OPENAI_API_KEY=sk-env-SECRET-41 llmrun --url $DEAD --no-preconnect --batch-sizes 1,2 --requests 3 --warmup 1 \
+OPENAI_API_KEY=sk-env-SECRET-41 llmrun --no-probe --url $DEAD --no-preconnect --batch-sizes 1,2 --requests 3 --warmup 1 \
 	-H 'Authorization: Bearer sk-hdr-SECRET-43' -H 'X-Trace: t1' \
 	--connect-timeout 2 -o "$T/r.csv" "$T/c.csv" 2>"$T/err"
 rc=$?
@@ -46,9 +46,16 @@ w=$(col "$T/r.csv" warmup)
 grep -q '"mono_ns"' "$T/r.csv.meta.json" && grep -q 'X-Trace: t1' "$T/r.csv.meta.json" && ok "meta has the anchor and the command line" || nok "meta has the anchor and the command line"
 if grep -r -q SECRET "$T/r.csv" "$T/r.csv.meta.json" "$T/err"; then nok "API key and auth header appear nowhere"; else ok "API key and auth header appear nowhere"; fi
 
+# The probe, before anything is written: a dead server is 69 at once.
+llmrun --url $DEAD --model m --requests 4 -o "$T/pr.csv" "$T/c.csv" 2>"$T/pr.err"
+rc=$?
+[ $rc -eq 69 ] && grep -q "before the sweep (--no-probe skips this): default: probe: $DEAD/v1/chat/completions: Couldn't connect to server" "$T/pr.err" &&
+	[ ! -e "$T/pr.csv" ] && ok "probe: a dead server is 69 before the sweep, no file" ||
+	nok "probe: a dead server is 69 before the sweep, no file" "exit $rc: $(cat "$T/pr.err")"
+
 # Preconnect (the default for window and waves) to a server no connection
 # reaches: exit 69 before the first step, naming the URL and the reason.
-llmrun --url $DEAD --batch-sizes 4 --requests 4 -o "$T/pre.csv" "$T/c.csv" 2>"$T/pre.err"
+llmrun --no-probe --url $DEAD --batch-sizes 4 --requests 4 -o "$T/pre.csv" "$T/c.csv" 2>"$T/pre.err"
 rc=$?
 if [ $rc -eq 69 ] && grep -q "cannot connect to $DEAD" "$T/pre.err" && [ "$(tail -n +2 "$T/pre.csv" | wc -l)" -eq 0 ]; then
 	ok "preconnect to a dead server: exit 69, the URL and no rows"
@@ -56,14 +63,14 @@ else
 	nok "preconnect to a dead server: exit 69, the URL and no rows" "exit $rc: $(cat "$T/pre.err")"
 fi
 
-llmrun --url $DEAD --no-preconnect --api-key-file "$T/key" --requests 2 -q "$T/c.csv" >"$T/r2.csv" 2>"$T/err2"
+llmrun --no-probe --url $DEAD --no-preconnect --api-key-file "$T/key" --requests 2 -q "$T/c.csv" >"$T/r2.csv" 2>"$T/err2"
 if grep -q SECRET "$T/r2.csv" "$T/err2"; then nok "key file's key appears nowhere"; else ok "key file's key appears nowhere"; fi
 [ "$(wc -l <"$T/err2")" -eq 1 ] && grep -q "no request succeeded" "$T/err2" &&
 	ok "--quiet prints the error alone" || nok "--quiet prints the error alone" "$(cat "$T/err2")"
 
-expect_exit 69 "--max-errors 0 stops the run: 69" llmrun --url $DEAD --requests 3 -q --max-errors 0 "$T/c.csv"
+expect_exit 69 "--max-errors 0 stops the run: 69" llmrun --no-probe --url $DEAD --requests 3 -q --max-errors 0 "$T/c.csv"
 if [ -w /dev/full ]; then
-	expect_exit 74 "results to a full disk: 74" sh -c "llmrun --url $DEAD --requests 2 -q '$T/c.csv' >/dev/full"
+	expect_exit 74 "results to a full disk: 74" sh -c "llmrun --no-probe --url $DEAD --requests 2 -q '$T/c.csv' >/dev/full"
 fi
 
 # TLS: verification is on by default; --insecure and --cacert change it.
@@ -77,7 +84,7 @@ else
 	i=0
 	while ! grep -q '^ACCEPT' "$T/ssl.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/ssl.out")
-	tls() { llmrun --url "https://127.0.0.1:$port" --no-preconnect --requests 1 --timeout 2 -q "$@" "$T/c.csv" | tail -1; }
+	tls() { llmrun --no-probe --url "https://127.0.0.1:$port" --no-preconnect --requests 1 --timeout 2 -q "$@" "$T/c.csv" | tail -1; }
 	r=$(tls)
 	case "$r" in *,connect,*certificate*) ok "TLS: a self-signed certificate is refused by default" ;;
 	*) nok "TLS: a self-signed certificate is refused by default" "$r" ;; esac

@@ -120,7 +120,7 @@ run() {
 	_name=$1 _n=$2
 	shift 2
 	_from=$(lines "$AL")
-	llmrun --model llmsim --no-preconnect -q -o "$T/$_name.csv" "$@" "$T/c.csv" 2>"$T/$_name.err"
+	llmrun --no-probe --model llmsim --no-preconnect -q -o "$T/$_name.csv" "$@" "$T/c.csv" 2>"$T/$_name.err"
 	RC=$?
 	NT=$((NT + _n))
 	wait_lines "$T/truth.jsonl" "$NT"

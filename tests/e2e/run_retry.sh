@@ -20,7 +20,7 @@ rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
 # ends ok, and the file holds exactly the attempts llmsim saw.
 start_sim --truth "$T/truth.jsonl" --time-scale 50 --fail-rate 0.25 --rate-limit-rate 0.15 \
 	--retry-after 0 --seed 11
-llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 30 --max-tokens 8 \
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 4 --requests 30 --max-tokens 8 \
 	--retries 6 --retry-backoff 0.01 -q -o "$T/a.csv" "$T/c.csv"
 rc=$?
 stop_sim
@@ -50,9 +50,9 @@ got=$(llmanalyze -f csv -b step -c requests,ok,err_http_5xx,err_rate_limited "$T
 # 2. Retry-After is waited out: every second attempt starts at least 1 s
 # after the first ended. The classes not in --retry-on end at once.
 start_sim --truth "$T/truth.jsonl" --time-scale 50 --rate-limit-rate 1 --retry-after 1
-llmrun --url "$URL" --model llmsim --batch-sizes 3 --requests 3 --max-tokens 8 \
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 3 --requests 3 --max-tokens 8 \
 	--retries 1 --retry-backoff 0.01 -q -o "$T/b.csv" "$T/c.csv"
-llmrun --url "$URL" --model llmsim --batch-sizes 3 --requests 3 --max-tokens 8 \
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 3 --requests 3 --max-tokens 8 \
 	--retries 2 --retry-on http_5xx -q -o "$T/c2.csv" "$T/c.csv"
 stop_sim
 gaps=$(awk -F, -v s="$(col "$T/b.csv" seq)" -v a="$(col "$T/b.csv" attempt)" \
@@ -67,7 +67,7 @@ set -- $gaps
 # 3. SIGINT while retries wait: each request's next attempt is a cancelled
 # row with no send time; exit 130.
 start_sim --time-scale 50 --rate-limit-rate 1 --retry-after 30
-llmrun --url "$URL" --model llmsim --batch-sizes 2 --requests 2 --max-tokens 8 \
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 2 --requests 2 --max-tokens 8 \
 	--retries 3 -q -o "$T/d.csv" "$T/c.csv" &
 pid=$!
 i=0
@@ -90,7 +90,7 @@ out=$(awk -F, -v a="$(col "$T/d.csv" attempt)" -v st="$(col "$T/d.csv" status)" 
 # one per request, and matches a truth-log line (dropped requests have
 # none). Not --retries: none of this is a failed attempt.
 start_sim --truth "$T/ka.jsonl" --time-scale 50 --keepalive-max 2
-llmrun --url "$URL" --model llmsim --batch-sizes 1,3 --requests 12 --max-tokens 8 \
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 1,3 --requests 12 --max-tokens 8 \
 	-q -o "$T/ka.csv" "$T/c.csv"
 rc=$?
 stop_sim

@@ -1,0 +1,98 @@
+#include "http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api.h"
+
+struct curl_slist *http_headers(const struct opts *o)
+{
+	struct curl_slist *h = NULL, *n;
+
+	h = curl_slist_append(h, "Content-Type: application/json");
+	/* Without this, libcurl waits for "100 Continue" on large bodies. */
+	if (h && !(n = curl_slist_append(h, "Expect:")))
+		goto fail;
+	if (h && o->api_key) {
+		size_t len = strlen(o->api_key) + 32;
+		char *a = malloc(len);
+
+		if (!a)
+			goto fail;
+		snprintf(a, len, "Authorization: Bearer %s", o->api_key);
+		n = curl_slist_append(h, a);
+		explicit_bzero(a, len);
+		free(a);
+		if (!n)
+			goto fail;
+	}
+	for (size_t i = 0; h && i < o->nheaders; i++)
+		if (!curl_slist_append(h, o->headers[i]))
+			goto fail;
+	return h;
+fail:
+	curl_slist_free_all(h);
+	return NULL;
+}
+
+void http_options(CURL *h, const struct opts *o, const char *url)
+{
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->connect_timeout_s * 1000));
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+	if (o->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (o->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+	if (o->http2) {
+		/* TLS negotiates h2 by ALPN; cleartext asks with an h2c
+		 * Upgrade, so a server without HTTP/2 still answers in 1.1. */
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+				 strncmp(url, "https:", 6) == 0 ? (long)CURL_HTTP_VERSION_2TLS
+								: (long)CURL_HTTP_VERSION_2_0);
+		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	}
+	if (o->no_keepalive) {
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	}
+}
+
+char *http_body(const struct opts *o, const struct opts_target *t,
+		const struct corpus_row *row, long cap, long *max_tokens)
+{
+	struct api_req ar;
+	json_t *b;
+	char *s;
+
+	memset(&ar, 0, sizeof ar);
+	ar.model = t->model;
+	ar.prompt = row->prompt;
+	ar.system = o->system;
+	ar.max_tokens = o->max_tokens >= 0 ? o->max_tokens : row->output_tokens;
+	if (cap > 0 && (ar.max_tokens < 0 || ar.max_tokens > cap))
+		ar.max_tokens = cap;
+	ar.min_tokens = o->min_tokens;
+	if (cap > 0 && ar.min_tokens > ar.max_tokens)
+		ar.min_tokens = -1;
+	ar.ignore_eos = o->ignore_eos;
+	ar.stream = o->stream;
+	ar.continuous_usage = o->continuous_usage;
+	ar.temperature = o->temperature;
+	ar.top_p = o->top_p;
+	b = t->api->body(&ar);
+	if (b && t->extra)
+		json_object_update_recursive(b, t->extra);
+	s = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	*max_tokens = ar.max_tokens;
+	return s;
+}

@@ -1,0 +1,32 @@
+#ifndef LLMRUN_HTTP_H
+#define LLMRUN_HTTP_H
+/*
+ * What every HTTP request of llmrun carries, the sweep's and the probe's
+ * alike: the headers (content type, the API key, -H) and the options of
+ * the connection (TLS, HTTP version, timeouts, keep-alive). One place, so
+ * a probe that passes means the sweep's requests are made the same way.
+ *
+ * Ownership: http_headers returns a list the caller frees with
+ * curl_slist_free_all; it holds the API key, which the list's memory keeps
+ * until then (libcurl copies nothing else).
+ */
+#include <curl/curl.h>
+
+#include "corpus.h"
+#include "options.h"
+
+/* The headers of every request; NULL when out of memory. */
+struct curl_slist *http_headers(const struct opts *o);
+
+/* Sets h's connection options for url (https picks HTTP/2 by ALPN with
+ * --http2; cleartext asks for h2c). */
+void http_options(CURL *h, const struct opts *o, const char *url);
+
+/* The JSON body (compact, a string the caller frees) of t's request for
+ * row, with the options' sampling fields and t's extra body; max_tokens
+ * is at most cap when cap > 0. *max_tokens gets what was asked (-1 none).
+ * NULL when out of memory. */
+char *http_body(const struct opts *o, const struct opts_target *t,
+		const struct corpus_row *row, long cap, long *max_tokens);
+
+#endif
