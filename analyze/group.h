@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "counts.h"
 #include "err.h"
 #include "rec.h"
 
@@ -29,16 +30,29 @@ struct an_span {
 	int32_t ok;
 };
 
+/* The span of one run's rows within a group: durations are taken over
+ * the union of these, so pooled runs never count the gap between them. */
+struct an_run_span {
+	char *run_id;
+	int64_t first_sent, last_end; /* epoch ns, non-cancelled rows */
+};
+
 struct an_group {
 	char **key;                /* nkeys values of the grouping columns */
-	size_t requests;           /* rows counted: not warmup, not cancelled */
+	struct counts n;           /* requests, ok, failed, cancelled (lib/counts.h) */
+	size_t requests;           /* n.requests: every request that ended */
 	size_t ok;                 /* subset of requests with status ok */
 	size_t status[AN_NSTATUS]; /* rows by status (cancelled included) */
 	size_t good;               /* ok rows meeting every SLO */
 	size_t est;                /* ok rows with a token count estimated */
 	double in_tok, out_tok;    /* sums over ok rows with a count */
-	int64_t first_sent;        /* earliest t_sent of counted rows */
-	int64_t last_end;          /* latest t_end of counted rows */
+	int64_t first_sent;        /* earliest t_sent of non-cancelled rows */
+	int64_t last_end;          /* latest t_end of non-cancelled rows */
+	struct an_run_span *runs;  /* per run id, in order met */
+	size_t nruns;
+	struct buf lag;            /* doubles: client lag (ms), non-cancelled rows */
+	double max_tok, max_out;   /* sums of max_tokens and output tokens over
+				      ok rows that have both */
 	int64_t first_first;       /* earliest first token of ok rows */
 	int64_t last_first;        /* latest first token of ok rows */
 	int64_t last_end_ok;       /* latest t_end of ok rows */

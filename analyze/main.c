@@ -29,9 +29,12 @@ struct opts {
 	int fmt;                  /* -1: table on a tty, else csv */
 	int cols[128];
 	size_t ncols;             /* 0: all (or the terminal set) */
+	int note_col;             /* "note" among --columns */
 	int rank;                 /* column index or -1 */
 	const char *by[MAX_LIST];
 	size_t nby;
+	unsigned char by_optional[MAX_LIST]; /* a file may lack this key */
+	int pool_runs;            /* --pool-runs: no run_id in the default keys */
 	struct an_slo slo;
 	int slo_set;
 	const char *charts;       /* --charts DIR */
@@ -56,7 +59,12 @@ static const char usage_text[] =
 	"  -r, --rank COL          order groups by COL (latencies lowest first,\n"
 	"                          the rest highest first)\n"
 	"  -b, --by LIST           group by these result columns\n"
-	"                          (default target,model,group,step)\n"
+	"                          (default target,model,group,run_id,step_kind,\n"
+	"                          schedule,step; run_id, step_kind and schedule\n"
+	"                          are shown only when they differ)\n"
+	"      --pool-runs         pool different runs of one step into a group\n"
+	"                          (run_id left out of the default grouping);\n"
+	"                          durations cover only the runs' own spans\n"
 	"  -s, --slo SPEC          goodput objectives in ms, e.g. ttft:500,tpot:50\n"
 	"\n"
 	"Charts and report:\n"
@@ -80,7 +88,8 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 69 charts\n"
 	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
 
-enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS };
+enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS,
+       O_POOL };
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -89,6 +98,7 @@ static const struct option long_opts[] = {
 	{"list-columns", no_argument, NULL, O_LISTCOLS},
 	{"rank", required_argument, NULL, 'r'},
 	{"by", required_argument, NULL, 'b'},
+	{"pool-runs", no_argument, NULL, O_POOL},
 	{"slo", required_argument, NULL, 's'},
 	{"charts", required_argument, NULL, O_CHARTS},
 	{"timeline-step", required_argument, NULL, O_TIMELINE},
@@ -165,6 +175,7 @@ static void list_columns(void)
 
 	for (i = 0; i < an_ncols; i++)
 		printf("%-20s %-6s %s\n", an_cols[i].name, an_cols[i].unit, an_cols[i].desc);
+	printf("%-20s %-6s %s\n", "note", "", "client lag or short outputs noted for the group");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -190,7 +201,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (n <= 0)
 				return usage_error("--columns needs names");
 			o->ncols = 0; /* the last --columns wins */
+			o->note_col = 0;
 			for (i = 0; i < n; i++) {
+				if (strcmp(list[i], "note") == 0) {
+					o->note_col = 1;
+					continue;
+				}
 				if ((k = an_col_find(list[i])) < 0)
 					return usage_error("unknown column '%s' (see --list-columns)", list[i]);
 				o->cols[o->ncols++] = k;
@@ -210,6 +226,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_slo(optarg, &o->slo))
 				return usage_error("bad --slo '%s' (e.g. ttft:500,tpot:50,e2e:8000)", optarg);
 			o->slo_set = 1;
+			break;
+		case O_POOL:
+			o->pool_runs = 1;
 			break;
 		case O_CHARTS:
 			o->charts = optarg;
@@ -250,12 +269,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return usage_error("--corpus is for --legacy-dir");
 	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set))
 		return usage_error("--vllm compares statistics only");
+	if (o->pool_runs && o->nby)
+		return usage_error("--pool-runs changes the default grouping; with --by, leave run_id out instead");
 	if (!o->nby) {
-		o->by[0] = "target";
-		o->by[1] = "model";
-		o->by[2] = "group";
-		o->by[3] = "step";
-		o->nby = 4;
+		/* Rows of different runs, schedules or step kinds are never one
+		 * group by default: a throughput over two runs' joint span means
+		 * nothing unless they ran together (issue 12). Older files lack
+		 * step_kind and schedule; those read as empty. */
+		static const char *const keys[] = {"target", "model", "group", "run_id",
+						   "step_kind", "schedule", "step"};
+		size_t i;
+
+		for (i = 0; i < 7; i++) {
+			if (o->pool_runs && strcmp(keys[i], "run_id") == 0)
+				continue;
+			o->by_optional[o->nby] = i == 4 || i == 5;
+			o->by[o->nby++] = keys[i];
+		}
 	}
 	return 0;
 }
@@ -339,7 +369,9 @@ static int write_table(const struct opts *o, const struct an_report *r, struct e
 	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
-	return finish_output(of, an_format(fp, (enum an_fmt)fmt, r, cols, ncols, e), e);
+	/* Every column when none are chosen includes the notes. */
+	return finish_output(of, an_format(fp, (enum an_fmt)fmt, r, cols, ncols,
+					   o->ncols ? o->note_col : 1, e), e);
 }
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
@@ -359,7 +391,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		   struct err *e)
 {
 	struct sinks sk = {NULL, NULL, o->quiet};
-	struct an_load_opts lo = {o->by, o->nby, on_row, &sk, on_warn};
+	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn};
 	struct an_load_stats st;
 	struct an_report rep = {0};
 	struct an_chart_files cf = {0};
@@ -394,8 +426,16 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 				cf.dir, cf.skipped.p);
 		}
 	}
-	if (!rc && o->html)
-		rc = an_html_write(o->html, &rep, &st, &cf, (const char *const *)paths, n, e);
+	if (!rc && o->html) {
+		int all[128];
+		size_t i, nall = 0;
+
+		/* --columns chooses the report's columns as it does the table's. */
+		for (i = 0; !o->ncols && i < an_ncols && i < 128; i++)
+			all[nall++] = (int)i;
+		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
+				   &st, &cf, (const char *const *)paths, n, e);
+	}
 	an_chart_files_free(&cf);
 	an_report_free(&rep);
 	an_load_stats_free(&st);

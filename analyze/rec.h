@@ -38,6 +38,8 @@ struct an_rec {
 	double ttft_ms, tpot_ms, e2e_ms;
 	long in_tok, out_tok;
 	int in_est, out_est;    /* 1 when the count is an estimate (source chunks) */
+	double lag_ms;          /* client lag, t_sent - t_scheduled (ms); NaN unknown */
+	long max_tok;           /* max_tokens requested; -1 unknown */
 };
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cols.h"
 
@@ -24,6 +25,24 @@ static int cmp_rank(const void *pa, const void *pb, void *ctx)
 	return (a > b) - (a < b); /* stable: key order among equals */
 }
 
+/* The keys added to the default grouping so runs are never pooled by
+ * accident add nothing to read when one value covers every group. */
+int an_key_hidden(const struct an_set *s, size_t k)
+{
+	static const char *const quiet[] = {"run_id", "step_kind", "schedule"};
+	size_t i, g;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(s->keynames[k], quiet[i]) == 0)
+			break;
+	if (i == 3)
+		return 0;
+	for (g = 1; g < s->ngroups; g++)
+		if (strcmp(s->groups[g]->key[k], s->groups[0]->key[k]) != 0)
+			return 0;
+	return 1;
+}
+
 int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e)
 {
@@ -34,7 +53,8 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 	r->n = s->ngroups;
 	r->m = calloc(r->n ? r->n : 1, sizeof *r->m);
 	r->order = calloc(r->n ? r->n : 1, sizeof *r->order);
-	if (!r->m || !r->order) {
+	r->hide = calloc(s->nkeys ? s->nkeys : 1, 1);
+	if (!r->m || !r->order || !r->hide) {
 		an_report_free(r);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
@@ -42,6 +62,8 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 		an_metrics_compute(s->groups[i], slo_set, &r->m[i]);
 		r->order[i] = i;
 	}
+	for (i = 0; i < s->nkeys; i++)
+		r->hide[i] = an_key_hidden(s, i);
 	if (rank >= 0) {
 		struct rank_ctx k = {r, &an_cols[rank], an_col_lower_better(&an_cols[rank])};
 
@@ -54,6 +76,8 @@ void an_report_free(struct an_report *r)
 {
 	free(r->m);
 	free(r->order);
+	free(r->hide);
 	r->m = NULL;
 	r->order = NULL;
+	r->hide = NULL;
 }

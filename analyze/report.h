@@ -14,6 +14,9 @@ struct an_report {
 	struct an_metrics *m;   /* m[i] for set->groups[i] */
 	size_t *order;          /* display order: indices into groups */
 	size_t n;
+	unsigned char *hide;    /* hide[k]: key k is left out of tables and
+				   charts (run_id, step_kind, schedule when one
+				   value covers every group); JSON keeps it */
 };
 
 /* Computes every group's figures (sorting its samples) and the order:
@@ -23,5 +26,9 @@ struct an_report {
 int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e);
 void an_report_free(struct an_report *r);
+
+/* Whether key k of s is one of run_id, step_kind, schedule and has the
+ * same value in every group. */
+int an_key_hidden(const struct an_set *s, size_t k);
 
 #endif

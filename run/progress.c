@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counts.h"
 #include "stats.h"
 
 static void push(struct dvec *d, double x)
@@ -45,6 +46,10 @@ void prog_add(struct prog *p, const struct rec_row *x)
 		p->warmup++;
 		return;
 	}
+	/* The one count definition llmanalyze uses too (lib/counts.h). */
+	counts_add(&p->n, 0, 0, x->status == RC_OK ? COUNTS_OK
+				: x->status == RC_CANCELLED ? COUNTS_CANCELLED
+							     : COUNTS_FAILED);
 	if (x->status != RC_OK) {
 		p->errors++;
 		return;
@@ -116,8 +121,7 @@ static void line(FILE *f, const char *name, struct dvec *d)
 
 void prog_end(struct prog *p, int64_t now)
 {
-	long measured = p->done - p->warmup;
-	double span;
+	double span, rate;
 
 	(void)now;
 	if (!p->f)
@@ -127,9 +131,12 @@ void prog_end(struct prog *p, int64_t now)
 	span = p->t_last_end > p->t_first_sent
 		       ? (double)(p->t_last_end - p->t_first_sent) / 1e9
 		       : NAN;
-	fprintf(p->f, "llmrun: %s: %ld requests (%ld warmup), %ld ok (%.1f%%)",
-		p->label, p->done, p->warmup, p->ok,
-		measured > 0 ? 100.0 * p->ok / measured : 0.0);
+	rate = counts_success_rate(&p->n);
+	fprintf(p->f, "llmrun: %s: %zu requests (%ld warmup besides), %zu ok, %zu failed, "
+		"%zu cancelled", p->label, p->n.requests, p->warmup, p->n.ok, p->n.failed,
+		p->n.cancelled);
+	if (!isnan(rate))
+		fprintf(p->f, " (success %.1f%%)", 100.0 * rate);
 	if (!isnan(span))
 		fprintf(p->f, ", %.2f req/s, in %.0f tok/s, out %.0f tok/s",
 			p->ok / span, p->in_tok / span, p->out_tok / span);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "counts.h"
 #include "record.h"
 
 struct dvec {
@@ -27,6 +28,7 @@ struct prog {
 	long done, ok, errors, warmup;
 	long retried;  /* failed attempts that were retried: not in done */
 	long in_tok, out_tok;
+	struct counts n; /* measured requests by outcome (lib/counts.h) */
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
 };
 
