@@ -14,6 +14,11 @@
 	{#x "_p99", M(x.p99), 3, "ms", "99th percentile " desc},             \
 	{#x "_max", M(x.max), 3, "ms", "max " desc}
 
+#define TRUTH(x, desc)                                                       \
+	{"truth_" #x "_p50_ms", M(tr_##x.p50), 3, "ms", "median " desc},     \
+	{"truth_" #x "_p99_ms", M(tr_##x.p99), 3, "ms", "99th percentile " desc}, \
+	{"truth_" #x "_max_ms", M(tr_##x.max), 3, "ms", "max " desc}
+
 const struct an_col an_cols[] = {
 	COUNT("requests", requests, "requests that ended (not warmup, not a retried attempt), cancelled included"),
 	COUNT("ok", ok, "requests with status ok"),
@@ -53,6 +58,14 @@ const struct an_col an_cols[] = {
 	{"client_lag_p99_ms", M(lag.p99), 3, "ms", "99th percentile client lag"},
 	{"client_lag_max_ms", M(lag.max), 3, "ms", "max client lag"},
 	{"out_of_max", M(out_of_max), 3, "", "output tokens / max_tokens over ok requests with both"},
+	/* --truth only (an_col_truth) */
+	COUNT("truth_matched", tr_matched, "ok requests found in the truth log by response_id"),
+	COUNT("truth_unmatched", tr_unmatched, "ok requests not found in the truth log"),
+	COUNT("truth_chunk_count_diff", tr_count_diff, "matched requests whose chunk count differs from the truth"),
+	TRUTH(send, "arrived_ns - t_sent: llmsim's arrival stamp after the client's send stamp"),
+	TRUTH(recv, "t_first_token - truth first chunk: the client's receive stamp after llmsim's send"),
+	TRUTH(ttft, "client TTFT - truth TTFT (first chunk - arrived_ns)"),
+	TRUTH(chunk, "every chunk: t_sent + chunk_log offset - truth chunk"),
 };
 
 const size_t an_ncols = sizeof an_cols / sizeof an_cols[0];
@@ -82,4 +95,9 @@ int an_col_uses_tokens(const struct an_col *c)
 {
 	return strcmp(c->unit, "tok/s") == 0 || strncmp(c->name, "tpot_", 5) == 0 ||
 	       strncmp(c->name, "itl_req_", 8) == 0;
+}
+
+int an_col_truth(const struct an_col *c)
+{
+	return strncmp(c->name, "truth_", 6) == 0;
 }

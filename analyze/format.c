@@ -117,12 +117,16 @@ static const char estimate_note[] =
 static const char *head(struct view *v, size_t col)
 {
 	const struct an_col *c = view_col(v, col);
+	size_t l;
 
 	if (col < v->nk)
 		return v->r->set->keynames[v->key[col]];
 	if (!c)
 		return "note";
-	if (!v->units || !*c->unit)
+	/* A name that ends in its unit ("client_lag_p99_ms") says it already. */
+	l = strlen(c->name);
+	if (!v->units || !*c->unit ||
+	    (l > 3 && strcmp(c->name + l - 3, "_ms") == 0 && strcmp(c->unit, "ms") == 0))
 		return c->name;
 	snprintf(v->hbuf, sizeof v->hbuf, "%s (%s)", c->name, c->unit);
 	return v->hbuf;

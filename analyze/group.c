@@ -72,6 +72,7 @@ static void group_free(struct an_group *g, size_t nkeys)
 	buf_free(&g->itl);
 	buf_free(&g->spans);
 	buf_free(&g->lag);
+	an_truth_acc_free(&g->truth);
 	for (i = 0; i < g->nruns; i++)
 		free(g->runs[i].run_id);
 	free(g->runs);
@@ -158,6 +159,11 @@ static struct an_group *find_group(struct an_set *s, const char *const *keys)
 	if (s->ngroups * 2 > s->tablesize && rehash(s))
 		return NULL;
 	return g;
+}
+
+struct an_group *an_set_group(struct an_set *s, const char *const *keys)
+{
+	return find_group(s, keys);
 }
 
 int an_chunk_log(const char *log, void (*gap)(double ms, void *ctx), void *ctx,

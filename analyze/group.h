@@ -17,6 +17,7 @@
 #include "counts.h"
 #include "err.h"
 #include "rec.h"
+#include "truth.h"
 
 /* Service level objectives for goodput, in ms; NaN when not set. */
 struct an_slo {
@@ -61,6 +62,7 @@ struct an_group {
 	struct buf speed;          /* doubles: output tokens/s per request */
 	struct buf itl;            /* floats: every chunk gap (ms), pooled */
 	struct buf spans;          /* struct an_span, when keep_spans */
+	struct an_truth_acc truth; /* against llmsim's truth log (--truth) */
 };
 
 struct an_set {
@@ -86,6 +88,9 @@ void an_set_free(struct an_set *s);
  * caller adds file:line). */
 int an_set_add(struct an_set *s, const char *const *keys,
 	       const struct an_rec *r, struct err *e);
+
+/* The group of keys (created when new), or NULL when memory runs out. */
+struct an_group *an_set_group(struct an_set *s, const char *const *keys);
 
 /* Sorts the groups by their keys, each column compared as numbers when
  * both values are numbers (so step 2 comes before step 10), else as text. */

@@ -14,7 +14,7 @@
 enum {
 	C_RUN_ID, C_ROW_ID, C_STEP, C_STATUS, C_WARMUP, C_SENT, C_FIRST,
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
-	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, NCOL
+	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -22,7 +22,7 @@ static const char *const col_names[NCOL] = {
 	"t_first_token_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
 	"tpot_ms", "e2e_ms", "input_tokens", "input_tokens_source",
 	"output_tokens", "output_tokens_source", "chunk_log", "retried",
-	"client_lag_ms", "queue_ms", "max_tokens",
+	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
 };
 
 static const int col_required[NCOL] = {
@@ -170,6 +170,8 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	r->row_id = field(f, C_ROW_ID);
 	r->step = field(f, C_STEP);
 	r->chunk_log = field(f, C_CHUNK_LOG);
+	r->response_id = field(f, C_RESPID);
+	r->file = f->file;
 	s = field(f, C_WARMUP);
 	r->warmup = s && strcmp(s, "0") != 0;
 	s = field(f, C_RETRIED);

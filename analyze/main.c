@@ -20,6 +20,8 @@
 #include "load.h"
 #include "ofile.h"
 #include "report.h"
+#include "stats.h"
+#include "truth.h"
 #include "vllm.h"
 
 #define MAX_LIST 64
@@ -42,6 +44,7 @@ struct opts {
 	const char *legacy;       /* --legacy-dir DIR */
 	const char *corpus;       /* --corpus FILE for legacy prompts */
 	const char *timeline_step;/* --timeline-step VALUE */
+	const char *truth;        /* --truth FILE: llmsim's truth log */
 	int vllm;                 /* inputs are vLLM JSON result files */
 	int quiet;
 };
@@ -72,6 +75,9 @@ static const char usage_text[] =
 	"      --timeline-step V   step whose requests the timeline chart shows\n"
 	"                          (default: the last group)\n"
 	"      --html FILE         one self-contained HTML report\n"
+	"      --truth FILE        llmsim's truth log (llmsim --truth): the client's\n"
+	"                          timing error against it per group (needs each\n"
+	"                          RESULTS.csv.meta.json)\n"
 	"\n"
 	"Other inputs and outputs:\n"
 	"      --vllm              inputs are vLLM bench serve result JSON: compare\n"
@@ -89,7 +95,7 @@ static const char usage_text[] =
 	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
 
 enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS,
-       O_POOL };
+       O_POOL, O_TRUTH };
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -99,6 +105,7 @@ static const struct option long_opts[] = {
 	{"rank", required_argument, NULL, 'r'},
 	{"by", required_argument, NULL, 'b'},
 	{"pool-runs", no_argument, NULL, O_POOL},
+	{"truth", required_argument, NULL, O_TRUTH},
 	{"slo", required_argument, NULL, 's'},
 	{"charts", required_argument, NULL, O_CHARTS},
 	{"timeline-step", required_argument, NULL, O_TIMELINE},
@@ -227,6 +234,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage_error("bad --slo '%s' (e.g. ttft:500,tpot:50,e2e:8000)", optarg);
 			o->slo_set = 1;
 			break;
+		case O_TRUTH:
+			o->truth = optarg;
+			break;
 		case O_POOL:
 			o->pool_runs = 1;
 			break;
@@ -267,7 +277,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->corpus && !o->legacy)
 		return usage_error("--corpus is for --legacy-dir");
-	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set))
+	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set || o->truth))
 		return usage_error("--vllm compares statistics only");
 	if (o->pool_runs && o->nby)
 		return usage_error("--pool-runs changes the default grouping; with --by, leave run_id out instead");
@@ -294,6 +304,9 @@ struct sinks {
 	struct an_set *set;
 	struct an_legacy *legacy;
 	int quiet;
+	const struct an_truth *truth;  /* --truth, else NULL */
+	const int64_t *offset;         /* per input file: mono - wall ns */
+	struct an_truth_acc all;       /* every row, for the summary line */
 };
 
 static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
@@ -301,9 +314,16 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 {
 	struct sinks *s = ctx;
 	int rc = an_set_add(s->set, keys, r, e);
+	struct an_group *g;
 
 	if (!rc && s->legacy)
 		rc = an_legacy_add(s->legacy, r, e);
+	if (!rc && s->truth) {
+		if (!(g = an_set_group(s->set, keys)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		if (!(rc = an_truth_add(s->truth, s->offset[r->file], r, &g->truth, e)))
+			rc = an_truth_add(s->truth, s->offset[r->file], r, &s->all, e);
+	}
 	return rc;
 }
 
@@ -350,6 +370,33 @@ static int finish_output(struct ofile *of, int rc, struct err *e)
 	return ofile_commit(of, e);
 }
 
+/* Every column (the truth comparison's only with --truth) into cols;
+ * returns how many. */
+static size_t all_columns(const struct opts *o, int *cols)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < an_ncols && n < 128; i++)
+		if (o->truth || !an_col_truth(&an_cols[i]))
+			cols[n++] = (int)i;
+	return n;
+}
+
+/* One line for stderr: the client's timing error over every matched row. */
+static void truth_summary(const struct an_truth_acc *a)
+{
+	struct stats_summary s[4];
+	const struct buf *b[4] = {&a->send, &a->recv, &a->ttft, &a->chunk};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		stats_summarize((double *)b[i]->p, b[i]->len / sizeof(double), &s[i]);
+	fprintf(stderr, "llmanalyze: truth: %zu ok rows matched, %zu unmatched; p99 ms: send %.3f, "
+		"receive %.3f, ttft %.3f, chunk %.3f; max ms: send %.3f, receive %.3f, ttft %.3f, chunk %.3f\n",
+		a->matched, a->unmatched, s[0].p99, s[1].p99, s[2].p99, s[3].p99,
+		s[0].max, s[1].max, s[2].max, s[3].max);
+}
+
 static int write_table(const struct opts *o, const struct an_report *r, struct err *e)
 {
 	int fmt = pick_format(o), cols[128];
@@ -364,14 +411,23 @@ static int write_table(const struct opts *o, const struct an_report *r, struct e
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
 	} else {
-		for (i = 0; i < an_ncols; i++)
-			cols[ncols++] = (int)i;
+		ncols = all_columns(o, cols);
 	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
 	/* Every column when none are chosen includes the notes. */
-	return finish_output(of, an_format(fp, (enum an_fmt)fmt, r, cols, ncols,
-					   o->ncols ? o->note_col : 1, e), e);
+	rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, o->ncols ? o->note_col : 1, e);
+	/* On a terminal or in Markdown the truth comparison is a section of
+	 * its own (CSV and JSON have its columns in the one table). */
+	if (!rc && o->truth && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+		for (i = ncols = 0; i < an_ncols; i++)
+			if (an_col_truth(&an_cols[i]))
+				cols[ncols++] = (int)i;
+		fputs(fmt == AN_FMT_MD ? "\n### Timing against llmsim's truth log\n\n"
+				       : "\ntiming against llmsim's truth log:\n", fp);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+	}
+	return finish_output(of, rc, e);
 }
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
@@ -390,7 +446,9 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		   struct err *e)
 {
-	struct sinks sk = {NULL, NULL, o->quiet};
+	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}};
+	struct an_truth *truth = NULL;
+	int64_t *offset = NULL;
 	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn};
 	struct an_load_stats st;
 	struct an_report rep = {0};
@@ -400,10 +458,33 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	sk.set = an_set_new(o->by, o->nby, &o->slo, o->charts || o->html);
 	if (!sk.set)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	if (o->legacy && !(sk.legacy = an_legacy_new()))
+	memset(&st, 0, sizeof st);
+	rc = 0;
+	if (o->truth) {
+		size_t i;
+
+		/* Results times are wall clock, the log's monotonic: each file's
+		 * .meta.json anchor joins them. */
+		if (!(offset = calloc(n, sizeof *offset)))
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+		for (i = 0; !rc && i < n; i++)
+			if (strcmp(paths[i], "-") == 0)
+				rc = err_set(e, ERR_NOINPUT, "--truth needs results files (their .meta.json), not standard input");
+			else
+				rc = an_truth_anchor(paths[i], &offset[i], e);
+		if (!rc)
+			rc = an_truth_load(o->truth, &truth, e);
+		sk.truth = truth;
+		sk.offset = offset;
+	}
+	if (rc)
+		;
+	else if (o->legacy && !(sk.legacy = an_legacy_new()))
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	else
 		rc = an_load(paths, n, &lo, &st, e);
+	if (!rc && truth && !o->quiet)
+		truth_summary(&sk.all);
 	if (!rc && sk.set->ngroups == 0)
 		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none)");
 	if (!rc)
@@ -428,11 +509,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	}
 	if (!rc && o->html) {
 		int all[128];
-		size_t i, nall = 0;
+		size_t nall = all_columns(o, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
-		for (i = 0; !o->ncols && i < an_ncols && i < 128; i++)
-			all[nall++] = (int)i;
 		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
 				   &st, &cf, (const char *const *)paths, n, e);
 	}
@@ -441,6 +520,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	an_load_stats_free(&st);
 	an_legacy_free(sk.legacy);
 	an_set_free(sk.set);
+	an_truth_acc_free(&sk.all);
+	an_truth_free(truth);
+	free(offset);
 	if (!rc && charts_rc == ERR_UNAVAILABLE)
 		return ERR_UNAVAILABLE;
 	return rc;

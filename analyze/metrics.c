@@ -108,6 +108,13 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	summarize(&g->e2e, &m->e2e);
 	summarize(&g->itl_req, &m->itl_req);
 	summarize(&g->lag, &m->lag);
+	summarize(&g->truth.send, &m->tr_send);
+	summarize(&g->truth.recv, &m->tr_recv);
+	summarize(&g->truth.ttft, &m->tr_ttft);
+	summarize(&g->truth.chunk, &m->tr_chunk);
+	m->tr_matched = (double)g->truth.matched;
+	m->tr_unmatched = (double)g->truth.unmatched;
+	m->tr_count_diff = (double)g->truth.count_diff;
 	m->out_of_max = g->max_tok > 0 ? g->max_out / g->max_tok : NAN;
 	stats_summarize_f((float *)g->itl.p, g->itl.len / sizeof(float), &m->itl);
 }

@@ -24,6 +24,9 @@ struct an_metrics {
 	struct stats_summary ttft, tpot, itl, itl_req, e2e;
 	struct stats_summary lag;        /* client lag, t_sent - t_scheduled (ms) */
 	double out_of_max;               /* output tokens / max_tokens, ok rows with both */
+	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
+	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;
+	double tr_matched, tr_unmatched, tr_count_diff;
 };
 
 /* Thresholds of the notes (docs/metrics.md, "Notes"). */

@@ -7,6 +7,7 @@
  *
  * Missing values: times are AN_NO_TIME, milliseconds NaN, token counts -1.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #define AN_NO_TIME INT64_MIN
@@ -31,6 +32,8 @@ struct an_rec {
 	const char *row_id;     /* corpus id; may be NULL */
 	const char *step;       /* batch size or rate as written; may be NULL */
 	const char *chunk_log;  /* "OFFSET_US[:TOKENS] ..."; may be NULL */
+	const char *response_id; /* the server's id; may be NULL */
+	size_t file;            /* index of the input file the row came from */
 	int warmup;             /* 1 for warmup rows */
 	int retried;            /* 1 for a failed attempt that was retried */
 	enum an_status status;
