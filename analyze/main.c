@@ -382,19 +382,32 @@ static size_t all_columns(const struct opts *o, int *cols)
 	return n;
 }
 
-/* One line for stderr: the client's timing error over every matched row. */
+/* One line for stderr: the client's timing error over every matched row.
+ * A figure the log cannot give (no arrived_ns: an older llmsim) is
+ * "none". */
 static void truth_summary(const struct an_truth_acc *a)
 {
-	struct stats_summary s[4];
+	static const char *const name[4] = {"send", "receive", "ttft", "chunk"};
 	const struct buf *b[4] = {&a->send, &a->recv, &a->ttft, &a->chunk};
+	struct stats_summary s[4];
+	char v[2][4][32];
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		stats_summarize((double *)b[i]->p, b[i]->len / sizeof(double), &s[i]);
-	fprintf(stderr, "llmanalyze: truth: %zu ok rows matched, %zu unmatched; p99 ms: send %.3f, "
-		"receive %.3f, ttft %.3f, chunk %.3f; max ms: send %.3f, receive %.3f, ttft %.3f, chunk %.3f\n",
-		a->matched, a->unmatched, s[0].p99, s[1].p99, s[2].p99, s[3].p99,
-		s[0].max, s[1].max, s[2].max, s[3].max);
+		if (!*an_fmt_num(v[0][i], sizeof v[0][i], s[i].p99, 3))
+			strcpy(v[0][i], "none");
+		if (!*an_fmt_num(v[1][i], sizeof v[1][i], s[i].max, 3))
+			strcpy(v[1][i], "none");
+	}
+	fprintf(stderr, "llmanalyze: truth: %zu ok rows matched, %zu unmatched; p99 ms:", a->matched,
+		a->unmatched);
+	for (i = 0; i < 4; i++)
+		fprintf(stderr, "%s %s %s", i ? "," : "", name[i], v[0][i]);
+	fputs("; max ms:", stderr);
+	for (i = 0; i < 4; i++)
+		fprintf(stderr, "%s %s %s", i ? "," : "", name[i], v[1][i]);
+	fputc('\n', stderr);
 }
 
 static int write_table(const struct opts *o, const struct an_report *r, struct err *e)

@@ -25,22 +25,42 @@ static int cmp_rank(const void *pa, const void *pb, void *ctx)
 	return (a > b) - (a < b); /* stable: key order among equals */
 }
 
-/* The keys added to the default grouping so runs are never pooled by
- * accident add nothing to read when one value covers every group. */
-int an_key_hidden(const struct an_set *s, size_t k)
+/* Whether groups a and b agree on every key shown but k. */
+static int same_but(const struct an_set *s, const unsigned char *hide, size_t k,
+		    size_t a, size_t b)
 {
-	static const char *const quiet[] = {"run_id", "step_kind", "schedule"};
-	size_t i, g;
+	size_t i;
 
-	for (i = 0; i < 3; i++)
-		if (strcmp(s->keynames[k], quiet[i]) == 0)
-			break;
-	if (i == 3)
-		return 0;
-	for (g = 1; g < s->ngroups; g++)
-		if (strcmp(s->groups[g]->key[k], s->groups[0]->key[k]) != 0)
+	for (i = 0; i < s->nkeys; i++)
+		if (i != k && !hide[i] && strcmp(s->groups[a]->key[i], s->groups[b]->key[i]) != 0)
 			return 0;
 	return 1;
+}
+
+/* The keys added to the default grouping so runs are never pooled by
+ * accident add nothing to read when no two groups need them to be told
+ * apart: each is hidden, in the order run_id, step_kind, schedule, when
+ * the other shown keys already differ between every pair of groups
+ * (two runs of different schedules show the schedule, not the id). */
+void an_keys_hidden(const struct an_set *s, unsigned char *hide)
+{
+	static const char *const quiet[] = {"run_id", "step_kind", "schedule"};
+	size_t q, k, a, b;
+	int needed;
+
+	memset(hide, 0, s->nkeys);
+	for (q = 0; q < 3; q++) {
+		for (k = 0; k < s->nkeys; k++)
+			if (strcmp(s->keynames[k], quiet[q]) == 0)
+				break;
+		if (k == s->nkeys)
+			continue;
+		needed = 0;
+		for (a = 0; a < s->ngroups && !needed; a++)
+			for (b = a + 1; b < s->ngroups && !needed; b++)
+				needed = same_but(s, hide, k, a, b);
+		hide[k] = !needed;
+	}
 }
 
 int an_report_build(struct an_set *s, int slo_set, int rank,
@@ -62,8 +82,7 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 		an_metrics_compute(s->groups[i], slo_set, &r->m[i]);
 		r->order[i] = i;
 	}
-	for (i = 0; i < s->nkeys; i++)
-		r->hide[i] = an_key_hidden(s, i);
+	an_keys_hidden(s, r->hide);
 	if (rank >= 0) {
 		struct rank_ctx k = {r, &an_cols[rank], an_col_lower_better(&an_cols[rank])};
 

@@ -15,8 +15,7 @@ struct an_report {
 	size_t *order;          /* display order: indices into groups */
 	size_t n;
 	unsigned char *hide;    /* hide[k]: key k is left out of tables and
-				   charts (run_id, step_kind, schedule when one
-				   value covers every group); JSON keeps it */
+				   charts (an_keys_hidden); JSON keeps it */
 };
 
 /* Computes every group's figures (sorting its samples) and the order:
@@ -27,8 +26,8 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e);
 void an_report_free(struct an_report *r);
 
-/* Whether key k of s is one of run_id, step_kind, schedule and has the
- * same value in every group. */
-int an_key_hidden(const struct an_set *s, size_t k);
+/* Sets hide[k] (s->nkeys entries) for each of run_id, step_kind and
+ * schedule that no two groups need to be told apart. */
+void an_keys_hidden(const struct an_set *s, unsigned char *hide);
 
 #endif

@@ -31,8 +31,8 @@ llmanalyze "$T/r1.csv" >"$T/a1.csv"
 llmanalyze "$T/r4.csv" >"$T/a4.csv"
 llmanalyze "$T/r1.csv" "$T/r4.csv" >"$T/both.csv"
 [ "$(tail -n +2 "$T/both.csv" | wc -l)" -eq 2 ] && ok "two runs, two rows" || nok "two runs, two rows" "$(cat "$T/both.csv")"
-head -1 "$T/both.csv" | grep -q "^target,model,group,run_id,schedule,step," && ok "run_id and schedule shown when they differ" ||
-	nok "run_id and schedule shown when they differ" "$(head -1 "$T/both.csv")"
+head -1 "$T/both.csv" | grep -q "^target,model,group,schedule,step," && ok "the schedule tells the runs apart" ||
+	nok "the schedule tells the runs apart" "$(head -1 "$T/both.csv")"
 head -1 "$T/a1.csv" | grep -q "run_id" && nok "one run: no run_id column" "$(head -1 "$T/a1.csv")" || ok "one run: no run_id column"
 for c in requests ok duration_s req_per_s out_tok_per_s ttft_p50 e2e_p99; do
 	a=$(get "$T/a1.csv" $c); b=$(get "$T/both.csv" $c window)
@@ -54,4 +54,7 @@ awk -v a="$d1" -v b="$d4" -v p="$dp" 'BEGIN { exit !(p != "" && (a + b - p) ^ 2 
 	ok "pooled duration is the sum of the runs' spans ($d1 + $d4 = $dp)" || nok "pooled duration is the sum of the runs' spans" "$d1 + $d4 vs $dp"
 awk -v r="$rp" -v n="$n" -v p="$dp" 'BEGIN { exit !(n == 80 && (r * p / n - 1) ^ 2 < 0.02 ^ 2) }' &&
 	ok "pooled req/s over that duration" || nok "pooled req/s over that duration" "$n / $dp vs $rp"
+llmanalyze "$T/r1.csv" "$T/r4w.csv" >"$T/same.csv"
+head -1 "$T/same.csv" | grep -q "^target,model,group,run_id,step," && [ "$(tail -n +2 "$T/same.csv" | wc -l)" -eq 2 ] &&
+	ok "two runs of one schedule: run_id tells them apart" || nok "two runs of one schedule: run_id tells them apart" "$(cut -d, -f1-8 "$T/same.csv")"
 expect_exit 64 "--pool-runs with --by is a usage error" llmanalyze --pool-runs -b step "$T/r1.csv"
