@@ -132,11 +132,12 @@ void prog_end(struct prog *p, int64_t now)
 		       ? (double)(p->t_last_end - p->t_first_sent) / 1e9
 		       : NAN;
 	rate = counts_success_rate(&p->n);
-	fprintf(p->f, "llmrun: %s: %zu requests (%ld warmup besides), %zu ok, %zu failed, "
-		"%zu cancelled", p->label, p->n.requests, p->warmup, p->n.ok, p->n.failed,
-		p->n.cancelled);
+	fprintf(p->f, "llmrun: %s: %zu requests, %zu ok, %zu failed, %zu cancelled", p->label,
+		p->n.requests, p->n.ok, p->n.failed, p->n.cancelled);
 	if (!isnan(rate))
 		fprintf(p->f, " (success %.1f%%)", 100.0 * rate);
+	if (p->warmup)
+		fprintf(p->f, ", %ld warmup not counted", p->warmup);
 	if (!isnan(span))
 		fprintf(p->f, ", %.2f req/s, in %.0f tok/s, out %.0f tok/s",
 			p->ok / span, p->in_tok / span, p->out_tok / span);
