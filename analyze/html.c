@@ -248,17 +248,19 @@ static int charts(FILE *fp, const struct an_chart_files *cf, struct err *e)
 	return 0;
 }
 
-static void definitions(FILE *fp)
+static void definitions(FILE *fp, const int *cols, size_t ncols)
 {
+	const struct an_col *c;
 	size_t i;
 
 	fputs("<h2>Definitions</h2>\n<p>Statistics over the ok requests of a group; "
 	      "percentiles interpolate linearly between closest ranks (NumPy's default); "
 	      "std is the population standard deviation. Full formulas: docs/metrics.md "
 	      "and <code>man llmanalyze</code>.</p>\n<table class=\"defs\">\n", fp);
-	for (i = 0; i < an_ncols; i++) {
-		fprintf(fp, "<tr><th>%s</th><td>%s</td><td>", an_cols[i].name, an_cols[i].unit);
-		esc(fp, an_cols[i].desc);
+	for (i = 0; i < ncols; i++) {
+		c = &an_cols[cols[i]];
+		fprintf(fp, "<tr><th>%s</th><td>%s</td><td>", c->name, c->unit);
+		esc(fp, c->desc);
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
@@ -292,7 +294,7 @@ int an_html_write(const char *path, const struct an_report *r,
 	table(fp, r, cols, ncols);
 	rc = charts(fp, cf, e);
 	if (!rc) {
-		definitions(fp);
+		definitions(fp, cols, ncols);
 		fputs("</body>\n</html>\n", fp);
 		return ofile_commit(of, e);
 	}
