@@ -613,7 +613,7 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 				tpot, n2, 2)) ||
 	    (rc = chart_by_step(&c, "e2e", "End-to-end latency by step", "E2E (ms)",
 				e2e, n2, 2)) ||
-	    (rc = chart_by_step(&c, "success", "Success rate by step", "ok / requests",
+	    (rc = chart_by_step(&c, "success", "Success rate by step", "ok / (ok + failed)",
 				ok, n1, 1)) ||
 	    (rc = chart_knee(&c)) ||
 	    (rc = chart_cdf(&c, 0)) ||
