@@ -24,6 +24,7 @@ struct ctx {
 	const struct an_set *s;
 	const char *dir;
 	int step_key;             /* index of "step" among the keys, or -1 */
+	const char *xlabel;       /* the step axis, named by the kinds present */
 	int log_x;                /* steps are positive and span 4x or more */
 	size_t *series;           /* series index of each group */
 	char **series_name;
@@ -117,7 +118,7 @@ static int find_series(struct ctx *c)
 	for (g = 0; g < s->ngroups && !rc; g++) {
 		buf_reset(&name);
 		for (k = 0; k < s->nkeys && !rc; k++) {
-			if ((int)k == c->step_key)
+			if ((int)k == c->step_key || (c->r->hide && c->r->hide[k]))
 				continue;
 			if (name.len)
 				rc = buf_adds(&name, " ", c->e);
@@ -138,6 +139,28 @@ static int find_series(struct ctx *c)
 	}
 	buf_free(&name);
 	return rc;
+}
+
+/* The step axis named by the step kinds of the groups: batch size when
+ * every step is a batch, rate when every step is a rate. */
+static const char *step_axis_label(const struct an_set *s)
+{
+	const char *kind = NULL;
+	size_t k, g;
+
+	for (k = 0; k < s->nkeys; k++)
+		if (strcmp(s->keynames[k], "step_kind") == 0)
+			break;
+	for (g = 0; k < s->nkeys && g < s->ngroups; g++) {
+		if (kind && strcmp(kind, s->groups[g]->key[k]) != 0)
+			return "step (batch size or rate)";
+		kind = s->groups[g]->key[k];
+	}
+	if (kind && strcmp(kind, "batch") == 0)
+		return "batch size (concurrent requests)";
+	if (kind && strcmp(kind, "rate") == 0)
+		return "rate (requests/s)";
+	return "step (batch size or rate)";
 }
 
 static double step_x(const struct ctx *c, size_t g)
@@ -201,7 +224,7 @@ static int chart_by_step(struct ctx *c, const char *name, const char *title,
 	snprintf(file, sizeof file, "%s.gp", name);
 	if (!(fp = open_in(c, file, &of)))
 		return c->e->code;
-	gp_begin(fp, name, title, c->step_key >= 0 ? "step (batch size or rate)" : "group", ylabel);
+	gp_begin(fp, name, title, c->step_key >= 0 ? c->xlabel : "group", ylabel);
 	/* Sweeps double the batch size: a log axis spaces them evenly. */
 	if (c->log_x)
 		fputs("set logscale x 2\n", fp);
@@ -255,8 +278,9 @@ static void group_title(const struct ctx *c, size_t g, char *out, size_t n)
 
 	out[0] = '\0';
 	for (k = 0; k < c->s->nkeys && len + 1 < n; k++)
-		len += (size_t)snprintf(out + len, n - len, "%s%s", k ? " " : "",
-					c->s->groups[g]->key[k]);
+		if (!c->r->hide || !c->r->hide[k])
+			len += (size_t)snprintf(out + len, n - len, "%s%s", len ? " " : "",
+						c->s->groups[g]->key[k]);
 }
 
 /* CDF of a sorted sample per group; which: 0 TTFT (doubles), 1 ITL (floats). */
@@ -568,6 +592,7 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 	for (k = 0; k < r->set->nkeys; k++)
 		if (strcmp(r->set->keynames[k], "step") == 0)
 			c.step_key = (int)k;
+	c.xlabel = step_axis_label(r->set);
 	if (c.step_key >= 0 && r->n) {
 		double lo = INFINITY, hi = -INFINITY, x;
 
@@ -588,7 +613,7 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 				tpot, n2, 2)) ||
 	    (rc = chart_by_step(&c, "e2e", "End-to-end latency by step", "E2E (ms)",
 				e2e, n2, 2)) ||
-	    (rc = chart_by_step(&c, "success", "Success rate by step", "ok / requests",
+	    (rc = chart_by_step(&c, "success", "Success rate by step", "ok / (ok + failed)",
 				ok, n1, 1)) ||
 	    (rc = chart_knee(&c)) ||
 	    (rc = chart_cdf(&c, 0)) ||

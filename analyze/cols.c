@@ -14,10 +14,16 @@
 	{#x "_p99", M(x.p99), 3, "ms", "99th percentile " desc},             \
 	{#x "_max", M(x.max), 3, "ms", "max " desc}
 
+#define TRUTH(x, desc)                                                       \
+	{"truth_" #x "_p50_ms", M(tr_##x.p50), 3, "ms", "median " desc},     \
+	{"truth_" #x "_p99_ms", M(tr_##x.p99), 3, "ms", "99th percentile " desc}, \
+	{"truth_" #x "_max_ms", M(tr_##x.max), 3, "ms", "max " desc}
+
 const struct an_col an_cols[] = {
-	COUNT("requests", requests, "rows counted (not warmup, not cancelled)"),
+	COUNT("requests", requests, "requests that ended (not warmup, not a retried attempt), cancelled included"),
 	COUNT("ok", ok, "requests with status ok"),
-	COUNT("cancelled", cancelled, "cancelled requests, counted apart"),
+	COUNT("failed", failed, "requests with an error class other than cancelled"),
+	COUNT("cancelled", cancelled, "cancelled requests (Ctrl-C), counted apart"),
 	COUNT("err_http_4xx", err[AN_HTTP_4XX], "HTTP 4xx other than 429"),
 	COUNT("err_http_5xx", err[AN_HTTP_5XX], "HTTP 5xx"),
 	COUNT("err_rate_limited", err[AN_RATE_LIMITED], "HTTP 429"),
@@ -26,8 +32,9 @@ const struct an_col an_cols[] = {
 	COUNT("err_disconnect", err[AN_DISCONNECT], "connection lost mid-response"),
 	COUNT("err_bad_stream", err[AN_BAD_STREAM], "malformed stream"),
 	COUNT("err_other", err[AN_OTHER], "status this version does not know"),
-	{"success_rate", M(success_rate), 4, "", "ok / requests"},
-	{"duration_s", M(duration_s), 3, "s", "last end - first send"},
+	{"success_rate", M(success_rate), 4, "", "ok / (ok + failed)"},
+	{"duration_s", M(duration_s), 3, "s", "union of each run's span, first send to last end"},
+	COUNT("runs", runs, "distinct run ids in the group"),
 	{"req_per_s", M(req_per_s), 3, "req/s", "ok / duration"},
 	{"in_tok_per_s", M(in_tok_per_s), 2, "tok/s", "input tokens of ok requests / duration"},
 	{"out_tok_per_s", M(out_tok_per_s), 2, "tok/s", "output tokens of ok requests / duration"},
@@ -47,6 +54,18 @@ const struct an_col an_cols[] = {
 	STAT(itl, "gap between chunks, pooled over chunks (vLLM)"),
 	STAT(itl_req, "per-request mean inter-token latency (GenAI-Perf)"),
 	STAT(e2e, "end-to-end latency"),
+	{"client_lag_p50_ms", M(lag.p50), 3, "ms", "median client lag, t_sent - t_scheduled"},
+	{"client_lag_p99_ms", M(lag.p99), 3, "ms", "99th percentile client lag"},
+	{"client_lag_max_ms", M(lag.max), 3, "ms", "max client lag"},
+	{"out_of_max", M(out_of_max), 3, "", "output tokens / max_tokens over ok requests with both"},
+	/* --truth only (an_col_truth) */
+	COUNT("truth_matched", tr_matched, "ok requests found in the truth log by response_id"),
+	COUNT("truth_unmatched", tr_unmatched, "ok requests not found in the truth log"),
+	COUNT("truth_chunk_count_diff", tr_count_diff, "matched requests whose chunk count differs from the truth"),
+	TRUTH(send, "arrived_ns - t_sent: llmsim's arrival stamp after the client's send stamp"),
+	TRUTH(recv, "t_first_token - truth first chunk: the client's receive stamp after llmsim's send"),
+	TRUTH(ttft, "client TTFT - truth TTFT (first chunk - arrived_ns)"),
+	TRUTH(chunk, "every chunk: t_sent + chunk_log offset - truth chunk"),
 };
 
 const size_t an_ncols = sizeof an_cols / sizeof an_cols[0];
@@ -76,4 +95,9 @@ int an_col_uses_tokens(const struct an_col *c)
 {
 	return strcmp(c->unit, "tok/s") == 0 || strncmp(c->name, "tpot_", 5) == 0 ||
 	       strncmp(c->name, "itl_req_", 8) == 0;
+}
+
+int an_col_truth(const struct an_col *c)
+{
+	return strncmp(c->name, "truth_", 6) == 0;
 }

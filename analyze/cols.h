@@ -34,4 +34,8 @@ int an_col_uses_tokens(const struct an_col *c);
 /* Whether lower is better (latencies): --rank sorts those ascending. */
 int an_col_lower_better(const struct an_col *c);
 
+/* Whether the column compares with llmsim's truth log: in the default
+ * column list only with --truth. */
+int an_col_truth(const struct an_col *c);
+
 #endif

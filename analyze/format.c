@@ -35,18 +35,61 @@ char *an_fmt_num(char *out, size_t n, double v, int prec)
 	return out;
 }
 
-/* Cell (row, col) as text: col < nkeys is a key, else a metric. With
- * mark, a figure resting on estimated token counts gets a '*'. */
-static const char *cell(const struct an_report *r, size_t row, size_t col,
-			const int *cols, char *tmp, size_t n, int mark)
+/* What one output shows: the visible keys, then the chosen metric
+ * columns, then (CSV and JSON) a note column. */
+struct view {
+	const struct an_report *r;
+	size_t key[64];     /* indices of the shown keys */
+	size_t nk;
+	const int *cols;
+	size_t ncols;
+	int note;           /* a last "note" column */
+	int units;          /* headers carry units: "ttft_p50 (ms)" */
+	char hbuf[96];
+};
+
+static size_t view_width(const struct view *v)
 {
-	const struct an_set *s = r->set;
-	const struct an_col *c;
+	return v->nk + v->ncols + (size_t)v->note;
+}
+
+static void view_init(struct view *v, const struct an_report *r, const int *cols,
+		      size_t ncols, int all_keys, int note, int units)
+{
+	size_t k;
+
+	memset(v, 0, sizeof *v);
+	v->r = r;
+	v->cols = cols;
+	v->ncols = ncols;
+	v->note = note;
+	v->units = units;
+	for (k = 0; k < r->set->nkeys && v->nk < 64; k++)
+		if (all_keys || !r->hide || !r->hide[k])
+			v->key[v->nk++] = k;
+}
+
+/* The metric column shown at j, or NULL for a key or the note. */
+static const struct an_col *view_col(const struct view *v, size_t j)
+{
+	if (j < v->nk || j >= v->nk + v->ncols)
+		return NULL;
+	return &an_cols[v->cols[j - v->nk]];
+}
+
+/* Cell (row, col) as text. With mark, a figure resting on estimated
+ * token counts gets a '*'. */
+static const char *cell(const struct view *v, size_t row, size_t col,
+			char *tmp, size_t n, int mark)
+{
+	const struct an_report *r = v->r;
+	const struct an_col *c = view_col(v, col);
 	size_t g = r->order[row], l;
 
-	if (col < s->nkeys)
-		return s->groups[g]->key[col];
-	c = &an_cols[cols[col - s->nkeys]];
+	if (col < v->nk)
+		return r->set->groups[g]->key[v->key[col]];
+	if (!c)
+		return an_metrics_note(&r->m[g], tmp, n);
 	an_fmt_num(tmp, n, an_col_value(c, &r->m[g]), c->prec);
 	l = strlen(tmp);
 	if (mark && l && l + 1 < n && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(c)) {
@@ -57,14 +100,13 @@ static const char *cell(const struct an_report *r, size_t row, size_t col,
 }
 
 /* Whether any shown figure got a '*'. */
-static int any_marked(const struct an_report *r, const int *cols, size_t nc)
+static int any_marked(const struct view *v)
 {
 	size_t i, j;
 
-	for (i = 0; i < r->n; i++)
-		for (j = r->set->nkeys; j < nc; j++)
-			if (r->m[i].tokens_estimated > 0 &&
-			    an_col_uses_tokens(&an_cols[cols[j - r->set->nkeys]]))
+	for (i = 0; i < v->r->n; i++)
+		for (j = 0; j < v->ncols; j++)
+			if (v->r->m[i].tokens_estimated > 0 && an_col_uses_tokens(&an_cols[v->cols[j]]))
 				return 1;
 	return 0;
 }
@@ -72,11 +114,43 @@ static int any_marked(const struct an_report *r, const int *cols, size_t nc)
 static const char estimate_note[] =
 	"* rests partly on token counts estimated from chunks (see tokens_estimated)\n";
 
-static const char *head(const struct an_report *r, size_t col, const int *cols)
+static const char *head(struct view *v, size_t col)
 {
-	if (col < r->set->nkeys)
-		return r->set->keynames[col];
-	return an_cols[cols[col - r->set->nkeys]].name;
+	const struct an_col *c = view_col(v, col);
+	size_t l;
+
+	if (col < v->nk)
+		return v->r->set->keynames[v->key[col]];
+	if (!c)
+		return "note";
+	/* A name that ends in its unit ("client_lag_p99_ms") says it already. */
+	l = strlen(c->name);
+	if (!v->units || !*c->unit ||
+	    (l > 3 && strcmp(c->name + l - 3, "_ms") == 0 && strcmp(c->unit, "ms") == 0))
+		return c->name;
+	snprintf(v->hbuf, sizeof v->hbuf, "%s (%s)", c->name, c->unit);
+	return v->hbuf;
+}
+
+/* Notes under a Markdown or terminal table: one line per noted group,
+ * named by its shown keys. */
+static void write_notes(FILE *fp, const struct view *v, const char *lead)
+{
+	char note[512];
+	size_t i, k;
+
+	for (i = 0; i < v->r->n; i++) {
+		size_t g = v->r->order[i];
+
+		if (!*an_metrics_note(&v->r->m[g], note, sizeof note))
+			continue;
+		fputs(lead, fp);
+		lead = "";
+		fputs("note:", fp);
+		for (k = 0; k < v->nk; k++)
+			fprintf(fp, " %s", v->r->set->groups[g]->key[v->key[k]]);
+		fprintf(fp, ": %s\n", note);
+	}
 }
 
 /* Rows of CSV through lib/csv's writer, so the quoting is the one every
@@ -111,17 +185,15 @@ static int put_csv(FILE *fp, size_t nrows, size_t nc, cell_fn *get, void *ctx,
 }
 
 struct report_cells {
-	const struct an_report *r;
-	const int *cols;
-	char tmp[64];
+	struct view *v;
+	char tmp[512];
 };
 
 static const char *report_cell(void *ctx, size_t i, size_t j)
 {
 	struct report_cells *rc = ctx;
 
-	return i ? cell(rc->r, i - 1, j, rc->cols, rc->tmp, sizeof rc->tmp, 0)
-		 : head(rc->r, j, rc->cols);
+	return i ? cell(rc->v, i - 1, j, rc->tmp, sizeof rc->tmp, 0) : head(rc->v, j);
 }
 
 struct grid_cells {
@@ -146,34 +218,36 @@ static void md_text(FILE *fp, const char *s)
 	}
 }
 
-static void write_md(FILE *fp, const struct an_report *r, const int *cols, size_t nc)
+static void write_md(FILE *fp, struct view *v)
 {
-	char tmp[64];
-	const char *v;
-	size_t i, j;
+	size_t nc = view_width(v), i, j;
+	char tmp[512];
+	const char *c;
 
 	for (j = 0; j < nc; j++) {
 		fputs("| ", fp);
-		md_text(fp, head(r, j, cols));
+		md_text(fp, head(v, j));
 		fputc(' ', fp);
 	}
 	fputs("|\n", fp);
 	for (j = 0; j < nc; j++)
-		fputs(j < r->set->nkeys ? "|---" : "|--:", fp);
+		fputs(j < v->nk ? "|---" : "|--:", fp);
 	fputs("|\n", fp);
-	for (i = 0; i < r->n; i++) {
+	for (i = 0; i < v->r->n; i++) {
 		for (j = 0; j < nc; j++) {
-			v = cell(r, i, j, cols, tmp, sizeof tmp, 1);
+			c = cell(v, i, j, tmp, sizeof tmp, 1);
 			fputs("| ", fp);
-			md_text(fp, *v ? v : "-");
+			/* An em dash for no value: absent, not zero. */
+			md_text(fp, *c ? c : "\xe2\x80\x94");
 			fputc(' ', fp);
 		}
 		fputs("|\n", fp);
 	}
-	if (any_marked(r, cols, nc)) {
+	if (any_marked(v)) {
 		fputc('\n', fp);
 		fputs(estimate_note, fp);
 	}
+	write_notes(fp, v, "\n");
 }
 
 /* Writes arr (NULL or oom set: memory ran out while building it) and
@@ -192,13 +266,28 @@ static int dump_array(FILE *fp, json_t *arr, int oom, struct err *e)
 	return rc;
 }
 
-static int write_json(FILE *fp, const struct an_report *r, const int *cols,
-		      size_t nc, struct err *e)
+/* A key value for JSON: step as a number when it reads as one. */
+static json_t *json_key(const char *name, const char *val)
 {
-	json_t *arr = json_array(), *o, *v;
-	const struct an_col *c;
-	size_t i, j, nk = r->set->nkeys;
+	char *end;
 	double x;
+
+	if (strcmp(name, "step") == 0 && *val) {
+		x = strtod(val, &end);
+		if (!*end)
+			return x == (double)(json_int_t)x ? json_integer((json_int_t)x) : json_real(x);
+	}
+	return json_string(val);
+}
+
+static int write_json(FILE *fp, struct view *v, struct err *e)
+{
+	const struct an_report *r = v->r;
+	json_t *arr = json_array(), *o, *x;
+	const struct an_col *c;
+	size_t i, j, nc = view_width(v);
+	char note[512];
+	double d;
 
 	for (i = 0; arr && i < r->n; i++) {
 		size_t g = r->order[i];
@@ -206,19 +295,22 @@ static int write_json(FILE *fp, const struct an_report *r, const int *cols,
 		if (!(o = json_object()) || json_array_append_new(arr, o))
 			goto oom;
 		for (j = 0; j < nc; j++) {
-			if (j < nk) {
-				v = json_string(r->set->groups[g]->key[j]);
-			} else {
-				c = &an_cols[cols[j - nk]];
-				x = an_col_value(c, &r->m[g]);
-				if (isnan(x) || isinf(x))
-					v = json_null();
+			if (j < v->nk) {
+				x = json_key(r->set->keynames[v->key[j]],
+					     r->set->groups[g]->key[v->key[j]]);
+			} else if ((c = view_col(v, j))) {
+				d = an_col_value(c, &r->m[g]);
+				if (isnan(d) || isinf(d))
+					x = json_null();
 				else if (c->prec == 0)
-					v = json_integer((json_int_t)x);
+					x = json_integer((json_int_t)d);
 				else
-					v = json_real(x);
+					x = json_real(d);
+			} else {
+				an_metrics_note(&r->m[g], note, sizeof note);
+				x = *note ? json_string(note) : json_null();
 			}
-			if (!v || json_object_set_new(o, head(r, j, cols), v))
+			if (!x || json_object_set_new(o, head(v, j), x))
 				goto oom;
 		}
 	}
@@ -227,62 +319,67 @@ oom:
 	return dump_array(fp, arr, 1, e);
 }
 
-static int write_table(FILE *fp, const struct an_report *r, const int *cols,
-		       size_t nc, struct err *e)
+static int write_table(FILE *fp, struct view *v, struct err *e)
 {
+	size_t nc = view_width(v);
 	size_t *w = calloc(nc ? nc : 1, sizeof *w), i, j, l;
-	char tmp[64];
-	const char *v;
+	char tmp[512];
+	const char *c;
 
 	if (!w)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	for (j = 0; j < nc; j++)
-		w[j] = strlen(head(r, j, cols));
-	for (i = 0; i < r->n; i++)
+		w[j] = strlen(head(v, j));
+	for (i = 0; i < v->r->n; i++)
 		for (j = 0; j < nc; j++) {
-			l = strlen(cell(r, i, j, cols, tmp, sizeof tmp, 1));
+			l = strlen(cell(v, i, j, tmp, sizeof tmp, 1));
 			if (l > w[j])
 				w[j] = l;
 		}
 	for (j = 0; j < nc; j++)
-		fprintf(fp, "%s%*s", j ? "  " : "", j < r->set->nkeys ? -(int)w[j] : (int)w[j],
-			head(r, j, cols));
+		fprintf(fp, "%s%*s", j ? "  " : "", j < v->nk ? -(int)w[j] : (int)w[j], head(v, j));
 	fputc('\n', fp);
-	for (i = 0; i < r->n; i++) {
+	for (i = 0; i < v->r->n; i++) {
 		for (j = 0; j < nc; j++) {
-			v = cell(r, i, j, cols, tmp, sizeof tmp, 1);
-			fprintf(fp, "%s%*s", j ? "  " : "",
-				j < r->set->nkeys ? -(int)w[j] : (int)w[j], *v ? v : "-");
+			c = cell(v, i, j, tmp, sizeof tmp, 1);
+			fprintf(fp, "%s%*s", j ? "  " : "", j < v->nk ? -(int)w[j] : (int)w[j],
+				*c ? c : "-");
 		}
 		fputc('\n', fp);
 	}
-	if (any_marked(r, cols, nc))
+	if (any_marked(v))
 		fputs(estimate_note, fp);
+	write_notes(fp, v, "");
 	free(w);
 	return 0;
 }
 
 int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
-	      const int *cols, size_t ncols, struct err *e)
+	      const int *cols, size_t ncols, int note_col, struct err *e)
 {
-	size_t nc = r->set->nkeys + ncols;
+	struct view v;
 	int rc = 0;
 
+	/* JSON keeps every key (a stable schema for programs); CSV and JSON
+	 * carry notes in a column, the others under the table. */
+	view_init(&v, r, cols, ncols, fmt == AN_FMT_JSON,
+		  note_col && (fmt == AN_FMT_CSV || fmt == AN_FMT_JSON),
+		  fmt == AN_FMT_MD || fmt == AN_FMT_TABLE);
 	switch (fmt) {
 	case AN_FMT_CSV: {
-		struct report_cells rcx = {.r = r, .cols = cols};
+		struct report_cells rcx = {.v = &v};
 
-		rc = put_csv(fp, r->n + 1, nc, report_cell, &rcx, e);
+		rc = put_csv(fp, r->n + 1, view_width(&v), report_cell, &rcx, e);
 		break;
 	}
 	case AN_FMT_MD:
-		write_md(fp, r, cols, nc);
+		write_md(fp, &v);
 		break;
 	case AN_FMT_JSON:
-		rc = write_json(fp, r, cols, nc, e);
+		rc = write_json(fp, &v, e);
 		break;
 	case AN_FMT_TABLE:
-		rc = write_table(fp, r, cols, nc, e);
+		rc = write_table(fp, &v, e);
 		break;
 	}
 	if (!rc && ferror(fp))

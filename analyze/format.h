@@ -4,7 +4,7 @@
  * Writes the comparison table: the grouping columns, then the chosen
  * columns (indices into an_cols), one row per group in report order.
  *   csv    RFC 4180 through libcsv's quoting; empty field for no value
- *   md     a Markdown table; "-" for no value
+ *   md     a Markdown table; an em dash for no value
  *   json   an array of objects (jansson); null for no value
  *   table  columns aligned for a terminal; "-" for no value
  * Returns 0, ERR_IO when writing fails, ERR_SOFTWARE when memory runs out.
@@ -22,8 +22,13 @@ int an_fmt_parse(const char *s);
 /* Columns shown on a terminal when none are chosen (a screen's width). */
 extern const char *const an_table_default_cols[];
 
+/* note_col: CSV and JSON end with a "note" column (the group's notes,
+ * empty or null when none); Markdown and the terminal table always list
+ * notes under the table. Headers carry units in md and table
+ * ("ttft_p50 (ms)"). Keys hidden in r->hide are left out except in JSON,
+ * where step is a number when it reads as one. */
 int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
-	      const int *cols, size_t ncols, struct err *e);
+	      const int *cols, size_t ncols, int note_col, struct err *e);
 
 /* Writes a grid of text cells (row-major, nrows x ncols, head gives the
  * column names) in fmt; in JSON a cell that reads fully as a number is

@@ -71,6 +71,11 @@ static void group_free(struct an_group *g, size_t nkeys)
 	buf_free(&g->speed);
 	buf_free(&g->itl);
 	buf_free(&g->spans);
+	buf_free(&g->lag);
+	an_truth_acc_free(&g->truth);
+	for (i = 0; i < g->nruns; i++)
+		free(g->runs[i].run_id);
+	free(g->runs);
 	free(g);
 }
 
@@ -154,6 +159,11 @@ static struct an_group *find_group(struct an_set *s, const char *const *keys)
 	if (s->ngroups * 2 > s->tablesize && rehash(s))
 		return NULL;
 	return g;
+}
+
+struct an_group *an_set_group(struct an_set *s, const char *const *keys)
+{
+	return find_group(s, keys);
 }
 
 int an_chunk_log(const char *log, void (*gap)(double ms, void *ctx), void *ctx,
@@ -274,6 +284,10 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	}
 	if (r->t_end != AN_NO_TIME && r->t_end > g->last_end_ok)
 		g->last_end_ok = r->t_end;
+	if (r->max_tok > 0 && r->out_tok >= 0) {
+		g->max_tok += (double)r->max_tok;
+		g->max_out += (double)r->out_tok;
+	}
 	if (meets_slo(&s->slo, r))
 		g->good++;
 	if ((rc = add_double(&g->ttft, r->ttft_ms, e)) ||
@@ -302,28 +316,64 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	return 0;
 }
 
+/* Widens the span of r's run in g. Runs per group are few (one unless
+ * pooled), so a linear search from the last one met. */
+static int note_span(struct an_group *g, const struct an_rec *r, struct err *e)
+{
+	struct an_run_span *sp;
+	size_t i;
+
+	for (i = g->nruns; i-- > 0;)
+		if (strcmp(g->runs[i].run_id, r->run_id) == 0)
+			break;
+	if (i == (size_t)-1) {
+		if (!(sp = realloc(g->runs, (g->nruns + 1) * sizeof *sp)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		g->runs = sp;
+		i = g->nruns;
+		if (!(sp[i].run_id = strdup(r->run_id)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		sp[i].first_sent = INT64_MAX;
+		sp[i].last_end = INT64_MIN;
+		g->nruns++;
+	}
+	sp = &g->runs[i];
+	if (r->t_sent != AN_NO_TIME && r->t_sent < sp->first_sent)
+		sp->first_sent = r->t_sent;
+	if (r->t_end != AN_NO_TIME && r->t_end > sp->last_end)
+		sp->last_end = r->t_end;
+	return 0;
+}
+
 int an_set_add(struct an_set *s, const char *const *keys,
 	       const struct an_rec *r, struct err *e)
 {
 	struct an_group *g = find_group(s, keys);
+	int rc;
 
 	if (!g)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	g->status[r->status]++;
+	counts_add(&g->n, 0, 0, r->status == AN_OK ? COUNTS_OK
+				: r->status == AN_CANCELLED ? COUNTS_CANCELLED
+							     : COUNTS_FAILED);
+	g->requests = g->n.requests;
+	/* A cancelled request ended when the user stopped the run, not when
+	 * the server was done: it counts, but shapes no span or sample. */
 	if (r->status == AN_CANCELLED)
 		return 0;
-	g->requests++;
 	if (r->t_sent != AN_NO_TIME && r->t_sent < g->first_sent)
 		g->first_sent = r->t_sent;
 	if (r->t_end != AN_NO_TIME && r->t_end > g->last_end)
 		g->last_end = r->t_end;
+	if ((rc = note_span(g, r, e)) || (rc = add_double(&g->lag, r->lag_ms, e)))
+		return rc;
 	if (s->keep_spans && r->t_sent != AN_NO_TIME && r->t_end != AN_NO_TIME) {
 		struct an_span sp = {r->t_sent, r->t_first, r->t_end,
 				     r->out_tok > INT32_MAX ? INT32_MAX : (int32_t)r->out_tok,
 				     r->status == AN_OK};
-		int rc = buf_add(&g->spans, &sp, sizeof sp, e);
 
-		if (rc)
+		if ((rc = buf_add(&g->spans, &sp, sizeof sp, e)))
 			return rc;
 	}
 	if (r->status == AN_OK)

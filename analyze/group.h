@@ -14,8 +14,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "counts.h"
 #include "err.h"
 #include "rec.h"
+#include "truth.h"
 
 /* Service level objectives for goodput, in ms; NaN when not set. */
 struct an_slo {
@@ -29,16 +31,29 @@ struct an_span {
 	int32_t ok;
 };
 
+/* The span of one run's rows within a group: durations are taken over
+ * the union of these, so pooled runs never count the gap between them. */
+struct an_run_span {
+	char *run_id;
+	int64_t first_sent, last_end; /* epoch ns, non-cancelled rows */
+};
+
 struct an_group {
 	char **key;                /* nkeys values of the grouping columns */
-	size_t requests;           /* rows counted: not warmup, not cancelled */
+	struct counts n;           /* requests, ok, failed, cancelled (lib/counts.h) */
+	size_t requests;           /* n.requests: every request that ended */
 	size_t ok;                 /* subset of requests with status ok */
 	size_t status[AN_NSTATUS]; /* rows by status (cancelled included) */
 	size_t good;               /* ok rows meeting every SLO */
 	size_t est;                /* ok rows with a token count estimated */
 	double in_tok, out_tok;    /* sums over ok rows with a count */
-	int64_t first_sent;        /* earliest t_sent of counted rows */
-	int64_t last_end;          /* latest t_end of counted rows */
+	int64_t first_sent;        /* earliest t_sent of non-cancelled rows */
+	int64_t last_end;          /* latest t_end of non-cancelled rows */
+	struct an_run_span *runs;  /* per run id, in order met */
+	size_t nruns;
+	struct buf lag;            /* doubles: client lag (ms), non-cancelled rows */
+	double max_tok, max_out;   /* sums of max_tokens and output tokens over
+				      ok rows that have both */
 	int64_t first_first;       /* earliest first token of ok rows */
 	int64_t last_first;        /* latest first token of ok rows */
 	int64_t last_end_ok;       /* latest t_end of ok rows */
@@ -47,6 +62,7 @@ struct an_group {
 	struct buf speed;          /* doubles: output tokens/s per request */
 	struct buf itl;            /* floats: every chunk gap (ms), pooled */
 	struct buf spans;          /* struct an_span, when keep_spans */
+	struct an_truth_acc truth; /* against llmsim's truth log (--truth) */
 };
 
 struct an_set {
@@ -72,6 +88,9 @@ void an_set_free(struct an_set *s);
  * caller adds file:line). */
 int an_set_add(struct an_set *s, const char *const *keys,
 	       const struct an_rec *r, struct err *e);
+
+/* The group of keys (created when new), or NULL when memory runs out. */
+struct an_group *an_set_group(struct an_set *s, const char *const *keys);
 
 /* Sorts the groups by their keys, each column compared as numbers when
  * both values are numbers (so step 2 comes before step 10), else as text. */

@@ -124,38 +124,48 @@ static void meta(FILE *fp, const struct an_report *r, const struct an_load_stats
 	run_meta(fp, inputs, n);
 }
 
-static void table(FILE *fp, const struct an_report *r)
+static void table(FILE *fp, const struct an_report *r, const int *cols, size_t ncols)
 {
 	const struct an_set *s = r->set;
-	char v[64];
+	const struct an_col *c;
+	char v[512];
 	size_t i, k, g;
+	int notes = 0;
 
 	fputs("<h2>Comparison</h2>\n<p>Throughput is over each group's span, from its "
-	      "first send to its last completion. Latencies in ms.</p>\n"
+	      "first send to its last completion (pooled runs: the union of their own "
+	      "spans). Latencies in ms.</p>\n"
 	      "<div class=\"scroll\"><table id=\"comparison\" class=\"data\">\n<thead><tr>", fp);
 	for (k = 0; k < s->nkeys; k++) {
+		if (r->hide && r->hide[k])
+			continue;
 		fputs("<th>", fp);
 		esc(fp, s->keynames[k]);
 		fputs("</th>", fp);
 	}
-	for (k = 0; k < an_ncols; k++) {
+	for (k = 0; k < ncols; k++) {
+		c = &an_cols[cols[k]];
 		fputs("<th title=\"", fp);
-		esc(fp, an_cols[k].desc);
-		fprintf(fp, "\">%s</th>", an_cols[k].name);
+		esc(fp, c->desc);
+		fprintf(fp, "\">%s%s%s%s</th>", c->name, *c->unit ? " (" : "", c->unit,
+			*c->unit ? ")" : "");
 	}
 	fputs("</tr></thead>\n<tbody>\n", fp);
 	for (i = 0; i < r->n; i++) {
 		g = r->order[i];
 		fputs("<tr>", fp);
 		for (k = 0; k < s->nkeys; k++) {
+			if (r->hide && r->hide[k])
+				continue;
 			fputs("<td>", fp);
 			esc(fp, s->groups[g]->key[k]);
 			fputs("</td>", fp);
 		}
-		for (k = 0; k < an_ncols; k++) {
-			an_fmt_num(v, sizeof v, an_col_value(&an_cols[k], &r->m[g]), an_cols[k].prec);
-			fprintf(fp, "<td class=\"n\">%s%s</td>", *v ? v : "-",
-				*v && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(&an_cols[k]) ?
+		for (k = 0; k < ncols; k++) {
+			c = &an_cols[cols[k]];
+			an_fmt_num(v, sizeof v, an_col_value(c, &r->m[g]), c->prec);
+			fprintf(fp, "<td class=\"n\">%s%s</td>", *v ? v : "&mdash;",
+				*v && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(c) ?
 				"*" : "");
 		}
 		fputs("</tr>\n", fp);
@@ -167,6 +177,24 @@ static void table(FILE *fp, const struct an_report *r)
 			      "(see tokens_estimated).</p>\n", fp);
 			break;
 		}
+	for (i = 0; i < r->n; i++) {
+		g = r->order[i];
+		if (!*an_metrics_note(&r->m[g], v, sizeof v))
+			continue;
+		if (!notes++)
+			fputs("<ul class=\"warn\" id=\"notes\">\n", fp);
+		fputs("<li>note:", fp);
+		for (k = 0; k < s->nkeys; k++)
+			if (!r->hide || !r->hide[k]) {
+				fputc(' ', fp);
+				esc(fp, s->groups[g]->key[k]);
+			}
+		fputs(": ", fp);
+		esc(fp, v);
+		fputs("</li>\n", fp);
+	}
+	if (notes)
+		fputs("</ul>\n", fp);
 }
 
 /* Copies an SVG file into the page, without its XML prolog and doctype. */
@@ -220,23 +248,26 @@ static int charts(FILE *fp, const struct an_chart_files *cf, struct err *e)
 	return 0;
 }
 
-static void definitions(FILE *fp)
+static void definitions(FILE *fp, const int *cols, size_t ncols)
 {
+	const struct an_col *c;
 	size_t i;
 
 	fputs("<h2>Definitions</h2>\n<p>Statistics over the ok requests of a group; "
 	      "percentiles interpolate linearly between closest ranks (NumPy's default); "
 	      "std is the population standard deviation. Full formulas: docs/metrics.md "
 	      "and <code>man llmanalyze</code>.</p>\n<table class=\"defs\">\n", fp);
-	for (i = 0; i < an_ncols; i++) {
-		fprintf(fp, "<tr><th>%s</th><td>%s</td><td>", an_cols[i].name, an_cols[i].unit);
-		esc(fp, an_cols[i].desc);
+	for (i = 0; i < ncols; i++) {
+		c = &an_cols[cols[i]];
+		fprintf(fp, "<tr><th>%s</th><td>%s</td><td>", c->name, c->unit);
+		esc(fp, c->desc);
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
 }
 
 int an_html_write(const char *path, const struct an_report *r,
+		  const int *cols, size_t ncols,
 		  const struct an_load_stats *st, const struct an_chart_files *cf,
 		  const char *const *inputs, size_t ninputs, struct err *e)
 {
@@ -260,10 +291,10 @@ int an_html_write(const char *path, const struct an_report *r,
 	      ".warn{color:#a00}\n"
 	      "</style>\n</head>\n<body>\n<h1>llmanalyze report</h1>\n", fp);
 	meta(fp, r, st, inputs, ninputs);
-	table(fp, r);
+	table(fp, r, cols, ncols);
 	rc = charts(fp, cf, e);
 	if (!rc) {
-		definitions(fp);
+		definitions(fp, cols, ncols);
 		fputs("</body>\n</html>\n", fp);
 		return ofile_commit(of, e);
 	}

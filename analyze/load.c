@@ -14,7 +14,7 @@
 enum {
 	C_RUN_ID, C_ROW_ID, C_STEP, C_STATUS, C_WARMUP, C_SENT, C_FIRST,
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
-	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, NCOL
+	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -22,6 +22,7 @@ static const char *const col_names[NCOL] = {
 	"t_first_token_ns", "t_last_token_ns", "t_end_ns", "ttft_ms",
 	"tpot_ms", "e2e_ms", "input_tokens", "input_tokens_source",
 	"output_tokens", "output_tokens_source", "chunk_log", "retried",
+	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
 };
 
 static const int col_required[NCOL] = {
@@ -35,9 +36,11 @@ struct file_ctx {
 	size_t file;            /* index of this file among those loaded */
 };
 
-/* Distinct run ids and the file each came from. */
+/* The first row of each file read so far and the file it came from. */
 struct runs {
+	char **sig;
 	size_t *file;
+	size_t nsig;
 };
 
 static const char *field(const struct file_ctx *f, int c)
@@ -110,33 +113,48 @@ static int is_estimate(const struct file_ctx *f, int c)
 	return s && strcmp(s, "chunks") == 0;
 }
 
-static int note_run(struct an_load_stats *st, struct runs *runs,
-		    const char *id, size_t file, const char *const *paths,
-		    struct err *e)
+static int note_run(struct an_load_stats *st, const char *id, struct err *e)
 {
 	size_t i;
 	char **ids;
-	size_t *files;
 
 	/* Rows of one run come together: the last id is the likely match. */
-	for (i = st->nrun_ids; i-- > 0;) {
-		if (strcmp(st->run_ids[i], id) != 0)
-			continue;
-		if (runs->file[i] != file)
-			return err_set(e, ERR_DATA,
-				       "run_id %s is in both %s and %s: the same results given twice?",
-				       id, paths[runs->file[i]], paths[file]);
-		return 0;
-	}
+	for (i = st->nrun_ids; i-- > 0;)
+		if (strcmp(st->run_ids[i], id) == 0)
+			return 0;
 	ids = realloc(st->run_ids, (st->nrun_ids + 1) * sizeof *ids);
-	if (ids)
-		st->run_ids = ids;
-	files = realloc(runs->file, (st->nrun_ids + 1) * sizeof *files);
-	if (files)
-		runs->file = files;
-	if (!ids || !files || !(ids[st->nrun_ids] = strdup(id)))
+	if (!ids)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	files[st->nrun_ids++] = file;
+	st->run_ids = ids;
+	if (!(ids[st->nrun_ids] = strdup(id)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	st->nrun_ids++;
+	return 0;
+}
+
+/* Shards of one study share a run id across files (llmrun --run-id), so a
+ * run id in two files is fine; the same first row (run id, row id, send
+ * time) in two files is the same results given twice. */
+static int note_first_row(struct runs *runs, const struct an_rec *r, size_t file,
+			  const char *const *paths, struct err *e)
+{
+	char sig[512], **sigs;
+	size_t i;
+
+	snprintf(sig, sizeof sig, "%s\x1f%s\x1f%lld", r->run_id, r->row_id ? r->row_id : "",
+		 (long long)r->t_sent);
+	for (i = 0; i < runs->nsig; i++)
+		if (strcmp(runs->sig[i], sig) == 0)
+			return err_set(e, ERR_DATA,
+				       "run_id %s is in both %s and %s with the same rows: the same results given twice?",
+				       r->run_id, paths[runs->file[i]], paths[file]);
+	sigs = realloc(runs->sig, (runs->nsig + 1) * sizeof *sigs);
+	if (sigs)
+		runs->sig = sigs;
+	if (!sigs || !(runs->file = realloc(runs->file, (runs->nsig + 1) * sizeof *runs->file)) ||
+	    !(sigs[runs->nsig] = strdup(sig)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	runs->file[runs->nsig++] = file;
 	return 0;
 }
 
@@ -152,6 +170,8 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	r->row_id = field(f, C_ROW_ID);
 	r->step = field(f, C_STEP);
 	r->chunk_log = field(f, C_CHUNK_LOG);
+	r->response_id = field(f, C_RESPID);
+	r->file = f->file;
 	s = field(f, C_WARMUP);
 	r->warmup = s && strcmp(s, "0") != 0;
 	s = field(f, C_RETRIED);
@@ -168,7 +188,13 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	    (rc = get_ms(f, C_TPOT, &r->tpot_ms, e)) ||
 	    (rc = get_ms(f, C_E2E, &r->e2e_ms, e)) ||
 	    (rc = get_count(f, C_IN, &r->in_tok, e)) ||
-	    (rc = get_count(f, C_OUT, &r->out_tok, e)))
+	    (rc = get_count(f, C_OUT, &r->out_tok, e)) ||
+	    (rc = get_ms(f, C_LAG, &r->lag_ms, e)) ||
+	    (rc = get_count(f, C_MAXTOK, &r->max_tok, e)))
+		return rc;
+	/* Older files call the client lag queue_ms (the same t_sent -
+	 * t_scheduled). */
+	if (isnan(r->lag_ms) && f->col[C_LAG] < 0 && (rc = get_ms(f, C_QUEUE, &r->lag_ms, e)))
 		return rc;
 	r->in_est = r->in_tok >= 0 && is_estimate(f, C_IN_SRC);
 	r->out_est = r->out_tok >= 0 && is_estimate(f, C_OUT_SRC);
@@ -188,6 +214,8 @@ static int find_columns(struct file_ctx *f, const struct an_load_opts *o, struct
 	}
 	for (i = 0; i < o->nkeys; i++) {
 		f->keycol[i] = csv_col(f->r, o->keynames[i]);
+		if (f->keycol[i] < 0 && o->optional && o->optional[i])
+			continue;
 		if (f->keycol[i] < 0)
 			return err_set(e, ERR_DATA, "%s:1: no column \"%s\" to group by",
 				       csv_name(f->r), o->keynames[i]);
@@ -202,7 +230,7 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 	struct an_rec r;
 	char msg[ERR_MSG_MAX + 64];
 	size_t i;
-	int rc;
+	int rc, first = 1;
 
 	if ((rc = find_columns(f, o, e)))
 		return rc;
@@ -229,8 +257,11 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		}
 		if ((rc = parse_row(f, &r, e)))
 			return rc;
-		if ((rc = note_run(st, runs, r.run_id, f->file, paths, e)))
+		if ((rc = note_run(st, r.run_id, e)))
 			return rc;
+		if (first && (rc = note_first_row(runs, &r, f->file, paths, e)))
+			return rc;
+		first = 0;
 		st->rows++;
 		if (r.warmup) {
 			st->warmup++;
@@ -245,6 +276,10 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		for (i = 0; i < o->nkeys; i++) {
 			size_t len, bad;
 
+			if (f->keycol[i] < 0) {
+				keys[i] = NULL; /* an optional column this file lacks */
+				continue;
+			}
 			keys[i] = csv_field(f->r, (size_t)f->keycol[i], &len);
 			/* Keys reach JSON and HTML output, which must be UTF-8. */
 			if (keys[i] && !utf8_valid(keys[i], len, &bad))
@@ -260,7 +295,7 @@ int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
 	    struct an_load_stats *st, struct err *e)
 {
 	struct file_ctx f;
-	struct runs runs = {NULL};
+	struct runs runs = {NULL, NULL, 0};
 	const char **keys = calloc(o->nkeys ? o->nkeys : 1, sizeof *keys);
 	int rc = 0;
 	size_t i;
@@ -280,6 +315,9 @@ int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
 		csv_close(f.r);
 	}
 out:
+	for (i = 0; i < runs.nsig; i++)
+		free(runs.sig[i]);
+	free(runs.sig);
 	free(runs.file);
 	free(f.keycol);
 	free(keys);

@@ -5,8 +5,9 @@
  * non-warmup row to a callback, so nothing but what the callback keeps is
  * held in memory.
  *
- * - Several files are read in turn; a run_id met in two files means the
- *   same results were given twice (or two runs share an id) and is refused.
+ * - Several files are read in turn; a run_id may span files (shards of
+ *   one study share it), but two files starting with the same row (run
+ *   id, row id, send time) are the same results given twice: refused.
  * - A malformed row (field count, a non-numeric number, an unknown
  *   status) stops the load with ERR_DATA naming file:line.
  * - A last row cut short (no line end: what a killed llmrun leaves) is
@@ -28,6 +29,8 @@ typedef int (*an_row_fn)(void *ctx, const char *const *keys,
 struct an_load_opts {
 	const char *const *keynames; /* grouping columns (must exist) */
 	size_t nkeys;
+	const unsigned char *optional; /* optional[i]: a file may lack key i
+					  (its value is then empty); NULL: none */
 	an_row_fn row;
 	void *ctx;
 	void (*warn)(void *ctx, const char *msg);

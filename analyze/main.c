@@ -20,6 +20,8 @@
 #include "load.h"
 #include "ofile.h"
 #include "report.h"
+#include "stats.h"
+#include "truth.h"
 #include "vllm.h"
 
 #define MAX_LIST 64
@@ -29,9 +31,12 @@ struct opts {
 	int fmt;                  /* -1: table on a tty, else csv */
 	int cols[128];
 	size_t ncols;             /* 0: all (or the terminal set) */
+	int note_col;             /* "note" among --columns */
 	int rank;                 /* column index or -1 */
 	const char *by[MAX_LIST];
 	size_t nby;
+	unsigned char by_optional[MAX_LIST]; /* a file may lack this key */
+	int pool_runs;            /* --pool-runs: no run_id in the default keys */
 	struct an_slo slo;
 	int slo_set;
 	const char *charts;       /* --charts DIR */
@@ -39,6 +44,7 @@ struct opts {
 	const char *legacy;       /* --legacy-dir DIR */
 	const char *corpus;       /* --corpus FILE for legacy prompts */
 	const char *timeline_step;/* --timeline-step VALUE */
+	const char *truth;        /* --truth FILE: llmsim's truth log */
 	int vllm;                 /* inputs are vLLM JSON result files */
 	int quiet;
 };
@@ -56,7 +62,12 @@ static const char usage_text[] =
 	"  -r, --rank COL          order groups by COL (latencies lowest first,\n"
 	"                          the rest highest first)\n"
 	"  -b, --by LIST           group by these result columns\n"
-	"                          (default target,model,group,step)\n"
+	"                          (default target,model,group,run_id,step_kind,\n"
+	"                          schedule,step; run_id, step_kind and schedule\n"
+	"                          are shown only when they differ)\n"
+	"      --pool-runs         pool different runs of one step into a group\n"
+	"                          (run_id left out of the default grouping);\n"
+	"                          durations cover only the runs' own spans\n"
 	"  -s, --slo SPEC          goodput objectives in ms, e.g. ttft:500,tpot:50\n"
 	"\n"
 	"Charts and report:\n"
@@ -64,6 +75,9 @@ static const char usage_text[] =
 	"      --timeline-step V   step whose requests the timeline chart shows\n"
 	"                          (default: the last group)\n"
 	"      --html FILE         one self-contained HTML report\n"
+	"      --truth FILE        llmsim's truth log (llmsim --truth): the client's\n"
+	"                          timing error against it per group (needs each\n"
+	"                          RESULTS.csv.meta.json)\n"
 	"\n"
 	"Other inputs and outputs:\n"
 	"      --vllm              inputs are vLLM bench serve result JSON: compare\n"
@@ -80,7 +94,8 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 64 usage, 65 bad data, 66 missing input, 69 charts\n"
 	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
 
-enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS };
+enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS,
+       O_POOL, O_TRUTH };
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -89,6 +104,8 @@ static const struct option long_opts[] = {
 	{"list-columns", no_argument, NULL, O_LISTCOLS},
 	{"rank", required_argument, NULL, 'r'},
 	{"by", required_argument, NULL, 'b'},
+	{"pool-runs", no_argument, NULL, O_POOL},
+	{"truth", required_argument, NULL, O_TRUTH},
 	{"slo", required_argument, NULL, 's'},
 	{"charts", required_argument, NULL, O_CHARTS},
 	{"timeline-step", required_argument, NULL, O_TIMELINE},
@@ -165,6 +182,7 @@ static void list_columns(void)
 
 	for (i = 0; i < an_ncols; i++)
 		printf("%-20s %-6s %s\n", an_cols[i].name, an_cols[i].unit, an_cols[i].desc);
+	printf("%-20s %-6s %s\n", "note", "", "client lag or short outputs noted for the group");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -190,7 +208,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (n <= 0)
 				return usage_error("--columns needs names");
 			o->ncols = 0; /* the last --columns wins */
+			o->note_col = 0;
 			for (i = 0; i < n; i++) {
+				if (strcmp(list[i], "note") == 0) {
+					o->note_col = 1;
+					continue;
+				}
 				if ((k = an_col_find(list[i])) < 0)
 					return usage_error("unknown column '%s' (see --list-columns)", list[i]);
 				o->cols[o->ncols++] = k;
@@ -210,6 +233,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_slo(optarg, &o->slo))
 				return usage_error("bad --slo '%s' (e.g. ttft:500,tpot:50,e2e:8000)", optarg);
 			o->slo_set = 1;
+			break;
+		case O_TRUTH:
+			o->truth = optarg;
+			break;
+		case O_POOL:
+			o->pool_runs = 1;
 			break;
 		case O_CHARTS:
 			o->charts = optarg;
@@ -248,14 +277,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->corpus && !o->legacy)
 		return usage_error("--corpus is for --legacy-dir");
-	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set))
+	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set || o->truth))
 		return usage_error("--vllm compares statistics only");
+	if (o->pool_runs && o->nby)
+		return usage_error("--pool-runs changes the default grouping; with --by, leave run_id out instead");
 	if (!o->nby) {
-		o->by[0] = "target";
-		o->by[1] = "model";
-		o->by[2] = "group";
-		o->by[3] = "step";
-		o->nby = 4;
+		/* Rows of different runs, schedules or step kinds are never one
+		 * group by default: a throughput over two runs' joint span means
+		 * nothing unless they ran together (issue 12). Older files lack
+		 * step_kind and schedule; those read as empty. */
+		static const char *const keys[] = {"target", "model", "group", "run_id",
+						   "step_kind", "schedule", "step"};
+		size_t i;
+
+		for (i = 0; i < 7; i++) {
+			if (o->pool_runs && strcmp(keys[i], "run_id") == 0)
+				continue;
+			o->by_optional[o->nby] = i == 4 || i == 5;
+			o->by[o->nby++] = keys[i];
+		}
 	}
 	return 0;
 }
@@ -264,6 +304,9 @@ struct sinks {
 	struct an_set *set;
 	struct an_legacy *legacy;
 	int quiet;
+	const struct an_truth *truth;  /* --truth, else NULL */
+	const int64_t *offset;         /* per input file: mono - wall ns */
+	struct an_truth_acc all;       /* every row, for the summary line */
 };
 
 static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
@@ -271,9 +314,16 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 {
 	struct sinks *s = ctx;
 	int rc = an_set_add(s->set, keys, r, e);
+	struct an_group *g;
 
 	if (!rc && s->legacy)
 		rc = an_legacy_add(s->legacy, r, e);
+	if (!rc && s->truth) {
+		if (!(g = an_set_group(s->set, keys)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		if (!(rc = an_truth_add(s->truth, s->offset[r->file], r, &g->truth, e)))
+			rc = an_truth_add(s->truth, s->offset[r->file], r, &s->all, e);
+	}
 	return rc;
 }
 
@@ -320,6 +370,46 @@ static int finish_output(struct ofile *of, int rc, struct err *e)
 	return ofile_commit(of, e);
 }
 
+/* Every column (the truth comparison's only with --truth) into cols;
+ * returns how many. */
+static size_t all_columns(const struct opts *o, int *cols)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < an_ncols && n < 128; i++)
+		if (o->truth || !an_col_truth(&an_cols[i]))
+			cols[n++] = (int)i;
+	return n;
+}
+
+/* One line for stderr: the client's timing error over every matched row.
+ * A figure the log cannot give (no arrived_ns: an older llmsim) is
+ * "none". */
+static void truth_summary(const struct an_truth_acc *a)
+{
+	static const char *const name[4] = {"send", "receive", "ttft", "chunk"};
+	const struct buf *b[4] = {&a->send, &a->recv, &a->ttft, &a->chunk};
+	struct stats_summary s[4];
+	char v[2][4][32];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		stats_summarize((double *)b[i]->p, b[i]->len / sizeof(double), &s[i]);
+		if (!*an_fmt_num(v[0][i], sizeof v[0][i], s[i].p99, 3))
+			strcpy(v[0][i], "none");
+		if (!*an_fmt_num(v[1][i], sizeof v[1][i], s[i].max, 3))
+			strcpy(v[1][i], "none");
+	}
+	fprintf(stderr, "llmanalyze: truth: %zu ok rows matched, %zu unmatched; p99 ms:", a->matched,
+		a->unmatched);
+	for (i = 0; i < 4; i++)
+		fprintf(stderr, "%s %s %s", i ? "," : "", name[i], v[0][i]);
+	fputs("; max ms:", stderr);
+	for (i = 0; i < 4; i++)
+		fprintf(stderr, "%s %s %s", i ? "," : "", name[i], v[1][i]);
+	fputc('\n', stderr);
+}
+
 static int write_table(const struct opts *o, const struct an_report *r, struct err *e)
 {
 	int fmt = pick_format(o), cols[128];
@@ -334,12 +424,23 @@ static int write_table(const struct opts *o, const struct an_report *r, struct e
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
 	} else {
-		for (i = 0; i < an_ncols; i++)
-			cols[ncols++] = (int)i;
+		ncols = all_columns(o, cols);
 	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
-	return finish_output(of, an_format(fp, (enum an_fmt)fmt, r, cols, ncols, e), e);
+	/* Every column when none are chosen includes the notes. */
+	rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, o->ncols ? o->note_col : 1, e);
+	/* On a terminal or in Markdown the truth comparison is a section of
+	 * its own (CSV and JSON have its columns in the one table). */
+	if (!rc && o->truth && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+		for (i = ncols = 0; i < an_ncols; i++)
+			if (an_col_truth(&an_cols[i]))
+				cols[ncols++] = (int)i;
+		fputs(fmt == AN_FMT_MD ? "\n### Timing against llmsim's truth log\n\n"
+				       : "\ntiming against llmsim's truth log:\n", fp);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+	}
+	return finish_output(of, rc, e);
 }
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
@@ -358,8 +459,10 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		   struct err *e)
 {
-	struct sinks sk = {NULL, NULL, o->quiet};
-	struct an_load_opts lo = {o->by, o->nby, on_row, &sk, on_warn};
+	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}};
+	struct an_truth *truth = NULL;
+	int64_t *offset = NULL;
+	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn};
 	struct an_load_stats st;
 	struct an_report rep = {0};
 	struct an_chart_files cf = {0};
@@ -368,10 +471,33 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	sk.set = an_set_new(o->by, o->nby, &o->slo, o->charts || o->html);
 	if (!sk.set)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	if (o->legacy && !(sk.legacy = an_legacy_new()))
+	memset(&st, 0, sizeof st);
+	rc = 0;
+	if (o->truth) {
+		size_t i;
+
+		/* Results times are wall clock, the log's monotonic: each file's
+		 * .meta.json anchor joins them. */
+		if (!(offset = calloc(n, sizeof *offset)))
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+		for (i = 0; !rc && i < n; i++)
+			if (strcmp(paths[i], "-") == 0)
+				rc = err_set(e, ERR_NOINPUT, "--truth needs results files (their .meta.json), not standard input");
+			else
+				rc = an_truth_anchor(paths[i], &offset[i], e);
+		if (!rc)
+			rc = an_truth_load(o->truth, &truth, e);
+		sk.truth = truth;
+		sk.offset = offset;
+	}
+	if (rc)
+		;
+	else if (o->legacy && !(sk.legacy = an_legacy_new()))
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	else
 		rc = an_load(paths, n, &lo, &st, e);
+	if (!rc && truth && !o->quiet)
+		truth_summary(&sk.all);
 	if (!rc && sk.set->ngroups == 0)
 		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none)");
 	if (!rc)
@@ -394,13 +520,22 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 				cf.dir, cf.skipped.p);
 		}
 	}
-	if (!rc && o->html)
-		rc = an_html_write(o->html, &rep, &st, &cf, (const char *const *)paths, n, e);
+	if (!rc && o->html) {
+		int all[128];
+		size_t nall = all_columns(o, all);
+
+		/* --columns chooses the report's columns as it does the table's. */
+		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
+				   &st, &cf, (const char *const *)paths, n, e);
+	}
 	an_chart_files_free(&cf);
 	an_report_free(&rep);
 	an_load_stats_free(&st);
 	an_legacy_free(sk.legacy);
 	an_set_free(sk.set);
+	an_truth_acc_free(&sk.all);
+	an_truth_free(truth);
+	free(offset);
 	if (!rc && charts_rc == ERR_UNAVAILABLE)
 		return ERR_UNAVAILABLE;
 	return rc;

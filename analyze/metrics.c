@@ -1,6 +1,8 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double span_s(int64_t from, int64_t to)
@@ -8,6 +10,60 @@ static double span_s(int64_t from, int64_t to)
 	if (from == INT64_MAX || to == INT64_MIN || to <= from)
 		return NAN;
 	return (double)(to - from) / 1e9;
+}
+
+static int cmp_run(const void *pa, const void *pb)
+{
+	const struct an_run_span *a = pa, *b = pb;
+
+	return (a->first_sent > b->first_sent) - (a->first_sent < b->first_sent);
+}
+
+/* Seconds covered by the union of the runs' spans: overlapping spans are
+ * merged and the gaps between them left out, so runs pooled with
+ * --pool-runs never count the time between them. Sets *pieces to the
+ * number of disjoint spans. Sorts g->runs. */
+static double union_s(struct an_group *g, size_t *pieces)
+{
+	int64_t lo = 0, hi = 0, total = 0;
+	size_t i, n = 0;
+
+	qsort(g->runs, g->nruns, sizeof *g->runs, cmp_run);
+	for (i = 0; i < g->nruns; i++) {
+		const struct an_run_span *r = &g->runs[i];
+
+		if (r->first_sent == INT64_MAX || r->last_end <= r->first_sent)
+			continue;
+		if (n && r->first_sent <= hi) {
+			if (r->last_end > hi)
+				hi = r->last_end;
+			continue;
+		}
+		if (n)
+			total += hi - lo;
+		lo = r->first_sent;
+		hi = r->last_end;
+		n++;
+	}
+	if (n)
+		total += hi - lo;
+	*pieces = n;
+	return n ? (double)total / 1e9 : NAN;
+}
+
+char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (m->lag.n && m->lag.p99 > AN_LAG_NOTE_MS)
+		len += (size_t)snprintf(out, n, "llmrun fell behind by %.1f ms at p99; latencies include it",
+					m->lag.p99);
+	if (len < n && m->out_of_max < AN_SHORT_NOTE)
+		snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "
+			 "outputs ended early (see llmrun --ignore-eos / --min-tokens)",
+			 len ? "; " : "", 100.0 * m->out_of_max);
+	return out;
 }
 
 static void summarize(struct buf *b, struct stats_summary *s)
@@ -18,17 +74,20 @@ static void summarize(struct buf *b, struct stats_summary *s)
 void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 {
 	double d, pre, dec;
+	size_t pieces;
 	int i;
 
 	memset(m, 0, sizeof *m);
-	m->requests = (double)g->requests;
-	m->ok = (double)g->ok;
-	m->cancelled = (double)g->status[AN_CANCELLED];
+	m->requests = (double)g->n.requests;
+	m->ok = (double)g->n.ok;
+	m->failed = (double)g->n.failed;
+	m->cancelled = (double)g->n.cancelled;
+	m->runs = (double)g->nruns;
 	for (i = 0; i < AN_NSTATUS; i++)
 		m->err[i] = (double)g->status[i];
 	m->err[AN_OK] = NAN;
-	m->success_rate = g->requests ? m->ok / m->requests : NAN;
-	d = span_s(g->first_sent, g->last_end);
+	m->success_rate = counts_success_rate(&g->n);
+	d = union_s(g, &pieces);
 	m->duration_s = d;
 	m->req_per_s = m->ok / d;
 	m->in_tok_per_s = g->in_tok / d;
@@ -36,8 +95,10 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->total_tok_per_s = (g->in_tok + g->out_tok) / d;
 	pre = span_s(g->first_sent, g->last_first);
 	dec = span_s(g->first_first, g->last_end_ok);
-	m->prefill_tok_per_s = g->ok ? g->in_tok / pre : NAN;
-	m->decode_tok_per_s = g->ok ? g->out_tok / dec : NAN;
+	/* Prefill and decode spans are first-to-last over the group: across
+	 * a gap between pooled runs they would mean nothing, so none then. */
+	m->prefill_tok_per_s = g->ok && pieces == 1 ? g->in_tok / pre : NAN;
+	m->decode_tok_per_s = g->ok && pieces == 1 ? g->out_tok / dec : NAN;
 	m->out_speed_mean = stats_mean((const double *)g->speed.p,
 				       g->speed.len / sizeof(double));
 	m->goodput_req_per_s = slo_set ? (double)g->good / d : NAN;
@@ -46,5 +107,14 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	summarize(&g->tpot, &m->tpot);
 	summarize(&g->e2e, &m->e2e);
 	summarize(&g->itl_req, &m->itl_req);
+	summarize(&g->lag, &m->lag);
+	summarize(&g->truth.send, &m->tr_send);
+	summarize(&g->truth.recv, &m->tr_recv);
+	summarize(&g->truth.ttft, &m->tr_ttft);
+	summarize(&g->truth.chunk, &m->tr_chunk);
+	m->tr_matched = (double)g->truth.matched;
+	m->tr_unmatched = (double)g->truth.unmatched;
+	m->tr_count_diff = (double)g->truth.count_diff;
+	m->out_of_max = g->max_tok > 0 ? g->max_out / g->max_tok : NAN;
 	stats_summarize_f((float *)g->itl.p, g->itl.len / sizeof(float), &m->itl);
 }

@@ -10,10 +10,11 @@
 #include "stats.h"
 
 struct an_metrics {
-	double requests, ok, cancelled;
+	double requests, ok, failed, cancelled; /* lib/counts.h */
 	double err[AN_NSTATUS];          /* by status; err[AN_OK] unused */
-	double success_rate;             /* ok / requests */
-	double duration_s;               /* last t_end - first t_sent */
+	double success_rate;             /* ok / (ok + failed) */
+	double duration_s;               /* union of the runs' spans (send to end) */
+	double runs;                     /* distinct run ids in the group */
 	double req_per_s, in_tok_per_s, out_tok_per_s, total_tok_per_s;
 	double prefill_tok_per_s;        /* in tokens / (last first token - first send) */
 	double decode_tok_per_s;         /* out tokens / (last end - first first token) */
@@ -21,7 +22,20 @@ struct an_metrics {
 	double goodput_req_per_s;        /* ok requests meeting every SLO / duration */
 	double tokens_estimated;         /* ok rows with an estimated token count */
 	struct stats_summary ttft, tpot, itl, itl_req, e2e;
+	struct stats_summary lag;        /* client lag, t_sent - t_scheduled (ms) */
+	double out_of_max;               /* output tokens / max_tokens, ok rows with both */
+	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
+	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;
+	double tr_matched, tr_unmatched, tr_count_diff;
 };
+
+/* Thresholds of the notes (docs/metrics.md, "Notes"). */
+#define AN_LAG_NOTE_MS 1.0       /* client lag p99 above this is noted */
+#define AN_SHORT_NOTE 0.9        /* out_of_max below this is noted */
+
+/* Writes the group's notes ("" when none; sentences joined by "; ") into
+ * out (size n). Returns out. */
+char *an_metrics_note(const struct an_metrics *m, char *out, size_t n);
 
 /* Computes g's figures. Sorts g's sample arrays in place (idempotent).
  * slo_set says whether any SLO was given (else goodput is NaN). */

@@ -7,6 +7,7 @@
  *
  * Missing values: times are AN_NO_TIME, milliseconds NaN, token counts -1.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #define AN_NO_TIME INT64_MIN
@@ -31,6 +32,8 @@ struct an_rec {
 	const char *row_id;     /* corpus id; may be NULL */
 	const char *step;       /* batch size or rate as written; may be NULL */
 	const char *chunk_log;  /* "OFFSET_US[:TOKENS] ..."; may be NULL */
+	const char *response_id; /* the server's id; may be NULL */
+	size_t file;            /* index of the input file the row came from */
 	int warmup;             /* 1 for warmup rows */
 	int retried;            /* 1 for a failed attempt that was retried */
 	enum an_status status;
@@ -38,6 +41,8 @@ struct an_rec {
 	double ttft_ms, tpot_ms, e2e_ms;
 	long in_tok, out_tok;
 	int in_est, out_est;    /* 1 when the count is an estimate (source chunks) */
+	double lag_ms;          /* client lag, t_sent - t_scheduled (ms); NaN unknown */
+	long max_tok;           /* max_tokens requested; -1 unknown */
 };
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cols.h"
 
@@ -24,6 +25,44 @@ static int cmp_rank(const void *pa, const void *pb, void *ctx)
 	return (a > b) - (a < b); /* stable: key order among equals */
 }
 
+/* Whether groups a and b agree on every key shown but k. */
+static int same_but(const struct an_set *s, const unsigned char *hide, size_t k,
+		    size_t a, size_t b)
+{
+	size_t i;
+
+	for (i = 0; i < s->nkeys; i++)
+		if (i != k && !hide[i] && strcmp(s->groups[a]->key[i], s->groups[b]->key[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The keys added to the default grouping so runs are never pooled by
+ * accident add nothing to read when no two groups need them to be told
+ * apart: each is hidden, in the order run_id, step_kind, schedule, when
+ * the other shown keys already differ between every pair of groups
+ * (two runs of different schedules show the schedule, not the id). */
+void an_keys_hidden(const struct an_set *s, unsigned char *hide)
+{
+	static const char *const quiet[] = {"run_id", "step_kind", "schedule"};
+	size_t q, k, a, b;
+	int needed;
+
+	memset(hide, 0, s->nkeys);
+	for (q = 0; q < 3; q++) {
+		for (k = 0; k < s->nkeys; k++)
+			if (strcmp(s->keynames[k], quiet[q]) == 0)
+				break;
+		if (k == s->nkeys)
+			continue;
+		needed = 0;
+		for (a = 0; a < s->ngroups && !needed; a++)
+			for (b = a + 1; b < s->ngroups && !needed; b++)
+				needed = same_but(s, hide, k, a, b);
+		hide[k] = !needed;
+	}
+}
+
 int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e)
 {
@@ -34,7 +73,8 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 	r->n = s->ngroups;
 	r->m = calloc(r->n ? r->n : 1, sizeof *r->m);
 	r->order = calloc(r->n ? r->n : 1, sizeof *r->order);
-	if (!r->m || !r->order) {
+	r->hide = calloc(s->nkeys ? s->nkeys : 1, 1);
+	if (!r->m || !r->order || !r->hide) {
 		an_report_free(r);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
@@ -42,6 +82,7 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 		an_metrics_compute(s->groups[i], slo_set, &r->m[i]);
 		r->order[i] = i;
 	}
+	an_keys_hidden(s, r->hide);
 	if (rank >= 0) {
 		struct rank_ctx k = {r, &an_cols[rank], an_col_lower_better(&an_cols[rank])};
 
@@ -54,6 +95,8 @@ void an_report_free(struct an_report *r)
 {
 	free(r->m);
 	free(r->order);
+	free(r->hide);
 	r->m = NULL;
 	r->order = NULL;
+	r->hide = NULL;
 }

@@ -14,6 +14,8 @@ struct an_report {
 	struct an_metrics *m;   /* m[i] for set->groups[i] */
 	size_t *order;          /* display order: indices into groups */
 	size_t n;
+	unsigned char *hide;    /* hide[k]: key k is left out of tables and
+				   charts (an_keys_hidden); JSON keeps it */
 };
 
 /* Computes every group's figures (sorting its samples) and the order:
@@ -23,5 +25,9 @@ struct an_report {
 int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e);
 void an_report_free(struct an_report *r);
+
+/* Sets hide[k] (s->nkeys entries) for each of run_id, step_kind and
+ * schedule that no two groups need to be told apart. */
+void an_keys_hidden(const struct an_set *s, unsigned char *hide);
 
 #endif

@@ -188,23 +188,3 @@ void stats_summarize_f(float *v, size_t n, struct stats_summary *out)
 	out->p95 = percentile_sorted_f(v, n, 95);
 	out->p99 = percentile_sorted_f(v, n, 99);
 }
-
-void stats_outcome_add(struct stats_outcomes *o, int warmup, int retried,
-		       int ok, int cancelled)
-{
-	if (retried)
-		o->retried++;
-	else if (warmup)
-		o->warmup++;
-	else if (cancelled)
-		o->cancelled++;
-	else if (ok)
-		o->ok++, o->requests++;
-	else
-		o->failed++, o->requests++;
-}
-
-double stats_success_rate(const struct stats_outcomes *o)
-{
-	return o->requests ? (double)o->ok / (double)o->requests : NAN;
-}

@@ -42,28 +42,4 @@ double stats_mean(const double *v, size_t n);
 /* Population standard deviation (ddof = 0). */
 double stats_std(const double *v, size_t n);
 
-/*
- * What a step's or a group's rows add up to, counted the same way by
- * llmrun's end-of-step summary and llmanalyze (docs/metrics.md): a
- * warmup row and a failed attempt that was retried are not requests; a
- * cancelled request (Ctrl-C) is counted apart and is not a request
- * either, since the server never had the chance to answer it; every other
- * row is a request, ok or failed. The success rate is ok / requests.
- */
-struct stats_outcomes {
-	long requests;  /* ok + failed */
-	long ok;
-	long failed;    /* an error class other than cancelled */
-	long cancelled;
-	long warmup;
-	long retried;   /* failed attempts that were retried */
-};
-
-/* Counts one row. */
-void stats_outcome_add(struct stats_outcomes *o, int warmup, int retried,
-		       int ok, int cancelled);
-
-/* ok / requests; NaN when there is no request. */
-double stats_success_rate(const struct stats_outcomes *o);
-
 #endif

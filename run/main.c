@@ -18,6 +18,7 @@
 #include "options.h"
 #include "probe.h"
 #include "progress.h"
+#include "counts.h"
 #include "stats.h"
 #include "record.h"
 #include "rng.h"
@@ -216,7 +217,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 static void step_result(json_t *meta, const char *label, const struct prog *p)
 {
 	json_t *a = json_object_get(meta, "results"), *r;
-	double rate = stats_success_rate(&p->out);
+	double rate = counts_success_rate(&p->out);
 
 	if (!a) {
 		a = json_array();
@@ -226,7 +227,7 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 		      "requests", (json_int_t)p->out.requests, "ok", (json_int_t)p->out.ok,
 		      "failed", (json_int_t)p->out.failed,
 		      "cancelled", (json_int_t)p->out.cancelled,
-		      "warmup", (json_int_t)p->out.warmup);
+		      "warmup", (json_int_t)p->warmup);
 	if (!r)
 		return;
 	json_object_set_new(r, "success_rate", isnan(rate) ? json_null() : json_real(rate));
@@ -243,16 +244,16 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 static int step_check(const struct opts *o, const char *label,
 		      const struct prog *p, struct err *e)
 {
-	double rate = stats_success_rate(&p->out);
+	double rate = counts_success_rate(&p->out);
 
-	if (p->out.requests > 0 && p->out.ok == 0) {
+	if (p->out.ok == 0 && p->out.failed > 0) {
 		int top = RC_HTTP_4XX;
 
 		for (int c = RC_HTTP_4XX; c < RC_CANCELLED; c++)
 			if (p->by_class[c] > p->by_class[top])
 				top = c;
-		return err_set(e, ERR_UNAVAILABLE, "%s: no request succeeded: %ld of %ld %s: %s",
-			       label, p->by_class[top], p->out.requests,
+		return err_set(e, ERR_UNAVAILABLE, "%s: no request succeeded: %ld of %zu %s: %s",
+			       label, p->by_class[top], p->out.failed,
 			       rec_class_name((enum rclass)top), p->first_err[top]);
 	}
 	if (o->min_success > 0 && !isnan(rate) && rate < o->min_success)
@@ -330,7 +331,9 @@ int main(int argc, char **argv)
 	else
 		snprintf(run_id, sizeof run_id, "%llx-%lx",
 			 (unsigned long long)(anchor.wall_ns / CLK_NS_PER_US), (long)getpid());
-	if (o.shard_n > 1) {
+	/* Without --run-id each shard is a run of its own; with it, the
+	 * shards are one run, as the study they make. */
+	if (o.shard_n > 1 && !o.run_id) {
 		size_t l = strlen(run_id);
 
 		snprintf(run_id + l, sizeof run_id - l, "-s%ldof%ld", o.shard_i, o.shard_n);

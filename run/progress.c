@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "counts.h"
 
 static void push(struct dvec *d, double x)
 {
@@ -35,12 +36,17 @@ void prog_add(struct prog *p, const struct rec_row *x)
 {
 	const struct resp *r = x->r;
 
-	stats_outcome_add(&p->out, x->warmup, x->retried, x->status == RC_OK,
-			  x->status == RC_CANCELLED);
+	counts_add(&p->out, x->warmup, x->retried,
+		   x->status == RC_OK ? COUNTS_OK
+		   : x->status == RC_CANCELLED ? COUNTS_CANCELLED : COUNTS_FAILED);
 	/* A retried attempt is not a request's end; its retry's row is. */
-	if (x->retried)
+	if (x->retried) {
+		p->retried++;
 		return;
+	}
 	p->done++;
+	if (x->warmup)
+		p->warmup++;
 	if (x->warmup || x->status == RC_CANCELLED)
 		return;
 	if (x->t_sent && x->t_scheduled)
@@ -132,7 +138,7 @@ static void errors(const struct prog *p)
 
 void prog_end(struct prog *p, int64_t now)
 {
-	double span, rate = stats_success_rate(&p->out);
+	double span, rate = counts_success_rate(&p->out);
 	struct stats_summary lag;
 
 	(void)now;
@@ -150,21 +156,17 @@ void prog_end(struct prog *p, int64_t now)
 		       ? (double)(p->t_last_end - p->t_first_sent) / 1e9
 		       : NAN;
 	/* The counts of docs/metrics.md, as llmanalyze makes them. */
-	fprintf(p->f, "llmrun: %s: %ld requests, %ld ok", p->label, p->out.requests,
-		p->out.ok);
+	fprintf(p->f, "llmrun: %s: %zu requests, %zu ok, %zu failed, %zu cancelled",
+		p->label, p->out.requests, p->out.ok, p->out.failed, p->out.cancelled);
 	if (!isnan(rate))
-		fprintf(p->f, " (%.1f%%)", 100.0 * rate);
-	if (p->out.failed)
-		fprintf(p->f, ", %ld failed", p->out.failed);
-	if (p->out.cancelled)
-		fprintf(p->f, ", %ld cancelled", p->out.cancelled);
-	if (p->out.warmup)
-		fprintf(p->f, ", %ld warmup", p->out.warmup);
+		fprintf(p->f, " (success %.1f%%)", 100.0 * rate);
+	if (p->warmup)
+		fprintf(p->f, ", %ld warmup", p->warmup);
 	if (!isnan(span))
 		fprintf(p->f, "; %.2f req/s, in %.0f tok/s, out %.0f tok/s",
 			p->out.ok / span, p->in_tok / span, p->out_tok / span);
-	if (p->out.retried)
-		fprintf(p->f, "; %ld failed attempts retried", p->out.retried);
+	if (p->retried)
+		fprintf(p->f, "; %ld failed attempts retried", p->retried);
 	fputc('\n', p->f);
 	errors(p);
 	fprintf(p->f, "  %-5s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90", "p99");

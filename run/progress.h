@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "record.h"
-#include "stats.h"
+#include "counts.h"
 
 struct dvec {
 	double *v;
@@ -26,7 +26,9 @@ struct prog {
 	int64_t t0, t_last_draw, t_first_sent, t_last_end; /* mono ns */
 	long total;    /* requests expected, -1 unknown */
 	long done;     /* rows that ended a request, warmup and cancelled included */
-	struct stats_outcomes out; /* the counts llmanalyze makes too */
+	struct counts out; /* the counts llmanalyze makes too (lib/counts) */
+	long warmup;       /* warmup rows: not requests */
+	long retried;      /* failed attempts that were retried: not requests */
 	long in_tok, out_tok;
 	long asked, got;  /* ok rows' max_tokens and output tokens, where both known */
 	long est;         /* ok rows whose output tokens are counted from chunks */

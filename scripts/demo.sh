@@ -47,6 +47,12 @@ for s in short-long long-long long-short; do
 		-o "$OUT/results-$s.csv" "$OUT/corpus-$s.csv"
 done
 
+# llmsim writes a truth line when a request ends; stopped, it has
+# written them all.
+kill $sim
+wait $sim 2>/dev/null || true
+trap - EXIT INT TERM
+
 llmanalyze -q --format csv -o "$OUT/batch_size_comparison.csv" \
 	--charts "$OUT/charts" --html "$OUT/report.html" "$OUT"/results-*.csv
 llmanalyze -q --format md -o "$OUT/batch_size_comparison.md" "$OUT"/results-*.csv
@@ -55,6 +61,11 @@ echo
 llmanalyze -q --format table \
 	--columns requests,success_rate,req_per_s,out_tok_per_s,ttft_p50,ttft_p99,tpot_p50,e2e_p99 \
 	"$OUT"/results-*.csv
+echo
+# How far llmrun's own stamps are from llmsim's: the line llmanalyze
+# --truth prints, with the per-step figures in truth.md.
+llmanalyze --truth "$OUT/truth.jsonl" --format md -o "$OUT/truth.md" "$OUT"/results-*.csv 2>&1 |
+	sed 's/^llmanalyze: truth: /demo: client timing against llmsim'"'"'s truth log: /'
 echo
 echo "Latencies are on llmsim's clock run ${TIME_SCALE}x fast: multiply them by"
 echo "${TIME_SCALE} (and divide throughputs by ${TIME_SCALE}) for the simulated H100."

@@ -35,11 +35,12 @@ e5=$(awk -F, 'NR > 1 && $12 == 0 && $8 == 8 && $14 == "http_5xx"' "$T/all.csv" |
 [ "$(col "$T/t.csv" 8 "$(colnum "$T/t.csv" err_http_5xx)")" = "$e5" ] && ok "errors counted by class" ||
 	nok "errors counted by class"
 
-# Shards: the rows split over two files with two run ids give the numbers
-# that one file holding the same rows gives.
-awk -F, -v OFS=, 'NR == 1 { print; next } { $1 = (NR % 2 ? "s1" : "s2"); print }' "$T/all.csv" >"$T/whole.csv"
-awk -F, 'NR == 1 || $1 == "s1"' "$T/whole.csv" >"$T/shard1.csv"
-awk -F, 'NR == 1 || $1 == "s2"' "$T/whole.csv" >"$T/shard2.csv"
+# Shards: the rows of one run (one run id, as llmrun --run-id gives the
+# shards of a study) split over two files give the numbers that one file
+# holding the same rows gives.
+awk -F, -v OFS=, 'NR == 1 { print; next } { $1 = "s1"; print }' "$T/all.csv" >"$T/whole.csv"
+awk -F, 'NR == 1 || NR % 2' "$T/whole.csv" >"$T/shard1.csv"
+awk -F, 'NR == 1 || !(NR % 2)' "$T/whole.csv" >"$T/shard2.csv"
 llmanalyze "$T/whole.csv" >"$T/w.csv"
 llmanalyze "$T/shard2.csv" "$T/shard1.csv" >"$T/m.csv"
 cmp -s "$T/w.csv" "$T/m.csv" && ok "merged shards equal one file" || nok "merged shards equal one file" "$(diff "$T/w.csv" "$T/m.csv" | head -5)"
@@ -83,7 +84,8 @@ llmanalyze -q "$T/cut.csv" >/dev/null 2>"$T/err"
 llmanalyze -f md -c req_per_s,ttft_p99 "$T/all.csv" >"$T/t.md"
 head -2 "$T/t.md" | tail -1 | grep -q '^|---|---|---|---|--:|--:|$' && ok "markdown table" || nok "markdown table" "$(head -2 "$T/t.md")"
 llmanalyze -f json -c ok "$T/all.csv" >"$T/t.json"
-grep -q '"step": "8"' "$T/t.json" && grep -q '"ok": 20' "$T/t.json" && ok "json output" || nok "json output" "$(head -20 "$T/t.json")"
+grep -q '"step": 8,' "$T/t.json" && grep -q '"step_kind": "batch"' "$T/t.json" && grep -q '"ok": 20' "$T/t.json" &&
+	ok "json output: step a number, step_kind present" || nok "json output: step a number, step_kind present" "$(head -20 "$T/t.json")"
 llmanalyze -f table "$T/all.csv" | head -1 | grep -q "^target  model  group  step  requests" && ok "aligned table" || nok "aligned table"
 llmanalyze -c ttft_p50 -r ttft_p50 "$T/all.csv" | cut -d, -f4 | tr '\n' ' ' | grep -q "^step 1 2 4 8 $" && ok "--rank latency: lowest first" || nok "--rank latency: lowest first"
 llmanalyze -c out_tok_per_s -r out_tok_per_s "$T/all.csv" | cut -d, -f4 | tr '\n' ' ' | grep -q "^step 8 4 2 1 $" && ok "--rank throughput: highest first" || nok "--rank throughput: highest first"

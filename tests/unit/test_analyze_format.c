@@ -49,7 +49,7 @@ static char *render_est(enum an_fmt fmt, const char *const *names, size_t n, int
 	for (i = 0; i < n; i++)
 		cols[i] = an_col_find(names[i]);
 	assert_int_equal(an_report_build(s, 0, -1, &r, &e), 0);
-	assert_int_equal(an_format(fp, fmt, &r, cols, n, &e), 0);
+	assert_int_equal(an_format(fp, fmt, &r, cols, n, 0, &e), 0);
 	fclose(fp);
 	an_report_free(&r);
 	an_set_free(s);
@@ -78,9 +78,10 @@ static void markdown_escapes_bars(void **state)
 	char *t = render(AN_FMT_MD, picks, 3);
 
 	(void)state;
-	assert_string_equal(t, "| target | step | ok | tpot_p50 | goodput_req_per_s |\n"
+	/* Units in the header; an em dash, not 0 or "-", for no value. */
+	assert_string_equal(t, "| target | step | ok | tpot_p50 (ms) | goodput_req_per_s (req/s) |\n"
 			       "|---|---|--:|--:|--:|\n"
-			       "| a,\"b\" | x\\|y | 1 | 15.000 | - |\n");
+			       "| a,\"b\" | x\\|y | 1 | 15.000 | \xe2\x80\x94 |\n");
 	free(t);
 }
 
@@ -101,8 +102,8 @@ static void table_aligns(void **state)
 	char *t = render(AN_FMT_TABLE, picks, 3);
 
 	(void)state;
-	assert_string_equal(t, "target  step  ok  tpot_p50  goodput_req_per_s\n"
-			       "a,\"b\"   x|y    1    15.000                  -\n");
+	assert_string_equal(t, "target  step  ok  tpot_p50 (ms)  goodput_req_per_s (req/s)\n"
+			       "a,\"b\"   x|y    1         15.000                          -\n");
 	free(t);
 }
 

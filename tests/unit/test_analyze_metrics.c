@@ -75,8 +75,10 @@ static void counts_and_spans(void **state)
 	(void)state;
 	assert_int_equal(s->ngroups, 1);
 	an_metrics_compute(s->groups[0], 0, &m);
-	assert_near(m.requests, 3, 0);
+	/* lib/counts.h: the cancelled request counts, in neither ok nor failed */
+	assert_near(m.requests, 4, 0);
 	assert_near(m.ok, 2, 0);
+	assert_near(m.failed, 1, 0);
 	assert_near(m.cancelled, 1, 0);
 	assert_near(m.err[AN_HTTP_5XX], 1, 0);
 	assert_near(m.err[AN_TIMEOUT], 0, 0);
@@ -260,6 +262,67 @@ static void order_independent(void **state)
 	an_set_free(b);
 }
 
+/* Runs pooled in one group: the duration is the union of their own spans.
+ * Run a [0, 100] and run b [50, 150] overlap (merged: 150 ms); run c
+ * [1000, 1100] comes after a gap that counts for nothing: 250 ms in all. */
+static void pooled_runs_union_of_spans(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"8"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r[3];
+	struct an_metrics m;
+	struct err e;
+	int i;
+
+	(void)state;
+	r[0] = rec(AN_OK, 0, 10, 90, 100, 10, 4, NULL);
+	r[1] = rec(AN_OK, 50, 60, 140, 150, 10, 4, NULL);
+	r[2] = rec(AN_OK, 1000, 1010, 1090, 1100, 10, 4, NULL);
+	r[0].run_id = "a";
+	r[1].run_id = "b";
+	r[2].run_id = "c";
+	for (i = 0; i < 3; i++)
+		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_near(m.runs, 3, 0);
+	assert_near(m.duration_s, 0.250, 1e-12);
+	assert_near(m.req_per_s, 3 / 0.250, 1e-9);
+	/* first-to-last figures across a gap: none */
+	assert_true(isnan(m.prefill_tok_per_s));
+	assert_true(isnan(m.decode_tok_per_s));
+	an_set_free(s);
+}
+
+/* Client lag from the rows (t_sent - t_scheduled) and the notes. */
+static void lag_and_short_notes(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r;
+	struct an_metrics m;
+	struct err e;
+	char note[512];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		r = rec(AN_OK, i * 100, i * 100 + 10, i * 100 + 40, i * 100 + 50, 10, 45, NULL);
+		r.lag_ms = i == 3 ? 5.0 : 0.1;
+		r.max_tok = 100;
+		assert_int_equal(an_set_add(s, keys, &r, &e), 0);
+	}
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_near(m.lag.p50, 0.1, 1e-12);
+	assert_near(m.lag.max, 5.0, 0);
+	assert_near(m.lag.p99, 0.1 + 0.97 * 4.9, 1e-9); /* h = 2.97 */
+	assert_near(m.out_of_max, 0.45, 1e-12);
+	an_metrics_note(&m, note, sizeof note);
+	assert_string_equal(note, "llmrun fell behind by 4.9 ms at p99; latencies include it; "
+				  "ok requests got 45% of max_tokens on average: outputs ended early "
+				  "(see llmrun --ignore-eos / --min-tokens)");
+	an_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +333,8 @@ int main(void)
 		cmocka_unit_test(chunk_log_parsing),
 		cmocka_unit_test(ordering_and_rank),
 		cmocka_unit_test(order_independent),
+		cmocka_unit_test(pooled_runs_union_of_spans),
+		cmocka_unit_test(lag_and_short_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

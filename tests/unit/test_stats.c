@@ -109,31 +109,6 @@ static void float_sort_large(void **state)
 	free(d);
 }
 
-/* The issue's Ctrl-C case: 30 rows, one cancelled, plus a warmup row and
- * a retried attempt: 29 requests, all ok, success 1, in both tools. */
-static void outcomes(void **state)
-{
-	struct stats_outcomes o = {0};
-
-	(void)state;
-	assert_true(isnan(stats_success_rate(&o)));
-	for (int i = 0; i < 29; i++)
-		stats_outcome_add(&o, 0, 0, 1, 0);
-	stats_outcome_add(&o, 0, 0, 0, 1);   /* cancelled */
-	stats_outcome_add(&o, 1, 0, 1, 0);   /* warmup */
-	stats_outcome_add(&o, 0, 1, 0, 0);   /* a failed attempt, retried */
-	assert_int_equal(o.requests, 29);
-	assert_int_equal(o.ok, 29);
-	assert_int_equal(o.cancelled, 1);
-	assert_int_equal(o.warmup, 1);
-	assert_int_equal(o.retried, 1);
-	assert_true(stats_success_rate(&o) == 1.0);
-	stats_outcome_add(&o, 0, 0, 0, 0);   /* failed */
-	assert_int_equal(o.requests, 30);
-	assert_int_equal(o.failed, 1);
-	assert_true(fabs(stats_success_rate(&o) - 29.0 / 30.0) < 1e-12);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,7 +117,6 @@ int main(void)
 		cmocka_unit_test(single_and_empty),
 		cmocka_unit_test(float_sample),
 		cmocka_unit_test(float_sort_large),
-		cmocka_unit_test(outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,69 @@
+#!/bin/sh
+# llmanalyze --truth: the client's timing error against llmsim's truth log.
+# First a hand-made results file and log whose differences are known
+# exactly (tests/data/analyze/truth/README.md), then a real llmrun run
+# against llmsim --truth, whose figures must be present and bounded.
+. tests/lib.sh
+T=$(mktmp)
+D=tests/data/analyze/truth
+SIMPID=
+stop_sim() { [ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && wait "$SIMPID" 2>/dev/null; SIMPID=; }
+trap 'stop_sim; rm -rf $_tmps' EXIT
+
+llmanalyze --truth "$D/truth.jsonl" -f json "$D/results.csv" >"$T/t.json" 2>"$T/err"
+check "--truth on the hand-made files" test -s "$T/t.json"
+want='2 1 0 1 1 1 0.35 0.497 0.5 1.5 1.5 1.5 0.5 0.696 0.7'
+got=$(jq -r '.[0] | [.truth_matched, .truth_unmatched, .truth_chunk_count_diff,
+	.truth_send_p50_ms, .truth_send_p99_ms, .truth_send_max_ms,
+	.truth_recv_p50_ms, .truth_recv_p99_ms, .truth_recv_max_ms,
+	.truth_ttft_p50_ms, .truth_ttft_p99_ms, .truth_ttft_max_ms,
+	.truth_chunk_p50_ms, .truth_chunk_p99_ms, .truth_chunk_max_ms] | map(tostring) | join(" ")' "$T/t.json")
+[ "$got" = "$want" ] && ok "exact errors: send 1 ms, receive 0.5 and 0.2, ttft 1.5, chunks" ||
+	nok "exact errors" "got $got, want $want"
+grep -q "^llmanalyze: truth: 2 ok rows matched, 1 unmatched; p99 ms: send 1.000, receive 0.497, ttft 1.500, chunk 0.696" "$T/err" &&
+	ok "summary line on stderr" || nok "summary line on stderr" "$(cat "$T/err")"
+llmanalyze --truth "$D/truth.jsonl" -f md "$D/results.csv" 2>/dev/null >"$T/t.md"
+grep -q "^### Timing against llmsim's truth log" "$T/t.md" && grep -q "| 1.000 | 1.000 | 1.000 | 0.350 |" "$T/t.md" &&
+	ok "markdown: a truth section" || nok "markdown: a truth section" "$(cat "$T/t.md")"
+llmanalyze --truth "$D/truth.jsonl" -f table "$D/results.csv" 2>/dev/null | grep -q "^timing against llmsim's truth log:" &&
+	ok "table: a truth section" || nok "table: a truth section"
+llmanalyze --truth "$D/truth.jsonl" "$D/results.csv" 2>/dev/null | head -1 | grep -q ",truth_matched," &&
+	ok "csv: truth columns" || nok "csv: truth columns"
+llmanalyze "$D/results.csv" 2>/dev/null | head -1 | grep -q "truth_" && nok "no --truth, no truth columns" || ok "no --truth, no truth columns"
+cp "$D/results.csv" "$T/nometa.csv"
+expect_exit 66 "--truth without the .meta.json: 66" llmanalyze --truth "$D/truth.jsonl" "$T/nometa.csv"
+expect_exit 66 "--truth with standard input: 66" sh -c "llmanalyze --truth '$D/truth.jsonl' <'$D/results.csv'"
+printf '{"id": 5}\n' >"$T/bad.jsonl"
+llmanalyze --truth "$T/bad.jsonl" "$D/results.csv" >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 65 ] && grep -q "bad.jsonl:1" "$T/err" && ok "bad truth line: 65 with file:line" || nok "bad truth line: 65 with file:line" "exit $rc: $(cat "$T/err")"
+
+# A real run: llmsim --truth, llmrun, llmanalyze --truth.
+TOKF=$(need_tokfile cl100k_base.tiktoken) || exit 1
+llmsim --port 0 -t "$TOKF" --seed 4 --time-scale 10 --truth "$T/truth.jsonl" >"$T/url" 2>"$T/sim.err" &
+SIMPID=$!
+i=0
+while [ ! -s "$T/url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+URL=$(head -1 "$T/url")
+[ -n "$URL" ] || { nok "llmsim starts" "$(cat "$T/sim.err")"; exit 0; }
+printf 'id,group,prompt,output_tokens\n' >"$T/c.csv"
+for i in $(seq 1 20); do echo "r$i,g,prompt number $i about the weather,16" >>"$T/c.csv"; done
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 20 -q -o "$T/r.csv" "$T/c.csv"
+stop_sim
+llmanalyze --truth "$T/truth.jsonl" -f json "$T/r.csv" >"$T/r.json" 2>"$T/err"
+[ "$(jq '.[0].truth_matched' "$T/r.json")" = 20 ] && [ "$(jq '.[0].truth_unmatched' "$T/r.json")" = 0 ] &&
+	ok "every ok row matched" || nok "every ok row matched" "$(cat "$T/err")"
+# Bounds: chunks are seen after llmsim sent them (the median at least;
+# 2 us of slack, as truth.lib), and none later than 1 s (a loaded 2-core
+# machine).
+jq -e '.[0] | .truth_recv_p50_ms != null and .truth_chunk_max_ms != null and
+	.truth_chunk_p50_ms >= -0.002 and .truth_recv_p50_ms >= -0.002 and
+	.truth_chunk_max_ms < 1000 and .truth_recv_max_ms < 1000' "$T/r.json" >/dev/null &&
+	ok "receive and chunk errors present and under 1 s" || nok "receive and chunk errors present and under 1 s" "$(grep truth_ "$T/r.json")"
+jq -e '.[0].truth_chunk_count_diff == 0' "$T/r.json" >/dev/null && ok "chunk counts agree with the log" || nok "chunk counts agree with the log"
+if grep -q '"arrived_ns": *[0-9]' "$T/truth.jsonl"; then
+	jq -e '.[0] | .truth_send_p50_ms != null and .truth_ttft_p50_ms != null and (.truth_send_max_ms | fabs) < 1000' "$T/r.json" >/dev/null &&
+		ok "send and ttft errors present and bounded" || nok "send and ttft errors present and bounded" "$(grep truth_ "$T/r.json")"
+else
+	ok "send and ttft errors not checked # SKIP this llmsim writes no arrived_ns"
+fi
+grep -q "^llmanalyze: truth: 20 ok rows matched, 0 unmatched" "$T/err" && ok "summary line" || nok "summary line" "$(cat "$T/err")"
