@@ -188,3 +188,8 @@ llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 1000 --max-toke
 stop_sim
 if out=$(truthcheck "$T/t1.csv" "$T/tt.jsonl" "1 stream" 10 10); then echo "$out"; ok "timing truth at 1 stream"; else nok "timing truth at 1 stream" "$out"; fi
 if out=$(truthcheck "$T/t2.csv" "$T/tt.jsonl" "1000 streams" 10 25); then echo "$out"; ok "timing truth at 1,000 streams"; else nok "timing truth at 1,000 streams" "$out"; fi
+# chunk_log offsets never go back (a decreasing one is a stamp taken out
+# of order in llmrun).
+for f in f w t1 t2; do
+	if out=$(chunkmono "$T/$f.csv"); then ok "$f.csv: chunk_log offsets never decrease"; else nok "$f.csv: chunk_log offsets never decrease" "$out"; fi
+done
