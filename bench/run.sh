@@ -5,13 +5,16 @@
 #            (llmsim with a fixed 10 ms step) - the figure that counts;
 #   unpaced: the same with --zero-latency, for information only;
 #   memory:  llmrun's peak RSS at 1,000 and 5,000 concurrent streams.
-# Also TTFT against llmsim's truth log at 1,000 streams, a chunk every 20 ms.
+# Also TTFT against llmsim's truth log at 1,000 streams, a chunk every 20 ms,
+# and the send side: TTFT from the request's arrival at llmsim (both sides
+# counted), how long after llmrun's t_sent it arrived, and llmrun's lag
+# behind the schedule.
 # Prints chunks per client CPU-second and the ratio.
-# PARTS picks what runs (default all): cpu memory truth.
+# PARTS picks what runs (default all): cpu memory truth send.
 set -u
-PARTS=${PARTS:-cpu memory truth}
+PARTS=${PARTS:-cpu memory truth send}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
-. tests/e2e/truth.lib # truth_diffs
+. tests/e2e/truth.lib # truth_diffs, send_diffs, q
 : "${BUILD:=build}"
 BIN=$BUILD/bin
 T=$(mktemp -d)
@@ -109,6 +112,31 @@ if part truth; then
 		truth lockstep $stamp
 		truth "jitter 20 ms" $stamp --jitter-us 20000
 	done
+fi
+
+# The send side at 1,000 streams x 50 chunks/s (20 ms steps) against the
+# truth's arrived_ns: TTFT error from arrival counting both sides, send lag
+# (arrived - t_sent), client lag (t_sent - t_scheduled); with and without
+# --preconnect when llmrun has it.
+send() { # label llmrun-args...
+	label=$1; shift
+	rm -f "$T/truth.jsonl"
+	start_sim $(fixed_step 20) --truth "$T/truth.jsonl"
+	llmrun_run 1000 50 --timeout 120 "$@"
+	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
+	send_diffs "$T/r.csv" "$T/truth.jsonl" "$T/sdiffs" >"$T/scounts"
+	read -r rows late unst bad <"$T/scounts"
+	printf 'send     1000 streams, %s: TTFT error from arrival p50 %.3f ms, p99 %.3f ms; send lag p50 %.3f ms, p99 %.3f ms; client lag p99 %.3f ms (%d rows, %d sent after arrival, %d unstamped)\n' \
+		"$label" "$(q 0.5 e "$T/sdiffs")" "$(q 0.99 e "$T/sdiffs")" "$(q 0.5 s "$T/sdiffs")" \
+		"$(q 0.99 s "$T/sdiffs")" "$(q 0.99 l "$T/sdiffs")" "$rows" "$late" "$unst"
+}
+if part send; then
+	if "$BIN/llmrun" --help | grep -q -- --preconnect; then
+		send preconnect --preconnect
+		send "no preconnect" --no-preconnect
+	else
+		send default
+	fi
 fi
 
 # Memory last: closing 5,000 connections leaves the kernel busy for a

@@ -1098,6 +1098,10 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 			       c->port, errno ? ": " : "", errno ? strerror(errno) : "");
 	/* Should the kernel refuse, every arrived_ns is null. */
 	(void)arr_listen(s->arr, evhttp_bound_socket_get_fd(s->sock));
+	/* Accepted connections start with the listener's congestion control:
+	 * cubic from the first byte (see on_request). */
+	(void)setsockopt(evhttp_bound_socket_get_fd(s->sock), IPPROTO_TCP, TCP_CONGESTION,
+			 "cubic", sizeof "cubic" - 1);
 	if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl))
 		return err_set(e, ERR_UNAVAILABLE, "cannot read the bound port");
 	s->port = ss.ss_family == AF_INET6 ?

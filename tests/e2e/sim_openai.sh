@@ -132,5 +132,8 @@ post /tokenize "$body" >"$T/tk"
 	ok "/tokenize gives llmgen's ids and count" || nok "/tokenize" "$(cat "$T/tk") vs $ids"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/tokenize" -d '{"prompt": 3}')
 [ "$code" = 400 ] && ok "/tokenize without a prompt is 400" || nok "/tokenize 400" "$code"
-expect_exit 69 "a port in use exits 69" llmsim -t "$TOKF" --port "${URL##*:}"
+llmsim -t "$TOKF" --port "${URL##*:}" >/dev/null 2>"$T/inuse.err"
+rc=$?
+[ $rc -eq 69 ] && grep -qx "llmsim: cannot listen on 127.0.0.1:${URL##*:}: Address already in use" "$T/inuse.err" &&
+	ok "a port in use exits 69 and says why" || nok "a port in use exits 69 and says why" "exit $rc: $(cat "$T/inuse.err")"
 stop_sim

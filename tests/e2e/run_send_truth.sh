@@ -1,0 +1,112 @@
+#!/bin/sh
+# TTFT truth from the request's arrival: llmrun at 1,000 concurrent streams
+# against llmsim's truth log, which stamps each request's first bytes with
+# the kernel's receive time (arrived_ns). Once on fresh connections, once
+# with half the requests on kept-alive ones. Checks that every chunk count
+# matches the truth (truthcheck), that no request was stamped sent after
+# it arrived at llmsim and that the TTFT error counting both sides is
+# bounded at p99 (sendcheck), that chunk_log offsets never decrease
+# (chunkmono), and that arrived_ns <= received_ns in the log. The bound is
+# loose enough for a loaded 2-core machine under ASan; the figures are
+# printed. LLMRUN_EXTRA adds llmrun flags; when llmrun knows --preconnect,
+# each run is made with and without it.
+. tests/lib.sh
+. tests/e2e/truth.lib
+T=$(mktmp)
+TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
+. tests/e2e/sim.lib
+trap '[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null; rm -rf $_tmps' EXIT
+# 1,000 streams need about 2,000 fds on this host (llmsim and llmrun).
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# The send side is checked exactly (no request stamped after it arrived);
+# the TTFT error's p99 only against gross errors: in runs with kept-alive
+# connections about 1% of first chunks reached llmrun's kernel 40-100 ms
+# after llmsim's stamp of their write (the receive side, which llmrun's
+# kernel stamps do not depend on; not understood yet, see docs/llmrun.md).
+TTFT_BOUND_MS=${TTFT_BOUND_MS:-250}
+
+printf 'id,prompt\n' >"$T/c.csv"
+for i in $(seq 1 64); do echo "r$i,tell me about item $i" >>"$T/c.csv"; done
+
+# Fails the test when any line of the truth log has arrived_ns > received_ns
+# or no arrived_ns; prints how many lines it read.
+arrival_order() {
+	awk '{
+		a = $0; r = $0
+		if (!sub(/.*"arrived_ns": */, "", a) || !sub(/.*"received_ns": */, "", r)) { bad++; next }
+		sub(/[^0-9].*/, "", a); sub(/[^0-9].*/, "", r)
+		if (a == "" || r == "" || a + 0 > r + 0) bad++
+		n++
+	} END { print n + 0, bad + 0; exit !(n > 0 && bad == 0) }' "$1"
+}
+
+modes="default"
+llmrun --help | grep -q -- '--preconnect' && modes="preconnect no-preconnect"
+for mode in $modes; do
+	case $mode in
+	preconnect) flag=--preconnect ;;
+	no-preconnect) flag=--no-preconnect ;;
+	*) flag= ;;
+	esac
+	rm -f "$T/truth.jsonl"
+	start_sim --truth "$T/truth.jsonl" --max-num-seqs 1000 --max-connections 20000
+	[ -n "$URL" ] || { nok "$mode: llmsim starts" "$(cat "$T/err")"; exit 0; }
+	# Fresh: 1,000 requests on 1,000 new connections. Kept: 2,000, so
+	# the second 1,000 go on connections the first ones kept alive.
+	# shellcheck disable=SC2086
+	llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 1000 --max-tokens 16 \
+		--ignore-eos --timeout 120 -q $flag ${LLMRUN_EXTRA:-} -o "$T/fresh.csv" "$T/c.csv" 2>"$T/run.err"
+	rc1=$?
+	# shellcheck disable=SC2086
+	llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 2000 --max-tokens 16 \
+		--ignore-eos --timeout 120 -q $flag ${LLMRUN_EXTRA:-} -o "$T/kept.csv" "$T/c.csv" 2>>"$T/run.err"
+	rc2=$?
+	stop_sim
+	[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && ok "$mode: llmrun runs 3,000 requests at 1,000 streams" ||
+		nok "$mode: llmrun runs 3,000 requests at 1,000 streams" "exit $rc1 $rc2: $(tail -5 "$T/run.err")"
+	if out=$(arrival_order "$T/truth.jsonl"); then
+		ok "$mode: arrived_ns <= received_ns on all ${out% *} lines"
+	else
+		nok "$mode: arrived_ns <= received_ns on every line" "lines and bad ones: $out"
+	fi
+	# llmrun stamps t_sent where it writes the request once it has a
+	# client_lag_ms column; before, t_sent was read when the request was
+	# handed to libcurl, which at 1,000 streams is milliseconds (and for
+	# a new connection, the connect) before the write: the TTFT bound is
+	# then not applied and the figures are only printed.
+	bound=
+	if head -n 1 "$T/fresh.csv" | tr ',' '\n' | grep -qx client_lag_ms; then
+		bound=$TTFT_BOUND_MS
+	else
+		echo "# $mode: TTFT bound not applied: this llmrun stamps t_sent before the write (no client_lag_ms column)"
+	fi
+	for run in fresh kept; do
+		if out=$(truthcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run"); then
+			echo "$out"; ok "$mode $run: chunk counts match the truth, no chunk early"
+		else
+			nok "$mode $run: chunk counts match the truth, no chunk early" "$out"
+		fi
+		name="$mode $run: none sent after it arrived${bound:+, TTFT error p99 < $bound ms}"
+		if out=$(sendcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run" "$bound"); then
+			echo "$out"; ok "$name"
+		else
+			nok "$name" "$out"
+		fi
+		if out=$(chunkmono "$T/$run.csv"); then
+			ok "$mode $run: chunk_log offsets never decrease"
+		else
+			nok "$mode $run: chunk_log offsets never decrease" "$out"
+		fi
+	done
+done
+
+# The checks can fail: a row stamped sent 1 s late, a chunk_log that goes
+# back, an arrival after the request was received.
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "t_sent_ns") s = i; if ($i == "status") st = i }; print; next }
+	!done && $st == "ok" { $s = sprintf("%.0f%s", substr($s, 1, length($s) - 9) + 1, substr($s, length($s) - 8)); done = 1 } { print }' OFS=, "$T/fresh.csv" >"$T/late.csv"
+cp "$T/fresh.csv.meta.json" "$T/late.csv.meta.json"
+if out=$(sendcheck "$T/late.csv" "$T/truth.jsonl" "a late t_sent"); then nok "sendcheck fails on a request sent after it arrived" "$out"; else ok "sendcheck fails on a request sent after it arrived"; fi
+printf 'status,chunk_log\nok,100 250 240 300\n' >"$T/back.csv"
+if chunkmono "$T/back.csv" >/dev/null; then nok "chunkmono fails on a decreasing offset"; else ok "chunkmono fails on a decreasing offset"; fi
+sed '1s/"received_ns": *[0-9]*/"received_ns":1/' "$T/truth.jsonl" >"$T/rev.jsonl"
+if arrival_order "$T/rev.jsonl" >/dev/null; then nok "arrival_order fails on an arrival after the receipt"; else ok "arrival_order fails on an arrival after the receipt"; fi
