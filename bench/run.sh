@@ -46,11 +46,14 @@ printf '{"model":"llmsim","messages":[{"role":"user","content":"tell me about it
 cpu_of() { awk '{ print $1 + $2 }' "$1"; }
 rss_of() { awk '{ print $3 }' "$1"; }
 
+# Every run's chunk stamps must never go back (chunkmono, truth.lib):
+# a benchmark figure from a run that broke that would not count.
 llmrun_run() { # streams tokens [extra args]
 	n=$1; tok=$2; shift 2
 	/usr/bin/time -f '%U %S %M' -o "$T/time" "$BIN/llmrun" --url "$URL" --model llmsim \
-		--batch-sizes "$n" --requests "$n" --max-tokens "$tok" --ignore-eos -q "$@" \
+		--no-probe --batch-sizes "$n" --requests "$n" --max-tokens "$tok" --ignore-eos -q "$@" \
 		-o "$T/r.csv" "$T/c.csv" || exit 1
+	chunkmono "$T/r.csv" >&2 || { echo "bench/run.sh: chunk stamps went back" >&2; exit 1; }
 }
 curl_run() { # streams
 	: >"$T/curl.cfg"
