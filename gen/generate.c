@@ -409,6 +409,12 @@ static int run_import(struct run *r, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
+	/* An import is sampled, never repeated: fewer rows than asked is worth
+	 * a word even with -q, or a 500-request sweep quietly runs 2. */
+	if (r->o->count_set && (size_t)r->o->count > n)
+		fprintf(stderr, "llmgen: warning: --count %ld but %s holds %zu prompt%s; "
+			"writing %zu rows per group (imported prompts are not repeated)\n",
+			r->o->count, r->o->from, n, n == 1 ? "" : "s", n);
 	for (size_t gi = 0; gi < r->ng && !rc; gi++) {
 		struct group *g = &r->g[gi];
 		size_t rows;

@@ -51,7 +51,7 @@ void gen_usage(FILE *f)
 	      "                             legacy files DIR/input/*_prompts.csv (default .)\n"
 	      "  -q, --quiet                no summary on stderr\n"
 	      "  -h, --help                 show this help\n"
-	      "      --version              print the version\n"
+	      "  -V, --version              print the version\n"
 	      "\n"
 	      "Exit status: 0 ok, 64 usage, 65 bad templates or input data, 66 missing\n"
 	      "input or tokenizer, 70 internal error, 74 write error.\n",
@@ -144,7 +144,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	o->short_out = "10:30";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:i:n:t:o:C:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:i:n:t:o:C:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!known_scenario(optarg))
@@ -203,6 +203,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		case 'h':
 			gen_usage(stdout);
 			return 1;
+		case 'V':
 		case O_VERSION:
 			printf("llmgen %s\n", LLMBENCH_VERSION);
 			return 1;
