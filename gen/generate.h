@@ -30,6 +30,7 @@ struct gen_opts {
 	uint64_t seed;
 	const char *lang;         /* a language folder, or "mix" */
 	const char *templates;    /* folder */
+	char templates_dir[4096]; /* the folder found when none was given */
 	const char *from;         /* import file, or NULL */
 	enum src_kind from_kind;
 	int unique_prefix;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "datadir.h"
 #include "generate.h"
 
 const char *const gen_legacy_files[3] = {
@@ -237,8 +238,12 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		return err_set(e, ERR_USAGE, "--unique-prefix and --shared-prefix-tokens exclude each other");
 	if (!o->templates)
 		o->templates = getenv("LLMBENCH_TEMPLATES");
-	if (!o->templates || !*o->templates)
-		o->templates = is_dir("templates") ? "templates" : LLMBENCH_DATADIR "/templates";
+	if (!o->templates || !*o->templates) {
+		/* The working folder (a checkout), else beside the executable,
+		 * else PREFIX/share/llmbench (lib/datadir). */
+		datadir_find("templates", o->templates_dir, sizeof o->templates_dir);
+		o->templates = is_dir("templates") ? "templates" : o->templates_dir;
+	}
 	return 0;
 }
 

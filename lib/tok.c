@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <utf8proc.h>
 
+#include "datadir.h"
 #include "utf8.h"
 
 #ifndef LLMBENCH_DATADIR
@@ -99,14 +100,21 @@ static int find_name(const char *name, char *out, size_t cap, struct err *e)
 				p++;
 		}
 	}
-	if (find_in(LLMBENCH_DATADIR "/tokenizers", name, out, cap))
+	/* Beside the executable, then the compiled-in data folder. */
+	datadir_find("tokenizers", dir, sizeof dir);
+	if (find_in(dir, name, out, cap))
+		return 0;
+	if (strcmp(dir, LLMBENCH_DATADIR "/tokenizers") &&
+	    find_in(LLMBENCH_DATADIR "/tokenizers", name, out, cap))
 		return 0;
 	return err_set(e, ERR_NOINPUT,
 		       "tokenizer '%s' not found (looked for %s.tiktoken, %s-tokenizer.json[.gz], "
-		       "%s/tokenizer.json, %s.json[.gz] in $LLMBENCH_TOKENIZERS=%s and %s); "
+		       "%s/tokenizer.json, %s.json[.gz] in $LLMBENCH_TOKENIZERS=%s and %s%s%s); "
 		       "run 'make tokenizers', or set LLMBENCH_TOKENIZERS to the folder holding it, "
 		       "or give a path",
-		       name, name, name, name, name, env ? env : "", LLMBENCH_DATADIR "/tokenizers");
+		       name, name, name, name, name, env ? env : "", dir,
+		       strcmp(dir, LLMBENCH_DATADIR "/tokenizers") ? ", " : "",
+		       strcmp(dir, LLMBENCH_DATADIR "/tokenizers") ? LLMBENCH_DATADIR "/tokenizers" : "");
 }
 
 /* The encoding a rank file belongs to, from its base name. */
