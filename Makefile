@@ -68,8 +68,18 @@ export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
 # (see tests/e2e/llamacpp.lib): the shared folder beside the checkout.
 export LLMBENCH_LLAMA_SERVER ?= $(wildcard $(abspath ../shared/llamacpp/llama-server))
 
+# The data folder PREFIX/share/llmbench is compiled in (a fallback after
+# the folders beside the executable, lib/datadir.c): the objects that use it
+# are rebuilt when PREFIX changes. The stamp is rewritten only then.
+PREFIX_STAMP  := $(BUILD)/prefix.stamp
+DATADIR_USERS := $(shell grep -l LLMBENCH_DATADIR lib/*.c $(TOOL_DIRS:%=%/*.c) 2>/dev/null)
+$(DATADIR_USERS:%.c=$(BUILD)/%.o): $(PREFIX_STAMP)
+$(PREFIX_STAMP): FORCE
+	$(Q)mkdir -p $(dir $@)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" >$@
+
 .SECONDARY:
-.PHONY: all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers
+.PHONY: FORCE all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers
 all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_REPLAY)
 
 $(BUILD)/%.o: %.c
@@ -182,20 +192,29 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh scripts/demo.sh $(BUILD)
 
-# Installs the tools, man pages, templates and the tokenizer files that
-# `make tokenizers` fetched (or that TOKSRC names).
+# Installs the tools, man pages, templates and the tokenizer files found
+# in TOKSRC: colon-separated folders, by default what `make tokenizers`
+# fetched and then $LLMBENCH_TOKENIZERS; the first file of a name wins.
+# Says what it installed, and warns when no tokenizer file was found.
 DESTDIR ?=
 BINDIR  := $(DESTDIR)$(PREFIX)/bin
 MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/llmbench
-TOKSRC  ?= tokenizers
+TOKSRC  ?= tokenizers:$(LLMBENCH_TOKENIZERS)
 install: all
 	install -d $(BINDIR) $(MANDIR) $(DATADIR)/templates $(DATADIR)/tokenizers
 	$(if $(TOOLS),install -m 755 $(TOOLS) $(BINDIR)/)
 	for m in $(TOOL_DIRS:%=man/llm%.1); do [ -f $$m ] && install -m 644 $$m $(MANDIR)/ || true; done
 	cp -R templates/. $(DATADIR)/templates/
-	for f in $(TOKSRC)/*.tiktoken $(TOKSRC)/*.json $(TOKSRC)/*.json.gz; do \
-		[ -f "$$f" ] && install -m 644 "$$f" $(DATADIR)/tokenizers/ || true; done
+	@echo "make install: $(notdir $(TOOLS)) into $(BINDIR); man pages into $(MANDIR); templates into $(DATADIR)/templates"
+	@seen=; for d in $$(echo "$(TOKSRC)" | tr ':' ' '); do \
+		for f in "$$d"/*.tiktoken "$$d"/*.json "$$d"/*.json.gz; do \
+			[ -f "$$f" ] || continue; b=$${f##*/}; \
+			case " $$seen " in *" $$b "*) continue ;; esac; \
+			install -m 644 "$$f" $(DATADIR)/tokenizers/ || exit 1; seen="$$seen $$b"; \
+			echo "make install: tokenizer $$b (from $$d)"; \
+		done; done; \
+	[ -n "$$seen" ] || echo "make install: warning: no tokenizer files in $(TOKSRC); llmgen needs them: run 'make tokenizers' first, or set LLMBENCH_TOKENIZERS or TOKSRC" >&2
 
 uninstall:
 	rm -f $(TOOL_DIRS:%=$(BINDIR)/llm%) $(TOOL_DIRS:%=$(MANDIR)/llm%.1)
