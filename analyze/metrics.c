@@ -57,7 +57,7 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 
 	out[0] = '\0';
 	if (m->lag.n && m->lag.p99 > AN_LAG_NOTE_MS)
-		len += (size_t)snprintf(out, n, "llmrun fell behind by %.1f ms at p99; latencies include it",
+		len += (size_t)snprintf(out, n, "llmrun fell behind by %.1f ms at p99; throughput includes it but not TTFT or E2E",
 					m->lag.p99);
 	if (len < n && m->out_of_max < AN_SHORT_NOTE)
 		snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "

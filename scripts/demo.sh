@@ -42,8 +42,9 @@ echo "demo: llmsim serving at $url (simulated clock ${TIME_SCALE}x real time)"
 for s in short-long long-long long-short; do
 	llmgen --scenario "$s" --count 64 --seed 1 -q -o "$OUT/corpus-$s.csv"
 	echo "demo: $s: batch sizes 1..32, $REQUESTS requests each"
+	# --ignore-eos: the corpus's output lengths are the workload.
 	llmrun --url "$url" --model llmsim --batch-sizes 1..32 \
-		--requests "$REQUESTS" --quiet \
+		--requests "$REQUESTS" --ignore-eos --quiet \
 		-o "$OUT/results-$s.csv" "$OUT/corpus-$s.csv"
 done
 
