@@ -220,9 +220,18 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	struct req *q = ud;
 	int64_t now = clk_mono_ns();
 
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
 	(void)ip, (void)local_ip, (void)port, (void)local_port;
 	q->t_sent = now;
 	q->r.t_sent = now;
+	/* The socket the kernel stamps must be looked up on. libcurl names it
+	 * to the socket callback only when its watch changes, which a kept-
+	 * alive connection taken straight from the pool may not do: without
+	 * this, such a request's chunks were all stamped when read. */
+	if (curl_easy_getinfo(q->h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+	    fd != CURL_SOCKET_BAD)
+		q->sock = fd;
 	q->connect_ns = q->t_conn ? now - q->t_conn : -1;
 	return CURL_PREREQFUNC_OK;
 }
