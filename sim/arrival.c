@@ -176,7 +176,10 @@ static void watch(struct arr *a, struct bufferevent *bev, evutil_socket_t fd)
 		 * reader, so it did not add the new connection's fd to epoll
 		 * when evhttp asked to read it: drop the old event, then have
 		 * evhttp's read added anew (libevent ignores the failed
-		 * removal of an fd epoll no longer knows).
+		 * removal of an fd epoll no longer knows). evhttp 2.1's
+		 * accept happens to repair it too (its brief write enable
+		 * makes libevent retry a failed MOD as an ADD, seen with
+		 * strace); this does not rely on that.
 		 */
 		event_del(s->ev);
 		if (bufferevent_get_enabled(bev) & EV_READ) {

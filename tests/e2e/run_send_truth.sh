@@ -100,6 +100,47 @@ for mode in $modes; do
 	done
 done
 
+# Clients llmrun is not: connections closed without a request or halfway
+# through one (nothing logged, no stamp left for the fd's next user), three
+# requests one after another on one connection (each stamped after the
+# client's write, read from the same monotonic clock, and before it was
+# received), two pipelined in one write (the second has no stamp: its bytes
+# were read with the first's). Then llmrun with --no-keepalive: llmsim
+# closes every connection with its peek armed, and new ones reuse the fds.
+if ! command -v python3 >/dev/null 2>&1; then
+	nok "python3 is installed" "the raw clients need it: apt-get install python3 ('make deps')"
+else
+	start_sim --truth "$T/raw.jsonl" --time-scale 20
+	python3 tests/data/sim/arrival_client.py "${URL##*:}" >"$T/raw.out" 2>"$T/raw.err"
+	prc=$?
+	llmrun --url "$URL" --model llmsim --batch-sizes 20 --requests 300 --max-tokens 4 --ignore-eos \
+		--no-keepalive -q -o "$T/nk.csv" "$T/c.csv" 2>"$T/nk.err"
+	nrc=$?
+	stop_sim
+	[ $prc -eq 0 ] && [ "$(wc -l <"$T/raw.out")" -eq 5 ] && ok "raw clients: 5 answers" ||
+		nok "raw clients: 5 answers" "exit $prc: $(cat "$T/raw.err" "$T/raw.out")"
+	bad=$(while read -r kind id sent; do
+		line=$(grep "\"id\": *\"$id\"" "$T/raw.jsonl")
+		a=$(printf '%s' "$line" | sed -n 's/.*"arrived_ns": *\([0-9a-z]*\).*/\1/p')
+		r=$(printf '%s' "$line" | sed -n 's/.*"received_ns": *\([0-9]*\).*/\1/p')
+		case $kind in
+		pipe2) [ "$a" = null ] || echo "$kind $id: arrived_ns $a, wanted null" ;;
+		*) [ -n "$a" ] && [ "$a" != null ] && [ "$a" -ge $((sent - 2000)) ] && [ "$a" -le "$r" ] ||
+			echo "$kind $id: sent $sent, arrived $a, received $r" ;;
+		esac
+	done <"$T/raw.out")
+	[ -z "$bad" ] && [ -s "$T/raw.out" ] && ok "raw clients: each request stamped after its write and before its receipt, a pipelined one null" ||
+		nok "raw clients: each request stamped after its write and before its receipt, a pipelined one null" "$bad"
+	[ "$(wc -l <"$T/raw.jsonl")" -eq 305 ] && ok "raw clients: connections without a whole request log nothing" ||
+		nok "raw clients: connections without a whole request log nothing" "$(wc -l <"$T/raw.jsonl") lines for 305 requests"
+	if [ $nrc -eq 0 ] && out=$(truthcheck "$T/nk.csv" "$T/raw.jsonl" "no keep-alive") &&
+		out=$(sendcheck "$T/nk.csv" "$T/raw.jsonl" "no keep-alive"); then
+		echo "$out"; ok "--no-keepalive: every request stamped on reused fds, none sent after it arrived"
+	else
+		nok "--no-keepalive: every request stamped on reused fds, none sent after it arrived" "exit $nrc: $out $(tail -3 "$T/nk.err")"
+	fi
+fi
+
 # The checks can fail: a row stamped sent 1 s late, a chunk_log that goes
 # back, an arrival after the request was received.
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "t_sent_ns") s = i; if ($i == "status") st = i }; print; next }
