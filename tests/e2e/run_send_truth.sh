@@ -19,11 +19,9 @@ trap '[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null; rm -rf $_tmps' EXIT
 # 1,000 streams need about 2,000 fds on this host (llmsim and llmrun).
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # The send side is checked exactly (no request stamped after it arrived);
-# the TTFT error's p99 only against gross errors: in runs with kept-alive
-# connections about 1% of first chunks reached llmrun's kernel 40-100 ms
-# after llmsim's stamp of their write (the receive side, which llmrun's
-# kernel stamps do not depend on; not understood yet, see docs/llmrun.md).
-TTFT_BOUND_MS=${TTFT_BOUND_MS:-250}
+# the TTFT error's p99 against a bound loose enough for a loaded machine
+# under ASan (quiet: 0.04-0.09 ms in every mode).
+TTFT_BOUND_MS=${TTFT_BOUND_MS:-25}
 
 printf 'id,prompt\n' >"$T/c.csv"
 for i in $(seq 1 64); do echo "r$i,tell me about item $i" >>"$T/c.csv"; done
@@ -54,11 +52,11 @@ for mode in $modes; do
 	# Fresh: 1,000 requests on 1,000 new connections. Kept: 2,000, so
 	# the second 1,000 go on connections the first ones kept alive.
 	# shellcheck disable=SC2086
-	llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 1000 --max-tokens 16 \
+	llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 1000 --requests 1000 --max-tokens 16 \
 		--ignore-eos --timeout 120 -q $flag ${LLMRUN_EXTRA:-} -o "$T/fresh.csv" "$T/c.csv" 2>"$T/run.err"
 	rc1=$?
 	# shellcheck disable=SC2086
-	llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 2000 --max-tokens 16 \
+	llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 1000 --requests 2000 --max-tokens 16 \
 		--ignore-eos --timeout 120 -q $flag ${LLMRUN_EXTRA:-} -o "$T/kept.csv" "$T/c.csv" 2>>"$T/run.err"
 	rc2=$?
 	stop_sim
@@ -113,7 +111,7 @@ else
 	start_sim --truth "$T/raw.jsonl" --time-scale 20
 	python3 tests/data/sim/arrival_client.py "${URL##*:}" >"$T/raw.out" 2>"$T/raw.err"
 	prc=$?
-	llmrun --url "$URL" --model llmsim --batch-sizes 20 --requests 300 --max-tokens 4 --ignore-eos \
+	llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 20 --requests 300 --max-tokens 4 --ignore-eos \
 		--no-keepalive -q -o "$T/nk.csv" "$T/c.csv" 2>"$T/nk.err"
 	nrc=$?
 	stop_sim
