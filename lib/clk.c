@@ -23,11 +23,18 @@ int64_t clk_wall_ns(void)
 
 struct clk_anchor clk_anchor_now(void)
 {
-	struct clk_anchor a;
-	int64_t m0 = clk_mono_ns();
+	struct clk_anchor a = {0, 0};
+	int64_t best = INT64_MAX;
 
-	a.wall_ns = clk_wall_ns();
-	a.mono_ns = m0 + (clk_mono_ns() - m0) / 2;
+	for (int i = 0; i < 3 && best > CLK_NS_PER_US; i++) {
+		int64_t m0 = clk_mono_ns(), w = clk_wall_ns(), m1 = clk_mono_ns();
+
+		if (m1 - m0 < best) {
+			best = m1 - m0;
+			a.wall_ns = w;
+			a.mono_ns = m0 + (m1 - m0) / 2;
+		}
+	}
 	return a;
 }
 

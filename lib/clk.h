@@ -24,7 +24,11 @@ struct clk_anchor {
 };
 
 /* Takes an anchor: the wall reading is bracketed by two monotonic ones and
- * paired with their midpoint. */
+ * paired with their midpoint, so it is off by at most half the time between
+ * them. Of up to three readings the tightest is kept; one within 1 us ends
+ * the search (so an interrupt between the reads costs a retry, not an
+ * error). wall_ns - mono_ns is also the offset that moves the kernel's
+ * wall-clock socket stamps to the monotonic clock. */
 struct clk_anchor clk_anchor_now(void);
 
 /* Epoch ns of a monotonic stamp under an anchor. */

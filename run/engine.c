@@ -71,22 +71,6 @@ static int on_timer(CURLM *m, long ms, void *ud)
 
 /* --- setup --------------------------------------------------------------- */
 
-static char *join_url(const char *base, const char *path)
-{
-	size_t bl = strlen(base);
-	char *u;
-
-	while (bl && base[bl - 1] == '/')
-		bl--;
-	/* "http://h/v1" + "/v1/completions" names the path once. */
-	if (bl >= 3 && strncmp(base + bl - 3, "/v1", 3) == 0 &&
-	    strncmp(path, "/v1/", 4) == 0)
-		bl -= 3;
-	if (asprintf(&u, "%.*s%s", (int)bl, base, path) < 0)
-		return NULL;
-	return u;
-}
-
 int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 {
 	struct eng *g = calloc(1, sizeof *g);
@@ -110,7 +94,7 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 			g->in_count[i] = -2; /* not counted yet */
 	}
 	g->peeks = g->kstamp ? malloc(WAKE_MAX * sizeof *g->peeks) : NULL;
-	g->url = join_url(cx->t->url,
+	g->url = http_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
 	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
 	    !g->tok || !g->url ||

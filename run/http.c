@@ -7,6 +7,18 @@
 
 #include "api.h"
 
+char *http_url(const char *base, const char *path)
+{
+	size_t bl = strlen(base);
+	char *u;
+
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	if (bl >= 3 && strncmp(base + bl - 3, "/v1", 3) == 0 && strncmp(path, "/v1/", 4) == 0)
+		bl -= 3;
+	return asprintf(&u, "%.*s%s", (int)bl, base, path) < 0 ? NULL : u;
+}
+
 struct curl_slist *http_headers(const struct opts *o)
 {
 	struct curl_slist *h = NULL, *n;

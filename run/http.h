@@ -15,6 +15,10 @@
 #include "corpus.h"
 #include "options.h"
 
+/* base + path, naming "/v1" once ("http://h/v1" + "/v1/completions");
+ * a new string the caller frees, NULL when out of memory. */
+char *http_url(const char *base, const char *path);
+
 /* The headers of every request; NULL when out of memory. */
 struct curl_slist *http_headers(const struct opts *o);
 

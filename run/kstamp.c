@@ -208,24 +208,15 @@ void kst_peek_all(struct eng *g, const struct epoll_event *evs, int n)
 }
 
 /* The kernel stamps on the wall clock. Its offset from the monotonic clock
- * is read at every wake-up, as NTP may slew it. The reading is off by at
- * most half the time between the two monotonic reads (tens of ns); one
- * that took over 1 us (an interrupt came between them) is dropped, so the
- * offset is never more than 0.5 us wrong. */
+ * is read at every wake-up, as NTP may slew it (clk_anchor_now: never more
+ * than 0.5 us wrong when a reading within 1 us was had). */
 void kst_wall_off(struct eng *g)
 {
-	for (int i = 0; i < 3; i++) {
-		int64_t m0 = clk_mono_ns(), w = clk_wall_ns(), m1 = clk_mono_ns();
+	struct clk_anchor a = clk_anchor_now();
 
-		if (m1 - m0 <= CLK_NS_PER_US) {
-			g->wall_off = w - (m0 + (m1 - m0) / 2);
-			return;
-		}
-	}
+	g->wall_off = a.wall_ns - a.mono_ns;
 }
 
-/* Do the bytes peeked at on evs[i]'s socket in this wake-up end an HTTP/1.1
- * chunked response ("0\r\n\r\n")? */
 int kst_ends_response(const struct eng *g, const struct epoll_event *evs, int i)
 {
 	int fd = evs[i].data.fd;

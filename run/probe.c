@@ -60,19 +60,6 @@ static void fetch(const struct opts *o, const char *url, const char *body,
 		curl_easy_cleanup(h);
 }
 
-/* base + path, naming "/v1" once (as the engine joins them). */
-static char *join(const char *base, const char *path)
-{
-	size_t bl = strlen(base);
-	char *u;
-
-	while (bl && base[bl - 1] == '/')
-		bl--;
-	if (bl >= 3 && strncmp(base + bl - 3, "/v1", 3) == 0 && strncmp(path, "/v1/", 4) == 0)
-		bl -= 3;
-	return asprintf(&u, "%.*s%s", (int)bl, base, path) < 0 ? NULL : u;
-}
-
 /* The server's own words about a failure, from the shapes servers use:
  * {"error": {"message"}}, {"error": "..."}, {"detail": "..."},
  * {"message": "..."}; else the start of the body as text. */
@@ -105,7 +92,7 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 {
 	const char *name = t->api->name;
 	int ollama = strcmp(name, "ollama") == 0, tgi = strcmp(name, "tgi") == 0;
-	char *url = join(t->url, ollama ? "/api/tags" : tgi ? "/info" : "/v1/models");
+	char *url = http_url(t->url, ollama ? "/api/tags" : tgi ? "/info" : "/v1/models");
 	struct answer a;
 	json_t *j, *list;
 	const char *id = NULL;
@@ -159,7 +146,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		  const struct corpus_row *row, struct err *e)
 {
 	long max;
-	char *body, *url = join(t->url, o->stream ? t->api->path_stream : t->api->path_plain);
+	char *body, *url = http_url(t->url, o->stream ? t->api->path_stream : t->api->path_plain);
 	struct answer a = {0};
 	char msg[400] = "";
 	int rc = 0;

@@ -53,21 +53,13 @@ int arr_listen(struct arr *a, evutil_socket_t fd)
 }
 
 /* The wall clock's offset from the monotonic one: the kernel stamps on the
- * wall clock, which NTP may slew, so it is read at each peek. A reading
- * that took over 1 us (an interrupt came between) is dropped, so it is
- * never more than 0.5 us wrong (run/engine.c reads it the same way). */
+ * wall clock, which NTP may slew, so it is read at each peek (lib/clk, as
+ * llmrun reads it). */
 static int64_t wall_off(void)
 {
-	int64_t m0 = 0, w = 0, m1 = 0;
+	struct clk_anchor a = clk_anchor_now();
 
-	for (int i = 0; i < 3; i++) {
-		m0 = clk_mono_ns();
-		w = clk_wall_ns();
-		m1 = clk_mono_ns();
-		if (m1 - m0 <= CLK_NS_PER_US)
-			break;
-	}
-	return w - (m0 + (m1 - m0) / 2);
+	return a.wall_ns - a.mono_ns;
 }
 
 /* Peeks at one byte of fd: 1 when bytes wait (*stamp their first one's

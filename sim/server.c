@@ -977,17 +977,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 	int one = 1;
 	size_t i;
 
-	/* Small events must not wait for delayed ACKs, nor for a pacing
-	 * timer: BBR (a common default) paces even loopback, and on a busy
-	 * machine a chunk written could leave tens of ms later, after the
-	 * truth log said it left. Cubic does not pace; where it is not
-	 * available the machine's default stays. */
-	if (bev) {
+	/* Small events must not wait for delayed ACKs. (Nor for a pacing
+	 * timer: the listener's cubic, inherited, sees to that.) */
+	if (bev)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
 			   sizeof one);
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_CONGESTION, "cubic",
-			   sizeof "cubic" - 1);
-	}
 	if (past_keepalive(s, req, bev))
 		return;
 	evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
@@ -1098,8 +1092,11 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 			       c->port, errno ? ": " : "", errno ? strerror(errno) : "");
 	/* Should the kernel refuse, every arrived_ns is null. */
 	(void)arr_listen(s->arr, evhttp_bound_socket_get_fd(s->sock));
-	/* Accepted connections start with the listener's congestion control:
-	 * cubic from the first byte (see on_request). */
+	/* Accepted connections inherit the listener's congestion control:
+	 * cubic, which does not pace. BBR (a common default) paces even
+	 * loopback, and on a busy machine a chunk written could leave tens of
+	 * ms after the truth log said it left. Where cubic is not available
+	 * the machine's default stays. */
 	(void)setsockopt(evhttp_bound_socket_get_fd(s->sock), IPPROTO_TCP, TCP_CONGESTION,
 			 "cubic", sizeof "cubic" - 1);
 	if (getsockname(evhttp_bound_socket_get_fd(s->sock), (struct sockaddr *)&ss, &sl))
