@@ -120,7 +120,7 @@ fi
 # The send side at 1,000 streams x 50 chunks/s (20 ms steps) against the
 # truth's arrived_ns: TTFT error from arrival counting both sides, send lag
 # (arrived - t_sent), client lag (t_sent - t_scheduled); with and without
-# --preconnect when llmrun has it.
+# --preconnect.
 send() { # label llmrun-args...
 	label=$1; shift
 	rm -f "$T/truth.jsonl"
@@ -134,12 +134,8 @@ send() { # label llmrun-args...
 		"$(q 0.99 s "$T/sdiffs")" "$(q 0.99 l "$T/sdiffs")" "$rows" "$late" "$unst"
 }
 if part send; then
-	if "$BIN/llmrun" --help | grep -q -- --preconnect; then
-		send preconnect --preconnect
-		send "no preconnect" --no-preconnect
-	else
-		send default
-	fi
+	send preconnect --preconnect
+	send "no preconnect" --no-preconnect
 fi
 
 # Memory last: closing 5,000 connections leaves the kernel busy for a

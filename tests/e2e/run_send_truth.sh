@@ -4,12 +4,11 @@
 # the kernel's receive time (arrived_ns). Once on fresh connections, once
 # with half the requests on kept-alive ones. Checks that every chunk count
 # matches the truth (truthcheck), that no request was stamped sent after
-# it arrived at llmsim and that the TTFT error counting both sides is
-# bounded at p99 (sendcheck), that chunk_log offsets never decrease
-# (chunkmono), and that arrived_ns <= received_ns in the log. The bound is
-# loose enough for a loaded 2-core machine under ASan; the figures are
-# printed. LLMRUN_EXTRA adds llmrun flags; when llmrun knows --preconnect,
-# each run is made with and without it.
+# it arrived at llmsim, nor long before (send lag p99), and that the TTFT
+# error counting both sides is bounded at p99 (sendcheck), that chunk_log
+# offsets never decrease (chunkmono), and that arrived_ns <= received_ns
+# in the log. The figures are printed. LLMRUN_EXTRA adds llmrun flags;
+# each run is made with --preconnect and with --no-preconnect.
 . tests/lib.sh
 . tests/e2e/truth.lib
 T=$(mktmp)
@@ -23,9 +22,12 @@ ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 # 0.04-0.09 ms in every mode, but in about one run in four a cluster of
 # 1-3% of first chunks on kept-alive connections arrives 15-60 ms late
 # (receive side, not understood yet: docs/llmrun.md), more under ASan.
+# The send lag (arrival at llmsim minus t_sent) bounds the other end: a
+# t_sent taken early, as when it was the hand-over to libcurl (73 ms at
+# p50 on new connections), fails it; quiet p99 0.03-0.13 ms.
 case ${BUILD:-build} in
-*asan*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-250} ;;
-*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-100} ;;
+*asan*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-250} SEND_BOUND_MS=${SEND_BOUND_MS:-25} ;;
+*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-100} SEND_BOUND_MS=${SEND_BOUND_MS:-5} ;;
 esac
 
 printf 'id,prompt\n' >"$T/c.csv"
@@ -43,14 +45,8 @@ arrival_order() {
 	} END { print n + 0, bad + 0; exit !(n > 0 && bad == 0) }' "$1"
 }
 
-modes="default"
-llmrun --help | grep -q -- '--preconnect' && modes="preconnect no-preconnect"
-for mode in $modes; do
-	case $mode in
-	preconnect) flag=--preconnect ;;
-	no-preconnect) flag=--no-preconnect ;;
-	*) flag= ;;
-	esac
+for mode in preconnect no-preconnect; do
+	flag=--$mode
 	rm -f "$T/truth.jsonl"
 	start_sim --truth "$T/truth.jsonl" --max-num-seqs 1000 --max-connections 20000
 	[ -n "$URL" ] || { nok "$mode: llmsim starts" "$(cat "$T/err")"; exit 0; }
@@ -72,25 +68,14 @@ for mode in $modes; do
 	else
 		nok "$mode: arrived_ns <= received_ns on every line" "lines and bad ones: $out"
 	fi
-	# llmrun stamps t_sent where it writes the request once it has a
-	# client_lag_ms column; before, t_sent was read when the request was
-	# handed to libcurl, which at 1,000 streams is milliseconds (and for
-	# a new connection, the connect) before the write: the TTFT bound is
-	# then not applied and the figures are only printed.
-	bound=
-	if head -n 1 "$T/fresh.csv" | tr ',' '\n' | grep -qx client_lag_ms; then
-		bound=$TTFT_BOUND_MS
-	else
-		echo "# $mode: TTFT bound not applied: this llmrun stamps t_sent before the write (no client_lag_ms column)"
-	fi
 	for run in fresh kept; do
 		if out=$(truthcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run"); then
 			echo "$out"; ok "$mode $run: chunk counts match the truth, no chunk early"
 		else
 			nok "$mode $run: chunk counts match the truth, no chunk early" "$out"
 		fi
-		name="$mode $run: none sent after it arrived${bound:+, TTFT error p99 < $bound ms}"
-		if out=$(sendcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run" "$bound"); then
+		name="$mode $run: none sent after it arrived, send lag p99 < $SEND_BOUND_MS ms, TTFT error p99 < $TTFT_BOUND_MS ms"
+		if out=$(sendcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run" "$TTFT_BOUND_MS" "$SEND_BOUND_MS"); then
 			echo "$out"; ok "$name"
 		else
 			nok "$name" "$out"
@@ -137,7 +122,7 @@ else
 	[ "$(wc -l <"$T/raw.jsonl")" -eq 305 ] && ok "raw clients: connections without a whole request log nothing" ||
 		nok "raw clients: connections without a whole request log nothing" "$(wc -l <"$T/raw.jsonl") lines for 305 requests"
 	if [ $nrc -eq 0 ] && out=$(truthcheck "$T/nk.csv" "$T/raw.jsonl" "no keep-alive") &&
-		out=$(sendcheck "$T/nk.csv" "$T/raw.jsonl" "no keep-alive"); then
+		out=$(sendcheck "$T/nk.csv" "$T/raw.jsonl" "no keep-alive" "$TTFT_BOUND_MS" "$SEND_BOUND_MS"); then
 		echo "$out"; ok "--no-keepalive: every request stamped on reused fds, none sent after it arrived"
 	else
 		nok "--no-keepalive: every request stamped on reused fds, none sent after it arrived" "exit $nrc: $out $(tail -3 "$T/nk.err")"
@@ -150,6 +135,10 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "t_sent_ns") s = i; if 
 	!done && $st == "ok" { $s = sprintf("%.0f%s", substr($s, 1, length($s) - 9) + 1, substr($s, length($s) - 8)); done = 1 } { print }' OFS=, "$T/fresh.csv" >"$T/late.csv"
 cp "$T/fresh.csv.meta.json" "$T/late.csv.meta.json"
 if out=$(sendcheck "$T/late.csv" "$T/truth.jsonl" "a late t_sent"); then nok "sendcheck fails on a request sent after it arrived" "$out"; else ok "sendcheck fails on a request sent after it arrived"; fi
+# ... and on t_sent stamped 1 s early (the send lag bound).
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "t_sent_ns") s = i; if ($i == "status") st = i }; print; next }
+	$st == "ok" { $s = sprintf("%.0f%s", substr($s, 1, length($s) - 9) - 1, substr($s, length($s) - 8)) } { print }' OFS=, "$T/fresh.csv" >"$T/early.csv"
+if out=$(sendcheck "$T/early.csv" "$T/truth.jsonl" "an early t_sent" "" "$SEND_BOUND_MS"); then nok "sendcheck fails on requests stamped sent 1 s early" "$out"; else ok "sendcheck fails on requests stamped sent 1 s early"; fi
 printf 'status,chunk_log\nok,100 250 240 300\n' >"$T/back.csv"
 if chunkmono "$T/back.csv" >/dev/null; then nok "chunkmono fails on a decreasing offset"; else ok "chunkmono fails on a decreasing offset"; fi
 sed '1s/"received_ns": *[0-9]*/"received_ns":1/' "$T/truth.jsonl" >"$T/rev.jsonl"
