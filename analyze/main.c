@@ -75,7 +75,7 @@ static const char usage_text[] =
 	"Charts and report:\n"
 	"      --charts DIR        write PNG and SVG charts with their .gp and .dat\n"
 	"      --timeline-step V   step whose requests the timeline chart shows\n"
-	"                          (default: the last group)\n"
+	"                          (default: the last group with request times)\n"
 	"      --html FILE         one self-contained HTML report\n"
 	"      --truth FILE        llmsim's truth log (llmsim --truth): the client's\n"
 	"                          timing error against it per group (needs each\n"
@@ -516,7 +516,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	if (!rc && truth && !o->quiet)
 		truth_summary(&sk.all);
 	if (!rc && sk.set->ngroups == 0)
-		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none)");
+		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none%s)",
+			     st.nvllm ? "; a vLLM file without per-request data has its summaries "
+					"alone: llmanalyze --vllm" : "");
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
 	if (!rc)
