@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "utf8.h"
@@ -300,32 +301,37 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 	}
 }
 
-/* Sets *json to whether the input's first non-space byte is '{' (a JSON
- * object: a vLLM result file; a results CSV starts with its header). A
- * named file is closed again, for its reader to open; standard input is
- * left at that byte (the spaces before it are gone, which neither format
- * minds). */
-static int sniff(const char *path, int *json, struct err *e)
+/* Opens an input ("-" is stdin) and sets *json to whether its first
+ * non-space byte is '{' (a JSON object: a vLLM result file; a results CSV
+ * starts with its header). The stream is read once, so pipes work: it
+ * goes back to its start where it can, else to that byte (the spaces
+ * before it are gone, which neither format minds). */
+static int open_input(const char *path, FILE **out, int *json, struct err *e)
 {
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct stat st;
 	int c;
 
+	*out = NULL;
 	if (!fp)
 		return err_set(e, ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		return err_set(e, ERR_NOINPUT, "%s: is a folder", path);
+	}
 	do
 		c = getc(fp);
 	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
 	*json = c == '{';
-	if (fp != stdin)
-		fclose(fp);
-	else if (c != EOF)
+	if (c != EOF && (!S_ISREG(st.st_mode) || fseek(fp, 0, SEEK_SET) != 0))
 		ungetc(c, fp);
+	*out = fp;
 	return 0;
 }
 
 /* A vLLM result file's requests as rows (analyze/vllm.h). The file is
  * kept in st for the check of its summaries. */
-static int load_vllm(const char *path, size_t file, const struct an_load_opts *o,
+static int load_vllm(FILE *fp, const char *name, size_t file, const struct an_load_opts *o,
 		     const char **keys, struct an_load_stats *st, struct runs *runs,
 		     const char *const *paths, struct err *e)
 {
@@ -335,7 +341,7 @@ static int load_vllm(const char *path, size_t file, const struct an_load_opts *o
 	size_t i, k, n;
 	int rc;
 
-	if ((rc = an_vllm_open(path, &vf, e)))
+	if ((rc = an_vllm_open_fp(fp, name, &vf, e)))
 		return rc;
 	if (!(all = realloc(st->vllm, (st->nvllm + 1) * sizeof *all))) {
 		an_vllm_free(vf);
@@ -382,21 +388,22 @@ int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
 		goto out;
 	}
 	for (i = 0; i < n && !rc; i++) {
+		const char *name = strcmp(paths[i], "-") ? paths[i] : "stdin";
+		FILE *fp;
 		int json = 0;
 
-		if ((rc = sniff(paths[i], &json, e)))
+		if ((rc = open_input(paths[i], &fp, &json, e)))
 			break;
-		if (json) {
-			st->files++;
-			rc = load_vllm(paths[i], i, o, keys, st, &runs, paths, e);
-			continue;
-		}
-		if ((rc = csv_open(paths[i], &f.r, e)))
-			break;
-		f.file = i;
 		st->files++;
-		rc = load_file(&f, o, keys, st, &runs, paths, e);
-		csv_close(f.r);
+		if (json) {
+			rc = load_vllm(fp, name, i, o, keys, st, &runs, paths, e);
+		} else if (!(rc = csv_open_fp(fp, name, &f.r, e))) {
+			f.file = i;
+			rc = load_file(&f, o, keys, st, &runs, paths, e);
+			csv_close(f.r);
+		}
+		if (fp != stdin)
+			fclose(fp);
 	}
 out:
 	for (i = 0; i < runs.nsig; i++)

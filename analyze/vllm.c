@@ -1,5 +1,6 @@
 #include "vllm.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,17 +101,54 @@ static void settings(struct an_vllm_file *f)
 				    ? "poisson" : "gamma");
 }
 
+static int slurp(FILE *fp, const char *name, struct buf *b, struct err *e)
+{
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	b->max = AN_VLLM_MAX;
+	while (!rc && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		rc = buf_add(b, chunk, n, e);
+	if (rc == ERR_DATA)
+		return err_set(e, ERR_DATA, "%s: larger than %zu MiB: not a vLLM result file?",
+			       name, AN_VLLM_MAX >> 20);
+	if (!rc && ferror(fp))
+		rc = err_set(e, ERR_IO, "%s: read failed", name);
+	return rc;
+}
+
 int an_vllm_open(const char *path, struct an_vllm_file **out, struct err *e)
 {
-	struct an_vllm_file *f = calloc(1, sizeof *f);
+	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int rc;
 
 	*out = NULL;
-	if (!f || !(f->name = strdup(strcmp(path, "-") ? path : "stdin"))) {
+	if (!fp)
+		return err_set(e, ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+	rc = an_vllm_open_fp(fp, fp == stdin ? "stdin" : path, out, e);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file **out,
+		    struct err *e)
+{
+	struct an_vllm_file *f = calloc(1, sizeof *f);
+	struct buf text = BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (!f || !(f->name = strdup(name))) {
 		free(f);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
-	if ((rc = js_load_file(path, 0, &f->root, e)))
+	rc = slurp(fp, name, &text, e);
+	if (!rc)
+		rc = js_load_buf(text.p ? text.p : "", text.len, name, 0, &f->root, e);
+	buf_free(&text);
+	if (rc)
 		goto fail;
 	if (!an_vllm_detect(f->root)) {
 		rc = err_set(e, ERR_DATA, "%s: not a vLLM result file (no \"ttfts\" array or "

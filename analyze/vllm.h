@@ -41,9 +41,18 @@ struct an_vllm_file;
 int an_vllm_detect(const json_t *root);
 
 /* Reads path ("-" is stdin). Returns 0 with *out set, ERR_NOINPUT (cannot
- * open), ERR_DATA (bad JSON as path:line:column, not a vLLM file, or its
- * arrays disagree: names what), ERR_SOFTWARE. */
+ * open), ERR_DATA (bad JSON as path:line:column, not a vLLM file, its
+ * arrays disagree: names what; larger than AN_VLLM_MAX), ERR_IO,
+ * ERR_SOFTWARE. */
 int an_vllm_open(const char *path, struct an_vllm_file **out, struct err *e);
+
+/* The same from fp to its end (left open; name is used in messages). */
+int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file **out,
+		    struct err *e);
+
+/* The largest file read (bytes): a detailed run of many thousand
+ * requests with their generated texts is tens of MB. */
+#define AN_VLLM_MAX ((size_t)1 << 30)
 void an_vllm_free(struct an_vllm_file *f);
 
 /* The file's name as given; its requests (0: summaries alone). */

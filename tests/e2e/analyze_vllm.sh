@@ -119,6 +119,15 @@ grep -q "^### vLLM's own summaries beside ours" "$T/t.md" && grep -q "c8.json | 
 { printf ' \n\t'; cat "$V"; } | llmanalyze -f json >"$T/in.json" 2>"$T/err"
 [ "$(jq -r '.[0].source' "$T/in.json" 2>/dev/null)" = vllm ] && ok "a vLLM file on standard input, after spaces" ||
 	nok "a vLLM file on standard input, after spaces" "$(cat "$T/err")"
+# Through named pipes (read once: the look at the first byte must not
+# lose it), a results CSV and a vLLM file.
+mkfifo "$T/csv.fifo" "$T/json.fifo"
+cat "$T/r.csv" >"$T/csv.fifo" &
+cat "$V" >"$T/json.fifo" &
+llmanalyze -f json "$T/csv.fifo" "$T/json.fifo" >"$T/fifo.json" 2>"$T/err"
+wait
+[ "$(jq -r '[.[] | "\(.source) \(.requests)"] | join(", ")' "$T/fifo.json" 2>/dev/null)" = "llmrun 12, vllm 40" ] &&
+	ok "a results CSV and a vLLM file through named pipes" || nok "a results CSV and a vLLM file through named pipes" "$(cat "$T/err")"
 # A failed request is a row of class other, not in the latencies.
 jq '.errors[3] = "Bad Request"' "$V" >"$T/failed.json"
 got=$(llmanalyze -f json "$T/failed.json" | jq -r '.[0] | "\(.requests) \(.ok) \(.err_other) \(.failed)"')
