@@ -60,9 +60,16 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 		len += (size_t)snprintf(out, n, "llmrun fell behind by %.1f ms at p99; throughput includes it but not TTFT or E2E",
 					m->lag.p99);
 	if (len < n && m->out_of_max < AN_SHORT_NOTE)
-		snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "
-			 "outputs ended early (see llmrun --ignore-eos / --min-tokens)",
-			 len ? "; " : "", 100.0 * m->out_of_max);
+		len += (size_t)snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "
+					"outputs ended early (see llmrun --ignore-eos / --min-tokens)",
+					len ? "; " : "", 100.0 * m->out_of_max);
+	/* The results mark such rows output_tokens_source=chunks; llmrun's
+	 * summary says the same at the end of the step. */
+	if (len < n && m->tokens_estimated > 0)
+		snprintf(out + len, n - len, "%s%.0f ok requests had no usage from the server: their "
+			 "output tokens were counted from stream events, an estimate "
+			 "(see tokens_estimated; llmrun -t counts them exactly)",
+			 len ? "; " : "", m->tokens_estimated);
 	return out;
 }
 
@@ -108,6 +115,8 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	summarize(&g->e2e, &m->e2e);
 	summarize(&g->itl_req, &m->itl_req);
 	summarize(&g->lag, &m->lag);
+	summarize(&g->srv_prefill, &m->srv_prefill);
+	summarize(&g->srv_decode, &m->srv_decode);
 	summarize(&g->truth.send, &m->tr_send);
 	summarize(&g->truth.recv, &m->tr_recv);
 	summarize(&g->truth.ttft, &m->tr_ttft);

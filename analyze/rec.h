@@ -43,6 +43,10 @@ struct an_rec {
 	int in_est, out_est;    /* 1 when the count is an estimate (source chunks) */
 	double lag_ms;          /* client lag, t_sent - t_scheduled (ms); NaN unknown */
 	long max_tok;           /* max_tokens requested; -1 unknown */
+	/* The server's own timings (ms, NaN unknown) and the tokens they
+	 * cover by its count (-1 unknown): llama.cpp timings, Ollama. */
+	double srv_prompt_ms, srv_decode_ms;
+	long srv_prompt_tok, srv_decode_tok;
 };
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */
