@@ -69,6 +69,7 @@ grep -q 'server_prefill_tok_per_s_p50 (tok/s)' "$T/t.txt" && grep -q 'counted fr
 
 # HTML: the columns with units, the note, and metadata from a real
 # llmrun run (llmsim) written as text, never as JSON.
+need_tokfile cl100k_base.tiktoken >/dev/null || exit 1 # llmsim's default tokenizer
 printf 'id,group,prompt,output_tokens\n' >"$T/c.csv"
 for i in 1 2 3 4; do echo "r$i,g,prompt number $i,8" >>"$T/c.csv"; done
 llmsim --port 0 --seed 5 --time-scale 100 >"$T/url" 2>"$T/sim.err" &
@@ -78,9 +79,21 @@ while [ ! -s "$T/url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 URL=$(head -1 "$T/url")
 llmrun --url "$URL" --model llmsim --batch-sizes 1,2 --requests 4 --run-id "S" -q -o "$T/sim.csv" "$T/c.csv" 2>"$T/err" ||
 	nok "llmrun against llmsim" "$(cat "$T/err" "$T/sim.err")"
+# A server that sends no usage (llmsim honours include_usage false):
+# llmrun counts events, its summary says so, and so does llmanalyze.
+llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 2 --run-id N \
+	--extra-body '{"stream_options":{"include_usage":false}}' -o "$T/nousage.csv" "$T/c.csv" 2>"$T/nerr"
 kill "$SIMPID" 2>/dev/null
 wait "$SIMPID" 2>/dev/null
 SIMPID=
+grep -q 'had no usage: output tokens counted from chunks' "$T/nerr" && ok "llmrun's summary: tokens counted from events" ||
+	nok "llmrun's summary: tokens counted from events" "$(cat "$T/nerr")"
+got=$(llmanalyze -f json "$T/nousage.csv" | jq -r '.[0].note')
+case $got in
+"2 ok requests had no usage from the server: their output tokens were counted from stream events"*)
+	ok "llmanalyze: the same note from llmrun's results" ;;
+*) nok "llmanalyze: the same note from llmrun's results" "$got" ;;
+esac
 [ -s "$T/sim.csv.meta.json" ] && jq -e '.anchor.wall_ns and (.command | type == "array") and (.targets | type == "array")' \
 	"$T/sim.csv.meta.json" >/dev/null && ok "llmrun's metadata has lists, objects and ns anchors" ||
 	nok "llmrun's metadata has lists, objects and ns anchors" "$(cat "$T/sim.csv.meta.json")"
