@@ -4,15 +4,16 @@
 
 #define M(f) offsetof(struct an_metrics, f)
 #define COUNT(n, f, d) {n, M(f), 0, "", d}
-#define STAT(x, desc)                                                         \
-	{#x "_mean", M(x.mean), 3, "ms", "mean " desc},                      \
-	{#x "_std", M(x.std), 3, "ms", "population std of " desc},          \
-	{#x "_min", M(x.min), 3, "ms", "min " desc},                         \
-	{#x "_p50", M(x.p50), 3, "ms", "median " desc},                      \
-	{#x "_p90", M(x.p90), 3, "ms", "90th percentile " desc},             \
-	{#x "_p95", M(x.p95), 3, "ms", "95th percentile " desc},             \
-	{#x "_p99", M(x.p99), 3, "ms", "99th percentile " desc},             \
-	{#x "_max", M(x.max), 3, "ms", "max " desc}
+#define STAT_U(name, x, prec, unit, desc)                                     \
+	{name "_mean", M(x.mean), prec, unit, "mean " desc},                 \
+	{name "_std", M(x.std), prec, unit, "population std of " desc},     \
+	{name "_min", M(x.min), prec, unit, "min " desc},                    \
+	{name "_p50", M(x.p50), prec, unit, "median " desc},                 \
+	{name "_p90", M(x.p90), prec, unit, "90th percentile " desc},        \
+	{name "_p95", M(x.p95), prec, unit, "95th percentile " desc},        \
+	{name "_p99", M(x.p99), prec, unit, "99th percentile " desc},        \
+	{name "_max", M(x.max), prec, unit, "max " desc}
+#define STAT(x, desc) STAT_U(#x, x, 3, "ms", desc)
 
 #define TRUTH(x, desc)                                                       \
 	{"truth_" #x "_p50_ms", M(tr_##x.p50), 3, "ms", "median " desc},     \
@@ -54,6 +55,11 @@ const struct an_col an_cols[] = {
 	STAT(itl, "gap between chunks, pooled over chunks (vLLM)"),
 	STAT(itl_req, "per-request mean inter-token latency (GenAI-Perf)"),
 	STAT(e2e, "end-to-end latency"),
+	/* Empty unless the server reports timings (llama.cpp, Ollama). */
+	STAT_U("server_prefill_tok_per_s", srv_prefill, 2, "tok/s",
+	       "per-request server prefill speed, server_prompt_tokens / server_prompt_ms"),
+	STAT_U("server_decode_tok_per_s", srv_decode, 2, "tok/s",
+	       "per-request server decode speed, server_decode_tokens (else usage output tokens) / server_decode_ms"),
 	{"client_lag_p50_ms", M(lag.p50), 3, "ms", "median client lag, t_sent - t_scheduled"},
 	{"client_lag_p99_ms", M(lag.p99), 3, "ms", "99th percentile client lag"},
 	{"client_lag_max_ms", M(lag.max), 3, "ms", "max client lag"},
@@ -93,6 +99,9 @@ int an_col_lower_better(const struct an_col *c)
 
 int an_col_uses_tokens(const struct an_col *c)
 {
+	/* The server's speeds rest on its own counts, never on estimates. */
+	if (strncmp(c->name, "server_", 7) == 0)
+		return 0;
 	return strcmp(c->unit, "tok/s") == 0 || strncmp(c->name, "tpot_", 5) == 0 ||
 	       strncmp(c->name, "itl_req_", 8) == 0;
 }

@@ -69,6 +69,8 @@ static void group_free(struct an_group *g, size_t nkeys)
 	buf_free(&g->e2e);
 	buf_free(&g->itl_req);
 	buf_free(&g->speed);
+	buf_free(&g->srv_prefill);
+	buf_free(&g->srv_decode);
 	buf_free(&g->itl);
 	buf_free(&g->spans);
 	buf_free(&g->lag);
@@ -261,6 +263,24 @@ static int meets_slo(const struct an_slo *slo, const struct an_rec *r)
 	return 1;
 }
 
+/* The server's own speeds for one ok request (docs/metrics.md): its
+ * prompt count over its prompt time (llama.cpp's prompt_n leaves out
+ * prompt-cache hits, which usage.prompt_tokens counts, so usage is no
+ * stand-in here), and its decode count over its decode time, with the
+ * output count from usage when the server gave none of its own, never
+ * one estimated from chunks. */
+static int add_server(struct an_group *g, const struct an_rec *r, struct err *e)
+{
+	long dec = r->srv_decode_tok >= 0 ? r->srv_decode_tok : r->out_est ? -1 : r->out_tok;
+	int rc = 0;
+
+	if (r->srv_prompt_tok >= 0 && r->srv_prompt_ms > 0)
+		rc = add_double(&g->srv_prefill, (double)r->srv_prompt_tok * 1000.0 / r->srv_prompt_ms, e);
+	if (!rc && dec >= 0 && r->srv_decode_ms > 0)
+		rc = add_double(&g->srv_decode, (double)dec * 1000.0 / r->srv_decode_ms, e);
+	return rc;
+}
+
 static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		  struct err *e)
 {
@@ -294,7 +314,8 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		g->good++;
 	if ((rc = add_double(&g->ttft, r->ttft_ms, e)) ||
 	    (rc = add_double(&g->tpot, r->tpot_ms, e)) ||
-	    (rc = add_double(&g->e2e, r->e2e_ms, e)))
+	    (rc = add_double(&g->e2e, r->e2e_ms, e)) ||
+	    (rc = add_server(g, r, e)))
 		return rc;
 	if ((rc = buf_reserve(&g->itl, count_items(r->chunk_log) * sizeof(float), e)))
 		return rc;

@@ -20,7 +20,8 @@
 enum {
 	C_RUN_ID, C_ROW_ID, C_STEP, C_STATUS, C_WARMUP, C_SENT, C_FIRST,
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
-	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID, NCOL
+	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID,
+	C_SRV_PMS, C_SRV_DMS, C_SRV_PTOK, C_SRV_DTOK, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -29,6 +30,8 @@ static const char *const col_names[NCOL] = {
 	"tpot_ms", "e2e_ms", "input_tokens", "input_tokens_source",
 	"output_tokens", "output_tokens_source", "chunk_log", "retried",
 	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
+	"server_prompt_ms", "server_decode_ms", "server_prompt_tokens",
+	"server_decode_tokens",
 };
 
 static const int col_required[NCOL] = {
@@ -197,7 +200,11 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	    (rc = get_count(f, C_IN, &r->in_tok, e)) ||
 	    (rc = get_count(f, C_OUT, &r->out_tok, e)) ||
 	    (rc = get_ms(f, C_LAG, &r->lag_ms, e)) ||
-	    (rc = get_count(f, C_MAXTOK, &r->max_tok, e)))
+	    (rc = get_count(f, C_MAXTOK, &r->max_tok, e)) ||
+	    (rc = get_ms(f, C_SRV_PMS, &r->srv_prompt_ms, e)) ||
+	    (rc = get_ms(f, C_SRV_DMS, &r->srv_decode_ms, e)) ||
+	    (rc = get_count(f, C_SRV_PTOK, &r->srv_prompt_tok, e)) ||
+	    (rc = get_count(f, C_SRV_DTOK, &r->srv_decode_tok, e)))
 		return rc;
 	/* Older files call the client lag queue_ms (the same t_sent -
 	 * t_scheduled). */

@@ -68,6 +68,13 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 	if (len < n && m->e2e_approx > 0)
 		snprintf(out + len, n - len, "%sE2E, TPOT and output speed approximate for %.0f requests "
 			 "(vLLM file: TTFT + sum of chunk gaps)", len ? "; " : "", m->e2e_approx);
+	/* The results mark such rows output_tokens_source=chunks; llmrun's
+	 * summary says the same at the end of the step. */
+	if (len < n && m->tokens_estimated > 0)
+		snprintf(out + len, n - len, "%s%.0f ok requests had no usage from the server: their "
+			 "output tokens were counted from stream events, an estimate "
+			 "(see tokens_estimated; llmrun -t counts them exactly)",
+			 len ? "; " : "", m->tokens_estimated);
 	return out;
 }
 
@@ -114,6 +121,8 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	summarize(&g->e2e, &m->e2e);
 	summarize(&g->itl_req, &m->itl_req);
 	summarize(&g->lag, &m->lag);
+	summarize(&g->srv_prefill, &m->srv_prefill);
+	summarize(&g->srv_decode, &m->srv_decode);
 	summarize(&g->truth.send, &m->tr_send);
 	summarize(&g->truth.recv, &m->tr_recv);
 	summarize(&g->truth.ttft, &m->tr_ttft);

@@ -24,6 +24,8 @@ struct an_metrics {
 	double e2e_approx;               /* ok rows whose E2E is TTFT + chunk gaps (vLLM files) */
 	struct stats_summary ttft, tpot, itl, itl_req, e2e;
 	struct stats_summary lag;        /* client lag, t_sent - t_scheduled (ms) */
+	/* Per-request speeds by the server's own timings (tok/s), ok rows: */
+	struct stats_summary srv_prefill, srv_decode;
 	double out_of_max;               /* output tokens / max_tokens, ok rows with both */
 	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
 	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;

@@ -50,6 +50,10 @@ struct an_rec {
 	int64_t run_from, run_to;
 	int e2e_approx;         /* 1: E2E (so TPOT) is TTFT + the chunk gaps,
 				   not a measured end (a vLLM result file) */
+	/* The server's own timings (ms, NaN unknown) and the tokens they
+	 * cover by its count (-1 unknown): llama.cpp timings, Ollama. */
+	double srv_prompt_ms, srv_decode_ms;
+	long srv_prompt_tok, srv_decode_tok;
 };
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */

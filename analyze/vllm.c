@@ -231,6 +231,8 @@ int an_vllm_row(struct an_vllm_file *f, size_t i, struct an_rec *r, struct err *
 	r->step = f->step;
 	r->t_sent = r->t_first = r->t_last = r->t_end = AN_NO_TIME;
 	r->ttft_ms = r->tpot_ms = r->e2e_ms = r->lag_ms = NAN;
+	r->srv_prompt_ms = r->srv_decode_ms = NAN;
+	r->srv_prompt_tok = r->srv_decode_tok = -1;
 	r->in_tok = r->out_tok = r->max_tok = -1;
 	r->run_from = f->run_from;
 	r->run_to = f->run_to;

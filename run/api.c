@@ -204,6 +204,7 @@ void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
 	r->in_tokens = r->out_tokens = r->reasoning_tokens = -1;
 	r->usage_out_prev = 0;
 	r->server_prompt_ms = r->server_decode_ms = NAN;
+	r->server_prompt_tokens = r->server_decode_tokens = -1;
 	r->keep_text = keep_text;
 }
 
@@ -319,6 +320,8 @@ void api_timings(struct resp *r, const struct jdoc *d)
 		return;
 	r->server_prompt_ms = jd_double(d, jd_get(d, tm, "prompt_ms"), r->server_prompt_ms);
 	r->server_decode_ms = jd_double(d, jd_get(d, tm, "predicted_ms"), r->server_decode_ms);
+	r->server_prompt_tokens = jd_count(d, jd_get(d, tm, "prompt_n"), r->server_prompt_tokens);
+	r->server_decode_tokens = jd_count(d, jd_get(d, tm, "predicted_n"), r->server_decode_tokens);
 }
 
 int api_openai_head(struct resp *r, const struct jdoc *d, long *add)

@@ -87,6 +87,11 @@ struct resp {
 	int done;                /* the dialect's end marker arrived */
 	double server_prompt_ms; /* NAN when the server did not say */
 	double server_decode_ms;
+	/* The tokens those timings cover, as the server counts them
+	 * (llama.cpp prompt_n, predicted_n; Ollama's eval counts); -1 when
+	 * not said. prompt_n leaves out prompt-cache hits, so it is what
+	 * server_prompt_ms was spent on, not usage.prompt_tokens. */
+	long server_prompt_tokens, server_decode_tokens;
 	char response_id[96];
 	char finish[32];
 	enum rclass err_class; /* an error carried inside the response */
@@ -175,8 +180,9 @@ void api_set_sampling(json_t *o, const struct api_req *q);
  * dialects that have no messages (new reference). */
 json_t *api_prompt_text(const struct api_req *q);
 
-/* llama.cpp's "timings" object (prompt_ms, predicted_ms), sent in the last
- * event of every endpoint: sets server_prompt_ms and server_decode_ms. */
+/* llama.cpp's "timings" object (prompt_ms, predicted_ms, prompt_n,
+ * predicted_n), sent in the last event of every endpoint: sets
+ * server_prompt_ms, server_decode_ms and their token counts. */
 void api_timings(struct resp *r, const struct jdoc *d);
 
 /* OpenAI-like events: takes the response id, usage and llama.cpp's

@@ -37,6 +37,8 @@ static int event(struct resp *r, const struct jdoc *d, int64_t now, struct err *
 	ed = jd_double(d, jd_get(d, 0, "eval_duration"), NAN);
 	r->server_prompt_ms = pd / 1e6;
 	r->server_decode_ms = ed / 1e6;
+	r->server_prompt_tokens = r->in_tokens;
+	r->server_decode_tokens = r->out_tokens;
 	jd_copy(d, jd_get(d, 0, "done_reason"), r->finish, sizeof r->finish);
 	return 0;
 }

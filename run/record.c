@@ -25,6 +25,7 @@ static const char *const columns[] = {
 	"reasoning_tokens", "finish_reason", "chunks", "bytes",
 	"server_prompt_ms", "server_decode_ms", "t_handed_ns", "connect_ms",
 	"conn_reused", "conn_retried", "max_tokens",
+	"server_prompt_tokens", "server_decode_tokens",
 	/* last: the longest field, and scripts find it with $NF */
 	"error", "chunk_log",
 };
@@ -153,8 +154,10 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 		put_long(&f[40], x->conn_retried);
 	}
 	put_long(&f[41], x->max_tokens);
-	v[42] = x->error;
-	v[43] = r->chunk_log.p ? r->chunk_log.p : "";
+	put_long(&f[42], r->server_prompt_tokens);
+	put_long(&f[43], r->server_decode_tokens);
+	v[44] = x->error;
+	v[45] = r->chunk_log.p ? r->chunk_log.p : "";
 	return csv_write_row(w->w, v, NCOLS, e);
 }
 

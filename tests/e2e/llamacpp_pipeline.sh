@@ -7,21 +7,67 @@
 # llmgen's plus the chat template's (10 tokens for one Llama 3 user
 # message) or the BOS (1), row by row; with --ignore-eos the server
 # generates exactly max_tokens; TTFT and TPOT grow with the batch size and
-# throughput rises from 1 to 8.
+# throughput rises from 1 to 8. The README's "Running against llama.cpp"
+# commands are run as written (the server with the README's flags, on a
+# free port), so the README cannot drift from what works.
 . tests/lib.sh
 . tests/e2e/truth.lib # monoall
 . tests/e2e/llamacpp.lib
+. tests/e2e/html.lib  # html_raw_json
 T=$(mktmp)
 trap 'stop_llama; rm -rf $_tmps' EXIT
-TOK=$(need_tokfile llama3-tokenizer.json.gz) || exit 1
-start_llama --parallel 8 -c 16384 || exit 0
+need_tokfile llama3-tokenizer.json.gz >/dev/null || exit 1
 
-llmgen -t "$TOK" --input-tokens 48 --output-tokens 16 --count 8 --seed 3 -q -o "$T/corpus.csv" &&
-	ok "llmgen -t llama3: a corpus" || { nok "llmgen -t llama3: a corpus"; exit 1; }
+# The README's commands between its llamacpp-example markers: the
+# llama-server line gives the server's flags (its model, host and port
+# are the test's), the llmgen, llmrun and llmanalyze lines run in $T with
+# the README's URL turned into the server's.
+awk '/<!-- llamacpp-example: begin/ { on = 1; next } /<!-- llamacpp-example: end/ { on = 0 }
+	on && !/^```/ && NF' README.md >"$T/readme.sh"
+srv=$(grep '^llama-server ' "$T/readme.sh")
+port=$(printf '%s\n' "$srv" | sed -n 's/.*--port \([0-9]*\).*/\1/p')
+if [ -z "$srv" ] || [ -z "$port" ]; then
+	nok "README: a llama-server line with --port between the llamacpp-example markers" "$(cat "$T/readme.sh")"
+	exit 1
+fi
+flags=$(printf '%s\n' "$srv" | sed -e 's/^llama-server//' -e 's/ *&$//' -e 's/ -m [^ ]*//' \
+	-e 's/ --host [^ ]*//' -e 's/ --port [^ ]*//')
+# shellcheck disable=SC2086 # the README's flags, one word each
+start_llama $flags || exit 0
+
+n=0
+while IFS= read -r line; do
+	case $line in
+	llama-server\ *) continue ;;
+	llmgen\ * | llmrun\ * | llmanalyze\ *) ;;
+	*) nok "README: only llama-server, llmgen, llmrun and llmanalyze between the markers" "$line"; continue ;;
+	esac
+	n=$((n + 1))
+	cmd=$(printf '%s\n' "$line" | sed "s|http://127.0.0.1:$port|$LURL|g")
+	if (cd "$T" && sh -c "$cmd") >"$T/readme.out" 2>&1; then
+		ok "README command $n (${line%% --*})"
+	else
+		nok "README command $n (${line%% --*})" "$line: $(tail -5 "$T/readme.out")"
+	fi
+done <"$T/readme.sh"
+[ $n -ge 3 ] && [ -s "$T/corpus.csv" ] && ok "README: llmgen, llmrun and llmanalyze commands, the corpus in corpus.csv" ||
+	{ nok "README: llmgen, llmrun and llmanalyze commands, the corpus in corpus.csv" "$(cat "$T/readme.sh")"; exit 1; }
 
 # col FILE NAME: the column's number; the test's CSVs quote no commas in
 # the fields read here (prompts are not read by awk).
 col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
+
+# The README's report: server speeds from llama.cpp's timings for every
+# group, and no raw JSON in the HTML.
+if [ -s "$T/table.csv" ]; then
+	miss=$(awk -F, -v p="$(col "$T/table.csv" server_prefill_tok_per_s_p50)" -v d="$(col "$T/table.csv" server_decode_tok_per_s_p50)" \
+		'NR > 1 && !($p > 0 && $d > 0)' "$T/table.csv" | wc -l)
+	[ "$miss" -eq 0 ] && ok "llmanalyze: server prefill and decode speeds for every group" ||
+		nok "llmanalyze: server prefill and decode speeds for every group" "$miss groups without"
+else
+	nok "llmanalyze: server prefill and decode speeds for every group" "no table.csv"
+fi
+if raw=$(html_raw_json "$T/report.html" 2>&1); then ok "HTML report: no raw JSON"; else nok "HTML report: no raw JSON" "$raw"; fi
 
 for api in openai-chat openai-completions llamacpp; do
 	for mode in stream no-stream; do
@@ -66,6 +112,15 @@ f=$T/openai-chat-stream.csv
 miss=$(awk -F, -v p="$(col "$f" server_prompt_ms)" -v d="$(col "$f" server_decode_ms)" 'NR > 1 && ($p == "" || $d == "")' "$f" | wc -l)
 [ "$miss" -eq 0 ] && ok "openai-chat: server_prompt_ms and server_decode_ms from llama.cpp's timings" ||
 	nok "openai-chat: server_prompt_ms and server_decode_ms from llama.cpp's timings" "$miss rows without"
+# The tokens they cover: predicted_n is usage's completion count;
+# prompt_n at most usage's prompt count (the prompt cache's hits left out).
+for f in "$T/openai-chat-stream.csv" "$T/llamacpp-stream.csv"; do
+	bad=$(awk -F, -v i="$(col "$f" input_tokens)" -v o="$(col "$f" output_tokens)" \
+		-v p="$(col "$f" server_prompt_tokens)" -v d="$(col "$f" server_decode_tokens)" \
+		'NR > 1 && !($p != "" && $p > 0 && $p <= $i && $d == $o)' "$f" | wc -l)
+	[ "$bad" -eq 0 ] && ok "${f##*/}: server_prompt_tokens <= input_tokens, server_decode_tokens = output_tokens" ||
+		nok "${f##*/}: server_prompt_tokens <= input_tokens, server_decode_tokens = output_tokens" "$bad rows differ"
+done
 
 # Per step: median TTFT and TPOT (medians: a busy machine's hiccup moves
 # a mean of eight), and output tokens per second over the step's span

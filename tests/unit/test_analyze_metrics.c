@@ -323,6 +323,116 @@ static void lag_and_short_notes(void **state)
 	an_set_free(s);
 }
 
+/* A row as llmrun writes it for a llama.cpp reply: the server's timings
+ * and counts beside usage. */
+static struct an_rec with_server(struct an_rec r, long ptok, double pms, long dtok, double dms)
+{
+	r.srv_prompt_tok = ptok;
+	r.srv_prompt_ms = pms;
+	r.srv_decode_tok = dtok;
+	r.srv_decode_ms = dms;
+	return r;
+}
+
+/* Server speeds per ok request: prompt_n / prompt_ms (usage's count is no
+ * stand-in: it counts the prompt cache's hits), predicted_n / predicted_ms
+ * (usage's output count when the server gave none, never an estimate). */
+static void server_speeds(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r[5];
+	struct an_metrics m;
+	struct err e;
+	char note[512];
+	int i;
+
+	(void)state;
+	r[0] = with_server(rec(AN_OK, 0, 10, 90, 100, 100, 20, NULL), 100, 50, 20, 80);  /* 2000, 250 */
+	r[1] = with_server(rec(AN_OK, 0, 10, 90, 100, 100, 20, NULL), 10, 5, 20, 40);    /* 2000 (cached), 500 */
+	r[2] = with_server(rec(AN_OK, 0, 10, 90, 100, 100, 30, NULL), -1, 5, -1, 100);   /* -, 300 (usage) */
+	r[3] = with_server(rec(AN_OK, 0, 10, 90, 100, 100, 30, NULL), 40, 10, -1, 100);  /* 4000, - (estimate) */
+	r[3].out_est = 1;
+	r[4] = with_server(rec(AN_OK, 0, 10, 90, 100, 100, 30, NULL), -1, NAN, -1, NAN); /* no timings */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_int_equal(m.srv_prefill.n, 3);
+	assert_near(m.srv_prefill.min, 2000, 1e-9);
+	assert_near(m.srv_prefill.p50, 2000, 1e-9);
+	assert_near(m.srv_prefill.max, 4000, 1e-9);
+	assert_near(m.srv_prefill.mean, 8000.0 / 3, 1e-9);
+	assert_int_equal(m.srv_decode.n, 3);
+	assert_near(m.srv_decode.min, 250, 1e-9);
+	assert_near(m.srv_decode.p50, 300, 1e-9);
+	assert_near(m.srv_decode.max, 500, 1e-9);
+	/* The columns: tok/s, not marked as resting on estimates. */
+	i = an_col_find("server_decode_tok_per_s_p50");
+	assert_true(i >= 0);
+	assert_string_equal(an_cols[i].unit, "tok/s");
+	assert_false(an_col_uses_tokens(&an_cols[i]));
+	assert_near(an_col_value(&an_cols[i], &m), 300, 1e-9);
+	assert_true(an_col_find("server_prefill_tok_per_s_p99") >= 0);
+	/* The row whose tokens were counted from events gets a note. */
+	assert_near(m.tokens_estimated, 1, 0);
+	an_metrics_note(&m, note, sizeof note);
+	assert_string_equal(note, "1 ok requests had no usage from the server: their output tokens were "
+				  "counted from stream events, an estimate (see tokens_estimated; "
+				  "llmrun -t counts them exactly)");
+	an_set_free(s);
+
+	/* No row with timings (llmsim, vLLM): empty, never 0. */
+	s = example_set(no_slo);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_int_equal(m.srv_prefill.n, 0);
+	assert_true(isnan(m.srv_prefill.p50));
+	assert_true(isnan(m.srv_decode.mean));
+	an_set_free(s);
+}
+
+/* A failed row carries the corpus's token count (no template tokens, not
+ * the server's) and may carry timings: no token sum, throughput, share
+ * of max_tokens or server speed may take them in. The failed rows sit
+ * inside the ok row's span, so the duration is the same with or without
+ * them and every figure below must come out as for the ok row alone. */
+static void failed_rows_tokens_unused(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r[3];
+	struct an_metrics m;
+	struct err e;
+	int i;
+
+	(void)state;
+	r[0] = with_server(rec(AN_OK, 0, 100, 400, 500, 10, 4, NULL), 10, 20, 4, 40);
+	r[0].max_tok = 4;
+	r[1] = with_server(rec(AN_DISCONNECT, 10, AN_NO_TIME, AN_NO_TIME, 200, 100000, -1, NULL),
+			   -1, NAN, -1, NAN);
+	r[1].max_tok = 1000;
+	/* a stream cut after the final event: counts and timings came */
+	r[2] = with_server(rec(AN_BAD_STREAM, 20, 150, 300, 310, 50000, 70000, NULL), 50000, 1, 70000, 1);
+	r[2].max_tok = 70000;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_near(m.ok, 1, 0);
+	assert_near(m.failed, 2, 0);
+	assert_near(m.duration_s, 0.5, 1e-12);
+	assert_near(m.in_tok_per_s, 10 / 0.5, 1e-9);
+	assert_near(m.out_tok_per_s, 4 / 0.5, 1e-9);
+	assert_near(m.total_tok_per_s, 14 / 0.5, 1e-9);
+	assert_near(m.prefill_tok_per_s, 10 / 0.1, 1e-9);
+	assert_near(m.decode_tok_per_s, 4 / 0.4, 1e-9);
+	assert_near(m.out_speed_mean, 3 / 0.4, 1e-9);
+	assert_near(m.out_of_max, 1, 0);
+	assert_int_equal(m.srv_prefill.n, 1);
+	assert_near(m.srv_prefill.max, 500, 1e-9);
+	assert_int_equal(m.srv_decode.n, 1);
+	assert_near(m.srv_decode.max, 100, 1e-9);
+	an_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +445,8 @@ int main(void)
 		cmocka_unit_test(order_independent),
 		cmocka_unit_test(pooled_runs_union_of_spans),
 		cmocka_unit_test(lag_and_short_notes),
+		cmocka_unit_test(server_speeds),
+		cmocka_unit_test(failed_rows_tokens_unused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

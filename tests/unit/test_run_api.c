@@ -110,9 +110,12 @@ static void openai_timings(void **state)
 	assert_true(isnan(r.server_prompt_ms));
 	feed(a, &r, "{\"id\":\"chatcmpl-x\",\"choices\":[{\"delta\":{},\"finish_reason\":\"length\"}],"
 		    "\"usage\":{\"completion_tokens\":20,\"prompt_tokens\":16},"
-		    "\"timings\":{\"prompt_n\":16,\"prompt_ms\":3.25,\"predicted_n\":20,\"predicted_ms\":41.5}}", 9, 0);
+		    "\"timings\":{\"prompt_n\":9,\"prompt_ms\":3.25,\"predicted_n\":20,\"predicted_ms\":41.5}}", 9, 0);
 	assert_near(r.server_prompt_ms, 3.25, 1e-9);
 	assert_near(r.server_decode_ms, 41.5, 1e-9);
+	/* prompt_n leaves out the prompt cache's hits: kept apart from usage. */
+	assert_int_equal(r.server_prompt_tokens, 9);
+	assert_int_equal(r.server_decode_tokens, 20);
 	assert_int_equal(r.in_tokens, 16);
 	assert_int_equal(r.out_tokens, 20);
 	assert_string_equal(r.finish, "length");
@@ -122,6 +125,8 @@ static void openai_timings(void **state)
 	     "\"timings\":{\"prompt_ms\":1.5,\"predicted_ms\":7}}", 9, 0);
 	assert_near(r.server_prompt_ms, 1.5, 1e-9);
 	assert_near(r.server_decode_ms, 7, 1e-9);
+	assert_int_equal(r.server_prompt_tokens, -1);
+	assert_int_equal(r.server_decode_tokens, -1);
 	resp_free(&r);
 }
 
@@ -150,6 +155,8 @@ static void llamacpp_and_ollama(void **state)
 	assert_int_equal(r.out_tokens, 6);
 	assert_near(r.server_prompt_ms, 2, 1e-9);
 	assert_near(r.server_decode_ms, 30, 1e-9);
+	assert_int_equal(r.server_prompt_tokens, 4);
+	assert_int_equal(r.server_decode_tokens, 6);
 	assert_string_equal(r.finish, "stop");
 	resp_free(&r);
 }

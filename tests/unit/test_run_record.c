@@ -63,6 +63,7 @@ static void row_is_flushed(void **state)
 	r.t_first_token = r.t_first_content = 3000000;
 	r.t_last_token = 5000000;
 	r.chunks = 2;
+	r.server_prompt_tokens = 9; /* llama.cpp prompt_n; decode count unknown */
 	x.run_id = "R"; x.target = "default"; x.model = "m"; x.api = "openai-chat";
 	x.group = "g,1"; x.row_id = "7"; x.step_kind = "batch"; x.step = 4;
 	x.schedule = "window"; x.attempt = 1; x.status = RC_OK; x.http_status = 200;
@@ -81,7 +82,7 @@ static void row_is_flushed(void **state)
 	assert_string_equal(line,
 		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,0,,ok,200,5000,6000,"
 		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,"
-		"5500,0.250,0,0,3,,\n");
+		"5500,0.250,0,0,3,9,,,\n");
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);
 	resp_free(&r);
