@@ -40,6 +40,10 @@ const char *const cmp_default_metrics[] = {
 #define CMP_WIN_MIN 5
 /* Fewer requests than this on a side: no interval for a latency. */
 #define CMP_MIN_SAMPLES 10
+/* Nor for a percentile with fewer requests than this beyond it (p99
+ * needs 500): the bootstrap of a quantile near the sample's edge only
+ * reshuffles its few largest values, and its interval is too narrow. */
+#define CMP_TAIL_MIN 5.0
 
 int cmp_metric_find(const char *s)
 {
@@ -289,6 +293,7 @@ struct sample {
 	const double *v;
 	size_t n;
 	double point, mean, sd;
+	int ci;                 /* enough samples for an interval */
 	double win[CMP_WIN_MAX];
 };
 
@@ -304,6 +309,7 @@ static void sample_of(struct an_group *g, const struct an_metrics *m,
 		s->point = cm->src == CMP_REQ_PER_S ? m->req_per_s : m->out_tok_per_s;
 		s->mean = stats_mean(s->win, s->n);
 		s->sd = stats_std(s->win, s->n);
+		s->ci = s->n > 0;
 		return;
 	}
 	s->v = (const double *)b->p; /* sorted by an_metrics_compute */
@@ -311,8 +317,9 @@ static void sample_of(struct an_group *g, const struct an_metrics *m,
 	s->point = cm->p < 0 ? ss->mean : stats_percentile_sorted(s->v, s->n, cm->p);
 	s->mean = ss->mean;
 	s->sd = ss->std;
-	if (s->n < CMP_MIN_SAMPLES)
-		s->n = 0; /* the figure stands, without an interval */
+	/* Else the figure stands, without an interval. */
+	s->ci = s->n >= CMP_MIN_SAMPLES &&
+		(cm->p < 0 || (double)s->n * fmin(cm->p, 100 - cm->p) / 100.0 >= CMP_TAIL_MIN);
 }
 
 static double draw(struct rng *r, const struct cmp_metric *cm, const struct sample *s)
@@ -360,7 +367,7 @@ static void compare_cell(struct an_group *gb, const struct an_metrics *mb,
 	c->n_base = sb.n;
 	c->n_cand = scand.n;
 	c->diff_lo = c->diff_hi = c->rel_lo = c->rel_hi = NAN;
-	if (!sb.n || !scand.n || !B || isnan(c->diff))
+	if (!sb.ci || !scand.ci || !B || isnan(c->diff))
 		return;
 	seed_for(&rb, o->seed, gb->key, nkeys, cm->name, 0);
 	seed_for(&rc, o->seed, gb->key, nkeys, cm->name, 1);

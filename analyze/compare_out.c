@@ -36,16 +36,28 @@ static const char *sig_word(const struct cmp_cell *c)
 	return c->sig == worse ? "worse" : "better";
 }
 
-/* "model llmsim, step 8": the non-empty keys. */
+/* The group key of row i (rows first, then the groups in one file). */
+static char *const *key_at(const struct cmp_result *r, size_t i)
+{
+	return i < r->nrows ? r->rows[i].key : r->only[i - r->nrows].key;
+}
+
+/* "step 8": the keys that tell groups apart, non-empty; every non-empty
+ * key when all groups share them (one group). */
 static void key_text(char *out, size_t n, const struct cmp_result *r, char *const *key)
 {
-	size_t i, len = 0;
+	size_t i, j, len = 0, all = r->nrows + r->nonly;
+	int pass, differ;
 
 	out[0] = '\0';
-	for (i = 0; i < r->nkeys && len < n; i++)
-		if (*key[i])
-			len += (size_t)snprintf(out + len, n - len, "%s%s %s", len ? ", " : "",
-						r->keynames[i], key[i]);
+	for (pass = 0; pass < 2 && !len; pass++)
+		for (i = 0; i < r->nkeys && len < n; i++) {
+			for (j = 1, differ = 0; j < all && !differ; j++)
+				differ = strcmp(key_at(r, j)[i], key_at(r, 0)[i]) != 0;
+			if (*key[i] && (differ || pass))
+				len += (size_t)snprintf(out + len, n - len, "%s%s %s", len ? ", " : "",
+							r->keynames[i], key[i]);
+		}
 	if (!len)
 		snprintf(out, n, "(all rows)");
 }
@@ -110,7 +122,7 @@ static void md_row(FILE *fp, const struct cmp_head *h, const struct cmp_result *
 		else
 			fprintf(fp, "%s (%s) | ", sgn(v[2], sizeof v[2], c->diff, m->prec), pct(v[3], sizeof v[3], c->rel));
 		if (isnan(c->rel_lo) && isnan(c->diff_lo))
-			fputs("too few requests | ", fp);
+			fputs("none: too few requests | ", fp);
 		else if (isnan(c->rel_lo))
 			fprintf(fp, "%s .. %s | ", sgn(v[4], sizeof v[4], c->diff_lo, m->prec),
 				sgn(v[5], sizeof v[5], c->diff_hi, m->prec));
