@@ -399,6 +399,7 @@ static void judge(const struct cmp_opts *o, struct cmp_cell *c)
 		c->rule = (int)i;
 		lo = r->relative ? c->rel_lo : c->diff_lo;
 		hi = r->relative ? c->rel_hi : c->diff_hi;
+		c->unjudged = isnan(lo) || isnan(hi);
 		if (cmp_metrics[c->metric].worse > 0)
 			c->fail = lo > r->limit;
 		else
@@ -488,6 +489,7 @@ static int compare_sets(struct an_set *sb, struct an_set *sc, const struct cmp_o
 			compare_cell(gb, &mb, gc, &mc, res->nkeys, o, &scr, &row->cells[j]);
 			judge(o, &row->cells[j]);
 			res->nfail += (size_t)row->cells[j].fail;
+			res->nunjudged += (size_t)row->cells[j].unjudged;
 		}
 	}
 	for (i = 0; !rc && i < sc->ngroups; i++)

@@ -86,6 +86,7 @@ struct cmp_cell {
 	int sig;                       /* +1 / -1: interval above / below 0 */
 	int rule;                      /* index of its --fail-on rule or -1 */
 	int fail;                      /* 1: the rule's regression is significant */
+	int unjudged;                  /* 1: a rule, but no interval to judge by */
 };
 
 struct cmp_row {
@@ -110,6 +111,7 @@ struct cmp_result {
 	struct cmp_only *only;
 	size_t nonly;
 	size_t nfail;                  /* cells with fail set */
+	size_t nunjudged;              /* cells with unjudged set */
 	size_t resamples;
 };
 

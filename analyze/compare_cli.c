@@ -238,6 +238,9 @@ int cmp_main(int argc, char **argv)
 	if (!rc && !c.quiet && res.nonly)
 		fprintf(stderr, "llmanalyze compare: warning: %zu group%s in one file only, not compared (listed in the output)\n",
 			res.nonly, res.nonly == 1 ? "" : "s");
+	if (!rc && !c.quiet && res.nunjudged)
+		fprintf(stderr, "llmanalyze compare: warning: %zu gated figure%s had no interval (too few requests) and could not fail\n",
+			res.nunjudged, res.nunjudged == 1 ? "" : "s");
 	if (!rc && res.nrows == 0)
 		rc = err_set(&e, ERR_DATA, "no group is in both files (groups match on --by columns)");
 	if (rc)

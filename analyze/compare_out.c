@@ -77,10 +77,13 @@ static void md_verdict(FILE *fp, const struct cmp_head *h, const struct cmp_resu
 		fputs("No gate (`--fail-on`): changes are reported only.\n\n", fp);
 		return;
 	}
-	if (!r->nfail) {
+	if (!r->nfail)
 		fprintf(fp, "**Gate passed** (`%s`): no regression beyond its threshold with 95%% confidence.\n\n", spec);
+	if (r->nunjudged)
+		fprintf(fp, "%zu gated figure%s had no interval (too few requests) and could not fail: \"not judged\" below.\n\n",
+			r->nunjudged, r->nunjudged == 1 ? "" : "s");
+	if (!r->nfail)
 		return;
-	}
 	fprintf(fp, "**Gate failed** (`%s`): %zu regression%s beyond the threshold with 95%% confidence:\n\n",
 		spec, r->nfail, r->nfail == 1 ? "" : "s");
 	for (i = 0; i < r->nrows; i++)
@@ -130,6 +133,10 @@ static void md_row(FILE *fp, const struct cmp_head *h, const struct cmp_result *
 			fprintf(fp, "%s .. %s | ", pct(v[4], sizeof v[4], c->rel_lo), pct(v[5], sizeof v[5], c->rel_hi));
 		if (c->fail)
 			fprintf(fp, "**regression** beyond %s", strchr(cmp_rule_str(&h->rules[c->rule], one, sizeof one), ':') + 1);
+		else if (c->unjudged)
+			fputs("not judged", fp);
+		else if (isnan(c->diff_lo))
+			fputs("—", fp);
 		else if (w)
 			fprintf(fp, "%s", w);
 		else
@@ -195,7 +202,7 @@ static json_t *cell_obj(const struct cmp_head *h, const struct cmp_cell *c)
 	const char *w = sig_word(c);
 	char one[64];
 
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:b}",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:b,s:b}",
 			 "metric", m->name, "unit", m->unit, "base", num(c->base), "new", num(c->cand),
 			 "diff", num(c->diff), "diff_ci95", pair(c->diff_lo, c->diff_hi),
 			 "rel", num(c->rel), "rel_ci95", pair(c->rel_lo, c->rel_hi),
@@ -203,7 +210,7 @@ static json_t *cell_obj(const struct cmp_head *h, const struct cmp_cell *c)
 			 "significant", w ? json_string(w) : json_null(),
 			 "limit", c->rule >= 0 ? json_string(strchr(cmp_rule_str(&h->rules[c->rule], one, sizeof one), ':') + 1)
 					      : json_null(),
-			 "fail", c->fail);
+			 "fail", c->fail, "not_judged", c->unjudged);
 }
 
 static int write_json(FILE *fp, const struct cmp_head *h, const struct cmp_result *r, struct err *e)
@@ -229,9 +236,10 @@ static int write_json(FILE *fp, const struct cmp_head *h, const struct cmp_resul
 		json_array_append_new(only, json_pack("{s:o,s:s,s:I}", "key", key_obj(r, r->only[i].key),
 						      "in", r->only[i].in_cand ? "new" : "base",
 						      "requests", (json_int_t)r->only[i].requests));
-	root = json_pack("{s:s,s:s,s:f,s:I,s:I,s:o,s:I,s:s,s:o,s:o}", "base", h->base, "new", h->cand,
+	root = json_pack("{s:s,s:s,s:f,s:I,s:I,s:o,s:I,s:I,s:s,s:o,s:o}", "base", h->base, "new", h->cand,
 			 "level", 0.95, "resamples", (json_int_t)r->resamples, "seed", (json_int_t)h->seed,
 			 "fail_on", rules, "failed", (json_int_t)r->nfail,
+			 "not_judged", (json_int_t)r->nunjudged,
 			 "verdict", !h->nrules ? "none" : r->nfail ? "fail" : "pass", "groups", groups,
 			 "only_in_one", only);
 	if (!root)

@@ -30,6 +30,9 @@ done
 llmanalyze compare --fail-on "$GATE" "$T/h100.csv" "$T/a100.csv" >"$T/ha.md" 2>"$T/ha.err"
 rc=$?
 [ $rc -eq 1 ] && ok "a100 after h100 fails the gate (exit 1)" || nok "a100 after h100 fails the gate (exit 1)" "exit $rc: $(cat "$T/ha.err" "$T/ha.md")"
+# 48 requests give a p99 no interval: said, not passed over in silence
+grep -q '1 gated figure had no interval' "$T/ha.err" && grep -q '| ttft_p99 (ms) .*| none: too few requests | not judged' "$T/ha.md" &&
+	ok "ttft_p99 of 48 requests: not judged, and said so" || nok "ttft_p99 of 48 requests: not judged, and said so" "$(cat "$T/ha.err" "$T/ha.md")"
 grep -q '^\*\*Gate failed\*\*' "$T/ha.md" && grep -q 'tpot_p50 +[0-9.]*%\*\*' "$T/ha.md" &&
 	ok "the Markdown says so first, naming tpot_p50" || nok "the Markdown says so first, naming tpot_p50" "$(head -n 12 "$T/ha.md")"
 llmanalyze compare -f json --fail-on "$GATE" "$T/h100.csv" "$T/a100.csv" >"$T/ha.json"
