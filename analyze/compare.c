@@ -244,10 +244,12 @@ static void spread(double *w, size_t k, double wd, double a, double b, double am
 }
 
 /* Splits g's span (the union of its runs) into k equal windows and
- * writes each window's rate per second into w: output tokens spread over
- * each ok request's streaming time (first token to end), or ok requests
- * counted when they end. The windows' mean is the group's own
- * out_tok_per_s or req_per_s. Returns k, or 0 when g has too few
+ * writes each window's rate per second into w: each ok request's output
+ * tokens spread evenly over its streaming time (first token to end), or
+ * the request itself (a count of 1) over its life (send to end). Spread,
+ * not counted where they end: in a closed loop requests end in waves, and
+ * counting ends would measure the waves. The windows' mean is the group's
+ * own out_tok_per_s or req_per_s. Returns k, or 0 when g has too few
  * requests for CMP_WIN_MIN windows. */
 static size_t windows(const struct an_group *g, enum cmp_src src, double *w)
 {
@@ -274,7 +276,7 @@ static size_t windows(const struct an_group *g, enum cmp_src src, double *w)
 		if (!s->ok)
 			continue;
 		if (src == CMP_REQ_PER_S)
-			spread(w, k, wd, end, end, 1.0);
+			spread(w, k, wd, offset(pc, np, s->sent), end, 1.0);
 		else if (s->out_tok >= 0)
 			spread(w, k, wd, offset(pc, np, s->first != AN_NO_TIME ? s->first : s->sent),
 			       end, (double)s->out_tok);
