@@ -1,5 +1,6 @@
 #include "compare_cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ const char cmp_usage_text[] =
 	"                          metric's unit)\n"
 	"      --resamples N       bootstrap replicates (default 2000)\n"
 	"      --seed N            seed of the replicates (default 1)\n"
+	"  -q, --quiet             no warnings\n"
 	"  Exit status: 0 no gate failed, 1 a gate failed, 64 usage, 65 bad data\n"
 	"  or no group in both files, 66 missing input, 70 internal, 74 I/O.\n";
 
@@ -109,8 +111,9 @@ static int parse_number(const char *s, unsigned long long lo, unsigned long long
 
 	if (*s < '0' || *s > '9')
 		return -1;
+	errno = 0;
 	*out = strtoull(s, &end, 10);
-	return *end || *out < lo || *out > hi ? -1 : 0;
+	return *end || errno || *out < lo || *out > hi ? -1 : 0;
 }
 
 static int parse(int argc, char **argv, struct cmp_conf *c)
