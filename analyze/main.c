@@ -12,6 +12,7 @@
 
 #include "charts.h"
 #include "cols.h"
+#include "compare_cli.h"
 #include "err.h"
 #include "format.h"
 #include "group.h"
@@ -51,6 +52,7 @@ struct opts {
 
 static const char usage_text[] =
 	"Usage: llmanalyze [OPTIONS] [RESULTS.csv|VLLM.json...]   (stdin when none)\n"
+	"       llmanalyze compare [OPTIONS] BASE.csv NEW.csv   (below)\n"
 	"Comparison tables, charts and an HTML report from llmrun results and\n"
 	"vLLM bench serve result files (JSON, found by content: source vllm).\n"
 	"\n"
@@ -270,6 +272,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			fputc('\n', stdout);
+			fputs(cmp_usage_text, stdout);
 			return -1;
 		case 'V':
 			printf("llmanalyze %s\n", LLMBENCH_VERSION);
@@ -560,13 +564,25 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	return rc;
 }
 
+/* Subcommands, as git dispatches its builtins: argv[1] names one. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} subcommands[] = {
+	{"compare", cmp_main},
+};
+
 int main(int argc, char **argv)
 {
 	static const char *const stdin_path[] = {"-"};
 	struct opts o;
 	struct err e = {0};
 	int rc, n;
+	size_t i;
 
+	for (i = 0; argc > 1 && i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
 	rc = parse_opts(argc, argv, &o);
 	if (rc < 0)
 		rc = 0;
