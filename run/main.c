@@ -305,7 +305,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "llmrun: libcurl did not initialize\n");
 		return ERR_SOFTWARE;
 	}
-	if ((rc = corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
+	if ((rc = o.prompt_file ? corpus_load_lines(o.prompt_file, o.shard_i, o.shard_n, &c, &e)
+		  : o.nprompts ? corpus_from_prompts(o.prompts, o.nprompts, &c, &e)
+			       : corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
 	    (rc = make_steps(&o, &c, &ss, &e)) ||
 	    (o.tokenizer && (rc = tok_open(o.tokenizer, &tok, &e))))
 		goto out;

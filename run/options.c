@@ -13,6 +13,8 @@
 
 static const char help[] =
 	"Usage: llmrun [OPTIONS] CORPUS.csv > results.csv\n"
+	"       llmrun [OPTIONS] --prompt TEXT [--prompt TEXT...]\n"
+	"       llmrun [OPTIONS] --prompt-file FILE\n"
 	"Replays a corpus against an LLM endpoint; one CSV row per request.\n"
 	"\n"
 	"Target:\n"
@@ -47,6 +49,7 @@ static const char help[] =
 	"                        reached this host) or read (when llmrun read them)\n"
 	"Load (one step per batch size or rate):\n"
 	"  --batch-sizes SPEC    1,2,4 or 1..64 (doubling) or 1..16:1 (default 1)\n"
+	"  --concurrency N       the same as --batch-sizes N\n"
 	"  --schedule NAME       window (default), waves; poisson (default),\n"
 	"                        constant for --rate\n"
 	"  --rate R[,R...]       open loop at R requests/s\n"
@@ -66,6 +69,8 @@ static const char help[] =
 	"  --retry-backoff S     first retry after S s, doubling (default 0.5)\n"
 	"  --drain               on SIGINT, wait for requests in flight\n"
 	"Corpus:\n"
+	"  --prompt TEXT         a prompt instead of a corpus file (repeatable)\n"
+	"  --prompt-file FILE    one prompt per line instead of a corpus (- stdin)\n"
 	"  --shard I/N           use rows I, I+N, I+2N, ... (I from 0)\n"
 	"  --seed N              seed for arrivals (default 1)\n"
 	"  -t, --tokenizer NAME  count tokens locally when usage is missing\n"
@@ -89,6 +94,7 @@ enum {
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
+	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY,
 };
 
 static const struct option longopts[] = {
@@ -145,6 +151,9 @@ static const struct option longopts[] = {
 	{"min-success", required_argument, 0, O_MINSUCC},
 	{"run-id", required_argument, 0, O_RUNID},
 	{"no-probe", no_argument, 0, O_NOPROBE},
+	{"prompt", required_argument, 0, O_PROMPT},
+	{"prompt-file", required_argument, 0, O_PROMPT_FILE},
+	{"concurrency", required_argument, 0, O_CONCURRENCY},
 	{0, 0, 0, 0},
 };
 
@@ -364,7 +373,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	const char *key_env = NULL, *key_file = NULL, *extra = NULL;
 	const char *targets = NULL, *batches = NULL, *rates = NULL, *ramp = NULL;
 	const char *schedule = NULL;
-	int c, rc = 0;
+	int c, rc = 0, batch_opt = 0;
 
 	memset(o, 0, sizeof *o);
 	o->out = "-";
@@ -434,7 +443,24 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 					     "--stamp: expected kernel or read, got '%s'", optarg);
 			o->stamp_read = strcmp(optarg, "read") == 0;
 			break;
-		case O_BATCH: batches = optarg; break;
+		case O_BATCH:
+		case O_CONCURRENCY:
+			if (batches && batch_opt != c)
+				return err_set(e, ERR_USAGE, "--concurrency is --batch-sizes: "
+					       "give one of them");
+			batches = optarg;
+			batch_opt = c;
+			break;
+		case O_PROMPT: {
+			const char **p = realloc(o->prompts, (o->nprompts + 1) * sizeof *p);
+
+			if (!p)
+				return err_set(e, ERR_SOFTWARE, "out of memory");
+			o->prompts = p;
+			p[o->nprompts++] = optarg;
+			break;
+		}
+		case O_PROMPT_FILE: o->prompt_file = optarg; break;
 		case O_SCHEDULE: schedule = optarg; break;
 		case O_RATE: rates = optarg; break;
 		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
@@ -488,10 +514,24 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (rc)
 			return rc;
 	}
-	if (optind != argc - 1)
-		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given"
+	if (o->nprompts || o->prompt_file) {
+		/* Prompts stand in for the corpus: two sources would leave
+		 * unclear which rows were sent. */
+		if (o->nprompts && o->prompt_file)
+			return err_set(e, ERR_USAGE, "give --prompt or --prompt-file, not both");
+		if (optind < argc)
+			return err_set(e, ERR_USAGE, "%s replaces the corpus: '%s' given too",
+				       o->nprompts ? "--prompt" : "--prompt-file", argv[optind]);
+		if (o->trace)
+			return err_set(e, ERR_USAGE, "--trace needs a corpus with arrival_s, not "
+				       "prompts");
+	} else if (optind != argc - 1) {
+		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given (a CORPUS.csv, "
+				       "--prompt or --prompt-file)"
 							    : "more than one corpus given");
-	o->corpus = argv[optind];
+	} else {
+		o->corpus = argv[optind];
+	}
 
 	if (key_file) {
 		if ((rc = read_key_file(key_file, &o->api_key, e)))
@@ -585,6 +625,7 @@ void opts_free(struct opts *o)
 	}
 	free(o->targets);
 	free(o->headers);
+	free(o->prompts);
 	free(o->batches);
 	free(o->rates);
 	if (o->api_key) {

@@ -29,7 +29,10 @@ struct opts_target {
 };
 
 struct opts {
-	const char *corpus; /* CSV path, "-" for stdin */
+	const char *corpus; /* CSV path, "-" for stdin; NULL with prompts */
+	const char **prompts;    /* --prompt, in order (into argv) */
+	size_t nprompts;
+	const char *prompt_file; /* --prompt-file, "-" for stdin; NULL none */
 	const char *out;    /* results path, "-" for stdout */
 	const char *meta;   /* metadata path; NULL: OUT.meta.json, none for stdout */
 
