@@ -315,12 +315,14 @@ int main(int argc, char **argv)
 	/* Before anything is written: the model, then one request. */
 	for (size_t ti = 0; !rc && ti < o.ntargets; ti++) {
 		char note[400] = "";
+		struct opts ot;
 
-		if (!o.model_given && !o.no_probe &&
-		    !(rc = probe_model(&o, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
+		opts_for_target(&o, &o.targets[ti], &ot);
+		if (o.targets[ti].lookup_model && !o.no_probe &&
+		    !(rc = probe_model(&ot, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
 			fprintf(stderr, "llmrun: %s\n", note);
 		if (!rc && !o.no_probe && c.n)
-			rc = probe_request(&o, &o.targets[ti], &c.rows[0], &e);
+			rc = probe_request(&ot, &o.targets[ti], &c.rows[0], &e);
 	}
 	if (rc) {
 		err_prefix(&e, "before the sweep (--no-probe skips this)");
@@ -357,14 +359,16 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	for (size_t ti = 0; ti < o.ntargets && !interrupted && !rc; ti++) {
+		struct opts ot; /* o with the target's key and headers */
 		struct eng_ctx cx = {
-			.o = &o, .t = &o.targets[ti], .c = &c, .rec = rec,
+			.o = &ot, .t = &o.targets[ti], .c = &c, .rec = rec,
 			.run_id = run_id, .stop = &stop_flag,
 			.count = tok ? count_tokens : NULL, .tok = tok,
 			.samples = o.show_samples ? stderr : NULL,
 		};
 		struct eng *g;
 
+		opts_for_target(&o, &o.targets[ti], &ot);
 		if ((rc = eng_new(&cx, &g, &e)))
 			break;
 		for (size_t si = 0; si < ss.n && !interrupted; si++) {

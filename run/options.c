@@ -10,6 +10,7 @@
 
 #include "csv.h"
 #include "record.h"
+#include "targets_yaml.h"
 
 static const char help[] =
 	"Usage: llmrun [OPTIONS] CORPUS.csv > results.csv\n"
@@ -265,7 +266,7 @@ static int parse_extra(const char *s, const char *where, json_t **out,
 
 /* libcurl would take ftp:// or a bare host and fail every request; an
  * endpoint is HTTP. */
-static int is_http_url(const char *u)
+int opts_http_url(const char *u)
 {
 	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
 }
@@ -309,7 +310,6 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 	cn = csv_col(r, "name");
 	cu = csv_col(r, "url");
 	cm = csv_col(r, "model");
-	o->model_given = cm >= 0;
 	ca = csv_col(r, "api");
 	cx = csv_col(r, "extra_body");
 	if (cn < 0 || cu < 0) {
@@ -345,7 +345,7 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 				break;
 			}
 		}
-		if (!is_http_url(csv_field(r, (size_t)cu, NULL))) {
+		if (!opts_http_url(csv_field(r, (size_t)cu, NULL))) {
 			rc = err_set(e, ERR_DATA, "%s:%ld: url: expected http:// or https://, got '%.200s'",
 				     path, csv_line(r), csv_field(r, (size_t)cu, NULL));
 			break;
@@ -353,6 +353,7 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 		t->name = strdup(csv_field(r, (size_t)cn, NULL));
 		t->url = strdup(csv_field(r, (size_t)cu, NULL));
 		t->model = strdup(cm >= 0 ? csv_field(r, (size_t)cm, NULL) : "default");
+		t->lookup_model = cm < 0;
 		o->ntargets++;
 		if (!t->name || !t->url || !t->model) {
 			rc = err_set(e, ERR_SOFTWARE, "out of memory");
@@ -367,6 +368,48 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 	if (o->ntargets == 0)
 		return err_set(e, ERR_DATA, "%s: no targets", path);
 	return 0;
+}
+
+/* A targets file named *.yaml or *.yml is YAML; any other, CSV. */
+static int yaml_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
+	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
+}
+
+/* YAML targets, each with -H's headers before its own. */
+static int load_yaml_targets(const char *path, struct opts *o, struct err *e)
+{
+	int rc = tyaml_load(path, &o->targets, &o->ntargets, e);
+
+	for (size_t i = 0; !rc && i < o->ntargets; i++) {
+		struct opts_target *t = &o->targets[i];
+
+		if (!t->nown_headers)
+			continue;
+		t->nheaders = o->nheaders + t->nown_headers;
+		if (!(t->headers = malloc(t->nheaders * sizeof *t->headers)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		for (size_t k = 0; k < o->nheaders; k++)
+			t->headers[k] = o->headers[k];
+		for (size_t k = 0; k < t->nown_headers; k++)
+			t->headers[o->nheaders + k] = t->own_headers[k];
+	}
+	return rc;
+}
+
+void opts_for_target(const struct opts *o, const struct opts_target *t,
+		     struct opts *out)
+{
+	*out = *o;
+	if (t->api_key)
+		out->api_key = t->api_key;
+	if (t->headers) {
+		out->headers = t->headers;
+		out->nheaders = t->nheaders;
+	}
 }
 
 int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
@@ -550,12 +593,13 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	if (targets) {
 		if (url || extra)
 			return err_set(e, ERR_USAGE, "--targets replaces --url and --extra-body");
-		if ((rc = load_targets(targets, o, e)))
+		if ((rc = yaml_name(targets) ? load_yaml_targets(targets, o, e)
+					     : load_targets(targets, o, e)))
 			return rc;
 	} else {
 		if (!url)
 			return err_set(e, ERR_USAGE, "--url is required");
-		if (!is_http_url(url))
+		if (!opts_http_url(url))
 			return err_set(e, ERR_USAGE, "--url: expected http:// or https://, got '%.200s'", url);
 		o->targets = calloc(1, sizeof *o->targets);
 		if (!o->targets)
@@ -565,6 +609,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (!o->targets[0].api)
 			return err_set(e, ERR_USAGE, "--api: unknown '%s' (want %s)", api,
 				       api_names());
+		o->targets[0].lookup_model = !o->model_given;
 		o->targets[0].name = strdup("default");
 		o->targets[0].url = strdup(url);
 		o->targets[0].model = strdup(model);
@@ -619,12 +664,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 
 void opts_free(struct opts *o)
 {
-	for (size_t i = 0; i < o->ntargets; i++) {
-		free(o->targets[i].name);
-		free(o->targets[i].url);
-		free(o->targets[i].model);
-		json_decref(o->targets[i].extra);
-	}
+	for (size_t i = 0; i < o->ntargets; i++)
+		tyaml_target_free(&o->targets[i]);
 	free(o->targets);
 	free(o->headers);
 	free(o->prompts);
@@ -638,8 +679,7 @@ void opts_free(struct opts *o)
 	memset(o, 0, sizeof *o);
 }
 
-/* Header names whose values are credentials. */
-static int secret_header(const char *h)
+int opts_secret_header(const char *h)
 {
 	static const char *const names[] = {"authorization", "proxy-authorization",
 					    "api-key", "x-api-key", "cookie"};
@@ -668,7 +708,7 @@ json_t *opts_argv_redacted(const struct opts *o)
 			h = s + 2;
 		else if (strncmp(s, "--header=", 9) == 0)
 			h = s + 9;
-		if (h && secret_header(h)) {
+		if (h && opts_secret_header(h)) {
 			snprintf(tmp, sizeof tmp, "%.*s%.*s: [redacted]", (int)(h - s), s,
 				 (int)strcspn(h, ":"), h);
 			json_array_append_new(a, json_string(tmp));

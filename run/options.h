@@ -6,7 +6,7 @@
  * Ownership: opts_parse fills a struct whose strings point into argv or
  * into memory released by opts_free. The API key, read from the
  * environment or a file, is held here and nowhere else; it is only ever
- * put into a request header.
+ * put into a request header; so is a YAML target's (opts_target.api_key).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +26,13 @@ struct opts_target {
 	char *model;
 	const struct api *api;
 	json_t *extra; /* merged into every body; NULL for none */
+	int lookup_model; /* no model given: ask the server (unless --no-probe) */
+	/* A YAML target's own key and headers; NULL: the run's. */
+	char *api_key;          /* $api_key_env's value; never printed */
+	char **own_headers;     /* "Name: value", the target's headers */
+	size_t nown_headers;
+	const char **headers;   /* -H then own_headers (borrowed strings) */
+	size_t nheaders;
 };
 
 struct opts {
@@ -99,6 +106,18 @@ struct opts {
 int opts_parse(int argc, char **argv, struct opts *o, struct err *e);
 
 void opts_free(struct opts *o);
+
+/* 1 when u starts with http:// or https:// (any case). */
+int opts_http_url(const char *u);
+
+/* 1 when header line h ("Name: value" or a name) names a credential
+ * (Authorization, Proxy-Authorization, Api-Key, X-Api-Key, Cookie). */
+int opts_secret_header(const char *h);
+
+/* o with t's API key and headers where t has its own (a shallow copy:
+ * never passed to opts_free), for the requests of target t. */
+void opts_for_target(const struct opts *o, const struct opts_target *t,
+		     struct opts *out);
 
 /* The command line with header values that may hold secrets redacted, as
  * a JSON array of strings (new reference). */
