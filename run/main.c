@@ -135,6 +135,7 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->times = t;
 			s->ntimes = c->n;
 			s->rows = ss->trace_rows;
+			s->max_inflight = o->max_concurrency;
 			s->warmup = o->warmup;
 		} else if (o->nrates) {
 			struct sched_rate sr = o->rate;
@@ -155,6 +156,7 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 				      : sr.arr == ARR_GAMMA  ? "gamma"
 							     : "poisson";
 			s->times = ss->times[i];
+			s->max_inflight = o->max_concurrency;
 		} else {
 			s->kind = "batch";
 			s->value = (double)o->batches[i];
@@ -207,6 +209,8 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 						    "value", ss->v[i].value, "schedule",
 						    ss->v[i].schedule));
 	json_object_set_new(m, "steps", st);
+	json_object_set_new(m, "max_concurrency", o->max_concurrency
+				  ? json_integer(o->max_concurrency) : json_null());
 	json_object_set_new(m, "anchor", json_pack("{s:I,s:I}", "mono_ns",
 						   (json_int_t)a->mono_ns, "wall_ns",
 						   (json_int_t)a->wall_ns));
@@ -388,6 +392,7 @@ int main(int argc, char **argv)
 					 o.ntargets > 1 ? " " : "", s->kind, s->value);
 			prog_start(&pg, o.quiet ? NULL : stderr, isatty(2), label, total,
 				   clk_mono_ns());
+			pg.max_inflight = s->max_inflight;
 			rc = eng_run_step(g, s, &pg, &interrupted, &e);
 			prog_end(&pg, clk_mono_ns());
 			step_result(meta, label, &pg);

@@ -56,6 +56,8 @@ static const char help[] =
 	"  --schedule NAME       window (default), waves; poisson (default),\n"
 	"                        constant for --rate\n"
 	"  --rate R[,R...]       open loop at R requests/s\n"
+	"  --max-concurrency C   open loop: at most C requests in flight; a later\n"
+	"                        arrival waits (its wait is in client_lag_ms)\n"
 	"  --burstiness K        gamma arrivals with shape K (1 = Poisson)\n"
 	"  --ramp KIND:A:B       rate from A to B req/s, KIND linear or exp\n"
 	"  --trace               send rows at their arrival_s offsets\n"
@@ -97,7 +99,7 @@ enum {
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
-	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY,
+	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
 };
 
 static const struct option longopts[] = {
@@ -157,6 +159,7 @@ static const struct option longopts[] = {
 	{"prompt", required_argument, 0, O_PROMPT},
 	{"prompt-file", required_argument, 0, O_PROMPT_FILE},
 	{"concurrency", required_argument, 0, O_CONCURRENCY},
+	{"max-concurrency", required_argument, 0, O_MAXCONC},
 	{0, 0, 0, 0},
 };
 
@@ -506,6 +509,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			break;
 		}
 		case O_PROMPT_FILE: o->prompt_file = optarg; break;
+		case O_MAXCONC: rc = to_long(optarg, 1, &o->max_concurrency, "--max-concurrency", e); break;
 		case O_SCHEDULE: schedule = optarg; break;
 		case O_RATE: rates = optarg; break;
 		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
@@ -655,6 +659,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 				       "batch sizes, poisson|constant with --rate)",
 				       schedule);
 	}
+	if (o->max_concurrency && !o->nrates && !o->trace)
+		return err_set(e, ERR_USAGE, "--max-concurrency caps an open loop (--rate, "
+			       "--ramp, --trace); batch sizes are their own cap");
 	if (o->trace && (o->requests || o->duration_s))
 		return err_set(e, ERR_USAGE, "--trace sends each row once: no --requests or --duration");
 	if (o->nrates && !o->requests && !o->duration_s)

@@ -72,6 +72,7 @@ struct opts {
 	double *rates;
 	size_t nrates;
 	struct sched_rate rate; /* arrivals, burstiness, ramp (rate per step) */
+	long max_concurrency;   /* open loop: most requests in flight, 0 none */
 	int trace;              /* send rows at their arrival_s */
 	double time_scale;      /* trace offsets are divided by it */
 

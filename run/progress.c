@@ -211,7 +211,12 @@ void prog_end(struct prog *p, int64_t now)
 	if (!isnan(p->lag_p99_ms))
 		fprintf(p->f, "  client lag p50 %.3f ms, p99 %.3f ms\n", p->lag_p50_ms,
 			p->lag_p99_ms);
-	if (p->lag_p99_ms > PROG_LAG_WARN_MS)
+	if (p->lag_p99_ms > PROG_LAG_WARN_MS && p->max_inflight)
+		fprintf(p->f, "llmrun: note: %s: requests waited for one of the %ld slots of "
+			"--max-concurrency, %.1f ms at p99 (client_lag_ms: client queueing); "
+			"TTFT and E2E start at the send and leave it out, throughput "
+			"includes it\n", p->label, p->max_inflight, p->lag_p99_ms);
+	else if (p->lag_p99_ms > PROG_LAG_WARN_MS)
 		fprintf(p->f, "llmrun: warning: %s: llmrun fell behind by %.1f ms at p99 "
 			"(client_lag_ms); TTFT and E2E start at the send and leave it out, "
 			"throughput includes it\n", p->label, p->lag_p99_ms);

@@ -38,6 +38,7 @@ struct prog {
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
 	struct dvec speed; /* tokens/s after the first, (out - 1) / (e2e - ttft) */
 	struct dvec lag;                  /* client_lag_ms of measured requests sent */
+	long max_inflight; /* --max-concurrency of the step (0 none): lag is queueing */
 	/* the step's summary, set by prog_end */
 	double lag_p50_ms, lag_p99_ms;
 };
