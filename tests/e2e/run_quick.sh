@@ -7,7 +7,8 @@
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 . tests/e2e/sim.lib
-trap 'kill "$SIMPID" 2>/dev/null; rm -rf $_tmps' EXIT
+srv=
+trap 'kill "$SIMPID" $srv 2>/dev/null; rm -rf $_tmps' EXIT
 col() { head -1 "$1" | tr ',' '\n' | grep -nx "$2" | cut -d: -f1; }
 vals() { c=$(col "$1" "$2"); tail -n +2 "$1" | cut -d, -f"$c"; }
 
@@ -37,7 +38,9 @@ grep -q "batch=10: 50 requests, 50 ok, 0 failed, 0 cancelled (success 100.0%); [
 # first (zero latency often sends both at once).
 nsp=$(awk -F, -v o="$(col "$T/q.csv" output_tokens)" -v f="$(col "$T/q.csv" t_first_token_ns)" \
 	-v e="$(col "$T/q.csv" t_end_ns)" 'NR > 1 && $o >= 2 && $e > $f { n++ } END { print n + 0 }' "$T/q.csv")
-grep -Eq "^  tok/s in [0-9]+ out [0-9]+ total [0-9]+; per request out [0-9.]+ tok/s \(mean of $nsp\)" "$T/q.err" &&
+sp="per request out [0-9.]+ tok/s \\(mean of $nsp\\)"
+[ "$nsp" -eq 0 ] && sp="per request out n/a"
+grep -Eq "^  tok/s in [0-9]+ out [0-9]+ total [0-9]+; $sp\$" "$T/q.err" &&
 	ok "summary: input, output, total tokens/s and per-request speed" ||
 	nok "summary: input, output, total tokens/s and per-request speed" "$(cat "$T/q.err")"
 grep -Eq "^  ms +mean +p50 +p90 +p95 +p99 +min +max$" "$T/q.err" &&
@@ -84,6 +87,32 @@ grep -Eq '^  ttft +n/a$' "$T/ns.err" && grep -q 'per request out n/a' "$T/ns.err
 	ok "no stream: ttft and per-request speed are n/a" ||
 	nok "no stream: ttft and per-request speed are n/a" "$(cat "$T/ns.err")"
 stop_sim
+
+# A server without usage: input_tokens from the tokenizer with -t, else
+# empty, and the summary's input and total rates n/a, never 0.
+if command -v python3 >/dev/null 2>&1; then
+	python3 tests/data/run/capture_server.py "$T/cap.jsonl" >"$T/cap.url" 2>"$T/cap.err" &
+	srv=$!
+	i=0
+	while [ ! -s "$T/cap.url" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	CAP=$(head -n 1 "$T/cap.url")
+	llmrun --url "$CAP" --model nousage --no-stream --prompt "Hello there, world" --requests 2 \
+		-t cl100k_base -o "$T/nu_t.csv" 2>"$T/nu_t.err"
+	llmrun --url "$CAP" --model nousage --no-stream --prompt "Hello there, world" --requests 2 \
+		-o "$T/nu.csv" 2>"$T/nu.err"
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+	want=$(printf 'Hello there, world' | llmgen count -t cl100k_base 2>/dev/null | grep -o '[0-9][0-9]*' | head -n 1)
+	[ "$(vals "$T/nu_t.csv" input_tokens_source | sort -u)" = tokenizer ] &&
+		[ "$(vals "$T/nu_t.csv" input_tokens | sort -u)" = "$want" ] && [ -n "$want" ] &&
+		ok "no usage, -t: input_tokens is the tokenizer's count ($want)" ||
+		nok "no usage, -t: input_tokens is the tokenizer's count" "want $want: $(cat "$T/nu_t.err")"
+	[ -z "$(vals "$T/nu.csv" input_tokens | sort -u)" ] && [ -z "$(vals "$T/nu.csv" input_tokens_source | sort -u)" ] &&
+		ok "no usage, no -t: input_tokens empty" || nok "no usage, no -t: input_tokens empty" "$(cat "$T/nu.csv")"
+	grep -Eq '^  tok/s in n/a out [0-9]+ total n/a;' "$T/nu.err" && ok "summary: unknown input tokens are n/a, not 0" ||
+		nok "summary: unknown input tokens are n/a, not 0" "$(cat "$T/nu.err")"
+else
+	nok "python3 is installed" "the capture server needs it: apt-get install python3 ('make deps')"
+fi
 
 # Bad input, each with its code and a message naming the problem.
 DEAD=http://127.0.0.1:1

@@ -4,8 +4,8 @@ tests/e2e/run_targets_yaml.sh.
 
 Usage: capture_server.py LOG. Prints its URL on the first line, then
 serves for at most 60 seconds. Every POST is answered 200 with a
-non-streamed OpenAI chat or completions body (one output token, usage
-given) and logged to LOG as one JSON line: path, model, temperature, and
+non-streamed OpenAI chat or completions body (one output token; usage
+given, except for the model "nousage") and logged to LOG as one JSON line: path, model, temperature, and
 the Authorization and X-Team headers (None when absent).
 """
 import json, sys, time
@@ -33,10 +33,10 @@ class H(BaseHTTPRequestHandler):
             choice["message"] = {"role": "assistant", "content": "ok"}
         else:
             choice["text"] = "ok"
-        out = json.dumps({"id": "cap", "object": "x", "model": body.get("model"),
-                          "choices": [choice],
-                          "usage": {"prompt_tokens": 1, "completion_tokens": 1,
-                                    "total_tokens": 2}}).encode()
+        res = {"id": "cap", "object": "x", "model": body.get("model"), "choices": [choice]}
+        if body.get("model") != "nousage":
+            res["usage"] = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+        out = json.dumps(res).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
