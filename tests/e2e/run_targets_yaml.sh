@@ -130,4 +130,10 @@ bad ftp.yaml -- '- {name: a, base_url: "ftp://h/"}\n'
 expect_err 65 "ftp.yaml:1: base_url: expected http:// or https://" "a non-HTTP base_url: 65" llmrun --targets "$T/ftp.yaml" --prompt x
 expect_err 66 "none.yaml" "a missing targets file: 66" llmrun --targets "$T/none.yaml" --prompt x
 expect_err 64 "--targets replaces --url" "--targets with --url: 64" llmrun --targets "$T/t.yaml" --url $D --prompt x
+# The README's example loads (options are checked after the targets, so a
+# bad --batch-sizes stops the run before any connection to its hosts).
+sed -n '/^```yaml$/,/^```$/p' README.md | sed '1d;$d' >"$T/readme.yaml"
+expect_err 64 "bad batch sizes" "the README's YAML example loads" env GPU1_KEY=k \
+	llmrun --targets "$T/readme.yaml" --prompt x --batch-sizes 0
+[ -s "$T/readme.yaml" ] && ok "the README has a YAML example" || nok "the README has a YAML example"
 monoall "$T"
