@@ -576,6 +576,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (o->trace)
 			return err_set(e, ERR_USAGE, "--trace needs a corpus with arrival_s, not "
 				       "prompts");
+		if (o->nprompts && o->shard_n > 1)
+			return err_set(e, ERR_USAGE, "--shard splits a corpus or a prompt file, "
+				       "not --prompt");
 	} else if (optind != argc - 1) {
 		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given (a CORPUS.csv, "
 				       "--prompt or --prompt-file)"

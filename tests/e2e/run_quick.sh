@@ -135,5 +135,6 @@ expect_err 64 "not both" "--prompt and --prompt-file: 64" llmrun --url $DEAD --p
 expect_err 64 "--prompt 2: empty" "an empty --prompt: 64" llmrun --url $DEAD --prompt x --prompt ""
 expect_err 64 "--concurrency is --batch-sizes" "--concurrency with --batch-sizes: 64" llmrun --url $DEAD --prompt x --concurrency 2 --batch-sizes 4
 expect_err 64 "--trace needs a corpus" "--prompt with --trace: 64" llmrun --url $DEAD --prompt x --trace
+expect_err 64 "--shard splits a corpus or a prompt file" "--prompt with --shard: 64" llmrun --url $DEAD --prompt x --shard 0/2
 expect_err 64 "bad batch sizes '0'" "--concurrency 0: 64" llmrun --url $DEAD --prompt x --concurrency 0
 monoall "$T"
