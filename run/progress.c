@@ -159,6 +159,7 @@ void prog_end(struct prog *p, int64_t now)
 {
 	double span, rate = counts_success_rate(&p->out);
 	struct stats_summary lag;
+	int in_all, out_all; /* every ok request's count is known */
 
 	(void)now;
 	p->lag_p50_ms = p->lag_p99_ms = NAN;
@@ -191,12 +192,12 @@ void prog_end(struct prog *p, int64_t now)
 	errors(p);
 	/* Tokens per second of the ok requests: a count unknown for some of
 	 * them would understate the rate, so any gap makes it n/a. */
+	in_all = p->in_known > 0 && p->in_known == (long)p->out.ok;
+	out_all = p->out_known > 0 && p->out_known == (long)p->out.ok;
 	fputs("  tok/s", p->f);
-	per_s(p->f, "in", p->in_tok, p->in_known == (long)p->out.ok && p->in_known, span);
-	per_s(p->f, "out", p->out_tok, p->out_known == (long)p->out.ok && p->out_known, span);
-	per_s(p->f, "total", p->in_tok + p->out_tok,
-	      p->in_known == (long)p->out.ok && p->out_known == (long)p->out.ok && p->in_known,
-	      span);
+	per_s(p->f, "in", p->in_tok, in_all, span);
+	per_s(p->f, "out", p->out_tok, out_all, span);
+	per_s(p->f, "total", p->in_tok + p->out_tok, in_all && out_all, span);
 	if (p->speed.n)
 		fprintf(p->f, "; per request out %.1f tok/s (mean of %zu)\n",
 			stats_mean(p->speed.v, p->speed.n), p->speed.n);
