@@ -12,8 +12,30 @@ static const struct api *const apis[] = {
 	&api_ollama,
 };
 
+/*
+ * Names other benchmarks give servers that speak an OpenAI dialect, so
+ * their users' --backend values work here. They follow the tables that
+ * map those names to request functions: vLLM's
+ * benchmarks/backend_request_func.py (vllm, lmdeploy, openai, scalellm:
+ * completions) and SGLang's python/sglang/bench_serving.py (vllm-chat,
+ * lmdeploy-chat: chat); docs/llmrun.md, "Dialect aliases".
+ */
+static const struct {
+	const char *alias, *name;
+} aliases[] = {
+	{"openai", "openai-completions"},
+	{"vllm", "openai-completions"},
+	{"vllm-chat", "openai-chat"},
+	{"lmdeploy", "openai-completions"},
+	{"lmdeploy-chat", "openai-chat"},
+	{"scalellm", "openai-completions"},
+};
+
 const struct api *api_find(const char *name)
 {
+	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+		if (strcmp(aliases[i].alias, name) == 0)
+			name = aliases[i].name;
 	for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++)
 		if (strcmp(apis[i]->name, name) == 0)
 			return apis[i];
@@ -43,7 +65,8 @@ const struct api *api_by_path(const char *url, size_t *len)
 
 const char *api_names(void)
 {
-	return "openai-chat|openai-completions|tgi|llamacpp|ollama";
+	return "openai-chat|openai-completions|tgi|llamacpp|ollama, or an alias: "
+	       "openai|vllm|vllm-chat|lmdeploy|lmdeploy-chat|scalellm";
 }
 
 int jd_skip(const struct jdoc *d, int i)

@@ -159,7 +159,10 @@ struct api {
 extern const struct api api_openai_chat, api_openai_completions, api_tgi,
 	api_llamacpp, api_ollama;
 
-/* The dialect named name, or NULL. */
+/* The dialect named name or one of its aliases (the names vLLM's and
+ * SGLang's benchmarks give OpenAI-compatible servers: vllm, openai,
+ * lmdeploy, scalellm for completions; vllm-chat, lmdeploy-chat for chat),
+ * or NULL. The dialect's own name is what rows and metadata record. */
 const struct api *api_find(const char *name);
 
 /* The dialect one of whose paths a URL ends in (before a query and
@@ -167,7 +170,8 @@ const struct api *api_find(const char *name);
  * what follows it); NULL when none. */
 const struct api *api_by_path(const char *url, size_t *len);
 
-/* Names of all dialects, separated by '|', for messages. */
+/* Names of all dialects, separated by '|', then the aliases, for
+ * messages. */
 const char *api_names(void);
 
 /* Sets the sampling fields shared by the OpenAI-like bodies. */

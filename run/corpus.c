@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "csv.h"
+#include "slurp.h"
 #include "utf8.h"
 
 static int field_long(struct csv_reader *r, int col, const char *name,
@@ -114,6 +116,112 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		return rc;
 	}
 	return 0;
+}
+
+/* Appends a row for prompt p[0..len) with id; the row has no counts. */
+static int add_prompt(struct corpus *c, size_t *cap, const char *id,
+		      const char *p, size_t len, struct err *e)
+{
+	struct corpus_row *w;
+
+	if (c->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+
+		if (!(w = realloc(c->rows, ncap * sizeof *w)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		c->rows = w;
+		*cap = ncap;
+	}
+	w = &c->rows[c->n];
+	memset(w, 0, sizeof *w);
+	w->input_tokens = w->output_tokens = -1;
+	w->arrival_s = NAN;
+	w->id = strdup(id);
+	w->group = strdup("");
+	if ((w->prompt = malloc(len + 1))) {
+		memcpy(w->prompt, p, len);
+		w->prompt[len] = '\0';
+		w->prompt_len = len;
+	}
+	c->n++;
+	if (!w->id || !w->group || !w->prompt)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	return 0;
+}
+
+int corpus_from_prompts(const char *const *prompts, size_t n, struct corpus *c,
+			struct err *e)
+{
+	size_t cap = 0, bad;
+	int rc = 0;
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char id[32];
+		size_t len = strlen(prompts[i]);
+
+		snprintf(id, sizeof id, "%zu", i + 1);
+		if (!len)
+			rc = err_set(e, ERR_USAGE, "--prompt %zu: empty (a prompt needs text)", i + 1);
+		else if (!utf8_valid(prompts[i], len, &bad))
+			rc = err_set(e, ERR_DATA, "--prompt %zu: invalid UTF-8 at byte %zu", i + 1,
+				     bad + 1);
+		else
+			rc = add_prompt(c, &cap, id, prompts[i], len, e);
+	}
+	if (!rc && !c->n)
+		rc = err_set(e, ERR_USAGE, "no prompt given");
+	if (rc)
+		corpus_free(c);
+	return rc;
+}
+
+int corpus_load_lines(const char *path, long shard_i, long shard_n,
+		      struct corpus *c, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	size_t cap = 0, off = 0, bad;
+	long line = 0;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	b.max = CORPUS_MAX_LINES_FILE;
+	if ((rc = slurp_file(path, 0, &b, e))) {
+		buf_free(&b);
+		return rc;
+	}
+	while (!rc && off < b.len) {
+		const char *s = b.p + off, *nl = memchr(s, '\n', b.len - off);
+		size_t len = nl ? (size_t)(nl - s) : b.len - off;
+		char id[32];
+
+		off += len + (nl != NULL);
+		line++;
+		if (len && s[len - 1] == '\r')
+			len--;
+		if (!len)
+			rc = err_set(e, ERR_DATA, "%s:%ld: empty line (one prompt per line, none "
+				     "empty)", name, line);
+		else if (memchr(s, '\0', len))
+			rc = err_set(e, ERR_DATA, "%s:%ld: a NUL byte in the prompt", name, line);
+		else if (!utf8_valid(s, len, &bad))
+			rc = err_set(e, ERR_DATA, "%s:%ld: invalid UTF-8 at byte %zu", name, line,
+				     bad + 1);
+		else if ((line - 1) % shard_n != shard_i)
+			continue;
+		if (!rc) {
+			snprintf(id, sizeof id, "%ld", line);
+			rc = add_prompt(c, &cap, id, s, len, e);
+		}
+	}
+	buf_free(&b);
+	if (!rc && !c->n)
+		rc = err_set(e, ERR_DATA, "%s: no prompts%s", name,
+			     line && shard_n > 1 ? " in this shard" : "");
+	if (rc)
+		corpus_free(c);
+	return rc;
 }
 
 void corpus_free(struct corpus *c)

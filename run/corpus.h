@@ -32,6 +32,25 @@ struct corpus {
 int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		struct err *e);
 
+/* A corpus of prompts given on the command line (--prompt), one row each
+ * with ids 1, 2, ...: no group, no token counts (input_tokens come from
+ * the tokenizer or the server; max_tokens from --max-tokens). Prompts are
+ * copied. Returns 0, ERR_USAGE (an empty prompt: "--prompt 2: empty"),
+ * ERR_DATA (invalid UTF-8), ERR_SOFTWARE. */
+int corpus_from_prompts(const char *const *prompts, size_t n, struct corpus *c,
+			struct err *e);
+
+/* Largest prompt file read by corpus_load_lines, bytes. */
+#define CORPUS_MAX_LINES_FILE (256u << 20)
+
+/* A corpus of one prompt per line of path ("-" for stdin), ids the line
+ * numbers, sharded as corpus_load. A line ends in LF or CRLF; the last
+ * may lack one. Returns 0, ERR_NOINPUT, ERR_DATA ("file:3: empty line"
+ * (a prompt cannot be empty), invalid UTF-8, a NUL byte, no prompts, a
+ * file over the cap), ERR_IO, ERR_SOFTWARE. */
+int corpus_load_lines(const char *path, long shard_i, long shard_n,
+		      struct corpus *c, struct err *e);
+
 void corpus_free(struct corpus *c);
 
 #endif

@@ -215,8 +215,11 @@ static void top_up(struct eng *g)
 	if (!g->sending)
 		return;
 	if (s->times) {
+		int full = 0;
+
 		while (g->next_time < s->ntimes &&
-		       g->t_start + s->times[g->next_time] <= now) {
+		       g->t_start + s->times[g->next_time] <= now &&
+		       !(full = s->max_inflight && g->inflight >= s->max_inflight)) {
 			const struct corpus_row *row =
 				s->rows ? &g->cx.c->rows[s->rows[g->next_time]] : next_row(g);
 
@@ -224,10 +227,10 @@ static void top_up(struct eng *g)
 				break;
 			g->next_time++;
 		}
-		if (g->next_time < s->ntimes)
-			eng_arm(g->tsend, g->t_start + s->times[g->next_time], 1);
-		else
+		if (g->next_time >= s->ntimes)
 			g->sending = 0;
+		else if (!full) /* at the cap, the next end sends what is due */
+			eng_arm(g->tsend, g->t_start + s->times[g->next_time], 1);
 		return;
 	}
 	if (s->waves) {

@@ -53,6 +53,9 @@ struct eng_step {
 	const int64_t *times; /* open loop: send offsets (ns) from the start */
 	size_t ntimes;
 	const size_t *rows;   /* trace: the corpus row of each send */
+	long max_inflight;    /* open loop: at most this many in flight (a
+			       * later arrival waits, its wait in
+			       * client_lag_ms); 0 no cap */
 	long requests;        /* closed loop: sends after warmup; 0 no limit */
 	int64_t duration_ns;  /* closed loop: no send after this; 0 none */
 	long warmup;          /* the first sends that are warmup */

@@ -135,6 +135,7 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->times = t;
 			s->ntimes = c->n;
 			s->rows = ss->trace_rows;
+			s->max_inflight = o->max_concurrency;
 			s->warmup = o->warmup;
 		} else if (o->nrates) {
 			struct sched_rate sr = o->rate;
@@ -155,6 +156,7 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 				      : sr.arr == ARR_GAMMA  ? "gamma"
 							     : "poisson";
 			s->times = ss->times[i];
+			s->max_inflight = o->max_concurrency;
 		} else {
 			s->kind = "batch";
 			s->value = (double)o->batches[i];
@@ -207,6 +209,8 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 						    "value", ss->v[i].value, "schedule",
 						    ss->v[i].schedule));
 	json_object_set_new(m, "steps", st);
+	json_object_set_new(m, "max_concurrency", o->max_concurrency
+				  ? json_integer(o->max_concurrency) : json_null());
 	json_object_set_new(m, "anchor", json_pack("{s:I,s:I}", "mono_ns",
 						   (json_int_t)a->mono_ns, "wall_ns",
 						   (json_int_t)a->wall_ns));
@@ -305,7 +309,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "llmrun: libcurl did not initialize\n");
 		return ERR_SOFTWARE;
 	}
-	if ((rc = corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
+	if ((rc = o.prompt_file ? corpus_load_lines(o.prompt_file, o.shard_i, o.shard_n, &c, &e)
+		  : o.nprompts ? corpus_from_prompts(o.prompts, o.nprompts, &c, &e)
+			       : corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
 	    (rc = make_steps(&o, &c, &ss, &e)) ||
 	    (o.tokenizer && (rc = tok_open(o.tokenizer, &tok, &e))))
 		goto out;
@@ -313,12 +319,14 @@ int main(int argc, char **argv)
 	/* Before anything is written: the model, then one request. */
 	for (size_t ti = 0; !rc && ti < o.ntargets; ti++) {
 		char note[400] = "";
+		struct opts ot;
 
-		if (!o.model_given && !o.no_probe &&
-		    !(rc = probe_model(&o, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
+		opts_for_target(&o, &o.targets[ti], &ot);
+		if (o.targets[ti].lookup_model && !o.no_probe &&
+		    !(rc = probe_model(&ot, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
 			fprintf(stderr, "llmrun: %s\n", note);
 		if (!rc && !o.no_probe && c.n)
-			rc = probe_request(&o, &o.targets[ti], &c.rows[0], &e);
+			rc = probe_request(&ot, &o.targets[ti], &c.rows[0], &e);
 	}
 	if (rc) {
 		err_prefix(&e, "before the sweep (--no-probe skips this)");
@@ -355,14 +363,16 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	for (size_t ti = 0; ti < o.ntargets && !interrupted && !rc; ti++) {
+		struct opts ot; /* o with the target's key and headers */
 		struct eng_ctx cx = {
-			.o = &o, .t = &o.targets[ti], .c = &c, .rec = rec,
+			.o = &ot, .t = &o.targets[ti], .c = &c, .rec = rec,
 			.run_id = run_id, .stop = &stop_flag,
 			.count = tok ? count_tokens : NULL, .tok = tok,
 			.samples = o.show_samples ? stderr : NULL,
 		};
 		struct eng *g;
 
+		opts_for_target(&o, &o.targets[ti], &ot);
 		if ((rc = eng_new(&cx, &g, &e)))
 			break;
 		for (size_t si = 0; si < ss.n && !interrupted; si++) {
@@ -382,6 +392,7 @@ int main(int argc, char **argv)
 					 o.ntargets > 1 ? " " : "", s->kind, s->value);
 			prog_start(&pg, o.quiet ? NULL : stderr, isatty(2), label, total,
 				   clk_mono_ns());
+			pg.max_inflight = s->max_inflight;
 			rc = eng_run_step(g, s, &pg, &interrupted, &e);
 			prog_end(&pg, clk_mono_ns());
 			step_result(meta, label, &pg);

@@ -10,23 +10,30 @@
 
 #include "csv.h"
 #include "record.h"
+#include "targets_yaml.h"
 
 static const char help[] =
 	"Usage: llmrun [OPTIONS] CORPUS.csv > results.csv\n"
+	"       llmrun [OPTIONS] --prompt TEXT [--prompt TEXT...]\n"
+	"       llmrun [OPTIONS] --prompt-file FILE\n"
 	"Replays a corpus against an LLM endpoint; one CSV row per request.\n"
 	"\n"
 	"Target:\n"
 	"  --url URL             base URL, e.g. http://127.0.0.1:8000 (required)\n"
 	"  --model NAME          model name sent (default: the first the server lists)\n"
 	"  --api NAME            openai-chat (default), openai-completions, tgi,\n"
-	"                        llamacpp, ollama\n"
+	"                        llamacpp, ollama; vLLM/SGLang benchmark names:\n"
+	"                        vllm, openai, lmdeploy, scalellm (completions),\n"
+	"                        vllm-chat, lmdeploy-chat (chat)\n"
 	"  --stream, --no-stream stream the response (default) or not\n"
 	"  --continuous-usage    ask for usage in every chunk (vLLM)\n"
 	"  --api-key-env NAME    read the API key from $NAME (default OPENAI_API_KEY)\n"
 	"  --api-key-file FILE   read the API key from FILE\n"
 	"  -H, --header 'N: V'   extra request header (repeatable)\n"
 	"  --extra-body JSON     object merged into every request body\n"
-	"  --targets FILE        CSV name,url,model,api,extra_body: run each in turn\n"
+	"  --targets FILE        CSV name,url,model,api,extra_body, or FILE.yaml\n"
+	"                        (name, base_url, model, api, api_key_env,\n"
+	"                        extra_body, headers): run each in turn\n"
 	"Sampling:\n"
 	"  --max-tokens N        max tokens (default: the row's output_tokens)\n"
 	"  --min-tokens N        min_tokens (vLLM, SGLang)\n"
@@ -47,9 +54,12 @@ static const char help[] =
 	"                        reached this host) or read (when llmrun read them)\n"
 	"Load (one step per batch size or rate):\n"
 	"  --batch-sizes SPEC    1,2,4 or 1..64 (doubling) or 1..16:1 (default 1)\n"
+	"  --concurrency N       the same as --batch-sizes N\n"
 	"  --schedule NAME       window (default), waves; poisson (default),\n"
 	"                        constant for --rate\n"
 	"  --rate R[,R...]       open loop at R requests/s\n"
+	"  --max-concurrency C   open loop: at most C requests in flight; a later\n"
+	"                        arrival waits (its wait is in client_lag_ms)\n"
 	"  --burstiness K        gamma arrivals with shape K (1 = Poisson)\n"
 	"  --ramp KIND:A:B       rate from A to B req/s, KIND linear or exp\n"
 	"  --trace               send rows at their arrival_s offsets\n"
@@ -66,6 +76,8 @@ static const char help[] =
 	"  --retry-backoff S     first retry after S s, doubling (default 0.5)\n"
 	"  --drain               on SIGINT, wait for requests in flight\n"
 	"Corpus:\n"
+	"  --prompt TEXT         a prompt instead of a corpus file (repeatable)\n"
+	"  --prompt-file FILE    one prompt per line instead of a corpus (- stdin)\n"
 	"  --shard I/N           use rows I, I+N, I+2N, ... (I from 0)\n"
 	"  --seed N              seed for arrivals (default 1)\n"
 	"  -t, --tokenizer NAME  count tokens locally when usage is missing\n"
@@ -89,6 +101,7 @@ enum {
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
+	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
 };
 
 static const struct option longopts[] = {
@@ -145,6 +158,10 @@ static const struct option longopts[] = {
 	{"min-success", required_argument, 0, O_MINSUCC},
 	{"run-id", required_argument, 0, O_RUNID},
 	{"no-probe", no_argument, 0, O_NOPROBE},
+	{"prompt", required_argument, 0, O_PROMPT},
+	{"prompt-file", required_argument, 0, O_PROMPT_FILE},
+	{"concurrency", required_argument, 0, O_CONCURRENCY},
+	{"max-concurrency", required_argument, 0, O_MAXCONC},
 	{0, 0, 0, 0},
 };
 
@@ -254,7 +271,7 @@ static int parse_extra(const char *s, const char *where, json_t **out,
 
 /* libcurl would take ftp:// or a bare host and fail every request; an
  * endpoint is HTTP. */
-static int is_http_url(const char *u)
+int opts_http_url(const char *u)
 {
 	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
 }
@@ -298,7 +315,6 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 	cn = csv_col(r, "name");
 	cu = csv_col(r, "url");
 	cm = csv_col(r, "model");
-	o->model_given = cm >= 0;
 	ca = csv_col(r, "api");
 	cx = csv_col(r, "extra_body");
 	if (cn < 0 || cu < 0) {
@@ -334,7 +350,7 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 				break;
 			}
 		}
-		if (!is_http_url(csv_field(r, (size_t)cu, NULL))) {
+		if (!opts_http_url(csv_field(r, (size_t)cu, NULL))) {
 			rc = err_set(e, ERR_DATA, "%s:%ld: url: expected http:// or https://, got '%.200s'",
 				     path, csv_line(r), csv_field(r, (size_t)cu, NULL));
 			break;
@@ -342,6 +358,7 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 		t->name = strdup(csv_field(r, (size_t)cn, NULL));
 		t->url = strdup(csv_field(r, (size_t)cu, NULL));
 		t->model = strdup(cm >= 0 ? csv_field(r, (size_t)cm, NULL) : "default");
+		t->lookup_model = cm < 0;
 		o->ntargets++;
 		if (!t->name || !t->url || !t->model) {
 			rc = err_set(e, ERR_SOFTWARE, "out of memory");
@@ -358,13 +375,55 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 	return 0;
 }
 
+/* A targets file named *.yaml or *.yml is YAML; any other, CSV. */
+static int yaml_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
+	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
+}
+
+/* YAML targets, each with -H's headers before its own. */
+static int load_yaml_targets(const char *path, struct opts *o, struct err *e)
+{
+	int rc = tyaml_load(path, &o->targets, &o->ntargets, e);
+
+	for (size_t i = 0; !rc && i < o->ntargets; i++) {
+		struct opts_target *t = &o->targets[i];
+
+		if (!t->nown_headers)
+			continue;
+		t->nheaders = o->nheaders + t->nown_headers;
+		if (!(t->headers = malloc(t->nheaders * sizeof *t->headers)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		for (size_t k = 0; k < o->nheaders; k++)
+			t->headers[k] = o->headers[k];
+		for (size_t k = 0; k < t->nown_headers; k++)
+			t->headers[o->nheaders + k] = t->own_headers[k];
+	}
+	return rc;
+}
+
+void opts_for_target(const struct opts *o, const struct opts_target *t,
+		     struct opts *out)
+{
+	*out = *o;
+	if (t->api_key)
+		out->api_key = t->api_key;
+	if (t->headers) {
+		out->headers = t->headers;
+		out->nheaders = t->nheaders;
+	}
+}
+
 int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 {
 	const char *url = NULL, *model = "default", *api = "openai-chat";
 	const char *key_env = NULL, *key_file = NULL, *extra = NULL;
 	const char *targets = NULL, *batches = NULL, *rates = NULL, *ramp = NULL;
 	const char *schedule = NULL;
-	int c, rc = 0;
+	int c, rc = 0, batch_opt = 0;
 
 	memset(o, 0, sizeof *o);
 	o->out = "-";
@@ -434,7 +493,25 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 					     "--stamp: expected kernel or read, got '%s'", optarg);
 			o->stamp_read = strcmp(optarg, "read") == 0;
 			break;
-		case O_BATCH: batches = optarg; break;
+		case O_BATCH:
+		case O_CONCURRENCY:
+			if (batches && batch_opt != c)
+				return err_set(e, ERR_USAGE, "--concurrency is --batch-sizes: "
+					       "give one of them");
+			batches = optarg;
+			batch_opt = c;
+			break;
+		case O_PROMPT: {
+			const char **p = realloc(o->prompts, (o->nprompts + 1) * sizeof *p);
+
+			if (!p)
+				return err_set(e, ERR_SOFTWARE, "out of memory");
+			o->prompts = p;
+			p[o->nprompts++] = optarg;
+			break;
+		}
+		case O_PROMPT_FILE: o->prompt_file = optarg; break;
+		case O_MAXCONC: rc = to_long(optarg, 1, &o->max_concurrency, "--max-concurrency", e); break;
 		case O_SCHEDULE: schedule = optarg; break;
 		case O_RATE: rates = optarg; break;
 		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
@@ -488,10 +565,27 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (rc)
 			return rc;
 	}
-	if (optind != argc - 1)
-		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given"
+	if (o->nprompts || o->prompt_file) {
+		/* Prompts stand in for the corpus: two sources would leave
+		 * unclear which rows were sent. */
+		if (o->nprompts && o->prompt_file)
+			return err_set(e, ERR_USAGE, "give --prompt or --prompt-file, not both");
+		if (optind < argc)
+			return err_set(e, ERR_USAGE, "%s replaces the corpus: '%s' given too",
+				       o->nprompts ? "--prompt" : "--prompt-file", argv[optind]);
+		if (o->trace)
+			return err_set(e, ERR_USAGE, "--trace needs a corpus with arrival_s, not "
+				       "prompts");
+		if (o->nprompts && o->shard_n > 1)
+			return err_set(e, ERR_USAGE, "--shard splits a corpus or a prompt file, "
+				       "not --prompt");
+	} else if (optind != argc - 1) {
+		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given (a CORPUS.csv, "
+				       "--prompt or --prompt-file)"
 							    : "more than one corpus given");
-	o->corpus = argv[optind];
+	} else {
+		o->corpus = argv[optind];
+	}
 
 	if (key_file) {
 		if ((rc = read_key_file(key_file, &o->api_key, e)))
@@ -508,12 +602,13 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	if (targets) {
 		if (url || extra)
 			return err_set(e, ERR_USAGE, "--targets replaces --url and --extra-body");
-		if ((rc = load_targets(targets, o, e)))
+		if ((rc = yaml_name(targets) ? load_yaml_targets(targets, o, e)
+					     : load_targets(targets, o, e)))
 			return rc;
 	} else {
 		if (!url)
 			return err_set(e, ERR_USAGE, "--url is required");
-		if (!is_http_url(url))
+		if (!opts_http_url(url))
 			return err_set(e, ERR_USAGE, "--url: expected http:// or https://, got '%.200s'", url);
 		o->targets = calloc(1, sizeof *o->targets);
 		if (!o->targets)
@@ -523,6 +618,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (!o->targets[0].api)
 			return err_set(e, ERR_USAGE, "--api: unknown '%s' (want %s)", api,
 				       api_names());
+		o->targets[0].lookup_model = !o->model_given;
 		o->targets[0].name = strdup("default");
 		o->targets[0].url = strdup(url);
 		o->targets[0].model = strdup(model);
@@ -568,6 +664,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 				       "batch sizes, poisson|constant with --rate)",
 				       schedule);
 	}
+	if (o->max_concurrency && !o->nrates && !o->trace)
+		return err_set(e, ERR_USAGE, "--max-concurrency caps an open loop (--rate, "
+			       "--ramp, --trace); batch sizes are their own cap");
 	if (o->trace && (o->requests || o->duration_s))
 		return err_set(e, ERR_USAGE, "--trace sends each row once: no --requests or --duration");
 	if (o->nrates && !o->requests && !o->duration_s)
@@ -577,14 +676,11 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 
 void opts_free(struct opts *o)
 {
-	for (size_t i = 0; i < o->ntargets; i++) {
-		free(o->targets[i].name);
-		free(o->targets[i].url);
-		free(o->targets[i].model);
-		json_decref(o->targets[i].extra);
-	}
+	for (size_t i = 0; i < o->ntargets; i++)
+		tyaml_target_free(&o->targets[i]);
 	free(o->targets);
 	free(o->headers);
+	free(o->prompts);
 	free(o->batches);
 	free(o->rates);
 	if (o->api_key) {
@@ -595,8 +691,7 @@ void opts_free(struct opts *o)
 	memset(o, 0, sizeof *o);
 }
 
-/* Header names whose values are credentials. */
-static int secret_header(const char *h)
+int opts_secret_header(const char *h)
 {
 	static const char *const names[] = {"authorization", "proxy-authorization",
 					    "api-key", "x-api-key", "cookie"};
@@ -625,7 +720,7 @@ json_t *opts_argv_redacted(const struct opts *o)
 			h = s + 2;
 		else if (strncmp(s, "--header=", 9) == 0)
 			h = s + 9;
-		if (h && secret_header(h)) {
+		if (h && opts_secret_header(h)) {
 			snprintf(tmp, sizeof tmp, "%.*s%.*s: [redacted]", (int)(h - s), s,
 				 (int)strcspn(h, ":"), h);
 			json_array_append_new(a, json_string(tmp));

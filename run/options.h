@@ -6,7 +6,7 @@
  * Ownership: opts_parse fills a struct whose strings point into argv or
  * into memory released by opts_free. The API key, read from the
  * environment or a file, is held here and nowhere else; it is only ever
- * put into a request header.
+ * put into a request header; so is a YAML target's (opts_target.api_key).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,10 +26,20 @@ struct opts_target {
 	char *model;
 	const struct api *api;
 	json_t *extra; /* merged into every body; NULL for none */
+	int lookup_model; /* no model given: ask the server (unless --no-probe) */
+	/* A YAML target's own key and headers; NULL: the run's. */
+	char *api_key;          /* $api_key_env's value; never printed */
+	char **own_headers;     /* "Name: value", the target's headers */
+	size_t nown_headers;
+	const char **headers;   /* -H then own_headers (borrowed strings) */
+	size_t nheaders;
 };
 
 struct opts {
-	const char *corpus; /* CSV path, "-" for stdin */
+	const char *corpus; /* CSV path, "-" for stdin; NULL with prompts */
+	const char **prompts;    /* --prompt, in order (into argv) */
+	size_t nprompts;
+	const char *prompt_file; /* --prompt-file, "-" for stdin; NULL none */
 	const char *out;    /* results path, "-" for stdout */
 	const char *meta;   /* metadata path; NULL: OUT.meta.json, none for stdout */
 
@@ -62,6 +72,7 @@ struct opts {
 	double *rates;
 	size_t nrates;
 	struct sched_rate rate; /* arrivals, burstiness, ramp (rate per step) */
+	long max_concurrency;   /* open loop: most requests in flight, 0 none */
 	int trace;              /* send rows at their arrival_s */
 	double time_scale;      /* trace offsets are divided by it */
 
@@ -96,6 +107,18 @@ struct opts {
 int opts_parse(int argc, char **argv, struct opts *o, struct err *e);
 
 void opts_free(struct opts *o);
+
+/* 1 when u starts with http:// or https:// (any case). */
+int opts_http_url(const char *u);
+
+/* 1 when header line h ("Name: value" or a name) names a credential
+ * (Authorization, Proxy-Authorization, Api-Key, X-Api-Key, Cookie). */
+int opts_secret_header(const char *h);
+
+/* o with t's API key and headers where t has its own (a shallow copy:
+ * never passed to opts_free), for the requests of target t. */
+void opts_for_target(const struct opts *o, const struct opts_target *t,
+		     struct opts *out);
 
 /* The command line with header values that may hold secrets redacted, as
  * a JSON array of strings (new reference). */

@@ -61,10 +61,14 @@ void prog_add(struct prog *p, const struct rec_row *x)
 		p->t_first_sent = x->t_sent;
 	if (x->t_end > p->t_last_end)
 		p->t_last_end = x->t_end;
-	if (x->in_tokens > 0)
+	if (x->in_tokens >= 0) {
 		p->in_tok += x->in_tokens;
-	if (x->out_tokens > 0)
+		p->in_known++;
+	}
+	if (x->out_tokens >= 0) {
 		p->out_tok += x->out_tokens;
+		p->out_known++;
+	}
 	if (x->max_tokens > 0 && x->out_tokens >= 0) {
 		p->asked += x->max_tokens;
 		p->got += x->out_tokens;
@@ -74,9 +78,15 @@ void prog_add(struct prog *p, const struct rec_row *x)
 	if (r->t_first_token)
 		push(&p->ttft, (double)(r->t_first_token - x->t_sent) / 1e6);
 	push(&p->e2e, (double)(x->t_end - x->t_sent) / 1e6);
-	if (x->out_tokens >= 2 && r->t_first_token)
+	if (x->out_tokens >= 2 && r->t_first_token) {
 		push(&p->tpot, (double)(x->t_end - r->t_first_token) / 1e6 /
 				       (double)(x->out_tokens - 1));
+		/* The generation speed users of the multi-model scripts know:
+		 * undefined when the last byte came with the first. */
+		if (x->t_end > r->t_first_token)
+			push(&p->speed, (double)(x->out_tokens - 1) /
+						((double)(x->t_end - r->t_first_token) / 1e9));
+	}
 	if (r->chunk_log.p) {
 		/* Pooled gaps between successive text chunks. */
 		const char *s = r->chunk_log.p;
@@ -119,12 +129,21 @@ static void line(FILE *f, const char *name, struct dvec *d)
 	struct stats_summary s;
 
 	if (!d->n) {
-		fprintf(f, "  %-5s %9s\n", name, "-");
+		fprintf(f, "  %-5s %9s\n", name, "n/a");
 		return;
 	}
 	stats_summarize(d->v, d->n, &s);
-	fprintf(f, "  %-5s %9.2f %9.2f %9.2f %9.2f\n", name, s.mean, s.p50, s.p90,
-		s.p99);
+	fprintf(f, "  %-5s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", name, s.mean,
+		s.p50, s.p90, s.p95, s.p99, s.min, s.max);
+}
+
+/* " name %.0f" per second over span, or " name n/a" when unknown. */
+static void per_s(FILE *f, const char *name, long n, int known, double span)
+{
+	if (known && !isnan(span))
+		fprintf(f, " %s %.0f", name, (double)n / span);
+	else
+		fprintf(f, " %s n/a", name);
 }
 
 /* The errors of the step by class, with the first message of each. */
@@ -140,6 +159,7 @@ void prog_end(struct prog *p, int64_t now)
 {
 	double span, rate = counts_success_rate(&p->out);
 	struct stats_summary lag;
+	int in_all, out_all; /* every ok request's count is known */
 
 	(void)now;
 	p->lag_p50_ms = p->lag_p99_ms = NAN;
@@ -163,13 +183,28 @@ void prog_end(struct prog *p, int64_t now)
 	if (p->warmup)
 		fprintf(p->f, ", %ld warmup", p->warmup);
 	if (!isnan(span))
-		fprintf(p->f, "; %.2f req/s, in %.0f tok/s, out %.0f tok/s",
-			p->out.ok / span, p->in_tok / span, p->out_tok / span);
+		fprintf(p->f, "; %.2f req/s", p->out.ok / span);
+	else
+		fprintf(p->f, "; req/s n/a");
 	if (p->retried)
 		fprintf(p->f, "; %ld failed attempts retried", p->retried);
 	fputc('\n', p->f);
 	errors(p);
-	fprintf(p->f, "  %-5s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90", "p99");
+	/* Tokens per second of the ok requests: a count unknown for some of
+	 * them would understate the rate, so any gap makes it n/a. */
+	in_all = p->in_known > 0 && p->in_known == (long)p->out.ok;
+	out_all = p->out_known > 0 && p->out_known == (long)p->out.ok;
+	fputs("  tok/s", p->f);
+	per_s(p->f, "in", p->in_tok, in_all, span);
+	per_s(p->f, "out", p->out_tok, out_all, span);
+	per_s(p->f, "total", p->in_tok + p->out_tok, in_all && out_all, span);
+	if (p->speed.n)
+		fprintf(p->f, "; per request out %.1f tok/s (mean of %zu)\n",
+			stats_mean(p->speed.v, p->speed.n), p->speed.n);
+	else
+		fputs("; per request out n/a\n", p->f);
+	fprintf(p->f, "  %-5s %9s %9s %9s %9s %9s %9s %9s\n", "ms", "mean", "p50", "p90",
+		"p95", "p99", "min", "max");
 	line(p->f, "ttft", &p->ttft);
 	line(p->f, "tpot", &p->tpot);
 	line(p->f, "itl", &p->itl);
@@ -177,7 +212,12 @@ void prog_end(struct prog *p, int64_t now)
 	if (!isnan(p->lag_p99_ms))
 		fprintf(p->f, "  client lag p50 %.3f ms, p99 %.3f ms\n", p->lag_p50_ms,
 			p->lag_p99_ms);
-	if (p->lag_p99_ms > PROG_LAG_WARN_MS)
+	if (p->lag_p99_ms > PROG_LAG_WARN_MS && p->max_inflight)
+		fprintf(p->f, "llmrun: note: %s: requests waited for one of the %ld slots of "
+			"--max-concurrency, %.1f ms at p99 (client_lag_ms: client queueing); "
+			"TTFT and E2E start at the send and leave it out, throughput "
+			"includes it\n", p->label, p->max_inflight, p->lag_p99_ms);
+	else if (p->lag_p99_ms > PROG_LAG_WARN_MS)
 		fprintf(p->f, "llmrun: warning: %s: llmrun fell behind by %.1f ms at p99 "
 			"(client_lag_ms); TTFT and E2E start at the send and leave it out, "
 			"throughput includes it\n", p->label, p->lag_p99_ms);
@@ -198,6 +238,7 @@ void prog_free(struct prog *p)
 	free(p->tpot.v);
 	free(p->itl.v);
 	free(p->e2e.v);
+	free(p->speed.v);
 	free(p->lag.v);
 	memset(p, 0, sizeof *p);
 }

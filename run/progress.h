@@ -30,12 +30,15 @@ struct prog {
 	long warmup;       /* warmup rows: not requests */
 	long retried;      /* failed attempts that were retried: not requests */
 	long in_tok, out_tok;
+	long in_known, out_known; /* ok rows whose in_tok / out_tok are known */
 	long asked, got;  /* ok rows' max_tokens and output tokens, where both known */
 	long est;         /* ok rows whose output tokens are counted from chunks */
 	long by_class[RC_CANCELLED + 1];   /* failed requests by error class */
 	char first_err[RC_CANCELLED + 1][160]; /* the first message of each */
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
+	struct dvec speed; /* tokens/s after the first, (out - 1) / (e2e - ttft) */
 	struct dvec lag;                  /* client_lag_ms of measured requests sent */
+	long max_inflight; /* --max-concurrency of the step (0 none): lag is queueing */
 	/* the step's summary, set by prog_end */
 	double lag_p50_ms, lag_p99_ms;
 };
@@ -51,8 +54,12 @@ void prog_add(struct prog *p, const struct rec_row *row);
 void prog_tick(struct prog *p, int64_t now);
 
 /* Clears the line and prints the step's summary: counts as llmanalyze
- * makes them, the errors by class with the first message of each, the
- * client's lag and a warning when outputs were shorter than asked. Sets
+ * makes them, throughput (requests and input, output and total tokens per
+ * second over the span from the first send to the last end), TTFT, TPOT,
+ * ITL and E2E latency (mean, p50, p90, p95, p99, min, max), the mean
+ * output speed of a request, the errors by class with the first message
+ * of each, the client's lag and a warning when outputs were shorter than
+ * asked. What cannot be computed is "n/a", never 0. Sets
  * lag_p50_ms and lag_p99_ms (NaN when no request was sent). */
 void prog_end(struct prog *p, int64_t now);
 

@@ -225,6 +225,15 @@ static void bodies(void **state)
 							    "max_new_tokens")), 16);
 	json_decref(b);
 	assert_null(api_find("nope"));
+	/* vLLM's and SGLang's benchmark names for OpenAI-compatible servers. */
+	assert_ptr_equal(api_find("vllm"), &api_openai_completions);
+	assert_ptr_equal(api_find("openai"), &api_openai_completions);
+	assert_ptr_equal(api_find("lmdeploy"), &api_openai_completions);
+	assert_ptr_equal(api_find("scalellm"), &api_openai_completions);
+	assert_ptr_equal(api_find("vllm-chat"), &api_openai_chat);
+	assert_ptr_equal(api_find("lmdeploy-chat"), &api_openai_chat);
+	assert_ptr_equal(api_find("openai-chat"), &api_openai_chat);
+	assert_null(api_find("VLLM"));
 }
 
 int main(void)
