@@ -27,7 +27,8 @@ struct group {
 	const struct len_spec *in, *out; /* in: NULL for imports */
 	int file;                        /* index into the run's writers */
 	double *itok, *otok;             /* per row, for the summary */
-	size_t rows, missed;
+	size_t rows, cap, missed;
+	size_t convs, turns_max;         /* conversations written, longest */
 	const char *why[MAX_WHY];        /* distinct reasons for misses */
 	size_t why_n[MAX_WHY];
 	struct buf shared;               /* --shared-prefix-tokens text */
@@ -43,6 +44,9 @@ struct run {
 	struct compose c;
 	struct buf body, tail;
 	struct len_list in[GEN_MAX_SCENARIOS], out[GEN_MAX_SCENARIOS];
+	struct len_list turns, follow; /* --conversations */
+	int conv;                      /* rows carry conversation_id, turn */
+	long next_conv;
 	struct src_list src;
 	struct group *g;
 	size_t ng;
@@ -60,6 +64,13 @@ static const char *const columns[] = {
 	"lang", "template", "topic", "prompt",
 };
 #define NCOLS (sizeof columns / sizeof *columns)
+
+/* A conversation corpus: the same, with its two columns after id. */
+static const char *const conv_columns[] = {
+	"id", "conversation_id", "turn", "group", "scenario", "input_tokens",
+	"output_tokens", "tokenizer", "lang", "template", "topic", "prompt",
+};
+#define NCONVCOLS (sizeof conv_columns / sizeof *conv_columns)
 
 static int scenario_task(const char *s, enum tpl_task *t)
 {
@@ -205,6 +216,18 @@ static int load_templates(struct run *r, struct err *e)
 	return 0;
 }
 
+/* Conversations of template groups need each language's [follow-up]. */
+static int check_followups(const struct run *r, struct err *e)
+{
+	for (size_t i = 0; r->tpl && i < r->nlangs; i++)
+		if (!r->langs[i]->followups.n)
+			return err_set(e, ERR_DATA,
+				       "%s/%s/tasks.txt: no [follow-up] section, which --conversations needs "
+				       "for later turns (see templates/README.md)",
+				       r->o->templates, r->langs[i]->code);
+	return 0;
+}
+
 static size_t lang_index(const struct run *r, const struct tpl_lang *l)
 {
 	for (size_t i = 0; i < r->nlangs; i++)
@@ -314,25 +337,51 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 	return buf_add(&g->shared, r->c.text.p, r->c.text.len, e);
 }
 
-static int write_row(struct run *r, struct group *g, size_t in_tokens, long out_tokens,
-		     const char *lang, const char *tpl, const char *topic,
-		     const char *prompt, size_t plen, struct err *e)
+/* Where a row stands in its conversation: none for a single-turn corpus. */
+struct turn_ref {
+	long conv; /* conversation_id, from 1 */
+	long turn; /* from 1 */
+};
+
+static int write_row(struct run *r, struct group *g, const struct turn_ref *tr,
+		     size_t in_tokens, long out_tokens, const char *lang,
+		     const char *tpl, const char *topic, const char *prompt,
+		     size_t plen, struct err *e)
 {
-	char id[24], itok[24], otok[24];
-	const char *f[NCOLS];
-	size_t len[NCOLS];
+	char id[24], itok[24], otok[24], conv[24], turn[24];
+	const char *f[NCONVCOLS];
+	size_t len[NCONVCOLS], n = 0;
 	struct csv_writer *w = r->w[g->file];
 	int rc = 0;
 
+	if (g->rows == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 256;
+		double *a = realloc(g->itok, cap * sizeof *a), *b;
+
+		if (a)
+			g->itok = a;
+		if (!a || !(b = realloc(g->otok, cap * sizeof *b)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		g->otok = b;
+		g->cap = cap;
+	}
 	snprintf(id, sizeof id, "%ld", ++r->next_id);
 	snprintf(itok, sizeof itok, "%zu", in_tokens);
 	snprintf(otok, sizeof otok, "%ld", out_tokens);
-	f[0] = id, f[1] = g->label, f[2] = g->scenario, f[3] = itok, f[4] = otok;
-	f[5] = tok_name(r->t), f[6] = lang, f[7] = tpl, f[8] = topic, f[9] = prompt;
-	for (size_t i = 0; i < NCOLS; i++)
+	f[n++] = id;
+	if (r->conv) {
+		snprintf(conv, sizeof conv, "%ld", tr->conv);
+		snprintf(turn, sizeof turn, "%ld", tr->turn);
+		f[n++] = conv;
+		f[n++] = turn;
+	}
+	f[n++] = g->label, f[n++] = g->scenario, f[n++] = itok, f[n++] = otok;
+	f[n++] = tok_name(r->t), f[n++] = lang, f[n++] = tpl, f[n++] = topic;
+	for (size_t i = 0; i < n; i++)
 		len[i] = f[i] ? strlen(f[i]) : 0;
-	len[9] = plen;
-	for (size_t i = 0; i < NCOLS && !rc; i++)
+	f[n] = prompt;
+	len[n++] = plen;
+	for (size_t i = 0; i < n && !rc; i++)
 		rc = csv_write_field(w, f[i] ? f[i] : "", len[i], e);
 	if (!rc)
 		rc = csv_end_row(w, e);
@@ -350,35 +399,104 @@ static size_t unique_tag(char *buf, size_t size, struct rng *rg)
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* One prompt of the group's kind at target tokens after prefix, written
+ * as a row; row is the template material (unused for random groups). */
+static int make_row(struct run *r, struct group *g, const struct turn_ref *tr,
+		    enum gkind kind, const struct mat_row *row, uint64_t rseed,
+		    size_t target, long out, const char *pre, size_t plen,
+		    struct err *e)
+{
+	struct compose_result res;
+	int rc;
+
+	if ((rc = fit(r, kind, row, rseed, target, pre, plen, &res, e)))
+		return rc;
+	if (!res.exact)
+		note_miss(g, res.why);
+	return write_row(r, g, tr, res.tokens, out, row->lang ? row->lang->code : "",
+			 kind == G_RANDOM ? "random" : row->dom->id,
+			 row->topic ? row->topic : "", r->c.text.p, r->c.text.len, e);
+}
+
+/*
+ * A conversation: turn 1 as a single-turn row of the group, then
+ * follow-ups of the same language, domain and topic (never the same one
+ * twice in a row), each padded with requirements to its own exact length.
+ * Random groups continue with random text.
+ */
+static int run_conversation(struct run *r, struct group *g, struct rng *rg,
+			    const char *pre, size_t plen, struct err *e)
+{
+	long turns = len_sample(&r->turns.v[0], rg);
+	struct turn_ref tr = { ++r->next_conv, 1 };
+	struct mat_row row = { 0 }, next;
+	size_t last = (size_t)-1;
+	int rc;
+
+	size_t target = (size_t)len_sample(g->in, rg);
+	long out = len_sample(g->out, rg);
+
+	if (g->kind != G_RANDOM)
+		mat_pick(r->langs, r->nlangs, g->task, rg, &row);
+	rc = make_row(r, g, &tr, g->kind, &row, g->kind == G_RANDOM ? rng_next(rg) : 0,
+		      target, out, pre, plen, e);
+	for (tr.turn = 2; tr.turn <= turns && !rc; tr.turn++) {
+		const struct tpl_list *fu = row.lang ? &row.lang->followups : NULL;
+		size_t k = 0;
+
+		next = row;
+		if (fu) {
+			/* Redraw once on a repeat: a list of one item repeats. */
+			k = (size_t)rng_below(rg, fu->n);
+			if (k == last)
+				k = (size_t)rng_below(rg, fu->n);
+			next.instr = fu->items[k];
+			next.seed = rng_next(rg);
+			last = k;
+		}
+		target = (size_t)len_sample(&r->follow.v[0], rg);
+		out = len_sample(g->out, rg);
+		rc = make_row(r, g, &tr, g->kind == G_RANDOM ? G_RANDOM : G_SHORT, &next,
+			      g->kind == G_RANDOM ? rng_next(rg) : 0, target, out, "", 0, e);
+	}
+	g->convs++;
+	if ((size_t)turns > g->turns_max)
+		g->turns_max = (size_t)turns;
+	return rc;
+}
+
 static int run_group(struct run *r, size_t gi, struct err *e)
 {
 	struct group *g = &r->g[gi];
-	size_t rows = (size_t)r->o->count;
+	size_t rows = (size_t)(r->o->conversations ? r->o->conversations : r->o->count);
 	struct rng rg;
 	int rc = 0;
 
 	/* Stream gi + 1 of the seed: groups are independent of each other. */
 	rng_stream(&rg, r->o->seed, gi + 1);
-	if (g->kind == G_IMPORT)
-		rows = r->o->count_set && (size_t)r->o->count < r->src.n ? (size_t)r->o->count : r->src.n;
-	g->itok = malloc((rows ? rows : 1) * sizeof *g->itok);
-	g->otok = malloc((rows ? rows : 1) * sizeof *g->otok);
-	if (!g->itok || !g->otok)
-		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (r->o->shared_prefix && (rc = make_shared(r, g, &rg, e)))
 		return rc;
 	if (g->kind == G_IMPORT)
 		return 0;
 	for (size_t i = 0; i < rows && !rc; i++) {
-		size_t target = (size_t)len_sample(g->in, &rg);
-		long out = len_sample(g->out, &rg);
-		struct compose_result res;
 		struct mat_row row = { 0 };
+		const char *pre = g->shared.p ? g->shared.p : "";
+		size_t plen = g->shared.len, target;
 		uint64_t rseed = 0;
 		char tag[40];
-		const char *pre = g->shared.p ? g->shared.p : "";
-		size_t plen = g->shared.len;
+		long out;
 
+		if (r->o->conversations) {
+			if (r->o->unique_prefix) {
+				plen = unique_tag(tag, sizeof tag, &rg);
+				pre = tag;
+			}
+			rc = run_conversation(r, g, &rg, pre, plen, e);
+			continue;
+		}
+		/* This order of draws is what makes a seed's corpus: keep it. */
+		target = (size_t)len_sample(g->in, &rg);
+		out = len_sample(g->out, &rg);
 		if (g->kind == G_RANDOM)
 			rseed = rng_next(&rg);
 		else
@@ -387,61 +505,111 @@ static int run_group(struct run *r, size_t gi, struct err *e)
 			plen = unique_tag(tag, sizeof tag, &rg);
 			pre = tag;
 		}
-		if ((rc = fit(r, g->kind, &row, rseed, target, pre, plen, &res, e)))
-			break;
-		if (!res.exact)
-			note_miss(g, res.why);
-		rc = write_row(r, g, res.tokens, out, row.lang ? row.lang->code : "",
-			       g->kind == G_RANDOM ? "random" : row.dom->id,
-			       row.topic ? row.topic : "", r->c.text.p, r->c.text.len, e);
+		rc = make_row(r, g, NULL, g->kind, &row, rseed, target, out, pre, plen, e);
 	}
 	return rc;
+}
+
+/* Which items an import writes, in order: all of them, or (with --count
+ * below what the file holds) a seeded sample of items, or of whole
+ * conversations for a multi-turn import. Returns the number in *n. */
+static int import_order(struct run *r, struct rng *rg, size_t **out, size_t *n,
+			struct err *e)
+{
+	const struct src_list *src = &r->src;
+	int whole = r->o->from_kind == SRC_SHAREGPT_TURNS;
+	size_t units = whole ? (size_t)src->nconv : src->n, want = units, k = 0;
+	size_t *idx = malloc((units + src->n + 1) * sizeof *idx), *pick;
+
+	if (!idx)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	pick = idx + units;
+	for (size_t i = 0; i < units; i++)
+		idx[i] = i;
+	if (r->o->count_set && (size_t)r->o->count < units)
+		want = (size_t)r->o->count;
+	if (want < units)
+		for (size_t i = 0; i < want; i++) {
+			size_t j = i + (size_t)rng_below(rg, units - i), t = idx[i];
+
+			idx[i] = idx[j];
+			idx[j] = t;
+		}
+	if (!whole) {
+		*out = idx;
+		*n = want;
+		return 0;
+	}
+	/* Items of one conversation are consecutive in the list, turn 1 first. */
+	for (size_t i = 0; i < want; i++) {
+		size_t c = idx[i], lo = 0, hi = src->n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (src->v[mid].conv < (long)c)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < src->n && src->v[lo].conv == (long)c; lo++)
+			pick[k++] = lo;
+	}
+	memmove(idx, pick, k * sizeof *idx);
+	*out = idx;
+	*n = k;
+	return 0;
 }
 
 /* Imported prompts, in file order or (with --count) a seeded sample. */
 static int run_import(struct run *r, struct err *e)
 {
-	size_t n = r->src.n, *idx = malloc(n * sizeof *idx);
-	struct rng rg;
-	int rc = 0;
+	int whole = r->o->from_kind == SRC_SHAREGPT_TURNS, rc = 0;
+	size_t units = whole ? (size_t)r->src.nconv : r->src.n;
 
-	if (!idx)
-		return err_set(e, ERR_SOFTWARE, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
 	/* An import is sampled, never repeated: fewer rows than asked is worth
 	 * a word even with -q, or a 500-request sweep quietly runs 2. */
-	if (r->o->count_set && (size_t)r->o->count > n)
-		fprintf(stderr, "llmgen: warning: --count %ld but %s holds %zu prompt%s; "
-			"writing %zu rows per group (imported prompts are not repeated)\n",
-			r->o->count, r->o->from, n, n == 1 ? "" : "s", n);
+	if (r->o->count_set && (size_t)r->o->count > units)
+		fprintf(stderr, "llmgen: warning: --count %ld but %s holds %zu %s%s; "
+			"writing %zu %s per group (imported prompts are not repeated)\n",
+			r->o->count, r->o->from, units,
+			whole ? "conversation" : "prompt", units == 1 ? "" : "s", units,
+			whole ? "conversations" : "rows");
 	for (size_t gi = 0; gi < r->ng && !rc; gi++) {
 		struct group *g = &r->g[gi];
-		size_t rows;
+		struct turn_ref tr = { 0, 0 };
+		size_t *idx = NULL, rows = 0;
+		struct rng rg;
 
 		if ((rc = run_group(r, gi, e)))
 			break;
-		rows = r->o->count_set && (size_t)r->o->count < n ? (size_t)r->o->count : n;
 		rng_stream(&rg, r->o->seed, r->ng + gi + 1);
-		if (rows < n)
-			for (size_t i = 0; i < rows; i++) {
-				size_t j = i + (size_t)rng_below(&rg, n - i), t = idx[i];
-
-				idx[i] = idx[j];
-				idx[j] = t;
-			}
+		if ((rc = import_order(r, &rg, &idx, &rows, e)))
+			break;
 		for (size_t i = 0; i < rows && !rc; i++) {
-			const struct src_item *it = &r->src.v[rows < n ? idx[i] : i];
+			const struct src_item *it = &r->src.v[idx[i]];
 			size_t count, otok;
 			long out;
 			char tag[40];
 			const char *pre = g->shared.p ? g->shared.p : "";
 			size_t plen = g->shared.len;
 
-			if (r->o->unique_prefix) {
+			if (it->turn > 1) {
+				/* A later turn: the history carries any prefix. */
+				pre = "";
+				plen = 0;
+				tr.turn = it->turn;
+			} else if (it->turn == 1) {
+				tr.conv = ++r->next_conv;
+				tr.turn = 1;
+				g->convs++;
+			}
+			if (r->o->unique_prefix && it->turn <= 1) {
 				plen = unique_tag(tag, sizeof tag, &rg);
 				pre = tag;
 			}
+			if ((size_t)tr.turn > g->turns_max)
+				g->turns_max = (size_t)tr.turn;
 			buf_reset(&r->body);
 			if ((rc = buf_add(&r->body, pre, plen, e)) ||
 			    (rc = buf_add(&r->body, it->prompt, it->prompt_len, e)) ||
@@ -462,10 +630,10 @@ static int run_import(struct run *r, struct err *e)
 			} else {
 				out = len_sample(g->out, &rg);
 			}
-			rc = write_row(r, g, count, out, "", "", "", r->body.p, r->body.len, e);
+			rc = write_row(r, g, &tr, count, out, "", "", "", r->body.p, r->body.len, e);
 		}
+		free(idx);
 	}
-	free(idx);
 	return rc;
 }
 
@@ -492,6 +660,11 @@ static void summary(const struct run *r)
 		missed += g->missed;
 	}
 	fprintf(stderr, "llmgen: %zu rows; %zu missed their input target\n", total, missed);
+	for (size_t i = 0; r->conv && i < r->ng; i++)
+		if (r->g[i].convs)
+			fprintf(stderr, "llmgen:   %s: %zu conversations, %.2f turns on average, longest %zu\n",
+				r->g[i].label, r->g[i].convs,
+				(double)r->g[i].rows / (double)r->g[i].convs, r->g[i].turns_max);
 	for (size_t i = 0; i < r->ng; i++)
 		for (int k = 0; k < MAX_WHY && r->g[i].why[k]; k++)
 			fprintf(stderr, "llmgen:   %s: %zu rows: %s\n", r->g[i].label,
@@ -520,7 +693,8 @@ static int open_outputs(struct run *r, struct err *e)
 		r->nw = 1;
 	}
 	for (int i = 0; i < r->nw && !rc; i++)
-		rc = csv_write_row(r->w[i], columns, NCOLS, e);
+		rc = r->conv ? csv_write_row(r->w[i], conv_columns, NCONVCOLS, e)
+			     : csv_write_row(r->w[i], columns, NCOLS, e);
 	return rc;
 }
 
@@ -531,11 +705,18 @@ int gen_run(const struct gen_opts *o, struct err *e)
 
 	memset(&r, 0, sizeof r);
 	r.o = o;
+	r.conv = o->conversations || o->from_kind == SRC_SHAREGPT_TURNS;
 	rc = plan(&r, e);
+	if (!rc && o->conversations && !(rc = len_parse(o->turns, "--turns", &r.turns, e)))
+		rc = len_parse(o->follow_in, "--follow-up-tokens", &r.follow, e);
+	if (!rc && (r.turns.n > 1 || r.follow.n > 1))
+		rc = err_set(e, ERR_USAGE, "--turns and --follow-up-tokens take one spec, not a sweep");
 	if (!rc && o->from)
 		rc = src_load(o->from_kind, o->from, &r.src, e);
 	if (!rc)
 		rc = load_templates(&r, e);
+	if (!rc && o->conversations)
+		rc = check_followups(&r, e);
 	if (!rc)
 		rc = tok_open(o->tokenizer, &r.t, e);
 	if (!rc) {
@@ -567,6 +748,8 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		len_free(&r.in[i]);
 		len_free(&r.out[i]);
 	}
+	len_free(&r.turns);
+	len_free(&r.follow);
 	src_free(&r.src);
 	buf_free(&r.body);
 	buf_free(&r.tail);

@@ -32,7 +32,11 @@ struct gen_opts {
 	const char *templates;    /* folder */
 	char templates_dir[4096]; /* the folder found when none was given */
 	const char *from;         /* import file, or NULL */
-	enum src_kind from_kind;
+	enum src_kind from_kind;  /* SRC_SHAREGPT_TURNS with --multi-turn */
+	long conversations;       /* per group; 0 = single-turn rows */
+	const char *turns;        /* --turns SPEC */
+	const char *follow_in;    /* --follow-up-tokens SPEC */
+	int turns_set;            /* --turns or --follow-up-tokens given */
 	int unique_prefix;
 	long shared_prefix;       /* tokens, 0 = none */
 	const char *tokenizer;

@@ -39,6 +39,15 @@ void gen_usage(FILE *f)
 	      "      --from-sharegpt=FILE   first human turn of each ShareGPT conversation\n"
 	      "      --from-text=FILE       one prompt per line\n"
 	      "\n"
+	      "Conversations (columns conversation_id and turn; llmrun replays them as chats):\n"
+	      "      --conversations=N      N conversations per group instead of --count rows\n"
+	      "      --turns=SPEC           turns per conversation, same forms as lengths\n"
+	      "                             (default 2:6)\n"
+	      "      --follow-up-tokens=SPEC  exact length of each later turn's user text\n"
+	      "                             (default 15:40); turn 1 uses --input-tokens\n"
+	      "      --multi-turn           with --from-sharegpt: every human turn of each\n"
+	      "                             conversation, replies' lengths as max_tokens\n"
+	      "\n"
 	      "Prefix caching:\n"
 	      "      --unique-prefix        start every prompt with a distinct random tag\n"
 	      "      --shared-prefix-tokens=N  start every prompt of a group with the same\n"
@@ -104,7 +113,8 @@ static int set_from(struct gen_opts *o, enum src_kind k, const char *path,
 int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 {
 	enum { O_OUT = 256, O_SEED, O_LANG, O_TPL, O_JSONL, O_SHAREGPT, O_TEXT,
-	       O_UNIQUE, O_SHARED, O_VERSION, O_SIN, O_LIN, O_LOUT, O_SOUT };
+	       O_UNIQUE, O_SHARED, O_VERSION, O_SIN, O_LIN, O_LOUT, O_SOUT,
+	       O_CONV, O_TURNS, O_FOLLOW, O_MULTI };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "input-tokens", required_argument, NULL, 'i' },
@@ -120,6 +130,10 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		{ "from-jsonl", required_argument, NULL, O_JSONL },
 		{ "from-sharegpt", required_argument, NULL, O_SHAREGPT },
 		{ "from-text", required_argument, NULL, O_TEXT },
+		{ "conversations", required_argument, NULL, O_CONV },
+		{ "turns", required_argument, NULL, O_TURNS },
+		{ "follow-up-tokens", required_argument, NULL, O_FOLLOW },
+		{ "multi-turn", no_argument, NULL, O_MULTI },
 		{ "unique-prefix", no_argument, NULL, O_UNIQUE },
 		{ "shared-prefix-tokens", required_argument, NULL, O_SHARED },
 		{ "tokenizer", required_argument, NULL, 't' },
@@ -130,7 +144,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0, 0, 0, 0 },
 	};
-	int c, all = 0, rc;
+	int c, all = 0, multi = 0, rc;
 	char *end;
 
 	memset(o, 0, sizeof *o);
@@ -143,6 +157,8 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	o->long_in = "500:800";
 	o->long_out = "200:400";
 	o->short_out = "10:30";
+	o->turns = "2:6";
+	o->follow_in = "15:40";
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:i:n:t:o:C:qhV", longopts, NULL)) != -1) {
@@ -191,6 +207,14 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			if ((rc = set_from(o, SRC_TEXT, optarg, e)))
 				return rc;
 			break;
+		case O_CONV:
+			if (parse_long(optarg, 1, 10000000, &o->conversations))
+				return err_set(e, ERR_USAGE, "--conversations %s: expected 1 to 10000000",
+					       optarg);
+			break;
+		case O_TURNS: o->turns = optarg; o->turns_set = 1; break;
+		case O_FOLLOW: o->follow_in = optarg; o->turns_set = 1; break;
+		case O_MULTI: multi = 1; break;
 		case O_UNIQUE: o->unique_prefix = 1; break;
 		case O_SHARED:
 			if (parse_long(optarg, 1, 1048576, &o->shared_prefix))
@@ -234,6 +258,18 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	if (o->from && (o->nscenarios || o->input_spec))
 		return err_set(e, ERR_USAGE,
 			       "--from-* imports prompts as they are: no --scenario or --input-tokens");
+	if (multi && (!o->from || o->from_kind != SRC_SHAREGPT))
+		return err_set(e, ERR_USAGE, "--multi-turn goes with --from-sharegpt FILE");
+	if (multi)
+		o->from_kind = SRC_SHAREGPT_TURNS;
+	if (o->conversations && o->from)
+		return err_set(e, ERR_USAGE, "--conversations composes conversations from templates; "
+			       "for an import use --from-sharegpt FILE --multi-turn");
+	if (o->conversations && o->count_set)
+		return err_set(e, ERR_USAGE, "--count counts rows and --conversations counts "
+			       "conversations: give one of them");
+	if (o->turns_set && !o->conversations)
+		return err_set(e, ERR_USAGE, "--turns and --follow-up-tokens need --conversations N");
 	if (o->unique_prefix && o->shared_prefix)
 		return err_set(e, ERR_USAGE, "--unique-prefix and --shared-prefix-tokens exclude each other");
 	if (!o->templates)

@@ -15,6 +15,7 @@ const char *src_kind_name(enum src_kind kind)
 	case SRC_JSONL:
 		return "jsonl";
 	case SRC_SHAREGPT:
+	case SRC_SHAREGPT_TURNS:
 		return "sharegpt";
 	case SRC_TEXT:
 	default:
@@ -49,6 +50,7 @@ static int add_item(struct src_list *l, const char *prompt, size_t plen,
 	}
 	it = &l->v[l->n];
 	memset(it, 0, sizeof *it);
+	it->conv = -1;
 	it->prompt = strndup(prompt, plen);
 	it->prompt_len = plen;
 	if (reply) {
@@ -167,9 +169,52 @@ static int is_human(const char *from)
 	return strcmp(from, "human") == 0 || strcmp(from, "user") == 0;
 }
 
+static const char *turn_from(json_t *conv, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(conv, i), "from"));
+}
+
+static json_t *turn_value(json_t *conv, size_t i)
+{
+	return json_object_get(json_array_get(conv, i), "value");
+}
+
+/* Every human turn of a conversation, each with the reply after it. */
+static int sharegpt_turns(long line, json_t *conv, struct src_list *out,
+			  struct err *e)
+{
+	size_t i = 0, n = json_array_size(conv);
+	int turn = 0, rc = 0;
+
+	while (i < n && !is_human(turn_from(conv, i)))
+		i++;
+	for (; i < n && !rc; i += 2) {
+		json_t *h = turn_value(conv, i);
+		int reply = i + 1 < n;
+
+		if (!is_human(turn_from(conv, i)) || json_string_length(h) == 0)
+			break;
+		if (reply && is_human(turn_from(conv, i + 1)))
+			break;
+		rc = add_item(out, json_string_value(h), json_string_length(h),
+			      reply ? json_string_value(turn_value(conv, i + 1)) : NULL,
+			      reply ? json_string_length(turn_value(conv, i + 1)) : 0,
+			      -1, line, e);
+		if (!rc) {
+			out->v[out->n - 1].conv = out->nconv;
+			out->v[out->n - 1].turn = ++turn;
+		}
+	}
+	if (!rc && turn)
+		out->nconv++;
+	else if (!rc)
+		out->skipped++;
+	return rc;
+}
+
 /* One ShareGPT conversation object: adds its first human turn and the
- * reply after it, or counts it as skipped. */
-static int sharegpt_entry(const char *name, long line, json_t *obj,
+ * reply after it (or, whole, every turn), or counts it as skipped. */
+static int sharegpt_entry(const char *name, long line, json_t *obj, int whole,
 			  struct src_list *out, struct err *e)
 {
 	json_t *conv = json_object_get(obj, "conversations");
@@ -190,6 +235,8 @@ static int sharegpt_entry(const char *name, long line, json_t *obj,
 				       "%s:%ld: turn %zu needs string \"from\" and \"value\"",
 				       name, line, i + 1);
 	}
+	if (whole)
+		return sharegpt_turns(line, conv, out, e);
 	for (i = 0; i + 1 < n; i++) {
 		json_t *h = json_array_get(conv, i), *r = json_array_get(conv, i + 1);
 
@@ -220,7 +267,7 @@ static long count_lines(const char *s, size_t n)
  * (JSON Lines). Each value is parsed by jansson on its own, so errors and
  * skipped entries can name the line where the value starts. */
 static int parse_sharegpt(const char *name, const char *text, size_t len,
-			  struct src_list *out, struct err *e)
+			  int whole, struct src_list *out, struct err *e)
 {
 	size_t pos = 0;
 	long line = 1;
@@ -257,7 +304,7 @@ static int parse_sharegpt(const char *name, const char *text, size_t len,
 		obj = json_loadb(text + pos, len - pos, JSON_DISABLE_EOF_CHECK, &je);
 		if (!obj)
 			return json_fail(name, line, &je, e);
-		rc = sharegpt_entry(name, line, obj, out, e);
+		rc = sharegpt_entry(name, line, obj, whole, out, e);
 		json_decref(obj);
 		if (rc)
 			return rc;
@@ -280,7 +327,8 @@ int src_parse(enum src_kind kind, const char *name, const char *text,
 		rc = parse_jsonl(name, text, len, out, e);
 		break;
 	case SRC_SHAREGPT:
-		rc = parse_sharegpt(name, text, len, out, e);
+	case SRC_SHAREGPT_TURNS:
+		rc = parse_sharegpt(name, text, len, kind == SRC_SHAREGPT_TURNS, out, e);
 		break;
 	case SRC_TEXT:
 	default:

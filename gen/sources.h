@@ -13,6 +13,12 @@
  *                 token count the caller makes the output length.
  *                 Conversations without a human turn followed by a reply,
  *                 or with an empty prompt, are skipped and counted.
+ *   SRC_SHAREGPT_TURNS  the same files, every conversation kept whole:
+ *                 each human turn is an item (turn 1, 2, ...) with the
+ *                 reply after it (none for a last human turn); leading
+ *                 system or assistant turns are passed over, and a
+ *                 conversation ends early at two human turns in a row or
+ *                 an empty human turn.
  *   SRC_TEXT      one prompt per line (CR LF accepted); blank lines are
  *                 skipped.
  *
@@ -30,7 +36,7 @@
 /* Most bytes read from one source file. */
 #define SRC_MAX_FILE ((size_t)4 << 30)
 
-enum src_kind { SRC_JSONL, SRC_SHAREGPT, SRC_TEXT };
+enum src_kind { SRC_JSONL, SRC_SHAREGPT, SRC_SHAREGPT_TURNS, SRC_TEXT };
 
 struct src_item {
 	char *prompt; /* UTF-8, NUL-terminated */
@@ -39,12 +45,15 @@ struct src_item {
 	char *reply;        /* ShareGPT reply text, else NULL */
 	size_t reply_len;
 	long line; /* where the item starts in its file, from 1 */
+	long conv; /* SRC_SHAREGPT_TURNS: conversation, from 0; else -1 */
+	int turn;  /* SRC_SHAREGPT_TURNS: from 1; else 0 */
 };
 
 struct src_list {
 	struct src_item *v;
 	size_t n, cap;
 	size_t skipped; /* ShareGPT conversations without a usable pair */
+	long nconv;     /* SRC_SHAREGPT_TURNS: conversations kept */
 };
 
 /* Reads path ("-" for stdin). Returns 0, or ERR_NOINPUT (cannot open),

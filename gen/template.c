@@ -68,6 +68,7 @@ void tpl_lang_clear(struct tpl_lang *lang)
 		list_clear(&lang->tasks[t]);
 	list_clear(&lang->requirements);
 	list_clear(&lang->filler);
+	list_clear(&lang->followups);
 	for (size_t i = 0; i < lang->ndomains; i++)
 		domain_clear(&lang->domains[i]);
 	free(lang->domains);
@@ -146,6 +147,8 @@ static struct tpl_list *tasks_section(struct tpl_lang *lang, const char *sec)
 		return &lang->requirements;
 	if (strcmp(sec, "filler") == 0)
 		return &lang->filler;
+	if (strcmp(sec, "follow-up") == 0)
+		return &lang->followups;
 	return NULL;
 }
 
@@ -230,7 +233,7 @@ int tpl_parse(const char *name, const char *text, size_t len, int is_tasks,
 				os.list = tasks_section(lang, sec);
 				if (!os.list) {
 					rc = err_set(e, ERR_DATA,
-						     "%s:%ld: unknown section [%s] (known: [short-long], [long-long], [long-short], [requirements], [filler])",
+						     "%s:%ld: unknown section [%s] (known: [short-long], [long-long], [long-short], [requirements], [filler], [follow-up])",
 						     name, lineno, sec);
 					break;
 				}

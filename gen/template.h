@@ -49,6 +49,8 @@ struct tpl_lang {
 	struct tpl_list tasks[TPL_NTASKS]; /* by enum tpl_task */
 	struct tpl_list requirements;      /* sentences lengthening a short prompt */
 	struct tpl_list filler;            /* words that pad by a token or so */
+	struct tpl_list followups;         /* [follow-up]: later turns of a
+					      conversation; optional (n == 0) */
 	struct tpl_domain *domains;        /* sorted by id, at least one */
 	size_t ndomains;
 };

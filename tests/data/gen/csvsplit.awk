@@ -1,7 +1,9 @@
 # Splits an RFC 4180 CSV (the corpus llmgen writes) for shell tests, with
 # no CSV library: for data row i (from 1) the prompt column's bytes go to
 # DIR/i.txt, and DIR/index gets a line "i input_tokens output_tokens group"
-# (group with spaces replaced by _). Run with LC_ALL=C and -v dir=DIR.
+# (group with spaces replaced by _), then " conversation_id turn topic"
+# (topic with spaces replaced by _) in a conversation corpus. Run with
+# LC_ALL=C and -v dir=DIR.
 # The whole file is read as one string and scanned field by field.
 BEGIN { RS = "\001\002\003"; ORS = "" }
 {
@@ -32,7 +34,12 @@ BEGIN { RS = "\001\002\003"; ORS = "" }
 			printf "%s", field[name["prompt"]] > (dir "/" row ".txt")
 			close(dir "/" row ".txt")
 			g = field[name["group"]]; gsub(/ /, "_", g)
-			printf "%d %s %s %s\n", row, field[name["input_tokens"]], field[name["output_tokens"]], g >> (dir "/index")
+			printf "%d %s %s %s", row, field[name["input_tokens"]], field[name["output_tokens"]], g >> (dir "/index")
+			if ("turn" in name) {
+				t = field[name["topic"]]; gsub(/ /, "_", t)
+				printf " %s %s %s", field[name["conversation_id"]], field[name["turn"]], t >> (dir "/index")
+			}
+			printf "\n" >> (dir "/index")
 		}
 		row++; nf = 0
 	}
