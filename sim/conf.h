@@ -44,6 +44,7 @@ struct sim_conf {
 	long keepalive_max;       /* a connection's request after this many is
 				     dropped with a reset, unanswered; 0 never */
 	int stats;                /* seconds between stats lines; 0 = off */
+	int prefix_caching;       /* automatic prefix caching (default on) */
 	uint64_t seed;
 };
 

@@ -2,7 +2,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "prefix.h"
 #include "rng.h"
 
 enum { SEQ_WAITING, SEQ_RUNNING };
@@ -15,7 +17,12 @@ struct eng_seq {
 	long generated;   /* tokens produced so far */
 	long target;      /* tokens to prefill: prompt + generated at admission */
 	long done;        /* of target, tokens already computed */
-	long blocks;      /* KV blocks held */
+	long blocks;      /* KV blocks held privately */
+	uint64_t *bh;     /* hashes of the prompt's full blocks (prefix caching) */
+	long nbh;
+	struct pc_block **shared; /* the prompt's first nshared blocks, cached */
+	long nshared;
+	long cached;      /* prompt tokens found cached at first admission */
 	long chunk;       /* prefill tokens planned in this step */
 	long preemptions;
 	int state;
@@ -34,7 +41,9 @@ struct engine {
 	struct rng rng;
 	double sigma, mu;        /* lognormal jitter */
 	struct list waiting, running;
-	long total_blocks, free_blocks, watermark;
+	long total_blocks, free_blocks, watermark; /* free: neither held nor cached */
+	struct pcache *pc;       /* NULL: prefix caching off */
+	long prefix_queries, prefix_hits; /* prompt tokens looked up, found */
 	double now_ns;
 	int planned;
 	double planned_ns;
@@ -105,13 +114,20 @@ struct engine *eng_new(const struct profile *p, uint64_t seed,
 	return e;
 }
 
+static void seq_free(struct eng_seq *s)
+{
+	free(s->bh);
+	free(s->shared);
+	free(s);
+}
+
 static void free_list(struct list *l)
 {
 	struct eng_seq *s, *n;
 
 	for (s = l->head; s; s = n) {
 		n = s->next;
-		free(s);
+		seq_free(s);
 	}
 }
 
@@ -121,6 +137,7 @@ void eng_free(struct engine *e)
 		return;
 	free_list(&e->waiting);
 	free_list(&e->running);
+	pc_free(e->pc);
 	free(e);
 }
 
@@ -139,6 +156,95 @@ struct eng_seq *eng_add(struct engine *e, long prompt, long out, void *user)
 	return s;
 }
 
+int eng_prefix_caching(struct engine *e, int on)
+{
+	if (!on || e->pc)
+		return 0;
+	return (e->pc = pc_new(e->total_blocks)) ? 0 : -1;
+}
+
+int eng_set_blocks(struct engine *e, struct eng_seq *s, const uint64_t *hashes,
+		   long n)
+{
+	if (!e->pc || n <= 0)
+		return 0;
+	if (!(s->bh = malloc((size_t)n * sizeof *s->bh)) ||
+	    !(s->shared = calloc((size_t)n, sizeof *s->shared))) {
+		free(s->bh);
+		s->bh = NULL;
+		return -1;
+	}
+	memcpy(s->bh, hashes, (size_t)n * sizeof *s->bh);
+	s->nbh = n;
+	return 0;
+}
+
+/* Blocks for new KV: free ones, else cached ones no sequence uses (least
+ * recently used first). Returns 1 when n were taken, 0 when not enough. */
+static int take_blocks(struct engine *e, long n)
+{
+	while (e->free_blocks < n && e->pc && pc_evict(e->pc))
+		e->free_blocks++;
+	if (e->free_blocks < n)
+		return 0;
+	e->free_blocks -= n;
+	return 1;
+}
+
+/* Blocks a sequence could take now, evicting what may be evicted. */
+static long available(const struct engine *e)
+{
+	return e->free_blocks + (e->pc ? pc_idle(e->pc) : 0);
+}
+
+/* How many of s's first prompt blocks are cached (whole blocks, and
+ * never the whole prompt: its last token is always computed, as in
+ * vLLM), and how many of those no sequence uses now. */
+static long cached_prefix(const struct engine *e, const struct eng_seq *s,
+			  long *idle)
+{
+	long max = (s->prompt - 1) / ENG_BLOCK, k;
+
+	*idle = 0;
+	if (!e->pc)
+		return 0;
+	if (max > s->nbh)
+		max = s->nbh;
+	for (k = 0; k < max; k++) {
+		const struct pc_block *b = pc_find(e->pc, s->bh[k]);
+
+		if (!b)
+			break;
+		*idle += b->ref == 0;
+	}
+	return k;
+}
+
+/* Once its prompt is computed, s's full prompt blocks join the cache:
+ * each becomes a cached block it holds a reference to, or, when another
+ * sequence cached the same block meanwhile, s uses that one and frees
+ * its own copy. */
+static void publish(struct engine *e, struct eng_seq *s)
+{
+	long full = s->prompt / ENG_BLOCK;
+
+	if (full > s->nbh)
+		full = s->nbh;
+	while (s->nshared < full && s->blocks > 0) {
+		struct pc_block *b = pc_find(e->pc, s->bh[s->nshared]);
+
+		if (b)
+			pc_ref(e->pc, b);
+		else if (!(b = pc_insert(e->pc, s->bh[s->nshared])))
+			return; /* out of memory: the block stays private */
+		else
+			e->free_blocks--; /* the new cached block takes a free one */
+		s->shared[s->nshared++] = b;
+		s->blocks--;
+		e->free_blocks++;
+	}
+}
+
 static void release(struct engine *e, struct eng_seq *s)
 {
 	if (s == e->iter_next)
@@ -149,6 +255,8 @@ static void release(struct engine *e, struct eng_seq *s)
 		list_remove(&e->waiting, s);
 	e->free_blocks += s->blocks;
 	s->blocks = 0;
+	while (s->nshared > 0)
+		pc_unref(e->pc, s->shared[--s->nshared]);
 }
 
 void eng_cancel(struct engine *e, struct eng_seq *s)
@@ -159,7 +267,7 @@ void eng_cancel(struct engine *e, struct eng_seq *s)
 		return;
 	}
 	release(e, s);
-	free(s);
+	seq_free(s);
 }
 
 /* Frees the victim's blocks and sends it back to the head of the waiting
@@ -200,11 +308,10 @@ int eng_plan(struct engine *e, struct eng_step *st)
 		if (s->done < s->target)
 			continue;
 		ctx_after = s->prompt + s->generated;
-		while (blocks_for(ctx_after) > s->blocks) {
+		while (blocks_for(ctx_after) > s->blocks + s->nshared) {
 			struct eng_seq *v;
 
-			if (e->free_blocks > 0) {
-				e->free_blocks--;
+			if (take_blocks(e, 1)) {
 				s->blocks++;
 				continue;
 			}
@@ -236,23 +343,34 @@ int eng_plan(struct engine *e, struct eng_step *st)
 	}
 	while ((s = e->waiting.head) && beta > 0 &&
 	       e->running.n < e->p.max_num_seqs) {
-		long need = blocks_for(s->target), k;
+		long idle, hit = cached_prefix(e, s, &idle), need, k;
 
-		if (e->free_blocks - need < e->watermark)
+		/* The hit blocks no one uses count as available, but this
+		 * sequence is about to use them. */
+		need = blocks_for(s->target) - hit;
+		if (available(e) - idle - need < e->watermark)
 			break;
 		list_remove(&e->waiting, s);
 		list_push_back(&e->running, s);
 		s->state = SEQ_RUNNING;
+		for (s->nshared = 0; s->nshared < hit; s->nshared++) {
+			s->shared[s->nshared] = pc_find(e->pc, s->bh[s->nshared]);
+			pc_ref(e->pc, s->shared[s->nshared]);
+		}
+		take_blocks(e, need); /* cannot fail: checked above */
 		s->blocks = need;
-		e->free_blocks -= need;
-		k = s->target < beta ? s->target : beta;
+		s->done = hit * ENG_BLOCK;
+		k = s->target - s->done < beta ? s->target - s->done : beta;
 		s->chunk = k;
-		pairs += (double)k * (double)k / 2;
+		pairs += (double)k * ((double)s->done + (double)k / 2);
 		st->prefill += k;
 		st->admitted++;
 		beta -= k;
 		if (!s->admitted_once) {
 			s->admitted_once = 1;
+			s->cached = s->done;
+			e->prefix_queries += s->prompt;
+			e->prefix_hits += s->done;
 			if (e->cb.admitted)
 				e->cb.admitted(e->cb.user, s->user);
 		}
@@ -285,6 +403,8 @@ void eng_commit(struct engine *e)
 			s->chunk = 0;
 			if (s->done < s->target)
 				continue;
+			if (e->pc)
+				publish(e, s);
 			emit = 1; /* prefill done: its first (next) token */
 		} else {
 			emit = s->decode;
@@ -301,7 +421,7 @@ void eng_commit(struct engine *e)
 		e->in_cb = NULL;
 		if (last || e->in_cb_cancelled) {
 			release(e, s);
-			free(s);
+			seq_free(s);
 		}
 	}
 	e->iter_next = NULL;
@@ -317,7 +437,10 @@ void eng_counts(const struct engine *e, struct eng_counts *c)
 	c->running = e->running.n;
 	c->waiting = e->waiting.n;
 	c->kv_total_blocks = e->total_blocks;
-	c->kv_used_blocks = e->total_blocks - e->free_blocks;
+	c->kv_used_blocks = e->total_blocks - available(e);
+	c->kv_cached_blocks = e->pc ? pc_blocks(e->pc) : 0;
+	c->prefix_queries = e->prefix_queries;
+	c->prefix_hits = e->prefix_hits;
 	c->preemptions = e->preemptions;
 	c->tokens_out = e->tokens_out;
 }
@@ -325,4 +448,9 @@ void eng_counts(const struct engine *e, struct eng_counts *c)
 long eng_seq_preemptions(const struct eng_seq *s)
 {
 	return s->preemptions;
+}
+
+long eng_seq_cached(const struct eng_seq *s)
+{
+	return s->cached;
 }

@@ -60,6 +60,22 @@ void eng_free(struct engine *e);
  * which the caller checks against max_model_len). */
 struct eng_seq *eng_add(struct engine *e, long prompt, long out, void *user);
 
+/*
+ * Turns automatic prefix caching on (sim/prefix.h): a sequence given its
+ * prompt's block hashes (eng_set_blocks) reuses the longest cached prefix
+ * of whole blocks and prefills only the rest; once its prompt is computed
+ * its full prompt blocks are cached, and cached blocks no sequence uses
+ * are evicted least recently used first when KV space is needed. Blocks
+ * of generated tokens are not cached. Returns 0, or -1 out of memory.
+ */
+int eng_prefix_caching(struct engine *e, int on);
+
+/* Gives s (just added, not yet admitted) the hashes of its prompt's full
+ * blocks (copied). Without them, or with caching off, nothing is cached
+ * for s. Returns 0, or -1 out of memory. */
+int eng_set_blocks(struct engine *e, struct eng_seq *s, const uint64_t *hashes,
+		   long n);
+
 /* Removes a sequence (client gone): its blocks are freed and no callback
  * will name it again. */
 void eng_cancel(struct engine *e, struct eng_seq *s);
@@ -93,7 +109,9 @@ double eng_step_ns(const struct profile *p, long n_tokens, double sum_ctx_dec,
 
 struct eng_counts {
 	long running, waiting;
-	long kv_used_blocks, kv_total_blocks;
+	long kv_used_blocks, kv_total_blocks; /* used: by running sequences */
+	long kv_cached_blocks;  /* prefix cache, used or evictable */
+	long prefix_queries, prefix_hits; /* prompt tokens looked up, found */
 	long preemptions; /* since start */
 	long tokens_out;  /* output tokens produced since start */
 };
@@ -101,5 +119,9 @@ void eng_counts(const struct engine *e, struct eng_counts *c);
 
 /* Per-sequence facts for the truth log. */
 long eng_seq_preemptions(const struct eng_seq *s);
+
+/* Prompt tokens found in the prefix cache at the sequence's first
+ * admission (0 before it, or with caching off). */
+long eng_seq_cached(const struct eng_seq *s);
 
 #endif

@@ -50,6 +50,7 @@ static const char usage_text[] =
 	"      --max-batched-tokens N  tokens per step\n"
 	"      --kv-tokens N         KV cache capacity in tokens\n"
 	"      --max-model-len N     context length: prompt + max_tokens at most\n"
+	"      --prefix-caching on|off  reuse cached prompt blocks, as vLLM V1 (on)\n"
 	"      --time-scale X        run the simulated clock X times real time (1)\n"
 	"      --zero-latency        no waiting: steps back to back\n"
 	"      --tokens-per-chunk K  tokens per streamed event (1)\n"
@@ -87,7 +88,7 @@ enum {
 	O_MAXBATCH, O_KV, O_MAXLEN, O_SCALE, O_ZERO, O_TPC, O_JITTER, O_OUTDIST,
 	O_RTOK, O_RFIELD, O_NOSPACE, O_NODONE, O_CRLF, O_COMMENTS, O_SPLIT,
 	O_ERRSTREAM, O_FAIL, O_RATE, O_RETRY, O_DISC, O_STALLRATE, O_STALLMS,
-	O_GARBAGE, O_ERREVENT,
+	O_GARBAGE, O_ERREVENT, O_PREFIX,
 };
 
 static const struct option longopts[] = {
@@ -113,6 +114,7 @@ static const struct option longopts[] = {
 	{ "max-batched-tokens", required_argument, NULL, O_MAXBATCH },
 	{ "kv-tokens", required_argument, NULL, O_KV },
 	{ "max-model-len", required_argument, NULL, O_MAXLEN },
+	{ "prefix-caching", required_argument, NULL, O_PREFIX },
 	{ "time-scale", required_argument, NULL, O_SCALE },
 	{ "zero-latency", no_argument, NULL, O_ZERO },
 	{ "tokens-per-chunk", required_argument, NULL, O_TPC },
@@ -203,7 +205,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 
 	*c = (struct sim_conf){
 		.host = "127.0.0.1", .port = 8000, .model = "llmsim",
-		.tokenizer = "cl100k_base", .time_scale = 1, .tokens_per_chunk = 1,
+		.tokenizer = "cl100k_base", .prefix_caching = 1, .time_scale = 1, .tokens_per_chunk = 1,
 		.out_dist = OUT_LOGNORMAL, .out_a = 200, .out_b = 0.8,
 		.reasoning_field = "reasoning_content", .stall_ms = 1000,
 		.retry_after_s = 1, .max_connections = 10000, .max_body = 16 << 20,
@@ -225,6 +227,11 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 		case O_TIMEOUT: rc = integer(n, optarg, 0, LONG_MAX, &c->request_timeout_ms, e); break;
 		case O_KAMAX: rc = integer(n, optarg, 0, LONG_MAX, &c->keepalive_max, e); break;
 		case O_TRUTH: c->truth_path = optarg; break;
+		case O_PREFIX:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				rc = err_set(e, ERR_USAGE, "--prefix-caching %s: expected on or off", optarg);
+			c->prefix_caching = strcmp(optarg, "on") == 0;
+			break;
 		case O_STATS:
 			l = 5;
 			if (optarg)

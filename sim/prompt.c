@@ -7,7 +7,13 @@
 
 struct prompt {
 	struct tok *tok;
+	int record;
+	struct tok_ids ids; /* recorded */
 };
+
+/* Stand-ins for a chat template's own tokens, above any vocabulary. */
+#define ID_MESSAGE 0xfffffff0u
+#define ID_REPLY 0xfffffff8u
 
 int prompt_open(const char *spec, struct prompt **out, struct err *e)
 {
@@ -28,6 +34,7 @@ void prompt_free(struct prompt *p)
 	if (!p)
 		return;
 	tok_free(p->tok);
+	tok_ids_free(&p->ids);
 	free(p);
 }
 
@@ -36,11 +43,48 @@ const char *prompt_tokenizer(const struct prompt *p)
 	return tok_name(p->tok);
 }
 
+void prompt_record(struct prompt *p, int on)
+{
+	p->record = on;
+	if (on)
+		p->ids.n = 0;
+}
+
+const uint32_t *prompt_recorded(const struct prompt *p, size_t *n)
+{
+	*n = p->ids.n;
+	return p->ids.v;
+}
+
+/* Appends k stand-in ids from base while recording. */
+static int record_marks(struct prompt *p, uint32_t base, int k, struct err *e)
+{
+	for (int i = 0; p->record && i < k; i++) {
+		if (p->ids.n == p->ids.cap) {
+			size_t cap = p->ids.cap ? p->ids.cap * 2 : 256;
+			uint32_t *v = realloc(p->ids.v, cap * sizeof *v);
+
+			if (!v)
+				return err_set(e, ERR_SOFTWARE, "out of memory");
+			p->ids.v = v;
+			p->ids.cap = cap;
+		}
+		p->ids.v[p->ids.n++] = base + (uint32_t)i;
+	}
+	return 0;
+}
+
 int prompt_count_text(struct prompt *p, const char *text, size_t len,
 		      long *count, struct err *e)
 {
-	size_t n;
+	size_t n, before = p->ids.n;
 
+	if (p->record) {
+		if (tok_encode(p->tok, text, len, &p->ids, e))
+			return e ? e->code : ERR_DATA;
+		*count = (long)(p->ids.n - before);
+		return 0;
+	}
 	if (tok_count(p->tok, text, len, &n, e))
 		return e ? e->code : ERR_DATA;
 	*count = (long)n;
@@ -96,6 +140,8 @@ int prompt_count_chat(struct prompt *p, const json_t *messages, long *count,
 
 		if (!json_is_string(role))
 			return err_set(e, ERR_DATA, "messages[%zu].role: expected a string", i);
+		if (record_marks(p, ID_MESSAGE, PROMPT_PER_MESSAGE, e))
+			return ERR_SOFTWARE;
 		if (prompt_count_text(p, json_string_value(role), json_string_length(role), &n, e))
 			return e ? e->code : ERR_DATA;
 		total += PROMPT_PER_MESSAGE + n;
@@ -104,6 +150,8 @@ int prompt_count_chat(struct prompt *p, const json_t *messages, long *count,
 			return e ? e->code : ERR_DATA;
 		total += n;
 	}
+	if (record_marks(p, ID_REPLY, PROMPT_REPLY, e))
+		return ERR_SOFTWARE;
 	*count = total;
 	return 0;
 }

@@ -16,6 +16,7 @@
  */
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "tok.h"
@@ -32,6 +33,21 @@ void prompt_free(struct prompt *p);
 
 /* Name of the tokenizer (for the startup line). */
 const char *prompt_tokenizer(const struct prompt *p);
+
+/*
+ * Recording, for prefix caching: between prompt_record(p, 1) and
+ * prompt_record(p, 0), every count also appends the ids it counted to a
+ * buffer the counter keeps, and a chat count adds stand-in ids for its
+ * template's tokens (per message before its role, and the reply's at the
+ * end), so the buffer holds exactly as many ids as the count and two
+ * requests with the same first messages have the same first ids.
+ * Turning it on empties the buffer.
+ */
+void prompt_record(struct prompt *p, int on);
+
+/* The ids recorded since prompt_record(p, 1); valid until the next call
+ * that counts or records. */
+const uint32_t *prompt_recorded(const struct prompt *p, size_t *n);
 
 /* Tokens of text[0..len). Returns 0, or ERR_DATA (not UTF-8). */
 int prompt_count_text(struct prompt *p, const char *text, size_t len,

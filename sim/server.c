@@ -22,6 +22,7 @@
 #include "clk.h"
 #include "engine.h"
 #include "faults.h"
+#include "prefix.h"
 #include "prompt.h"
 #include "rng.h"
 #include "text.h"
@@ -146,6 +147,7 @@ static void finalize(struct sreq *r, int64_t end_ns)
 			.arrived_ns = r->arrived_ns, .received_ns = r->received_ns, .admitted_ns = r->admitted_ns,
 			.first_chunk_ns = r->first_chunk_ns, .end_ns = end_ns,
 			.prompt_tokens = r->job.prompt_tokens,
+			.cached_tokens = s->c->prefix_caching ? r->wr.cached : -1,
 			.completion_tokens = r->sent_tokens,
 			.preemptions = r->seq ? eng_seq_preemptions(r->seq) : r->preemptions,
 			.fault = fault_name(f), .status = r->status,
@@ -455,6 +457,7 @@ static void on_admitted(void *user, void *su)
 
 	(void)user;
 	r->admitted_ns = clk_mono_ns();
+	r->wr.cached = eng_seq_cached(r->seq);
 }
 
 static void reply_body(struct sreq *r)
@@ -691,6 +694,26 @@ static long draw_out(const struct sim_conf *c, struct rng *g, const struct job *
 	return x > (double)cap ? cap : (long)x;
 }
 
+/* Gives seq the block hashes of the ids recorded while its body was
+ * parsed (nothing was counted since). A prompt sent as token ids records
+ * none; its count then differs and it is not cached. Returns 0, or -1
+ * out of memory. */
+static int set_blocks(struct server *s, struct eng_seq *seq, long prompt_tokens)
+{
+	size_t n;
+	const uint32_t *ids = prompt_recorded(s->pc, &n);
+	uint64_t *h;
+	int rc;
+
+	if ((long)n != prompt_tokens || n < PC_BLOCK)
+		return 0;
+	if (!(h = malloc(n / PC_BLOCK * sizeof *h)))
+		return -1;
+	rc = eng_set_blocks(s->eng, seq, h, (long)pc_hash_blocks(ids, n, h));
+	free(h);
+	return rc;
+}
+
 static void generate(struct server *s, struct evhttp_request *req,
 		     const struct wire *w, int64_t arrived, int64_t received)
 {
@@ -704,6 +727,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 	struct err e = { 0 };
 	char msg[400];
 	long cap;
+	int rc;
 
 	if (!r) {
 		evhttp_send_error(req, 500, "out of memory");
@@ -747,7 +771,11 @@ static void generate(struct server *s, struct evhttp_request *req,
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
 		return;
 	}
-	if (w->parse(root, s->pc, &r->job, &e)) {
+	/* With prefix caching the counts keep their ids, for block hashes. */
+	prompt_record(s->pc, c->prefix_caching);
+	rc = w->parse(root, s->pc, &r->job, &e);
+	prompt_record(s->pc, 0);
+	if (rc) {
 		json_decref(root);
 		reply_error(r, 400, "Bad Request", "BadRequestError", e.msg);
 		return;
@@ -802,6 +830,10 @@ static void generate(struct server *s, struct evhttp_request *req,
 			evtimer_add(r->tmo, &tv);
 	}
 	r->seq = eng_add(s->eng, r->job.prompt_tokens, r->out_tokens, r);
+	if (r->seq && c->prefix_caching && set_blocks(s, r->seq, r->job.prompt_tokens)) {
+		eng_cancel(s->eng, r->seq);
+		r->seq = NULL;
+	}
 	if (!r->seq) {
 		reply_error(r, 500, "Internal Server Error", "InternalServerError",
 			    "out of memory");
@@ -1069,6 +1101,7 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	s->scratch = evbuffer_new();
 	s->frame = evbuffer_new();
 	if (!s->base || !s->eng || !s->scratch || !s->frame ||
+	    eng_prefix_caching(s->eng, c->prefix_caching) ||
 	    !(s->http = evhttp_new(s->base)))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
 	rng_stream(&s->fault_rng, c->seed, 1);

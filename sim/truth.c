@@ -48,6 +48,8 @@ int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
 	json_object_set_new(o, "first_chunk_ns", ns_or_null(r->first_chunk_ns));
 	json_object_set_new(o, "end_ns", ns_or_null(r->end_ns));
 	json_object_set_new(o, "prompt_tokens", json_integer(r->prompt_tokens));
+	json_object_set_new(o, "cached_tokens", r->cached_tokens >= 0 ?
+			    json_integer(r->cached_tokens) : json_null());
 	json_object_set_new(o, "completion_tokens",
 			    json_integer(r->completion_tokens));
 	json_object_set_new(o, "preemptions", json_integer(r->preemptions));

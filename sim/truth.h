@@ -23,6 +23,7 @@ struct truth_rec {
 	int64_t arrived_ns;   /* the kernel's stamp of the first bytes */
 	int64_t received_ns, admitted_ns, first_chunk_ns, end_ns;
 	long prompt_tokens, completion_tokens, preemptions;
+	long cached_tokens;   /* prefix cache hit; -1 with caching off (null) */
 	const char *fault;
 	int status;
 	const int64_t *chunks;

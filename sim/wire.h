@@ -38,6 +38,7 @@ struct wreq {
 	int64_t prompt_ns;      /* admission to first token (server time) */
 	int64_t decode_ns;      /* first token to this one */
 	int64_t total_ns;       /* request received to this token */
+	long cached;            /* prompt tokens found in the prefix cache */
 };
 
 enum wire_framing { WIRE_SSE, WIRE_NDJSON };

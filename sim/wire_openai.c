@@ -87,6 +87,9 @@ static void usage_obj(const struct wreq *r, struct evbuffer *out)
 			    "{\"prompt_tokens\":%ld,\"total_tokens\":%ld,\"completion_tokens\":%ld",
 			    r->job->prompt_tokens, r->job->prompt_tokens + r->generated,
 			    r->generated);
+	if (r->c->prefix_caching)
+		evbuffer_add_printf(out, ",\"prompt_tokens_details\":{\"cached_tokens\":%ld}",
+				    r->cached);
 	if (r->reasoning)
 		evbuffer_add_printf(out,
 				    ",\"completion_tokens_details\":{\"reasoning_tokens\":%ld}",
@@ -189,6 +192,10 @@ static json_t *usage_json(const struct wreq *r)
 			      (json_int_t)(r->job->prompt_tokens + r->generated),
 			      "completion_tokens", (json_int_t)r->generated);
 
+	/* As vLLM and OpenAI send it: the prompt tokens served from cache. */
+	if (r->c->prefix_caching)
+		json_object_set_new(u, "prompt_tokens_details",
+				    json_pack("{s:I}", "cached_tokens", (json_int_t)r->cached));
 	if (r->reasoning)
 		json_object_set_new(u, "completion_tokens_details",
 				    json_pack("{s:I}", "reasoning_tokens",

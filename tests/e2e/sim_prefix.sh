@@ -1,0 +1,72 @@
+#!/bin/sh
+# llmsim's prefix caching through the server: a repeated prompt and a
+# conversation's next turn find exactly the whole blocks they share in
+# usage.prompt_tokens_details.cached_tokens and in the truth log; with
+# --prefix-caching off nothing is cached and the field is absent; a cached
+# prompt's truth TTFT is a fraction of the uncached one (at 1/5 real speed,
+# the difference is hundreds of ms, far above scheduling noise).
+. tests/lib.sh
+T=$(mktmp)
+TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
+. tests/e2e/sim.lib
+post() { curl -sS -m 30 "$URL$1" -H 'Content-Type: application/json' -d @"$2"; }
+
+# A long system message, a first user turn; turn 2 adds the reply and a
+# new user message. The shared prefix of turn 2 with turn 1 is turn 1's
+# prompt minus the 3 tokens that prime the reply (docs/llmsim.md).
+sys=$(awk 'BEGIN { for (i = 0; i < 400; i++) printf "Section %d of the operating manual covers maintenance. ", i }')
+jq -n --arg s "$sys" '{model: "llmsim", max_tokens: 2, ignore_eos: true,
+	messages: [{role: "system", content: $s}, {role: "user", content: "Summarize the manual."}]}' >"$T/t1.json"
+jq '.messages += [{role: "assistant", content: "It explains maintenance, section by section."},
+	{role: "user", content: "Which section matters most?"}]' "$T/t1.json" >"$T/t2.json"
+jq '. + {stream: true, stream_options: {include_usage: true}}' "$T/t2.json" >"$T/t2s.json"
+jq -n --arg s "$sys" '{model: "llmsim", max_tokens: 2, ignore_eos: true, prompt: $s}' >"$T/c.json"
+
+usage() { jq -c '[.id, .usage.prompt_tokens, .usage.prompt_tokens_details.cached_tokens]'; }
+
+start_sim --time-scale 0.2 --truth "$T/truth.jsonl"
+post /v1/chat/completions "$T/t1.json" | usage >"$T/u1"
+post /v1/chat/completions "$T/t1.json" | usage >"$T/u2"
+post /v1/chat/completions "$T/t2.json" | usage >"$T/u3"
+post /v1/chat/completions "$T/t2s.json" | grep '^data: {' | sed 's/^data: //' | jq -c 'select(.usage) | [.id, .usage.prompt_tokens, .usage.prompt_tokens_details.cached_tokens]' >"$T/u4"
+post /v1/completions "$T/c.json" | usage >"$T/u5"
+post /v1/completions "$T/c.json" | usage >"$T/u6"
+stop_sim
+
+p1=$(jq '.[1]' "$T/u1")
+p5=$(jq '.[1]' "$T/u5")
+[ "$p1" -gt 3000 ] 2>/dev/null && ok "a long prompt ($p1 tokens)" || nok "a long prompt" "$(cat "$T/u1")"
+[ "$(jq '.[2]' "$T/u1")" = 0 ] && ok "first request: nothing cached" || nok "first request: cached" "$(cat "$T/u1")"
+want=$(( (p1 - 1) / 16 * 16 ))
+[ "$(jq '.[2]' "$T/u2")" = "$want" ] && ok "same prompt again: $want of $p1 cached (whole blocks, not the last token)" ||
+	nok "same prompt again" "$(cat "$T/u2"), wanted $want"
+want=$(( (p1 - 3) / 16 * 16 ))
+[ "$(jq '.[2]' "$T/u3")" = "$want" ] && ok "next turn: the history's $want tokens cached" ||
+	nok "next turn: cached" "$(cat "$T/u3"), wanted $want"
+[ "$(jq '.[2]' "$T/u4")" = "$(jq '.[1]' "$T/u3" | awk '{ print int(($1 - 1) / 16) * 16 }')" ] &&
+	ok "streamed usage carries cached_tokens (the same turn again)" || nok "streamed usage" "$(cat "$T/u4")"
+[ "$(jq '.[2]' "$T/u6")" = "$(( (p5 - 1) / 16 * 16 ))" ] && [ "$(jq '.[2]' "$T/u5")" = 0 ] &&
+	ok "/v1/completions: cached on the second request" || nok "/v1/completions" "$(cat "$T/u5" "$T/u6")"
+
+# The truth log says the same, request by request, matched by id.
+cat "$T"/u[1-6] | jq -r '"\(.[0]) \(.[2])"' | sort >"$T/client"
+jq -r '"\(.id) \(.cached_tokens)"' "$T/truth.jsonl" | sort >"$T/server"
+cmp -s "$T/client" "$T/server" && ok "truth log cached_tokens = usage, per request" ||
+	nok "truth log cached_tokens" "$(diff "$T/client" "$T/server")"
+# Prefill is charged only for uncached tokens: truth TTFT of the repeat is
+# well under half the first's.
+jq -r 'select(.path == "/v1/chat/completions") | .first_chunk_ns - .arrived_ns' "$T/truth.jsonl" | head -n 2 >"$T/ttft"
+awk 'NR == 1 { a = $1 } NR == 2 { b = $1 } END { exit !(b < a / 2) }' "$T/ttft" &&
+	ok "cached prompt: truth TTFT $(awk 'NR==2{printf "%.0f", $1/1e6}' "$T/ttft") ms vs $(awk 'NR==1{printf "%.0f", $1/1e6}' "$T/ttft") ms" ||
+	nok "cached prompt: TTFT" "$(cat "$T/ttft")"
+
+# Off: nothing cached, no details in usage, null in the truth log.
+start_sim --zero-latency --prefix-caching off --truth "$T/off.jsonl"
+post /v1/chat/completions "$T/t1.json" >/dev/null
+post /v1/chat/completions "$T/t1.json" >"$T/off"
+stop_sim
+jq -e '.usage | has("prompt_tokens_details") | not' "$T/off" >/dev/null &&
+	ok "--prefix-caching off: no prompt_tokens_details" || nok "off: usage" "$(jq -c .usage "$T/off")"
+[ "$(jq -r .cached_tokens "$T/off.jsonl" | sort -u)" = null ] && ok "--prefix-caching off: truth cached_tokens null" ||
+	nok "off: truth" "$(jq -c .cached_tokens "$T/off.jsonl")"
+expect_exit 64 "--prefix-caching maybe: 64" llmsim --prefix-caching maybe
