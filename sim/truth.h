@@ -27,6 +27,12 @@ struct truth_rec {
 	int status;
 	const int64_t *chunks;
 	size_t nchunks;
+	/* Chunks (numbered from 1) whose bytes the kernel held unsent when
+	 * llmsim handed them over (TCP's window was full), and whether the
+	 * response's last bytes were: their stamps are not when they left. */
+	const size_t *held;
+	size_t nheld;
+	int end_held;
 };
 
 /* Opens (truncates) path. Returns 0 or ERR_IO naming it. */
