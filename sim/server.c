@@ -70,6 +70,8 @@ struct sreq {
 	size_t *held;                  /* chunks (from 1) the kernel held unsent */
 	size_t nheld, capheld;
 	int end_held;                  /* so were the response's last bytes */
+	int ending;                    /* the end is queued: events without
+					* tokens ([DONE]) leave with it */
 	struct evbuffer *q;            /* bytes waiting for their due time */
 	struct qent *qe;
 	size_t qhead, qn, qcap;
@@ -340,7 +342,7 @@ static void write_now(struct sreq *r, struct evbuffer *b, long tokens)
 		evhttp_send_reply_chunk(r->req, b);
 		/* Back-to-back steps send as fast as they can: one write
 		 * per burst, not per chunk. */
-		if (!r->s->c->zero_latency)
+		if (!r->s->c->zero_latency && !(r->ending && !tokens))
 			held = held_up(con, flush_now(con), now);
 	}
 	evbuffer_drain(b, evbuffer_get_length(b));
@@ -486,8 +488,12 @@ static void send_raw_event(struct sreq *r, const char *data)
 	send_event(r, 0);
 }
 
+/* [DONE] and the terminating chunk leave in one write (end_stream's): a
+ * client that sees the first arrive may otherwise stamp the response's
+ * end, and the next request's due time, before the last bytes left. */
 static void send_end(struct sreq *r, int done)
 {
+	r->ending = 1;
 	if (done && r->w->done && !r->s->c->no_done)
 		send_raw_event(r, "[DONE]");
 	if (!r->qn)
