@@ -64,6 +64,7 @@ struct sreq {
 	enum fault ended_by;           /* client_gone, timeout, shutdown or none */
 	int status;
 	int64_t arrived_ns;            /* kernel stamp of its first bytes, 0 unknown */
+	int64_t accepted_ns;           /* when its connection was accepted, 0 unknown */
 	int64_t received_ns, admitted_ns, first_chunk_ns, first_token_ns;
 	int64_t *chunks;               /* pairs (ns, tokens) */
 	size_t nchunks, capchunks;
@@ -166,6 +167,7 @@ static void finalize(struct sreq *r, int64_t end_ns)
 	if (s->truth && !s->err.code) {
 		struct truth_rec t = {
 			.id = r->id, .path = r->w->path,
+			.accepted_ns = r->accepted_ns,
 			.arrived_ns = r->arrived_ns, .received_ns = r->received_ns, .admitted_ns = r->admitted_ns,
 			.first_chunk_ns = r->first_chunk_ns, .end_ns = end_ns,
 			.prompt_tokens = r->job.prompt_tokens,
@@ -815,6 +817,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 	r->req = req;
 	r->w = w;
 	r->arrived_ns = arrived;
+	r->accepted_ns = arr_accepted(s->arr, req);
 	r->received_ns = received;
 	r->status = 200;
 	r->pend.max = r->text.max = r->rtext.max = 0;

@@ -42,6 +42,7 @@ int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
 
 	json_object_set_new(o, "id", json_string(r->id));
 	json_object_set_new(o, "path", json_string(r->path));
+	json_object_set_new(o, "accepted_ns", ns_or_null(r->accepted_ns));
 	json_object_set_new(o, "arrived_ns", ns_or_null(r->arrived_ns));
 	json_object_set_new(o, "received_ns", ns_or_null(r->received_ns));
 	json_object_set_new(o, "admitted_ns", ns_or_null(r->admitted_ns));

@@ -20,6 +20,7 @@ struct truth;
 struct truth_rec {
 	const char *id;
 	const char *path;
+	int64_t accepted_ns;  /* llmsim accepted its connection (its loop) */
 	int64_t arrived_ns;   /* the kernel's stamp of the first bytes */
 	int64_t received_ns, admitted_ns, first_chunk_ns, end_ns;
 	long prompt_tokens, completion_tokens, preemptions;
