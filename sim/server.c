@@ -68,7 +68,8 @@ struct sreq {
 	int64_t received_ns, admitted_ns, first_chunk_ns, first_token_ns;
 	int64_t *chunks;               /* pairs (ns, tokens) */
 	size_t nchunks, capchunks;
-	size_t *held;                  /* chunks (from 1) the kernel held unsent */
+	size_t *held;                  /* chunks (from 1) that may have left
+					* after their stamp (held_up) */
 	size_t nheld, capheld;
 	int end_held;                  /* so were the response's last bytes */
 	int ending;                    /* the end is queued: events without
@@ -130,8 +131,8 @@ static void add_chunk(struct sreq *r, int64_t ns, long tokens)
 	r->sent_tokens += tokens;
 }
 
-/* The chunk just added was held by the kernel: its stamp is when llmsim
- * handed it over, not when it left. */
+/* The chunk just added may have left after its stamp (held_up). Out of
+ * memory, the log loses the flag, as add_chunk loses a chunk. */
 static void add_held(struct sreq *r)
 {
 	if (r->nheld == r->capheld) {
@@ -258,18 +259,6 @@ static struct bufferevent *flush_now(struct evhttp_connection *con)
 	return out && !evbuffer_get_length(out) ? bev : NULL;
 }
 
-/*
- * The response's last bytes ("0\r\n\r\n") go to the kernel now too, so
- * that end_ns is when they left (docs/llmrun.md, "The late first chunks":
- * they used to leave a loop pass later, up to 9 ms on a loaded machine).
- * evhttp finishes the request (and reads the connection's next one) from
- * the bufferevent's write callback, which runs only after a write of its
- * own: with the output drained here it is triggered instead, deferred to
- * the loop so that evhttp does not re-enter this code. Only a chunked
- * reply's end is sure to leave the connection in place (an unchunked one
- * may be finished, and its connection freed, inside evhttp_send_reply_end):
- * others end as before.
- */
 /* A write stamped at t0 that took longer than this may have left that
  * much after its stamp. */
 #define HELD_NS (100 * CLK_NS_PER_US)
