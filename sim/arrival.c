@@ -17,13 +17,20 @@ struct slot {
 				  * last take; 0 none yet or none given */
 	int unknown;             /* the next request's bytes were read with
 				  * the last one's: its arrival is unknown */
+	int64_t accepted;        /* monotonic ns llmsim accepted it, 0 unknown */
+};
+
+/* A connection accepted, its fd not known yet. */
+struct fresh {
+	struct bufferevent *bev; /* held */
+	int64_t accepted;
 };
 
 struct arr {
 	struct event_base *base;
 	struct slot *slots;
 	size_t nslots;
-	struct bufferevent **fresh; /* accepted, fd not known yet (held) */
+	struct fresh *fresh;
 	size_t nfresh, capfresh;
 	struct event *adopt_ev;
 };
@@ -155,7 +162,8 @@ static struct slot *slot_for(struct arr *a, evutil_socket_t fd)
 }
 
 /* Starts watching a new connection's fd. */
-static void watch(struct arr *a, struct bufferevent *bev, evutil_socket_t fd)
+static void watch(struct arr *a, struct bufferevent *bev, evutil_socket_t fd,
+		  int64_t accepted)
 {
 	struct slot *s = slot_for(a, fd);
 
@@ -180,6 +188,7 @@ static void watch(struct arr *a, struct bufferevent *bev, evutil_socket_t fd)
 		}
 	}
 	s->bev = bev;
+	s->accepted = accepted;
 	s->stamp = 0;
 	s->unknown = 0;
 	look(s, fd);
@@ -194,13 +203,13 @@ static void adopt(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (size_t i = 0; i < a->nfresh; i++) {
-		struct bufferevent *bev = a->fresh[i];
+		struct bufferevent *bev = a->fresh[i].bev;
 		bufferevent_data_cb rcb;
 
 		/* A connection evhttp already let go has no read callback. */
 		bufferevent_getcb(bev, &rcb, NULL, NULL, NULL);
 		if (rcb)
-			watch(a, bev, bufferevent_getfd(bev));
+			watch(a, bev, bufferevent_getfd(bev), a->fresh[i].accepted);
 		bufferevent_decref(bev);
 	}
 	a->nfresh = 0;
@@ -209,13 +218,14 @@ static void adopt(evutil_socket_t fd, short what, void *arg)
 struct bufferevent *arr_bevcb(struct event_base *base, void *arg)
 {
 	struct arr *a = arg;
+	int64_t now = clk_mono_ns(); /* evhttp calls this from its accept */
 	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
 
 	if (!bev)
 		return NULL;
 	if (a->nfresh == a->capfresh) {
 		size_t cap = a->capfresh ? 2 * a->capfresh : 64;
-		struct bufferevent **p = realloc(a->fresh, cap * sizeof *p);
+		struct fresh *p = realloc(a->fresh, cap * sizeof *p);
 
 		if (!p)
 			return bev; /* not watched: its requests get no stamp */
@@ -224,9 +234,20 @@ struct bufferevent *arr_bevcb(struct event_base *base, void *arg)
 	}
 	/* Held until adopt, which may run after evhttp frees it. */
 	bufferevent_incref(bev);
-	a->fresh[a->nfresh++] = bev;
+	a->fresh[a->nfresh++] = (struct fresh){ bev, now };
 	event_active(a->adopt_ev, EV_TIMEOUT, 1);
 	return bev;
+}
+
+int64_t arr_accepted(const struct arr *a, struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+
+	if (fd < 0 || (size_t)fd >= a->nslots || a->slots[fd].bev != bev)
+		return 0;
+	return a->slots[fd].accepted;
 }
 
 int64_t arr_take(struct arr *a, struct evhttp_request *req)
@@ -259,7 +280,7 @@ void arr_free(struct arr *a)
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->nfresh; i++)
-		bufferevent_decref(a->fresh[i]);
+		bufferevent_decref(a->fresh[i].bev);
 	for (size_t i = 0; i < a->nslots; i++)
 		if (a->slots[i].ev)
 			event_free(a->slots[i].ev);

@@ -53,6 +53,11 @@ struct bufferevent *arr_bevcb(struct event_base *base, void *arg);
  * starts watching for the next request on the connection. */
 int64_t arr_take(struct arr *a, struct evhttp_request *req);
 
+/* The monotonic ns at which llmsim accepted req's connection (read in
+ * evhttp's accept callback, so after the kernel completed the handshake,
+ * by as long as the loop took to get to it), or 0 when unknown. */
+int64_t arr_accepted(const struct arr *a, struct evhttp_request *req);
+
 void arr_free(struct arr *a);
 
 #endif

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <linux/sockios.h>
 
 #include "arrival.h"
 #include "buf.h"
@@ -63,9 +65,16 @@ struct sreq {
 	enum fault ended_by;           /* client_gone, timeout, shutdown or none */
 	int status;
 	int64_t arrived_ns;            /* kernel stamp of its first bytes, 0 unknown */
+	int64_t accepted_ns;           /* when its connection was accepted, 0 unknown */
 	int64_t received_ns, admitted_ns, first_chunk_ns, first_token_ns;
 	int64_t *chunks;               /* pairs (ns, tokens) */
 	size_t nchunks, capchunks;
+	size_t *held;                  /* chunks (from 1) that may have left
+					* after their stamp (held_up) */
+	size_t nheld, capheld;
+	int end_held;                  /* so were the response's last bytes */
+	int ending;                    /* the end is queued: events without
+					* tokens ([DONE]) leave with it */
 	struct evbuffer *q;            /* bytes waiting for their due time */
 	struct qent *qe;
 	size_t qhead, qn, qcap;
@@ -123,6 +132,22 @@ static void add_chunk(struct sreq *r, int64_t ns, long tokens)
 	r->sent_tokens += tokens;
 }
 
+/* The chunk just added may have left after its stamp (held_up). Out of
+ * memory, the log loses the flag, as add_chunk loses a chunk. */
+static void add_held(struct sreq *r)
+{
+	if (r->nheld == r->capheld) {
+		size_t cap = r->capheld ? 2 * r->capheld : 8;
+		size_t *p = realloc(r->held, cap * sizeof *p);
+
+		if (!p)
+			return;
+		r->held = p;
+		r->capheld = cap;
+	}
+	r->held[r->nheld++] = r->nchunks;
+}
+
 static void detach(struct sreq *r)
 {
 	if (r->req)
@@ -144,6 +169,7 @@ static void finalize(struct sreq *r, int64_t end_ns)
 	if (s->truth && !s->err.code) {
 		struct truth_rec t = {
 			.id = r->id, .path = r->w->path,
+			.accepted_ns = r->accepted_ns,
 			.arrived_ns = r->arrived_ns, .received_ns = r->received_ns, .admitted_ns = r->admitted_ns,
 			.first_chunk_ns = r->first_chunk_ns, .end_ns = end_ns,
 			.prompt_tokens = r->job.prompt_tokens,
@@ -152,6 +178,7 @@ static void finalize(struct sreq *r, int64_t end_ns)
 			.preemptions = r->seq ? eng_seq_preemptions(r->seq) : r->preemptions,
 			.fault = fault_name(f), .status = r->status,
 			.chunks = r->chunks, .nchunks = r->nchunks,
+			.held = r->held, .nheld = r->nheld, .end_held = r->end_held,
 		};
 		truth_write(s->truth, &t, &s->err);
 	}
@@ -172,6 +199,7 @@ static void finalize(struct sreq *r, int64_t end_ns)
 		evbuffer_free(r->q);
 	free(r->qe);
 	free(r->chunks);
+	free(r->held);
 	buf_free(&r->pend);
 	buf_free(&r->text);
 	buf_free(&r->rtext);
@@ -207,28 +235,19 @@ static void cut(struct sreq *r, enum fault why)
 		evhttp_connection_free(conn);
 }
 
-static void end_stream(struct sreq *r)
-{
-	detach(r);
-	if (r->req)
-		evhttp_send_reply_end(r->req);
-	r->req = NULL;
-	finalize(r, clk_mono_ns());
-}
-
 /* ---- sending: framing, queue, jitter, stall, split writes ---- */
 
 /*
- * Hands what evhttp has queued for r's connection to the kernel now.
+ * Hands what evhttp has queued for a connection to the kernel now.
  * evhttp would write it on the loop's next turn, after every other stream
  * of the step has been framed: with a thousand streams that is
  * milliseconds after the truth log's stamp, and the log would no longer say
  * when the bytes left. What the socket does not take is written by evhttp
- * as usual.
+ * as usual. Returns the bufferevent when its output is now empty, else
+ * NULL.
  */
-static void flush_now(struct evhttp_request *req)
+static struct bufferevent *flush_now(struct evhttp_connection *con)
 {
-	struct evhttp_connection *con = evhttp_request_get_connection(req);
 	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
 	struct evbuffer *out = bev ? bufferevent_get_output(bev) : NULL;
 
@@ -239,22 +258,92 @@ static void flush_now(struct evhttp_request *req)
 		(void)evbuffer_write(out, bufferevent_getfd(bev));
 		evbuffer_freeze(out, 1);
 	}
+	return out && !evbuffer_get_length(out) ? bev : NULL;
+}
+
+/* A write stamped at t0 that took longer than this may have left that
+ * much after its stamp. */
+#define HELD_NS (100 * CLK_NS_PER_US)
+
+/*
+ * Whether bytes handed to con's socket, stamped at t0, may have left
+ * later than that (emptied: flush_now's answer). The stamp is read before
+ * the write, so it is never late; it is early when llmsim was not running
+ * between the two (a loaded machine), or when the kernel holds the bytes
+ * unsent because TCP's window is full of bytes the client has not
+ * acknowledged, as when the client is not reading (docs/llmrun.md, "The
+ * late first chunks"). The truth log then says so.
+ */
+static int held_up(struct evhttp_connection *con, struct bufferevent *emptied, int64_t t0)
+{
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
+	int n = 0;
+
+	if (!bev)
+		return 0;
+	if (!emptied || clk_mono_ns() - t0 > HELD_NS)
+		return 1;
+	return ioctl(bufferevent_getfd(bev), SIOCOUTQNSD, &n) == 0 && n > 0;
+}
+
+/*
+ * The response's last bytes ("0\r\n\r\n") go to the kernel now too, so
+ * that end_ns is when they left (docs/llmrun.md, "The late first chunks":
+ * they used to leave a loop pass later, up to 9 ms on a loaded machine).
+ * evhttp finishes the request (and reads the connection's next one) from
+ * the bufferevent's write callback, which runs only after a write of its
+ * own: with the output drained here it is triggered instead, deferred to
+ * the loop so that evhttp does not re-enter this code. Only a chunked
+ * reply's end is sure to leave the connection in place (an unchunked one
+ * may be finished, and its connection freed, inside evhttp_send_reply_end):
+ * others end as before.
+ */
+static void end_stream(struct sreq *r)
+{
+	int64_t now = clk_mono_ns();
+
+	detach(r);
+	if (r->req) {
+		struct evhttp_request *req = r->req;
+		const char *te = evhttp_find_header(evhttp_request_get_output_headers(req),
+						    "Transfer-Encoding");
+		struct evhttp_connection *con =
+			te && !strcmp(te, "chunked") && !r->s->c->zero_latency ?
+			evhttp_request_get_connection(req) : NULL;
+		struct bufferevent *bev = NULL;
+
+		evhttp_send_reply_end(req);
+		if (con) {
+			bev = flush_now(con);
+			r->end_held = held_up(con, bev, now);
+			if (bev)
+				bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+		}
+	}
+	r->req = NULL;
+	finalize(r, now);
 }
 
 static void write_now(struct sreq *r, struct evbuffer *b, long tokens)
 {
 	int64_t now = clk_mono_ns();
+	int held = 0;
 
 	if (r->req) {
+		struct evhttp_connection *con = evhttp_request_get_connection(r->req);
+
 		evhttp_send_reply_chunk(r->req, b);
 		/* Back-to-back steps send as fast as they can: one write
 		 * per burst, not per chunk. */
-		if (!r->s->c->zero_latency)
-			flush_now(r->req);
+		if (!r->s->c->zero_latency && !(r->ending && !tokens))
+			held = held_up(con, flush_now(con), now);
 	}
 	evbuffer_drain(b, evbuffer_get_length(b));
-	if (tokens)
+	if (tokens) {
 		add_chunk(r, now, tokens);
+		if (held)
+			add_held(r);
+	}
 }
 
 static void q_run(evutil_socket_t fd, short what, void *arg);
@@ -392,8 +481,12 @@ static void send_raw_event(struct sreq *r, const char *data)
 	send_event(r, 0);
 }
 
+/* [DONE] and the terminating chunk leave in one write (end_stream's): a
+ * client that sees the first arrive may otherwise stamp the response's
+ * end, and the next request's due time, before the last bytes left. */
 static void send_end(struct sreq *r, int done)
 {
+	r->ending = 1;
 	if (done && r->w->done && !r->s->c->no_done)
 		send_raw_event(r, "[DONE]");
 	if (!r->qn)
@@ -737,6 +830,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 	r->req = req;
 	r->w = w;
 	r->arrived_ns = arrived;
+	r->accepted_ns = arr_accepted(s->arr, req);
 	r->received_ns = received;
 	r->status = 200;
 	r->pend.max = r->text.max = r->rtext.max = 0;

@@ -36,12 +36,13 @@ static json_t *ns_or_null(int64_t ns)
 
 int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
 {
-	json_t *o = json_object(), *ch = json_array();
+	json_t *o = json_object(), *ch = json_array(), *hd = json_array();
 	size_t i;
 	int rc = 0;
 
 	json_object_set_new(o, "id", json_string(r->id));
 	json_object_set_new(o, "path", json_string(r->path));
+	json_object_set_new(o, "accepted_ns", ns_or_null(r->accepted_ns));
 	json_object_set_new(o, "arrived_ns", ns_or_null(r->arrived_ns));
 	json_object_set_new(o, "received_ns", ns_or_null(r->received_ns));
 	json_object_set_new(o, "admitted_ns", ns_or_null(r->admitted_ns));
@@ -55,6 +56,11 @@ int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
 	json_object_set_new(o, "preemptions", json_integer(r->preemptions));
 	json_object_set_new(o, "fault", json_string(r->fault));
 	json_object_set_new(o, "status", json_integer(r->status));
+	/* Before "chunks", which scripts read as the line's last array. */
+	json_object_set_new(o, "held", hd);
+	json_object_set_new(o, "end_held", json_boolean(r->end_held));
+	for (i = 0; i < r->nheld; i++)
+		json_array_append_new(hd, json_integer((json_int_t)r->held[i]));
 	for (i = 0; i < r->nchunks; i++)
 		json_array_append_new(ch, json_pack("[II]", (json_int_t)r->chunks[2 * i],
 						    (json_int_t)r->chunks[2 * i + 1]));

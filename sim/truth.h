@@ -20,6 +20,7 @@ struct truth;
 struct truth_rec {
 	const char *id;
 	const char *path;
+	int64_t accepted_ns;  /* llmsim accepted its connection (its loop) */
 	int64_t arrived_ns;   /* the kernel's stamp of the first bytes */
 	int64_t received_ns, admitted_ns, first_chunk_ns, end_ns;
 	long prompt_tokens, completion_tokens, preemptions;
@@ -28,6 +29,12 @@ struct truth_rec {
 	int status;
 	const int64_t *chunks;
 	size_t nchunks;
+	/* Chunks (numbered from 1) whose bytes the kernel held unsent when
+	 * llmsim handed them over (TCP's window was full), and whether the
+	 * response's last bytes were: their stamps are not when they left. */
+	const size_t *held;
+	size_t nheld;
+	int end_held;
 };
 
 /* Opens (truncates) path. Returns 0 or ERR_IO naming it. */

@@ -8,7 +8,8 @@
 # error counting both sides is bounded at p99 (sendcheck), that chunk_log
 # offsets never decrease (chunkmono), and that arrived_ns <= received_ns
 # in the log. The figures are printed. LLMRUN_EXTRA adds llmrun flags;
-# each run is made with --preconnect and with --no-preconnect.
+# each run is made with --preconnect and with --no-preconnect. A slow run
+# that llmrun keeps up with bounds the share of merged stamps (truth.lib).
 . tests/lib.sh
 . tests/e2e/truth.lib
 T=$(mktmp)
@@ -17,18 +18,38 @@ TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken
 trap '[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null; rm -rf $_tmps' EXIT
 # 1,000 streams need about 2,000 fds on this host (llmsim and llmrun).
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-# The send side is checked exactly (no request stamped after it arrived);
-# the TTFT error's p99 only against gross errors. On a quiet machine it is
-# 0.04-0.09 ms in every mode, but in about one run in four a cluster of
-# 1-3% of first chunks on kept-alive connections arrives 15-60 ms late
-# (receive side, not understood yet: docs/llmrun.md), more under ASan.
-# The send lag (arrival at llmsim minus t_sent) bounds the other end: a
-# t_sent taken early, as when it was the hand-over to libcurl (73 ms at
-# p50 on new connections), fails it; quiet p99 0.03-0.13 ms.
+# The send side is checked exactly (no request stamped after it arrived).
+# The TTFT error (both sides, from the newest chunk a stamp was read with,
+# leaving out chunks llmsim flags as held: truth.lib) is 0.02-0.09 ms at
+# p99 in nearly every mode and run on this 2-core machine, quiet or under
+# a load average of 7; the raw figure, printed too, reaches 100-190 ms
+# there, when llmrun falls behind its sockets and the kernel merges their
+# chunks (docs/llmrun.md, "The late first chunks"). In one run of about a
+# dozen, without preconnect, 1-2% of first tokens were 2-31 ms late with
+# no merge to explain it (p99 2.2-3.2 ms; not seen again in captures), so
+# the 1 ms bound (the issue's target) is on the p95 and the p99 has a
+# gross bound, 50 ms. The send lag (arrival at llmsim minus t_sent) bounds
+# the other end: a t_sent taken early, as when it was the hand-over to
+# libcurl (73 ms at p50 on new connections, 2.4 ms on kept-alive ones),
+# fails it; p99 0.02-0.2 ms, bounded at 1 ms. Under ASan, where one run
+# gave p99 0.13-0.17 ms (TTFT) and 0.15-0.2 ms (send lag): 5 ms, and 100
+# ms for the p99 of TTFT.
+# In closed loop a request that waited for a slot is due when the slot's
+# last response ended (t_scheduled, client_lag_ms's start): never before
+# llmsim handed its last bytes over (end_ns), p50 0.005 ms and p99 0.03
+# ms after it under load; 1 ms (ASan 5 ms) bounds the p99. A new
+# connection's connect_ms starts before llmsim accepts it (0.04-0.08 ms
+# before, at p50) and, at 8 streams, ends (t_sent) within CONN_BOUND_MS of
+# the accept: 0.5 ms at p50 and 4 ms at the p99 under load, as llmrun
+# opens the 8 connections of freed slots one after another, so 20 ms
+# (ASan 50) catches only an end taken at another event.
 case ${BUILD:-build} in
-*asan*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-250} SEND_BOUND_MS=${SEND_BOUND_MS:-25} ;;
-*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-100} SEND_BOUND_MS=${SEND_BOUND_MS:-5} ;;
+*asan*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-5} SEND_BOUND_MS=${SEND_BOUND_MS:-5} SCHED_BOUND_MS=${SCHED_BOUND_MS:-5}
+	CONN_BOUND_MS=${CONN_BOUND_MS:-50} TTFT_GROSS_MS=${TTFT_GROSS_MS:-100} ;;
+*) TTFT_BOUND_MS=${TTFT_BOUND_MS:-1} SEND_BOUND_MS=${SEND_BOUND_MS:-1} SCHED_BOUND_MS=${SCHED_BOUND_MS:-1}
+	CONN_BOUND_MS=${CONN_BOUND_MS:-20} TTFT_GROSS_MS=${TTFT_GROSS_MS:-50} ;;
 esac
+export TTFT_GROSS_MS # read by sendcheck and truthcheck
 
 printf 'id,prompt\n' >"$T/c.csv"
 for i in $(seq 1 64); do echo "r$i,tell me about item $i" >>"$T/c.csv"; done
@@ -74,8 +95,30 @@ for mode in preconnect no-preconnect; do
 		else
 			nok "$mode $run: chunk counts match the truth, no chunk early" "$out"
 		fi
-		name="$mode $run: none sent after it arrived, send lag p99 < $SEND_BOUND_MS ms, TTFT error p99 < $TTFT_BOUND_MS ms"
+		name="$mode $run: none sent after it arrived, send lag p99 < $SEND_BOUND_MS ms, TTFT error p95 < $TTFT_BOUND_MS ms, p99 < $TTFT_GROSS_MS ms"
 		if out=$(sendcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run" "$TTFT_BOUND_MS" "$SEND_BOUND_MS"); then
+			echo "$out"; ok "$name"
+		else
+			nok "$name" "$out"
+		fi
+		# New connections (no preconnect: every one of the fresh run's,
+		# the kept run's first 1,000): the connect began before llmsim
+		# accepted it. How long after the accept the request went out
+		# is printed, not bounded: at 1,000 connects llmrun's loop is
+		# the bulk of connect_ms (docs/llmrun.md); the slow run bounds it.
+		name="$mode $run: every new connection's connect started before llmsim accepted it"
+		if [ $mode = preconnect ]; then
+			:
+		elif out=$(conncheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run"); then
+			echo "$out"; ok "$name"
+		else
+			nok "$name" "$out"
+		fi
+		# The kept run's second 1,000 requests waited for a slot.
+		name="$mode $run: t_scheduled never before the slot's last response ended, p99 < $SCHED_BOUND_MS ms after"
+		if [ $run = fresh ]; then
+			:
+		elif out=$(schedcheck "$T/$run.csv" "$T/truth.jsonl" "$mode $run" "$SCHED_BOUND_MS"); then
 			echo "$out"; ok "$name"
 		else
 			nok "$name" "$out"
@@ -87,6 +130,34 @@ for mode in preconnect no-preconnect; do
 		fi
 	done
 done
+
+# A run slow enough that llmrun reads every chunk before the next comes
+# (8 streams, a step every 25 ms or more): at most half its first tokens
+# may be merged. A client that stamped whole responses at once would pass
+# the merge-aware figures, but not this.
+# Then each request on a connection of its own: connect_ms ends, at
+# t_sent, within CONN_BOUND_MS of llmsim's accept at p99.
+start_sim --truth "$T/slow.jsonl" --tw-ms 25
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 8 --requests 24 --max-tokens 8 --ignore-eos -q \
+	-o "$T/slow.csv" "$T/c.csv" 2>"$T/slow.err"
+src=$?
+llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 8 --requests 24 --max-tokens 2 --ignore-eos -q \
+	--no-keepalive --no-preconnect -o "$T/conn.csv" "$T/c.csv" 2>>"$T/slow.err"
+crc=$?
+stop_sim
+name="8 streams, 25 ms steps: TTFT error p95 < $TTFT_BOUND_MS ms, at most half the first tokens merged"
+if [ $src -eq 0 ] && out=$(MERGED_MAX_PCT=50 sendcheck "$T/slow.csv" "$T/slow.jsonl" "8 streams" "$TTFT_BOUND_MS" "$SEND_BOUND_MS"); then
+	echo "$out"; ok "$name"
+else
+	nok "$name" "exit $src: $out $(tail -3 "$T/slow.err")"
+fi
+
+name="8 streams, a connection each: connects start before llmsim's accept, end within $CONN_BOUND_MS ms of it at p99"
+if [ $crc -eq 0 ] && out=$(conncheck "$T/conn.csv" "$T/slow.jsonl" "8 streams, no keep-alive" "$CONN_BOUND_MS"); then
+	echo "$out"; ok "$name"
+else
+	nok "$name" "exit $crc: $out $(tail -3 "$T/slow.err")"
+fi
 
 # Clients llmrun is not: connections closed without a request or halfway
 # through one (nothing logged, no stamp left for the fd's next user), three
@@ -129,16 +200,85 @@ else
 	fi
 fi
 
-# The checks can fail: a row stamped sent 1 s late, a chunk_log that goes
-# back, an arrival after the request was received.
-awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "t_sent_ns") s = i; if ($i == "status") st = i }; print; next }
-	!done && $st == "ok" { $s = sprintf("%.0f%s", substr($s, 1, length($s) - 9) + 1, substr($s, length($s) - 8)); done = 1 } { print }' OFS=, "$T/fresh.csv" >"$T/late.csv"
+# The checks can fail. shift_ns FILE COLUMN NS [EVERY]: FILE with NS
+# (under 1 s, either sign) added to COLUMN of every ok row (or of every
+# EVERY-th line); wall-clock ns exceed a double's 53 bits, so the last 9
+# digits are shifted apart.
+shift_ns() {
+	awk -v col="$2" -v add="$3" -v every="${4:-1}" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == col) c = i; if ($i == "status") st = i }; print; next }
+	$st == "ok" && NR % every == 0 {
+		sec = substr($c, 1, length($c) - 9) + 0; ns = substr($c, length($c) - 8) + add
+		if (ns >= 1e9) { sec++; ns -= 1e9 } else if (ns < 0) { sec--; ns += 1e9 }
+		$c = sprintf("%d%09d", sec, ns)
+	} { print }' FS=, OFS=, "$1"
+}
+# Rows stamped sent 1 s late, or 1 s early (the send lag bound).
+shift_ns "$T/fresh.csv" t_sent_ns 999999999 >"$T/late.csv"
 cp "$T/fresh.csv.meta.json" "$T/late.csv.meta.json"
 if out=$(sendcheck "$T/late.csv" "$T/truth.jsonl" "a late t_sent"); then nok "sendcheck fails on a request sent after it arrived" "$out"; else ok "sendcheck fails on a request sent after it arrived"; fi
-# ... and on t_sent stamped 1 s early (the send lag bound).
-awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "t_sent_ns") s = i; if ($i == "status") st = i }; print; next }
-	$st == "ok" { $s = sprintf("%.0f%s", substr($s, 1, length($s) - 9) - 1, substr($s, length($s) - 8)) } { print }' OFS=, "$T/fresh.csv" >"$T/early.csv"
+shift_ns "$T/fresh.csv" t_sent_ns -999999999 >"$T/early.csv"
+cp "$T/fresh.csv.meta.json" "$T/early.csv.meta.json"
 if out=$(sendcheck "$T/early.csv" "$T/truth.jsonl" "an early t_sent" "" "$SEND_BOUND_MS"); then nok "sendcheck fails on requests stamped sent 1 s early" "$out"; else ok "sendcheck fails on requests stamped sent 1 s early"; fi
+# First tokens stamped twice the TTFT bound late (2 ms: the send side's
+# old error on kept-alive connections was 2.4 ms at p50).
+late_ms=$((TTFT_BOUND_MS * 2))
+shift_ns "$T/kept.csv" t_first_token_ns $((late_ms * 1000000)) >"$T/lateft.csv"
+cp "$T/kept.csv.meta.json" "$T/lateft.csv.meta.json"
+if out=$(sendcheck "$T/lateft.csv" "$T/truth.jsonl" "first tokens $late_ms ms late" "$TTFT_BOUND_MS"); then
+	nok "sendcheck fails on first tokens stamped $late_ms ms late" "$out"
+else
+	ok "sendcheck fails on first tokens stamped $late_ms ms late"
+fi
+# Slots freed 0.1 ms before the response ended, or twice the bound after.
+shift_ns "$T/kept.csv" t_scheduled_ns -100000 >"$T/sched_early.csv"
+cp "$T/kept.csv.meta.json" "$T/sched_early.csv.meta.json"
+if out=$(schedcheck "$T/sched_early.csv" "$T/truth.jsonl" "slots freed early"); then
+	nok "schedcheck fails on t_scheduled 0.1 ms before the end" "$out"
+else
+	ok "schedcheck fails on t_scheduled 0.1 ms before the end"
+fi
+shift_ns "$T/kept.csv" t_scheduled_ns $((SCHED_BOUND_MS * 2000000)) >"$T/sched_late.csv"
+cp "$T/kept.csv.meta.json" "$T/sched_late.csv.meta.json"
+if out=$(schedcheck "$T/sched_late.csv" "$T/truth.jsonl" "slots freed late" "$SCHED_BOUND_MS"); then
+	nok "schedcheck fails on t_scheduled $((SCHED_BOUND_MS * 2)) ms after the end" "$out"
+else
+	ok "schedcheck fails on t_scheduled $((SCHED_BOUND_MS * 2)) ms after the end"
+fi
+# Connects that started after llmsim accepted them (connect_ms 1 us), or
+# requests sent twice the bound after the accept.
+awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "connect_ms") c = i; print; next }
+	$c != "" { $c = "0.001" } { print }' FS=, OFS=, "$T/conn.csv" >"$T/conn_short.csv"
+cp "$T/conn.csv.meta.json" "$T/conn_short.csv.meta.json"
+if out=$(conncheck "$T/conn_short.csv" "$T/slow.jsonl" "connects too short"); then
+	nok "conncheck fails on connects that start after the accept" "$out"
+else
+	ok "conncheck fails on connects that start after the accept"
+fi
+shift_ns "$T/conn.csv" t_sent_ns $((CONN_BOUND_MS * 2000000)) >"$T/conn_late.csv"
+cp "$T/conn.csv.meta.json" "$T/conn_late.csv.meta.json"
+if out=$(conncheck "$T/conn_late.csv" "$T/slow.jsonl" "connects end late" "$CONN_BOUND_MS"); then
+	nok "conncheck fails on connects that end $((CONN_BOUND_MS * 2)) ms after the accept" "$out"
+else
+	ok "conncheck fails on connects that end $((CONN_BOUND_MS * 2)) ms after the accept"
+fi
+# ... and 2% of them twice the gross bound late: the p99's bound.
+shift_ns "$T/kept.csv" t_first_token_ns $((TTFT_GROSS_MS * 2000000)) 50 >"$T/tailft.csv"
+cp "$T/kept.csv.meta.json" "$T/tailft.csv.meta.json"
+if out=$(sendcheck "$T/tailft.csv" "$T/truth.jsonl" "2% of first tokens late" "$TTFT_BOUND_MS"); then
+	nok "sendcheck fails on 2% of first tokens stamped $((TTFT_GROSS_MS * 2)) ms late" "$out"
+else
+	ok "sendcheck fails on 2% of first tokens stamped $((TTFT_GROSS_MS * 2)) ms late"
+fi
+# Every chunk of a response stamped with its last one, at once.
+awk 'NR > 1 { n = split($NF, o, " "); split(o[n], x, ":"); l = ""
+	for (i = 1; i <= n; i++) { m = o[i]; sub(/^[0-9]*/, x[1], m); l = l (i > 1 ? " " : "") m }
+	$NF = l } { print }' FS=, OFS=, "$T/slow.csv" >"$T/once.csv"
+cp "$T/slow.csv.meta.json" "$T/once.csv.meta.json"
+if out=$(MERGED_MAX_PCT=50 sendcheck "$T/once.csv" "$T/slow.jsonl" "stamped at once" "$TTFT_BOUND_MS"); then
+	nok "sendcheck fails on responses stamped all at once" "$out"
+else
+	ok "sendcheck fails on responses stamped all at once"
+fi
 printf 'status,chunk_log\nok,100 250 240 300\n' >"$T/back.csv"
 if chunkmono "$T/back.csv" >/dev/null; then nok "chunkmono fails on a decreasing offset"; else ok "chunkmono fails on a decreasing offset"; fi
 sed '1s/"received_ns": *[0-9]*/"received_ns":1/' "$T/truth.jsonl" >"$T/rev.jsonl"

@@ -262,22 +262,26 @@ if grep -q SECRET "$T/s.csv" "$T/s.csv.meta.json" "$T/s.err" "$T/sim.err"; then 
 grep -q 'sample 2' "$T/s.err" && ok "--show-samples prints samples" || nok "--show-samples prints samples"
 
 # Timing truth (tests/e2e/truth.lib): every chunk is seen after llmsim
-# handed it to the socket, chunk counts agree, and the measured TTFT and
-# chunk times are within a generous bound of the truth at p99 (the precise
-# figures come from make bench), at 1 stream and at 1,000 concurrent
-# streams.
+# handed it to the socket, chunk counts agree, and the measured TTFT (at
+# p95, and within 50 ms at p99: run_send_truth.sh says why) and chunk
+# times (at p99) are within 1 ms of the truth (the precise figures come
+# from make bench), at 1 stream and at 1,000 concurrent streams; under
+# ASan 5 ms (100 ms). The figures compare each stamp with the newest chunk
+# it was read with and leave out chunks llmsim flags as held: when llmrun
+# falls behind its sockets the kernel merges their chunks under the newest
+# one's stamp (docs/llmrun.md, "The late first chunks"), which the raw
+# figures, printed too, show as 35-190 ms on a loaded 2-core machine.
+# There the bounded ones are 0.02-0.04 ms; quiet, 0.005-0.04 ms. At 1
+# stream at most half the first tokens may be merged (a client that
+# stamped whole responses at once fails it).
+case ${BUILD:-build} in *asan*) tb=5 cb=5 gross=100 ;; *) tb=1 cb=1 gross=50 ;; esac
 rm -f "$T/tt.jsonl"
 start_sim --truth "$T/tt.jsonl" --max-num-seqs 1000
 llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 20 --max-tokens 16 --ignore-eos -q -o "$T/t1.csv" "$T/c.csv"
 llmrun --url "$URL" --model llmsim --batch-sizes 1000 --requests 1000 --max-tokens 16 --ignore-eos -q -o "$T/t2.csv" "$T/c.csv"
 stop_sim
-if out=$(truthcheck "$T/t1.csv" "$T/tt.jsonl" "1 stream" 10 10); then echo "$out"; ok "timing truth at 1 stream"; else nok "timing truth at 1 stream" "$out"; fi
-# The bounds catch gross errors only: on a busy 2-core machine, and in the
-# late first-chunk cluster (docs/llmrun.md, not understood yet), chunks
-# came 35-60 ms late at p99 (quiet: 0.005-0.04 ms); no chunk may ever be
-# early, and every count must match.
-case ${BUILD:-build} in *asan*) tb=250 cb=250 ;; *) tb=100 cb=100 ;; esac
-if out=$(truthcheck "$T/t2.csv" "$T/tt.jsonl" "1000 streams" $tb $cb); then echo "$out"; ok "timing truth at 1,000 streams"; else nok "timing truth at 1,000 streams" "$out"; fi
+if out=$(TTFT_GROSS_MS=$gross MERGED_MAX_PCT=50 truthcheck "$T/t1.csv" "$T/tt.jsonl" "1 stream" $tb $cb); then echo "$out"; ok "timing truth at 1 stream"; else nok "timing truth at 1 stream" "$out"; fi
+if out=$(TTFT_GROSS_MS=$gross truthcheck "$T/t2.csv" "$T/tt.jsonl" "1000 streams" $tb $cb); then echo "$out"; ok "timing truth at 1,000 streams"; else nok "timing truth at 1,000 streams" "$out"; fi
 
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
