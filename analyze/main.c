@@ -21,6 +21,7 @@
 #include "ofile.h"
 #include "report.h"
 #include "stats.h"
+#include "srvmetrics.h"
 #include "truth.h"
 #include "vllm.h"
 
@@ -410,7 +411,8 @@ static void truth_summary(const struct an_truth_acc *a)
 	fputc('\n', stderr);
 }
 
-static int write_table(const struct opts *o, const struct an_report *r, struct err *e)
+static int write_table(const struct opts *o, const struct an_report *r,
+		       const struct an_srv *srv, struct err *e)
 {
 	int fmt = pick_format(o), cols[128];
 	size_t ncols = o->ncols, i;
@@ -440,6 +442,9 @@ static int write_table(const struct opts *o, const struct an_report *r, struct e
 				       : "\ntiming against llmsim's truth log:\n", fp);
 		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
 	}
+	/* So are the server's figures, from FILE.metrics.csv (llmrun --scrape). */
+	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE))
+		rc = an_srv_write(fp, fmt == AN_FMT_MD, r, srv, e);
 	return finish_output(of, rc, e);
 }
 
@@ -466,6 +471,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	struct an_load_stats st;
 	struct an_report rep = {0};
 	struct an_chart_files cf = {0};
+	struct an_srv *srv = NULL;
 	int rc, charts_rc = 0;
 
 	sk.set = an_set_new(o->by, o->nby, &o->slo, o->charts || o->html);
@@ -503,7 +509,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
 	if (!rc)
-		rc = write_table(o, &rep, e);
+		rc = an_srv_load(paths, n, &srv, e);
+	if (!rc)
+		rc = write_table(o, &rep, srv, e);
 	if (!rc && sk.legacy)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {
@@ -528,6 +536,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
 				   &st, &cf, (const char *const *)paths, n, e);
 	}
+	an_srv_free(srv);
 	an_chart_files_free(&cf);
 	an_report_free(&rep);
 	an_load_stats_free(&st);

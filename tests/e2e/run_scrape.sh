@@ -57,6 +57,17 @@ out=$(tail -n +2 "$T/a.csv" | cut -d, -f"$(col "$T/a.csv" output_tokens)" | awk 
 	nok "the last scrape counts all 16 requests"
 grep -q 'llmrun: --scrape: [0-9]* scrapes, [0-9]* samples in' "$T/a.err" && ok "says what it scraped" ||
 	nok "says what it scraped" "$(cat "$T/a.err")"
+# llmanalyze finds the file beside the results: the server's figures
+# over the step's span, in their own section.
+llmanalyze -f md "$T/a.csv" >"$T/a.md" 2>"$T/an.err"
+row=$(sed -n '/^### Server metrics/,$p' "$T/a.md" | grep '^| default ')
+case "$row" in
+"| default | llmsim | g | 8 | "*" | 4.00 | "*" | 4.00 | "*" | "*" | 0 |") ok "llmanalyze: running and waiting max 4, no preemption" ;;
+*) nok "llmanalyze: running and waiting max 4, no preemption" "$row $(cat "$T/an.err")" ;;
+esac
+llmanalyze -f csv "$T/a.csv" >"$T/a.out.csv" 2>/dev/null
+! grep -q 'Server metrics\|srv_' "$T/a.out.csv" && ok "llmanalyze: CSV output stays one table" ||
+	nok "llmanalyze: CSV output stays one table"
 
 # A failing URL (llmsim's 404): reported once, the run goes on.
 start_sim --zero-latency --seed 2

@@ -1,0 +1,265 @@
+#include "srvmetrics.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "format.h"
+
+enum { K_RUN, K_WAIT, K_KV, K_GPU, K_PRE, NK };
+
+static const char *const knames[NK] = {
+	"vllm:num_requests_running", "vllm:num_requests_waiting",
+	"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc",
+	"vllm:num_preemptions_total",
+};
+
+struct pt {
+	int64_t t;  /* epoch ns */
+	double v;   /* sum over the scrape's label sets */
+	int n;      /* label sets summed */
+};
+
+struct series {
+	struct pt *p;
+	size_t n, cap;
+};
+
+struct an_srv {
+	struct series s[NK];
+};
+
+static int add(struct series *s, int64_t t, double v, struct err *e)
+{
+	/* Rows of one scrape share t_ns and come together. */
+	if (s->n && s->p[s->n - 1].t == t) {
+		s->p[s->n - 1].v += v;
+		s->p[s->n - 1].n++;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct pt *p = realloc(s->p, cap * sizeof *p);
+
+		if (!p)
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		s->p = p;
+		s->cap = cap;
+	}
+	s->p[s->n++] = (struct pt){ t, v, 1 };
+	return 0;
+}
+
+static int by_t(const void *a, const void *b)
+{
+	int64_t x = ((const struct pt *)a)->t, y = ((const struct pt *)b)->t;
+
+	return x < y ? -1 : x > y;
+}
+
+static int load_one(struct an_srv *s, const char *path, struct err *e)
+{
+	struct csv_reader *r;
+	int ct, cn, cv, rc;
+
+	if ((rc = csv_open(path, &r, e)))
+		return rc;
+	ct = csv_col(r, "t_ns");
+	cn = csv_col(r, "name");
+	cv = csv_col(r, "value");
+	if (ct < 0 || cn < 0 || cv < 0) {
+		csv_close(r);
+		return err_set(e, ERR_DATA, "%s:1: expected columns t_ns,name,labels,value", path);
+	}
+	while ((rc = csv_next(r, e)) == 1) {
+		const char *n = csv_field(r, (size_t)cn, NULL), *ts, *vs;
+		char *end;
+		long long t;
+		double v;
+		int k;
+
+		for (k = 0; k < NK && strcmp(n, knames[k]); k++)
+			;
+		if (k == NK)
+			continue;
+		if (csv_truncated(r))
+			break; /* the last row of a killed run */
+		ts = csv_field(r, (size_t)ct, NULL);
+		vs = csv_field(r, (size_t)cv, NULL);
+		errno = 0;
+		t = strtoll(ts, &end, 10);
+		if (!*ts || *end || errno) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: t_ns: expected an integer, got '%.40s'",
+				     path, csv_line(r), ts);
+			break;
+		}
+		v = strtod(vs, &end);
+		if (!*vs || *end) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: value: expected a number, got '%.40s'",
+				     path, csv_line(r), vs);
+			break;
+		}
+		if (!isnan(v) && (rc = add(&s->s[k], (int64_t)t, v, e)))
+			break;
+	}
+	/* 1: a killed run's last row, skipped; -1: the reader's error. */
+	rc = rc == 1 ? 0 : rc < 0 ? e->code : rc;
+	csv_close(r);
+	return rc;
+}
+
+int an_srv_load(const char *const *paths, size_t n, struct an_srv **out,
+		struct err *e)
+{
+	struct an_srv *s = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	for (size_t i = 0; !rc && i < n; i++) {
+		char *p;
+
+		if (!strcmp(paths[i], "-"))
+			continue;
+		if (asprintf(&p, "%s.metrics.csv", paths[i]) < 0)
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		if (access(p, F_OK) == 0) {
+			if (!s && !(s = calloc(1, sizeof *s)))
+				rc = err_set(e, ERR_SOFTWARE, "out of memory");
+			else
+				rc = load_one(s, p, e);
+		}
+		free(p);
+	}
+	if (rc) {
+		an_srv_free(s);
+		return rc;
+	}
+	for (int k = 0; s && k < NK; k++)
+		qsort(s->s[k].p, s->s[k].n, sizeof *s->s[k].p, by_t);
+	*out = s;
+	return 0;
+}
+
+void an_srv_free(struct an_srv *s)
+{
+	if (!s)
+		return;
+	for (int k = 0; k < NK; k++)
+		free(s->s[k].p);
+	free(s);
+}
+
+static int in_spans(const struct an_group *g, int64_t t)
+{
+	for (size_t i = 0; i < g->nruns; i++)
+		if (t >= g->runs[i].first_sent && t <= g->runs[i].last_end)
+			return 1;
+	return 0;
+}
+
+/* Mean and max of a gauge over the scrapes inside g's spans; avg: the
+ * value of a scrape is the mean over its label sets, else their sum. */
+static void gauge(const struct series *s, const struct an_group *g, int avg,
+		  double *mean, double *max)
+{
+	double sum = 0;
+	size_t n = 0;
+
+	*mean = *max = NAN;
+	for (size_t i = 0; i < s->n; i++) {
+		double v = avg ? s->p[i].v / s->p[i].n : s->p[i].v;
+
+		if (!in_spans(g, s->p[i].t))
+			continue;
+		sum += v;
+		if (!n++ || v > *max)
+			*max = v;
+	}
+	if (n)
+		*mean = sum / (double)n;
+}
+
+/* The counter's increase over g's spans: from each scrape to the next
+ * one that lies inside a span. */
+static double counter(const struct series *s, const struct an_group *g)
+{
+	double inc = 0;
+	int any = 0;
+
+	for (size_t i = 1; i < s->n; i++) {
+		double d;
+
+		if (!in_spans(g, s->p[i].t))
+			continue;
+		d = s->p[i].v - s->p[i - 1].v;
+		inc += d < 0 ? s->p[i].v : d;
+		any = 1;
+	}
+	return any ? inc : NAN;
+}
+
+void an_srv_group(const struct an_srv *s, const struct an_group *g,
+		  struct an_srv_fig *f)
+{
+	const struct series *kv = s->s[K_KV].n ? &s->s[K_KV] : &s->s[K_GPU];
+
+	gauge(&s->s[K_RUN], g, 0, &f->running_mean, &f->running_max);
+	gauge(&s->s[K_WAIT], g, 0, &f->waiting_mean, &f->waiting_max);
+	gauge(kv, g, 1, &f->kv_mean, &f->kv_max);
+	f->preemptions = counter(&s->s[K_PRE], g);
+}
+
+int an_srv_write(FILE *fp, int md, const struct an_report *r,
+		 const struct an_srv *s, struct err *e)
+{
+	static const char *const head[] = {
+		"srv_running_mean", "srv_running_max", "srv_waiting_mean", "srv_waiting_max",
+		"srv_kv_usage_mean", "srv_kv_usage_max", "srv_preemptions",
+	};
+	const struct an_set *set = r->set;
+
+	fputs(md ? "\n### Server metrics (FILE.metrics.csv)\n\n" :
+	      "\nserver metrics (FILE.metrics.csv):\n", fp);
+	for (int pass = 0; pass < 2; pass++) {
+		/* Pass 0: the header (and Markdown's rule); pass 1: the rows. */
+		for (size_t j = 0; j < (pass ? r->n : 1); j++) {
+			const struct an_group *g = set->groups[r->order[j]];
+			struct an_srv_fig f;
+			double v[7];
+			int first = 1;
+
+			if (pass) {
+				an_srv_group(s, g, &f);
+				v[0] = f.running_mean, v[1] = f.running_max;
+				v[2] = f.waiting_mean, v[3] = f.waiting_max;
+				v[4] = f.kv_mean, v[5] = f.kv_max, v[6] = f.preemptions;
+			}
+			for (size_t k = 0; k < set->nkeys; k++) {
+				if (r->hide && r->hide[k])
+					continue;
+				fprintf(fp, md ? "%s| %s " : "%s%-12s", first ? "" : (md ? "" : " "),
+					pass ? g->key[k] : set->keynames[k]);
+				first = 0;
+			}
+			for (int c = 0; c < 7; c++) {
+				char num[32] = "";
+
+				if (pass)
+					an_fmt_num(num, sizeof num, v[c], c == 4 || c == 5 ? 3 : c == 6 ? 0 : 2);
+				fprintf(fp, md ? "| %s " : " %17s", pass ? num : head[c]);
+			}
+			fputs(md ? "|\n" : "\n", fp);
+			if (md && !pass) {
+				for (size_t k = 0; k < set->nkeys; k++)
+					if (!(r->hide && r->hide[k]))
+						fputs("|---", fp);
+				fputs("|---:|---:|---:|---:|---:|---:|---:|\n", fp);
+			}
+		}
+	}
+	return ferror(fp) ? err_set(e, ERR_IO, "write error") : 0;
+}

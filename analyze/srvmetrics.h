@@ -1,0 +1,50 @@
+#ifndef LLMANALYZE_SRVMETRICS_H
+#define LLMANALYZE_SRVMETRICS_H
+/*
+ * The server's side of a run: FILE.metrics.csv beside each results file
+ * (llmrun --scrape; docs/formats.md), reduced to per-group figures over
+ * the group's time spans: running and waiting requests and KV cache usage
+ * (mean and max over the scrapes inside the spans) and preemptions (the
+ * counter's increase from the last scrape before a span to the last one
+ * inside it; a counter that goes down restarted, and counts from 0).
+ *
+ * Names are vLLM's: vllm:num_requests_running, vllm:num_requests_waiting,
+ * vllm:kv_cache_usage_perc (else vllm:gpu_cache_usage_perc, a fraction
+ * 0..1), vllm:num_preemptions_total. Samples of one scrape under several
+ * label sets (engines, models) are summed, KV usage averaged.
+ *
+ * Ownership: an_srv_load's value is freed by an_srv_free.
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "group.h"
+#include "report.h"
+
+struct an_srv;
+
+/* The figures of one group; NaN when no scrape falls in its spans. */
+struct an_srv_fig {
+	double running_mean, running_max, waiting_mean, waiting_max;
+	double kv_mean, kv_max; /* fraction 0..1 */
+	double preemptions;
+};
+
+/* Reads PATH.metrics.csv for each of the n results paths that has one
+ * ("-" has none). *out is NULL when no path has one. Returns 0, or
+ * ERR_DATA (a malformed file: file:line), ERR_IO, ERR_SOFTWARE. */
+int an_srv_load(const char *const *paths, size_t n, struct an_srv **out,
+		struct err *e);
+void an_srv_free(struct an_srv *s);
+
+/* g's figures over the spans of its runs. */
+void an_srv_group(const struct an_srv *s, const struct an_group *g,
+		  struct an_srv_fig *f);
+
+/* The section "server metrics" of the table (md: Markdown, else aligned
+ * text): one row per group in r's order, its shown keys, then the
+ * figures. Returns 0, or ERR_IO when fp fails. */
+int an_srv_write(FILE *fp, int md, const struct an_report *r,
+		 const struct an_srv *s, struct err *e);
+
+#endif
