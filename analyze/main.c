@@ -515,7 +515,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	if (!rc && sk.legacy)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {
-		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet};
+		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv};
 
 		charts_rc = an_charts_write(&rep, &co, &cf, e);
 		if (charts_rc == ERR_UNAVAILABLE) {

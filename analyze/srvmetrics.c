@@ -9,6 +9,7 @@
 
 #include "csv.h"
 #include "format.h"
+#include "ofile.h"
 
 enum { K_RUN, K_WAIT, K_KV, K_GPU, K_PRE, NK };
 
@@ -262,4 +263,151 @@ int an_srv_write(FILE *fp, int md, const struct an_report *r,
 		}
 	}
 	return ferror(fp) ? err_set(e, ERR_IO, "write error") : 0;
+}
+
+/* ---- the chart ---- */
+
+#define CLIENT_POINTS 500
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many of the n sorted values are <= t. */
+static size_t upto(const int64_t *v, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static FILE *open_in(const char *dir, const char *name, struct ofile **of,
+		     struct err *e)
+{
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return ofile_open(path, of, e) ? NULL : ofile_fp(*of);
+}
+
+static int write_server(const struct an_srv *s, const char *dir, int64_t t0,
+			struct err *e)
+{
+	const struct series *kv = s->s[K_KV].n ? &s->s[K_KV] : &s->s[K_GPU];
+	const struct series *a[3] = { &s->s[K_RUN], &s->s[K_WAIT], kv };
+	size_t idx[3] = { 0, 0, 0 };
+	struct ofile *of;
+	FILE *fp = open_in(dir, "server.dat", &of, e);
+
+	if (!fp)
+		return e->code;
+	fputs("# seconds_since_first_send running waiting kv_usage_pct\n", fp);
+	for (;;) {
+		int64_t t = INT64_MAX;
+
+		/* The next scrape time in any of the three series. */
+		for (int k = 0; k < 3; k++)
+			if (idx[k] < a[k]->n && a[k]->p[idx[k]].t < t)
+				t = a[k]->p[idx[k]].t;
+		if (t == INT64_MAX)
+			break;
+		fprintf(fp, "%.6f", (double)(t - t0) / 1e9);
+		for (int k = 0; k < 3; k++) {
+			const struct pt *p = idx[k] < a[k]->n ? &a[k]->p[idx[k]] : NULL;
+
+			/* "NaN" when this scrape lacks the series. KV is a mean
+			 * over label sets, in %. */
+			if (p && p->t == t)
+				fprintf(fp, " %.6g", k == 2 ? 100 * p->v / p->n : p->v);
+			else
+				fputs(" NaN", fp);
+			while (idx[k] < a[k]->n && a[k]->p[idx[k]].t <= t)
+				idx[k]++;
+		}
+		fputc('\n', fp);
+	}
+	return ofile_commit(of, e);
+}
+
+int an_srv_chart(const struct an_srv *s, const struct an_report *r,
+		 const char *dir, struct err *e)
+{
+	const struct an_set *set = r->set;
+	int64_t *sent, *end, t0 = INT64_MAX, t1 = INT64_MIN;
+	size_t n = 0, k = 0;
+	struct ofile *of;
+	FILE *fp;
+	int rc;
+
+	for (size_t g = 0; g < set->ngroups; g++)
+		n += set->groups[g]->spans.len / sizeof(struct an_span);
+	sent = malloc((n ? n : 1) * sizeof *sent);
+	end = malloc((n ? n : 1) * sizeof *end);
+	if (!sent || !end) {
+		free(sent);
+		free(end);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	for (size_t g = 0; g < set->ngroups; g++) {
+		const struct an_span *sp = (const struct an_span *)set->groups[g]->spans.p;
+		size_t m = set->groups[g]->spans.len / sizeof *sp;
+
+		for (size_t i = 0; i < m; i++, k++) {
+			sent[k] = sp[i].sent;
+			end[k] = sp[i].end;
+			if (sp[i].sent < t0)
+				t0 = sp[i].sent;
+			if (sp[i].end > t1)
+				t1 = sp[i].end;
+		}
+	}
+	qsort(sent, n, sizeof *sent, cmp_i64);
+	qsort(end, n, sizeof *end, cmp_i64);
+	if (!n)
+		t0 = t1 = 0;
+	rc = 0;
+	if (!(fp = open_in(dir, "client.dat", &of, e))) {
+		rc = e->code;
+	} else {
+		fputs("# seconds_since_first_send client_requests_in_flight\n", fp);
+		for (int i = 0; n && i <= CLIENT_POINTS; i++) {
+			int64_t t = t0 + (int64_t)((double)(t1 - t0) * i / CLIENT_POINTS);
+
+			/* Sent by t and not yet ended (an end at t is over). */
+			fprintf(fp, "%.6f %zu\n", (double)(t - t0) / 1e9,
+				upto(sent, n, t) - upto(end, n, t));
+		}
+		rc = ofile_commit(of, e);
+	}
+	free(sent);
+	free(end);
+	if (!rc)
+		rc = write_server(s, dir, t0, e);
+	if (rc || !(fp = open_in(dir, "server.gp", &of, e)))
+		return rc ? rc : e->code;
+	fputs("# The server beside the client: run `gnuplot server.gp` in this folder to redraw.\n"
+	      "set terminal pngcairo size 900,500 noenhanced\nset output 'server.png'\n"
+	      "set datafile separator whitespace\nset datafile missing 'NaN'\nset autoscale xfix\n"
+	      "set key outside right top\nset grid\n"
+	      "set title 'Server and client over time (all groups)'\n"
+	      "set xlabel 'seconds since the first send'\nset ylabel 'requests'\n"
+	      "set y2label 'KV cache usage (%)'\nset y2range [0:100]\nset ytics nomirror\nset y2tics\n"
+	      "plot 'client.dat' using 1:2 with steps lw 2 title 'client in flight', \\\n"
+	      "     'server.dat' using 1:2 with steps title 'server running', \\\n"
+	      "     'server.dat' using 1:3 with steps title 'server waiting', \\\n"
+	      "     'server.dat' using 1:4 axes x1y2 with lines dt 2 title 'KV usage (%)'\n"
+	      "\nset terminal svg size 900,500 noenhanced dynamic\nset output 'server.svg'\nreplot\n"
+	      "unset output\n", fp);
+	return ofile_commit(of, e);
 }

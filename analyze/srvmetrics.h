@@ -41,6 +41,15 @@ void an_srv_free(struct an_srv *s);
 void an_srv_group(const struct an_srv *s, const struct an_group *g,
 		  struct an_srv_fig *f);
 
+/* The chart "server" in dir: server.dat (seconds since the first send,
+ * then running, waiting, KV usage in %, each scrape; "NaN" when the
+ * scrape lacks one), client.dat (the client's requests in flight at 500
+ * even times) and server.gp, on one time axis with the other timelines.
+ * Needs the groups' spans (kept for charts). Returns 0, ERR_IO,
+ * ERR_SOFTWARE. */
+int an_srv_chart(const struct an_srv *s, const struct an_report *r,
+		 const char *dir, struct err *e);
+
 /* The section "server metrics" of the table (md: Markdown, else aligned
  * text): one row per group in r's order, its shown keys, then the
  * figures. Returns 0, or ERR_IO when fp fails. */

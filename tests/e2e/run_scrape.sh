@@ -65,7 +65,11 @@ case "$row" in
 "| default | llmsim | g | 8 | "*" | 4.00 | "*" | 4.00 | "*" | "*" | 0 |") ok "llmanalyze: running and waiting max 4, no preemption" ;;
 *) nok "llmanalyze: running and waiting max 4, no preemption" "$row $(cat "$T/an.err")" ;;
 esac
-llmanalyze -f csv "$T/a.csv" >"$T/a.out.csv" 2>/dev/null
+llmanalyze -q --charts "$T/ch" -f csv "$T/a.csv" >"$T/a.out.csv" 2>/dev/null
+awk '!/^#/ && $2 == 4 && $3 == 4 { r = 1 } END { exit !r }' "$T/ch/server.dat" &&
+	awk '!/^#/ && $2 == 8 { c = 1 } END { exit !c }' "$T/ch/client.dat" && [ -s "$T/ch/server.png" ] &&
+	ok "llmanalyze --charts: the server chart (running 4, waiting 4; client 8 in flight)" ||
+	nok "llmanalyze --charts: the server chart" "$(ls "$T/ch"; head -n 5 "$T/ch/server.dat")"
 ! grep -q 'Server metrics\|srv_' "$T/a.out.csv" && ok "llmanalyze: CSV output stays one table" ||
 	nok "llmanalyze: CSV output stays one table"
 
