@@ -20,7 +20,8 @@ struct scrape {
 	struct scrape_conf c;
 	CURL *h;
 	struct curl_slist *hdr;
-	struct csv_writer *w;
+	FILE *fp;                /* the CSV, written in place */
+	struct csv_writer *w;    /* on fp; flushed once per scrape */
 	struct buf page, copy;
 	char cerr[CURL_ERROR_SIZE];
 	pthread_t th;
@@ -140,6 +141,9 @@ static void scrape_once(struct scrape *s)
 	s->st.ok++;
 	s->t_ns = clk_to_wall(s->c.anchor, t0 + (int64_t)start_us * CLK_NS_PER_US);
 	prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
+	/* One write per scrape, so a killed run loses at most the last. */
+	if (fflush(s->fp) && !s->werr.code)
+		err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
 	if (s->st.capped && !s->cap_said && s->c.say) {
 		char msg[600];
 
@@ -214,10 +218,17 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->page);
 	curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->cerr);
-	if ((rc = csv_writer_open(conf->path, CSV_DIRECT, &s->w, e)))
+	if (!(s->fp = fopen(conf->path, "w"))) {
+		rc = err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", conf->path,
+			     strerror(errno));
 		return scrape_free(s), rc;
-	if ((rc = csv_write_row(s->w, head, 4, e))) {
-		csv_writer_close(s->w, 0, NULL);
+	}
+	if ((rc = csv_writer_open_fp(s->fp, conf->path, &s->w, e)) ||
+	    (rc = csv_write_row(s->w, head, 4, e)) ||
+	    (fflush(s->fp) && (rc = err_set(e, ERR_IO, "%s: %s", conf->path, strerror(errno))))) {
+		if (s->w)
+			csv_writer_close(s->w, 0, NULL);
+		fclose(s->fp);
 		return scrape_free(s), rc;
 	}
 	s->bytes = 23;
@@ -228,6 +239,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	pthread_condattr_destroy(&ca);
 	if (pthread_create(&s->th, NULL, run, s)) {
 		csv_writer_close(s->w, 0, NULL);
+		fclose(s->fp);
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
 		return scrape_free(s), err_set(e, ERR_SOFTWARE, "cannot start the scraper's thread");
@@ -248,6 +260,8 @@ int scrape_stop(struct scrape *s, struct scrape_stats *st, struct err *e)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	rc = csv_writer_close(s->w, 1, e);
+	if ((ferror(s->fp) | fclose(s->fp)) && !rc)
+		rc = err_set(e, ERR_IO, "%s: write failed", s->c.path);
 	if (!rc && s->werr.code) {
 		*e = s->werr;
 		rc = e->code;
