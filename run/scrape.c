@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	static const char *const head[] = { "t_ns", "name", "labels", "value" };
 	struct scrape *s = calloc(1, sizeof *s);
 	pthread_condattr_t ca;
+	sigset_t all, old;
 	long tmo;
 	int rc;
 
@@ -237,7 +239,13 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&s->th, NULL, run, s)) {
+	/* The thread blocks every signal (it inherits the mask): SIGINT must
+	 * reach the main thread, whose poll it interrupts. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->th, NULL, run, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
 		csv_writer_close(s->w, 0, NULL);
 		fclose(s->fp);
 		pthread_mutex_destroy(&s->mu);

@@ -120,6 +120,32 @@ awk -F, 'NR > 1 && $NF % 4 != 1 { bad = 1 } NR > 1 && $NF >= 5 { late = 1 } END 
 	ok "the slow page (past the limit) is not kept" || nok "the slow page is not kept" "$(cat "$M")"
 [ $((t1 - t0)) -le 20 ] && ok "the run is not held up by the endpoint" || nok "the run is not held up" "$((t1 - t0)) s"
 
+# SIGINT and kill -9 mid-run: what was scraped stays, in whole rows.
+start_sim --max-num-seqs 4 --seed 2
+llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 8 --max-tokens 3000 --ignore-eos -q \
+	--scrape --scrape-interval 0.1 -o "$T/i.csv" "$T/c.csv" 2>"$T/i.err" &
+p=$!
+i=0
+while [ "$(wc -l <"$T/i.csv.metrics.csv" 2>/dev/null || echo 0)" -lt 200 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $p
+wait $p
+rc=$?
+[ $rc -eq 130 ] && [ "$(wc -l <"$T/i.csv.metrics.csv")" -ge 200 ] &&
+	ok "SIGINT with --scrape: exit 130, the scrapes kept" || nok "SIGINT with --scrape" "exit $rc: $(cat "$T/i.err")"
+llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 8 --max-tokens 3000 --ignore-eos -q \
+	--scrape --scrape-interval 0.1 -o "$T/k.csv" "$T/c.csv" 2>"$T/k.err" &
+p=$!
+i=0
+while [ "$(wc -l <"$T/k.csv.metrics.csv" 2>/dev/null || echo 0)" -lt 200 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 $p
+wait $p 2>/dev/null
+stop_sim
+# Whole: the file ends with a line end, and every row has t_ns, a name
+# and a number (labels may hold quoted commas).
+[ "$(tail -c 1 "$T/k.csv.metrics.csv" | od -An -c | tr -d ' ')" = '\n' ] &&
+	awk 'NR > 1 && !/^[0-9]+,[a-z_:]+,(|".*"),-?[0-9.e+]+$/ { bad = 1 } END { exit bad || NR < 200 }' "$T/k.csv.metrics.csv" &&
+	ok "kill -9 with --scrape: every row kept is whole" || nok "kill -9 with --scrape" "$(tail -n 2 "$T/k.csv.metrics.csv")"
+
 expect_exit 64 "--scrape without -o is a usage error" llmrun --url "$URL" --scrape "$T/c.csv"
 expect_exit 64 "--scrape ftp:// is a usage error" llmrun --url "$URL" --scrape=ftp://x -o "$T/e.csv" "$T/c.csv"
 expect_exit 64 "--scrape-interval 0 is a usage error" llmrun --url "$URL" --scrape --scrape-interval 0 -o "$T/e.csv" "$T/c.csv"
