@@ -371,14 +371,15 @@ static int finish_output(struct ofile *of, int rc, struct err *e)
 	return ofile_commit(of, e);
 }
 
-/* Every column (the truth comparison's only with --truth) into cols;
- * returns how many. */
-static size_t all_columns(const struct opts *o, int *cols)
+/* Every column (the truth comparison's only with --truth, the server's
+ * only with FILE.metrics.csv) into cols; returns how many. */
+static size_t all_columns(const struct opts *o, int srv, int *cols)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < an_ncols && n < 128; i++)
-		if (o->truth || !an_col_truth(&an_cols[i]))
+		if ((o->truth || !an_col_truth(&an_cols[i])) &&
+		    (srv || strncmp(an_cols[i].name, "srv_", 4)))
 			cols[n++] = (int)i;
 	return n;
 }
@@ -426,7 +427,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
 	} else {
-		ncols = all_columns(o, cols);
+		ncols = all_columns(o, srv != NULL, cols);
 	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
@@ -443,8 +444,14 @@ static int write_table(const struct opts *o, const struct an_report *r,
 		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
 	}
 	/* So are the server's figures, from FILE.metrics.csv (llmrun --scrape). */
-	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE))
-		rc = an_srv_write(fp, fmt == AN_FMT_MD, r, srv, e);
+	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+		for (i = ncols = 0; i < an_ncols; i++)
+			if (!strncmp(an_cols[i].name, "srv_", 4))
+				cols[ncols++] = (int)i;
+		fputs(fmt == AN_FMT_MD ? "\n### Server metrics (FILE.metrics.csv)\n\n"
+				       : "\nserver metrics (FILE.metrics.csv):\n", fp);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+	}
 	return finish_output(of, rc, e);
 }
 
@@ -508,8 +515,8 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none)");
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
-	if (!rc)
-		rc = an_srv_load(paths, n, &srv, e);
+	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
+		an_srv_fill(srv, &rep);
 	if (!rc)
 		rc = write_table(o, &rep, srv, e);
 	if (!rc && sk.legacy)
@@ -530,7 +537,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	}
 	if (!rc && o->html) {
 		int all[128];
-		size_t nall = all_columns(o, all);
+		size_t nall = all_columns(o, srv != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
 		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,

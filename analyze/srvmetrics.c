@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "csv.h"
-#include "format.h"
 #include "ofile.h"
 
 enum { K_RUN, K_WAIT, K_KV, K_GPU, K_PRE, NK };
@@ -214,55 +213,22 @@ void an_srv_group(const struct an_srv *s, const struct an_group *g,
 	f->preemptions = counter(&s->s[K_PRE], g);
 }
 
-int an_srv_write(FILE *fp, int md, const struct an_report *r,
-		 const struct an_srv *s, struct err *e)
+void an_srv_fill(const struct an_srv *s, struct an_report *r)
 {
-	static const char *const head[] = {
-		"srv_running_mean", "srv_running_max", "srv_waiting_mean", "srv_waiting_max",
-		"srv_kv_usage_mean", "srv_kv_usage_max", "srv_preemptions",
-	};
-	const struct an_set *set = r->set;
+	for (size_t i = 0; i < r->set->ngroups; i++) {
+		struct an_metrics *m = &r->m[i];
+		struct an_srv_fig f = { NAN, NAN, NAN, NAN, NAN, NAN, NAN };
 
-	fputs(md ? "\n### Server metrics (FILE.metrics.csv)\n\n" :
-	      "\nserver metrics (FILE.metrics.csv):\n", fp);
-	for (int pass = 0; pass < 2; pass++) {
-		/* Pass 0: the header (and Markdown's rule); pass 1: the rows. */
-		for (size_t j = 0; j < (pass ? r->n : 1); j++) {
-			const struct an_group *g = set->groups[r->order[j]];
-			struct an_srv_fig f;
-			double v[7];
-			int first = 1;
-
-			if (pass) {
-				an_srv_group(s, g, &f);
-				v[0] = f.running_mean, v[1] = f.running_max;
-				v[2] = f.waiting_mean, v[3] = f.waiting_max;
-				v[4] = f.kv_mean, v[5] = f.kv_max, v[6] = f.preemptions;
-			}
-			for (size_t k = 0; k < set->nkeys; k++) {
-				if (r->hide && r->hide[k])
-					continue;
-				fprintf(fp, md ? "%s| %s " : "%s%-12s", first ? "" : (md ? "" : " "),
-					pass ? g->key[k] : set->keynames[k]);
-				first = 0;
-			}
-			for (int c = 0; c < 7; c++) {
-				char num[32] = "";
-
-				if (pass)
-					an_fmt_num(num, sizeof num, v[c], c == 4 || c == 5 ? 3 : c == 6 ? 0 : 2);
-				fprintf(fp, md ? "| %s " : " %17s", pass ? num : head[c]);
-			}
-			fputs(md ? "|\n" : "\n", fp);
-			if (md && !pass) {
-				for (size_t k = 0; k < set->nkeys; k++)
-					if (!(r->hide && r->hide[k]))
-						fputs("|---", fp);
-				fputs("|---:|---:|---:|---:|---:|---:|---:|\n", fp);
-			}
-		}
+		if (s)
+			an_srv_group(s, r->set->groups[i], &f);
+		m->srv_running_mean = f.running_mean;
+		m->srv_running_max = f.running_max;
+		m->srv_waiting_mean = f.waiting_mean;
+		m->srv_waiting_max = f.waiting_max;
+		m->srv_kv_mean = f.kv_mean;
+		m->srv_kv_max = f.kv_max;
+		m->srv_preemptions = f.preemptions;
 	}
-	return ferror(fp) ? err_set(e, ERR_IO, "write error") : 0;
 }
 
 /* ---- the chart ---- */

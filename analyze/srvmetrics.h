@@ -2,7 +2,8 @@
 #define LLMANALYZE_SRVMETRICS_H
 /*
  * The server's side of a run: FILE.metrics.csv beside each results file
- * (llmrun --scrape; docs/formats.md), reduced to per-group figures over
+ * (llmrun --scrape; docs/formats.md), reduced to per-group figures (the
+ * srv_* columns of analyze/cols.c) over
  * the group's time spans: running and waiting requests and KV cache usage
  * (mean and max over the scrapes inside the spans) and preemptions (the
  * counter's increase from the last scrape before a span to the last one
@@ -50,10 +51,8 @@ void an_srv_group(const struct an_srv *s, const struct an_group *g,
 int an_srv_chart(const struct an_srv *s, const struct an_report *r,
 		 const char *dir, struct err *e);
 
-/* The section "server metrics" of the table (md: Markdown, else aligned
- * text): one row per group in r's order, its shown keys, then the
- * figures. Returns 0, or ERR_IO when fp fails. */
-int an_srv_write(FILE *fp, int md, const struct an_report *r,
-		 const struct an_srv *s, struct err *e);
+/* Sets the srv_* figures of every group of r (struct an_metrics) from s;
+ * NaN for all when s is NULL. */
+void an_srv_fill(const struct an_srv *s, struct an_report *r);
 
 #endif
