@@ -271,33 +271,37 @@ static int write_server(const struct an_srv *s, const char *dir, int64_t t0,
 			struct err *e)
 {
 	const struct series *kv = s->s[K_KV].n ? &s->s[K_KV] : &s->s[K_GPU];
-	const struct series *a[3] = { &s->s[K_RUN], &s->s[K_WAIT], kv };
-	size_t idx[3] = { 0, 0, 0 };
+	const struct series *a[4] = { &s->s[K_RUN], &s->s[K_WAIT], kv, &s->s[K_PRE] };
+	size_t idx[4] = { 0, 0, 0, 0 };
 	struct ofile *of;
 	FILE *fp = open_in(dir, "server.dat", &of, e);
 
 	if (!fp)
 		return e->code;
-	fputs("# seconds_since_first_send running waiting kv_usage_pct\n", fp);
+	fputs("# seconds_since_first_send running waiting kv_usage_pct preemptions_since_last_scrape\n", fp);
 	for (;;) {
 		int64_t t = INT64_MAX;
 
-		/* The next scrape time in any of the three series. */
-		for (int k = 0; k < 3; k++)
+		/* The next scrape time in any of the series. */
+		for (int k = 0; k < 4; k++)
 			if (idx[k] < a[k]->n && a[k]->p[idx[k]].t < t)
 				t = a[k]->p[idx[k]].t;
 		if (t == INT64_MAX)
 			break;
 		fprintf(fp, "%.6f", (double)(t - t0) / 1e9);
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 4; k++) {
 			const struct pt *p = idx[k] < a[k]->n ? &a[k]->p[idx[k]] : NULL;
 
 			/* "NaN" when this scrape lacks the series. KV is a mean
-			 * over label sets, in %. */
-			if (p && p->t == t)
-				fprintf(fp, " %.6g", k == 2 ? 100 * p->v / p->n : p->v);
-			else
+			 * over label sets, in %; preemptions the counter's
+			 * increase since the scrape before (none for the first;
+			 * a counter that went down restarted from 0). */
+			if (!p || p->t != t || (k == 3 && !idx[k]))
 				fputs(" NaN", fp);
+			else if (k == 3)
+				fprintf(fp, " %.6g", p->v >= p[-1].v ? p->v - p[-1].v : p->v);
+			else
+				fprintf(fp, " %.6g", k == 2 ? 100 * p->v / p->n : p->v);
 			while (idx[k] < a[k]->n && a[k]->p[idx[k]].t <= t)
 				idx[k]++;
 		}
@@ -312,6 +316,7 @@ int an_srv_chart(const struct an_srv *s, const struct an_report *r,
 	const struct an_set *set = r->set;
 	int64_t *sent, *end, t0 = INT64_MAX, t1 = INT64_MIN;
 	size_t n = 0, k = 0;
+	double lo, hi;
 	struct ofile *of;
 	FILE *fp;
 	int rc;
@@ -362,18 +367,39 @@ int an_srv_chart(const struct an_srv *s, const struct an_report *r,
 		rc = write_server(s, dir, t0, e);
 	if (rc || !(fp = open_in(dir, "server.gp", &of, e)))
 		return rc ? rc : e->code;
+	/* Both panels span the run and every scrape, with the same margins,
+	 * so their time axes line up. */
+	lo = 0;
+	hi = (double)(t1 - t0) / 1e9;
+	for (int k = 0; k < NK; k++)
+		if (s->s[k].n) {
+			lo = fmin(lo, (double)(s->s[k].p[0].t - t0) / 1e9);
+			hi = fmax(hi, (double)(s->s[k].p[s->s[k].n - 1].t - t0) / 1e9);
+		}
+	if (hi <= lo)
+		hi = lo + 1;
 	fputs("# The server beside the client: run `gnuplot server.gp` in this folder to redraw.\n"
-	      "set terminal pngcairo size 900,500 noenhanced\nset output 'server.png'\n"
-	      "set datafile separator whitespace\nset datafile missing 'NaN'\nset autoscale xfix\n"
-	      "set key outside right top\nset grid\n"
-	      "set title 'Server and client over time (all groups)'\n"
-	      "set xlabel 'seconds since the first send'\nset ylabel 'requests'\n"
-	      "set y2label 'KV cache usage (%)'\nset y2range [0:100]\nset ytics nomirror\nset y2tics\n"
-	      "plot 'client.dat' using 1:2 with steps lw 2 title 'client in flight', \\\n"
-	      "     'server.dat' using 1:2 with steps title 'server running', \\\n"
-	      "     'server.dat' using 1:3 with steps title 'server waiting', \\\n"
-	      "     'server.dat' using 1:4 axes x1y2 with lines dt 2 title 'KV usage (%)'\n"
-	      "\nset terminal svg size 900,500 noenhanced dynamic\nset output 'server.svg'\nreplot\n"
-	      "unset output\n", fp);
+	      "# Two panels on one time axis (seconds since the first send, as in\n"
+	      "# tokens_over_time.dat, which the lower panel reads).\n"
+	      "set datafile separator whitespace\nset datafile missing 'NaN'\n", fp);
+	/* multiplot cannot be replotted: the body is written once per terminal. */
+	for (int svg = 0; svg < 2; svg++) {
+		fputs(svg ? "\nset terminal svg size 900,700 noenhanced dynamic\nset output 'server.svg'\n"
+		      : "set terminal pngcairo size 900,700 noenhanced\nset output 'server.png'\n", fp);
+		fputs("set multiplot layout 2,1 title 'Server and client over time (all groups)'\n", fp);
+		fprintf(fp, "set xrange [%.6f:%.6f]\nset lmargin 10\nset rmargin 32\n", lo, hi);
+		fputs("set key outside right top\nset grid\n"
+		      "unset xlabel\nset ylabel 'requests'\n"
+		      "set y2label 'KV cache usage (%)'\nset y2range [0:100]\nset ytics nomirror\nset y2tics\n"
+		      "plot 'client.dat' using 1:2 with steps lw 2 title 'client in flight', \\\n"
+		      "     'server.dat' using 1:2 with steps title 'server running', \\\n"
+		      "     'server.dat' using 1:3 with steps title 'server waiting', \\\n"
+		      "     'server.dat' using 1:4 axes x1y2 with lines dt 2 title 'KV usage (%)'\n"
+		      "set xlabel 'seconds since the first send'\nset ylabel 'output tokens/s'\n"
+		      "set y2label 'preemptions'\nset y2range [0:*]\n"
+		      "plot 'tokens_over_time.dat' using 1:2 with steps title 'client output tokens/s', \\\n"
+		      "     'server.dat' using 1:5 axes x1y2 with impulses lw 2 title 'server preemptions'\n"
+		      "unset multiplot\nunset output\n", fp);
+	}
 	return ofile_commit(of, e);
 }

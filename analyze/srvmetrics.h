@@ -43,9 +43,11 @@ void an_srv_group(const struct an_srv *s, const struct an_group *g,
 		  struct an_srv_fig *f);
 
 /* The chart "server" in dir: server.dat (seconds since the first send,
- * then running, waiting, KV usage in %, each scrape; "NaN" when the
- * scrape lacks one), client.dat (the client's requests in flight at 500
- * even times) and server.gp, on one time axis with the other timelines.
+ * then running, waiting, KV usage in %, preemptions since the scrape
+ * before, each scrape; "NaN" when the scrape lacks one), client.dat (the
+ * client's requests in flight at 500 even times) and server.gp: two
+ * panels on one time axis, the lower one with the client's output
+ * tokens/s from tokens_over_time.dat (charts.c writes it first).
  * Needs the groups' spans (kept for charts). Returns 0, ERR_IO,
  * ERR_SOFTWARE. */
 int an_srv_chart(const struct an_srv *s, const struct an_report *r,

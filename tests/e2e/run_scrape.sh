@@ -78,6 +78,20 @@ llmanalyze -q -f csv "$T/x.csv" >"$T/x.out.csv" 2>/dev/null
 ! grep -q srv_ "$T/x.out.csv" && ok "llmanalyze: no srv_ columns without a metrics file" ||
 	nok "llmanalyze: no srv_ columns without a metrics file"
 
+# A KV cache too small for sixteen answers: preemptions, counted alike by
+# the column, the chart's data and the counter's last scrape.
+start_sim --kv-tokens 2048 --seed 2
+llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 16 --ignore-eos -q --scrape --scrape-interval 0.1 \
+	-o "$T/p.csv" "$T/c.csv" 2>"$T/p.err"
+stop_sim
+llmanalyze -q --charts "$T/chp" -f csv "$T/p.csv" >"$T/p.out.csv" 2>/dev/null
+total=$(last vllm:num_preemptions_total "$T/p.csv.metrics.csv")
+colv=$(sed -n 2p "$T/p.out.csv" | cut -d, -f"$(col "$T/p.out.csv" srv_preemptions)")
+dat=$(awk '!/^#/ && $5 != "NaN" { s += $5 } END { print s + 0 }' "$T/chp/server.dat")
+[ "${total:-0}" -gt 0 ] && [ "$colv" = "$total" ] && [ "$dat" = "$total" ] &&
+	ok "preemptions: the column and the chart count the counter's $total" ||
+	nok "preemptions: column, chart and counter agree" "counter $total, column $colv, chart $dat"
+
 # A failing URL (llmsim's 404): reported once, the run goes on.
 start_sim --zero-latency --seed 2
 llmrun --url "$URL" --batch-sizes 2 --model llmsim --no-probe --scrape "$URL/nope" --scrape-interval 0.05 \
