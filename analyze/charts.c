@@ -352,9 +352,12 @@ static int chart_timeline(struct ctx *c, const char *want)
 	int64_t t0;
 	char t[512];
 
+	/* The last group of that step with requests to draw (a vLLM file's
+	 * have no send or end times), else the last of that step. */
 	for (g = 0; g < c->s->ngroups; g++)
-		if (!want || (c->step_key >= 0 &&
-			      strcmp(c->s->groups[g]->key[c->step_key], want) == 0))
+		if ((!want || (c->step_key >= 0 &&
+			       strcmp(c->s->groups[g]->key[c->step_key], want) == 0)) &&
+		    (!gr || !gr->spans.len || c->s->groups[g]->spans.len))
 			gr = c->s->groups[g];
 	if (!gr)
 		return err_set(c->e, ERR_USAGE, "--timeline-step %s: no such step", want);

@@ -276,6 +276,8 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		g->out_tok += (double)r->out_tok;
 	if (r->in_est || r->out_est)
 		g->est++;
+	if (r->e2e_approx)
+		g->approx++;
 	if (r->t_first != AN_NO_TIME) {
 		if (r->t_first < g->first_first)
 			g->first_first = r->t_first;
@@ -318,7 +320,8 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 
 /* Widens the span of r's run in g. Runs per group are few (one unless
  * pooled), so a linear search from the last one met. */
-static int note_span(struct an_group *g, const struct an_rec *r, struct err *e)
+static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
+		     int64_t end, struct err *e)
 {
 	struct an_run_span *sp;
 	size_t i;
@@ -338,10 +341,10 @@ static int note_span(struct an_group *g, const struct an_rec *r, struct err *e)
 		g->nruns++;
 	}
 	sp = &g->runs[i];
-	if (r->t_sent != AN_NO_TIME && r->t_sent < sp->first_sent)
-		sp->first_sent = r->t_sent;
-	if (r->t_end != AN_NO_TIME && r->t_end > sp->last_end)
-		sp->last_end = r->t_end;
+	if (sent != AN_NO_TIME && sent < sp->first_sent)
+		sp->first_sent = sent;
+	if (end != AN_NO_TIME && end > sp->last_end)
+		sp->last_end = end;
 	return 0;
 }
 
@@ -349,6 +352,7 @@ int an_set_add(struct an_set *s, const char *const *keys,
 	       const struct an_rec *r, struct err *e)
 {
 	struct an_group *g = find_group(s, keys);
+	int64_t sent = r->t_sent, end = r->t_end;
 	int rc;
 
 	if (!g)
@@ -362,11 +366,17 @@ int an_set_add(struct an_set *s, const char *const *keys,
 	 * the server was done: it counts, but shapes no span or sample. */
 	if (r->status == AN_CANCELLED)
 		return 0;
-	if (r->t_sent != AN_NO_TIME && r->t_sent < g->first_sent)
-		g->first_sent = r->t_sent;
-	if (r->t_end != AN_NO_TIME && r->t_end > g->last_end)
-		g->last_end = r->t_end;
-	if ((rc = note_span(g, r, e)) || (rc = add_double(&g->lag, r->lag_ms, e)))
+	/* A row without its own times but with its run's span (a vLLM file)
+	 * widens the group's span by that. */
+	if (sent == AN_NO_TIME && r->run_from != AN_NO_TIME && r->run_to > r->run_from) {
+		sent = r->run_from;
+		end = r->run_to;
+	}
+	if (sent != AN_NO_TIME && sent < g->first_sent)
+		g->first_sent = sent;
+	if (end != AN_NO_TIME && end > g->last_end)
+		g->last_end = end;
+	if ((rc = note_span(g, r, sent, end, e)) || (rc = add_double(&g->lag, r->lag_ms, e)))
 		return rc;
 	if (s->keep_spans && r->t_sent != AN_NO_TIME && r->t_end != AN_NO_TIME) {
 		struct an_span sp = {r->t_sent, r->t_first, r->t_end,

@@ -6,9 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "utf8.h"
+#include "vllm.h"
+
+/* keycol of "source" in a results CSV without that column: every row
+ * came from llmrun. */
+#define KEY_LLMRUN (-2)
 
 /* Columns read by name; -1 when the file lacks an optional one. */
 enum {
@@ -164,6 +170,7 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	r->run_from = r->run_to = AN_NO_TIME;
 	r->run_id = field(f, C_RUN_ID);
 	if (!r->run_id)
 		return err_set(e, ERR_DATA, "%s:%ld: empty run_id", csv_name(f->r), csv_line(f->r));
@@ -214,7 +221,9 @@ static int find_columns(struct file_ctx *f, const struct an_load_opts *o, struct
 	}
 	for (i = 0; i < o->nkeys; i++) {
 		f->keycol[i] = csv_col(f->r, o->keynames[i]);
-		if (f->keycol[i] < 0 && o->optional && o->optional[i])
+		if (f->keycol[i] < 0 && strcmp(o->keynames[i], "source") == 0)
+			f->keycol[i] = KEY_LLMRUN;
+		if (f->keycol[i] == KEY_LLMRUN || (f->keycol[i] < 0 && o->optional && o->optional[i]))
 			continue;
 		if (f->keycol[i] < 0)
 			return err_set(e, ERR_DATA, "%s:1: no column \"%s\" to group by",
@@ -277,7 +286,8 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 			size_t len, bad;
 
 			if (f->keycol[i] < 0) {
-				keys[i] = NULL; /* an optional column this file lacks */
+				/* an optional column this file lacks */
+				keys[i] = f->keycol[i] == KEY_LLMRUN ? "llmrun" : NULL;
 				continue;
 			}
 			keys[i] = csv_field(f->r, (size_t)f->keycol[i], &len);
@@ -289,6 +299,77 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		if ((rc = o->row(o->ctx, keys, &r, e)))
 			return err_prefix(e, "%s:%ld", csv_name(f->r), csv_line(f->r));
 	}
+}
+
+/* Opens an input ("-" is stdin) and sets *json to whether its first
+ * non-space byte is '{' (a JSON object: a vLLM result file; a results CSV
+ * starts with its header). The stream is read once, so pipes work: it
+ * goes back to its start where it can, else to that byte (the spaces
+ * before it are gone, which neither format minds). */
+static int open_input(const char *path, FILE **out, int *json, struct err *e)
+{
+	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct stat st;
+	int c;
+
+	*out = NULL;
+	if (!fp)
+		return err_set(e, ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		return err_set(e, ERR_NOINPUT, "%s: is a folder", path);
+	}
+	do
+		c = getc(fp);
+	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	*json = c == '{';
+	if (c != EOF && (!S_ISREG(st.st_mode) || fseek(fp, 0, SEEK_SET) != 0))
+		ungetc(c, fp);
+	*out = fp;
+	return 0;
+}
+
+/* A vLLM result file's requests as rows (analyze/vllm.h). The file is
+ * kept in st for the check of its summaries. */
+static int load_vllm(FILE *fp, const char *name, size_t file, const struct an_load_opts *o,
+		     const char **keys, struct an_load_stats *st, struct runs *runs,
+		     const char *const *paths, struct err *e)
+{
+	struct an_vllm_file *vf, **all;
+	struct an_rec r;
+	char msg[ERR_MSG_MAX + 64];
+	size_t i, k, n;
+	int rc;
+
+	if ((rc = an_vllm_open_fp(fp, name, &vf, e)))
+		return rc;
+	if (!(all = realloc(st->vllm, (st->nvllm + 1) * sizeof *all))) {
+		an_vllm_free(vf);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	st->vllm = all;
+	all[st->nvllm++] = vf;
+	n = an_vllm_nrows(vf);
+	if (!n && o->warn) {
+		snprintf(msg, sizeof msg, "%s: vLLM summaries without per-request data "
+			 "(saved without --save-detailed?): no rows, only its summaries", an_vllm_name(vf));
+		o->warn(o->ctx, msg);
+	}
+	for (i = 0; i < n; i++) {
+		if ((rc = an_vllm_row(vf, i, &r, e)))
+			return err_prefix(e, "%s", an_vllm_name(vf));
+		r.file = file;
+		if ((rc = note_run(st, r.run_id, e)) ||
+		    (i == 0 && (rc = note_first_row(runs, &r, file, paths, e))))
+			return rc;
+		st->rows++;
+		/* jansson's strings are valid UTF-8 already. */
+		for (k = 0; k < o->nkeys; k++)
+			keys[k] = an_vllm_key(vf, o->keynames[k], i);
+		if ((rc = o->row(o->ctx, keys, &r, e)))
+			return err_prefix(e, "%s: request %zu", an_vllm_name(vf), i);
+	}
+	return 0;
 }
 
 int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
@@ -307,12 +388,22 @@ int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
 		goto out;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		if ((rc = csv_open(paths[i], &f.r, e)))
+		const char *name = strcmp(paths[i], "-") ? paths[i] : "stdin";
+		FILE *fp;
+		int json = 0;
+
+		if ((rc = open_input(paths[i], &fp, &json, e)))
 			break;
-		f.file = i;
 		st->files++;
-		rc = load_file(&f, o, keys, st, &runs, paths, e);
-		csv_close(f.r);
+		if (json) {
+			rc = load_vllm(fp, name, i, o, keys, st, &runs, paths, e);
+		} else if (!(rc = csv_open_fp(fp, name, &f.r, e))) {
+			f.file = i;
+			rc = load_file(&f, o, keys, st, &runs, paths, e);
+			csv_close(f.r);
+		}
+		if (fp != stdin)
+			fclose(fp);
 	}
 out:
 	for (i = 0; i < runs.nsig; i++)
@@ -333,4 +424,9 @@ void an_load_stats_free(struct an_load_stats *st)
 	free(st->run_ids);
 	st->run_ids = NULL;
 	st->nrun_ids = 0;
+	for (i = 0; i < st->nvllm; i++)
+		an_vllm_free(st->vllm[i]);
+	free(st->vllm);
+	st->vllm = NULL;
+	st->nvllm = 0;
 }

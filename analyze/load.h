@@ -3,7 +3,13 @@
 /*
  * Reads results CSVs (docs/formats.md) row by row and hands each
  * non-warmup row to a callback, so nothing but what the callback keeps is
- * held in memory.
+ * held in memory. An input whose first non-space byte is '{' is read as
+ * a vLLM result file instead (analyze/vllm.h): one row per request,
+ * grouping values as an_vllm_key gives them; the file is kept in the
+ * stats for the check of its summaries.
+ *
+ * - A results CSV has no "source" column: as a grouping column it reads
+ *   "llmrun" (a vLLM file's rows read "vllm").
  *
  * - Several files are read in turn; a run_id may span files (shards of
  *   one study share it), but two files starting with the same row (run
@@ -20,6 +26,8 @@
 
 #include "err.h"
 #include "rec.h"
+
+struct an_vllm_file;
 
 /* Called per row; keys[i] is the value of keynames[i]. Returns 0 or an
  * error code with e filled (the loader puts file:line in front). */
@@ -41,6 +49,8 @@ struct an_load_stats {
 	size_t retried; /* failed attempts followed by a retry: not counted */
 	char **run_ids;              /* distinct run ids, in order met */
 	size_t nrun_ids;
+	struct an_vllm_file **vllm;  /* vLLM result files read, in input order */
+	size_t nvllm;
 };
 
 /* Loads paths[0..n) ("-" is stdin). Returns 0, ERR_NOINPUT, ERR_DATA,

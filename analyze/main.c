@@ -46,13 +46,14 @@ struct opts {
 	const char *corpus;       /* --corpus FILE for legacy prompts */
 	const char *timeline_step;/* --timeline-step VALUE */
 	const char *truth;        /* --truth FILE: llmsim's truth log */
-	int vllm;                 /* inputs are vLLM JSON result files */
+	int vllm;                 /* --vllm: the check of vLLM files alone */
 	int quiet;
 };
 
 static const char usage_text[] =
-	"Usage: llmanalyze [OPTIONS] [RESULTS.csv...]   (stdin when none)\n"
-	"Comparison tables, charts and an HTML report from llmrun results.\n"
+	"Usage: llmanalyze [OPTIONS] [RESULTS.csv|VLLM.json...]   (stdin when none)\n"
+	"Comparison tables, charts and an HTML report from llmrun results and\n"
+	"vLLM bench serve result files (JSON, found by content: source vllm).\n"
 	"\n"
 	"Table:\n"
 	"  -o, --output FILE       write the table to FILE (atomically); default stdout\n"
@@ -63,9 +64,10 @@ static const char usage_text[] =
 	"  -r, --rank COL          order groups by COL (latencies lowest first,\n"
 	"                          the rest highest first)\n"
 	"  -b, --by LIST           group by these result columns\n"
-	"                          (default target,model,group,run_id,step_kind,\n"
-	"                          schedule,step; run_id, step_kind and schedule\n"
-	"                          are shown only when they differ)\n"
+	"                          (default source,target,model,group,run_id,\n"
+	"                          step_kind,schedule,step; run_id, step_kind and\n"
+	"                          schedule are shown only when they differ, source\n"
+	"                          only with a vLLM file)\n"
 	"      --pool-runs         pool different runs of one step into a group\n"
 	"                          (run_id left out of the default grouping);\n"
 	"                          durations cover only the runs' own spans\n"
@@ -74,15 +76,17 @@ static const char usage_text[] =
 	"Charts and report:\n"
 	"      --charts DIR        write PNG and SVG charts with their .gp and .dat\n"
 	"      --timeline-step V   step whose requests the timeline chart shows\n"
-	"                          (default: the last group)\n"
+	"                          (default: the last group with request times)\n"
 	"      --html FILE         one self-contained HTML report\n"
 	"      --truth FILE        llmsim's truth log (llmsim --truth): the client's\n"
 	"                          timing error against it per group (needs each\n"
 	"                          RESULTS.csv.meta.json)\n"
 	"\n"
 	"Other inputs and outputs:\n"
-	"      --vllm              inputs are vLLM bench serve result JSON: compare\n"
-	"                          our statistics with vLLM's own\n"
+	"      --vllm              only the check of vLLM result files: our\n"
+	"                          statistics beside vLLM's own summaries (without\n"
+	"                          it the check follows the table in md and table\n"
+	"                          formats)\n"
 	"      --legacy-dir DIR    also write LLM-Inference-Testing files:\n"
 	"                          output_performance_metrics_batch{N}.csv and\n"
 	"                          batch_size_comparison.csv\n"
@@ -287,14 +291,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		 * group by default: a throughput over two runs' joint span means
 		 * nothing unless they ran together (issue 12). Older files lack
 		 * step_kind and schedule; those read as empty. */
-		static const char *const keys[] = {"target", "model", "group", "run_id",
+		static const char *const keys[] = {"source", "target", "model", "group", "run_id",
 						   "step_kind", "schedule", "step"};
 		size_t i;
 
-		for (i = 0; i < 7; i++) {
+		for (i = 0; i < 8; i++) {
 			if (o->pool_runs && strcmp(keys[i], "run_id") == 0)
 				continue;
-			o->by_optional[o->nby] = i == 4 || i == 5;
+			o->by_optional[o->nby] = i == 5 || i == 6;
 			o->by[o->nby++] = keys[i];
 		}
 	}
@@ -413,7 +417,8 @@ static void truth_summary(const struct an_truth_acc *a)
 }
 
 static int write_table(const struct opts *o, const struct an_report *r,
-		       const struct an_srv *srv, struct err *e)
+		       const struct an_load_stats *st, const struct an_srv *srv,
+		       struct err *e)
 {
 	int fmt = pick_format(o), cols[128];
 	size_t ncols = o->ncols, i;
@@ -452,20 +457,32 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				       : "\nserver metrics (FILE.metrics.csv):\n", fp);
 		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
 	}
+	/* So is the check of vLLM files' own summaries (CSV and JSON: one
+	 * table per output; --vllm writes the check alone). */
+	if (!rc && st->nvllm && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+		fputs(fmt == AN_FMT_MD ? "\n### vLLM's own summaries beside ours\n\n"
+				       : "\nvLLM's own summaries beside ours:\n", fp);
+		rc = an_vllm_compare(fp, (enum an_fmt)fmt, st->vllm, st->nvllm, e);
+	}
 	return finish_output(of, rc, e);
 }
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 {
-	struct ofile *of;
+	struct an_vllm_file **files = calloc((size_t)n, sizeof *files);
+	struct ofile *of = NULL;
 	FILE *fp;
-	int rc;
+	int rc = files ? 0 : err_set(e, ERR_SOFTWARE, "out of memory"), i;
 
-	if ((rc = start_output(o, &of, &fp, e)))
-		return rc;
-	rc = an_vllm_compare(fp, (enum an_fmt)pick_format(o), (const char *const *)paths,
-			     (size_t)n, e);
-	return finish_output(of, rc, e);
+	for (i = 0; i < n && !rc; i++)
+		rc = an_vllm_open(paths[i], &files[i], e);
+	if (!rc && !(rc = start_output(o, &of, &fp, e)))
+		rc = finish_output(of, an_vllm_compare(fp, (enum an_fmt)pick_format(o), files,
+						       (size_t)n, e), e);
+	for (i = 0; files && i < n; i++)
+		an_vllm_free(files[i]);
+	free(files);
+	return rc;
 }
 
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
@@ -512,13 +529,15 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	if (!rc && truth && !o->quiet)
 		truth_summary(&sk.all);
 	if (!rc && sk.set->ngroups == 0)
-		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none)");
+		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none%s)",
+			     st.nvllm ? "; a vLLM file without per-request data has its summaries "
+					"alone: llmanalyze --vllm" : "");
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
 	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
 		an_srv_fill(srv, &rep);
 	if (!rc)
-		rc = write_table(o, &rep, srv, e);
+		rc = write_table(o, &rep, &st, srv, e);
 	if (!rc && sk.legacy)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {

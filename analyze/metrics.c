@@ -60,9 +60,14 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 		len += (size_t)snprintf(out, n, "llmrun fell behind by %.1f ms at p99; throughput includes it but not TTFT or E2E",
 					m->lag.p99);
 	if (len < n && m->out_of_max < AN_SHORT_NOTE)
-		snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "
-			 "outputs ended early (see llmrun --ignore-eos / --min-tokens)",
-			 len ? "; " : "", 100.0 * m->out_of_max);
+		len += (size_t)snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "
+					"outputs ended early (see llmrun --ignore-eos / --min-tokens)",
+					len ? "; " : "", 100.0 * m->out_of_max);
+	/* A vLLM file has no end times: E2E and what rests on it are its
+	 * TTFT plus chunk gaps, short of vLLM's own by the closing event. */
+	if (len < n && m->e2e_approx > 0)
+		snprintf(out + len, n - len, "%sE2E, TPOT and output speed approximate for %.0f requests "
+			 "(vLLM file: TTFT + sum of chunk gaps)", len ? "; " : "", m->e2e_approx);
 	return out;
 }
 
@@ -103,6 +108,7 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 				       g->speed.len / sizeof(double));
 	m->goodput_req_per_s = slo_set ? (double)g->good / d : NAN;
 	m->tokens_estimated = (double)g->est;
+	m->e2e_approx = (double)g->approx;
 	summarize(&g->ttft, &m->ttft);
 	summarize(&g->tpot, &m->tpot);
 	summarize(&g->e2e, &m->e2e);

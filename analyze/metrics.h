@@ -21,6 +21,7 @@ struct an_metrics {
 	double out_speed_mean;           /* mean over requests of tokens/s */
 	double goodput_req_per_s;        /* ok requests meeting every SLO / duration */
 	double tokens_estimated;         /* ok rows with an estimated token count */
+	double e2e_approx;               /* ok rows whose E2E is TTFT + chunk gaps (vLLM files) */
 	struct stats_summary ttft, tpot, itl, itl_req, e2e;
 	struct stats_summary lag;        /* client lag, t_sent - t_scheduled (ms) */
 	double out_of_max;               /* output tokens / max_tokens, ok rows with both */

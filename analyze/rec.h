@@ -6,6 +6,7 @@
  * while the row is being handled.
  *
  * Missing values: times are AN_NO_TIME, milliseconds NaN, token counts -1.
+ * Rows of a vLLM result file (analyze/vllm.h) are made to look the same.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,12 @@ struct an_rec {
 	int in_est, out_est;    /* 1 when the count is an estimate (source chunks) */
 	double lag_ms;          /* client lag, t_sent - t_scheduled (ms); NaN unknown */
 	long max_tok;           /* max_tokens requested; -1 unknown */
+	/* A file that gives its run's span but no send or end time per
+	 * request (a vLLM result file): that span, epoch ns, so throughputs
+	 * have a duration; AN_NO_TIME otherwise. */
+	int64_t run_from, run_to;
+	int e2e_approx;         /* 1: E2E (so TPOT) is TTFT + the chunk gaps,
+				   not a measured end (a vLLM result file) */
 };
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */

@@ -49,6 +49,15 @@ void an_keys_hidden(const struct an_set *s, unsigned char *hide)
 	int needed;
 
 	memset(hide, 0, s->nkeys);
+	/* source is shown once any group is not llmrun's (a vLLM file), so
+	 * a table of llmrun results alone looks as it always did. */
+	for (k = 0; k < s->nkeys; k++)
+		if (strcmp(s->keynames[k], "source") == 0) {
+			hide[k] = 1;
+			for (a = 0; a < s->ngroups; a++)
+				if (*s->groups[a]->key[k] && strcmp(s->groups[a]->key[k], "llmrun") != 0)
+					hide[k] = 0;
+		}
 	for (q = 0; q < 3; q++) {
 		for (k = 0; k < s->nkeys; k++)
 			if (strcmp(s->keynames[k], quiet[q]) == 0)
