@@ -595,7 +595,9 @@ int main(int argc, char **argv)
 		} else if (n == 0) {
 			rc = analyze(&o, stdin_path, 1, &e);
 		} else {
-			rc = analyze(&o, (const char *const *)argv + optind, (size_t)n, &e);
+			size_t m = an_srv_drop_inputs((const char **)argv + optind, (size_t)n);
+
+			rc = analyze(&o, (const char *const *)argv + optind, m, &e);
 		}
 		if (rc && rc != ERR_UNAVAILABLE)
 			fprintf(stderr, "llmanalyze: %s\n", e.msg);

@@ -144,6 +144,24 @@ int an_srv_load(const char *const *paths, size_t n, struct an_srv **out,
 	return 0;
 }
 
+size_t an_srv_drop_inputs(const char **paths, size_t n)
+{
+	static const char sfx[] = ".metrics.csv";
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(paths[i]), bl = len - (sizeof sfx - 1);
+		int drop = 0;
+
+		if (len > sizeof sfx - 1 && !strcmp(paths[i] + bl, sfx))
+			for (size_t j = 0; j < n && !drop; j++)
+				drop = strlen(paths[j]) == bl && !strncmp(paths[j], paths[i], bl);
+		if (!drop)
+			paths[m++] = paths[i];
+	}
+	return m;
+}
+
 void an_srv_free(struct an_srv *s)
 {
 	if (!s)

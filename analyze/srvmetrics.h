@@ -38,6 +38,11 @@ int an_srv_load(const char *const *paths, size_t n, struct an_srv **out,
 		struct err *e);
 void an_srv_free(struct an_srv *s);
 
+/* Takes out of paths (order kept) each "X.metrics.csv" whose X is among
+ * them too: a glob such as results-*.csv names both, and the metrics file
+ * is read beside its results anyway. Returns the new count. */
+size_t an_srv_drop_inputs(const char **paths, size_t n);
+
 /* g's figures over the spans of its runs. */
 void an_srv_group(const struct an_srv *s, const struct an_group *g,
 		  struct an_srv_fig *f);

@@ -73,6 +73,9 @@ awk '!/^#/ && $2 == 4 && $3 == 4 { r = 1 } END { exit !r }' "$T/ch/server.dat" &
 c=$(col "$T/a.out.csv" srv_waiting_max)
 [ -n "$c" ] && [ "$(sed -n 2p "$T/a.out.csv" | cut -d, -f"$c")" = 4 ] && ! grep -q 'Server metrics' "$T/a.out.csv" &&
 	ok "llmanalyze: the srv_ columns in the one CSV table" || nok "llmanalyze: the srv_ columns in the CSV" "$(head -n 2 "$T/a.out.csv")"
+llmanalyze -q -f csv "$T/a.csv" "$T/a.csv.metrics.csv" >"$T/a2.out.csv" 2>"$T/a2.err" &&
+	cmp -s "$T/a.out.csv" "$T/a2.out.csv" && ok "llmanalyze: a metrics file named beside its results (a glob) is not an input" ||
+	nok "llmanalyze: a metrics file named beside its results is not an input" "$(cat "$T/a2.err")"
 cp "$T/a.csv" "$T/x.csv"
 llmanalyze -q -f csv "$T/x.csv" >"$T/x.out.csv" 2>/dev/null
 ! grep -q srv_ "$T/x.out.csv" && ok "llmanalyze: no srv_ columns without a metrics file" ||
