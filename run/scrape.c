@@ -32,6 +32,7 @@ struct scrape {
 	int reported, cap_said;
 	long long bytes;         /* written so far, an upper bound */
 	int64_t t_ns;            /* the scrape being written */
+	long long pending;       /* the bytes its rows can take at most */
 	struct scrape_stats st;
 	struct err werr;         /* the file's first write error */
 };
@@ -57,12 +58,27 @@ static void say_once(struct scrape *s, const char *fmt, const char *detail)
 	s->c.say(s->c.user, msg);
 }
 
-/* First pass: does the page parse? */
+/* The bytes a sample's row can take at most: quoting at most doubles the
+ * labels and adds quotes around each field; t_ns has at most 20 digits,
+ * a value 24 characters. -1 when its labels are over 8 KiB (left out: not
+ * a metric anyone charts). */
+static long long row_need(const struct prom_sample *ps, char *l, size_t cap)
+{
+	long ll = prom_labels_str(ps, l, cap);
+
+	return ll < 0 ? -1 : (long long)(20 + strlen(ps->name) + 2 * (size_t)ll + 24 + 12);
+}
+
+/* First pass: does the page parse, and how much would it add? */
 static int check_row(void *user, const struct prom_sample *ps, struct err *e)
 {
-	(void)user;
-	(void)ps;
+	struct scrape *s = user;
+	char l[8192];
+	long long need = row_need(ps, l, sizeof l);
+
 	(void)e;
+	if (need > 0)
+		s->pending += need;
 	return 0;
 }
 
@@ -76,29 +92,21 @@ static void fmt_value(double v, char *out, size_t cap)
 		snprintf(out, cap, "%.17g", v);
 }
 
-/* Second pass: one row per sample, unless the cap is reached. */
+/* Second pass: one row per sample. */
 static int write_row(void *user, const struct prom_sample *ps, struct err *e)
 {
 	struct scrape *s = user;
 	char t[24], v[40], l[8192];
 	const char *f[4] = { t, ps->name, l, v };
-	long ll = prom_labels_str(ps, l, sizeof l);
-	long long need;
+	long long need = row_need(ps, l, sizeof l);
 
 	(void)e;
-	if (ll < 0)
-		return 0; /* labels over 8 KiB: not a metric anyone charts */
+	if (need < 0)
+		return 0;
 	snprintf(t, sizeof t, "%lld", (long long)s->t_ns);
 	fmt_value(ps->value, v, sizeof v);
-	/* Quoting at most doubles the labels and adds quotes around each field. */
-	need = (long long)(strlen(t) + strlen(ps->name) + 2 * (size_t)ll + strlen(v) + 12);
-	if (s->bytes + need > s->c.max_bytes) {
-		s->st.capped = 1;
-		return 0;
-	}
 	if (!s->werr.code && csv_write_row(s->w, f, 4, &s->werr))
 		return 0;
-	s->bytes += need;
 	s->st.rows++;
 	return 0;
 }
@@ -133,6 +141,7 @@ static void scrape_once(struct scrape *s)
 		return;
 	}
 	buf_reset(&s->copy);
+	s->pending = 0;
 	if (buf_add(&s->copy, s->page.p ? s->page.p : "", s->page.len, &e) ||
 	    prom_parse(s->copy.p, s->copy.len, check_row, s, &e)) {
 		s->st.failed++;
@@ -140,11 +149,18 @@ static void scrape_once(struct scrape *s)
 		return;
 	}
 	s->st.ok++;
-	s->t_ns = clk_to_wall(s->c.anchor, t0 + (int64_t)start_us * CLK_NS_PER_US);
-	prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
-	/* One write per scrape, so a killed run loses at most the last. */
-	if (fflush(s->fp) && !s->werr.code)
-		err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
+	/* A scrape that would pass the cap is left out whole, and every one
+	 * after it (the file stays a prefix of the run). */
+	if (s->st.capped || s->bytes + s->pending > s->c.max_bytes)
+		s->st.capped = 1;
+	else {
+		s->t_ns = clk_to_wall(s->c.anchor, t0 + (int64_t)start_us * CLK_NS_PER_US);
+		s->bytes += s->pending;
+		prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
+		/* One write per scrape, so a killed run loses at most the last. */
+		if (fflush(s->fp) && !s->werr.code)
+			err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
+	}
 	if (s->st.capped && !s->cap_said && s->c.say) {
 		char msg[600];
 

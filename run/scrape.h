@@ -17,8 +17,9 @@
  * or oversized page) is reported once through say (the first failure of
  * the run; the count is in the stats) and the next interval tries again;
  * it never fails the run. Rows are appended and flushed per scrape, so an
- * interrupted run keeps what was scraped; the file stops growing at
- * max_bytes (reported once).
+ * interrupted run keeps what was scraped; the file stops growing before
+ * the first scrape that could take it past max_bytes (reported once).
+ * Samples whose labels are over 8 KiB are left out.
  *
  * Ownership: scrape_start's value is freed by scrape_stop. conf and what
  * it points to are borrowed and must outlive it. say is called from the
