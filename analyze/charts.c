@@ -622,7 +622,9 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 	    (rc = chart_cdf(&c, 0)) ||
 	    (rc = chart_cdf(&c, 1)) ||
 	    (rc = chart_timeline(&c, o->timeline_step)) ||
-	    (rc = chart_tokens_over_time(&c)))
+	    (rc = chart_tokens_over_time(&c)) ||
+	    (o->srv && ((rc = an_srv_chart(o->srv, r, c.dir, e)) ||
+			(rc = add_chart(&c, "server", "Server and client over time")))))
 		goto out;
 	rc = draw(&c);
 out:

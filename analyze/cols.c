@@ -72,6 +72,14 @@ const struct an_col an_cols[] = {
 	TRUTH(recv, "t_first_token - truth first chunk: the client's receive stamp after llmsim's send"),
 	TRUTH(ttft, "client TTFT - truth TTFT (first chunk - arrived_ns)"),
 	TRUTH(chunk, "every chunk: t_sent + chunk_log offset - truth chunk"),
+	/* only with FILE.metrics.csv beside the results (analyze/srvmetrics.h) */
+	{"srv_running_mean", M(srv_running_mean), 2, "", "server: mean vllm:num_requests_running over the scrapes in the span"},
+	{"srv_running_max", M(srv_running_max), 0, "", "server: max vllm:num_requests_running"},
+	{"srv_waiting_mean", M(srv_waiting_mean), 2, "", "server: mean vllm:num_requests_waiting"},
+	{"srv_waiting_max", M(srv_waiting_max), 0, "", "server: max vllm:num_requests_waiting"},
+	{"srv_kv_usage_mean", M(srv_kv_mean), 3, "", "server: mean KV cache usage, a fraction (vllm:kv_cache_usage_perc)"},
+	{"srv_kv_usage_max", M(srv_kv_max), 3, "", "server: max KV cache usage"},
+	{"srv_preemptions", M(srv_preemptions), 0, "", "server: increase of vllm:num_preemptions_total over the span"},
 };
 
 const size_t an_ncols = sizeof an_cols / sizeof an_cols[0];

@@ -22,6 +22,7 @@
 #include "ofile.h"
 #include "report.h"
 #include "stats.h"
+#include "srvmetrics.h"
 #include "truth.h"
 #include "vllm.h"
 
@@ -378,14 +379,15 @@ static int finish_output(struct ofile *of, int rc, struct err *e)
 	return ofile_commit(of, e);
 }
 
-/* Every column (the truth comparison's only with --truth) into cols;
- * returns how many. */
-static size_t all_columns(const struct opts *o, int *cols)
+/* Every column (the truth comparison's only with --truth, the server's
+ * only with FILE.metrics.csv) into cols; returns how many. */
+static size_t all_columns(const struct opts *o, int srv, int *cols)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < an_ncols && n < 128; i++)
-		if (o->truth || !an_col_truth(&an_cols[i]))
+		if ((o->truth || !an_col_truth(&an_cols[i])) &&
+		    (srv || strncmp(an_cols[i].name, "srv_", 4)))
 			cols[n++] = (int)i;
 	return n;
 }
@@ -419,7 +421,8 @@ static void truth_summary(const struct an_truth_acc *a)
 }
 
 static int write_table(const struct opts *o, const struct an_report *r,
-		       const struct an_load_stats *st, struct err *e)
+		       const struct an_load_stats *st, const struct an_srv *srv,
+		       struct err *e)
 {
 	int fmt = pick_format(o), cols[128];
 	size_t ncols = o->ncols, i;
@@ -433,7 +436,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
 	} else {
-		ncols = all_columns(o, cols);
+		ncols = all_columns(o, srv != NULL, cols);
 	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
@@ -447,6 +450,15 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				cols[ncols++] = (int)i;
 		fputs(fmt == AN_FMT_MD ? "\n### Timing against llmsim's truth log\n\n"
 				       : "\ntiming against llmsim's truth log:\n", fp);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+	}
+	/* So are the server's figures, from FILE.metrics.csv (llmrun --scrape). */
+	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+		for (i = ncols = 0; i < an_ncols; i++)
+			if (!strncmp(an_cols[i].name, "srv_", 4))
+				cols[ncols++] = (int)i;
+		fputs(fmt == AN_FMT_MD ? "\n### Server metrics (FILE.metrics.csv)\n\n"
+				       : "\nserver metrics (FILE.metrics.csv):\n", fp);
 		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
 	}
 	/* So is the check of vLLM files' own summaries (CSV and JSON: one
@@ -487,6 +499,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	struct an_load_stats st;
 	struct an_report rep = {0};
 	struct an_chart_files cf = {0};
+	struct an_srv *srv = NULL;
 	int rc, charts_rc = 0;
 
 	sk.set = an_set_new(o->by, o->nby, &o->slo, o->charts || o->html);
@@ -525,12 +538,14 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 					"alone: llmanalyze --vllm" : "");
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
+	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
+		an_srv_fill(srv, &rep);
 	if (!rc)
-		rc = write_table(o, &rep, &st, e);
+		rc = write_table(o, &rep, &st, srv, e);
 	if (!rc && sk.legacy)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {
-		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet};
+		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv};
 
 		charts_rc = an_charts_write(&rep, &co, &cf, e);
 		if (charts_rc == ERR_UNAVAILABLE) {
@@ -545,12 +560,13 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	}
 	if (!rc && o->html) {
 		int all[128];
-		size_t nall = all_columns(o, all);
+		size_t nall = all_columns(o, srv != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
 		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
 				   &st, &cf, (const char *const *)paths, n, e);
 	}
+	an_srv_free(srv);
 	an_chart_files_free(&cf);
 	an_report_free(&rep);
 	an_load_stats_free(&st);
@@ -595,7 +611,9 @@ int main(int argc, char **argv)
 		} else if (n == 0) {
 			rc = analyze(&o, stdin_path, 1, &e);
 		} else {
-			rc = analyze(&o, (const char *const *)argv + optind, (size_t)n, &e);
+			size_t m = an_srv_drop_inputs((const char **)argv + optind, (size_t)n);
+
+			rc = analyze(&o, (const char *const *)argv + optind, m, &e);
 		}
 		if (rc && rc != ERR_UNAVAILABLE)
 			fprintf(stderr, "llmanalyze: %s\n", e.msg);

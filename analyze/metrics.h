@@ -30,6 +30,9 @@ struct an_metrics {
 	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
 	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;
 	double tr_matched, tr_unmatched, tr_count_diff;
+	/* From FILE.metrics.csv (analyze/srvmetrics.h, an_srv_fill): */
+	double srv_running_mean, srv_running_max, srv_waiting_mean, srv_waiting_max;
+	double srv_kv_mean, srv_kv_max, srv_preemptions;
 };
 
 /* Thresholds of the notes (docs/metrics.md, "Notes"). */
