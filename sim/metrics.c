@@ -176,6 +176,13 @@ int met_render(const struct met *m, const struct eng_counts *k,
 	    scalar(out, e, m, "vllm:generation_tokens_total", "counter",
 		   "Number of generation tokens processed.",
 		   (double)m->generation_tokens) ||
+	    (k->prefix_caching &&
+	     (scalar(out, e, m, "vllm:prefix_cache_queries_total", "counter",
+		     "Prefix cache queries, in terms of number of queried tokens.",
+		     (double)k->prefix_queries) ||
+	      scalar(out, e, m, "vllm:prefix_cache_hits_total", "counter",
+		     "Prefix cache hits, in terms of number of cached tokens.",
+		     (double)k->prefix_hits))) ||
 	    hist_render(out, e, m, &m->ttft) || hist_render(out, e, m, &m->tpot) ||
 	    hist_render(out, e, m, &m->e2e))
 		return e->code ? e->code : ERR_SOFTWARE;

@@ -2,7 +2,7 @@
 # llmsim's GET /metrics: vLLM's names in a page promtool accepts, and
 # values that are real: running and waiting while requests queue, token
 # counters and histogram counts equal to what the requests were served,
-# preemptions equal to the truth log's.
+# preemptions and prefix cache counters equal to the truth log's.
 . tests/lib.sh
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
@@ -127,3 +127,26 @@ pre=$(jq -s 'map(.preemptions) | add' "$T/truth.jsonl")
 	nok "num_preemptions_total is the truth log's" "$(val vllm:num_preemptions_total) vs $pre"
 [ "$(val vllm:generation_tokens_total)" = 1600 ] && ok "tokens recomputed after preemption are not counted twice" ||
 	nok "tokens recomputed after preemption are not counted twice" "$(val vllm:generation_tokens_total)"
+
+# Prefix cache counters: queries are the prompt tokens admitted, hits the
+# truth log's cached_tokens; absent with --prefix-caching off.
+doc=$(awk 'BEGIN { for (i = 0; i < 100; i++) printf "Paragraph %d of a long shared document. ", i }')
+jq -n --arg p "$doc" '{model: "llmsim", prompt: $p, max_tokens: 2, ignore_eos: true}' >"$T/long.json"
+start_sim --zero-latency --truth "$T/pc.jsonl"
+for i in 1 2 3; do
+	curl -sS -m 20 "$URL/v1/completions" -H 'Content-Type: application/json' -d @"$T/long.json" >/dev/null
+done
+scrape
+lint "prefix caching"
+stop_sim
+q=$(jq -s 'map(.prompt_tokens) | add' "$T/pc.jsonl")
+h=$(jq -s 'map(.cached_tokens) | add' "$T/pc.jsonl")
+[ "$h" -gt 0 ] 2>/dev/null && [ "$(val vllm:prefix_cache_hits_total)" = "$h" ] &&
+	[ "$(val vllm:prefix_cache_queries_total)" = "$q" ] &&
+	ok "prefix_cache_hits_total/queries_total are the truth log's ($h of $q)" ||
+	nok "prefix cache counters" "hits $(val vllm:prefix_cache_hits_total) vs $h, queries $(val vllm:prefix_cache_queries_total) vs $q"
+start_sim --zero-latency --prefix-caching off
+scrape
+stop_sim
+grep -q prefix_cache "$T/page" && nok "--prefix-caching off: no prefix cache counters" ||
+	ok "--prefix-caching off: no prefix cache counters"
