@@ -32,3 +32,8 @@ void an_rec_complete(struct an_rec *r)
 	if (isnan(r->tpot_ms) && r->out_tok >= 2 && !isnan(r->ttft_ms) && !isnan(r->e2e_ms))
 		r->tpot_ms = (r->e2e_ms - r->ttft_ms) / (double)(r->out_tok - 1);
 }
+
+long an_rec_prompt_tokens(const struct an_rec *r)
+{
+	return r->ctx_tok >= 0 ? r->ctx_tok : r->in_tok;
+}
