@@ -35,5 +35,9 @@ void an_rec_complete(struct an_rec *r)
 
 long an_rec_prompt_tokens(const struct an_rec *r)
 {
-	return r->ctx_tok >= 0 ? r->ctx_tok : r->in_tok;
+	if (r->ctx_tok >= 0)
+		return r->ctx_tok;
+	/* A failed row's input_tokens is the corpus's count of its new text
+	 * (docs/metrics.md), not the request's prompt. */
+	return r->status == AN_OK ? r->in_tok : -1;
 }

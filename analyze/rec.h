@@ -62,8 +62,9 @@ struct an_rec {
 				   cache; -1 when the server did not say */
 };
 
-/* Prompt tokens of the whole request: context_tokens, else input_tokens
- * (a single-turn row's prompt is its whole request); -1 unknown. */
+/* Prompt tokens of the whole request: context_tokens, else an ok row's
+ * input_tokens (a single-turn row's prompt is its whole request; a
+ * failed row's is the corpus's count, not the request's); -1 unknown. */
 long an_rec_prompt_tokens(const struct an_rec *r);
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */
