@@ -131,3 +131,12 @@ head -1 "$T/old.out" | grep -q 'turn' && nok "old results: no turn column" "$(he
 	nok "old results: hit rate empty, 0 reported" "$(cat "$T/old.out")"
 [ ! -e "$T/cho/ttft_context.gp" ] && ok "old results: no ttft_context chart" || nok "old results: no ttft_context chart"
 expect_exit 65 "--by turn on results without turns: 65" llmanalyze --by turn "$T/old.csv"
+
+# A large run: at most 5000 points a series, an even sample, its size said.
+awk 'BEGIN { print "run_id,target,model,group,step,warmup,status,t_sent_ns,t_first_token_ns,t_end_ns,output_tokens,turn,context_tokens,cached_tokens,error,chunk_log"
+	for (i = 0; i < 12001; i++) { s = 1000000000 + i * 1000000
+		printf "big,t,m,g,1,0,ok,%d,%d,%d,10,1,%d,%d,,\n", s, s + 20000000, s + 50000000, 100 + i, 64 } }' >"$T/big.csv"
+llmanalyze --charts "$T/chb" -o /dev/null -q "$T/big.csv"
+[ "$(grep -c '^[0-9]' "$T/chb/ttft_context.dat")" -eq 4001 ] && grep -q '^# cache hit: 12001 requests, every 3 drawn$' "$T/chb/ttft_context.dat" &&
+	grep -q "cache hit (cached_tokens > 0): 12001 requests" "$T/chb/ttft_context.gp" &&
+	ok "large run: every 3rd of 12001 points, counts said" || nok "large run: every 3rd of 12001 points, counts said" "$(grep '^#' "$T/chb/ttft_context.dat")"
