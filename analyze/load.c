@@ -220,7 +220,7 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 		return err_set(e, ERR_DATA, "%s:%ld:%d: turn: turns count from 1, got 0",
 			       csv_name(f->r), csv_line(f->r), f->col[C_TURN] + 1);
 	/* A cache cannot serve more of the prompt than there is. */
-	if (r->cached_tok > 0 && r->ctx_tok >= 0 && r->cached_tok > r->ctx_tok)
+	if (r->ctx_tok >= 0 && r->cached_tok > r->ctx_tok)
 		return err_set(e, ERR_DATA, "%s:%ld:%d: cached_tokens %ld exceeds context_tokens %ld",
 			       csv_name(f->r), csv_line(f->r), f->col[C_CACHED] + 1,
 			       r->cached_tok, r->ctx_tok);
@@ -250,7 +250,8 @@ static int find_columns(struct file_ctx *f, const struct an_load_opts *o, struct
 			f->keycol[i] = KEY_LLMRUN;
 		if (f->keycol[i] < 0 && strcmp(o->keynames[i], AN_KEY_CTX_BUCKET) == 0)
 			f->keycol[i] = KEY_CTX_BUCKET;
-		if (f->keycol[i] == KEY_LLMRUN || f->keycol[i] == KEY_CTX_BUCKET || (f->keycol[i] < 0 && o->optional && o->optional[i]))
+		if (f->keycol[i] == KEY_LLMRUN || f->keycol[i] == KEY_CTX_BUCKET ||
+		    (f->keycol[i] < 0 && o->optional && o->optional[i]))
 			continue;
 		if (f->keycol[i] < 0)
 			return err_set(e, ERR_DATA, "%s:1: no column \"%s\" to group by",
