@@ -452,6 +452,13 @@ static int write_table(const struct opts *o, const struct an_report *r,
 	} else if (fmt == AN_FMT_TABLE) {
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
+		/* The terminal's screenful gains the cache hit rate when some
+		 * server reported its cache (a conversation run, mostly). */
+		for (i = 0; i < r->n; i++)
+			if (r->m[i].cache_reported > 0) {
+				cols[ncols++] = an_col_find("cache_hit_rate");
+				break;
+			}
 	} else {
 		ncols = all_columns(o, cols);
 	}

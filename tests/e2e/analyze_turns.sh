@@ -98,6 +98,10 @@ llmanalyze --by context_bucket --context-bucket 256 -f json -c cache_hit_rate "$
 	ok "json: no cache count is null" || nok "json: no cache count is null"
 llmanalyze --by turn -f md -c cache_hit_rate,cache_reported "$D/turns.csv" >"$T/t.md"
 grep -qx '| 2 | 0.3355 | 2 |' "$T/t.md" && ok "markdown: cache_hit_rate" || nok "markdown: cache_hit_rate" "$(cat "$T/t.md")"
+llmanalyze -f table "$D/turns.csv" | head -1 | grep -q 'cache_hit_rate' && ok "table: cache_hit_rate shown when reported" ||
+	nok "table: cache_hit_rate shown when reported"
+awk -v steps=1 -v waves=1 -f tests/data/analyze/gen.awk | llmanalyze -f table | head -1 | grep -q 'cache_hit_rate' &&
+	nok "table: no cache_hit_rate when none reported" || ok "table: no cache_hit_rate when none reported"
 
 # The chart: 4 ok requests with a hit, 3 without (one unreported).
 llmanalyze --charts "$T/ch" --html "$T/r.html" -o /dev/null "$D/turns.csv" 2>"$T/err"
