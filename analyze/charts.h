@@ -10,8 +10,10 @@
  * Charts: by step (throughput, ttft, tpot, e2e, success), the knee curve
  * (latency against output throughput, one line per series), CDFs of TTFT
  * and ITL per group, a request timeline for one step, output tokens/s
- * over time, and with FILE.metrics.csv the server beside the client
- * (analyze/srvmetrics.c). A series is a group's keys other than "step".
+ * over time; with conversation or prefix-cache columns in the results,
+ * TTFT against context length, cache hits apart (ttft_context); and with
+ * FILE.metrics.csv the server beside the client (analyze/srvmetrics.c).
+ * A series is a group's keys other than "step".
  *
  * The program is $LLMANALYZE_GNUPLOT, else "gnuplot".
  */

@@ -64,6 +64,13 @@ const struct an_col an_cols[] = {
 	{"client_lag_p99_ms", M(lag.p99), 3, "ms", "99th percentile client lag"},
 	{"client_lag_max_ms", M(lag.max), 3, "ms", "max client lag"},
 	{"out_of_max", M(out_of_max), 3, "", "output tokens / max_tokens over ok requests with both"},
+	/* Empty unless the results have the columns (conversation runs, or a
+	 * server reporting its prefix cache). */
+	{"cache_hit_rate", M(cache_hit_rate), 4, "",
+	 "sum(cached_tokens) / sum(prompt tokens) over ok requests reporting cached_tokens"},
+	COUNT("cache_reported", cache_reported, "ok requests reporting cached_tokens"),
+	{"context_tokens_mean", M(ctx_tok.mean), 1, "tok", "mean context_tokens (prompt of the whole request)"},
+	{"context_tokens_max", M(ctx_tok.max), 0, "tok", "max context_tokens"},
 	/* --truth only (an_col_truth) */
 	COUNT("truth_matched", tr_matched, "ok requests found in the truth log by response_id"),
 	COUNT("truth_unmatched", tr_unmatched, "ok requests not found in the truth log"),

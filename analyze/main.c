@@ -2,6 +2,7 @@
  * llmanalyze: comparison tables, charts and an HTML report from llmrun's
  * results (docs/formats.md; column definitions in docs/metrics.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -39,6 +40,7 @@ struct opts {
 	size_t nby;
 	unsigned char by_optional[MAX_LIST]; /* a file may lack this key */
 	int pool_runs;            /* --pool-runs: no run_id in the default keys */
+	long ctx_bucket;          /* --context-bucket: width in tokens; 0 default */
 	struct an_slo slo;
 	int slo_set;
 	const char *charts;       /* --charts DIR */
@@ -67,9 +69,13 @@ static const char usage_text[] =
 	"                          the rest highest first)\n"
 	"  -b, --by LIST           group by these result columns\n"
 	"                          (default source,target,model,group,run_id,\n"
-	"                          step_kind,schedule,step; run_id, step_kind and\n"
-	"                          schedule are shown only when they differ, source\n"
-	"                          only with a vLLM file)\n"
+	"                          step_kind,schedule,step,turn; run_id, step_kind\n"
+	"                          and schedule are shown only when they differ,\n"
+	"                          source only with a vLLM file, turn only with\n"
+	"                          conversation results); context_bucket groups by\n"
+	"                          the request's prompt tokens (context length)\n"
+	"      --context-bucket N  width of context_bucket in tokens (default 1024);\n"
+	"                          a bucket is named by its lower bound\n"
 	"      --pool-runs         pool different runs of one step into a group\n"
 	"                          (run_id left out of the default grouping);\n"
 	"                          durations cover only the runs' own spans\n"
@@ -102,7 +108,7 @@ static const char usage_text[] =
 	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
 
 enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS,
-       O_POOL, O_TRUTH };
+       O_POOL, O_TRUTH, O_CTXBUCKET };
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -112,6 +118,7 @@ static const struct option long_opts[] = {
 	{"rank", required_argument, NULL, 'r'},
 	{"by", required_argument, NULL, 'b'},
 	{"pool-runs", no_argument, NULL, O_POOL},
+	{"context-bucket", required_argument, NULL, O_CTXBUCKET},
 	{"truth", required_argument, NULL, O_TRUTH},
 	{"slo", required_argument, NULL, 's'},
 	{"charts", required_argument, NULL, O_CHARTS},
@@ -247,6 +254,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_POOL:
 			o->pool_runs = 1;
 			break;
+		case O_CTXBUCKET: {
+			char *end;
+
+			errno = 0;
+			o->ctx_bucket = strtol(optarg, &end, 10);
+			if (*end || errno || o->ctx_bucket <= 0 || end == optarg)
+				return usage_error("bad --context-bucket '%s' (a width in tokens, 1 or more)", optarg);
+			break;
+		}
 		case O_CHARTS:
 			o->charts = optarg;
 			break;
@@ -295,14 +311,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		 * group by default: a throughput over two runs' joint span means
 		 * nothing unless they ran together (issue 12). Older files lack
 		 * step_kind and schedule; those read as empty. */
+		/* Turns of a conversation run differ by design (turn 5 carries
+		 * four turns of history), so they are never pooled either;
+		 * files without turns read it as empty and it is not shown
+		 * (an_keys_hidden). */
 		static const char *const keys[] = {"source", "target", "model", "group", "run_id",
-						   "step_kind", "schedule", "step"};
+						   "step_kind", "schedule", "step", "turn"};
 		size_t i;
 
-		for (i = 0; i < 8; i++) {
+		for (i = 0; i < 9; i++) {
 			if (o->pool_runs && strcmp(keys[i], "run_id") == 0)
 				continue;
-			o->by_optional[o->nby] = i == 5 || i == 6;
+			o->by_optional[o->nby] = i == 5 || i == 6 || i == 8;
 			o->by[o->nby++] = keys[i];
 		}
 	}
@@ -435,6 +455,13 @@ static int write_table(const struct opts *o, const struct an_report *r,
 	} else if (fmt == AN_FMT_TABLE) {
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
+		/* The terminal's screenful gains the cache hit rate when some
+		 * server reported its cache (a conversation run, mostly). */
+		for (i = 0; i < r->n; i++)
+			if (r->m[i].cache_reported > 0) {
+				cols[ncols++] = an_col_find("cache_hit_rate");
+				break;
+			}
 	} else {
 		ncols = all_columns(o, srv != NULL, cols);
 	}
@@ -495,7 +522,8 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
-	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn};
+	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn,
+				  o->ctx_bucket};
 	struct an_load_stats st;
 	struct an_report rep = {0};
 	struct an_chart_files cf = {0};

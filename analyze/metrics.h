@@ -27,6 +27,10 @@ struct an_metrics {
 	/* Per-request speeds by the server's own timings (tok/s), ok rows: */
 	struct stats_summary srv_prefill, srv_decode;
 	double out_of_max;               /* output tokens / max_tokens, ok rows with both */
+	/* Prefix cache: sum(cached_tokens) / sum(prompt tokens) over ok rows
+	 * that report cached_tokens (NaN when none does), and those rows: */
+	double cache_hit_rate, cache_reported;
+	struct stats_summary ctx_tok;    /* context_tokens of ok rows (tokens) */
 	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
 	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;
 	double tr_matched, tr_unmatched, tr_count_diff;
