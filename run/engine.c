@@ -25,12 +25,15 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	if (what == CURL_POLL_REMOVE) {
 		if (q && q->sock == s)
 			q->sock = CURL_SOCKET_BAD;
+		eng_sock_req(g, s, NULL);
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
 		curl_multi_assign(g->m, s, NULL);
 		return 0;
 	}
-	if (q)
+	if (q) {
 		q->sock = s;
+		eng_sock_req(g, s, q);
+	}
 	memset(&ev, 0, sizeof ev);
 	ev.data.fd = s;
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
@@ -41,6 +44,23 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	if (!sockp)
 		curl_multi_assign(g->m, s, g);
 	return 0;
+}
+
+void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q)
+{
+	if (s < 0)
+		return;
+	if ((size_t)s >= g->nbyfd) {
+		size_t cap = (size_t)s * 2 + 64;
+		struct req **b;
+
+		if (!q || !(b = realloc(g->byfd, cap * sizeof *b)))
+			return; /* only the order of a wake-up needs it */
+		memset(b + g->nbyfd, 0, (cap - g->nbyfd) * sizeof *b);
+		g->byfd = b;
+		g->nbyfd = cap;
+	}
+	g->byfd[s] = q;
 }
 
 void eng_arm(int fd, int64_t ns, int absolute)
@@ -337,6 +357,24 @@ static void prepare(struct eng *g, const struct eng_step *s)
 }
 
 /*
+ * May the bytes waiting on fd end its request? When it has seen its end
+ * marker or finish reason, or its last token may be next (as many text
+ * chunks or usage tokens as max_tokens, less one). Only the order of a
+ * wake-up depends on it (a request that ends later is still handled), so
+ * a guess costs nothing; it needs no peek of every socket up front.
+ */
+static int may_end(const struct eng *g, int fd)
+{
+	const struct req *q = (size_t)fd < g->nbyfd ? g->byfd[fd] : NULL;
+
+	if (!q || !q->active || q->sock != fd)
+		return 0;
+	return q->r.done || q->r.finish[0] ||
+	       (q->max_tokens > 0 && (q->r.chunks >= q->max_tokens - 1 ||
+				      q->r.out_tokens >= q->max_tokens - 1));
+}
+
+/*
  * Handles the sockets of one wake-up. Timers first, so that a send that
  * came due goes out before the reads; after each socket, the requests it
  * ended and the sends they free are handled at once rather than after the
@@ -376,11 +414,17 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 	kick(g);
 	if (n > timers && g->kstamp)
 		kst_wall_off(g);
-	for (int i = 0; i < n; i++) {
+	/* Two passes: first the sockets whose request may end with these
+	 * bytes, so that in a burst its slot's next request goes out before
+	 * the loop works through the other streams' chunks. */
+	for (int i = 0, pass = 0; pass < 2; i = 0, pass++)
+	for (; i < n; i++) {
 		int fd = evs[i].data.fd, flags, ended;
 		int64_t k = 0;
 
 		if (fd == g->tcurl || fd == g->tretry || fd == g->tsend)
+			continue;
+		if (may_end(g, fd) != (pass == 0))
 			continue;
 		flags = eng_curl_flags(evs[i].events);
 		if (g->kstamp && (flags & CURL_CSELECT_IN))
@@ -504,6 +548,7 @@ void eng_free(struct eng *g)
 	curl_slist_free_all(g->hdrs);
 	free(g->tok);
 	free(g->pk);
+	free(g->byfd);
 	free(g->freed);
 	free(g->in_count);
 	free(g->url);

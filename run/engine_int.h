@@ -105,6 +105,10 @@ struct eng {
 	 * kernel's receive stamp right before libcurl reads them. */
 	struct peek *pk;
 	long npeeks;
+	/* The request each socket serves (sockets index it), for the order
+	 * of a wake-up: see may_end. NULL where none is known. */
+	struct req **byfd;
+	size_t nbyfd;
 	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
 	struct curl_slist *hdrs;
 	char *url;
@@ -194,6 +198,8 @@ void eng_arm(int fd, int64_t ns, int absolute);
 void eng_retry_later(struct eng *g, struct req *q, int64_t now);
 /* A closed-loop slot is free from t. */
 void eng_free_slot(struct eng *g, int64_t t);
+/* Socket s serves q (NULL: none now). */
+void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q);
 
 /* What epoll reported, as libcurl's flags. */
 static inline int eng_curl_flags(uint32_t events)

@@ -230,8 +230,10 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	 * alive connection taken straight from the pool may not do: without
 	 * this, such a request's chunks were all stamped when read. */
 	if (curl_easy_getinfo(q->h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
-	    fd != CURL_SOCKET_BAD)
+	    fd != CURL_SOCKET_BAD) {
 		q->sock = fd;
+		eng_sock_req(q->g, fd, q);
+	}
 	q->connect_ns = q->t_conn ? now - q->t_conn : -1;
 	return CURL_PREREQFUNC_OK;
 }
