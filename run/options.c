@@ -627,6 +627,11 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	}
 
 	for (size_t i = 0; i < o->ntargets; i++)
+		if (o->stream && o->targets[i].api->plain_only)
+			return err_set(e, ERR_USAGE, "%s: --api %s has no streaming endpoint: "
+				       "add --no-stream", o->targets[i].name,
+				       o->targets[i].api->name);
+	for (size_t i = 0; i < o->ntargets; i++)
 		if ((rc = base_url(&o->targets[i], o->note, sizeof o->note, e)))
 			return rc;
 

@@ -214,7 +214,7 @@ enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 	}
 	/* A clean close after finish_reason is a complete answer even without
 	 * [DONE] (TGI and some proxies send none). */
-	if (!r->done && !r->finish[0]) {
+	if (!r->done && !r->finish[0] && !r->open_end) {
 		snprintf(msg, msz, "the stream ended before its end marker");
 		return RC_DISCONNECT;
 	}
