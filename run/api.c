@@ -75,23 +75,31 @@ static long path_at(const char *url, size_t n, const char *p)
 const struct api *api_by_path(const char *url, size_t *len)
 {
 	size_t n = strcspn(url, "?#");
+	const char *sch = strstr(url, "://");
+	/* Where the path begins: a host is never taken for one. */
+	long host_end = sch ? (long)(sch - url + 3 + strcspn(sch + 3, "/?#")) : 0;
+	const struct api *best = NULL;
+	long best_at = 0;
 
 	while (n > 8 && url[n - 1] == '/')
 		n--;
+	/* The longest path that fits wins: ".../v2/models/m/generate" is
+	 * Triton's, though it ends in TGI's "/generate" too. */
 	for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++) {
 		const char *p[2] = {apis[i]->path_stream, apis[i]->path_plain};
 
 		for (int k = 0; k < 2; k++) {
 			long at = path_at(url, n, p[k]);
 
-			/* 8: past "https://", so a host is never taken for a path. */
-			if (at > 8) {
-				*len = strlen(url) - (size_t)at;
-				return apis[i];
+			if (at >= host_end && at > 0 && (!best || at < best_at)) {
+				best = apis[i];
+				best_at = at;
 			}
 		}
 	}
-	return NULL;
+	if (best)
+		*len = strlen(url) - (size_t)best_at;
+	return best;
 }
 
 /* path with model, percent-encoded, in place of API_MODEL_MARK, into out
