@@ -346,8 +346,7 @@ static int stamp(struct resp *r, int reasoning, long tokens, int64_t now,
 	if (tokens >= 0)
 		return buf_printf(&r->chunk_log, e, "%s%lld:%ld",
 				  r->chunk_log.len ? " " : "", us, tokens);
-	return buf_printf(&r->chunk_log, e, "%s%lld",
-				  r->chunk_log.len ? " " : "", us);
+	return buf_printf(&r->chunk_log, e, "%s%lld", r->chunk_log.len ? " " : "", us);
 }
 
 int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
@@ -380,19 +379,27 @@ int resp_cumulative(struct resp *r, const struct jdoc *d, int text_tok,
 		    long tokens, int64_t now, struct err *e)
 {
 	size_t len, old = r->cum_len;
+	const char *s;
 	int rc;
 
 	if (text_tok < 0 || d->t[text_tok].type != JSMN_STRING)
 		return 0;
-	buf_reset(&r->scratch);
-	if ((rc = jd_text(d, text_tok, &r->scratch, e)))
-		return rc;
-	len = r->scratch.len;
+	s = d->js + d->t[text_tok].start;
+	len = (size_t)(d->t[text_tok].end - d->t[text_tok].start);
+	/* The text grows with the answer: copied only when escapes make its
+	 * bytes differ from the event's. */
+	if (memchr(s, '\\', len)) {
+		buf_reset(&r->scratch);
+		if ((rc = jd_text(d, text_tok, &r->scratch, e)))
+			return rc;
+		s = r->scratch.p;
+		len = r->scratch.len;
+	}
 	if (len < old)
 		return err_set(e, ERR_DATA, "the text so far is shorter than before "
 			       "(%zu bytes, then %zu)", old, len);
 	r->cum_len = len;
-	return resp_chunk_raw(r, r->scratch.p + old, len - old, 0, tokens, now, e);
+	return resp_chunk_raw(r, s + old, len - old, 0, tokens, now, e);
 }
 
 long resp_usage(struct resp *r, const struct jdoc *d, int u)
