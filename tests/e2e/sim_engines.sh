@@ -129,6 +129,15 @@ rc=$?
 	nok "a Triton path with --api tgi" "exit $rc: $(cat "$T/e")"
 stop_sim
 
+# Triton's streams have no end marker: one cut short must still be a
+# disconnect, never a shorter ok answer.
+start_sim --zero-latency --disconnect-rate 1
+llmrun --url "$URL" --model llmsim --api triton --no-probe --prompt "hi there" --requests 3 \
+	--max-tokens 40 --ignore-eos -q -o "$T/cut-triton.csv" 2>/dev/null
+st=$(vals "$T/cut-triton.csv" status | sort | uniq -c | awk '{print $2 ":" $1}')
+[ "$st" = disconnect:3 ] && ok "triton: a stream cut short is a disconnect row" || nok "triton cut stream" "$st"
+stop_sim
+
 # MII has no streaming endpoint: asking for a stream is a usage error.
 llmrun --url http://127.0.0.1:1 --api mii --prompt x 2>"$T/e"
 rc=$?
