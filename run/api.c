@@ -9,7 +9,7 @@
 
 static const struct api *const apis[] = {
 	&api_openai_chat, &api_openai_completions, &api_tgi, &api_llamacpp,
-	&api_ollama,
+	&api_ollama, &api_triton, &api_sglang, &api_mii,
 };
 
 /*
@@ -29,6 +29,12 @@ static const struct {
 	{"lmdeploy", "openai-completions"},
 	{"lmdeploy-chat", "openai-chat"},
 	{"scalellm", "openai-completions"},
+	/* The same tables' names for the engines with dialects of their own
+	 * (vLLM: tensorrt-llm, deepspeed-mii; SGLang: trt, sglang-native). */
+	{"tensorrt-llm", "triton"},
+	{"trt", "triton"},
+	{"sglang-native", "sglang"},
+	{"deepspeed-mii", "mii"},
 };
 
 const struct api *api_find(const char *name)
@@ -42,31 +48,116 @@ const struct api *api_find(const char *name)
 	return NULL;
 }
 
+/* Where path p begins in url[0..n), p ending it; -1 when it does not.
+ * API_MODEL_MARK in p stands for one path segment (no '/'). */
+static long path_at(const char *url, size_t n, const char *p)
+{
+	const char *m = strstr(p, API_MODEL_MARK);
+	size_t pre, suf, seg;
+
+	if (!m) {
+		size_t pl = strlen(p);
+
+		return n > pl && memcmp(url + n - pl, p, pl) == 0 ? (long)(n - pl) : -1;
+	}
+	pre = (size_t)(m - p);
+	suf = strlen(m + strlen(API_MODEL_MARK));
+	if (n <= pre + suf || memcmp(url + n - suf, m + strlen(API_MODEL_MARK), suf) != 0)
+		return -1;
+	for (seg = 0; n - suf - seg > 0 && url[n - suf - seg - 1] != '/'; seg++)
+		;
+	if (seg == 0 || n - suf - seg <= pre ||
+	    memcmp(url + n - suf - seg - pre, p, pre) != 0)
+		return -1;
+	return (long)(n - suf - seg - pre);
+}
+
 const struct api *api_by_path(const char *url, size_t *len)
 {
 	size_t n = strcspn(url, "?#");
+	const char *sch = strstr(url, "://");
+	/* Where the path begins: a host is never taken for one. */
+	long host_end = sch ? (long)(sch - url + 3 + strcspn(sch + 3, "/?#")) : 0;
+	const struct api *best = NULL;
+	long best_at = 0;
 
 	while (n > 8 && url[n - 1] == '/')
 		n--;
+	/* The longest path that fits wins: ".../v2/models/m/generate" is
+	 * Triton's, though it ends in TGI's "/generate" too. */
 	for (size_t i = 0; i < sizeof apis / sizeof apis[0]; i++) {
 		const char *p[2] = {apis[i]->path_stream, apis[i]->path_plain};
 
 		for (int k = 0; k < 2; k++) {
-			size_t pl = strlen(p[k]);
+			long at = path_at(url, n, p[k]);
 
-			if (n > pl && memcmp(url + n - pl, p[k], pl) == 0) {
-				*len = strlen(url) - (n - pl);
-				return apis[i];
+			if (at >= host_end && at > 0 && (!best || at < best_at)) {
+				best = apis[i];
+				best_at = at;
 			}
 		}
 	}
-	return NULL;
+	if (best)
+		*len = strlen(url) - (size_t)best_at;
+	return best;
+}
+
+/* path with model, percent-encoded, in place of API_MODEL_MARK, into out
+ * (which has room); returns the bytes written with the NUL. */
+static size_t bind_path(char *out, const char *path, const char *model)
+{
+	const char *m = strstr(path, API_MODEL_MARK);
+	char *o = out;
+
+	memcpy(o, path, (size_t)(m - path));
+	o += m - path;
+	/* Unreserved characters stay (RFC 3986); the rest, '/' included, is
+	 * encoded, so a name is always one segment. */
+	for (const unsigned char *c = (const unsigned char *)model; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("-._~", *c))
+			*o++ = (char)*c;
+		else
+			o += sprintf(o, "%%%02X", *c);
+	}
+	strcpy(o, m + strlen(API_MODEL_MARK));
+	return (size_t)(o - out) + strlen(o) + 1;
+}
+
+int api_names_model(const struct api *a)
+{
+	return strstr(a->path_stream, API_MODEL_MARK) || strstr(a->path_plain, API_MODEL_MARK);
+}
+
+struct api *api_bind(const struct api *a, const char *model)
+{
+	size_t room = 2 * (strlen(a->path_stream) + strlen(a->path_plain) +
+			   3 * strlen(model) + 1);
+	struct api *b;
+	char *ps, *pp;
+
+	/* One allocation: the table, then its two paths. */
+	if (!(b = malloc(sizeof *b + room)))
+		return NULL;
+	*b = *a;
+	ps = (char *)(b + 1);
+	pp = ps + (strstr(a->path_stream, API_MODEL_MARK)
+			   ? bind_path(ps, a->path_stream, model)
+			   : (size_t)sprintf(ps, "%s", a->path_stream) + 1);
+	if (strstr(a->path_plain, API_MODEL_MARK))
+		bind_path(pp, a->path_plain, model);
+	else
+		strcpy(pp, a->path_plain);
+	b->path_stream = ps;
+	b->path_plain = pp;
+	return b;
 }
 
 const char *api_names(void)
 {
-	return "openai-chat|openai-completions|tgi|llamacpp|ollama, or an alias: "
-	       "openai|vllm|vllm-chat|lmdeploy|lmdeploy-chat|scalellm";
+	return "openai-chat|openai-completions|tgi|llamacpp|ollama|triton|sglang|mii, "
+	       "or an alias: openai|vllm|vllm-chat|lmdeploy|lmdeploy-chat|scalellm|"
+	       "tensorrt-llm|trt|sglang-native|deepspeed-mii";
 }
 
 int jd_skip(const struct jdoc *d, int i)
@@ -216,13 +307,15 @@ int jd_eq(const struct jdoc *d, int i, const char *s)
 
 void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
 {
-	struct buf text = r->text, log = r->chunk_log;
+	struct buf text = r->text, log = r->chunk_log, scratch = r->scratch;
 
 	memset(r, 0, sizeof *r);
 	r->text = text;
 	r->chunk_log = log;
+	r->scratch = scratch;
 	buf_reset(&r->text);
 	buf_reset(&r->chunk_log);
+	buf_reset(&r->scratch);
 	r->t_sent = t_sent;
 	r->in_tokens = r->out_tokens = r->reasoning_tokens = -1;
 	r->usage_out_prev = 0;
@@ -235,6 +328,7 @@ void resp_free(struct resp *r)
 {
 	buf_free(&r->text);
 	buf_free(&r->chunk_log);
+	buf_free(&r->scratch);
 }
 
 /* Writes v in decimal at p; returns the end. The chunk log grows by a
@@ -255,16 +349,14 @@ static char *put_num(char *p, long long v)
 	return p;
 }
 
-int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
-	       int reasoning, long tokens, int64_t now, struct err *e)
+/* Stamps a chunk of text at now (its text is the caller's to keep). */
+static int stamp(struct resp *r, int reasoning, long tokens, int64_t now,
+		 struct err *e)
 {
 	long long us = (now - r->t_sent) / CLK_NS_PER_US;
 	struct buf *b = &r->chunk_log;
 	char item[64], *p = item;
-	int rc;
 
-	if (!jd_nonempty_str(d, text_tok))
-		return 0;
 	if (!r->t_first_token)
 		r->t_first_token = now;
 	if (!reasoning && !r->t_first_content)
@@ -278,10 +370,60 @@ int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
 		*p++ = ':';
 		p = put_num(p, tokens);
 	}
-	rc = buf_add(b, item, (size_t)(p - item), e);
+	return buf_add(b, item, (size_t)(p - item), e);
+}
+
+int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
+	       int reasoning, long tokens, int64_t now, struct err *e)
+{
+	int rc;
+
+	if (!jd_nonempty_str(d, text_tok))
+		return 0;
+	rc = stamp(r, reasoning, tokens, now, e);
 	if (!rc && r->keep_text)
 		rc = jd_text(d, text_tok, &r->text, e);
 	return rc;
+}
+
+int resp_chunk_raw(struct resp *r, const char *text, size_t len, int reasoning,
+		   long tokens, int64_t now, struct err *e)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	rc = stamp(r, reasoning, tokens, now, e);
+	if (!rc && r->keep_text)
+		rc = buf_add(&r->text, text, len, e);
+	return rc;
+}
+
+int resp_cumulative(struct resp *r, const struct jdoc *d, int text_tok,
+		    long tokens, int64_t now, struct err *e)
+{
+	size_t len, old = r->cum_len;
+	const char *s;
+	int rc;
+
+	if (text_tok < 0 || d->t[text_tok].type != JSMN_STRING)
+		return 0;
+	s = d->js + d->t[text_tok].start;
+	len = (size_t)(d->t[text_tok].end - d->t[text_tok].start);
+	/* The text grows with the answer: copied only when escapes make its
+	 * bytes differ from the event's. */
+	if (memchr(s, '\\', len)) {
+		buf_reset(&r->scratch);
+		if ((rc = jd_text(d, text_tok, &r->scratch, e)))
+			return rc;
+		s = r->scratch.p;
+		len = r->scratch.len;
+	}
+	if (len < old)
+		return err_set(e, ERR_DATA, "the text so far is shorter than before "
+			       "(%zu bytes, then %zu)", old, len);
+	r->cum_len = len;
+	return resp_chunk_raw(r, s + old, len - old, 0, tokens, now, e);
 }
 
 long resp_usage(struct resp *r, const struct jdoc *d, int u)

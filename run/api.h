@@ -99,6 +99,14 @@ struct resp {
 	int keep_text;        /* append output text to text */
 	struct buf text;      /* output text (answer and reasoning) */
 	struct buf chunk_log; /* "OFFSET_US[:TOKENS]" per text chunk */
+	/* Set by a dialect whose streams have no end marker (Triton): a
+	 * clean end of the body is then the end of the answer. */
+	int open_end;
+	/* Dialects that send the whole text so far in every event (SGLang):
+	 * its length in bytes, unescaped, so far; scratch holds one event's
+	 * text while its new part is cut off. */
+	size_t cum_len;
+	struct buf scratch;
 };
 
 /* Clears r for a new request (keeps buffer memory). */
@@ -113,6 +121,20 @@ void resp_free(struct resp *r);
  */
 int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
 	       int reasoning, long tokens, int64_t now, struct err *e);
+
+/* As resp_chunk, for text already unescaped (len bytes; none is no chunk). */
+int resp_chunk_raw(struct resp *r, const char *text, size_t len, int reasoning,
+		   long tokens, int64_t now, struct err *e);
+
+/*
+ * A chunk from an event that carries the whole text so far (string token
+ * text_tok): the part past the text seen before is the chunk, so each
+ * chunk is stamped with what it added. Text that does not grow is no
+ * chunk; text shorter than before is ERR_DATA (the server took text
+ * back, and no delta can be told).
+ */
+int resp_cumulative(struct resp *r, const struct jdoc *d, int text_tok,
+		    long tokens, int64_t now, struct err *e);
 
 /* Reads an OpenAI-style usage object at token u (prompt_tokens,
  * completion_tokens, completion_tokens_details.reasoning_tokens) and
@@ -154,20 +176,42 @@ struct api {
 	/* The whole body of a non-streamed response. */
 	int (*whole)(struct resp *r, const struct jdoc *d, int64_t now,
 		     struct err *e);
+	/* 1: the server has no streaming endpoint (llmrun asks for
+	 * --no-stream rather than misread a whole body as a stream). */
+	int plain_only;
+	/* 1: a whole body may be any JSON value, not only an object
+	 * (DeepSpeed-MII's gateway sends a JSON string holding an array). */
+	int whole_any;
 };
 
 extern const struct api api_openai_chat, api_openai_completions, api_tgi,
-	api_llamacpp, api_ollama;
+	api_llamacpp, api_ollama, api_triton, api_sglang, api_mii;
+
+/* The mark in a path (Triton's, MII's) where the model's name goes. */
+#define API_MODEL_MARK "{model}"
+
+/* 1 when a path of a holds API_MODEL_MARK. */
+int api_names_model(const struct api *a);
+
+/*
+ * a with its paths naming model (percent-encoded) in place of
+ * API_MODEL_MARK: a new table, one allocation the caller frees with
+ * free(); NULL when out of memory.
+ */
+struct api *api_bind(const struct api *a, const char *model);
 
 /* The dialect named name or one of its aliases (the names vLLM's and
  * SGLang's benchmarks give OpenAI-compatible servers: vllm, openai,
- * lmdeploy, scalellm for completions; vllm-chat, lmdeploy-chat for chat),
- * or NULL. The dialect's own name is what rows and metadata record. */
+ * lmdeploy, scalellm for completions; vllm-chat, lmdeploy-chat for chat;
+ * and theirs for the other engines: tensorrt-llm, trt for triton,
+ * sglang-native for sglang, deepspeed-mii for mii), or NULL. The
+ * dialect's own name is what rows and metadata record. */
 const struct api *api_find(const char *name);
 
 /* The dialect one of whose paths a URL ends in (before a query and
  * trailing slashes), with *len the length of that ending (the path and
- * what follows it); NULL when none. */
+ * what follows it); NULL when none. API_MODEL_MARK in a path matches one
+ * or more characters other than '?' and '#'. */
 const struct api *api_by_path(const char *url, size_t *len);
 
 /* Names of all dialects, separated by '|', then the aliases, for

@@ -19,6 +19,19 @@ char *http_url(const char *base, const char *path)
 	return asprintf(&u, "%.*s%s", (int)bl, base, path) < 0 ? NULL : u;
 }
 
+int http_bind(struct opts_target *t, struct err *e)
+{
+	struct api *b;
+
+	if (t->bound || !api_names_model(t->api))
+		return 0;
+	if (!(b = api_bind(t->api, t->model)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	t->bound = b;
+	t->api = b;
+	return 0;
+}
+
 struct curl_slist *http_headers(const struct opts *o)
 {
 	struct curl_slist *h = NULL, *n;

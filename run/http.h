@@ -19,6 +19,11 @@
  * a new string the caller frees, NULL when out of memory. */
 char *http_url(const char *base, const char *path);
 
+/* When t's dialect names the model in its paths (Triton, MII), points
+ * t->api at a copy bound to t->model (owned by t, as t->bound); call once
+ * the model is known (after the probe's look-up). 0 or ERR_SOFTWARE. */
+int http_bind(struct opts_target *t, struct err *e);
+
 /* The headers of every request; NULL when out of memory. */
 struct curl_slist *http_headers(const struct opts *o);
 

@@ -15,6 +15,7 @@
 #include "clk.h"
 #include "corpus.h"
 #include "engine.h"
+#include "http.h"
 #include "options.h"
 #include "probe.h"
 #include "progress.h"
@@ -380,6 +381,8 @@ int main(int argc, char **argv)
 		if (o.targets[ti].lookup_model && !o.no_probe &&
 		    !(rc = probe_model(&ot, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
 			fprintf(stderr, "llmrun: %s\n", note);
+		if (!rc)
+			rc = http_bind(&o.targets[ti], &e);
 		if (!rc && !o.no_probe && c.n)
 			rc = probe_request(&ot, &o.targets[ti], &c.rows[0], &e);
 	}

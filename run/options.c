@@ -22,9 +22,12 @@ static const char help[] =
 	"  --url URL             base URL, e.g. http://127.0.0.1:8000 (required)\n"
 	"  --model NAME          model name sent (default: the first the server lists)\n"
 	"  --api NAME            openai-chat (default), openai-completions, tgi,\n"
-	"                        llamacpp, ollama; vLLM/SGLang benchmark names:\n"
+	"                        llamacpp, ollama, triton (TensorRT-LLM), sglang\n"
+	"                        (native /generate), mii (DeepSpeed-MII, needs\n"
+	"                        --no-stream); vLLM/SGLang benchmark names:\n"
 	"                        vllm, openai, lmdeploy, scalellm (completions),\n"
-	"                        vllm-chat, lmdeploy-chat (chat)\n"
+	"                        vllm-chat, lmdeploy-chat (chat), tensorrt-llm,\n"
+	"                        trt, sglang-native, deepspeed-mii\n"
 	"  --stream, --no-stream stream the response (default) or not\n"
 	"  --continuous-usage    ask for usage in every chunk (vLLM)\n"
 	"  --api-key-env NAME    read the API key from $NAME (default OPENAI_API_KEY)\n"
@@ -654,6 +657,11 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			return rc;
 	}
 
+	for (size_t i = 0; i < o->ntargets; i++)
+		if (o->stream && o->targets[i].api->plain_only)
+			return err_set(e, ERR_USAGE, "%s: --api %s has no streaming endpoint: "
+				       "add --no-stream", o->targets[i].name,
+				       o->targets[i].api->name);
 	for (size_t i = 0; i < o->ntargets; i++)
 		if ((rc = base_url(&o->targets[i], o->note, sizeof o->note, e)))
 			return rc;

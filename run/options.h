@@ -25,6 +25,9 @@ struct opts_target {
 	char *url;
 	char *model;
 	const struct api *api;
+	/* api bound to model when its paths name it (api_bind); owned, NULL
+	 * when api is the table itself. */
+	struct api *bound;
 	json_t *extra; /* merged into every body; NULL for none */
 	int lookup_model; /* no model given: ask the server (unless --no-probe) */
 	/* A YAML target's own key and headers; NULL: the run's. */

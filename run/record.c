@@ -213,8 +213,9 @@ enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 		return RC_DISCONNECT;
 	}
 	/* A clean close after finish_reason is a complete answer even without
-	 * [DONE] (TGI and some proxies send none). */
-	if (!r->done && !r->finish[0]) {
+	 * [DONE] (TGI and some proxies send none); in a dialect with no end
+	 * marker at all (Triton, open_end), a clean close is the end. */
+	if (!r->done && !r->finish[0] && !r->open_end) {
 		snprintf(msg, msz, "the stream ended before its end marker");
 		return RC_DISCONNECT;
 	}

@@ -52,9 +52,11 @@ static int parse_doc(struct eng *g, const char *js, size_t n, struct jdoc *d)
 	int nt = tokenize(g, js, n);
 	size_t end;
 
-	if (nt < 1 || g->tok[0].type != JSMN_OBJECT)
+	/* Some dialects' bodies are not objects (api.h, whole_any). */
+	if (nt < 1 || (g->tok[0].type != JSMN_OBJECT && !g->cx.t->api->whole_any))
 		return 0;
-	end = (size_t)g->tok[0].end;
+	/* A string token ends before its closing quote. */
+	end = (size_t)g->tok[0].end + (g->tok[0].type == JSMN_STRING);
 	while (end < n && (js[end] == ' ' || js[end] == '\n' || js[end] == '\r' ||
 			   js[end] == '\t'))
 		end++;

@@ -379,6 +379,7 @@ void tyaml_target_free(struct opts_target *t)
 	free(t->name);
 	free(t->url);
 	free(t->model);
+	free(t->bound);
 	json_decref(t->extra);
 	if (t->api_key) {
 		explicit_bzero(t->api_key, strlen(t->api_key));

@@ -812,6 +812,49 @@ static int set_blocks(struct server *s, struct eng_seq *seq, long prompt_tokens)
 	return rc;
 }
 
+static const struct wire *by_body(const struct wire *w, const json_t *root);
+
+/* pat's WIRE_MODEL_MARK: its offset in *pre and the length of what
+ * follows it in *suf; 0 when pat names no model. */
+static int model_mark(const char *pat, size_t *pre, size_t *suf)
+{
+	const char *m = strstr(pat, WIRE_MODEL_MARK);
+
+	if (!m)
+		return 0;
+	*pre = (size_t)(m - pat);
+	*suf = strlen(m + strlen(WIRE_MODEL_MARK));
+	return 1;
+}
+
+/* Whether path is pat's, the mark standing for one or more bytes. */
+static int route_match(const char *pat, const char *path)
+{
+	size_t pre, suf, n = strlen(path);
+
+	if (!model_mark(pat, &pre, &suf))
+		return !strcmp(pat, path);
+	return n > pre + suf && !strncmp(path, pat, pre) &&
+	       !strcmp(path + n - suf, pat + pre + strlen(WIRE_MODEL_MARK));
+}
+
+/* The model req's path names (percent-decoded, the caller frees), or NULL
+ * when w's path names none. */
+static char *path_model(const struct wire *w, struct evhttp_request *req)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	size_t pre, suf;
+	char *seg, *m;
+
+	if (!path || !model_mark(w->path, &pre, &suf) || strlen(path) <= pre + suf)
+		return NULL;
+	if (!(seg = strndup(path + pre, strlen(path) - pre - suf)))
+		return NULL;
+	m = evhttp_uridecode(seg, 0, NULL);
+	free(seg);
+	return m;
+}
+
 static void generate(struct server *s, struct evhttp_request *req,
 		     const struct wire *w, int64_t arrived, int64_t received)
 {
@@ -823,7 +866,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 	json_error_t je;
 	json_t *root;
 	struct err e = { 0 };
-	char msg[400];
+	char msg[400], *pm;
 	long cap;
 	int rc;
 
@@ -870,6 +913,8 @@ static void generate(struct server *s, struct evhttp_request *req,
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
 		return;
 	}
+	/* TGI's and SGLang's /generate: the body tells which. */
+	r->w = w = by_body(w, root);
 	/* With prefix caching the counts keep their ids, for block hashes. */
 	prompt_record(s->pc, c->prefix_caching);
 	rc = w->parse(root, s->pc, &r->job, &e);
@@ -879,13 +924,18 @@ static void generate(struct server *s, struct evhttp_request *req,
 		reply_error(r, 400, "Bad Request", "BadRequestError", e.msg);
 		return;
 	}
+	/* Triton and MII name the model in the path, not the body. */
+	if ((pm = path_model(w, req)))
+		r->job.model = pm;
 	if (r->job.model && strcmp(r->job.model, c->model)) {
 		snprintf(msg, sizeof msg, "The model `%.200s` does not exist.", r->job.model);
+		free(pm);
 		json_decref(root);
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
 		return;
 	}
 	r->job.model = NULL; /* borrowed from root, freed below */
+	free(pm);
 	json_decref(root);
 	cap = c->prof.max_model_len - r->job.prompt_tokens;
 	if (r->job.max_tokens > cap || cap < 1) {
@@ -1069,7 +1119,29 @@ static void not_found(struct server *s, struct evhttp_request *req, int code)
 static const struct wire *const wires[] = {
 	&wire_openai_chat, &wire_openai_completions, &wire_tgi_stream, &wire_tgi,
 	&wire_llamacpp, &wire_ollama_generate, &wire_ollama_chat,
+	&wire_triton_stream, &wire_triton, &wire_sglang, &wire_mii,
 };
+
+/*
+ * Dialects that share a path with one listed before them, and the body
+ * member that marks theirs: SGLang's /generate has "text" where TGI's has
+ * "inputs". A body with neither is TGI's, whose 400 then names "inputs".
+ */
+static const struct {
+	const struct wire *w;
+	const char *key;
+} keyed[] = {
+	{&wire_sglang, "text"},
+};
+
+/* The dialect on w's path that root's shape names; w when none. */
+static const struct wire *by_body(const struct wire *w, const json_t *root)
+{
+	for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+		if (!strcmp(keyed[i].w->path, w->path) && json_object_get(root, keyed[i].key))
+			return keyed[i].w;
+	return w;
+}
 
 static void free_conn(evutil_socket_t fd, short what, void *arg)
 {
@@ -1138,7 +1210,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if (!path)
 		path = "/";
 	for (i = 0; i < sizeof wires / sizeof wires[0]; i++)
-		if (!strcmp(path, wires[i]->path)) {
+		if (route_match(wires[i]->path, path)) {
 			if (m != EVHTTP_REQ_POST)
 				not_found(s, req, 405);
 			else

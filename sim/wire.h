@@ -69,9 +69,13 @@ struct wire {
 		     struct evbuffer *out);
 };
 
+/* In a path, one segment naming the model (Triton's, MII's); the server
+ * checks it as it checks a body's "model". */
+#define WIRE_MODEL_MARK "{model}"
+
 extern const struct wire wire_openai_chat, wire_openai_completions,
 	wire_tgi_stream, wire_tgi, wire_llamacpp, wire_ollama_generate,
-	wire_ollama_chat;
+	wire_ollama_chat, wire_triton_stream, wire_triton, wire_sglang, wire_mii;
 
 /* Appends an OpenAI error object {"error": {...}} for HTTP status code. */
 void wire_error_json(struct evbuffer *out, int code, const char *type,

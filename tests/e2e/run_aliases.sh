@@ -31,7 +31,7 @@ done
 stop_sim
 
 # An unknown name lists the dialects and the aliases.
-llmrun --url http://127.0.0.1:1 --api sglang-native --prompt x 2>"$T/e"
+llmrun --url http://127.0.0.1:1 --api lightllm --prompt x 2>"$T/e"
 rc=$?
 [ $rc -eq 64 ] && grep -q "want openai-chat|.*or an alias: openai|vllm|vllm-chat" "$T/e" &&
 	ok "an unknown --api: 64, listing dialects and aliases" ||

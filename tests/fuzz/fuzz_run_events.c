@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct api *const apis[] = {
 		&api_openai_chat, &api_openai_completions, &api_tgi,
-		&api_llamacpp, &api_ollama,
+		&api_llamacpp, &api_ollama, &api_triton, &api_sglang, &api_mii,
 	};
 	static jsmntok_t tok[NTOK];
 	const struct api *api;
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	api = apis[data[0] % 5];
+	api = apis[data[0] % 8];
 	keep = (data[0] >> 3) & 1;
 	whole = (data[0] >> 4) & 1;
 	p = (const char *)data + 1;

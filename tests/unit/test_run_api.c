@@ -236,6 +236,158 @@ static void bodies(void **state)
 	assert_null(api_find("VLLM"));
 }
 
+/* Triton: text_output is what each event adds; no end marker, no counts. */
+static void triton(void **state)
+{
+	const struct api *a = api_find("triton");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 1000000, 1);
+	feed(a, &r, "{\"model_name\":\"ensemble\",\"model_version\":\"1\",\"text_output\":\"He\"}", 3000000, 0);
+	feed(a, &r, "{\"model_name\":\"ensemble\",\"model_version\":\"1\",\"text_output\":\"\"}", 4000000, 0);
+	feed(a, &r, "{\"model_name\":\"ensemble\",\"model_version\":\"1\",\"text_output\":\"llo\\n\"}", 5000000, 0);
+	assert_int_equal(r.chunks, 2);
+	assert_false(r.done);
+	assert_true(r.open_end); /* the body's clean end ends the answer */
+	assert_int_equal(r.out_tokens, -1);
+	assert_int_equal(r.in_tokens, -1);
+	assert_string_equal(r.chunk_log.p, "2000 4000");
+	assert_string_equal(r.text.p, "Hello\n");
+	resp_reset(&r, 0, 1);
+	feed(a, &r, "{\"model_name\":\"ensemble\",\"text_output\":\"all of it\"}", 9, 1);
+	assert_true(r.done);
+	assert_string_equal(r.text.p, "all of it");
+	resp_free(&r);
+}
+
+/* SGLang: cumulative text cut into deltas, each stamped when it came,
+ * with the tokens meta_info says it added. */
+static void sglang(void **state)
+{
+	const struct api *a = api_find("sglang");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 0, 1);
+	feed(a, &r, "{\"text\":\"A\",\"meta_info\":{\"id\":\"abc\",\"finish_reason\":null,\"prompt_tokens\":7,\"completion_tokens\":1}}", 1000, 0);
+	/* A token whose text is held back makes no chunk... */
+	feed(a, &r, "{\"text\":\"A\",\"meta_info\":{\"id\":\"abc\",\"finish_reason\":null,\"prompt_tokens\":7,\"completion_tokens\":2}}", 2000, 0);
+	/* ...and counts with the chunk that brings it. */
+	feed(a, &r, "{\"text\":\"A \\\"b\\\"\",\"meta_info\":{\"id\":\"abc\",\"finish_reason\":null,\"prompt_tokens\":7,\"completion_tokens\":3}}", 3000, 0);
+	feed(a, &r, "{\"text\":\"A \\\"b\\\" c\",\"meta_info\":{\"id\":\"abc\",\"finish_reason\":{\"type\":\"length\",\"length\":4},\"prompt_tokens\":7,\"completion_tokens\":4}}", 4000, 0);
+	assert_int_equal(r.chunks, 3);
+	assert_string_equal(r.chunk_log.p, "1:1 3:2 4:1");
+	assert_string_equal(r.text.p, "A \"b\" c");
+	assert_int_equal(r.in_tokens, 7);
+	assert_int_equal(r.out_tokens, 4);
+	assert_string_equal(r.finish, "length");
+	assert_string_equal(r.response_id, "abc");
+	/* Text that shrinks cannot be cut into deltas: an error. */
+	assert_int_not_equal(feed(a, &r, "{\"text\":\"A\",\"meta_info\":{}}", 5000, 0), 0);
+	/* Without counts, chunks carry none. */
+	resp_reset(&r, 0, 0);
+	feed(a, &r, "{\"text\":\"xy\"}", 1000, 0);
+	assert_string_equal(r.chunk_log.p, "1");
+	assert_int_equal(r.out_tokens, -1);
+	resp_reset(&r, 0, 1);
+	feed(a, &r, "{\"text\":\"whole\",\"meta_info\":{\"finish_reason\":{\"type\":\"stop\",\"matched\":2},\"prompt_tokens\":3,\"completion_tokens\":5}}", 9, 1);
+	assert_true(r.done);
+	assert_int_equal(r.out_tokens, 5);
+	assert_string_equal(r.finish, "stop");
+	assert_string_equal(r.text.p, "whole");
+	resp_free(&r);
+}
+
+/* MII: the gateway's JSON string holding the list, or the list itself. */
+static void mii(void **state)
+{
+	const struct api *a = api_find("mii");
+	struct resp r = {0};
+
+	(void)state;
+	assert_true(a->plain_only);
+	resp_reset(&r, 0, 1);
+	assert_int_equal(feed(a, &r, "\"[{\\\"generated_text\\\": \\\" a \\\\\\\"q\\\\\\\"\\\", \\\"prompt_length\\\": 5, \\\"generated_length\\\": 3, \\\"finish_reason\\\": \\\"length\\\"}]\"", 9, 1), 0);
+	assert_true(r.done);
+	assert_int_equal(r.in_tokens, 5);
+	assert_int_equal(r.out_tokens, 3);
+	assert_string_equal(r.finish, "length");
+	assert_string_equal(r.text.p, " a \"q\"");
+	resp_reset(&r, 0, 1);
+	assert_int_equal(feed(a, &r, "[{\"generated_text\":\"x\",\"prompt_length\":1,\"generated_length\":1,\"finish_reason\":\"stop\"}]", 9, 1), 0);
+	assert_string_equal(r.text.p, "x");
+	assert_string_equal(r.finish, "stop");
+	resp_reset(&r, 0, 1);
+	assert_int_not_equal(feed(a, &r, "\"not json\"", 9, 1), 0);
+	assert_int_not_equal(feed(a, &r, "[]", 9, 1), 0);
+	resp_free(&r);
+}
+
+static void engine_bodies(void **state)
+{
+	struct api_req q = {.model = "m", .prompt = "p", .system = NULL,
+			    .max_tokens = 16, .min_tokens = -1, .ignore_eos = 1,
+			    .stream = 1, .temperature = NAN, .top_p = NAN};
+	json_t *b;
+	char *s;
+
+	(void)state;
+	b = api_find("triton")->body(&q);
+	s = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s, "{\"max_tokens\":16,\"min_length\":16,\"stream\":true,\"text_input\":\"p\"}");
+	free(s);
+	json_decref(b);
+	b = api_find("sglang")->body(&q);
+	s = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s, "{\"sampling_params\":{\"ignore_eos\":true,\"max_new_tokens\":16},"
+			       "\"stream\":true,\"text\":\"p\"}");
+	free(s);
+	json_decref(b);
+	q.min_tokens = 2;
+	q.stream = 0;
+	b = api_find("mii")->body(&q);
+	s = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s, "{\"ignore_eos\":true,\"max_new_tokens\":16,\"min_new_tokens\":2,"
+			       "\"prompts\":[\"p\"]}");
+	free(s);
+	json_decref(b);
+	assert_ptr_equal(api_find("tensorrt-llm"), &api_triton);
+	assert_ptr_equal(api_find("trt"), &api_triton);
+	assert_ptr_equal(api_find("sglang-native"), &api_sglang);
+	assert_ptr_equal(api_find("deepspeed-mii"), &api_mii);
+}
+
+/* Paths that name the model: bound per target, recognized in URLs. */
+static void model_paths(void **state)
+{
+	struct api *b;
+	size_t len = 0;
+
+	(void)state;
+	assert_false(api_names_model(&api_tgi));
+	assert_true(api_names_model(&api_triton));
+	b = api_bind(&api_triton, "org/My model");
+	assert_non_null(b);
+	assert_string_equal(b->path_stream, "/v2/models/org%2FMy%20model/generate_stream");
+	assert_string_equal(b->path_plain, "/v2/models/org%2FMy%20model/generate");
+	assert_string_equal(b->name, "triton");
+	free(b);
+	b = api_bind(&api_mii, "dep-1");
+	assert_string_equal(b->path_plain, "/mii/dep-1");
+	free(b);
+	assert_ptr_equal(api_by_path("http://h:8000/v2/models/ens/generate_stream", &len), &api_triton);
+	assert_int_equal(len, strlen("/v2/models/ens/generate_stream"));
+	assert_ptr_equal(api_by_path("http://h/v2/models/ens/generate/?x=1", &len), &api_triton);
+	assert_int_equal(len, strlen("/v2/models/ens/generate/?x=1"));
+	assert_ptr_equal(api_by_path("http://h/mii/dep", &len), &api_mii);
+	/* An empty model segment is no Triton path (only TGI's ending). */
+	assert_ptr_equal(api_by_path("http://h/v2/models//generate", &len), &api_tgi);
+	assert_null(api_by_path("http://h/mii/", &len));
+	/* /generate is TGI's first: the run's --api decides (options.c). */
+	assert_ptr_equal(api_by_path("http://h/generate", &len), &api_tgi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +398,11 @@ int main(void)
 		cmocka_unit_test(llamacpp_and_ollama),
 		cmocka_unit_test(error_objects),
 		cmocka_unit_test(bodies),
+		cmocka_unit_test(triton),
+		cmocka_unit_test(sglang),
+		cmocka_unit_test(mii),
+		cmocka_unit_test(engine_bodies),
+		cmocka_unit_test(model_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
