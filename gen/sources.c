@@ -212,16 +212,58 @@ static int sharegpt_turns(long line, json_t *conv, struct src_list *out,
 	return rc;
 }
 
+/*
+ * vLLM's multi-turn conversations ({"id", "messages": [{"role", "content"}]},
+ * what its benchmarks/multi_turn/convert_sharegpt_to_openai.py writes) as
+ * ShareGPT turns {"from", "value"}: a new array the caller releases, or
+ * NULL when a message is not an object with string role and content (the
+ * caller's check then names the message).
+ */
+static json_t *openai_turns(json_t *msgs)
+{
+	json_t *conv = json_array(), *m;
+	size_t i;
+
+	json_array_foreach(msgs, i, m) {
+		json_t *role = json_object_get(m, "role"), *c = json_object_get(m, "content");
+
+		if (!json_is_string(role) || !json_is_string(c) ||
+		    json_array_append_new(conv, json_pack("{s:O,s:O}", "from", role, "value", c))) {
+			json_decref(conv);
+			return NULL;
+		}
+	}
+	return conv;
+}
+
+static int sharegpt_conv(const char *name, long line, json_t *conv, int whole,
+			 struct src_list *out, struct err *e);
+
 /* One ShareGPT conversation object: adds its first human turn and the
  * reply after it (or, whole, every turn), or counts it as skipped. */
 static int sharegpt_entry(const char *name, long line, json_t *obj, int whole,
 			  struct src_list *out, struct err *e)
 {
-	json_t *conv = json_object_get(obj, "conversations");
-	size_t i, n;
+	json_t *conv = json_object_get(obj, "conversations"), *msgs = json_object_get(obj, "messages");
+	int rc;
 
 	if (!json_is_object(obj))
 		return err_set(e, ERR_DATA, "%s:%ld: expected a conversation object", name, line);
+	if (conv || !json_is_array(msgs))
+		return sharegpt_conv(name, line, conv, whole, out, e);
+	if (!(conv = openai_turns(msgs)))
+		return err_set(e, ERR_DATA, "%s:%ld: every message needs string \"role\" and \"content\"",
+			       name, line);
+	rc = sharegpt_conv(name, line, conv, whole, out, e);
+	json_decref(conv);
+	return rc;
+}
+
+static int sharegpt_conv(const char *name, long line, json_t *conv, int whole,
+			 struct src_list *out, struct err *e)
+{
+	size_t i, n;
+
 	if (!json_is_array(conv))
 		return err_set(e, ERR_DATA, "%s:%ld: \"conversations\" is missing or not an array",
 			       name, line);

@@ -101,3 +101,16 @@ rc=$?
 	ok "templates without [follow-up]: 65 naming tasks.txt, no file" ||
 	nok "templates without [follow-up]" "exit $rc: $(cat "$T/err")"
 [ ! -e "$T/x.csv" ] && ok "no output after any error" || nok "an error left $T/x.csv"
+
+# vLLM's multi-turn conversations JSON ({"id", "messages": [{role, content}]})
+# reads like ShareGPT: two conversations of 2 and 1 turns.
+llmgen -q --from-sharegpt $S/vllm-multi-turn.json --multi-turn -o "$T/v.csv" && split_corpus "$T/v.csv" "$T/v"
+got=$(awk '{ printf "%s/%s ", $5, $6 }' "$T/v/index")
+[ "$got" = "1/1 1/2 2/1 " ] && ok "vLLM multi-turn JSON: conversations 1 (2 turns), 2 (1 turn)" ||
+	nok "vLLM multi-turn JSON: turns" "$got"
+printf 'And a soft one?' | cmp -s - "$T/v/2.txt" && ok "vLLM multi-turn JSON: turn 2 is the second user message" ||
+	nok "vLLM multi-turn JSON: turn 2" "$(cat "$T/v/2.txt")"
+printf 'Six minutes.' >"$T/reply2"
+want=$(llmgen count "$T/reply2")
+awk -v w="$want" 'NR == 2 && $3 != w' "$T/v/index" | grep -q . && nok "vLLM multi-turn JSON: output_tokens = the reply's count" ||
+	ok "vLLM multi-turn JSON: output_tokens = the reply's count ($want)"
