@@ -75,6 +75,9 @@ static const char help[] =
 	"                        http_5xx); each attempt is a row\n"
 	"  --retry-backoff S     first retry after S s, doubling (default 0.5)\n"
 	"  --drain               on SIGINT, wait for requests in flight\n"
+	"  --think-time SPEC     conversations: seconds between a reply's end and\n"
+	"                        the next turn, S or A:B (uniform), where a row has\n"
+	"                        no think_s (default 0)\n"
 	"Corpus:\n"
 	"  --prompt TEXT         a prompt instead of a corpus file (repeatable)\n"
 	"  --prompt-file FILE    one prompt per line instead of a corpus (- stdin)\n"
@@ -101,7 +104,7 @@ enum {
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
-	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
+	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC, O_THINK,
 };
 
 static const struct option longopts[] = {
@@ -162,6 +165,7 @@ static const struct option longopts[] = {
 	{"prompt-file", required_argument, 0, O_PROMPT_FILE},
 	{"concurrency", required_argument, 0, O_CONCURRENCY},
 	{"max-concurrency", required_argument, 0, O_MAXCONC},
+	{"think-time", required_argument, 0, O_THINK},
 	{0, 0, 0, 0},
 };
 
@@ -188,6 +192,28 @@ static int to_double(const char *s, double min, double *v, const char *opt,
 	if (end == s || *end || errno || !isfinite(*v) || *v < min)
 		return err_set(e, ERR_USAGE, "%s: expected a number >= %g, got '%s'",
 			       opt, min, s);
+	return 0;
+}
+
+/* --think-time S or A:B (seconds, A <= B). */
+static int parse_think(const char *s, struct opts *o, struct err *e)
+{
+	const char *colon = strchr(s, ':');
+	char a[64];
+	int rc;
+
+	if (!colon) {
+		if ((rc = to_double(s, 0, &o->think_min_s, "--think-time", e)))
+			return rc;
+		o->think_max_s = o->think_min_s;
+		return 0;
+	}
+	snprintf(a, sizeof a, "%.*s", (int)(colon - s), s);
+	if ((rc = to_double(a, 0, &o->think_min_s, "--think-time", e)) ||
+	    (rc = to_double(colon + 1, 0, &o->think_max_s, "--think-time", e)))
+		return rc;
+	if (o->think_max_s < o->think_min_s)
+		return err_set(e, ERR_USAGE, "--think-time: %s: A:B needs A <= B", s);
 	return 0;
 }
 
@@ -512,6 +538,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		}
 		case O_PROMPT_FILE: o->prompt_file = optarg; break;
 		case O_MAXCONC: rc = to_long(optarg, 1, &o->max_concurrency, "--max-concurrency", e); break;
+		case O_THINK: rc = parse_think(optarg, o, e); break;
 		case O_SCHEDULE: schedule = optarg; break;
 		case O_RATE: rates = optarg; break;
 		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
