@@ -96,6 +96,28 @@ EOF
 [ "$(sed -n 3p "$T/rows")" = True ] && ok "context_tokens from usage; cached_tokens empty when the server sends none" ||
 	nok "context/cached columns" "$(cat "$T/cap.csv")"
 
+# Without usage, -t counts the whole request: system prompt, history, turn.
+: >"$T/cap3.jsonl"
+kill $CAPPID 2>/dev/null; wait $CAPPID 2>/dev/null
+start_cap "$T/cap3.jsonl"
+llmrun --url "$CAP" --model nousage --system "Be brief." -t cl100k_base --no-probe -q \
+	-o "$T/cap3.csv" "$T/conv.csv" 2>"$T/err"
+python3 - "$T/cap3.jsonl" "$T/cap3.csv" "$T" <<'EOF' >"$T/t.out"
+import csv, json, subprocess, sys
+log = {e["id"]: e for e in map(json.loads, open(sys.argv[1]))}
+bad = []
+for r in csv.DictReader(open(sys.argv[2])):
+    want = 0
+    for k, m in enumerate(log[r["response_id"]]["messages"]):
+        open(sys.argv[3] + "/m.txt", "w").write(m["content"])
+        want += int(subprocess.check_output(["llmgen", "count", sys.argv[3] + "/m.txt"]))
+    if r["input_tokens_source"] != "tokenizer" or r["context_tokens"] != str(want):
+        bad.append("%s: %s (%s), wanted %d" % (r["row_id"], r["context_tokens"], r["input_tokens_source"], want))
+print("; ".join(bad) or "ok")
+EOF
+[ "$(cat "$T/t.out")" = ok ] && ok "no usage, -t: context_tokens is the tokenizer's count of system prompt, history and turn" ||
+	nok "context_tokens from -t" "$(cat "$T/t.out" "$T/err")"
+
 # --no-stream: the history holds the body's text ("ok" from this server).
 : >"$T/cap2.jsonl"
 kill $CAPPID 2>/dev/null; wait $CAPPID 2>/dev/null
@@ -266,7 +288,7 @@ bad() { # NAME WANT CSV-BODY
 		ok "$1: 65, '$2', nothing written" || nok "$1" "exit $rc: $(cat "$T/err")"
 }
 bad "turns of two conversations interleaved" "bad.csv:4: conversation 1: turn 3 does not follow" "$(printf '1,1,1,a\n2,2,1,b\n3,1,3,c')"
-bad "turns out of order" "bad.csv:4: conversation 1: turn 2 after turn 3" "$(printf '1,1,1,a\n2,1,2,b\n3,1,3,c\n4,1,2,d')"
+bad "turns out of order" "bad.csv:5: conversation 1: turn 2 after turn 3" "$(printf '1,1,1,a\n2,1,2,b\n3,1,3,c\n4,1,2,d')"
 bad "a turn skipped" "bad.csv:3: conversation 1: turn 3 after turn 1" "$(printf '1,1,1,a\n2,1,3,b')"
 bad "a conversation not starting at turn 1" "bad.csv:2: conversation 7: turn 2 does not follow" "$(printf '1,7,2,a')"
 bad "an empty prompt" "bad.csv:3: conversation 1, turn 2: empty prompt" "$(printf '1,1,1,a\n2,1,2,')"

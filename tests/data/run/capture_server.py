@@ -40,7 +40,7 @@ class H(BaseHTTPRequestHandler):
                                   "team": self.headers.get("X-Team"),
                                   "run": self.headers.get("X-Run"),
                                   "messages": body.get("messages"),
-                                  "reply": "".join(reply)}) + "\n")
+                                  "reply": "".join(reply), "id": "cap%d" % n}) + "\n")
             log.flush()
         if stream:
             self.send_response(200)
@@ -49,9 +49,10 @@ class H(BaseHTTPRequestHandler):
             self.end_headers()
             evs = [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
             evs += [{"choices": [{"index": 0, "delta": {"content": t}}]} for t in reply]
-            evs += [{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-                    {"choices": [], "usage": {"prompt_tokens": 10 * n, "completion_tokens": 3,
-                                              "total_tokens": 10 * n + 3}}]
+            evs += [{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}]
+            if body.get("model") != "nousage":
+                evs += [{"choices": [], "usage": {"prompt_tokens": 10 * n, "completion_tokens": 3,
+                                                  "total_tokens": 10 * n + 3}}]
             for ev in evs:
                 data = ("data: %s\n\n" % json.dumps(dict(ev, id="cap%d" % n))).encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
