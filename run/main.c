@@ -92,8 +92,9 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 {
 	size_t n = o->trace ? 1 : o->nrates ? o->nrates : o->nbatches;
 	long passes = o->requests ? o->requests : (long)c->n;
-	/* Conversations: a pass starts each conversation once; a rate starts
-	 * conversations; --requests and --duration count turns. */
+	/* Conversations: a pass starts each conversation once (its warmup
+	 * turns among them); a rate starts conversations; --requests and
+	 * --duration count turns. */
 	long starts = sess && !o->requests ? (long)sess_conversations(sess) : passes;
 
 	ss->v = calloc(n, sizeof *ss->v);
@@ -149,7 +150,8 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			sr.rate = o->rates[i];
 			rng_stream(&r, o->seed, i);
 			rc = sched_times(&sr, &r,
-					 o->duration_s ? 0 : (size_t)(starts + o->warmup),
+					 o->duration_s ? 0
+					 : (size_t)(starts + (sess && !o->requests ? 0 : o->warmup)),
 					 (int64_t)(o->duration_s * CLK_NS_PER_S),
 					 &ss->times[i], &s->ntimes, e);
 			if (rc)
@@ -387,6 +389,12 @@ int main(int argc, char **argv)
 	else if (strcmp(o.out, "-") != 0 && asprintf(&meta_path, "%s.meta.json", o.out) < 0)
 		meta_path = NULL;
 	meta = meta_new(&o, run_id, &anchor, &ss, tok ? tok_name(tok) : NULL);
+	if (meta && sess)
+		json_object_set_new(meta, "conversations",
+				    json_pack("{s:I,s:I,s:f,s:f}", "count",
+					      (json_int_t)sess_conversations(sess), "turns",
+					      (json_int_t)sess_turns(sess), "think_min_s",
+					      o.think_min_s, "think_max_s", o.think_max_s));
 	if (meta_path && (rc = rec_meta_write(meta_path, meta, &e)))
 		goto out;
 	if ((rc = rec_open(o.out, &anchor, &rec, &e)))
@@ -416,7 +424,7 @@ int main(int argc, char **argv)
 			const struct eng_step *s = &ss.v[si];
 			char label[64];
 			long total = sess ? (s->requests ? s->requests + s->warmup
-					     : s->conversations ? (long)sess_turns(sess) : -1)
+					     : s->duration_ns ? -1 : (long)sess_turns(sess))
 				     : s->times ? (long)s->ntimes
 				     : s->requests ? s->requests + s->warmup : -1;
 

@@ -268,14 +268,18 @@ set -- $(sed -n 1p "$T/f.out")
 
 # --- --rate starts conversations; --requests counts turns ----------------
 start_sim --zero-latency
-llmrun --url "$URL" --model llmsim --no-probe -q --rate 50 -o "$T/rate.csv" "$T/f.csv" 2>"$T/err"
+llmrun --url "$URL" --model llmsim --no-probe -q --rate 50 --warmup 2 -o "$T/rate.csv" "$T/f.csv" 2>"$T/err"
 rc1=$?
 llmrun --url "$URL" --model llmsim --no-probe -q --batch-sizes 3 --requests 10 -o "$T/req.csv" "$T/f.csv" 2>>"$T/err"
 rc2=$?
 stop_sim
 n=$(tail -n +2 "$T/rate.csv" | wc -l); s=$(tail -n +2 "$T/rate.csv" | cut -d, -f"$(col "$T/rate.csv" status)" | sort -u)
-[ $rc1 -eq 0 ] && [ "$n" = 24 ] && [ "$s" = ok ] && ok "--rate 50: 8 conversations started, all 24 turns ok" ||
-	nok "--rate with conversations" "exit $rc1, $n rows, $s $(cat "$T/err")"
+w=$(tail -n +2 "$T/rate.csv" | cut -d, -f"$(col "$T/rate.csv" warmup)" | grep -c 1)
+[ $rc1 -eq 0 ] && [ "$n" = 24 ] && [ "$s" = ok ] && [ "$w" = 2 ] &&
+	ok "--rate 50 --warmup 2: 8 conversations started once, all 24 turns ok, the first 2 warmup" ||
+	nok "--rate with conversations" "exit $rc1, $n rows, $s, $w warmup $(cat "$T/err")"
+[ "$(jq -c .conversations "$T/rate.csv.meta.json")" = '{"count":8,"turns":24,"think_min_s":0,"think_max_s":0}' ] &&
+	ok "metadata: conversations count and turns" || nok "metadata conversations" "$(jq -c .conversations "$T/rate.csv.meta.json")"
 n=$(tail -n +2 "$T/req.csv" | wc -l)
 [ $rc2 -eq 0 ] && [ "$n" = 10 ] && ok "--requests 10 counts turns: 10 rows" || nok "--requests counts turns" "exit $rc2, $n rows"
 
