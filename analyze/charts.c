@@ -18,6 +18,7 @@
 #define CDF_POINTS 400    /* points drawn per CDF line */
 #define TIMELINE_MAX 2000 /* requests drawn on the timeline */
 #define TIME_BUCKETS 200  /* buckets of the tokens/s over time chart */
+#define CTX_POINTS 5000   /* points drawn per series of TTFT by context */
 
 struct ctx {
 	const struct an_report *r;
@@ -481,6 +482,75 @@ static int chart_tokens_over_time(struct ctx *c)
 	return add_chart(c, "tokens_over_time", "Output tokens/s over time");
 }
 
+/* Writes one series of TTFT by context: the points of every group whose
+ * hit is want, every step-th of them. */
+static void ctx_series(const struct ctx *c, int want, size_t step, FILE *fp)
+{
+	size_t g, i, k = 0;
+
+	for (g = 0; g < c->s->ngroups; g++) {
+		const struct an_ctx_pt *p = (const struct an_ctx_pt *)c->s->groups[g]->ctx_pts.p;
+		size_t n = c->s->groups[g]->ctx_pts.len / sizeof *p;
+
+		for (i = 0; i < n; i++)
+			if (p[i].hit == want && k++ % step == 0)
+				fprintf(fp, "%.6g %.6g\n", (double)p[i].ctx_tok, (double)p[i].ttft_ms);
+	}
+	fputs("\n\n", fp);
+}
+
+/* TTFT of each ok request against its context length, requests with a
+ * prefix cache hit apart from the rest (all groups). Drawn only when the
+ * results have context_tokens or cached_tokens (conversation runs, or a
+ * server reporting its cache), so other reports are as they were. */
+static int chart_ttft_context(struct ctx *c)
+{
+	size_t g, i, n[2] = {0, 0}, step[2];
+	size_t rows = 0;
+	struct ofile *of;
+	FILE *fp;
+	int h;
+
+	for (g = 0; g < c->s->ngroups; g++) {
+		const struct an_ctx_pt *p = (const struct an_ctx_pt *)c->s->groups[g]->ctx_pts.p;
+
+		rows += c->s->groups[g]->ctx_rows;
+		for (i = 0; i < c->s->groups[g]->ctx_pts.len / sizeof *p; i++)
+			n[p[i].hit != 0]++;
+	}
+	if (!rows)
+		return 0;
+	if (!(fp = open_in(c, "ttft_context.dat", &of)))
+		return c->e->code;
+	/* A million points would make an SVG nobody can open: an even
+	 * sample of each series, its size noted in the data. */
+	fputs("# context_tokens ttft_ms; index 0: cache hit (cached_tokens > 0), "
+	      "index 1: no hit (cached_tokens 0 or not reported)\n", fp);
+	for (h = 1; h >= 0; h--) {
+		step[h] = n[h] > CTX_POINTS ? (n[h] + CTX_POINTS - 1) / CTX_POINTS : 1;
+		fprintf(fp, "# %s: %zu requests, every %zu drawn\n", h ? "cache hit" : "no cache hit",
+			n[h], step[h]);
+		ctx_series(c, h, step[h], fp);
+	}
+	if (close_file(c, of))
+		return c->e->code;
+	if (!(fp = open_in(c, "ttft_context.gp", &of)))
+		return c->e->code;
+	gp_begin(fp, "ttft_context", "TTFT against context length, with and without prefix cache hits (all groups)",
+		 "context length (prompt tokens of the whole request)", "TTFT (ms)");
+	/* From 0 on both axes: the chart is about how TTFT grows with the
+	 * context, which a zoomed axis exaggerates. */
+	fprintf(fp, "set key below\nset xrange [0:*]\nset yrange [0:*]\nset offsets 0, graph 0.03, graph 0.05, 0\n"
+		"plot 'ttft_context.dat' index 0 using 1:2 with points pt 7 ps 0.8 "
+		"title 'cache hit (cached_tokens > 0): %zu requests', \\\n"
+		"    'ttft_context.dat' index 1 using 1:2 with points pt 6 ps 0.8 "
+		"title 'no cache hit (0 or not reported): %zu requests'", n[1], n[0]);
+	gp_end(fp, "ttft_context");
+	if (close_file(c, of))
+		return c->e->code;
+	return add_chart(c, "ttft_context", "TTFT against context length");
+}
+
 static const char *gnuplot_prog(void)
 {
 	const char *p = getenv("LLMANALYZE_GNUPLOT");
@@ -622,7 +692,10 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 	    (rc = chart_cdf(&c, 0)) ||
 	    (rc = chart_cdf(&c, 1)) ||
 	    (rc = chart_timeline(&c, o->timeline_step)) ||
-	    (rc = chart_tokens_over_time(&c)))
+	    (rc = chart_tokens_over_time(&c)) ||
+	    (rc = chart_ttft_context(&c)) ||
+	    (o->srv && ((rc = an_srv_chart(o->srv, r, c.dir, e)) ||
+			(rc = add_chart(&c, "server", "Server and client over time")))))
 		goto out;
 	rc = draw(&c);
 out:

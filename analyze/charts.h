@@ -9,19 +9,24 @@
  *
  * Charts: by step (throughput, ttft, tpot, e2e, success), the knee curve
  * (latency against output throughput, one line per series), CDFs of TTFT
- * and ITL per group, a request timeline for one step, and output tokens/s
- * over time. A series is a group's keys other than "step".
+ * and ITL per group, a request timeline for one step, output tokens/s
+ * over time; with conversation or prefix-cache columns in the results,
+ * TTFT against context length, cache hits apart (ttft_context); and with
+ * FILE.metrics.csv the server beside the client (analyze/srvmetrics.c).
+ * A series is a group's keys other than "step".
  *
  * The program is $LLMANALYZE_GNUPLOT, else "gnuplot".
  */
 #include "buf.h"
 #include "err.h"
 #include "report.h"
+#include "srvmetrics.h"
 
 struct an_chart_opts {
 	const char *dir;           /* where to write; NULL: a temporary folder */
 	const char *timeline_step; /* step of the timeline; NULL: the last */
 	int quiet;
+	const struct an_srv *srv;  /* FILE.metrics.csv (analyze/srvmetrics.h), or NULL */
 };
 
 /* What was made: names (without extension) of the charts, in order. */

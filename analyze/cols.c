@@ -64,6 +64,13 @@ const struct an_col an_cols[] = {
 	{"client_lag_p99_ms", M(lag.p99), 3, "ms", "99th percentile client lag"},
 	{"client_lag_max_ms", M(lag.max), 3, "ms", "max client lag"},
 	{"out_of_max", M(out_of_max), 3, "", "output tokens / max_tokens over ok requests with both"},
+	/* Empty unless the results have the columns (conversation runs, or a
+	 * server reporting its prefix cache). */
+	{"cache_hit_rate", M(cache_hit_rate), 4, "",
+	 "sum(cached_tokens) / sum(prompt tokens) over ok requests reporting cached_tokens"},
+	COUNT("cache_reported", cache_reported, "ok requests reporting cached_tokens"),
+	{"context_tokens_mean", M(ctx_tok.mean), 1, "tok", "mean context_tokens (prompt of the whole request)"},
+	{"context_tokens_max", M(ctx_tok.max), 0, "tok", "max context_tokens"},
 	/* --truth only (an_col_truth) */
 	COUNT("truth_matched", tr_matched, "ok requests found in the truth log by response_id"),
 	COUNT("truth_unmatched", tr_unmatched, "ok requests not found in the truth log"),
@@ -72,6 +79,14 @@ const struct an_col an_cols[] = {
 	TRUTH(recv, "t_first_token - truth first chunk: the client's receive stamp after llmsim's send"),
 	TRUTH(ttft, "client TTFT - truth TTFT (first chunk - arrived_ns)"),
 	TRUTH(chunk, "every chunk: t_sent + chunk_log offset - truth chunk"),
+	/* only with FILE.metrics.csv beside the results (analyze/srvmetrics.h) */
+	{"srv_running_mean", M(srv_running_mean), 2, "", "server: mean vllm:num_requests_running over the scrapes in the span"},
+	{"srv_running_max", M(srv_running_max), 0, "", "server: max vllm:num_requests_running"},
+	{"srv_waiting_mean", M(srv_waiting_mean), 2, "", "server: mean vllm:num_requests_waiting"},
+	{"srv_waiting_max", M(srv_waiting_max), 0, "", "server: max vllm:num_requests_waiting"},
+	{"srv_kv_usage_mean", M(srv_kv_mean), 3, "", "server: mean KV cache usage, a fraction (vllm:kv_cache_usage_perc)"},
+	{"srv_kv_usage_max", M(srv_kv_max), 3, "", "server: max KV cache usage"},
+	{"srv_preemptions", M(srv_preemptions), 0, "", "server: increase of vllm:num_preemptions_total over the span"},
 };
 
 const size_t an_ncols = sizeof an_cols / sizeof an_cols[0];

@@ -153,7 +153,7 @@ static void on_warn(void *ctx, const char *msg)
 static int load(const char *path, const struct cmp_opts *o, struct an_set **out, struct err *e)
 {
 	struct side s = {NULL, o};
-	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &s, on_warn};
+	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &s, on_warn, 0};
 	struct an_load_stats st;
 	struct an_slo slo = {NAN, NAN, NAN};
 	int rc;

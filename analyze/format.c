@@ -272,7 +272,9 @@ static json_t *json_key(const char *name, const char *val)
 	char *end;
 	double x;
 
-	if (strcmp(name, "step") == 0 && *val) {
+	/* Keys that are numbers by nature are numbers in JSON. */
+	if ((strcmp(name, "step") == 0 || strcmp(name, "turn") == 0 ||
+	     strcmp(name, "context_bucket") == 0) && *val) {
 		x = strtod(val, &end);
 		if (!*end)
 			return x == (double)(json_int_t)x ? json_integer((json_int_t)x) : json_real(x);

@@ -73,6 +73,8 @@ static void group_free(struct an_group *g, size_t nkeys)
 	buf_free(&g->srv_decode);
 	buf_free(&g->itl);
 	buf_free(&g->spans);
+	buf_free(&g->ctx);
+	buf_free(&g->ctx_pts);
 	buf_free(&g->lag);
 	an_truth_acc_free(&g->truth);
 	for (i = 0; i < g->nruns; i++)
@@ -281,6 +283,31 @@ static int add_server(struct an_group *g, const struct an_rec *r, struct err *e)
 	return rc;
 }
 
+/* The prefix cache and context figures of one ok request. A row whose
+ * server said nothing of its cache counts neither way: its cached tokens
+ * are unknown, not 0. */
+static int add_context(struct an_set *s, struct an_group *g, const struct an_rec *r,
+		       struct err *e)
+{
+	long prompt = an_rec_prompt_tokens(r);
+	struct an_ctx_pt pt;
+	int rc;
+
+	if (r->cached_tok >= 0 && prompt >= 0) {
+		g->cache_n++;
+		g->cached_tok += (double)r->cached_tok;
+		g->cache_prompt_tok += (double)prompt;
+	}
+	if (r->ctx_tok >= 0 && (rc = add_double(&g->ctx, (double)r->ctx_tok, e)))
+		return rc;
+	if (!s->keep_spans || prompt < 0 || isnan(r->ttft_ms))
+		return 0;
+	pt.ctx_tok = (float)prompt;
+	pt.ttft_ms = (float)r->ttft_ms;
+	pt.hit = r->cached_tok > 0;
+	return buf_add(&g->ctx_pts, &pt, sizeof pt, e);
+}
+
 static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		  struct err *e)
 {
@@ -315,7 +342,8 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	if ((rc = add_double(&g->ttft, r->ttft_ms, e)) ||
 	    (rc = add_double(&g->tpot, r->tpot_ms, e)) ||
 	    (rc = add_double(&g->e2e, r->e2e_ms, e)) ||
-	    (rc = add_server(g, r, e)))
+	    (rc = add_server(g, r, e)) ||
+	    (rc = add_context(s, g, r, e)))
 		return rc;
 	if ((rc = buf_reserve(&g->itl, count_items(r->chunk_log) * sizeof(float), e)))
 		return rc;
@@ -383,6 +411,8 @@ int an_set_add(struct an_set *s, const char *const *keys,
 				: r->status == AN_CANCELLED ? COUNTS_CANCELLED
 							     : COUNTS_FAILED);
 	g->requests = g->n.requests;
+	if (r->ctx_tok >= 0 || r->cached_tok >= 0)
+		g->ctx_rows++;
 	/* A cancelled request ended when the user stopped the run, not when
 	 * the server was done: it counts, but shapes no span or sample. */
 	if (r->status == AN_CANCELLED)

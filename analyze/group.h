@@ -31,6 +31,14 @@ struct an_span {
 	int32_t ok;
 };
 
+/* One ok request's TTFT against its context length (kept only when
+ * charts are wanted): the chart of TTFT by context, hit or not. */
+struct an_ctx_pt {
+	float ctx_tok;  /* prompt tokens of the whole request */
+	float ttft_ms;
+	int32_t hit;    /* 1: cached_tokens > 0; 0: 0 or not reported */
+};
+
 /* The span of one run's rows within a group: durations are taken over
  * the union of these, so pooled runs never count the gap between them. */
 struct an_run_span {
@@ -66,6 +74,17 @@ struct an_group {
 	struct buf srv_decode;     /* doubles: server decode tokens/s per request */
 	struct buf itl;            /* floats: every chunk gap (ms), pooled */
 	struct buf spans;          /* struct an_span, when keep_spans */
+	/* Prefix cache, over ok rows that report cached_tokens and have a
+	 * prompt count (docs/metrics.md, cache_hit_rate): */
+	size_t cache_n;            /* such rows */
+	double cached_tok;         /* sum of their cached_tokens */
+	double cache_prompt_tok;   /* sum of their prompt tokens */
+	struct buf ctx;            /* doubles: context_tokens of ok rows */
+	struct buf ctx_pts;        /* struct an_ctx_pt, when keep_spans, ok
+				      rows with a TTFT and a prompt count */
+	size_t ctx_rows;           /* rows (any status) with context_tokens or
+				      cached_tokens: the results have sessions
+				      or a cache to chart */
 	struct an_truth_acc truth; /* against llmsim's truth log (--truth) */
 };
 

@@ -15,13 +15,17 @@
 /* keycol of "source" in a results CSV without that column: every row
  * came from llmrun. */
 #define KEY_LLMRUN (-2)
+/* keycol of "context_bucket" when the file has no such column: derived
+ * from the row's prompt tokens (load.h). */
+#define KEY_CTX_BUCKET (-3)
 
 /* Columns read by name; -1 when the file lacks an optional one. */
 enum {
 	C_RUN_ID, C_ROW_ID, C_STEP, C_STATUS, C_WARMUP, C_SENT, C_FIRST,
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
 	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID,
-	C_SRV_PMS, C_SRV_DMS, C_SRV_PTOK, C_SRV_DTOK, NCOL
+	C_SRV_PMS, C_SRV_DMS, C_SRV_PTOK, C_SRV_DTOK, C_CONV, C_TURN, C_CTX,
+	C_CACHED, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -31,7 +35,8 @@ static const char *const col_names[NCOL] = {
 	"output_tokens", "output_tokens_source", "chunk_log", "retried",
 	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
 	"server_prompt_ms", "server_decode_ms", "server_prompt_tokens",
-	"server_decode_tokens",
+	"server_decode_tokens", "conversation_id", "turn", "context_tokens",
+	"cached_tokens",
 };
 
 static const int col_required[NCOL] = {
@@ -43,6 +48,7 @@ struct file_ctx {
 	int col[NCOL];
 	int *keycol;
 	size_t file;            /* index of this file among those loaded */
+	char bucket[32];        /* the context_bucket key of the current row */
 };
 
 /* The first row of each file read so far and the file it came from. */
@@ -204,8 +210,20 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	    (rc = get_ms(f, C_SRV_PMS, &r->srv_prompt_ms, e)) ||
 	    (rc = get_ms(f, C_SRV_DMS, &r->srv_decode_ms, e)) ||
 	    (rc = get_count(f, C_SRV_PTOK, &r->srv_prompt_tok, e)) ||
-	    (rc = get_count(f, C_SRV_DTOK, &r->srv_decode_tok, e)))
+	    (rc = get_count(f, C_SRV_DTOK, &r->srv_decode_tok, e)) ||
+	    (rc = get_count(f, C_TURN, &r->turn, e)) ||
+	    (rc = get_count(f, C_CTX, &r->ctx_tok, e)) ||
+	    (rc = get_count(f, C_CACHED, &r->cached_tok, e)))
 		return rc;
+	r->conv_id = field(f, C_CONV);
+	if (r->turn == 0)
+		return err_set(e, ERR_DATA, "%s:%ld:%d: turn: turns count from 1, got 0",
+			       csv_name(f->r), csv_line(f->r), f->col[C_TURN] + 1);
+	/* A cache cannot serve more of the prompt than there is. */
+	if (r->ctx_tok >= 0 && r->cached_tok > r->ctx_tok)
+		return err_set(e, ERR_DATA, "%s:%ld:%d: cached_tokens %ld exceeds context_tokens %ld",
+			       csv_name(f->r), csv_line(f->r), f->col[C_CACHED] + 1,
+			       r->cached_tok, r->ctx_tok);
 	/* Older files call the client lag queue_ms (the same t_sent -
 	 * t_scheduled). */
 	if (isnan(r->lag_ms) && f->col[C_LAG] < 0 && (rc = get_ms(f, C_QUEUE, &r->lag_ms, e)))
@@ -230,13 +248,32 @@ static int find_columns(struct file_ctx *f, const struct an_load_opts *o, struct
 		f->keycol[i] = csv_col(f->r, o->keynames[i]);
 		if (f->keycol[i] < 0 && strcmp(o->keynames[i], "source") == 0)
 			f->keycol[i] = KEY_LLMRUN;
-		if (f->keycol[i] == KEY_LLMRUN || (f->keycol[i] < 0 && o->optional && o->optional[i]))
+		if (f->keycol[i] < 0 && strcmp(o->keynames[i], AN_KEY_CTX_BUCKET) == 0)
+			f->keycol[i] = KEY_CTX_BUCKET;
+		if (f->keycol[i] == KEY_LLMRUN || f->keycol[i] == KEY_CTX_BUCKET ||
+		    (f->keycol[i] < 0 && o->optional && o->optional[i]))
 			continue;
 		if (f->keycol[i] < 0)
 			return err_set(e, ERR_DATA, "%s:1: no column \"%s\" to group by",
 				       csv_name(f->r), o->keynames[i]);
 	}
 	return 0;
+}
+
+/* The context_bucket of r: its prompt tokens rounded down to a multiple
+ * of width (AN_CTX_BUCKET when 0), written into buf; NULL (empty) when
+ * the row has no count. The lower bound alone, so buckets sort as
+ * numbers. */
+static const char *ctx_bucket(const struct an_rec *r, long width, char *buf, size_t n)
+{
+	long p = an_rec_prompt_tokens(r);
+
+	if (width <= 0)
+		width = AN_CTX_BUCKET;
+	if (p < 0)
+		return NULL;
+	snprintf(buf, n, "%ld", p / width * width);
+	return buf;
 }
 
 static int load_file(struct file_ctx *f, const struct an_load_opts *o,
@@ -292,6 +329,10 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		for (i = 0; i < o->nkeys; i++) {
 			size_t len, bad;
 
+			if (f->keycol[i] == KEY_CTX_BUCKET) {
+				keys[i] = ctx_bucket(&r, o->ctx_bucket, f->bucket, sizeof f->bucket);
+				continue;
+			}
 			if (f->keycol[i] < 0) {
 				/* an optional column this file lacks */
 				keys[i] = f->keycol[i] == KEY_LLMRUN ? "llmrun" : NULL;
@@ -344,7 +385,7 @@ static int load_vllm(FILE *fp, const char *name, size_t file, const struct an_lo
 {
 	struct an_vllm_file *vf, **all;
 	struct an_rec r;
-	char msg[ERR_MSG_MAX + 64];
+	char msg[ERR_MSG_MAX + 64], bucket[32];
 	size_t i, k, n;
 	int rc;
 
@@ -372,7 +413,9 @@ static int load_vllm(FILE *fp, const char *name, size_t file, const struct an_lo
 		st->rows++;
 		/* jansson's strings are valid UTF-8 already. */
 		for (k = 0; k < o->nkeys; k++)
-			keys[k] = an_vllm_key(vf, o->keynames[k], i);
+			keys[k] = strcmp(o->keynames[k], AN_KEY_CTX_BUCKET) == 0
+					  ? ctx_bucket(&r, o->ctx_bucket, bucket, sizeof bucket)
+					  : an_vllm_key(vf, o->keynames[k], i);
 		if ((rc = o->row(o->ctx, keys, &r, e)))
 			return err_prefix(e, "%s: request %zu", an_vllm_name(vf), i);
 	}

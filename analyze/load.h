@@ -10,6 +10,13 @@
  *
  * - A results CSV has no "source" column: as a grouping column it reads
  *   "llmrun" (a vLLM file's rows read "vllm").
+ * - "context_bucket" is a grouping column of no file: each row's prompt
+ *   tokens (context_tokens, else input_tokens) rounded down to a
+ *   multiple of ctx_bucket, written as that lower bound; empty without a
+ *   count.
+ * - Conversation columns (conversation_id, turn, context_tokens,
+ *   cached_tokens) are read when present; a turn of 0, or more cached
+ *   than context tokens, is ERR_DATA.
  *
  * - Several files are read in turn; a run_id may span files (shards of
  *   one study share it), but two files starting with the same row (run
@@ -27,6 +34,9 @@
 #include "err.h"
 #include "rec.h"
 
+#define AN_KEY_CTX_BUCKET "context_bucket"
+#define AN_CTX_BUCKET 1024 /* default width of context_bucket, tokens */
+
 struct an_vllm_file;
 
 /* Called per row; keys[i] is the value of keynames[i]. Returns 0 or an
@@ -42,6 +52,7 @@ struct an_load_opts {
 	an_row_fn row;
 	void *ctx;
 	void (*warn)(void *ctx, const char *msg);
+	long ctx_bucket; /* width of context_bucket in tokens; 0: AN_CTX_BUCKET */
 };
 
 struct an_load_stats {

@@ -2,6 +2,7 @@
  * llmanalyze: comparison tables, charts and an HTML report from llmrun's
  * results (docs/formats.md; column definitions in docs/metrics.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "ofile.h"
 #include "report.h"
 #include "stats.h"
+#include "srvmetrics.h"
 #include "truth.h"
 #include "vllm.h"
 
@@ -38,6 +40,7 @@ struct opts {
 	size_t nby;
 	unsigned char by_optional[MAX_LIST]; /* a file may lack this key */
 	int pool_runs;            /* --pool-runs: no run_id in the default keys */
+	long ctx_bucket;          /* --context-bucket: width in tokens; 0 default */
 	struct an_slo slo;
 	int slo_set;
 	const char *charts;       /* --charts DIR */
@@ -66,9 +69,13 @@ static const char usage_text[] =
 	"                          the rest highest first)\n"
 	"  -b, --by LIST           group by these result columns\n"
 	"                          (default source,target,model,group,run_id,\n"
-	"                          step_kind,schedule,step; run_id, step_kind and\n"
-	"                          schedule are shown only when they differ, source\n"
-	"                          only with a vLLM file)\n"
+	"                          step_kind,schedule,step,turn; run_id, step_kind\n"
+	"                          and schedule are shown only when they differ,\n"
+	"                          source only with a vLLM file, turn only with\n"
+	"                          conversation results); context_bucket groups by\n"
+	"                          the request's prompt tokens (context length)\n"
+	"      --context-bucket N  width of context_bucket in tokens (default 1024);\n"
+	"                          a bucket is named by its lower bound\n"
 	"      --pool-runs         pool different runs of one step into a group\n"
 	"                          (run_id left out of the default grouping);\n"
 	"                          durations cover only the runs' own spans\n"
@@ -101,7 +108,7 @@ static const char usage_text[] =
 	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
 
 enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS,
-       O_POOL, O_TRUTH };
+       O_POOL, O_TRUTH, O_CTXBUCKET };
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -111,6 +118,7 @@ static const struct option long_opts[] = {
 	{"rank", required_argument, NULL, 'r'},
 	{"by", required_argument, NULL, 'b'},
 	{"pool-runs", no_argument, NULL, O_POOL},
+	{"context-bucket", required_argument, NULL, O_CTXBUCKET},
 	{"truth", required_argument, NULL, O_TRUTH},
 	{"slo", required_argument, NULL, 's'},
 	{"charts", required_argument, NULL, O_CHARTS},
@@ -246,6 +254,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_POOL:
 			o->pool_runs = 1;
 			break;
+		case O_CTXBUCKET: {
+			char *end;
+
+			errno = 0;
+			o->ctx_bucket = strtol(optarg, &end, 10);
+			if (*end || errno || o->ctx_bucket <= 0 || end == optarg)
+				return usage_error("bad --context-bucket '%s' (a width in tokens, 1 or more)", optarg);
+			break;
+		}
 		case O_CHARTS:
 			o->charts = optarg;
 			break;
@@ -294,14 +311,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		 * group by default: a throughput over two runs' joint span means
 		 * nothing unless they ran together (issue 12). Older files lack
 		 * step_kind and schedule; those read as empty. */
+		/* Turns of a conversation run differ by design (turn 5 carries
+		 * four turns of history), so they are never pooled either;
+		 * files without turns read it as empty and it is not shown
+		 * (an_keys_hidden). */
 		static const char *const keys[] = {"source", "target", "model", "group", "run_id",
-						   "step_kind", "schedule", "step"};
+						   "step_kind", "schedule", "step", "turn"};
 		size_t i;
 
-		for (i = 0; i < 8; i++) {
+		for (i = 0; i < 9; i++) {
 			if (o->pool_runs && strcmp(keys[i], "run_id") == 0)
 				continue;
-			o->by_optional[o->nby] = i == 5 || i == 6;
+			o->by_optional[o->nby] = i == 5 || i == 6 || i == 8;
 			o->by[o->nby++] = keys[i];
 		}
 	}
@@ -378,14 +399,15 @@ static int finish_output(struct ofile *of, int rc, struct err *e)
 	return ofile_commit(of, e);
 }
 
-/* Every column (the truth comparison's only with --truth) into cols;
- * returns how many. */
-static size_t all_columns(const struct opts *o, int *cols)
+/* Every column (the truth comparison's only with --truth, the server's
+ * only with FILE.metrics.csv) into cols; returns how many. */
+static size_t all_columns(const struct opts *o, int srv, int *cols)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < an_ncols && n < 128; i++)
-		if (o->truth || !an_col_truth(&an_cols[i]))
+		if ((o->truth || !an_col_truth(&an_cols[i])) &&
+		    (srv || strncmp(an_cols[i].name, "srv_", 4)))
 			cols[n++] = (int)i;
 	return n;
 }
@@ -419,7 +441,8 @@ static void truth_summary(const struct an_truth_acc *a)
 }
 
 static int write_table(const struct opts *o, const struct an_report *r,
-		       const struct an_load_stats *st, struct err *e)
+		       const struct an_load_stats *st, const struct an_srv *srv,
+		       struct err *e)
 {
 	int fmt = pick_format(o), cols[128];
 	size_t ncols = o->ncols, i;
@@ -432,8 +455,15 @@ static int write_table(const struct opts *o, const struct an_report *r,
 	} else if (fmt == AN_FMT_TABLE) {
 		for (i = 0; an_table_default_cols[i]; i++)
 			cols[ncols++] = an_col_find(an_table_default_cols[i]);
+		/* The terminal's screenful gains the cache hit rate when some
+		 * server reported its cache (a conversation run, mostly). */
+		for (i = 0; i < r->n; i++)
+			if (r->m[i].cache_reported > 0) {
+				cols[ncols++] = an_col_find("cache_hit_rate");
+				break;
+			}
 	} else {
-		ncols = all_columns(o, cols);
+		ncols = all_columns(o, srv != NULL, cols);
 	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
@@ -447,6 +477,15 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				cols[ncols++] = (int)i;
 		fputs(fmt == AN_FMT_MD ? "\n### Timing against llmsim's truth log\n\n"
 				       : "\ntiming against llmsim's truth log:\n", fp);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+	}
+	/* So are the server's figures, from FILE.metrics.csv (llmrun --scrape). */
+	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+		for (i = ncols = 0; i < an_ncols; i++)
+			if (!strncmp(an_cols[i].name, "srv_", 4))
+				cols[ncols++] = (int)i;
+		fputs(fmt == AN_FMT_MD ? "\n### Server metrics (FILE.metrics.csv)\n\n"
+				       : "\nserver metrics (FILE.metrics.csv):\n", fp);
 		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
 	}
 	/* So is the check of vLLM files' own summaries (CSV and JSON: one
@@ -483,10 +522,12 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
-	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn};
+	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn,
+				  o->ctx_bucket};
 	struct an_load_stats st;
 	struct an_report rep = {0};
 	struct an_chart_files cf = {0};
+	struct an_srv *srv = NULL;
 	int rc, charts_rc = 0;
 
 	sk.set = an_set_new(o->by, o->nby, &o->slo, o->charts || o->html);
@@ -525,12 +566,14 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 					"alone: llmanalyze --vllm" : "");
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
+	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
+		an_srv_fill(srv, &rep);
 	if (!rc)
-		rc = write_table(o, &rep, &st, e);
+		rc = write_table(o, &rep, &st, srv, e);
 	if (!rc && sk.legacy)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {
-		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet};
+		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv};
 
 		charts_rc = an_charts_write(&rep, &co, &cf, e);
 		if (charts_rc == ERR_UNAVAILABLE) {
@@ -545,12 +588,13 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	}
 	if (!rc && o->html) {
 		int all[128];
-		size_t nall = all_columns(o, all);
+		size_t nall = all_columns(o, srv != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
 		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
 				   &st, &cf, (const char *const *)paths, n, e);
 	}
+	an_srv_free(srv);
 	an_chart_files_free(&cf);
 	an_report_free(&rep);
 	an_load_stats_free(&st);
@@ -595,7 +639,9 @@ int main(int argc, char **argv)
 		} else if (n == 0) {
 			rc = analyze(&o, stdin_path, 1, &e);
 		} else {
-			rc = analyze(&o, (const char *const *)argv + optind, (size_t)n, &e);
+			size_t m = an_srv_drop_inputs((const char **)argv + optind, (size_t)n);
+
+			rc = analyze(&o, (const char *const *)argv + optind, m, &e);
 		}
 		if (rc && rc != ERR_UNAVAILABLE)
 			fprintf(stderr, "llmanalyze: %s\n", e.msg);

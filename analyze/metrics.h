@@ -27,9 +27,16 @@ struct an_metrics {
 	/* Per-request speeds by the server's own timings (tok/s), ok rows: */
 	struct stats_summary srv_prefill, srv_decode;
 	double out_of_max;               /* output tokens / max_tokens, ok rows with both */
+	/* Prefix cache: sum(cached_tokens) / sum(prompt tokens) over ok rows
+	 * that report cached_tokens (NaN when none does), and those rows: */
+	double cache_hit_rate, cache_reported;
+	struct stats_summary ctx_tok;    /* context_tokens of ok rows (tokens) */
 	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
 	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;
 	double tr_matched, tr_unmatched, tr_count_diff;
+	/* From FILE.metrics.csv (analyze/srvmetrics.h, an_srv_fill): */
+	double srv_running_mean, srv_running_max, srv_waiting_mean, srv_waiting_max;
+	double srv_kv_mean, srv_kv_max, srv_preemptions;
 };
 
 /* Thresholds of the notes (docs/metrics.md, "Notes"). */

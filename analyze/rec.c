@@ -32,3 +32,12 @@ void an_rec_complete(struct an_rec *r)
 	if (isnan(r->tpot_ms) && r->out_tok >= 2 && !isnan(r->ttft_ms) && !isnan(r->e2e_ms))
 		r->tpot_ms = (r->e2e_ms - r->ttft_ms) / (double)(r->out_tok - 1);
 }
+
+long an_rec_prompt_tokens(const struct an_rec *r)
+{
+	if (r->ctx_tok >= 0)
+		return r->ctx_tok;
+	/* A failed row's input_tokens is the corpus's count of its new text
+	 * (docs/metrics.md), not the request's prompt. */
+	return r->status == AN_OK ? r->in_tok : -1;
+}

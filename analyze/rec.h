@@ -54,7 +54,18 @@ struct an_rec {
 	 * cover by its count (-1 unknown): llama.cpp timings, Ollama. */
 	double srv_prompt_ms, srv_decode_ms;
 	long srv_prompt_tok, srv_decode_tok;
+	/* Conversation sessions (llmrun on a conversation corpus): */
+	const char *conv_id;    /* conversation_id; NULL for a single turn */
+	long turn;              /* 1-based; -1 unknown or single turn */
+	long ctx_tok;           /* prompt tokens of the whole request; -1 unknown */
+	long cached_tok;        /* prompt tokens from the server's prefix
+				   cache; -1 when the server did not say */
 };
+
+/* Prompt tokens of the whole request: context_tokens, else an ok row's
+ * input_tokens (a single-turn row's prompt is its whole request; a
+ * failed row's is the corpus's count, not the request's); -1 unknown. */
+long an_rec_prompt_tokens(const struct an_rec *r);
 
 /* The status name in results files for s ("ok", "http_4xx", ...). */
 const char *an_status_name(enum an_status s);

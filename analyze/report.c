@@ -58,6 +58,15 @@ void an_keys_hidden(const struct an_set *s, unsigned char *hide)
 				if (*s->groups[a]->key[k] && strcmp(s->groups[a]->key[k], "llmrun") != 0)
 					hide[k] = 0;
 		}
+	/* turn, in the default keys, is shown once a group has one (the
+	 * results come from a conversation run). */
+	for (k = 0; k < s->nkeys; k++)
+		if (strcmp(s->keynames[k], "turn") == 0) {
+			hide[k] = 1;
+			for (a = 0; a < s->ngroups; a++)
+				if (*s->groups[a]->key[k])
+					hide[k] = 0;
+		}
 	for (q = 0; q < 3; q++) {
 		for (k = 0; k < s->nkeys; k++)
 			if (strcmp(s->keynames[k], quiet[q]) == 0)

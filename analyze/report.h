@@ -27,8 +27,8 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 void an_report_free(struct an_report *r);
 
 /* Sets hide[k] (s->nkeys entries) for each of run_id, step_kind and
- * schedule that no two groups need to be told apart, and for source when
- * every group's is llmrun. */
+ * schedule that no two groups need to be told apart, for source when
+ * every group's is llmrun, and for turn when every group's is empty. */
 void an_keys_hidden(const struct an_set *s, unsigned char *hide);
 
 #endif

@@ -11,8 +11,14 @@
 # behind the schedule.
 # Prints chunks per client CPU-second and the ratio.
 # PARTS picks what runs (default all): cpu memory truth send.
+# ROUNDS=N runs the paced regime N times (default 1), llmrun and curl -Z
+# in turn, and prints the medians: on a shared machine one run says little.
+# OTHER=PATH runs that llmrun too in each round (before/after a change, on
+# the same streams under the same load).
 set -u
 PARTS=${PARTS:-cpu memory truth send}
+ROUNDS=${ROUNDS:-1}
+OTHER=${OTHER:-}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . tests/e2e/truth.lib # truth_diffs, send_diffs, q
 : "${BUILD:=build}"
@@ -48,10 +54,11 @@ rss_of() { awk '{ print $3 }' "$1"; }
 
 # Every run's chunk stamps must never go back (chunkmono, truth.lib):
 # a benchmark figure from a run that broke that would not count.
-llmrun_run() { # streams tokens [extra args]
+LLMRUN=$BIN/llmrun
+llmrun_run() { # streams tokens [extra args]; REQS requests (default streams)
 	n=$1; tok=$2; shift 2
-	/usr/bin/time -f '%U %S %M' -o "$T/time" "$BIN/llmrun" --url "$URL" --model llmsim \
-		--no-probe --batch-sizes "$n" --requests "$n" --max-tokens "$tok" --ignore-eos -q "$@" \
+	/usr/bin/time -f '%U %S %M' -o "$T/time" "$LLMRUN" --url "$URL" --model llmsim \
+		--no-probe --batch-sizes "$n" --requests "${REQS:-$n}" --max-tokens "$tok" --ignore-eos -q "$@" \
 		-o "$T/r.csv" "$T/c.csv" || exit 1
 	chunkmono "$T/r.csv" >&2 || { echo "bench/run.sh: chunk stamps went back" >&2; exit 1; }
 }
@@ -83,11 +90,48 @@ regime() {
 			n, lc, lcpu, l, cc, ccpu, c, l / c }'
 }
 
+# med FILE: the median of the numbers in FILE.
+med() { sort -g "$1" | awk '{ d[NR] = $1 } END { print NR ? d[int((NR + 1) / 2)] : 0 }'; }
+
+# The paced regime ROUNDS times; each round runs llmrun (and OTHER), then
+# curl -Z, on the same llmsim; the ratio is taken within the round.
+paced_rounds() {
+	: >"$T/rounds"
+	for r in $(seq 1 "$ROUNDS"); do
+		for who in llmrun ${OTHER:+other}; do
+			LLMRUN=$BIN/llmrun
+			[ "$who" = other ] && LLMRUN=$OTHER
+			start_sim $(fixed_step 10) --jitter-us 10000
+			llmrun_run "$STREAMS" "$TOKENS"
+			echo "$who $(chunks) $(cpu_of "$T/time")" >>"$T/rounds"
+		done
+		LLMRUN=$BIN/llmrun
+		curl_run "$STREAMS"
+		echo "curl $((STREAMS * TOKENS)) $(cpu_of "$T/time")" >>"$T/rounds"
+	done
+	for who in llmrun ${OTHER:+other}; do
+		awk -v w="$who" '$1 == w { l[++n] = $2 / ($3 > 0 ? $3 : 0.001) }
+			$1 == "curl" { c[++m] = $2 / ($3 > 0 ? $3 : 0.001) }
+			END { for (i = 1; i <= n; i++) printf "%.0f %.0f %.4f\n", l[i], c[i], l[i] / c[i] }' \
+			"$T/rounds" >"$T/r.$who"
+		cut -d' ' -f1 "$T/r.$who" >"$T/l"; cut -d' ' -f2 "$T/r.$who" >"$T/c"; cut -d' ' -f3 "$T/r.$who" >"$T/x"
+		printf 'paced    %s%s, %d rounds: chunks/CPU-s median %s (%s), curl -Z median %s; ratio median %.2f (%s)\n' \
+			"$who" "$([ "$who" = other ] && echo " ($OTHER)")" "$ROUNDS" "$(med "$T/l")" \
+			"$(sort -g "$T/l" | tr '\n' ' ' | sed 's/ $//')" "$(med "$T/c")" "$(med "$T/x")" \
+			"$(sort -g "$T/x" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')"
+	done
+}
+
 echo "bench/run.sh: $STREAMS streams x $TOKENS tokens, one token per chunk"
 if part cpu; then
 # Jitter spreads each stream's chunk over the 10 ms so a wake-up finds
 # about one ready socket, as with real endpoints, not all 256 at once.
-regime paced "" new $(fixed_step 10) --jitter-us 10000
+if [ "$ROUNDS" -gt 1 ] || [ -n "$OTHER" ]; then
+	paced_rounds
+	ccpu=$(awk '$1 == "curl" { c = $3 } END { print c }' "$T/rounds")
+else
+	regime paced "" new $(fixed_step 10) --jitter-us 10000
+fi
 # The same with chunks stamped when read: what the kernel stamps cost.
 regime paced-read "--stamp read" same $(fixed_step 10) --jitter-us 10000
 regime unpaced "" new --zero-latency
@@ -120,22 +164,42 @@ fi
 # The send side at 1,000 streams x 50 chunks/s (20 ms steps) against the
 # truth's arrived_ns: TTFT error from arrival counting both sides, send lag
 # (arrived - t_sent), client lag (t_sent - t_scheduled); with and without
-# --preconnect.
-send() { # label llmrun-args...
+# --preconnect. Client lag apart for the step's first 1,000 requests (all
+# due at its start: they go out one after another) and for the requests
+# that replace ended ones (due when their slot freed, while the other
+# streams deliver 50,000 chunks/s: the target is 0.1 ms) when REQS is
+# above 1,000 (the default here: 3,000). Last, the same with the streams
+# out of step (llmsim's --jitter-us 20000).
+lagq() { # FILE first|later: client lag p50/p99/max of rows seq < 1000 or >= 1000
+	awk -F, -v w="$2" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
+		(w == "first") == ($s < 1000) && $l != "" { print $l }' "$1" | sort -g |
+		awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR; else printf "none" }'
+}
+send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 	label=$1; shift
 	rm -f "$T/truth.jsonl"
-	start_sim $(fixed_step 20) --truth "$T/truth.jsonl"
-	llmrun_run 1000 50 --timeout 120 "$@"
+	start_sim $(fixed_step 20) --truth "$T/truth.jsonl" ${SEND_SIM:-}
+	REQS=${SEND_REQS:-3000} llmrun_run 1000 50 --timeout 120 "$@"
 	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
 	send_diffs "$T/r.csv" "$T/truth.jsonl" "$T/sdiffs" >"$T/scounts"
 	read -r rows late unst bad <"$T/scounts"
 	printf 'send     1000 streams, %s: TTFT error from arrival p50 %.3f ms, p99 %.3f ms; send lag p50 %.3f ms, p99 %.3f ms; client lag p99 %.3f ms (%d rows, %d sent after arrival, %d unstamped)\n' \
 		"$label" "$(q 0.5 e "$T/sdiffs")" "$(q 0.99 e "$T/sdiffs")" "$(q 0.5 s "$T/sdiffs")" \
 		"$(q 0.99 s "$T/sdiffs")" "$(q 0.99 l "$T/sdiffs")" "$rows" "$late" "$unst"
+	printf 'send     1000 streams, %s: client lag of the first 1000 %s; of the later ones %s\n' \
+		"$label" "$(lagq "$T/r.csv" first)" "$(lagq "$T/r.csv" later)"
 }
 if part send; then
-	send preconnect --preconnect
-	send "no preconnect" --no-preconnect
+	for who in llmrun ${OTHER:+other}; do
+		LLMRUN=$BIN/llmrun
+		[ "$who" = other ] && LLMRUN=$OTHER
+		send "${OTHER:+$who, }preconnect" --preconnect
+		send "${OTHER:+$who, }no preconnect" --no-preconnect
+		# Streams out of step, as with a real server: requests end one
+		# by one, not 1,000 in the same millisecond.
+		SEND_SIM="--jitter-us 20000" send "${OTHER:+$who, }preconnect, jitter 20 ms" --preconnect
+	done
+	LLMRUN=$BIN/llmrun
 fi
 
 # Memory last: closing 5,000 connections leaves the kernel busy for a

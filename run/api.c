@@ -238,10 +238,30 @@ void resp_free(struct resp *r)
 	buf_free(&r->chunk_log);
 }
 
+/* Writes v in decimal at p; returns the end. The chunk log grows by a
+ * number or two per chunk, and printf's two passes showed in profiles. */
+static char *put_num(char *p, long long v)
+{
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
 	       int reasoning, long tokens, int64_t now, struct err *e)
 {
 	long long us = (now - r->t_sent) / CLK_NS_PER_US;
+	struct buf *b = &r->chunk_log;
+	char item[64], *p = item;
 	int rc;
 
 	if (!jd_nonempty_str(d, text_tok))
@@ -252,12 +272,14 @@ int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
 		r->t_first_content = now;
 	r->t_last_token = now;
 	r->chunks++;
-	if (tokens >= 0)
-		rc = buf_printf(&r->chunk_log, e, "%s%lld:%ld",
-				r->chunk_log.len ? " " : "", us, tokens);
-	else
-		rc = buf_printf(&r->chunk_log, e, "%s%lld",
-				r->chunk_log.len ? " " : "", us);
+	if (b->len)
+		*p++ = ' ';
+	p = put_num(p, us);
+	if (tokens >= 0) {
+		*p++ = ':';
+		p = put_num(p, tokens);
+	}
+	rc = buf_add(b, item, (size_t)(p - item), e);
 	if (!rc && r->keep_text)
 		rc = jd_text(d, text_tok, &r->text, e);
 	return rc;

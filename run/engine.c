@@ -25,12 +25,15 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	if (what == CURL_POLL_REMOVE) {
 		if (q && q->sock == s)
 			q->sock = CURL_SOCKET_BAD;
+		eng_sock_req(g, s, NULL);
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
 		curl_multi_assign(g->m, s, NULL);
 		return 0;
 	}
-	if (q)
+	if (q) {
 		q->sock = s;
+		eng_sock_req(g, s, q);
+	}
 	memset(&ev, 0, sizeof ev);
 	ev.data.fd = s;
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
@@ -41,6 +44,23 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	if (!sockp)
 		curl_multi_assign(g->m, s, g);
 	return 0;
+}
+
+void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q)
+{
+	if (s < 0)
+		return;
+	if ((size_t)s >= g->nbyfd) {
+		size_t cap = (size_t)s * 2 + 64;
+		struct req **b;
+
+		if (!q || !(b = realloc(g->byfd, cap * sizeof *b)))
+			return; /* only the order of a wake-up needs it */
+		memset(b + g->nbyfd, 0, (cap - g->nbyfd) * sizeof *b);
+		g->byfd = b;
+		g->nbyfd = cap;
+	}
+	g->byfd[s] = q;
 }
 
 void eng_arm(int fd, int64_t ns, int absolute)
@@ -93,12 +113,13 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 		for (size_t i = 0; g->in_count && i < cx->c->n; i++)
 			g->in_count[i] = -2; /* not counted yet */
 	}
-	g->peeks = g->kstamp ? malloc(WAKE_MAX * sizeof *g->peeks) : NULL;
+	if (g->kstamp && (g->pk = malloc(sizeof *g->pk)))
+		g->pk->fd = -1;
 	g->url = http_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
 	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
 	    !g->tok || !g->url ||
-	    (g->kstamp && !g->peeks) || (cx->count && !g->in_count)) {
+	    (g->kstamp && !g->pk) || (cx->count && !g->in_count)) {
 		eng_free(g);
 		return err_set(e, ERR_SOFTWARE, "cannot set up the engine: %s",
 			       strerror(errno));
@@ -121,6 +142,7 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
 	g->hdrs = h;
+	pre_groups_init(g);
 	*out = g;
 	return 0;
 }
@@ -317,10 +339,61 @@ static void cancel_all(struct eng *g)
 
 /* --- the step ------------------------------------------------------------ */
 
-/* Handles the sockets of one wake-up. Timers first, so that a send that
+/* Makes a closed-loop step's request slots (easy handles) and its first
+ * requests' bodies before its clock starts, as its connections are
+ * (preconnect): what the first batch then waits for is libcurl and the
+ * server, not llmrun's set-up. Slot i is made i-th, so it is in the
+ * connection group of the i-th connection opened before the step. */
+static void prepare(struct eng *g, const struct eng_step *s)
+{
+	const struct corpus *c = g->cx.c;
+
+	while ((long)g->nall < s->batch) {
+		struct req *keep = g->free_list, *q;
+
+		g->free_list = NULL; /* so req_new makes a new one */
+		q = req_new(g);
+		g->free_list = keep;
+		if (!q)
+			break;
+		q->next_free = g->free_list;
+		g->free_list = q;
+	}
+	for (long i = 0; i < s->batch && (size_t)i < c->n; i++)
+		req_body_warm(g, &c->rows[(g->cursor + (size_t)i) % c->n]);
+}
+
+/*
+ * May the bytes waiting on fd end its request? When it has seen its end
+ * marker or finish reason, or its last token may be next (as many text
+ * chunks or usage tokens as max_tokens, less one). Only the order of a
+ * wake-up depends on it (a request that ends later is still handled), so
+ * a guess costs nothing; it needs no peek of every socket up front.
+ */
+static int may_end(const struct eng *g, int fd)
+{
+	const struct req *q = (size_t)fd < g->nbyfd ? g->byfd[fd] : NULL;
+
+	if (!q || !q->active || q->sock != fd)
+		return 0;
+	return q->r.done || q->r.finish[0] ||
+	       (q->max_tokens > 0 && (q->r.chunks >= q->max_tokens - 1 ||
+				      q->r.out_tokens >= q->max_tokens - 1));
+}
+
+/*
+ * Handles the sockets of one wake-up. Timers first, so that a send that
  * came due goes out before the reads; after each socket, the requests it
  * ended and the sends they free are handled at once rather than after the
- * other sockets. */
+ * other sockets.
+ *
+ * Each readable socket is peeked at for the kernel's receive stamp right
+ * before libcurl is told to read it, once: a peek of every socket up front
+ * went stale while the others were handled (at 256 streams most sockets
+ * were peeked twice), and libcurl reads only the socket it is told of
+ * (over HTTP/1.1 no read of another one was seen). The stamp is the bytes'
+ * arrival whenever the socket's turn comes.
+ */
 static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 {
 	const struct opts *o = g->cx.o;
@@ -343,37 +416,29 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		timers++;
 	}
 	send_due(g);
-	/* The peeks come before libcurl's timeout handling, which may read
-	 * sockets too. */
-	if (n > timers && g->kstamp) {
-		kst_wall_off(g);
-		kst_peek_all(g, evs, n);
-	}
 	if (curl_timer)
 		curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
 	kick(g);
-	/* Two passes: first the sockets whose peeked bytes end a chunked
-	 * response, so the requests that end free their slots and the next
-	 * requests go out before the loop works through the other streams'
-	 * chunks (their stamps come from the peeks, whatever the order). */
-	for (int i = 0, pass = g->kstamp ? 0 : 1; pass < 2; i = 0, pass++)
+	if (n > timers && g->kstamp)
+		kst_wall_off(g);
+	/* Two passes: first the sockets whose request may end with these
+	 * bytes, so that in a burst its slot's next request goes out before
+	 * the loop works through the other streams' chunks. */
+	for (int i = 0, pass = 0; pass < 2; i = 0, pass++)
 	for (; i < n; i++) {
 		int fd = evs[i].data.fd, flags, ended;
+		int64_t k = 0;
 
 		if (fd == g->tcurl || fd == g->tretry || fd == g->tsend)
 			continue;
-		if (g->kstamp && kst_ends_response(g, evs, i) != (pass == 0))
+		if (may_end(g, fd) != (pass == 0))
 			continue;
 		flags = eng_curl_flags(evs[i].events);
-		if (g->kstamp && (flags & CURL_CSELECT_IN) && g->slot &&
-		    (size_t)fd < g->nslot && g->slot[fd] == i &&
-		    clk_mono_ns() - g->peeks[i].taken > REPEEK_NS)
-			kst_peek(g, &g->peeks[i], fd);
-		g->t_arrival = clk_mono_ns();
-		if (g->kstamp && g->slot && (size_t)fd < g->nslot && g->slot[fd] == i &&
-		    g->peeks[i].wake == g->wake && g->peeks[i].stamp)
-			g->t_arrival = g->peeks[i].stamp;
+		if (g->kstamp && (flags & CURL_CSELECT_IN))
+			k = kst_peek(g, fd);
+		g->t_arrival = k ? k : clk_mono_ns();
 		curl_multi_socket_action(g->m, fd, flags, &running);
+		kst_done(g);
 		ended = drain_done(g);
 		g->t_arrival = 0;
 		if (ended && !*g->cx.stop && !g->io_failed &&
@@ -414,6 +479,8 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 		g->freed_cap = (size_t)s->batch;
 	}
 	g->freed_head = g->nfreed = 0;
+	if (!s->times)
+		prepare(g, s);
 	g->s = s;
 	g->pg = pg;
 	g->issued = 0;
@@ -472,22 +539,30 @@ void eng_free(struct eng *g)
 		if (q->active)
 			curl_multi_remove_handle(g->m, q->h);
 		curl_easy_cleanup(q->h);
+		curl_slist_free_all(q->grp[0]);
+		curl_slist_free_all(q->grp[1]);
 		sse_free(&q->sse);
 		buf_free(&q->raw);
 		resp_free(&q->r);
-		free(q->body);
+		if (q->body_own)
+			free(q->body);
 		free(q);
 	}
 	free(g->all);
+	for (size_t i = 0; g->bodies && i < g->cx.c->n; i++)
+		free(g->bodies[i]);
+	free(g->bodies);
+	free(g->body_max);
 	if (g->m)
 		curl_multi_cleanup(g->m);
 	curl_slist_free_all(g->hdrs);
 	free(g->tok);
-	free(g->peeks);
-	free(g->slot);
+	free(g->pk);
+	free(g->byfd);
 	free(g->freed);
 	free(g->in_count);
 	free(g->url);
+	free(g->grp_addrs);
 	if (g->ep >= 0)
 		close(g->ep);
 	if (g->tcurl >= 0)

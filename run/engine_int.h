@@ -34,12 +34,11 @@
 #define PEEK_MAX 8192
 /* Sockets handled per wake-up (epoll_wait's maxevents). */
 #define WAKE_MAX 256
-/* A socket whose peek is older than this when its turn comes is peeked
- * again, to cover bytes that came meanwhile. */
-#define REPEEK_NS (50 * CLK_NS_PER_US)
-/* Event ends in one peek given a stamp of their own (see take_peek). */
+/* Event ends in one peek given a stamp of their own (see kst_peek). */
 #define PEEK_ENDS 8
 #define PEEK_LOST ((size_t)-1)
+/* Request bodies kept per corpus row, at most this many bytes in all. */
+#define BODY_CACHE_MAX (64u << 20)
 
 struct eng;
 
@@ -67,7 +66,9 @@ struct req {
 	int64_t t_done;    /* stamp of the bytes that carried the end marker */
 	long http;
 	long bytes;
-	char *body;        /* the request body (JSON) */
+	char *body;        /* the request body (JSON): its row's in the body
+			      cache, or its own when body_own */
+	int body_own;
 	struct sse sse;
 	struct buf raw;    /* body of a non-streamed or failed response */
 	struct resp r;
@@ -81,15 +82,14 @@ struct req {
 	double retry_after_s; /* the server's Retry-After, -1 none */
 	int64_t retry_at;   /* when the waiting retry is due */
 	struct req *next_retry;
+	struct curl_slist *grp[2]; /* its connection group (pre_group) */
 	struct sess_conv *conv; /* the conversation whose turn it is, NULL none */
 };
 
 struct peek {
-	long wake;     /* the wake-up it was taken in */
 	long id;       /* counts peeks, so a request's cursor knows its own */
-	int fd;
+	int fd;        /* the socket being handled; -1 once it was */
 	int64_t stamp; /* monotonic; 0 when the kernel gave none */
-	int64_t taken; /* when it was taken */
 	size_t len;
 	size_t nend;               /* event ends stamped apart, in order */
 	size_t end[PEEK_ENDS];     /* offset of an event's last byte */
@@ -103,13 +103,14 @@ struct eng {
 	int ep, tcurl, tsend;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
 	int kstamp;      /* stamp chunks with the kernel's receive time */
-	/* The bytes waiting on each readable socket of this wake-up, peeked
-	 * at with the kernel's receive stamp; slot[fd] is the index of fd's
-	 * peek, valid while its wake matches. */
-	struct peek *peeks; /* WAKE_MAX */
-	int *slot;
-	size_t nslot;
-	long wake, npeeks;
+	/* The bytes waiting on the socket being handled, peeked at with the
+	 * kernel's receive stamp right before libcurl reads them. */
+	struct peek *pk;
+	long npeeks;
+	/* The request each socket serves (sockets index it), for the order
+	 * of a wake-up: see may_end. NULL where none is known. */
+	struct req **byfd;
+	size_t nbyfd;
 	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
 	struct curl_slist *hdrs;
 	char *url;
@@ -121,6 +122,11 @@ struct eng {
 	size_t ntok;
 	long errors; /* failed requests in the run */
 	long *in_count; /* with -t: each corpus row's prompt tokens, -1 unknown */
+	/* Each corpus row's request body, built once (the same options and
+	 * row give the same body), NULL until used; and its max_tokens. */
+	char **bodies;
+	long *body_max;
+	size_t body_bytes;
 	int tretry;             /* timerfd: the next retry is due */
 	struct req *retries;    /* failed requests waiting to retry, by time */
 	struct rng retry_rng;   /* backoff jitter, from --seed */
@@ -137,6 +143,10 @@ struct eng {
 	 * request that ends there frees its slot then. */
 	int64_t t_arrival;
 	long maxconn; /* CURLMOPT_MAXCONNECTS set, 0 libcurl's default */
+	/* Connection groups (pre_group): the target's port and addresses as
+	 * CURLOPT_RESOLVE writes them; grp_port 0 when groups are off. */
+	long grp_port;
+	char *grp_addrs;
 	struct prog *pg;
 	int64_t t_start;
 	long issued;
@@ -156,14 +166,13 @@ int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now);
 /* The stamp of an event that ended at offset end of the bytes handed to
  * q by the write callback being handled (q->kpeek set). */
 int64_t kst_event(struct req *q, size_t end);
-/* Peeks at the bytes waiting on fd into k, with their receive stamp. */
-void kst_peek(struct eng *g, struct peek *k, int fd);
-/* Peeks at every readable socket of the wake-up. */
-void kst_peek_all(struct eng *g, const struct epoll_event *evs, int n);
+/* Peeks at the bytes waiting on fd, which libcurl is about to be told to
+ * read, into g->pk: their receive stamp (monotonic), 0 when none. */
+int64_t kst_peek(struct eng *g, int fd);
+/* The socket peeked at has been handled: its peek applies no more. */
+void kst_done(struct eng *g);
 /* Reads the wall-minus-monotonic offset for the kernel's stamps. */
 void kst_wall_off(struct eng *g);
-/* Do the bytes peeked at on evs[i]'s socket end a chunked response? */
-int kst_ends_response(const struct eng *g, const struct epoll_event *evs, int i);
 
 /* --- request.c: a request's life ----------------------------------------- */
 
@@ -181,6 +190,9 @@ void req_send(struct eng *g, struct req *q, int64_t t_sched);
 /* Starts the next request of the step, due at t_sched: 0, or -1 when out
  * of memory. */
 int req_issue(struct eng *g, int64_t t_sched, const struct corpus_row *row);
+/* Builds row's request body into the body cache, if it is not there and
+ * the cache has room, so no request waits for it. */
+void req_body_warm(struct eng *g, const struct corpus_row *row);
 
 /* --- engine.c ------------------------------------------------------------ */
 
@@ -190,6 +202,8 @@ void eng_arm(int fd, int64_t ns, int absolute);
 void eng_retry_later(struct eng *g, struct req *q, int64_t now);
 /* A closed-loop slot is free from t. */
 void eng_free_slot(struct eng *g, int64_t t);
+/* Socket s serves q (NULL: none now). */
+void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q);
 
 /* What epoll reported, as libcurl's flags. */
 static inline int eng_curl_flags(uint32_t events)
@@ -217,6 +231,15 @@ void esess_done(struct eng *g, struct req *q, int ok, int64_t t_end);
 
 /* --- preconnect.c -------------------------------------------------------- */
 
+/* Decides whether connections are kept in groups (pre_group) and finds
+ * the target's addresses for them; groups stay off when that fails. */
+void pre_groups_init(struct eng *g);
+/* Puts h's connections in group id: one request slot's own, so libcurl
+ * finds it without scanning every connection in its pool. lists gets
+ * what h then borrows (free each with curl_slist_free_all after h's last
+ * transfer); NULL, and nothing set, when groups are off. 0, or -1 when
+ * out of memory. */
+int pre_group(struct eng *g, CURL *h, long id, struct curl_slist *lists[2]);
 /* How many connections to open before step s (0: none). */
 long pre_count(const struct eng *g, const struct eng_step *s);
 /* Opens n connections: 0 when at least one worked (failures reported on

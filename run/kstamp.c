@@ -27,14 +27,15 @@ static size_t frame_len(const char *b, const char *end)
 
 /*
  * The kernel's stamp for bytes p[0..n) that libcurl hands to q, or 0 when
- * it does not apply. It applies when q's socket was peeked at in this
- * wake-up (libcurl may read it while handling another socket) and the
- * bytes are found among the peeked ones where q's reading of them has got
- * to (past at most a chunk frame): then they were waiting when the stamp
- * was taken. Bytes that came after the peek, in the microseconds before
+ * it does not apply. It applies when q's socket is the one being handled,
+ * peeked at right before libcurl was told to read it, and the bytes are
+ * found among the peeked ones where q's reading of them has got to (past
+ * at most a chunk frame): then they were waiting when the stamp was
+ * taken. Bytes that came after the peek, in the microseconds before
  * libcurl read them, are not found, nor is anything once one piece was
- * not: those are stamped when read. So are TLS (the peeked bytes are
- * ciphertext) and HTTP/2 frames.
+ * not: those are stamped when read. So are bytes libcurl reads from
+ * another socket than the one it was told of (none were seen over
+ * HTTP/1.1), TLS (the peeked bytes are ciphertext) and HTTP/2 frames.
  */
 int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now)
 {
@@ -43,11 +44,8 @@ int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now)
 	const char *b, *end;
 	size_t skip = 0;
 
-	if (!g->peeks || q->sock < 0 || (size_t)q->sock >= g->nslot ||
-	    g->slot[q->sock] < 0)
-		return 0;
-	k = &g->peeks[g->slot[q->sock]];
-	if (k->wake != g->wake || k->fd != q->sock || !k->stamp)
+	k = g->pk;
+	if (!k || q->sock < 0 || k->fd != q->sock || !k->stamp)
 		return 0;
 	if (q->gen != k->id) {
 		q->gen = k->id;
@@ -107,54 +105,16 @@ static int64_t msg_stamp(const struct eng *g, struct msghdr *m)
 	return 0;
 }
 
-/*
- * Peeks at the bytes waiting on fd into k, with the kernel's receive time
- * of the newest of them (monotonic), k->stamp 0 when it gives none. The
- * bytes stay for libcurl; it costs one system call. The stamp is no
- * earlier than any of those bytes arrived, and with one event per wake-up
- * (a stream read as fast as it comes) it is that event's arrival. It does
- * not grow with the time the loop takes to reach a socket: a burst of a
- * thousand chunks is stamped as it arrived, not as it was worked through.
- * Which bytes it covers: kernel_arrival.
- */
-void kst_peek(struct eng *g, struct peek *k, int fd)
+/* Where the event ends in k's peeked bytes are (k->end, k->nend), for
+ * those that need a stamp of their own: an event end is a blank line (SSE)
+ * or a line end (NDJSON); a chunk frame may add a false one, which only
+ * costs its peek. Only an end with another event's bytes after it counts:
+ * after the last one come at most line ends and a chunk frame. */
+static void find_ends(const struct eng *g, struct peek *k)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr align;
-	} cb;
-	struct iovec io = { k->buf, PEEK_MAX };
-	struct msghdr m;
-	ssize_t n;
-	size_t last;
+	size_t last = k->len;
 
-	k->wake = g->wake;
-	k->id = ++g->npeeks;
-	k->fd = fd;
-	k->stamp = 0;
-	k->len = 0;
 	k->nend = 0;
-	k->taken = clk_mono_ns();
-	memset(&m, 0, sizeof m);
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = cb.b;
-	m.msg_controllen = sizeof cb.b;
-	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
-	if (n <= 0 || n == PEEK_MAX || !(k->stamp = msg_stamp(g, &m)))
-		return;
-	k->len = last = (size_t)n;
-	/*
-	 * When several events wait (the loop fell behind the stream), the
-	 * stamp is the newest one's. Each earlier event end gets its own
-	 * with one more peek, up to that end: the kernel stamps with the
-	 * last buffer such a peek touches (TCP merges buffers that wait,
-	 * keeping the newest stamp, so this too is never early). An event
-	 * end is a blank line (SSE) or a line end (NDJSON); a chunk frame
-	 * may add a false one, which only costs its peek. Only an end with
-	 * another event's bytes after it needs a peek: after the last one
-	 * come at most line ends and a chunk frame.
-	 */
 	while (last > 0 && (isxdigit((unsigned char)k->buf[last - 1]) ||
 			    k->buf[last - 1] == '\r' || k->buf[last - 1] == '\n'))
 		last--;
@@ -169,42 +129,87 @@ void kst_peek(struct eng *g, struct peek *k, int fd)
 		/* A chunk frame's "\r\n" right after an end is no new end. */
 		if (k->nend && i - k->end[k->nend - 1] <= 2)
 			continue;
-		io.iov_len = i + 1;
-		m.msg_control = cb.b;
-		m.msg_controllen = sizeof cb.b;
-		if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) != (ssize_t)(i + 1))
-			break;
-		k->end[k->nend] = i;
-		if (!(k->end_stamp[k->nend++] = msg_stamp(g, &m)))
-			k->end_stamp[k->nend - 1] = k->stamp;
+		k->end[k->nend++] = i;
 	}
 }
 
-/* Peeks at every readable socket of the wake-up, before libcurl reads
- * any: handling one socket, libcurl may read others. */
-void kst_peek_all(struct eng *g, const struct epoll_event *evs, int n)
+/*
+ * Peeks at the bytes waiting on fd into k, with the kernel's receive time
+ * of the newest of them (monotonic), k->stamp 0 when it gives none. The
+ * bytes stay for libcurl; it costs one system call, and one more when
+ * several events wait. The stamp is no earlier than any of those bytes
+ * arrived, and with one event per wake-up (a stream read as fast as it
+ * comes) it is that event's arrival. It does not grow with the time the
+ * loop takes to reach a socket: a burst of a thousand chunks is stamped as
+ * it arrived, not as it was worked through. Which bytes it covers:
+ * kst_arrival.
+ */
+int64_t kst_peek(struct eng *g, int fd)
 {
-	g->wake++;
-	for (int i = 0; i < n; i++) {
-		int fd = evs[i].data.fd;
+	struct peek *k = g->pk;
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} cb[PEEK_ENDS + 1];
+	struct iovec io[PEEK_ENDS + 1];
+	struct mmsghdr mm[PEEK_ENDS];
+	struct msghdr m;
+	ssize_t n;
+	int got;
 
-		if (!(evs[i].events & EPOLLIN) || fd == g->tcurl || fd == g->tsend ||
-		    fd == g->tretry)
-			continue;
-		if ((size_t)fd >= g->nslot) {
-			size_t cap = (size_t)fd * 2 + 64;
-			int *sl = realloc(g->slot, cap * sizeof *sl);
-
-			if (!sl)
-				continue; /* this socket is stamped when read */
-			for (size_t j = g->nslot; j < cap; j++)
-				sl[j] = -1;
-			g->slot = sl;
-			g->nslot = cap;
-		}
-		g->slot[fd] = i;
-		kst_peek(g, &g->peeks[i], fd);
+	k->id = ++g->npeeks;
+	k->fd = fd;
+	k->stamp = 0;
+	k->len = 0;
+	k->nend = 0;
+	memset(&m, 0, sizeof m);
+	io[PEEK_ENDS].iov_base = k->buf;
+	io[PEEK_ENDS].iov_len = PEEK_MAX;
+	m.msg_iov = &io[PEEK_ENDS];
+	m.msg_iovlen = 1;
+	m.msg_control = cb[PEEK_ENDS].b;
+	m.msg_controllen = sizeof cb[PEEK_ENDS].b;
+	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || n == PEEK_MAX || !(k->stamp = msg_stamp(g, &m)))
+		return 0;
+	k->len = (size_t)n;
+	/*
+	 * When several events wait (the loop fell behind the stream), the
+	 * stamp is the newest one's. Each earlier event end gets its own from
+	 * a peek up to that end, all of them in one recvmmsg: the kernel
+	 * stamps with the last buffer such a peek touches (TCP merges buffers
+	 * that wait, keeping the newest stamp, so this too is never early).
+	 */
+	find_ends(g, k);
+	if (!k->nend)
+		return k->stamp;
+	memset(mm, 0, k->nend * sizeof *mm);
+	for (size_t j = 0; j < k->nend; j++) {
+		io[j].iov_base = k->buf; /* the same bytes again */
+		io[j].iov_len = k->end[j] + 1;
+		mm[j].msg_hdr.msg_iov = &io[j];
+		mm[j].msg_hdr.msg_iovlen = 1;
+		mm[j].msg_hdr.msg_control = cb[j].b;
+		mm[j].msg_hdr.msg_controllen = sizeof cb[j].b;
 	}
+	got = recvmmsg(fd, mm, (unsigned)k->nend, MSG_PEEK | MSG_DONTWAIT, NULL);
+	for (int j = 0; j < (got > 0 ? got : 0); j++) {
+		if (mm[j].msg_len != k->end[j] + 1) {
+			got = j;
+			break;
+		}
+		if (!(k->end_stamp[j] = msg_stamp(g, &mm[j].msg_hdr)))
+			k->end_stamp[j] = k->stamp;
+	}
+	/* Ends left without a stamp of their own take the newest (kst_event). */
+	k->nend = got > 0 ? (size_t)got : 0;
+	return k->stamp;
+}
+
+void kst_done(struct eng *g)
+{
+	if (g->pk)
+		g->pk->fd = -1;
 }
 
 /* The kernel stamps on the wall clock. Its offset from the monotonic clock
@@ -216,17 +221,3 @@ void kst_wall_off(struct eng *g)
 
 	g->wall_off = a.wall_ns - a.mono_ns;
 }
-
-int kst_ends_response(const struct eng *g, const struct epoll_event *evs, int i)
-{
-	int fd = evs[i].data.fd;
-	const struct peek *k;
-
-	if (!(evs[i].events & EPOLLIN) || !g->slot || (size_t)fd >= g->nslot ||
-	    g->slot[fd] != i)
-		return 0;
-	k = &g->peeks[i];
-	return k->wake == g->wake && k->len >= 5 &&
-	       memcmp(k->buf + k->len - 5, "0\r\n\r\n", 5) == 0;
-}
-

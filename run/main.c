@@ -23,6 +23,7 @@
 #include "record.h"
 #include "rng.h"
 #include "sched.h"
+#include "scrape.h"
 #include "session.h"
 #include "tok.h"
 
@@ -299,6 +300,59 @@ static int step_check(const struct opts *o, const char *label,
 	return 0;
 }
 
+static void say_scrape(void *user, const char *msg)
+{
+	fprintf(stderr, "llmrun: --scrape %s: %s\n",
+		(const char *)user, msg);
+}
+
+/* --scrape: the URL (given, or the first target's origin + /metrics: vLLM
+ * serves it at the root, whatever path the API has) and the thread. */
+static int scrape_begin(const struct opts *o, const struct clk_anchor *a,
+			char **url, char **path, struct scrape **out, struct err *e)
+{
+	CURLU *u = curl_url();
+	struct scrape_conf sc;
+	char *cu = NULL;
+
+	if (!o->scrape_url &&
+	    (!u || curl_url_set(u, CURLUPART_URL, o->targets[0].url, 0) ||
+	     curl_url_set(u, CURLUPART_PATH, "/metrics", 0) ||
+	     curl_url_set(u, CURLUPART_QUERY, NULL, 0) ||
+	     curl_url_get(u, CURLUPART_URL, &cu, 0))) {
+		curl_url_cleanup(u);
+		return err_set(e, ERR_USAGE, "--scrape: cannot make a URL from '%.200s'; give one",
+			       o->targets[0].url);
+	}
+	curl_url_cleanup(u);
+	*url = strdup(o->scrape_url ? o->scrape_url : cu);
+	curl_free(cu);
+	if (!*url || asprintf(path, "%s.metrics.csv", o->out) < 0)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	sc = (struct scrape_conf){
+		.url = *url, .interval_s = o->scrape_interval_s, .path = *path,
+		.max_bytes = o->scrape_max_bytes, .anchor = a, .o = o,
+		.say = say_scrape, .user = *url,
+	};
+	return scrape_start(&sc, out, e);
+}
+
+/* Stops the scraper and says what it got. Returns 0 or ERR_IO. */
+static int scrape_end(const struct opts *o, struct scrape *s, const char *path,
+		      struct err *e)
+{
+	struct scrape_stats st;
+	int rc = scrape_stop(s, &st, e);
+
+	if (st.failed)
+		fprintf(stderr, "llmrun: --scrape: %ld of %ld scrapes failed; %s has the rest\n",
+			st.failed, st.tries, path);
+	else if (!o->quiet)
+		fprintf(stderr, "llmrun: --scrape: %ld scrapes, %ld samples in %s\n", st.tries,
+			st.rows, path);
+	return rc;
+}
+
 static int fail(const struct err *e)
 {
 	fprintf(stderr, "llmrun: %s\n", e->msg);
@@ -320,7 +374,8 @@ int main(int argc, char **argv)
 	struct prog pg = {0};
 	struct sigaction sa;
 	json_t *meta = NULL;
-	char run_id[64], *meta_path = NULL;
+	char run_id[64], *meta_path = NULL, *scrape_url = NULL, *scrape_path = NULL;
+	struct scrape *scr = NULL;
 	int rc, interrupted = 0, status = 0;
 
 	rc = opts_parse(argc, argv, &o, &e);
@@ -405,6 +460,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o.scrape) /* on failure the sweep below does not start */
+		rc = scrape_begin(&o, &anchor, &scrape_url, &scrape_path, &scr, &e);
 
 	for (size_t ti = 0; ti < o.ntargets && !interrupted && !rc; ti++) {
 		struct opts ot; /* o with the target's key and headers */
@@ -450,6 +507,16 @@ int main(int argc, char **argv)
 		}
 		eng_free(g);
 	}
+	if (scr) {
+		struct err se = {0};
+		int src = scrape_end(&o, scr, scrape_path, &se);
+
+		scr = NULL;
+		if (src && !rc) {
+			rc = src;
+			e = se;
+		}
+	}
 	if (rec) {
 		struct err ce = {0};
 		int crc = rec_close(rec, 1, &ce);
@@ -477,6 +544,8 @@ out:
 	prog_free(&pg);
 	json_decref(meta);
 	free(meta_path);
+	free(scrape_url);
+	free(scrape_path);
 	steps_free(&ss);
 	sess_free(sess);
 	corpus_free(&c);

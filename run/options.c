@@ -97,6 +97,11 @@ static const char help[] =
 	"                        of one study pass the same ID\n"
 	"  --meta FILE           metadata JSON (default FILE.meta.json with -o)\n"
 	"  --show-samples N      print the first N outputs on stderr\n"
+	"  --scrape [URL]        read the server's Prometheus metrics (default: the\n"
+	"                        target's /metrics) into FILE.metrics.csv with -o\n"
+	"  --scrape-interval S   seconds between scrapes (default 1)\n"
+	"  --scrape-max-bytes N  FILE.metrics.csv stops growing at N bytes\n"
+	"                        (default 1073741824)\n"
 	"  -q, --quiet           no progress line or summary\n"
 	"  -h, --help, -V, --version\n";
 
@@ -107,7 +112,8 @@ enum {
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
-	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC, O_THINK,
+	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
+	O_SCRAPE, O_SCRAPE_IV, O_SCRAPE_MAX, O_THINK,
 };
 
 static const struct option longopts[] = {
@@ -168,6 +174,9 @@ static const struct option longopts[] = {
 	{"prompt-file", required_argument, 0, O_PROMPT_FILE},
 	{"concurrency", required_argument, 0, O_CONCURRENCY},
 	{"max-concurrency", required_argument, 0, O_MAXCONC},
+	{"scrape", optional_argument, 0, O_SCRAPE},
+	{"scrape-interval", required_argument, 0, O_SCRAPE_IV},
+	{"scrape-max-bytes", required_argument, 0, O_SCRAPE_MAX},
 	{"think-time", required_argument, 0, O_THINK},
 	{0, 0, 0, 0},
 };
@@ -469,6 +478,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->shard_n = 1;
 	o->seed = 1;
 	o->rate.burstiness = 1;
+	o->scrape_interval_s = 1;
+	o->scrape_max_bytes = 1LL << 30;
 	o->argc = argc;
 	o->argv = argv;
 	optind = 1;
@@ -478,6 +489,23 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 
 		switch (c) {
 		case O_URL: url = optarg; break;
+		case O_SCRAPE:
+			/* "--scrape URL" as well as "--scrape=URL": an optional
+			 * argument is the next word when that is a URL. */
+			if (!optarg && optind < argc && opts_http_url(argv[optind]))
+				optarg = argv[optind++];
+			if (optarg && !opts_http_url(optarg))
+				return err_set(e, ERR_USAGE, "--scrape: expected http:// or https://, got '%.200s'", optarg);
+			o->scrape = 1;
+			o->scrape_url = optarg;
+			break;
+		case O_SCRAPE_IV:
+			rc = to_double(optarg, 0.01, &o->scrape_interval_s, "--scrape-interval", e);
+			break;
+		case O_SCRAPE_MAX:
+			rc = to_long(optarg, 1024, &l, "--scrape-max-bytes", e);
+			o->scrape_max_bytes = l;
+			break;
 		case O_MODEL: model = optarg; o->model_given = 1; break;
 		case O_API: api = optarg; break;
 		case O_STREAM: o->stream = 1; break;
@@ -659,6 +687,10 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	for (size_t i = 0; i < o->ntargets; i++)
 		if ((rc = base_url(&o->targets[i], o->note, sizeof o->note, e)))
 			return rc;
+	if (o->scrape && !strcmp(o->out, "-"))
+		return err_set(e, ERR_USAGE, "--scrape writes FILE.metrics.csv beside -o FILE: give -o");
+	if (o->scrape && !o->scrape_url && o->ntargets > 1)
+		return err_set(e, ERR_USAGE, "--scrape: give the URL to scrape when --targets names several");
 
 	if (!!batches + !!rates + !!ramp + o->trace > 1)
 		return err_set(e, ERR_USAGE,

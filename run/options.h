@@ -97,6 +97,11 @@ struct opts {
 	long show_samples;
 	int quiet, drain;
 
+	int scrape;                /* --scrape: FILE.metrics.csv (run/scrape.h) */
+	const char *scrape_url;    /* NULL: the target's /metrics */
+	double scrape_interval_s;  /* seconds between scrapes */
+	long long scrape_max_bytes; /* the file's cap */
+
 	int argc;
 	char **argv;
 };

@@ -230,8 +230,10 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	 * alive connection taken straight from the pool may not do: without
 	 * this, such a request's chunks were all stamped when read. */
 	if (curl_easy_getinfo(q->h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
-	    fd != CURL_SOCKET_BAD)
+	    fd != CURL_SOCKET_BAD) {
 		q->sock = fd;
+		eng_sock_req(q->g, fd, q);
+	}
 	q->connect_ns = q->t_conn ? now - q->t_conn : -1;
 	return CURL_PREREQFUNC_OK;
 }
@@ -267,12 +269,19 @@ struct req *req_new(struct eng *g)
 		free(q);
 		return NULL;
 	}
-	g->all[g->nall++] = q;
 	q->h = h;
 	q->g = g;
 	q->raw.max = BODY_MAX;
 	sse_init(&q->sse, g->cx.t->api->mode, 0);
 	req_setup(g, h, q);
+	/* The slot's connections are its own: slot i of a step finds the
+	 * i-th connection opened before it. */
+	if (pre_group(g, h, (long)g->nall, q->grp)) {
+		curl_easy_cleanup(h);
+		free(q);
+		return NULL;
+	}
+	g->all[g->nall++] = q;
 	curl_easy_setopt(h, CURLOPT_URL, g->url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, q);
@@ -479,7 +488,8 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	q->next_free = g->free_list;
 	g->free_list = q;
 	g->inflight--;
-	free(q->body);
+	if (q->body_own)
+		free(q->body);
 	q->body = NULL;
 }
 
@@ -525,19 +535,65 @@ void req_send(struct eng *g, struct req *q, int64_t t_sched)
 	}
 }
 
+/*
+ * row's request body, with its max_tokens. The same options and row give
+ * the same body, so it is built once (jansson builds and prints it in
+ * about as many instructions as libcurl spends sending it) and kept in
+ * the engine's cache while that holds less than BODY_CACHE_MAX bytes;
+ * past that, each request builds its own (*own set: the caller frees it).
+ * NULL when it cannot be built.
+ */
+static char *row_body(struct eng *g, const struct corpus_row *row, long *max_tokens,
+		      int *own)
+{
+	const struct corpus *c = g->cx.c;
+	size_t i = (size_t)(row - c->rows);
+	char *b;
+
+	*own = 0;
+	if (!g->bodies && i < c->n) {
+		g->bodies = calloc(c->n, sizeof *g->bodies);
+		g->body_max = calloc(c->n, sizeof *g->body_max);
+	}
+	if (g->bodies && g->body_max && i < c->n && g->bodies[i]) {
+		*max_tokens = g->body_max[i];
+		return g->bodies[i];
+	}
+	b = http_body(g->cx.o, g->cx.t, row, 0, max_tokens);
+	if (b && g->bodies && g->body_max && i < c->n &&
+	    g->body_bytes + strlen(b) <= BODY_CACHE_MAX) {
+		g->body_bytes += strlen(b);
+		g->bodies[i] = b;
+		g->body_max[i] = *max_tokens;
+		return b;
+	}
+	*own = b != NULL;
+	return b;
+}
+
+void req_body_warm(struct eng *g, const struct corpus_row *row)
+{
+	long mt;
+	int own;
+	char *b = row_body(g, row, &mt, &own);
+
+	if (own)
+		free(b);
+}
+
 /* Starts the next request of the step, scheduled at t_sched. Returns 0 or
  * -1 when no request could be made (out of memory). */
 int req_issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
 {
-	const struct opts *o = g->cx.o;
-	const struct opts_target *t = g->cx.t;
 	struct req *q = req_new(g);
 
 	if (!q)
 		return -1;
 	q->row = row;
 	q->conv = g->conv_next;
-	q->body = q->conv ? esess_body(g, q) : http_body(o, t, row, 0, &q->max_tokens);
+	/* A turn's body holds its conversation's history: its own. */
+	q->body_own = 1;
+	q->body = q->conv ? esess_body(g, q) : row_body(g, row, &q->max_tokens, &q->body_own);
 	q->seq = g->issued;
 	q->warmup = g->issued < g->s->warmup;
 	q->attempt = 1;

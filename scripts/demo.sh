@@ -43,8 +43,9 @@ for s in short-long long-long long-short; do
 	llmgen --scenario "$s" --count 64 --seed 1 -q -o "$OUT/corpus-$s.csv"
 	echo "demo: $s: batch sizes 1..32, $REQUESTS requests each"
 	# --ignore-eos: the corpus's output lengths are the workload.
+	# --scrape: llmsim's /metrics beside the results, for the server chart.
 	llmrun --url "$url" --model llmsim --batch-sizes 1..32 \
-		--requests "$REQUESTS" --ignore-eos --quiet \
+		--requests "$REQUESTS" --ignore-eos --quiet --scrape --scrape-interval 0.2 \
 		-o "$OUT/results-$s.csv" "$OUT/corpus-$s.csv"
 done
 

@@ -441,6 +441,7 @@ void eng_counts(const struct engine *e, struct eng_counts *c)
 	c->kv_cached_blocks = e->pc ? pc_blocks(e->pc) : 0;
 	c->prefix_queries = e->prefix_queries;
 	c->prefix_hits = e->prefix_hits;
+	c->prefix_caching = e->pc != NULL;
 	c->preemptions = e->preemptions;
 	c->tokens_out = e->tokens_out;
 }

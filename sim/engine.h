@@ -112,6 +112,7 @@ struct eng_counts {
 	long kv_used_blocks, kv_total_blocks; /* used: by running sequences */
 	long kv_cached_blocks;  /* prefix cache, used or evictable */
 	long prefix_queries, prefix_hits; /* prompt tokens looked up, found */
+	int prefix_caching;     /* on: the two above mean something */
 	long preemptions; /* since start */
 	long tokens_out;  /* output tokens produced since start */
 };

@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"A simulated continuous-batching LLM server on loopback. Prints its URL\n"
 	"on the first line of stdout, then serves until SIGINT or SIGTERM.\n"
 	"Endpoints: /v1/chat/completions /v1/completions /v1/models /health\n"
-	"/tokenize (vLLM); /generate_stream /generate (TGI); /completion\n"
+	"/tokenize /metrics (vLLM); /generate_stream /generate (TGI); /completion\n"
 	"(llama.cpp); /api/generate /api/chat (Ollama).\n"
 	"\n"
 	"Server:\n"

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "faults.h"
 #include "prefix.h"
+#include "metrics.h"
 #include "prompt.h"
 #include "rng.h"
 #include "text.h"
@@ -81,6 +82,7 @@ struct sreq {
 	struct event *qev;
 	int64_t last_due, hold_until;
 	struct event *tmo;
+	struct met_req met;             /* its times as GET /metrics sees them */
 };
 
 struct server {
@@ -93,6 +95,7 @@ struct server {
 	struct prompt *pc;
 	struct truth *truth;
 	struct arr *arr;               /* arrival stamps */
+	struct met *met;               /* GET /metrics */
 	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev;
 	int stepping;                  /* a step is planned, its timer pending */
 	int64_t deadline;              /* real end of the step in flight */
@@ -579,6 +582,8 @@ static void on_token(void *user, void *su, int ntok, int last)
 
 	int64_t now = clk_mono_ns();
 
+	met_token(s->met, &r->met, r->arrived_ns ? r->arrived_ns : r->received_ns, now,
+		  r->job.prompt_tokens, ntok, last);
 	if (last) {
 		r->preemptions = eng_seq_preemptions(r->seq);
 		r->seq = NULL; /* the engine frees it after this callback */
@@ -1032,6 +1037,25 @@ static void tokenize(struct server *s, struct evhttp_request *req)
 	reply_json(req, 200, "OK", s->scratch);
 }
 
+/* GET /metrics: vLLM's Prometheus page (sim/metrics.h). */
+static void metrics(struct server *s, struct evhttp_request *req)
+{
+	struct eng_counts k;
+	struct buf b = BUF_INIT;
+	struct err e = { 0 };
+
+	eng_counts(s->eng, &k);
+	if (met_render(s->met, &k, &b, &e)) {
+		evhttp_send_error(req, 500, "cannot render the metrics");
+	} else {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+				  MET_CONTENT_TYPE);
+		evbuffer_add(s->scratch, b.p, b.len);
+		evhttp_send_reply(req, 200, "OK", s->scratch);
+	}
+	buf_free(&b);
+}
+
 static void not_found(struct server *s, struct evhttp_request *req, int code)
 {
 	const char *m = code == 404 ? "{\"detail\":\"Not Found\"}" :
@@ -1133,6 +1157,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 			not_found(s, req, 405);
 		else
 			models(s, req);
+	} else if (!strcmp(path, "/metrics")) {
+		if (m != EVHTTP_REQ_GET)
+			not_found(s, req, 405);
+		else
+			metrics(s, req);
 	} else {
 		not_found(s, req, 404);
 	}
@@ -1192,9 +1221,10 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 		return e->code;
 	cb = (struct eng_cb){ on_admitted, on_token, s };
 	s->eng = eng_new(&c->prof, c->seed, &cb);
+	s->met = met_new(c->model);
 	s->scratch = evbuffer_new();
 	s->frame = evbuffer_new();
-	if (!s->base || !s->eng || !s->scratch || !s->frame ||
+	if (!s->base || !s->eng || !s->met || !s->scratch || !s->frame ||
 	    eng_prefix_caching(s->eng, c->prefix_caching) ||
 	    !(s->http = evhttp_new(s->base)))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
@@ -1297,6 +1327,7 @@ void server_free(struct server *s)
 	if (s->sigterm_ev)
 		event_free(s->sigterm_ev);
 	eng_free(s->eng);
+	met_free(s->met);
 	if (s->scratch)
 		evbuffer_free(s->scratch);
 	if (s->frame)

@@ -11,7 +11,10 @@ need_tokfile cl100k_base.tiktoken >/dev/null || exit 1
 T=$(mktmp)
 TPL=$(pwd)/templates
 
-llmsim --port 0 --time-scale 10 --seed 3 >"$T/url" 2>"$T/sim.log" &
+# 4x real time: fast enough for a short test, slow enough that a loaded
+# 2-core machine keeps up with 16 streams (at 10x and 32 streams it did not,
+# and throughput fell from 8 to 32 for want of CPU, not of the model).
+llmsim --port 0 --time-scale 4 --seed 3 >"$T/url" 2>"$T/sim.log" &
 sim=$!
 trap 'kill $sim 2>/dev/null; rm -rf $_tmps' EXIT
 i=0
@@ -21,25 +24,25 @@ url=$(head -n 1 "$T/url")
 
 # A sweep on long prompts and long outputs.
 llmgen --scenario long-long --count 16 --seed 5 -q -o "$T/ll.csv"
-check "llmrun sweeps batch sizes 1,8,32" \
-	llmrun --url "$url" --model llmsim --batch-sizes 1,8,32 --requests 32 -q \
+check "llmrun sweeps batch sizes 1,4,16" \
+	llmrun --url "$url" --model llmsim --batch-sizes 1,4,16 --requests 16 -q \
 	-o "$T/res.csv" "$T/ll.csv"
 check "llmanalyze writes the table, charts and report" \
 	llmanalyze -q --format csv --columns out_tok_per_s,ttft_mean,success_rate \
 	-o "$T/cmp.csv" --charts "$T/charts" --html "$T/report.html" "$T/res.csv"
 # Columns: target,model,group,step,out_tok_per_s,ttft_mean,success_rate
 tp1=$(awk -F, '$4 == 1 {print $5}' "$T/cmp.csv")
-tp8=$(awk -F, '$4 == 8 {print $5}' "$T/cmp.csv")
-tp32=$(awk -F, '$4 == 32 {print $5}' "$T/cmp.csv")
+tp4=$(awk -F, '$4 == 4 {print $5}' "$T/cmp.csv")
+tp16=$(awk -F, '$4 == 16 {print $5}' "$T/cmp.csv")
 tt1=$(awk -F, '$4 == 1 {print $6}' "$T/cmp.csv")
-tt32=$(awk -F, '$4 == 32 {print $6}' "$T/cmp.csv")
-if awk -v a="$tp1" -v b="$tp8" -v c="$tp32" 'BEGIN { exit !(a > 0 && b > 3 * a && c > b) }'; then
-	ok "output throughput rises with batch size ($tp1 < $tp8 < $tp32 tok/s)"
+tt16=$(awk -F, '$4 == 16 {print $6}' "$T/cmp.csv")
+if awk -v a="$tp1" -v b="$tp4" -v c="$tp16" 'BEGIN { exit !(a > 0 && b > 2.5 * a && c > 1.5 * b) }'; then
+	ok "output throughput rises with batch size ($tp1 < $tp4 < $tp16 tok/s)"
 else
 	nok "output throughput rises with batch size" "$(cat "$T/cmp.csv")"
 fi
-if awk -v a="$tt1" -v c="$tt32" 'BEGIN { exit !(c > a) }'; then
-	ok "TTFT grows with batch size ($tt1 -> $tt32 ms)"
+if awk -v a="$tt1" -v c="$tt16" 'BEGIN { exit !(c > a) }'; then
+	ok "TTFT grows with batch size ($tt1 -> $tt16 ms)"
 else
 	nok "TTFT grows with batch size" "$(cat "$T/cmp.csv")"
 fi

@@ -26,6 +26,7 @@ static struct an_rec rec(enum an_status st, int64_t sent, int64_t first,
 	r.in_tok = in;
 	r.out_tok = out;
 	r.chunk_log = log;
+	r.turn = r.ctx_tok = r.cached_tok = -1;
 	an_rec_complete(&r);
 	return r;
 }
@@ -433,6 +434,116 @@ static void failed_rows_tokens_unused(void **state)
 	an_set_free(s);
 }
 
+static struct an_rec with_context(struct an_rec r, long ctx, long cached)
+{
+	r.ctx_tok = ctx;
+	r.cached_tok = cached;
+	return r;
+}
+
+static void prompt_tokens(void **state)
+{
+	struct an_rec r = rec(AN_OK, 0, 10, 20, 30, 40, 2, NULL);
+
+	(void)state;
+	assert_int_equal(an_rec_prompt_tokens(&r), 40);      /* single turn: input_tokens */
+	r.ctx_tok = 400;
+	assert_int_equal(an_rec_prompt_tokens(&r), 400);     /* the whole request */
+	r = rec(AN_HTTP_5XX, 0, AN_NO_TIME, AN_NO_TIME, 30, 40, -1, NULL);
+	assert_int_equal(an_rec_prompt_tokens(&r), -1);      /* a corpus count */
+	r.ctx_tok = 400;
+	assert_int_equal(an_rec_prompt_tokens(&r), 400);
+}
+
+/*
+ * Cache hit rate = sum(cached) / sum(prompt tokens) over ok rows that
+ * report cached_tokens:
+ *   ok  context 100, cached 0
+ *   ok  context 300, cached 150
+ *   ok  no context, input 200, cached 50  (single turn: input_tokens)
+ *   ok  context 500, cached unknown       (counts neither way)
+ *   5xx context 900, cached 900           (failed: not counted)
+ * = (0 + 150 + 50) / (100 + 300 + 200) = 1/3, over 3 rows.
+ */
+static void cache_hit_rate(void **state)
+{
+	const char *names[] = {"turn"}, *keys[] = {"2"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 1);
+	const struct an_ctx_pt *pt;
+	struct an_rec r[5];
+	struct an_metrics m;
+	struct err e;
+	int i;
+
+	(void)state;
+	r[0] = with_context(rec(AN_OK, 0, 10, 20, 30, -1, 2, NULL), 100, 0);
+	r[1] = with_context(rec(AN_OK, 0, 20, 30, 40, -1, 2, NULL), 300, 150);
+	r[2] = with_context(rec(AN_OK, 0, 30, 40, 50, 200, 2, NULL), -1, 50);
+	r[3] = with_context(rec(AN_OK, 0, 40, 50, 60, -1, 2, NULL), 500, -1);
+	r[4] = with_context(rec(AN_HTTP_5XX, 0, AN_NO_TIME, AN_NO_TIME, 60, -1, -1, NULL), 900, 900);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_near(m.cache_hit_rate, 1.0 / 3.0, 1e-12);
+	assert_near(m.cache_reported, 3, 0);
+	/* context_tokens of ok rows only: 100, 300, 500 */
+	assert_int_equal(m.ctx_tok.n, 3);
+	assert_near(m.ctx_tok.mean, 300, 1e-12);
+	assert_near(m.ctx_tok.max, 500, 0);
+	/* The chart's points: ok rows with a TTFT and a prompt count. */
+	pt = (const struct an_ctx_pt *)s->groups[0]->ctx_pts.p;
+	assert_int_equal(s->groups[0]->ctx_pts.len / sizeof *pt, 4);
+	assert_near(pt[1].ctx_tok, 300, 0);
+	assert_near(pt[1].ttft_ms, 20, 1e-6);
+	assert_int_equal(pt[0].hit, 0);
+	assert_int_equal(pt[1].hit, 1);
+	assert_int_equal(pt[2].hit, 1);
+	assert_int_equal(pt[3].hit, 0); /* not reported */
+	assert_int_equal(s->groups[0]->ctx_rows, 5);
+	an_set_free(s);
+}
+
+static void cache_nothing_reported(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r = rec(AN_OK, 0, 10, 20, 30, 100, 2, NULL);
+	struct an_metrics m;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(an_set_add(s, keys, &r, &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_true(isnan(m.cache_hit_rate)); /* empty, never 0 */
+	assert_near(m.cache_reported, 0, 0);
+	assert_int_equal(m.ctx_tok.n, 0);
+	assert_int_equal(s->groups[0]->ctx_pts.len, 0); /* no charts wanted */
+	assert_int_equal(s->groups[0]->ctx_rows, 0);
+	an_set_free(s);
+}
+
+/* turn is shown once a group has one; results without turns hide it. */
+static void turn_hidden_when_empty(void **state)
+{
+	const char *names[] = {"step", "turn"}, *k1[] = {"1", ""}, *k2[] = {"2", ""},
+		   *k3[] = {"2", "3"};
+	struct an_set *s = an_set_new(names, 2, &no_slo, 0);
+	struct an_rec r = rec(AN_OK, 0, 10, 20, 30, 100, 2, NULL);
+	unsigned char hide[2];
+	struct err e;
+
+	(void)state;
+	assert_int_equal(an_set_add(s, k1, &r, &e), 0);
+	assert_int_equal(an_set_add(s, k2, &r, &e), 0);
+	an_keys_hidden(s, hide);
+	assert_int_equal(hide[0], 0);
+	assert_int_equal(hide[1], 1);
+	assert_int_equal(an_set_add(s, k3, &r, &e), 0);
+	an_keys_hidden(s, hide);
+	assert_int_equal(hide[1], 0);
+	an_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +558,10 @@ int main(void)
 		cmocka_unit_test(lag_and_short_notes),
 		cmocka_unit_test(server_speeds),
 		cmocka_unit_test(failed_rows_tokens_unused),
+		cmocka_unit_test(prompt_tokens),
+		cmocka_unit_test(cache_hit_rate),
+		cmocka_unit_test(cache_nothing_reported),
+		cmocka_unit_test(turn_hidden_when_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

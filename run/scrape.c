@@ -1,0 +1,297 @@
+#include "scrape.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "csv.h"
+#include "http.h"
+#include "prom.h"
+
+#define PAGE_MAX (16L << 20)  /* a /metrics page larger than this is refused */
+
+struct scrape {
+	struct scrape_conf c;
+	CURL *h;
+	struct curl_slist *hdr;
+	FILE *fp;                /* the CSV, written in place */
+	struct csv_writer *w;    /* on fp; flushed once per scrape */
+	struct buf page, copy;
+	char cerr[CURL_ERROR_SIZE];
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;                /* under mu */
+	int reported, cap_said;
+	long long bytes;         /* written so far, an upper bound */
+	int64_t t_ns;            /* the scrape being written */
+	long long pending;       /* the bytes its rows can take at most */
+	struct scrape_stats st;
+	struct err werr;         /* the file's first write error */
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *user)
+{
+	struct buf *b = user;
+
+	/* 0 makes libcurl fail with CURLE_WRITE_ERROR: the cap is the reason. */
+	return buf_add(b, p, size * n, NULL) ? 0 : size * n;
+}
+
+static void say_once(struct scrape *s, const char *fmt, const char *detail)
+{
+	char msg[ERR_MSG_MAX + 400];
+
+	if (s->reported || !s->c.say)
+		return;
+	s->reported = 1;
+	snprintf(msg, sizeof msg, fmt, detail);
+	snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
+		 " (retried every interval; the first failure is the only one reported)");
+	s->c.say(s->c.user, msg);
+}
+
+/* The bytes a sample's row can take at most: quoting at most doubles the
+ * labels and adds quotes around each field; t_ns has at most 20 digits,
+ * a value 24 characters. -1 when its labels are over 8 KiB (left out: not
+ * a metric anyone charts). */
+static long long row_need(const struct prom_sample *ps, char *l, size_t cap)
+{
+	long ll = prom_labels_str(ps, l, cap);
+
+	return ll < 0 ? -1 : (long long)(20 + strlen(ps->name) + 2 * (size_t)ll + 24 + 12);
+}
+
+/* First pass: does the page parse, and how much would it add? */
+static int check_row(void *user, const struct prom_sample *ps, struct err *e)
+{
+	struct scrape *s = user;
+	char l[8192];
+	long long need = row_need(ps, l, sizeof l);
+
+	(void)e;
+	if (need > 0)
+		s->pending += need;
+	return 0;
+}
+
+static void fmt_value(double v, char *out, size_t cap)
+{
+	if (isnan(v))
+		snprintf(out, cap, "NaN");
+	else if (isinf(v))
+		snprintf(out, cap, v > 0 ? "+Inf" : "-Inf");
+	else
+		snprintf(out, cap, "%.17g", v);
+}
+
+/* Second pass: one row per sample. */
+static int write_row(void *user, const struct prom_sample *ps, struct err *e)
+{
+	struct scrape *s = user;
+	char t[24], v[40], l[8192];
+	const char *f[4] = { t, ps->name, l, v };
+	long long need = row_need(ps, l, sizeof l);
+
+	(void)e;
+	if (need < 0)
+		return 0;
+	snprintf(t, sizeof t, "%lld", (long long)s->t_ns);
+	fmt_value(ps->value, v, sizeof v);
+	if (!s->werr.code && csv_write_row(s->w, f, 4, &s->werr))
+		return 0;
+	s->st.rows++;
+	return 0;
+}
+
+static void scrape_once(struct scrape *s)
+{
+	int64_t t0;
+	curl_off_t start_us = 0;
+	long status = 0;
+	CURLcode rc;
+	struct err e = { 0 };
+
+	s->st.tries++;
+	buf_reset(&s->page);
+	s->cerr[0] = 0;
+	t0 = clk_mono_ns();
+	rc = curl_easy_perform(s->h);
+	curl_easy_getinfo(s->h, CURLINFO_STARTTRANSFER_TIME_T, &start_us);
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		s->st.failed++;
+		say_once(s, "%s", rc == CURLE_WRITE_ERROR ? "page larger than 16 MiB" :
+			 s->cerr[0] ? s->cerr : curl_easy_strerror(rc));
+		return;
+	}
+	if (status != 200) {
+		char st[32];
+
+		snprintf(st, sizeof st, "HTTP %ld", status);
+		s->st.failed++;
+		say_once(s, "%s", st);
+		return;
+	}
+	buf_reset(&s->copy);
+	s->pending = 0;
+	if (buf_add(&s->copy, s->page.p ? s->page.p : "", s->page.len, &e) ||
+	    prom_parse(s->copy.p, s->copy.len, check_row, s, &e)) {
+		s->st.failed++;
+		say_once(s, "malformed page: %s", e.msg);
+		return;
+	}
+	s->st.ok++;
+	/* A scrape that would pass the cap is left out whole, and every one
+	 * after it (the file stays a prefix of the run). */
+	if (s->st.capped || s->bytes + s->pending > s->c.max_bytes)
+		s->st.capped = 1;
+	else {
+		s->t_ns = clk_to_wall(s->c.anchor, t0 + (int64_t)start_us * CLK_NS_PER_US);
+		s->bytes += s->pending;
+		prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
+		/* One write per scrape, so a killed run loses at most the last. */
+		if (fflush(s->fp) && !s->werr.code)
+			err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
+	}
+	if (s->st.capped && !s->cap_said && s->c.say) {
+		char msg[600];
+
+		s->cap_said = 1;
+		snprintf(msg, sizeof msg, "%s reached --scrape-max-bytes (%lld); later "
+			 "samples are not kept", s->c.path, s->c.max_bytes);
+		s->c.say(s->c.user, msg);
+	}
+}
+
+static void *run(void *arg)
+{
+	struct scrape *s = arg;
+	int64_t iv = (int64_t)(s->c.interval_s * CLK_NS_PER_S), next = clk_mono_ns();
+	int stop = 0;
+
+	while (!stop) {
+		int64_t now;
+		struct timespec ts;
+
+		scrape_once(s);
+		now = clk_mono_ns();
+		next += iv;
+		if (next <= now) /* a slow scrape: skip the ticks it overran */
+			next += ((now - next) / iv + 1) * iv;
+		ts.tv_sec = next / CLK_NS_PER_S;
+		ts.tv_nsec = next % CLK_NS_PER_S;
+		pthread_mutex_lock(&s->mu);
+		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
+			;
+		stop = s->stop;
+		pthread_mutex_unlock(&s->mu);
+	}
+	scrape_once(s); /* the final values */
+	return NULL;
+}
+
+static void scrape_free(struct scrape *s)
+{
+	if (s->h)
+		curl_easy_cleanup(s->h);
+	curl_slist_free_all(s->hdr);
+	buf_free(&s->page);
+	buf_free(&s->copy);
+	free(s);
+}
+
+int scrape_start(const struct scrape_conf *conf, struct scrape **out,
+		 struct err *e)
+{
+	static const char *const head[] = { "t_ns", "name", "labels", "value" };
+	struct scrape *s = calloc(1, sizeof *s);
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	long tmo;
+	int rc;
+
+	if (!s)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	s->c = *conf;
+	s->page.max = s->copy.max = PAGE_MAX;
+	if (!(s->h = curl_easy_init()) ||
+	    !(s->hdr = curl_slist_append(NULL, "Accept: text/plain;version=0.0.4")))
+		return scrape_free(s), err_set(e, ERR_SOFTWARE, "out of memory");
+	/* The target's TLS and HTTP options; no API key: the URL may be
+	 * another host's, and vLLM's /metrics needs none. */
+	http_options(s->h, conf->o, conf->url);
+	tmo = (long)(conf->interval_s * 1000);
+	curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, tmo < 100 ? 100L : tmo);
+	curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT_MS, tmo < 100 ? 100L : tmo);
+	curl_easy_setopt(s->h, CURLOPT_URL, conf->url);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdr);
+	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->page);
+	curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->cerr);
+	if (!(s->fp = fopen(conf->path, "w"))) {
+		rc = err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", conf->path,
+			     strerror(errno));
+		return scrape_free(s), rc;
+	}
+	if ((rc = csv_writer_open_fp(s->fp, conf->path, &s->w, e)) ||
+	    (rc = csv_write_row(s->w, head, 4, e)) ||
+	    (fflush(s->fp) && (rc = err_set(e, ERR_IO, "%s: %s", conf->path, strerror(errno))))) {
+		if (s->w)
+			csv_writer_close(s->w, 0, NULL);
+		fclose(s->fp);
+		return scrape_free(s), rc;
+	}
+	s->bytes = 23;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	/* The thread blocks every signal (it inherits the mask): SIGINT must
+	 * reach the main thread, whose poll it interrupts. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->th, NULL, run, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		csv_writer_close(s->w, 0, NULL);
+		fclose(s->fp);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		return scrape_free(s), err_set(e, ERR_SOFTWARE, "cannot start the scraper's thread");
+	}
+	*out = s;
+	return 0;
+}
+
+int scrape_stop(struct scrape *s, struct scrape_stats *st, struct err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	rc = csv_writer_close(s->w, 1, e);
+	if ((ferror(s->fp) | fclose(s->fp)) && !rc)
+		rc = err_set(e, ERR_IO, "%s: write failed", s->c.path);
+	if (!rc && s->werr.code) {
+		*e = s->werr;
+		rc = e->code;
+	}
+	if (st)
+		*st = s->st;
+	scrape_free(s);
+	return rc;
+}
