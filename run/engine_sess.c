@@ -56,19 +56,20 @@ void esess_top_up(struct eng *g)
 	struct sess *ss = g->cx.sess;
 	int64_t now = clk_mono_ns(), due, next = 0;
 	struct sess_conv *v;
+	int failed = 0; /* a turn or conversation could not be made */
 
 	if (!g->sending)
 		return;
 	/* Turns whose think time is over go first: their conversations
 	 * already hold a slot. */
 	while (!full(g) && turn_allowed(g, now) && (v = sess_due(ss, now, &due)))
-		if (issue(g, v, due))
+		if ((failed = issue(g, v, due)))
 			break;
 	if (s->times) {
 		while (start_allowed(g, now) && !full(g) &&
 		       g->t_start + s->times[g->next_time] <= now) {
-			if (!(v = sess_start(ss)) ||
-			    issue(g, v, g->t_start + s->times[g->next_time]))
+			if ((failed = !(v = sess_start(ss)) ||
+				      issue(g, v, g->t_start + s->times[g->next_time])))
 				break;
 			g->next_time++;
 			g->conv_started++;
@@ -77,12 +78,15 @@ void esess_top_up(struct eng *g)
 			next = g->t_start + s->times[g->next_time];
 	} else {
 		while ((long)sess_live(ss) < s->batch && start_allowed(g, now)) {
-			if (!(v = sess_start(ss)) || issue(g, v, sess_slot_due(ss, g->t_start)))
+			if ((failed = !(v = sess_start(ss)) ||
+				      issue(g, v, sess_slot_due(ss, g->t_start))))
 				break;
 			g->conv_started++;
 		}
 	}
-	if (!turn_allowed(g, now) || (!start_allowed(g, now) && !sess_live(ss))) {
+	/* Out of memory with nothing going on: nothing would ever end. */
+	if (!turn_allowed(g, now) || (!start_allowed(g, now) && !sess_live(ss)) ||
+	    (failed && !sess_live(ss) && !g->inflight)) {
 		g->sending = 0;
 		eng_arm(g->tsend, 0, 0);
 		return;

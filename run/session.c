@@ -62,7 +62,10 @@ static int check(const struct corpus *c, struct start **out, size_t *ns,
 
 		if (!r->conv || !*r->conv)
 			rc = err_set(e, ERR_DATA, "%s:%ld: empty conversation_id", name, r->line);
-		else if (r->turn < 1)
+		else if (r->turn == 0)
+			rc = err_set(e, ERR_DATA, "%s:%ld: conversation %s: turn 0 (turns "
+				     "count from 1)", name, r->line, r->conv);
+		else if (r->turn < 0)
 			rc = err_set(e, ERR_DATA, "%s:%ld: conversation %s: no turn number "
 				     "(a 'turn' column, 1..n)", name, r->line, r->conv);
 		else if (r->turn == 1)

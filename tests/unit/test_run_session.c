@@ -49,6 +49,8 @@ static void validation(void **state)
 		":5: conversation 2 again (it began on line 3");
 	refused("conversation_id,turn,prompt\n,1,a\n", ":2: empty conversation_id");
 	refused("conversation_id,turn,prompt\n1,,a\n", ":2: conversation 1: no turn number");
+	refused("conversation_id,prompt\n1,a\n", ":2: conversation 1: no turn number");
+	refused("conversation_id,turn,prompt\n1,0,a\n", ":2: conversation 1: turn 0 (turns count from 1)");
 }
 
 /* Turns go in order with the history of the replies, think times add to
