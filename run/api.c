@@ -321,6 +321,7 @@ void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
 	r->usage_out_prev = 0;
 	r->server_prompt_ms = r->server_decode_ms = NAN;
 	r->server_prompt_tokens = r->server_decode_tokens = -1;
+	r->cached_tokens = -1;
 	r->keep_text = keep_text;
 }
 
@@ -439,6 +440,8 @@ long resp_usage(struct resp *r, const struct jdoc *d, int u)
 		r->usage_out_prev = out;
 		r->out_tokens = out;
 	}
+	r->cached_tokens = jd_count(d, jd_get(d, jd_get(d, u, "prompt_tokens_details"),
+					      "cached_tokens"), r->cached_tokens);
 	rt = jd_count(d, jd_get(d, jd_get(d, u, "completion_tokens_details"),
 			       "reasoning_tokens"), -1);
 	if (rt >= 0)

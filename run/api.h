@@ -92,6 +92,9 @@ struct resp {
 	 * not said. prompt_n leaves out prompt-cache hits, so it is what
 	 * server_prompt_ms was spent on, not usage.prompt_tokens. */
 	long server_prompt_tokens, server_decode_tokens;
+	/* usage.prompt_tokens_details.cached_tokens (prefix-cache hits, as
+	 * vLLM, SGLang and OpenAI send it); -1 when not said. */
+	long cached_tokens;
 	char response_id[96];
 	char finish[32];
 	enum rclass err_class; /* an error carried inside the response */
@@ -149,11 +152,23 @@ long resp_usage(struct resp *r, const struct jdoc *d, int u);
  */
 int api_error_object(struct resp *r, const struct jdoc *d);
 
+/* One earlier message of a conversation: text[0..len), role "user" or
+ * "assistant". */
+struct api_msg {
+	const char *role;
+	const char *text;
+	size_t len;
+};
+
 /* What a request needs to build its body. */
 struct api_req {
 	const char *model;
 	const char *prompt;
 	const char *system;   /* NULL when none */
+	/* A conversation's earlier turns, oldest first, sent between the
+	 * system prompt and prompt; only dialects with chat set take them. */
+	const struct api_msg *history;
+	size_t nhistory;
 	long max_tokens;      /* -1: not sent */
 	long min_tokens;      /* -1: not sent */
 	int ignore_eos;
@@ -168,6 +183,7 @@ struct api {
 	const char *path_stream; /* appended to the base URL */
 	const char *path_plain;
 	enum sse_mode mode;
+	int chat; /* sends messages, so it can replay a conversation */
 	/* A new body object for q (NULL when out of memory). */
 	json_t *(*body)(const struct api_req *q);
 	/* One streamed event (root at token 0). Returns 0, or ERR_ codes. */

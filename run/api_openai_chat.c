@@ -11,6 +11,10 @@ static json_t *body(const struct api_req *q)
 	if (q->system)
 		json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system",
 						      "content", q->system));
+	for (size_t i = 0; i < q->nhistory; i++)
+		json_array_append_new(msgs, json_pack("{s:s,s:s%}", "role", q->history[i].role,
+						      "content", q->history[i].text,
+						      q->history[i].len));
 	json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user",
 					      "content", q->prompt));
 	json_object_set_new(o, "messages", msgs);
@@ -59,6 +63,7 @@ const struct api api_openai_chat = {
 	.path_stream = "/v1/chat/completions",
 	.path_plain = "/v1/chat/completions",
 	.mode = SSE_MODE_SSE,
+	.chat = 1,
 	.body = body,
 	.event = event,
 	.whole = whole,

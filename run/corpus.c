@@ -31,7 +31,7 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		struct err *e)
 {
 	struct csv_reader *r;
-	int cid, cg, cp, ci, co, ca, rc;
+	int cid, cg, cp, ci, co, ca, cc, ct, ck, rc;
 	size_t cap = 0, i = 0;
 
 	memset(c, 0, sizeof *c);
@@ -43,7 +43,12 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 	ci = csv_col(r, "input_tokens");
 	co = csv_col(r, "output_tokens");
 	ca = csv_col(r, "arrival_s");
+	cc = csv_col(r, "conversation_id");
+	ct = csv_col(r, "turn");
+	ck = csv_col(r, "think_s");
 	c->has_arrival = ca >= 0;
+	c->has_conv = cc >= 0;
+	c->name = strdup(csv_name(r));
 	if (cp < 0) {
 		err_set(e, ERR_DATA, "%s:1: no 'prompt' column", csv_name(r));
 		csv_close(r);
@@ -54,7 +59,8 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		const char *s;
 		size_t plen, bad;
 
-		if ((long)(i++ % (size_t)shard_n) != shard_i)
+		/* A conversation is kept whole: session.h shards them. */
+		if (cc < 0 && (long)(i++ % (size_t)shard_n) != shard_i)
 			continue;
 		if (c->n == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -68,9 +74,23 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		w = &c->rows[c->n];
 		memset(w, 0, sizeof *w);
 		w->arrival_s = NAN;
+		w->think_s = NAN;
+		w->line = csv_line(r);
 		if ((rc = field_long(r, ci, "input_tokens", &w->input_tokens, e)) ||
-		    (rc = field_long(r, co, "output_tokens", &w->output_tokens, e)))
+		    (rc = field_long(r, co, "output_tokens", &w->output_tokens, e)) ||
+		    (rc = field_long(r, ct, "turn", &w->turn, e)))
 			break;
+		if (ck >= 0 && *(s = csv_field(r, (size_t)ck, NULL))) {
+			char *end;
+
+			w->think_s = strtod(s, &end);
+			if (*end || !(w->think_s >= 0) || isinf(w->think_s)) {
+				rc = err_set(e, ERR_DATA,
+					     "%s:%ld: think_s: expected seconds >= 0, got '%s'",
+					     csv_name(r), csv_line(r), s);
+				break;
+			}
+		}
 		if (ca >= 0 && *(s = csv_field(r, (size_t)ca, NULL))) {
 			char *end;
 
@@ -99,8 +119,10 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		else if (asprintf(&w->id, "%ld", csv_line(r)) < 0)
 			w->id = NULL;
 		w->group = strdup(cg >= 0 ? csv_field(r, (size_t)cg, NULL) : "");
+		if (cc >= 0)
+			w->conv = strdup(csv_field(r, (size_t)cc, NULL));
 		c->n++;
-		if (!w->prompt || !w->id || !w->group) {
+		if (!w->prompt || !w->id || !w->group || (cc >= 0 && !w->conv)) {
 			rc = err_set(e, ERR_SOFTWARE, "out of memory");
 			break;
 		}
@@ -134,8 +156,8 @@ static int add_prompt(struct corpus *c, size_t *cap, const char *id,
 	}
 	w = &c->rows[c->n];
 	memset(w, 0, sizeof *w);
-	w->input_tokens = w->output_tokens = -1;
-	w->arrival_s = NAN;
+	w->input_tokens = w->output_tokens = w->turn = -1;
+	w->arrival_s = w->think_s = NAN;
 	w->id = strdup(id);
 	w->group = strdup("");
 	if ((w->prompt = malloc(len + 1))) {
@@ -230,7 +252,9 @@ void corpus_free(struct corpus *c)
 		free(c->rows[i].id);
 		free(c->rows[i].group);
 		free(c->rows[i].prompt);
+		free(c->rows[i].conv);
 	}
 	free(c->rows);
+	free(c->name);
 	memset(c, 0, sizeof *c);
 }

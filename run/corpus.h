@@ -18,12 +18,21 @@ struct corpus_row {
 	long input_tokens;  /* -1 when absent */
 	long output_tokens; /* -1 when absent */
 	double arrival_s;   /* NAN when absent */
+	/* Conversations (a corpus with a conversation_id column): */
+	char *conv;         /* conversation_id; NULL in a single-turn corpus */
+	long turn;          /* 1-based; -1 when absent or not a count */
+	double think_s;     /* think_s: seconds before this turn; NAN absent */
+	long line;          /* the row's line in the file, for messages */
 };
 
 struct corpus {
 	struct corpus_row *rows;
 	size_t n;
 	int has_arrival; /* the file has an arrival_s column */
+	int has_conv;    /* the file has a conversation_id column: every row
+			    was kept, whatever the shard (session.h shards
+			    whole conversations) */
+	char *name;      /* the file's name as messages give it */
 };
 
 /* Loads path ("-" for stdin), keeping rows i where i % shard_n == shard_i

@@ -234,6 +234,10 @@ static void top_up(struct eng *g)
 	const struct eng_step *s = g->s;
 	int64_t now = clk_mono_ns();
 
+	if (g->cx.sess) {
+		esess_top_up(g);
+		return;
+	}
 	if (!g->sending)
 		return;
 	if (s->times) {
@@ -480,6 +484,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	g->s = s;
 	g->pg = pg;
 	g->issued = 0;
+	g->conv_started = 0;
 	g->next_time = 0;
 	g->sending = 1;
 	g->t_start = clk_mono_ns();
@@ -512,6 +517,8 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 			prog_tick(pg, clk_mono_ns());
 	}
 	eng_arm(g->tsend, 0, 0);
+	if (g->cx.sess) /* conversations cut short by the step's end */
+		sess_end_all(g->cx.sess);
 	if (g->io_failed) {
 		*e = g->werr;
 		return ERR_IO;

@@ -26,6 +26,7 @@
 #include "options.h"
 #include "progress.h"
 #include "record.h"
+#include "session.h"
 
 /* Counts the tokens of text (a tokenizer); returns 0 or an ERR_ code. */
 typedef int (*eng_count_fn)(void *tok, const char *text, size_t len,
@@ -41,6 +42,9 @@ struct eng_ctx {
 	eng_count_fn count;                /* NULL without a tokenizer */
 	void *tok;
 	FILE *samples; /* where --show-samples prints (stderr) */
+	/* A conversation corpus's sessions (session.h), NULL for single
+	 * turns: its live state is the engine's while a step runs. */
+	struct sess *sess;
 };
 
 /* One step of the load. */
@@ -59,6 +63,8 @@ struct eng_step {
 	long requests;        /* closed loop: sends after warmup; 0 no limit */
 	int64_t duration_ns;  /* closed loop: no send after this; 0 none */
 	long warmup;          /* the first sends that are warmup */
+	long conversations;   /* sessions: conversations to start (one pass),
+			       * 0 no limit */
 };
 
 struct eng;

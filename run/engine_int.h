@@ -1,10 +1,11 @@
 #ifndef LLMRUN_ENGINE_INT_H
 #define LLMRUN_ENGINE_INT_H
 /*
- * The engine's insides, shared by its four files and by nothing else:
+ * The engine's insides, shared by its files and by nothing else:
  * engine.c (the loop and the scheduling of sends), request.c (a request's
- * life from send to row), kstamp.c (kernel receive stamps) and
- * preconnect.c (connections opened before a step). See engine.h for the
+ * life from send to row), kstamp.c (kernel receive stamps),
+ * preconnect.c (connections opened before a step) and engine_sess.c
+ * (conversations: the scheduling of their turns). See engine.h for the
  * contract; ownership is as there: struct eng owns every struct req.
  */
 #include <stdint.h>
@@ -82,6 +83,7 @@ struct req {
 	int64_t retry_at;   /* when the waiting retry is due */
 	struct req *next_retry;
 	struct curl_slist *grp[2]; /* its connection group (pre_group) */
+	struct sess_conv *conv; /* the conversation whose turn it is, NULL none */
 };
 
 struct peek {
@@ -153,6 +155,8 @@ struct eng {
 	int sending;
 	int io_failed;
 	struct err werr;
+	struct sess_conv *conv_next; /* the turn req_issue is making, NULL none */
+	long conv_started;           /* conversations started in the step */
 };
 
 /* --- kstamp.c: kernel receive stamps ------------------------------------- */
@@ -208,6 +212,22 @@ static inline int eng_curl_flags(uint32_t events)
 	       (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
 	       (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
 }
+
+/* --- engine_sess.c: conversations --------------------------------------- */
+
+/* Sessions' top_up: sends the turns whose think time is over, starts new
+ * conversations (window: up to the batch size; rate: at their send
+ * times), arms the send timer for what comes next. */
+void esess_top_up(struct eng *g);
+/* The body of q's turn: its conversation's history, then its prompt. */
+char *esess_body(struct eng *g, struct req *q);
+/* Fills x's conversation columns for q (any request of a conversation
+ * corpus). */
+void esess_row(struct eng *g, const struct req *q, struct rec_row *x);
+/* q's turn ended for good (after any retries), ok or not, its reply over
+ * at t_end: the next turn waits its think time, or the conversation ends
+ * (a failed turn ends it). */
+void esess_done(struct eng *g, struct req *q, int ok, int64_t t_end);
 
 /* --- preconnect.c -------------------------------------------------------- */
 

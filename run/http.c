@@ -91,14 +91,17 @@ void http_options(CURL *h, const struct opts *o, const char *url)
 	}
 }
 
-char *http_body(const struct opts *o, const struct opts_target *t,
-		const struct corpus_row *row, long cap, long *max_tokens)
+static char *body_of(const struct opts *o, const struct opts_target *t,
+		     const struct corpus_row *row, const struct api_msg *h,
+		     size_t nh, long cap, long *max_tokens)
 {
 	struct api_req ar;
 	json_t *b;
 	char *s;
 
 	memset(&ar, 0, sizeof ar);
+	ar.history = h;
+	ar.nhistory = nh;
 	ar.model = t->model;
 	ar.prompt = row->prompt;
 	ar.system = o->system;
@@ -120,4 +123,17 @@ char *http_body(const struct opts *o, const struct opts_target *t,
 	json_decref(b);
 	*max_tokens = ar.max_tokens;
 	return s;
+}
+
+char *http_body(const struct opts *o, const struct opts_target *t,
+		const struct corpus_row *row, long cap, long *max_tokens)
+{
+	return body_of(o, t, row, NULL, 0, cap, max_tokens);
+}
+
+char *http_body_turn(const struct opts *o, const struct opts_target *t,
+		     const struct corpus_row *row, const struct api_msg *h,
+		     size_t n, long *max_tokens)
+{
+	return body_of(o, t, row, h, n, 0, max_tokens);
 }

@@ -38,4 +38,10 @@ void http_options(CURL *h, const struct opts *o, const char *url);
 char *http_body(const struct opts *o, const struct opts_target *t,
 		const struct corpus_row *row, long cap, long *max_tokens);
 
+/* As http_body, for a conversation's turn: its earlier messages h[0..n)
+ * (borrowed) go before row's prompt. The dialect must be a chat one. */
+char *http_body_turn(const struct opts *o, const struct opts_target *t,
+		     const struct corpus_row *row, const struct api_msg *h,
+		     size_t n, long *max_tokens);
+
 #endif

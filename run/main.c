@@ -25,6 +25,7 @@
 #include "rng.h"
 #include "sched.h"
 #include "scrape.h"
+#include "session.h"
 #include "tok.h"
 
 /* 1 after the first SIGINT/SIGTERM (stop sending), 2 after the second
@@ -89,10 +90,14 @@ static int by_arrival(const void *a, const void *b)
 }
 
 static int make_steps(const struct opts *o, const struct corpus *c,
-		      struct stepset *ss, struct err *e)
+		      const struct sess *sess, struct stepset *ss, struct err *e)
 {
 	size_t n = o->trace ? 1 : o->nrates ? o->nrates : o->nbatches;
 	long passes = o->requests ? o->requests : (long)c->n;
+	/* Conversations: a pass starts each conversation once (its warmup
+	 * turns among them); a rate starts conversations; --requests and
+	 * --duration count turns. */
+	long starts = sess && !o->requests ? (long)sess_conversations(sess) : passes;
 
 	ss->v = calloc(n, sizeof *ss->v);
 	ss->times = calloc(n, sizeof *ss->times);
@@ -147,7 +152,8 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			sr.rate = o->rates[i];
 			rng_stream(&r, o->seed, i);
 			rc = sched_times(&sr, &r,
-					 o->duration_s ? 0 : (size_t)(passes + o->warmup),
+					 o->duration_s ? 0
+					 : (size_t)(starts + (sess && !o->requests ? 0 : o->warmup)),
 					 (int64_t)(o->duration_s * CLK_NS_PER_S),
 					 &ss->times[i], &s->ntimes, e);
 			if (rc)
@@ -159,6 +165,10 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 							     : "poisson";
 			s->times = ss->times[i];
 			s->max_inflight = o->max_concurrency;
+			if (sess) {
+				s->requests = o->requests;
+				s->duration_ns = (int64_t)(o->duration_s * CLK_NS_PER_S);
+			}
 		} else {
 			s->kind = "batch";
 			s->value = (double)o->batches[i];
@@ -167,8 +177,31 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->schedule = s->waves ? "waves" : "window";
 			s->requests = o->duration_s && !o->requests ? 0 : passes;
 			s->duration_ns = (int64_t)(o->duration_s * CLK_NS_PER_S);
+			if (sess) {
+				s->requests = o->requests;
+				s->conversations = o->requests || o->duration_s ? 0 : starts;
+			}
 		}
 	}
+	return 0;
+}
+
+/* A conversation corpus needs a chat dialect (completion prompts have no
+ * turns to put the history in) and a schedule that sends turns as replies
+ * end. ERR_USAGE, or 0. */
+static int sessions_check(const struct opts *o, struct err *e)
+{
+	for (size_t i = 0; i < o->ntargets; i++)
+		if (!o->targets[i].api->chat)
+			return err_set(e, ERR_USAGE, "%s is a conversation corpus: replaying its "
+				       "history needs a chat dialect (--api openai-chat), not %s",
+				       o->corpus, o->targets[i].api->name);
+	if (o->trace)
+		return err_set(e, ERR_USAGE, "%s is a conversation corpus: --trace does not "
+			       "replay conversations (use --rate or --batch-sizes)", o->corpus);
+	if (o->nbatches && o->schedule == SCHED_WAVES)
+		return err_set(e, ERR_USAGE, "%s is a conversation corpus: --schedule waves "
+			       "does not replay conversations (window does)", o->corpus);
 	return 0;
 }
 
@@ -336,6 +369,7 @@ int main(int argc, char **argv)
 	struct stepset ss = {0};
 	struct rec *rec = NULL;
 	struct tok *tok = NULL;
+	struct sess *sess = NULL;
 	struct clk_anchor anchor;
 	struct err e = {0};
 	struct prog pg = {0};
@@ -368,7 +402,11 @@ int main(int argc, char **argv)
 	if ((rc = o.prompt_file ? corpus_load_lines(o.prompt_file, o.shard_i, o.shard_n, &c, &e)
 		  : o.nprompts ? corpus_from_prompts(o.prompts, o.nprompts, &c, &e)
 			       : corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
-	    (rc = make_steps(&o, &c, &ss, &e)) ||
+	    (c.has_conv && ((rc = sessions_check(&o, &e)) ||
+			    (rc = sess_new(&c, o.shard_i, o.shard_n,
+					   &(struct sess_think){o.think_min_s, o.think_max_s},
+					   o.seed, &sess, &e)))) ||
+	    (rc = make_steps(&o, &c, sess, &ss, &e)) ||
 	    (o.tokenizer && (rc = tok_open(o.tokenizer, &tok, &e))))
 		goto out;
 
@@ -409,6 +447,12 @@ int main(int argc, char **argv)
 	else if (strcmp(o.out, "-") != 0 && asprintf(&meta_path, "%s.meta.json", o.out) < 0)
 		meta_path = NULL;
 	meta = meta_new(&o, run_id, &anchor, &ss, tok ? tok_name(tok) : NULL);
+	if (meta && sess)
+		json_object_set_new(meta, "conversations",
+				    json_pack("{s:I,s:I,s:f,s:f}", "count",
+					      (json_int_t)sess_conversations(sess), "turns",
+					      (json_int_t)sess_turns(sess), "think_min_s",
+					      o.think_min_s, "think_max_s", o.think_max_s));
 	if (meta_path && (rc = rec_meta_write(meta_path, meta, &e)))
 		goto out;
 	if ((rc = rec_open(o.out, &anchor, &rec, &e)))
@@ -429,6 +473,7 @@ int main(int argc, char **argv)
 			.run_id = run_id, .stop = &stop_flag,
 			.count = tok ? count_tokens : NULL, .tok = tok,
 			.samples = o.show_samples ? stderr : NULL,
+			.sess = sess,
 		};
 		struct eng *g;
 
@@ -438,7 +483,9 @@ int main(int argc, char **argv)
 		for (size_t si = 0; si < ss.n && !interrupted; si++) {
 			const struct eng_step *s = &ss.v[si];
 			char label[64];
-			long total = s->times ? (long)s->ntimes
+			long total = sess ? (s->requests ? s->requests + s->warmup
+					     : s->duration_ns ? -1 : (long)sess_turns(sess))
+				     : s->times ? (long)s->ntimes
 				     : s->requests ? s->requests + s->warmup : -1;
 
 			/* A ramp's step is its span of rates, not its end. */
@@ -503,6 +550,7 @@ out:
 	free(scrape_url);
 	free(scrape_path);
 	steps_free(&ss);
+	sess_free(sess);
 	corpus_free(&c);
 	tok_free(tok);
 	opts_free(&o);

@@ -55,7 +55,9 @@ static const char help[] =
 	"  --no-preconnect       connect on demand: measures cold starts\n"
 	"  --stamp SOURCE        chunk times from kernel (default: when the bytes\n"
 	"                        reached this host) or read (when llmrun read them)\n"
-	"Load (one step per batch size or rate):\n"
+	"Load (one step per batch size or rate; with a conversation corpus,\n"
+	"batch sizes count conversations, a rate starts them, --requests and\n"
+	"--duration count turns):\n"
 	"  --batch-sizes SPEC    1,2,4 or 1..64 (doubling) or 1..16:1 (default 1)\n"
 	"  --concurrency N       the same as --batch-sizes N\n"
 	"  --schedule NAME       window (default), waves; poisson (default),\n"
@@ -78,10 +80,14 @@ static const char help[] =
 	"                        http_5xx); each attempt is a row\n"
 	"  --retry-backoff S     first retry after S s, doubling (default 0.5)\n"
 	"  --drain               on SIGINT, wait for requests in flight\n"
+	"  --think-time SPEC     conversations: seconds between a reply's end and\n"
+	"                        the next turn, S or A:B (uniform), where a row has\n"
+	"                        no think_s (default 0)\n"
 	"Corpus:\n"
 	"  --prompt TEXT         a prompt instead of a corpus file (repeatable)\n"
 	"  --prompt-file FILE    one prompt per line instead of a corpus (- stdin)\n"
-	"  --shard I/N           use rows I, I+N, I+2N, ... (I from 0)\n"
+	"  --shard I/N           use rows I, I+N, I+2N, ... (I from 0); whole\n"
+	"                        conversations in a conversation corpus\n"
 	"  --seed N              seed for arrivals (default 1)\n"
 	"  -t, --tokenizer NAME  count tokens locally when usage is missing\n"
 	"Output:\n"
@@ -110,7 +116,7 @@ enum {
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
 	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
-	O_SCRAPE, O_SCRAPE_IV, O_SCRAPE_MAX,
+	O_SCRAPE, O_SCRAPE_IV, O_SCRAPE_MAX, O_THINK,
 };
 
 static const struct option longopts[] = {
@@ -174,6 +180,7 @@ static const struct option longopts[] = {
 	{"scrape", optional_argument, 0, O_SCRAPE},
 	{"scrape-interval", required_argument, 0, O_SCRAPE_IV},
 	{"scrape-max-bytes", required_argument, 0, O_SCRAPE_MAX},
+	{"think-time", required_argument, 0, O_THINK},
 	{0, 0, 0, 0},
 };
 
@@ -200,6 +207,28 @@ static int to_double(const char *s, double min, double *v, const char *opt,
 	if (end == s || *end || errno || !isfinite(*v) || *v < min)
 		return err_set(e, ERR_USAGE, "%s: expected a number >= %g, got '%s'",
 			       opt, min, s);
+	return 0;
+}
+
+/* --think-time S or A:B (seconds, A <= B). */
+static int parse_think(const char *s, struct opts *o, struct err *e)
+{
+	const char *colon = strchr(s, ':');
+	char a[64];
+	int rc;
+
+	if (!colon) {
+		if ((rc = to_double(s, 0, &o->think_min_s, "--think-time", e)))
+			return rc;
+		o->think_max_s = o->think_min_s;
+		return 0;
+	}
+	snprintf(a, sizeof a, "%.*s", (int)(colon - s), s);
+	if ((rc = to_double(a, 0, &o->think_min_s, "--think-time", e)) ||
+	    (rc = to_double(colon + 1, 0, &o->think_max_s, "--think-time", e)))
+		return rc;
+	if (o->think_max_s < o->think_min_s)
+		return err_set(e, ERR_USAGE, "--think-time: %s: A:B needs A <= B", s);
 	return 0;
 }
 
@@ -543,6 +572,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		}
 		case O_PROMPT_FILE: o->prompt_file = optarg; break;
 		case O_MAXCONC: rc = to_long(optarg, 1, &o->max_concurrency, "--max-concurrency", e); break;
+		case O_THINK: rc = parse_think(optarg, o, e); break;
 		case O_SCHEDULE: schedule = optarg; break;
 		case O_RATE: rates = optarg; break;
 		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;

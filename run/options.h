@@ -92,6 +92,8 @@ struct opts {
 	double retry_backoff_s; /* the first retry's delay; doubles per attempt */
 	unsigned retry_on; /* bit (1 << enum rclass) for each class retried */
 
+	double think_min_s, think_max_s; /* --think-time, seconds (0: none) */
+
 	long shard_i, shard_n;
 	uint64_t seed;
 	const char *tokenizer;

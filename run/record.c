@@ -26,6 +26,7 @@ static const char *const columns[] = {
 	"server_prompt_ms", "server_decode_ms", "t_handed_ns", "connect_ms",
 	"conn_reused", "conn_retried", "max_tokens",
 	"server_prompt_tokens", "server_decode_tokens",
+	"conversation_id", "turn", "context_tokens", "cached_tokens",
 	/* last: the longest field, and scripts find it with $NF */
 	"error", "chunk_log",
 };
@@ -156,8 +157,14 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 	put_long(&f[41], x->max_tokens);
 	put_long(&f[42], r->server_prompt_tokens);
 	put_long(&f[43], r->server_decode_tokens);
-	v[44] = x->error;
-	v[45] = r->chunk_log.p ? r->chunk_log.p : "";
+	v[44] = x->conv ? x->conv : "";
+	if (x->conv) {
+		put_long(&f[45], x->turn);
+		put_long(&f[46], x->context_tokens);
+	}
+	put_long(&f[47], r->cached_tokens);
+	v[NCOLS - 2] = x->error;
+	v[NCOLS - 1] = r->chunk_log.p ? r->chunk_log.p : "";
 	return csv_write_row(w->w, v, NCOLS, e);
 }
 

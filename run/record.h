@@ -47,6 +47,12 @@ struct rec_row {
 	const char *out_source; /* usage, tokenizer, chunks */
 	long bytes;
 	const char *error; /* "" when ok */
+	/* A conversation's turn (session.h); conv NULL, turn and
+	 * context_tokens -1 otherwise. context_tokens: the prompt tokens of
+	 * the whole request (history included), -1 unknown. */
+	const char *conv;
+	long turn;
+	long context_tokens;
 };
 
 struct rec;

@@ -465,6 +465,7 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 		q->conn_retried = 0;
 		curl_easy_setopt(q->h, CURLOPT_FRESH_CONNECT, (long)o->no_keepalive);
 	}
+	esess_row(g, q, &x);
 	if (!g->io_failed && rec_write(g->cx.rec, &x, &g->werr))
 		g->io_failed = 1;
 	if (g->pg)
@@ -483,6 +484,7 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 		      g->t_arrival && g->t_arrival <= now ? g->t_arrival : now);
 	if (g->samples_shown < o->show_samples && x.status == RC_OK)
 		print_sample(g, q, &x);
+	esess_done(g, q, x.status == RC_OK, x.t_end);
 
 	q->active = 0;
 	q->next_free = g->free_list;
@@ -513,8 +515,9 @@ void req_attempt(struct eng *g, struct req *q, int64_t t_sched,
 	q->t_conn = 0;
 	q->connect_ns = -1;
 	q->t_last_ev = 0;
-	resp_reset(&q->r, 0,
-		   g->cx.count != NULL || q->seq < g->cx.o->show_samples);
+	/* A conversation's next turn carries the reply's text. */
+	resp_reset(&q->r, 0, g->cx.count != NULL || q->seq < g->cx.o->show_samples ||
+			     q->conv != NULL);
 }
 
 /* Hands q's next attempt (its body is built), due at t_sched, to libcurl. */
@@ -588,8 +591,11 @@ int req_issue(struct eng *g, int64_t t_sched, const struct corpus_row *row)
 
 	if (!q)
 		return -1;
-	q->body = row_body(g, row, &q->max_tokens, &q->body_own);
 	q->row = row;
+	q->conv = g->conv_next;
+	/* A turn's body holds its conversation's history: its own. */
+	q->body_own = 1;
+	q->body = q->conv ? esess_body(g, q) : row_body(g, row, &q->max_tokens, &q->body_own);
 	q->seq = g->issued;
 	q->warmup = g->issued < g->s->warmup;
 	q->attempt = 1;

@@ -82,7 +82,19 @@ static void row_is_flushed(void **state)
 	assert_string_equal(line,
 		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,0,,ok,200,5000,6000,"
 		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,"
-		"5500,0.250,0,0,3,9,,,\n");
+		"5500,0.250,0,0,3,9,,,,,,,\n");
+	/* A conversation's turn: conversation_id, turn, context_tokens and
+	 * cached_tokens after server_decode_tokens, before error. */
+	x.conv = "c1";
+	x.turn = 2;
+	x.context_tokens = 120;
+	r.cached_tokens = 64;
+	assert_int_equal(rec_write(w, &x, &e), 0);
+	f = fopen(path, "r");
+	for (int i = 0; i < 3; i++)
+		assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_non_null(strstr(line, ",3,9,,c1,2,120,64,,\n"));
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);
 	resp_free(&r);
