@@ -102,7 +102,7 @@ int an_chart_key(const char *name)
  * figures on a screen; the rest keep gnuplot's usual shape. */
 static const char *chart_size(const char *name)
 {
-	return an_chart_key(name) >= 0 ? "1200,380" : "900,500";
+	return an_chart_key(name) >= 0 ? "1200,340" : "900,500";
 }
 
 /* Script header: draws the chart to PNG, then again to SVG. Every axis

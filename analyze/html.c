@@ -39,11 +39,11 @@ static const char css[] =
 	".headline{display:flex;flex-wrap:wrap;gap:.8em}\n"
 	".card{border:1px solid #ccc;border-radius:4px;padding:.5em .8em;flex:1 1 360px;max-width:600px}\n"
 	".card p{margin:.15em 0}.big{font-size:1.6em;font-weight:bold}\n"
-	".card table{margin-top:.4em}.steps td:first-child{white-space:nowrap}\n"
+	".card table{margin-top:.4em}.steps th{white-space:nowrap;text-align:left}.wide{overflow-x:auto}\n"
 	".scroll{overflow:auto;max-height:30em}\n"
 	"figure.chart{margin:.3em 0}\n"
 	"figure.chart svg{width:100%;height:auto;display:block}\n"
-	"figure.key{max-width:1200px}\n"
+	"figure.key{max-width:1200px}figure.key figcaption{display:none}\n"
 	".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:.5em}\n"
 	"figcaption{font-size:12px;color:#555}\n"
 	"#comparison .x{display:none}\n"
@@ -250,6 +250,8 @@ static void card(FILE *fp, const struct an_report *r, const struct an_headline *
 {
 	static const char *const cols[] = {"ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99",
 					   "out_tok_per_s"};
+	static const char *const names[] = {"TTFT p50 (ms)", "TTFT p99 (ms)", "TPOT p50 (ms)",
+					    "TPOT p99 (ms)", "output tok/s"};
 	char label[512];
 	size_t j, k;
 
@@ -269,9 +271,9 @@ static void card(FILE *fp, const struct an_report *r, const struct an_headline *
 	}
 	fputs("</p>\n", fp);
 	if (h->slo_set) {
-		fputs("<p>SLO (", fp);
+		fputs("<p>SLO ", fp);
 		slo_text(fp, &r->set->slo);
-		fprintf(fp, ", met by &ge; %.0f%% of requests): ", AN_SLO_ATTAIN * 100);
+		fprintf(fp, " (met by &ge; %.0f%% of requests): ", AN_SLO_ATTAIN * 100);
 		if (sr->slo_best == AN_HL_NONE) {
 			fputs("<b class=\"warn\">no step met it</b>", fp);
 		} else {
@@ -282,31 +284,30 @@ static void card(FILE *fp, const struct an_report *r, const struct an_headline *
 		}
 		fputs("</p>\n", fp);
 	}
-	fputs("<table class=\"steps\"><thead><tr><th>step</th><th>TTFT p50 (ms)</th>"
-	      "<th>TTFT p99 (ms)</th><th>TPOT p50 (ms)</th><th>TPOT p99 (ms)</th>"
-	      "<th>output tok/s</th>", fp);
-	if (h->slo_set)
-		fputs("<th>met SLO (%)</th>", fp);
-	fputs("</tr></thead>\n<tbody>\n", fp);
+	/* Steps across, figures down: a sweep of any length keeps the card
+	 * as low, so the first chart stays on the first screen. */
+	fputs("<div class=\"wide\"><table class=\"steps\"><thead><tr><th>step</th>", fp);
 	for (j = 0; j < sr->n; j++) {
-		size_t g = sr->groups[j];
+		fputs("<th>", fp);
+		an_html_esc(fp, *an_report_step(r, sr->groups[j], label, sizeof label) ? label : "all");
+		fputs("</th>", fp);
+	}
+	fputs("</tr></thead>\n<tbody>\n", fp);
+	for (k = 0; k < sizeof cols / sizeof *cols + (size_t)h->slo_set; k++) {
+		fprintf(fp, "<tr><th>%s</th>", k < 5 ? names[k] : "met SLO (%)");
+		for (j = 0; j < sr->n; j++) {
+			size_t g = sr->groups[j];
 
-		fputs("<tr><td>", fp);
-		an_html_esc(fp, *an_report_step(r, g, label, sizeof label) ? label : "all");
-		fputs("</td>", fp);
-		for (k = 0; k < sizeof cols / sizeof *cols; k++) {
 			fputs("<td class=\"n\">", fp);
-			fig(fp, col(r, g, cols[k]), k < 4 ? 1 : 0);
-			fputs("</td>", fp);
-		}
-		if (h->slo_set) {
-			fputs("<td class=\"n\">", fp);
-			fig(fp, 100 * an_slo_attainment(r->set->groups[g]), 1);
+			if (k < 5)
+				fig(fp, col(r, g, cols[k]), k < 4 ? 1 : 0);
+			else
+				fig(fp, 100 * an_slo_attainment(r->set->groups[g]), 1);
 			fputs("</td>", fp);
 		}
 		fputs("</tr>\n", fp);
 	}
-	fputs("</tbody></table>\n</div>\n", fp);
+	fputs("</tbody></table></div>\n</div>\n", fp);
 }
 
 static int headline(FILE *fp, const struct an_report *r, struct err *e)
