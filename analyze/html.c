@@ -76,8 +76,8 @@ static void live_banner(FILE *fp, double refresh_s)
 	if (refresh_s <= 0)
 		return;
 	strftime(when, sizeof when, "%H:%M:%S UTC", gmtime_r(&now, &tm));
-	fprintf(fp, "<p class=\"live\" id=\"live\">Live: the run is still going; this page was "
-		"written at %s and reloads itself every %.0f s.</p>\n", when, ceil(refresh_s));
+	fprintf(fp, "<p class=\"live\" id=\"live\">Live: the run is still going. These figures "
+		"are from %s; the page reloads itself every %.0f s.</p>\n", when, ceil(refresh_s));
 }
 
 /* Writes the distinct values of key k over the groups whose key kk is

@@ -612,9 +612,9 @@ static void on_stop(int sig)
 static int watch(struct opts *o, const char *const *paths, size_t n, struct err *e)
 {
 	struct sigaction sa;
-	uint64_t before;
+	uint64_t before, shown = 0;
 	const char *missing;
-	int idle = 0, rc, final;
+	int idle = 0, rc = 0, final, passes = 0;
 	size_t rows;
 
 	memset(&sa, 0, sizeof sa);
@@ -632,6 +632,11 @@ static int watch(struct opts *o, const char *const *paths, size_t n, struct err 
 		before = an_watch_fingerprint(paths, n);
 		rows = 0;
 		err_clear(e);
+		/* Inputs unchanged since the page was written: it stands. */
+		if (!final && passes && before == shown)
+			goto sleep;
+		shown = before;
+		passes++;
 		if ((missing = an_watch_missing(paths, n)))
 			rc = err_set(e, ERR_NOINPUT, "%s: no such file (yet)", missing);
 		else
@@ -653,6 +658,7 @@ static int watch(struct opts *o, const char *const *paths, size_t n, struct err 
 		}
 		if (final)
 			return rc;
+sleep:
 		an_watch_sleep(o->watch, &stop_flag);
 		idle = an_watch_fingerprint(paths, n) == before ? idle + 1 : 0;
 	}
