@@ -33,7 +33,7 @@ static const char css[] =
 	"p.what{margin:.2em 0 .6em;color:#333}\n"
 	"p.live{background:#fff4d6;border:1px solid #e0c060;padding:.3em .6em;margin:.3em 0}\n"
 	"table{border-collapse:collapse;font-size:12px}\n"
-	"th,td{border:1px solid #ccc;padding:2px 6px}\n"
+	"th,td{border:1px solid #ccc;padding:2px 6px}.defs th,.meta th{text-align:left}\n"
 	"td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
 	"thead th{background:#eee;position:sticky;top:0}\n"
 	".headline{display:flex;flex-wrap:wrap;gap:.8em}\n"

@@ -44,7 +44,10 @@ cat >"$T/probe" <<'JSEOF'
 	p.id = "boxes";
 	p.textContent = "viewport 0 0 " + window.innerWidth + " " + window.innerHeight + "\n" +
 		"headline " + box("#headline") + "\n" + "chart " + box("#charts figure svg") + "\n" +
-		"first " + (f ? f.id : "none") + "\n";
+		"first " + (f ? f.id : "none") + "\n" + "columns " +
+		Array.prototype.filter.call(document.querySelectorAll("#comparison thead th"),
+			function (th) { return getComputedStyle(th).display != "none"; }).length + " " +
+		document.querySelectorAll("#comparison thead th").length + "\n";
 	document.body.appendChild(p);
 })();
 </script>
@@ -87,6 +90,15 @@ if [ "$(od -An -tx1 -j16 -N8 "$T/top.png" 2>/dev/null | tr -d ' \n')" = "0000057
 else
 	nok "screenshot of the top, 1400x900" "$(od -An -tx1 -N24 "$T/top.png" 2>&1)"
 fi
+
+# The table shows a readable set of columns; the checkbox shows them all
+# (CSS alone): 4 keys shown (target, model, group, step) and 12 columns.
+awk '$1 == "columns" { exit !($2 == 16 && $3 > 60) }' "$T/top.boxes" && ok "the table shows 16 of its columns at first" ||
+	nok "the table shows 16 of its columns at first" "$(grep columns "$T/top.boxes")"
+sed 's/<input type="checkbox" id="allcols"/& checked/' "$T/report.html" >"$T/all.html"
+view "$T/all.html" "$T/all"
+awk '$1 == "columns" { exit !($2 == $3 && $3 > 60) }' "$T/all.boxes" && ok "the checkbox shows every column" ||
+	nok "the checkbox shows every column" "$(grep columns "$T/all.boxes")"
 
 # The check fails when the figures are pushed below the fold.
 awk '{ print } /^<body>/ { print "<div style=\"height:1000px\">pushed</div>" }' "$T/report.html" >"$T/pushed.html"
