@@ -225,7 +225,7 @@ static int write_by_step(struct ctx *c)
 		fprintf(fp, " %s", cols[k]);
 	fputc('\n', fp);
 	for (sr = 0; sr < c->nseries; sr++) {
-		fprintf(fp, "# series %zu: %s\n", sr, c->series_name[sr]);
+		fprintf(fp, "# series %zu: %s\n", sr, c->series_full[sr]);
 		for (g = 0; g < c->s->ngroups; g++) {
 			if (c->series[g] != sr)
 				continue;

@@ -217,7 +217,7 @@ static void summary(FILE *fp, const struct an_report *r, const struct an_load_st
 	fprintf(fp, "%s%zu requests in %zu groups</p>\n", first ? "" : " &middot; ", st->rows, r->n);
 }
 
-/* A figure for the headline: one decimal, an em dash for none. */
+/* A figure for the headline with prec decimals, an em dash for none. */
 static void fig(FILE *fp, double v, int prec)
 {
 	char s[64];
