@@ -28,7 +28,8 @@ struct ctx {
 	const char *xlabel;       /* the step axis, named by the kinds present */
 	int log_x;                /* steps are positive and span 4x or more */
 	size_t *series;           /* series index of each group */
-	char **series_name;
+	char **series_name;       /* short, for legends: what every line shares left out */
+	char **series_full;       /* every shown key but the step */
 	size_t nseries;
 	struct an_chart_files *cf;
 	struct err *e;
@@ -83,12 +84,36 @@ static void gp_str(FILE *fp, const char *s)
 	fputc('\'', fp);
 }
 
-/* Script header: draws the chart to PNG, then again to SVG. */
+/* The charts the report shows first, at full width, in this order; the
+ * rest follow in a grid. A new chart is added to the grid by add_chart
+ * alone, or here to be a key chart. */
+static const char *const key_charts[] = {"throughput", "ttft", "tpot", "knee"};
+
+int an_chart_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof key_charts / sizeof *key_charts; i++)
+		if (strcmp(key_charts[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Key charts are wide and low so that one fits beside the headline
+ * figures on a screen; the rest keep gnuplot's usual shape. */
+static const char *chart_size(const char *name)
+{
+	return an_chart_key(name) >= 0 ? "1200,340" : "900,500";
+}
+
+/* Script header: draws the chart to PNG, then again to SVG. Every axis
+ * label carries its unit. */
 static void gp_begin(FILE *fp, const char *name, const char *title,
 		     const char *xlabel, const char *ylabel)
 {
 	fprintf(fp, "# %s: run `gnuplot %s.gp` in this folder to redraw.\n", title, name);
-	fprintf(fp, "set terminal pngcairo size 900,500 noenhanced\nset output '%s.png'\n", name);
+	fprintf(fp, "set terminal pngcairo size %s noenhanced\nset output '%s.png'\n",
+		chart_size(name), name);
 	fputs("set datafile separator whitespace\nset key outside right top\nset grid\n", fp);
 	fputs("set title ", fp);
 	gp_str(fp, title);
@@ -101,45 +126,49 @@ static void gp_begin(FILE *fp, const char *name, const char *title,
 
 static void gp_end(FILE *fp, const char *name)
 {
-	fprintf(fp, "\nset terminal svg size 900,500 noenhanced dynamic\nset output '%s.svg'\nreplot\n"
-		"unset output\n", name);
+	fprintf(fp, "\nset terminal svg size %s noenhanced dynamic\nset output '%s.svg'\nreplot\n"
+		"unset output\n", chart_size(name), name);
 }
 
+/* A series is a group's keys but the step; its name in legends leaves
+ * out what every line shares ("" when that is everything). */
 static int find_series(struct ctx *c)
 {
 	const struct an_set *s = c->s;
-	struct buf name = BUF_INIT;
-	size_t g, k, j;
-	int rc = 0;
+	char name[512], full[512];
+	size_t g, j, i;
 
 	c->series = calloc(s->ngroups ? s->ngroups : 1, sizeof *c->series);
 	c->series_name = calloc(s->ngroups ? s->ngroups : 1, sizeof *c->series_name);
-	if (!c->series || !c->series_name)
+	c->series_full = calloc(s->ngroups ? s->ngroups : 1, sizeof *c->series_full);
+	if (!c->series || !c->series_name || !c->series_full)
 		return err_set(c->e, ERR_SOFTWARE, "out of memory");
-	for (g = 0; g < s->ngroups && !rc; g++) {
-		buf_reset(&name);
-		for (k = 0; k < s->nkeys && !rc; k++) {
-			if ((int)k == c->step_key || (c->r->hide && c->r->hide[k]))
-				continue;
-			if (name.len)
-				rc = buf_adds(&name, " ", c->e);
-			if (!rc)
-				rc = buf_adds(&name, s->groups[g]->key[k], c->e);
-		}
-		if (!rc && !name.len)
-			rc = buf_adds(&name, "all", c->e);
-		for (j = 0; !rc && j < c->nseries; j++)
-			if (strcmp(c->series_name[j], name.p) == 0)
+	for (g = 0; g < s->ngroups; g++) {
+		an_report_label(c->r, g, AN_LABEL_NO_STEP | AN_LABEL_SHORT, name, sizeof name);
+		an_report_label(c->r, g, AN_LABEL_NO_STEP, full, sizeof full);
+		for (j = 0; j < c->nseries; j++)
+			if (strcmp(c->series_full[j], full) == 0)
 				break;
-		if (!rc && j == c->nseries) {
-			if (!(c->series_name[j] = strdup(name.p)))
-				rc = err_set(c->e, ERR_SOFTWARE, "out of memory");
+		if (j == c->nseries) {
+			c->series_name[j] = strdup(name);
+			c->series_full[j] = strdup(full);
+			if (!c->series_name[j] || !c->series_full[j])
+				return err_set(c->e, ERR_SOFTWARE, "out of memory");
 			c->nseries++;
 		}
 		c->series[g] = j;
 	}
-	buf_free(&name);
-	return rc;
+	/* Two series whose short names agree (keys hidden in tables) are
+	 * told apart by their full names. */
+	for (j = 0; j < c->nseries; j++)
+		for (i = j + 1; i < c->nseries; i++)
+			if (strcmp(c->series_name[j], c->series_name[i]) == 0) {
+				free(c->series_name[j]);
+				if (!(c->series_name[j] = strdup(c->series_full[j])))
+					return err_set(c->e, ERR_SOFTWARE, "out of memory");
+				break;
+			}
+	return 0;
 }
 
 /* The step axis named by the step kinds of the groups: batch size when
@@ -197,7 +226,7 @@ static int write_by_step(struct ctx *c)
 		fprintf(fp, " %s", cols[k]);
 	fputc('\n', fp);
 	for (sr = 0; sr < c->nseries; sr++) {
-		fprintf(fp, "# series %zu: %s\n", sr, c->series_name[sr]);
+		fprintf(fp, "# series %zu: %s\n", sr, c->series_full[sr]);
 		for (g = 0; g < c->s->ngroups; g++) {
 			if (c->series[g] != sr)
 				continue;
@@ -225,23 +254,24 @@ static int chart_by_step(struct ctx *c, const char *name, const char *title,
 	snprintf(file, sizeof file, "%s.gp", name);
 	if (!(fp = open_in(c, file, &of)))
 		return c->e->code;
-	gp_begin(fp, name, title, c->step_key >= 0 ? c->xlabel : "group", ylabel);
+	gp_begin(fp, name, title, c->step_key >= 0 ? c->xlabel : "group (number)", ylabel);
 	/* Sweeps double the batch size: a log axis spaces them evenly. */
 	if (c->log_x)
 		fputs("set logscale x 2\n", fp);
+	/* One line needs no legend: the title and axis name it. */
+	if (c->nseries == 1 && ny == 1)
+		fputs("unset key\n", fp);
 	fputs("plot", fp);
 	for (sr = 0; sr < c->nseries; sr++)
 		for (i = 0; i < ny; i++) {
+			const char *sn = c->series_name[sr];
+			char t[512];
+
 			fprintf(fp, "%s 'by_step.dat' index %zu using 1:%d with linespoints title ",
 				first ? "" : ", \\\n    ", sr, ycols[i]);
 			first = 0;
-			{
-				char t[512];
-
-				snprintf(t, sizeof t, "%s%s%s", c->series_name[sr], *ynames[i] ? " " : "",
-					 ynames[i]);
-				gp_str(fp, t);
-			}
+			snprintf(t, sizeof t, "%s%s%s", sn, *sn && *ynames[i] ? " " : "", ynames[i]);
+			gp_str(fp, *t ? t : "all");
 		}
 	gp_end(fp, name);
 	if (close_file(c, of))
@@ -257,13 +287,15 @@ static int chart_knee(struct ctx *c)
 
 	if (!(fp = open_in(c, "knee.gp", &of)))
 		return c->e->code;
-	gp_begin(fp, "knee", "Latency against throughput (each point a step)",
-		 "output tokens/s", "E2E p50 (ms)");
+	gp_begin(fp, "knee", "Latency against throughput (each point a step, labelled by its value)",
+		 "output throughput (tokens/s)", "E2E p50 (ms)");
+	if (c->nseries == 1)
+		fputs("unset key\n", fp);
 	fputs("plot", fp);
 	for (sr = 0; sr < c->nseries; sr++) {
 		fprintf(fp, "%s 'by_step.dat' index %zu using 2:8 with linespoints title ",
 			sr ? ", \\\n    " : "", sr);
-		gp_str(fp, c->series_name[sr]);
+		gp_str(fp, *c->series_name[sr] ? c->series_name[sr] : "all");
 		fprintf(fp, ", \\\n    'by_step.dat' index %zu using 2:8:(sprintf('%%g', $1)) "
 			"with labels offset 1,0.7 notitle", sr);
 	}
@@ -321,13 +353,13 @@ static int chart_cdf(struct ctx *c, int which)
 		return c->e->code;
 	gp_begin(fp, name, which ? "CDF of inter-token latency (every chunk gap)" :
 		 "CDF of time to first token", which ? "ITL (ms)" : "TTFT (ms)",
-		 "fraction of samples");
+		 "cumulative fraction of samples (0-1)");
 	fputs("set yrange [0:1]\nplot", fp);
 	for (g = 0; g < c->s->ngroups; g++) {
-		group_title(c, g, t, sizeof t);
+		an_report_label(c->r, g, AN_LABEL_SHORT, t, sizeof t);
 		fprintf(fp, "%s '%s.dat' index %zu using 1:2 with lines title ",
 			first ? "" : ", \\\n    ", name, g);
-		gp_str(fp, t);
+		gp_str(fp, *t ? t : "all");
 		first = 0;
 	}
 	gp_end(fp, name);
@@ -392,7 +424,8 @@ static int chart_timeline(struct ctx *c, const char *want)
 		char title[600];
 
 		snprintf(title, sizeof title, "Request timeline: %s", t);
-		gp_begin(fp, "timeline", title, "seconds since the first send", "request");
+		gp_begin(fp, "timeline", title, "time since the first send (s)",
+			 "request (number, by send time)");
 	}
 	fputs("set key below\n"
 	      "plot 'timeline.dat' using 2:1:($3-$2):(0) with vectors nohead lw 2 title 'send to end', \\\n"
@@ -474,8 +507,8 @@ static int chart_tokens_over_time(struct ctx *c)
 	if (!(fp = open_in(c, "tokens_over_time.gp", &of)))
 		return c->e->code;
 	gp_begin(fp, "tokens_over_time", "Output tokens/s over time (all groups)",
-		 "seconds since the first send", "output tokens/s");
-	fputs("plot 'tokens_over_time.dat' using 1:2 with steps title 'output tokens/s'", fp);
+		 "time since the first send (s)", "output throughput (tokens/s)");
+	fputs("unset key\nplot 'tokens_over_time.dat' using 1:2 with steps title 'output tokens/s'", fp);
 	gp_end(fp, "tokens_over_time");
 	if (close_file(c, of))
 		return c->e->code;
@@ -679,14 +712,15 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 	if ((rc = find_series(&c)) ||
 	    (rc = write_by_step(&c)) ||
 	    (rc = chart_by_step(&c, "throughput", "Output token throughput by step",
-				"output tokens/s", tp, n1, 1)) ||
+				"output throughput (tokens/s)", tp, n1, 1)) ||
 	    (rc = chart_by_step(&c, "ttft", "Time to first token by step", "TTFT (ms)",
 				ttft, nttft, 3)) ||
 	    (rc = chart_by_step(&c, "tpot", "Time per output token by step", "TPOT (ms)",
 				tpot, n2, 2)) ||
 	    (rc = chart_by_step(&c, "e2e", "End-to-end latency by step", "E2E (ms)",
 				e2e, n2, 2)) ||
-	    (rc = chart_by_step(&c, "success", "Success rate by step", "ok / (ok + failed)",
+	    (rc = chart_by_step(&c, "success", "Success rate by step",
+				"success rate (ok / (ok + failed), 0-1)",
 				ok, n1, 1)) ||
 	    (rc = chart_knee(&c)) ||
 	    (rc = chart_cdf(&c, 0)) ||
@@ -699,9 +733,12 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 		goto out;
 	rc = draw(&c);
 out:
-	for (k = 0; k < c.nseries; k++)
+	for (k = 0; k < c.nseries; k++) {
 		free(c.series_name[k]);
+		free(c.series_full[k]);
+	}
 	free(c.series_name);
+	free(c.series_full);
 	free(c.series);
 	return rc;
 }

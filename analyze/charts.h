@@ -51,4 +51,9 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 		    struct an_chart_files *cf, struct err *e);
 void an_chart_files_free(struct an_chart_files *cf);
 
+/* The rank of chart name among the key charts the report shows first at
+ * full width (throughput, ttft, tpot, knee: 0, 1, ...), or -1 for the
+ * others. */
+int an_chart_key(const char *name);
+
 #endif

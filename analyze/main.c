@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "srvmetrics.h"
 #include "truth.h"
 #include "vllm.h"
+#include "watch.h"
 
 #define MAX_LIST 64
 
@@ -50,8 +52,20 @@ struct opts {
 	const char *timeline_step;/* --timeline-step VALUE */
 	const char *truth;        /* --truth FILE: llmsim's truth log */
 	int vllm;                 /* --vllm: the check of vLLM files alone */
+	double watch;             /* --watch S: seconds between rewrites; 0 off */
+	double live;              /* this pass is a live one of --watch: the
+				     report reloads itself every live s, and
+				     the table and legacy files wait for the
+				     final pass */
 	int quiet;
 };
+
+/* Set by SIGINT or SIGTERM during --watch: write the final report, stop. */
+static volatile sig_atomic_t stop_flag;
+
+/* Intervals without change after which --watch takes inputs that have
+ * no metadata (so no end marker) as finished. */
+#define WATCH_IDLE 3
 
 static const char usage_text[] =
 	"Usage: llmanalyze [OPTIONS] [RESULTS.csv|VLLM.json...]   (stdin when none)\n"
@@ -86,6 +100,10 @@ static const char usage_text[] =
 	"      --timeline-step V   step whose requests the timeline chart shows\n"
 	"                          (default: the last group with request times)\n"
 	"      --html FILE         one self-contained HTML report\n"
+	"      --watch S           with --html: rewrite the report every S seconds\n"
+	"                          while llmrun still writes the results (the page\n"
+	"                          reloads itself); ends with a final report when\n"
+	"                          the runs end (their .meta.json) or on Ctrl-C\n"
 	"      --truth FILE        llmsim's truth log (llmsim --truth): the client's\n"
 	"                          timing error against it per group (needs each\n"
 	"                          RESULTS.csv.meta.json)\n"
@@ -108,7 +126,7 @@ static const char usage_text[] =
 	"skipped (no gnuplot; tables still written), 70 internal, 74 I/O.\n";
 
 enum { O_CHARTS = 256, O_HTML, O_VLLM, O_LEGACY, O_CORPUS, O_TIMELINE, O_LISTCOLS,
-       O_POOL, O_TRUTH, O_CTXBUCKET };
+       O_POOL, O_TRUTH, O_CTXBUCKET, O_WATCH };
 
 static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
@@ -124,6 +142,7 @@ static const struct option long_opts[] = {
 	{"charts", required_argument, NULL, O_CHARTS},
 	{"timeline-step", required_argument, NULL, O_TIMELINE},
 	{"html", required_argument, NULL, O_HTML},
+	{"watch", required_argument, NULL, O_WATCH},
 	{"vllm", no_argument, NULL, O_VLLM},
 	{"legacy-dir", required_argument, NULL, O_LEGACY},
 	{"corpus", required_argument, NULL, O_CORPUS},
@@ -272,6 +291,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_HTML:
 			o->html = optarg;
 			break;
+		case O_WATCH: {
+			char *end;
+
+			o->watch = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->watch >= 0.1 && o->watch <= 86400))
+				return usage_error("bad --watch '%s' (seconds, 0.1 to 86400)", optarg);
+			break;
+		}
 		case O_VLLM:
 			o->vllm = 1;
 			break;
@@ -300,6 +327,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return ERR_USAGE;
 		}
 	}
+	if (o->watch && !o->html)
+		return usage_error("--watch rewrites the report: it needs --html FILE");
 	if (o->corpus && !o->legacy)
 		return usage_error("--corpus is for --legacy-dir");
 	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set || o->truth))
@@ -516,8 +545,10 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 	return rc;
 }
 
+/* One analysis of the inputs: the table, charts, report. *rows receives
+ * the rows read. */
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
-		   struct err *e)
+		   size_t *rows, struct err *e)
 {
 	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}};
 	struct an_truth *truth = NULL;
@@ -558,8 +589,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	else
 		rc = an_load(paths, n, &lo, &st, e);
-	if (!rc && truth && !o->quiet)
+	if (!rc && truth && !o->quiet && !o->live)
 		truth_summary(&sk.all);
+	*rows = st.rows;
 	if (!rc && sk.set->ngroups == 0)
 		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none%s)",
 			     st.nvllm ? "; a vLLM file without per-request data has its summaries "
@@ -568,9 +600,9 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
 	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
 		an_srv_fill(srv, &rep);
-	if (!rc)
+	if (!rc && !o->live)
 		rc = write_table(o, &rep, &st, srv, e);
-	if (!rc && sk.legacy)
+	if (!rc && sk.legacy && !o->live)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {
 		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv};
@@ -591,8 +623,10 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		size_t nall = all_columns(o, srv != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
-		rc = an_html_write(o->html, &rep, o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
-				   &st, &cf, (const char *const *)paths, n, e);
+		struct an_html_opts ho = {o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
+					  o->ncols > 0, o->live};
+
+		rc = an_html_write(o->html, &rep, &ho, &st, &cf, (const char *const *)paths, n, e);
 	}
 	an_srv_free(srv);
 	an_chart_files_free(&cf);
@@ -606,6 +640,73 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	if (!rc && charts_rc == ERR_UNAVAILABLE)
 		return ERR_UNAVAILABLE;
 	return rc;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* --watch: analyzes every o->watch seconds, each report a live one that
+ * reloads itself, until the runs end (each input's metadata has its end
+ * marker; inputs without metadata: unchanged for WATCH_IDLE intervals) or
+ * a signal comes; then once more, a final report without reload, the
+ * table and the other outputs. Before the first row the page says it
+ * waits. Returns the final analysis' status. */
+static int watch(struct opts *o, const char *const *paths, size_t n, struct err *e)
+{
+	struct sigaction sa;
+	uint64_t before, shown = 0;
+	const char *missing;
+	int idle = 0, rc = 0, final, passes = 0;
+	size_t rows;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (;;) {
+		int ended = an_watch_ended(paths, n);
+
+		/* The end marker is read before the rows: a run seen ended
+		 * has all its rows in the file. */
+		final = stop_flag || ended == 1 || (ended < 0 && idle >= WATCH_IDLE);
+		o->live = final ? 0 : o->watch;
+		before = an_watch_fingerprint(paths, n);
+		rows = 0;
+		err_clear(e);
+		/* Inputs unchanged since the page was written: it stands. */
+		if (!final && passes && before == shown)
+			goto sleep;
+		shown = before;
+		passes++;
+		if ((missing = an_watch_missing(paths, n)))
+			rc = err_set(e, ERR_NOINPUT, "%s: no such file (yet)", missing);
+		else
+			rc = analyze(o, paths, n, &rows, e);
+		if (!final && (rc == ERR_DATA || rc == ERR_NOINPUT)) {
+			struct err we = {0};
+
+			/* Nothing to show yet (no file, no row): a page that
+			 * says so and reloads. */
+			if ((rc = an_html_write_waiting(o->html, o->watch, e->msg, &we))) {
+				*e = we;
+				return rc;
+			}
+		} else if (rc && rc != ERR_UNAVAILABLE && !(stop_flag && !final)) {
+			return rc;
+		} else if (!rc && !o->quiet) {
+			fprintf(stderr, "llmanalyze: %s: %s report, %zu requests\n", o->html,
+				final ? "final" : "live", rows);
+		}
+		if (final)
+			return rc;
+sleep:
+		an_watch_sleep(o->watch, &stop_flag);
+		idle = an_watch_fingerprint(paths, n) == before ? idle + 1 : 0;
+	}
 }
 
 /* Subcommands, as git dispatches its builtins: argv[1] names one. */
@@ -622,7 +723,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct err e = {0};
 	int rc, n;
-	size_t i;
+	size_t i, rows;
 
 	for (i = 0; argc > 1 && i < sizeof subcommands / sizeof subcommands[0]; i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
@@ -636,12 +737,18 @@ int main(int argc, char **argv)
 			if (n == 0)
 				return usage_error("--vllm needs result files");
 			rc = run_vllm(&o, argv + optind, n, &e);
+		} else if (o.watch && n == 0) {
+			return usage_error("--watch needs results files, not standard input");
+		} else if (o.watch) {
+			size_t m = an_srv_drop_inputs((const char **)argv + optind, (size_t)n);
+
+			rc = watch(&o, (const char *const *)argv + optind, m, &e);
 		} else if (n == 0) {
-			rc = analyze(&o, stdin_path, 1, &e);
+			rc = analyze(&o, stdin_path, 1, &rows, &e);
 		} else {
 			size_t m = an_srv_drop_inputs((const char **)argv + optind, (size_t)n);
 
-			rc = analyze(&o, (const char *const *)argv + optind, m, &e);
+			rc = analyze(&o, (const char *const *)argv + optind, m, &rows, &e);
 		}
 		if (rc && rc != ERR_UNAVAILABLE)
 			fprintf(stderr, "llmanalyze: %s\n", e.msg);

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +93,8 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 	r->m = calloc(r->n ? r->n : 1, sizeof *r->m);
 	r->order = calloc(r->n ? r->n : 1, sizeof *r->order);
 	r->hide = calloc(s->nkeys ? s->nkeys : 1, 1);
-	if (!r->m || !r->order || !r->hide) {
+	r->same = calloc(s->nkeys ? s->nkeys : 1, 1);
+	if (!r->m || !r->order || !r->hide || !r->same) {
 		an_report_free(r);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
@@ -101,6 +103,19 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 		r->order[i] = i;
 	}
 	an_keys_hidden(s, r->hide);
+	r->step_key = r->kind_key = -1;
+	for (i = 0; i < s->nkeys; i++) {
+		size_t g;
+
+		if (strcmp(s->keynames[i], "step") == 0)
+			r->step_key = (int)i;
+		if (strcmp(s->keynames[i], "step_kind") == 0)
+			r->kind_key = (int)i;
+		r->same[i] = 1;
+		for (g = 1; g < s->ngroups; g++)
+			if (strcmp(s->groups[g]->key[i], s->groups[0]->key[i]) != 0)
+				r->same[i] = 0;
+	}
 	if (rank >= 0) {
 		struct rank_ctx k = {r, &an_cols[rank], an_col_lower_better(&an_cols[rank])};
 
@@ -114,7 +129,49 @@ void an_report_free(struct an_report *r)
 	free(r->m);
 	free(r->order);
 	free(r->hide);
+	free(r->same);
 	r->m = NULL;
 	r->order = NULL;
 	r->hide = NULL;
+	r->same = NULL;
+}
+
+char *an_report_step(const struct an_report *r, size_t g, char *out, size_t n)
+{
+	const char *const *key = (const char *const *)r->set->groups[g]->key;
+
+	out[0] = '\0';
+	if (r->step_key < 0)
+		return out;
+	if (r->kind_key >= 0 && *key[r->kind_key])
+		snprintf(out, n, "%s %s", key[r->kind_key], key[r->step_key]);
+	else
+		snprintf(out, n, "%s", key[r->step_key]);
+	return out;
+}
+
+char *an_report_label(const struct an_report *r, size_t g, int flags, char *out, size_t n)
+{
+	const struct an_set *s = r->set;
+	size_t k, len = 0;
+	char step[256];
+
+	out[0] = '\0';
+	for (k = 0; k < s->nkeys && len + 1 < n; k++) {
+		const char *v = s->groups[g]->key[k];
+
+		if ((r->hide && r->hide[k]) || ((int)k == r->kind_key && !(flags & AN_LABEL_NO_STEP)))
+			continue;
+		if ((flags & AN_LABEL_SHORT) && r->same && r->same[k])
+			continue;
+		if ((int)k == r->step_key) {
+			if (flags & AN_LABEL_NO_STEP)
+				continue;
+			v = an_report_step(r, g, step, sizeof step);
+		}
+		if (!*v)
+			continue;
+		len += (size_t)snprintf(out + len, n - len, "%s%s", len ? " " : "", v);
+	}
+	return out;
 }

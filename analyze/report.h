@@ -16,6 +16,16 @@ struct an_report {
 	size_t n;
 	unsigned char *hide;    /* hide[k]: key k is left out of tables and
 				   charts (an_keys_hidden); JSON keeps it */
+	unsigned char *same;    /* same[k]: every group has one value of key k,
+				   so a legend need not name it */
+	int step_key;           /* index of "step" among the keys, or -1 */
+	int kind_key;           /* index of "step_kind", or -1 */
+};
+
+/* What an_report_label writes of a group's keys (the hidden ones never). */
+enum {
+	AN_LABEL_NO_STEP = 1, /* leave out the step (a series: its steps share it) */
+	AN_LABEL_SHORT = 2,   /* leave out keys equal in every group (legends) */
 };
 
 /* Computes every group's figures (sorting its samples) and the order:
@@ -25,6 +35,15 @@ struct an_report {
 int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e);
 void an_report_free(struct an_report *r);
+
+/* Writes group g's label into out (size n): its shown keys joined by
+ * spaces, the step as "batch 4" or "rate 2" when the step kind is known.
+ * flags: AN_LABEL_*. Returns out ("" when nothing is left). */
+char *an_report_label(const struct an_report *r, size_t g, int flags, char *out, size_t n);
+
+/* The step of group g as "batch 4" (its kind and value), "4" when the
+ * kind is unknown, "" without a step key. Returns out. */
+char *an_report_step(const struct an_report *r, size_t g, char *out, size_t n);
 
 /* Sets hide[k] (s->nkeys entries) for each of run_id, step_kind and
  * schedule that no two groups need to be told apart, for source when

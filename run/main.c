@@ -232,6 +232,9 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 		free(u);
 	}
 	json_object_set_new(m, "targets", t);
+	/* What was replayed, for llmanalyze's report to name. */
+	json_object_set_new(m, "corpus", o->prompt_file ? json_string(o->prompt_file)
+					 : o->corpus ? json_string(o->corpus) : json_null());
 	json_object_set_new(m, "model", json_string(o->targets[0].model));
 	json_object_set_new(m, "stream", json_boolean(o->stream));
 	json_object_set_new(m, "stamp", json_string(o->stamp_read ? "read" : "kernel"));

@@ -23,6 +23,28 @@ grep -q "<svg" "$T/ch/ttft.svg" && grep -q "<path" "$T/ch/ttft.svg" && ok "SVG h
 [ "$(grep -c '^ [0-9]' "$T/ch/by_step.dat")" -eq 3 ] && ok "by_step.dat has a line per step" || nok "by_step.dat has a line per step"
 (cd "$T/ch" && rm -f knee.png && gnuplot knee.gp 2>/dev/null && test -s knee.png) &&
 	ok "a .gp script redraws its chart" || nok "a .gp script redraws its chart"
+# The report's layout (docs/report.md): what ran, headline figures, charts
+# (the key ones first), the table, definitions, run details last.
+order=$(grep -o 'id="\(what\|headline\|charts\|table\|definitions\|run\)"' "$T/report.html" | tr '\n' ' ')
+[ "$order" = 'id="what" id="headline" id="charts" id="table" id="definitions" id="run" ' ] &&
+	ok "report: what ran, headline, charts, table, definitions, run details" || nok "report: what ran, headline, charts, table, definitions, run details" "$order"
+grep -q '<p class="what" id="what">target sim &middot; model m1 &middot; batch 1, 2, 4 (waves) &middot; started 1970-01-12 [0-9:]* UTC &middot; 24 requests in 3 groups</p>' "$T/report.html" &&
+	ok "report: one line on what was run" || nok "report: one line on what was run" "$(grep 'id="what"' "$T/report.html")"
+grep -q '<span class="big">400</span> output tokens/s at its peak, at batch 4' "$T/report.html" &&
+	ok "report: peak output throughput and its step" || nok "report: peak output throughput and its step" "$(grep -A3 'id="headline"' "$T/report.html")"
+charts_order=$(grep -o 'id="chart-[a-z0-9_]*"' "$T/report.html" | sed 's/id="chart-//; s/"//' | tr '\n' ' ')
+[ "$charts_order" = "throughput ttft tpot knee e2e success cdf_ttft cdf_itl timeline tokens_over_time " ] &&
+	ok "report: key charts first" || nok "report: key charts first" "$charts_order"
+grep -q '<th class="x" title="[^"]*">ttft_p90 (ms)</th>' "$T/report.html" && grep -q '<th title="[^"]*">ttft_p99 (ms)</th>' "$T/report.html" &&
+	grep -q 'id="allcols"' "$T/report.html" && ok "report: a readable set of columns, the rest behind the toggle" ||
+	nok "report: a readable set of columns, the rest behind the toggle"
+grep -q '@media print' "$T/report.html" && ok "report: a print style" || nok "report: a print style"
+# Every chart axis has its unit; legends leave out what all lines share
+# (one target: "p50", not "sim m1 g p50"; one line: no legend).
+nounit=$(grep -h '^set [xy]label' "$T"/ch/*.gp | grep -v '(' )
+[ -z "$nounit" ] && ok "every axis has its unit" || nok "every axis has its unit" "$nounit"
+grep -q "title 'p50'" "$T/ch/ttft.gp" && ! grep -q "title 'sim" "$T/ch/ttft.gp" && grep -q '^unset key' "$T/ch/throughput.gp" &&
+	ok "legends: short names" || nok "legends: short names" "$(grep title "$T/ch/ttft.gp")"
 if grep -o '\(src\|href\)="[^"#]*"' "$T/report.html" | grep -q .; then
 	nok "report fetches nothing" "$(grep -o '\(src\|href\)="[^"#]*"' "$T/report.html" | head -3)"
 else ok "report fetches nothing"; fi

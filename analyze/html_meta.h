@@ -1,0 +1,32 @@
+#ifndef LLMANALYZE_HTML_META_H
+#define LLMANALYZE_HTML_META_H
+/*
+ * The report's text from the run's own records: HTML escaping, the run's
+ * FILE.meta.json (docs/formats.md) found beside a results file, and the
+ * "Run details" section that writes it as key/value text, never as JSON
+ * (times as UTC, the command as a shell line, lists of objects as
+ * tables). Nothing here fails: a metadata file that cannot be read is
+ * left out.
+ */
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "load.h"
+#include "report.h"
+
+/* Writes s escaped for HTML text and attribute values. */
+void an_html_esc(FILE *fp, const char *s);
+
+/* The metadata beside input: input.meta.json, else input without ".csv"
+ * plus ".meta.json"; NULL when none is readable as an object (or input
+ * is "-"). found (size n) receives the path read. The caller owns the
+ * result (json_decref). */
+json_t *an_html_meta_load(const char *input, char *found, size_t n);
+
+/* The "Run details" section: when and by what the report was made, the
+ * inputs, run ids, row counts, the grouping, then each input's metadata. */
+void an_html_run_details(FILE *fp, const struct an_report *r, const struct an_load_stats *st,
+			 const char *const *inputs, size_t n);
+
+#endif
