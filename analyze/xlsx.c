@@ -399,7 +399,7 @@ int an_xlsx_write(const char *path, const struct an_report *r, const int *cols,
 	lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
 	struct wb w = {0};
 	lxw_worksheet *ws;
-	char tmp[64], name[128], fmt[16];
+	char tmp[4096], name[128], fmt[16];
 	const char *dir = getenv("TMPDIR");
 	size_t i, g, count;
 	int fd, rc = 0;
@@ -409,7 +409,8 @@ int an_xlsx_write(const char *path, const struct an_report *r, const int *cols,
 			       path, count, AN_XLSX_MAX_ROWS);
 	/* libxlsxwriter writes to a file name of its own: a temporary one,
 	 * copied into place through lib/ofile once complete. */
-	snprintf(tmp, sizeof tmp, "%s/llmanalyze-xlsx-XXXXXX", dir && *dir && strlen(dir) < 32 ? dir : "/tmp");
+	if (!dir || !*dir || (size_t)snprintf(tmp, sizeof tmp, "%s/llmanalyze-xlsx-XXXXXX", dir) >= sizeof tmp)
+		snprintf(tmp, sizeof tmp, "/tmp/llmanalyze-xlsx-XXXXXX");
 	if ((fd = mkstemp(tmp)) < 0)
 		return err_set(e, ERR_IO, "%s: cannot create a temporary file: %s", tmp, strerror(errno));
 	close(fd);
