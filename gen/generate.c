@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burstgpt.h"
 #include "compose.h"
 #include "csv.h"
 #include "lengths.h"
@@ -48,6 +49,9 @@ struct run {
 	int conv;                      /* rows carry conversation_id, turn */
 	long next_conv;
 	struct src_list src;
+	struct bgpt_list trace;        /* --from-burstgpt */
+	int arrival;                   /* rows carry arrival_s (a trace) */
+	double arrival_s;              /* the next row's */
 	struct group *g;
 	size_t ng;
 	struct csv_writer *w[3];
@@ -146,6 +150,12 @@ static int plan(struct run *r, struct err *e)
 	const char *const *scen = o->scenarios;
 	int ns = o->nscenarios, rc;
 
+	if (o->burstgpt) {
+		/* One group; the trace gives each row's lengths. */
+		if ((rc = len_parse("1", "--output-tokens", &r->out[0], e)))
+			return rc;
+		return add_group(r, "burstgpt", G_RANDOM, TPL_LONG_LONG, NULL, 0, &r->out[0], 0, 0, e);
+	}
 	if (o->from) {
 		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
 					0, 0, e)))
@@ -348,7 +358,7 @@ static int write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 		     const char *tpl, const char *topic, const char *prompt,
 		     size_t plen, struct err *e)
 {
-	char id[24], itok[24], otok[24], conv[24], turn[24];
+	char id[24], itok[24], otok[24], conv[24], turn[24], at[40];
 	const char *f[NCONVCOLS];
 	size_t len[NCONVCOLS], n = 0;
 	struct csv_writer *w = r->w[g->file];
@@ -381,8 +391,14 @@ static int write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 		len[i] = f[i] ? strlen(f[i]) : 0;
 	f[n] = prompt;
 	len[n++] = plen;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = csv_write_field(w, f[i] ? f[i] : "", len[i], e);
+	snprintf(at, sizeof at, "%.6f", r->arrival_s);
+	for (size_t i = 0; i < n && !rc; i++) {
+		/* A trace's arrival_s, just before the prompt. */
+		if (r->arrival && i == n - 1)
+			rc = csv_write_field(w, at, strlen(at), e);
+		if (!rc)
+			rc = csv_write_field(w, f[i] ? f[i] : "", len[i], e);
+	}
 	if (!rc)
 		rc = csv_end_row(w, e);
 	g->itok[g->rows] = (double)in_tokens;
@@ -637,6 +653,29 @@ static int run_import(struct run *r, struct err *e)
 	return rc;
 }
 
+/* A BurstGPT trace: each request's arrival and lengths kept, its prompt
+ * random text of exactly its Request tokens (the trace has no text). */
+static int run_burstgpt(struct run *r, struct err *e)
+{
+	struct group *g = &r->g[0];
+	struct rng rg;
+	int rc = 0;
+
+	rng_stream(&rg, r->o->seed, 1);
+	if (r->trace.failed && !r->o->quiet)
+		fprintf(stderr, "llmgen: %s: %zu failed requests (Response tokens 0) left out\n",
+			r->o->burstgpt, r->trace.failed);
+	for (size_t i = 0; i < r->trace.n && !rc; i++) {
+		const struct bgpt_item *it = &r->trace.v[i];
+		struct mat_row row = { 0 };
+
+		r->arrival_s = it->arrival_s;
+		rc = make_row(r, g, NULL, G_RANDOM, &row, rng_next(&rg), (size_t)it->in_tokens,
+			      it->out_tokens, "", 0, e);
+	}
+	return rc;
+}
+
 static void summary(const struct run *r)
 {
 	size_t total = 0, missed = 0;
@@ -692,9 +731,20 @@ static int open_outputs(struct run *r, struct err *e)
 	} else if (!(rc = csv_writer_open(o->output ? o->output : "-", CSV_ATOMIC, &r->w[0], e))) {
 		r->nw = 1;
 	}
-	for (int i = 0; i < r->nw && !rc; i++)
-		rc = r->conv ? csv_write_row(r->w[i], conv_columns, NCONVCOLS, e)
-			     : csv_write_row(r->w[i], columns, NCOLS, e);
+	for (int i = 0; i < r->nw && !rc; i++) {
+		const char *const *cols = r->conv ? conv_columns : columns;
+		size_t n = r->conv ? NCONVCOLS : NCOLS;
+		const char *h[NCONVCOLS + 1];
+
+		/* A trace's arrival_s goes before the prompt, which stays last. */
+		memcpy(h, cols, n * sizeof *h);
+		if (r->arrival) {
+			h[n - 1] = "arrival_s";
+			h[n] = cols[n - 1];
+			n++;
+		}
+		rc = csv_write_row(r->w[i], h, n, e);
+	}
 	return rc;
 }
 
@@ -713,6 +763,9 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		rc = err_set(e, ERR_USAGE, "--turns and --follow-up-tokens take one spec, not a sweep");
 	if (!rc && o->from)
 		rc = src_load(o->from_kind, o->from, &r.src, e);
+	if (!rc && o->burstgpt)
+		rc = bgpt_load(o->burstgpt, o->count_set ? (size_t)o->count : 0, &r.trace, e);
+	r.arrival = o->burstgpt != NULL;
 	if (!rc)
 		rc = load_templates(&r, e);
 	if (!rc && o->conversations)
@@ -725,7 +778,9 @@ int gen_run(const struct gen_opts *o, struct err *e)
 	}
 	if (!rc && o->from)
 		rc = run_import(&r, e);
-	for (size_t i = 0; !rc && !o->from && i < r.ng; i++)
+	if (!rc && o->burstgpt)
+		rc = run_burstgpt(&r, e);
+	for (size_t i = 0; !rc && !o->from && !o->burstgpt && i < r.ng; i++)
 		rc = run_group(&r, i, e);
 	for (int i = 0; i < r.nw; i++) {
 		struct err ce = { 0 };
@@ -751,6 +806,7 @@ int gen_run(const struct gen_opts *o, struct err *e)
 	len_free(&r.turns);
 	len_free(&r.follow);
 	src_free(&r.src);
+	bgpt_free(&r.trace);
 	buf_free(&r.body);
 	buf_free(&r.tail);
 	if (r.t)
