@@ -11,12 +11,13 @@
 #include "csv.h"
 #include "lengths.h"
 #include "material.h"
+#include "sonnet.h"
 #include "stats.h"
 #include "template.h"
 #include "tok.h"
 
 /* How a group's prompts are made. */
-enum gkind { G_SHORT, G_LONG, G_RANDOM, G_IMPORT };
+enum gkind { G_SHORT, G_LONG, G_RANDOM, G_IMPORT, G_SONNET };
 
 #define MAX_WHY 4
 
@@ -50,6 +51,7 @@ struct run {
 	long next_conv;
 	struct src_list src;
 	struct bgpt_list trace;        /* --from-burstgpt */
+	struct sonnet sonnet;          /* --from-sonnet */
 	int arrival;                   /* rows carry arrival_s (a trace) */
 	double arrival_s;              /* the next row's */
 	struct group *g;
@@ -155,6 +157,18 @@ static int plan(struct run *r, struct err *e)
 		if ((rc = len_parse("1", "--output-tokens", &r->out[0], e)))
 			return rc;
 		return add_group(r, "burstgpt", G_RANDOM, TPL_LONG_LONG, NULL, 0, &r->out[0], 0, 0, e);
+	}
+	if (o->sonnet) {
+		/* vLLM's defaults: 550 tokens in, 150 out. */
+		if ((rc = parse_lengths(r, 0, o->input_spec ? o->input_spec : "550",
+					o->output_spec ? o->output_spec : "150", 0, 0, e)))
+			return rc;
+		for (size_t ii = 0; ii < r->in[0].n; ii++)
+			for (size_t oi = 0; oi < r->out[0].n; oi++)
+				if ((rc = add_group(r, "sonnet", G_SONNET, TPL_LONG_LONG, &r->in[0], ii,
+						    &r->out[0], oi, 0, e)))
+					return rc;
+		return 0;
 	}
 	if (o->from) {
 		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
@@ -481,6 +495,21 @@ static int run_conversation(struct run *r, struct group *g, struct rng *rg,
 	return rc;
 }
 
+/* One row of vLLM's sonnet dataset, exactly target tokens. */
+static int sonnet_row(struct run *r, struct group *g, struct rng *rg, size_t target,
+		      long out, struct err *e)
+{
+	struct compose_result res;
+	int rc = sonnet_fit(&r->sonnet, &r->c, rg, target, &res, e);
+
+	if (rc)
+		return rc;
+	if (!res.exact)
+		note_miss(g, res.why);
+	return write_row(r, g, NULL, res.tokens, out, "", "sonnet", "", r->c.text.p,
+			 r->c.text.len, e);
+}
+
 static int run_group(struct run *r, size_t gi, struct err *e)
 {
 	struct group *g = &r->g[gi];
@@ -490,7 +519,8 @@ static int run_group(struct run *r, size_t gi, struct err *e)
 
 	/* Stream gi + 1 of the seed: groups are independent of each other. */
 	rng_stream(&rg, r->o->seed, gi + 1);
-	if (r->o->shared_prefix && (rc = make_shared(r, g, &rg, e)))
+	/* A sonnet's prefix is its poem lines (sonnet.h). */
+	if (r->o->shared_prefix && g->kind != G_SONNET && (rc = make_shared(r, g, &rg, e)))
 		return rc;
 	if (g->kind == G_IMPORT)
 		return 0;
@@ -513,6 +543,10 @@ static int run_group(struct run *r, size_t gi, struct err *e)
 		/* This order of draws is what makes a seed's corpus: keep it. */
 		target = (size_t)len_sample(g->in, &rg);
 		out = len_sample(g->out, &rg);
+		if (g->kind == G_SONNET) {
+			rc = sonnet_row(r, g, &rg, target, out, e);
+			continue;
+		}
 		if (g->kind == G_RANDOM)
 			rseed = rng_next(&rg);
 		else
@@ -774,7 +808,11 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		rc = tok_open(o->tokenizer, &r.t, e);
 	if (!rc) {
 		compose_init(&r.c, r.t);
-		rc = open_outputs(&r, e);
+		if (o->sonnet)
+			rc = sonnet_open(&r.sonnet, o->sonnet, r.t,
+					 o->shared_prefix ? (size_t)o->shared_prefix : 200, e);
+		if (!rc)
+			rc = open_outputs(&r, e);
 	}
 	if (!rc && o->from)
 		rc = run_import(&r, e);
@@ -807,6 +845,7 @@ int gen_run(const struct gen_opts *o, struct err *e)
 	len_free(&r.follow);
 	src_free(&r.src);
 	bgpt_free(&r.trace);
+	sonnet_free(&r.sonnet);
 	buf_free(&r.body);
 	buf_free(&r.tail);
 	if (r.t)
