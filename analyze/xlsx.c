@@ -231,9 +231,13 @@ static int sheet_name(lxw_workbook *wb, const struct an_report *r, size_t g,
 	if (nk == 1 && strcmp(r->set->keynames[key[0]], "step") == 0)
 		name_add(out, n, &len, &chars, "step ");
 	for (j = 0; j < nk; j++) {
-		if (j)
+		const char *v = r->set->groups[g]->key[key[j]];
+
+		if (!v || !*v)
+			continue; /* an empty key would leave a double space */
+		if (len && out[len - 1] != ' ')
 			name_add(out, n, &len, &chars, " ");
-		name_add(out, n, &len, &chars, r->set->groups[g]->key[key[j]]);
+		name_add(out, n, &len, &chars, v);
 	}
 	/* Excel refuses an apostrophe at either end and an empty name. */
 	if (len && out[0] == '\'')

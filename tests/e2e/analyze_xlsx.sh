@@ -42,6 +42,13 @@ llmanalyze -f xlsx -c ttft_p50,req_gen_tok_per_s_p50 -o "$T/c.xlsx" "$T/r.csv"
 grep -q "^ok - comparison: every cell" "$T/py" && ok "--columns: the comparison's cells equal the CSV's" ||
 	nok "--columns: the comparison's cells equal the CSV's" "$(cat "$T/py")"
 
+# Sheets are named by the groups' shown keys: "step N" when only the step
+# tells them apart.
+llmanalyze -f xlsx --by step -o "$T/st.xlsx" "$T/r.csv" &&
+	[ "$("$PY" -c 'import sys, openpyxl; print(",".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$T/st.xlsx")" = \
+	  "comparison,step 1,step 2,step 4,definitions" ] && ok "sheets named 'step N'" ||
+	nok "sheets named 'step N'" "$("$PY" -c 'import sys, openpyxl; print(openpyxl.load_workbook(sys.argv[1]).sheetnames)' "$T/st.xlsx")"
+
 # Usage: a workbook needs a file.
 llmanalyze -f xlsx "$T/r.csv" >"$T/out" 2>"$T/err"
 rc=$?
