@@ -11,11 +11,11 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
 
-PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib yaml-0.1
+PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib yaml-0.1 xlsxwriter
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libjsmn-dev libevent-dev libutf8proc-dev libcmocka-dev \
             zlib1g-dev gnuplot-nox curl iproute2 chromium jq wrk valgrind python3 openssl \
-            nghttp2-proxy libgomp1 libyaml-dev prometheus
+            nghttp2-proxy libgomp1 libyaml-dev prometheus libxlsxwriter-dev python3-openpyxl
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror

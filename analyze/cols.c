@@ -60,6 +60,12 @@ const struct an_col an_cols[] = {
 	       "per-request server prefill speed, server_prompt_tokens / server_prompt_ms"),
 	STAT_U("server_decode_tok_per_s", srv_decode, 2, "tok/s",
 	       "per-request server decode speed, server_decode_tokens (else usage output tokens) / server_decode_ms"),
+	/* The results columns prefill_tok_per_s and gen_tok_per_s, whose
+	 * names the group figures above already hold. */
+	STAT_U("req_prefill_tok_per_s", req_prefill, 2, "tok/s",
+	       "per-request prefill speed, input tokens / TTFT"),
+	STAT_U("req_gen_tok_per_s", req_gen, 2, "tok/s",
+	       "per-request generation speed, (output tokens - 1) / (e2e - TTFT)"),
 	{"client_lag_p50_ms", M(lag.p50), 3, "ms", "median client lag, t_sent - t_scheduled"},
 	{"client_lag_p99_ms", M(lag.p99), 3, "ms", "99th percentile client lag"},
 	{"client_lag_max_ms", M(lag.max), 3, "ms", "max client lag"},

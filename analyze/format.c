@@ -17,10 +17,10 @@ const char *const an_table_default_cols[] = {
 
 int an_fmt_parse(const char *s)
 {
-	static const char *const names[] = {"csv", "md", "json", "table"};
+	static const char *const names[] = {"csv", "md", "json", "table", "xlsx"};
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
 	return -1;
@@ -117,19 +117,24 @@ static const char estimate_note[] =
 static const char *head(struct view *v, size_t col)
 {
 	const struct an_col *c = view_col(v, col);
-	size_t l;
 
 	if (col < v->nk)
 		return v->r->set->keynames[v->key[col]];
 	if (!c)
 		return "note";
+	return v->units ? an_fmt_head(c, v->hbuf, sizeof v->hbuf) : c->name;
+}
+
+char *an_fmt_head(const struct an_col *c, char *out, size_t n)
+{
+	size_t l = strlen(c->name);
+
 	/* A name that ends in its unit ("client_lag_p99_ms") says it already. */
-	l = strlen(c->name);
-	if (!v->units || !*c->unit ||
-	    (l > 3 && strcmp(c->name + l - 3, "_ms") == 0 && strcmp(c->unit, "ms") == 0))
-		return c->name;
-	snprintf(v->hbuf, sizeof v->hbuf, "%s (%s)", c->name, c->unit);
-	return v->hbuf;
+	if (!*c->unit || (l > 3 && strcmp(c->name + l - 3, "_ms") == 0 && strcmp(c->unit, "ms") == 0))
+		snprintf(out, n, "%s", c->name);
+	else
+		snprintf(out, n, "%s (%s)", c->name, c->unit);
+	return out;
 }
 
 /* Notes under a Markdown or terminal table: one line per noted group,
@@ -382,6 +387,9 @@ int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
 		break;
 	case AN_FMT_TABLE:
 		rc = write_table(fp, &v, e);
+		break;
+	case AN_FMT_XLSX:
+		rc = err_set(e, ERR_SOFTWARE, "xlsx is a workbook: an_xlsx_write writes it");
 		break;
 	}
 	if (!rc && ferror(fp))

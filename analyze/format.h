@@ -11,10 +11,13 @@
  */
 #include <stdio.h>
 
+#include "cols.h"
 #include "err.h"
 #include "report.h"
 
-enum an_fmt { AN_FMT_CSV, AN_FMT_MD, AN_FMT_JSON, AN_FMT_TABLE };
+/* xlsx is a workbook, not a stream: analyze/xlsx.h writes it, and
+ * an_format refuses it. */
+enum an_fmt { AN_FMT_CSV, AN_FMT_MD, AN_FMT_JSON, AN_FMT_TABLE, AN_FMT_XLSX };
 
 /* Format named s, or -1. */
 int an_fmt_parse(const char *s);
@@ -36,6 +39,11 @@ int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
 int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
 		   size_t ncols, const char *const *cells, size_t nrows,
 		   struct err *e);
+
+/* The header of column c with its unit, "ttft_p50 (ms)" (the name alone
+ * when it has no unit or ends in it, "client_lag_p99_ms"), into out (size
+ * n). Returns out. */
+char *an_fmt_head(const struct an_col *c, char *out, size_t n);
 
 /* Writes v with the column's decimals into out (size n); "" for NaN.
  * Returns out. */

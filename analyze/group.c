@@ -69,6 +69,7 @@ static void group_free(struct an_group *g, size_t nkeys)
 	buf_free(&g->e2e);
 	buf_free(&g->itl_req);
 	buf_free(&g->speed);
+	buf_free(&g->prefill);
 	buf_free(&g->srv_prefill);
 	buf_free(&g->srv_decode);
 	buf_free(&g->itl);
@@ -359,8 +360,13 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		if ((rc = add_double(&g->itl_req, span_ms / (double)(r->out_tok - 1), e)))
 			return rc;
 	}
+	/* Prefill speed of one request: its input over its TTFT (results
+	 * column prefill_tok_per_s, recomputed so older files give it too). */
+	if (r->in_tok >= 0 && r->ttft_ms > 0 &&
+	    (rc = add_double(&g->prefill, (double)r->in_tok * 1000.0 / r->ttft_ms, e)))
+		return rc;
 	/* Output speed of one request: tokens after the first over the time
-	 * they took, the reciprocal of its TPOT. */
+	 * they took, the reciprocal of its TPOT (gen_tok_per_s). */
 	gen_ms = r->e2e_ms - r->ttft_ms;
 	if (r->out_tok >= 2 && gen_ms > 0)
 		return add_double(&g->speed, (double)(r->out_tok - 1) * 1000.0 / gen_ms, e);

@@ -70,6 +70,7 @@ struct an_group {
 	struct buf ttft, tpot, e2e; /* doubles (ms), ok rows */
 	struct buf itl_req;        /* doubles: per-request mean gap (ms) */
 	struct buf speed;          /* doubles: output tokens/s per request */
+	struct buf prefill;        /* doubles: input tokens/s per request (/ TTFT) */
 	struct buf srv_prefill;    /* doubles: server prefill tokens/s per request */
 	struct buf srv_decode;     /* doubles: server decode tokens/s per request */
 	struct buf itl;            /* floats: every chunk gap (ms), pooled */

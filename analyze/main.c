@@ -28,13 +28,18 @@
 #include "truth.h"
 #include "vllm.h"
 #include "watch.h"
+#include "xlsx.h"
+
+/* Columns a table can hold: every column of analyze/cols.c (about 130
+ * now) with room to grow; all_columns stops at it. */
+#define MAX_COLS 256
 
 #define MAX_LIST 64
 
 struct opts {
 	const char *out;          /* -o; NULL: stdout */
 	int fmt;                  /* -1: table on a tty, else csv */
-	int cols[128];
+	int cols[MAX_COLS];
 	size_t ncols;             /* 0: all (or the terminal set) */
 	int note_col;             /* "note" among --columns */
 	int rank;                 /* column index or -1 */
@@ -75,8 +80,10 @@ static const char usage_text[] =
 	"\n"
 	"Table:\n"
 	"  -o, --output FILE       write the table to FILE (atomically); default stdout\n"
-	"  -f, --format FMT        csv, md, json or table (default: table on a\n"
-	"                          terminal, csv otherwise)\n"
+	"  -f, --format FMT        csv, md, json, table or xlsx (default: table on\n"
+	"                          a terminal, csv otherwise); xlsx, a workbook\n"
+	"                          with a sheet per group's requests and one of\n"
+	"                          definitions, needs -o FILE.xlsx\n"
 	"  -c, --columns LIST      metric columns to show, comma separated\n"
 	"      --list-columns      print every column with its unit and meaning\n"
 	"  -r, --rank COL          order groups by COL (latencies lowest first,\n"
@@ -220,7 +227,7 @@ static void list_columns(void)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	const char *list[128];
+	const char *list[MAX_COLS];
 	int c, n, i, k;
 
 	memset(o, 0, sizeof *o);
@@ -234,10 +241,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			if ((o->fmt = an_fmt_parse(optarg)) < 0)
-				return usage_error("unknown format '%s' (csv, md, json, table)", optarg);
+				return usage_error("unknown format '%s' (csv, md, json, table, xlsx)", optarg);
 			break;
 		case 'c':
-			n = split(optarg, list, 128);
+			n = split(optarg, list, MAX_COLS);
 			if (n <= 0)
 				return usage_error("--columns needs names");
 			o->ncols = 0; /* the last --columns wins */
@@ -329,6 +336,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->watch && !o->html)
 		return usage_error("--watch rewrites the report: it needs --html FILE");
+	if (o->fmt == AN_FMT_XLSX && (!o->out || strcmp(o->out, "-") == 0))
+		return usage_error("--format xlsx writes a workbook, not a stream: give -o FILE.xlsx");
+	if (o->fmt == AN_FMT_XLSX && o->vllm)
+		return usage_error("--vllm writes csv, md, json or table, not xlsx");
 	if (o->corpus && !o->legacy)
 		return usage_error("--corpus is for --legacy-dir");
 	if (o->vllm && (o->charts || o->html || o->legacy || o->nby || o->slo_set || o->truth))
@@ -365,6 +376,7 @@ struct sinks {
 	const struct an_truth *truth;  /* --truth, else NULL */
 	const int64_t *offset;         /* per input file: mono - wall ns */
 	struct an_truth_acc all;       /* every row, for the summary line */
+	struct an_xreqs *xreqs;        /* -f xlsx: the requests, else NULL */
 };
 
 static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
@@ -376,6 +388,11 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 
 	if (!rc && s->legacy)
 		rc = an_legacy_add(s->legacy, r, e);
+	if (!rc && s->xreqs) {
+		if (!(g = an_set_group(s->set, keys)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		rc = an_xreqs_add(s->xreqs, g, r, e);
+	}
 	if (!rc && s->truth) {
 		if (!(g = an_set_group(s->set, keys)))
 			return err_set(e, ERR_SOFTWARE, "out of memory");
@@ -434,7 +451,7 @@ static size_t all_columns(const struct opts *o, int srv, int *cols)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < an_ncols && n < 128; i++)
+	for (i = 0; i < an_ncols && n < MAX_COLS; i++)
 		if ((o->truth || !an_col_truth(&an_cols[i])) &&
 		    (srv || strncmp(an_cols[i].name, "srv_", 4)))
 			cols[n++] = (int)i;
@@ -471,9 +488,10 @@ static void truth_summary(const struct an_truth_acc *a)
 
 static int write_table(const struct opts *o, const struct an_report *r,
 		       const struct an_load_stats *st, const struct an_srv *srv,
+		       const struct an_xreqs *xq,
 		       struct err *e)
 {
-	int fmt = pick_format(o), cols[128];
+	int fmt = pick_format(o), cols[MAX_COLS];
 	size_t ncols = o->ncols, i;
 	struct ofile *of;
 	FILE *fp;
@@ -494,6 +512,9 @@ static int write_table(const struct opts *o, const struct an_report *r,
 	} else {
 		ncols = all_columns(o, srv != NULL, cols);
 	}
+	/* A workbook: the table's cells (as in CSV) and the requests. */
+	if (fmt == AN_FMT_XLSX)
+		return an_xlsx_write(o->out, r, cols, ncols, o->ncols ? o->note_col : 1, xq, e);
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
 	/* Every column when none are chosen includes the notes. */
@@ -550,7 +571,7 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		   size_t *rows, struct err *e)
 {
-	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}};
+	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}, NULL};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
 	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn,
@@ -583,6 +604,8 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		sk.truth = truth;
 		sk.offset = offset;
 	}
+	if (!rc && pick_format(o) == AN_FMT_XLSX && !(sk.xreqs = an_xreqs_new()))
+		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	if (rc)
 		;
 	else if (o->legacy && !(sk.legacy = an_legacy_new()))
@@ -601,7 +624,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
 		an_srv_fill(srv, &rep);
 	if (!rc && !o->live)
-		rc = write_table(o, &rep, &st, srv, e);
+		rc = write_table(o, &rep, &st, srv, sk.xreqs, e);
 	if (!rc && sk.legacy && !o->live)
 		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
 	if (!rc && (o->charts || o->html)) {
@@ -619,7 +642,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		}
 	}
 	if (!rc && o->html) {
-		int all[128];
+		int all[MAX_COLS];
 		size_t nall = all_columns(o, srv != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
@@ -633,6 +656,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	an_report_free(&rep);
 	an_load_stats_free(&st);
 	an_legacy_free(sk.legacy);
+	an_xreqs_free(sk.xreqs);
 	an_set_free(sk.set);
 	an_truth_acc_free(&sk.all);
 	an_truth_free(truth);

@@ -123,6 +123,8 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	summarize(&g->lag, &m->lag);
 	summarize(&g->srv_prefill, &m->srv_prefill);
 	summarize(&g->srv_decode, &m->srv_decode);
+	summarize(&g->prefill, &m->req_prefill);
+	summarize(&g->speed, &m->req_gen); /* after out_speed_mean: it sorts */
 	summarize(&g->truth.send, &m->tr_send);
 	summarize(&g->truth.recv, &m->tr_recv);
 	summarize(&g->truth.ttft, &m->tr_ttft);

@@ -26,6 +26,9 @@ struct an_metrics {
 	struct stats_summary lag;        /* client lag, t_sent - t_scheduled (ms) */
 	/* Per-request speeds by the server's own timings (tok/s), ok rows: */
 	struct stats_summary srv_prefill, srv_decode;
+	/* Per-request speeds measured by the client (tok/s), ok rows:
+	 * input / TTFT, (output - 1) / (E2E - TTFT). */
+	struct stats_summary req_prefill, req_gen;
 	double out_of_max;               /* output tokens / max_tokens, ok rows with both */
 	/* Prefix cache: sum(cached_tokens) / sum(prompt tokens) over ok rows
 	 * that report cached_tokens (NaN when none does), and those rows: */

@@ -6,54 +6,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burstgpt.h"
 #include "compose.h"
 #include "csv.h"
+#include "generate_int.h"
 #include "lengths.h"
 #include "material.h"
+#include "sonnet.h"
 #include "stats.h"
 #include "template.h"
 #include "tok.h"
-
-/* How a group's prompts are made. */
-enum gkind { G_SHORT, G_LONG, G_RANDOM, G_IMPORT };
-
-#define MAX_WHY 4
-
-struct group {
-	char label[160];
-	const char *scenario; /* corpus scenario column */
-	enum gkind kind;
-	enum tpl_task task;
-	const struct len_spec *in, *out; /* in: NULL for imports */
-	int file;                        /* index into the run's writers */
-	double *itok, *otok;             /* per row, for the summary */
-	size_t rows, cap, missed;
-	size_t convs, turns_max;         /* conversations written, longest */
-	const char *why[MAX_WHY];        /* distinct reasons for misses */
-	size_t why_n[MAX_WHY];
-	struct buf shared;               /* --shared-prefix-tokens text */
-};
-
-struct run {
-	const struct gen_opts *o;
-	struct tok *t;
-	struct tpl_set *tpl;
-	const struct tpl_lang *langs[64];
-	size_t nlangs;
-	double bpt[65];       /* bytes per token seen, per language (+ random) */
-	struct compose c;
-	struct buf body, tail;
-	struct len_list in[GEN_MAX_SCENARIOS], out[GEN_MAX_SCENARIOS];
-	struct len_list turns, follow; /* --conversations */
-	int conv;                      /* rows carry conversation_id, turn */
-	long next_conv;
-	struct src_list src;
-	struct group *g;
-	size_t ng;
-	struct csv_writer *w[3];
-	int nw;
-	long next_id;
-};
 
 /* Words that pad a random-token prompt by a token or so. */
 static char *random_filler_words[] = { "the", "and", "of", "to", "in" };
@@ -146,6 +108,24 @@ static int plan(struct run *r, struct err *e)
 	const char *const *scen = o->scenarios;
 	int ns = o->nscenarios, rc;
 
+	if (o->burstgpt) {
+		/* One group; the trace gives each row's lengths. */
+		if ((rc = len_parse("1", "--output-tokens", &r->out[0], e)))
+			return rc;
+		return add_group(r, "burstgpt", G_RANDOM, TPL_LONG_LONG, NULL, 0, &r->out[0], 0, 0, e);
+	}
+	if (o->sonnet) {
+		/* vLLM's defaults: 550 tokens in, 150 out. */
+		if ((rc = parse_lengths(r, 0, o->input_spec ? o->input_spec : "550",
+					o->output_spec ? o->output_spec : "150", 0, 0, e)))
+			return rc;
+		for (size_t ii = 0; ii < r->in[0].n; ii++)
+			for (size_t oi = 0; oi < r->out[0].n; oi++)
+				if ((rc = add_group(r, "sonnet", G_SONNET, TPL_LONG_LONG, &r->in[0], ii,
+						    &r->out[0], oi, 0, e)))
+					return rc;
+		return 0;
+	}
 	if (o->from) {
 		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
 					0, 0, e)))
@@ -337,18 +317,13 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 	return buf_add(&g->shared, r->c.text.p, r->c.text.len, e);
 }
 
-/* Where a row stands in its conversation: none for a single-turn corpus. */
-struct turn_ref {
-	long conv; /* conversation_id, from 1 */
-	long turn; /* from 1 */
-};
 
-static int write_row(struct run *r, struct group *g, const struct turn_ref *tr,
-		     size_t in_tokens, long out_tokens, const char *lang,
-		     const char *tpl, const char *topic, const char *prompt,
-		     size_t plen, struct err *e)
+int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
+		  size_t in_tokens, long out_tokens, const char *lang,
+		  const char *tpl, const char *topic, const char *prompt,
+		  size_t plen, struct err *e)
 {
-	char id[24], itok[24], otok[24], conv[24], turn[24];
+	char id[24], itok[24], otok[24], conv[24], turn[24], at[40];
 	const char *f[NCONVCOLS];
 	size_t len[NCONVCOLS], n = 0;
 	struct csv_writer *w = r->w[g->file];
@@ -381,8 +356,14 @@ static int write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 		len[i] = f[i] ? strlen(f[i]) : 0;
 	f[n] = prompt;
 	len[n++] = plen;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = csv_write_field(w, f[i] ? f[i] : "", len[i], e);
+	snprintf(at, sizeof at, "%.6f", r->arrival_s);
+	for (size_t i = 0; i < n && !rc; i++) {
+		/* A trace's arrival_s, just before the prompt. */
+		if (r->arrival && i == n - 1)
+			rc = csv_write_field(w, at, strlen(at), e);
+		if (!rc)
+			rc = csv_write_field(w, f[i] ? f[i] : "", len[i], e);
+	}
 	if (!rc)
 		rc = csv_end_row(w, e);
 	g->itok[g->rows] = (double)in_tokens;
@@ -392,7 +373,7 @@ static int write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 }
 
 /* The unique prefix: a random tag, distinct per row, in front. */
-static size_t unique_tag(char *buf, size_t size, struct rng *rg)
+size_t gen_unique_tag(char *buf, size_t size, struct rng *rg)
 {
 	int n = snprintf(buf, size, "[%016" PRIx64 "] ", rng_next(rg));
 
@@ -401,10 +382,10 @@ static size_t unique_tag(char *buf, size_t size, struct rng *rg)
 
 /* One prompt of the group's kind at target tokens after prefix, written
  * as a row; row is the template material (unused for random groups). */
-static int make_row(struct run *r, struct group *g, const struct turn_ref *tr,
-		    enum gkind kind, const struct mat_row *row, uint64_t rseed,
-		    size_t target, long out, const char *pre, size_t plen,
-		    struct err *e)
+int gen_make_row(struct run *r, struct group *g, const struct turn_ref *tr,
+		 enum gkind kind, const struct mat_row *row, uint64_t rseed,
+		 size_t target, long out, const char *pre, size_t plen,
+		 struct err *e)
 {
 	struct compose_result res;
 	int rc;
@@ -413,9 +394,9 @@ static int make_row(struct run *r, struct group *g, const struct turn_ref *tr,
 		return rc;
 	if (!res.exact)
 		note_miss(g, res.why);
-	return write_row(r, g, tr, res.tokens, out, row->lang ? row->lang->code : "",
-			 kind == G_RANDOM ? "random" : row->dom->id,
-			 row->topic ? row->topic : "", r->c.text.p, r->c.text.len, e);
+	return gen_write_row(r, g, tr, res.tokens, out, row->lang ? row->lang->code : "",
+			     kind == G_RANDOM ? "random" : row->dom->id,
+			     row->topic ? row->topic : "", r->c.text.p, r->c.text.len, e);
 }
 
 /*
@@ -438,8 +419,8 @@ static int run_conversation(struct run *r, struct group *g, struct rng *rg,
 
 	if (g->kind != G_RANDOM)
 		mat_pick(r->langs, r->nlangs, g->task, rg, &row);
-	rc = make_row(r, g, &tr, g->kind, &row, g->kind == G_RANDOM ? rng_next(rg) : 0,
-		      target, out, pre, plen, e);
+	rc = gen_make_row(r, g, &tr, g->kind, &row, g->kind == G_RANDOM ? rng_next(rg) : 0,
+			  target, out, pre, plen, e);
 	for (tr.turn = 2; tr.turn <= turns && !rc; tr.turn++) {
 		const struct tpl_list *fu = row.lang ? &row.lang->followups : NULL;
 		size_t k = 0;
@@ -456,8 +437,8 @@ static int run_conversation(struct run *r, struct group *g, struct rng *rg,
 		}
 		target = (size_t)len_sample(&r->follow.v[0], rg);
 		out = len_sample(g->out, rg);
-		rc = make_row(r, g, &tr, g->kind == G_RANDOM ? G_RANDOM : G_SHORT, &next,
-			      g->kind == G_RANDOM ? rng_next(rg) : 0, target, out, "", 0, e);
+		rc = gen_make_row(r, g, &tr, g->kind == G_RANDOM ? G_RANDOM : G_SHORT, &next,
+				  g->kind == G_RANDOM ? rng_next(rg) : 0, target, out, "", 0, e);
 	}
 	g->convs++;
 	if ((size_t)turns > g->turns_max)
@@ -465,7 +446,22 @@ static int run_conversation(struct run *r, struct group *g, struct rng *rg,
 	return rc;
 }
 
-static int run_group(struct run *r, size_t gi, struct err *e)
+/* One row of vLLM's sonnet dataset, exactly target tokens. */
+static int sonnet_row(struct run *r, struct group *g, struct rng *rg, size_t target,
+		      long out, struct err *e)
+{
+	struct compose_result res;
+	int rc = sonnet_fit(&r->sonnet, &r->c, rg, target, &res, e);
+
+	if (rc)
+		return rc;
+	if (!res.exact)
+		note_miss(g, res.why);
+	return gen_write_row(r, g, NULL, res.tokens, out, "", "sonnet", "", r->c.text.p,
+			     r->c.text.len, e);
+}
+
+int gen_run_group(struct run *r, size_t gi, struct err *e)
 {
 	struct group *g = &r->g[gi];
 	size_t rows = (size_t)(r->o->conversations ? r->o->conversations : r->o->count);
@@ -474,7 +470,8 @@ static int run_group(struct run *r, size_t gi, struct err *e)
 
 	/* Stream gi + 1 of the seed: groups are independent of each other. */
 	rng_stream(&rg, r->o->seed, gi + 1);
-	if (r->o->shared_prefix && (rc = make_shared(r, g, &rg, e)))
+	/* A sonnet's prefix is its poem lines (sonnet.h). */
+	if (r->o->shared_prefix && g->kind != G_SONNET && (rc = make_shared(r, g, &rg, e)))
 		return rc;
 	if (g->kind == G_IMPORT)
 		return 0;
@@ -488,7 +485,7 @@ static int run_group(struct run *r, size_t gi, struct err *e)
 
 		if (r->o->conversations) {
 			if (r->o->unique_prefix) {
-				plen = unique_tag(tag, sizeof tag, &rg);
+				plen = gen_unique_tag(tag, sizeof tag, &rg);
 				pre = tag;
 			}
 			rc = run_conversation(r, g, &rg, pre, plen, e);
@@ -497,145 +494,23 @@ static int run_group(struct run *r, size_t gi, struct err *e)
 		/* This order of draws is what makes a seed's corpus: keep it. */
 		target = (size_t)len_sample(g->in, &rg);
 		out = len_sample(g->out, &rg);
+		if (g->kind == G_SONNET) {
+			rc = sonnet_row(r, g, &rg, target, out, e);
+			continue;
+		}
 		if (g->kind == G_RANDOM)
 			rseed = rng_next(&rg);
 		else
 			mat_pick(r->langs, r->nlangs, g->task, &rg, &row);
 		if (r->o->unique_prefix) {
-			plen = unique_tag(tag, sizeof tag, &rg);
+			plen = gen_unique_tag(tag, sizeof tag, &rg);
 			pre = tag;
 		}
-		rc = make_row(r, g, NULL, g->kind, &row, rseed, target, out, pre, plen, e);
+		rc = gen_make_row(r, g, NULL, g->kind, &row, rseed, target, out, pre, plen, e);
 	}
 	return rc;
 }
 
-/* Which items an import writes, in order: all of them, or (with --count
- * below what the file holds) a seeded sample of items, or of whole
- * conversations for a multi-turn import. Returns the number in *n. */
-static int import_order(struct run *r, struct rng *rg, size_t **out, size_t *n,
-			struct err *e)
-{
-	const struct src_list *src = &r->src;
-	int whole = r->o->from_kind == SRC_SHAREGPT_TURNS;
-	size_t units = whole ? (size_t)src->nconv : src->n, want = units, k = 0;
-	size_t *idx = malloc((units + src->n + 1) * sizeof *idx), *pick;
-
-	if (!idx)
-		return err_set(e, ERR_SOFTWARE, "out of memory");
-	pick = idx + units;
-	for (size_t i = 0; i < units; i++)
-		idx[i] = i;
-	if (r->o->count_set && (size_t)r->o->count < units)
-		want = (size_t)r->o->count;
-	if (want < units)
-		for (size_t i = 0; i < want; i++) {
-			size_t j = i + (size_t)rng_below(rg, units - i), t = idx[i];
-
-			idx[i] = idx[j];
-			idx[j] = t;
-		}
-	if (!whole) {
-		*out = idx;
-		*n = want;
-		return 0;
-	}
-	/* Items of one conversation are consecutive in the list, turn 1 first. */
-	for (size_t i = 0; i < want; i++) {
-		size_t c = idx[i], lo = 0, hi = src->n;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (src->v[mid].conv < (long)c)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < src->n && src->v[lo].conv == (long)c; lo++)
-			pick[k++] = lo;
-	}
-	memmove(idx, pick, k * sizeof *idx);
-	*out = idx;
-	*n = k;
-	return 0;
-}
-
-/* Imported prompts, in file order or (with --count) a seeded sample. */
-static int run_import(struct run *r, struct err *e)
-{
-	int whole = r->o->from_kind == SRC_SHAREGPT_TURNS, rc = 0;
-	size_t units = whole ? (size_t)r->src.nconv : r->src.n;
-
-	/* An import is sampled, never repeated: fewer rows than asked is worth
-	 * a word even with -q, or a 500-request sweep quietly runs 2. */
-	if (r->o->count_set && (size_t)r->o->count > units)
-		fprintf(stderr, "llmgen: warning: --count %ld but %s holds %zu %s%s; "
-			"writing %zu %s per group (imported prompts are not repeated)\n",
-			r->o->count, r->o->from, units,
-			whole ? "conversation" : "prompt", units == 1 ? "" : "s", units,
-			whole ? "conversations" : "rows");
-	for (size_t gi = 0; gi < r->ng && !rc; gi++) {
-		struct group *g = &r->g[gi];
-		struct turn_ref tr = { 0, 0 };
-		size_t *idx = NULL, rows = 0;
-		struct rng rg;
-
-		if ((rc = run_group(r, gi, e)))
-			break;
-		rng_stream(&rg, r->o->seed, r->ng + gi + 1);
-		if ((rc = import_order(r, &rg, &idx, &rows, e)))
-			break;
-		for (size_t i = 0; i < rows && !rc; i++) {
-			const struct src_item *it = &r->src.v[idx[i]];
-			size_t count, otok;
-			long out;
-			char tag[40];
-			const char *pre = g->shared.p ? g->shared.p : "";
-			size_t plen = g->shared.len;
-
-			if (it->turn > 1) {
-				/* A later turn: the history carries any prefix. */
-				pre = "";
-				plen = 0;
-				tr.turn = it->turn;
-			} else if (it->turn == 1) {
-				tr.conv = ++r->next_conv;
-				tr.turn = 1;
-				g->convs++;
-			}
-			if (r->o->unique_prefix && it->turn <= 1) {
-				plen = unique_tag(tag, sizeof tag, &rg);
-				pre = tag;
-			}
-			if ((size_t)tr.turn > g->turns_max)
-				g->turns_max = (size_t)tr.turn;
-			buf_reset(&r->body);
-			if ((rc = buf_add(&r->body, pre, plen, e)) ||
-			    (rc = buf_add(&r->body, it->prompt, it->prompt_len, e)) ||
-			    (rc = tok_count(r->t, r->body.p, r->body.len, &count, e))) {
-				err_prefix(e, "%s:%ld", r->o->from, it->line);
-				break;
-			}
-			if (r->o->output_spec) {
-				out = len_sample(g->out, &rg);
-			} else if (it->output_tokens > 0) {
-				out = it->output_tokens;
-			} else if (it->reply) {
-				if ((rc = tok_count(r->t, it->reply, it->reply_len, &otok, e))) {
-					err_prefix(e, "%s:%ld", r->o->from, it->line);
-					break;
-				}
-				out = otok ? (long)otok : 1;
-			} else {
-				out = len_sample(g->out, &rg);
-			}
-			rc = write_row(r, g, &tr, count, out, "", "", "", r->body.p, r->body.len, e);
-		}
-		free(idx);
-	}
-	return rc;
-}
 
 static void summary(const struct run *r)
 {
@@ -692,9 +567,20 @@ static int open_outputs(struct run *r, struct err *e)
 	} else if (!(rc = csv_writer_open(o->output ? o->output : "-", CSV_ATOMIC, &r->w[0], e))) {
 		r->nw = 1;
 	}
-	for (int i = 0; i < r->nw && !rc; i++)
-		rc = r->conv ? csv_write_row(r->w[i], conv_columns, NCONVCOLS, e)
-			     : csv_write_row(r->w[i], columns, NCOLS, e);
+	for (int i = 0; i < r->nw && !rc; i++) {
+		const char *const *cols = r->conv ? conv_columns : columns;
+		size_t n = r->conv ? NCONVCOLS : NCOLS;
+		const char *h[NCONVCOLS + 1];
+
+		/* A trace's arrival_s goes before the prompt, which stays last. */
+		memcpy(h, cols, n * sizeof *h);
+		if (r->arrival) {
+			h[n - 1] = "arrival_s";
+			h[n] = cols[n - 1];
+			n++;
+		}
+		rc = csv_write_row(r->w[i], h, n, e);
+	}
 	return rc;
 }
 
@@ -713,6 +599,9 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		rc = err_set(e, ERR_USAGE, "--turns and --follow-up-tokens take one spec, not a sweep");
 	if (!rc && o->from)
 		rc = src_load(o->from_kind, o->from, &r.src, e);
+	if (!rc && o->burstgpt)
+		rc = bgpt_load(o->burstgpt, o->count_set ? (size_t)o->count : 0, &r.trace, e);
+	r.arrival = o->burstgpt != NULL;
 	if (!rc)
 		rc = load_templates(&r, e);
 	if (!rc && o->conversations)
@@ -721,12 +610,18 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		rc = tok_open(o->tokenizer, &r.t, e);
 	if (!rc) {
 		compose_init(&r.c, r.t);
-		rc = open_outputs(&r, e);
+		if (o->sonnet)
+			rc = sonnet_open(&r.sonnet, o->sonnet, r.t,
+					 o->shared_prefix ? (size_t)o->shared_prefix : 200, e);
+		if (!rc)
+			rc = open_outputs(&r, e);
 	}
 	if (!rc && o->from)
-		rc = run_import(&r, e);
-	for (size_t i = 0; !rc && !o->from && i < r.ng; i++)
-		rc = run_group(&r, i, e);
+		rc = gen_run_import(&r, e);
+	if (!rc && o->burstgpt)
+		rc = gen_run_burstgpt(&r, e);
+	for (size_t i = 0; !rc && !o->from && !o->burstgpt && i < r.ng; i++)
+		rc = gen_run_group(&r, i, e);
 	for (int i = 0; i < r.nw; i++) {
 		struct err ce = { 0 };
 		int crc = csv_writer_close(r.w[i], !rc, &ce);
@@ -751,6 +646,8 @@ int gen_run(const struct gen_opts *o, struct err *e)
 	len_free(&r.turns);
 	len_free(&r.follow);
 	src_free(&r.src);
+	bgpt_free(&r.trace);
+	sonnet_free(&r.sonnet);
 	buf_free(&r.body);
 	buf_free(&r.tail);
 	if (r.t)

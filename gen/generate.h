@@ -33,6 +33,8 @@ struct gen_opts {
 	char templates_dir[4096]; /* the folder found when none was given */
 	const char *from;         /* import file, or NULL */
 	enum src_kind from_kind;  /* SRC_SHAREGPT_TURNS with --multi-turn */
+	const char *burstgpt;     /* --from-burstgpt trace, or NULL */
+	const char *sonnet;       /* --from-sonnet poem lines, or NULL */
 	long conversations;       /* per group; 0 = single-turn rows */
 	const char *turns;        /* --turns SPEC */
 	const char *follow_in;    /* --follow-up-tokens SPEC */

@@ -38,6 +38,14 @@ void gen_usage(FILE *f)
 	      "      --from-jsonl=FILE      prompts from JSON Lines {\"prompt\", \"output_tokens\"}\n"
 	      "      --from-sharegpt=FILE   first human turn of each ShareGPT conversation\n"
 	      "      --from-text=FILE       one prompt per line\n"
+	      "      --from-sonnet=FILE     vLLM's sonnet dataset from a file of poem lines:\n"
+	      "                             a fixed prefix of its first lines (up to\n"
+	      "                             --shared-prefix-tokens, default 200) and lines\n"
+	      "                             drawn at random, exactly --input-tokens (550;\n"
+	      "                             --output-tokens 150)\n"
+	      "      --from-burstgpt=FILE   a BurstGPT trace CSV: its timestamps as arrival_s\n"
+	      "                             (llmrun --trace), its token counts as exact\n"
+	      "                             lengths of random-text prompts (-n: first N)\n"
 	      "\n"
 	      "Conversations (columns conversation_id and turn; llmrun replays them as chats):\n"
 	      "      --conversations=N      N conversations per group instead of --count rows\n"
@@ -114,7 +122,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 {
 	enum { O_OUT = 256, O_SEED, O_LANG, O_TPL, O_JSONL, O_SHAREGPT, O_TEXT,
 	       O_UNIQUE, O_SHARED, O_VERSION, O_SIN, O_LIN, O_LOUT, O_SOUT,
-	       O_CONV, O_TURNS, O_FOLLOW, O_MULTI };
+	       O_CONV, O_TURNS, O_FOLLOW, O_MULTI, O_BURSTGPT, O_SONNET };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "input-tokens", required_argument, NULL, 'i' },
@@ -130,6 +138,8 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		{ "from-jsonl", required_argument, NULL, O_JSONL },
 		{ "from-sharegpt", required_argument, NULL, O_SHAREGPT },
 		{ "from-text", required_argument, NULL, O_TEXT },
+		{ "from-burstgpt", required_argument, NULL, O_BURSTGPT },
+		{ "from-sonnet", required_argument, NULL, O_SONNET },
 		{ "conversations", required_argument, NULL, O_CONV },
 		{ "turns", required_argument, NULL, O_TURNS },
 		{ "follow-up-tokens", required_argument, NULL, O_FOLLOW },
@@ -207,6 +217,8 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			if ((rc = set_from(o, SRC_TEXT, optarg, e)))
 				return rc;
 			break;
+		case O_BURSTGPT: o->burstgpt = optarg; break;
+		case O_SONNET: o->sonnet = optarg; break;
 		case O_CONV:
 			if (parse_long(optarg, 1, 10000000, &o->conversations))
 				return err_set(e, ERR_USAGE, "--conversations %s: expected 1 to 10000000",
@@ -255,6 +267,15 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 				       "--scenario all without -o writes the three legacy files; "
 				       "give -o FILE to mix in other scenarios");
 	}
+	if (o->burstgpt && (o->from || o->nscenarios || o->input_spec || o->output_spec ||
+			    o->conversations || o->unique_prefix || o->shared_prefix))
+		return err_set(e, ERR_USAGE, "--from-burstgpt takes every length from the trace: no other "
+			       "--from-*, --scenario, --input-tokens, --output-tokens, --conversations "
+			       "or prefix option");
+	if (o->sonnet && (o->from || o->burstgpt || o->nscenarios || o->conversations ||
+			  o->unique_prefix))
+		return err_set(e, ERR_USAGE, "--from-sonnet makes its own prompts: no other --from-*, "
+			       "--scenario, --conversations or --unique-prefix");
 	if (o->from && (o->nscenarios || o->input_spec))
 		return err_set(e, ERR_USAGE,
 			       "--from-* imports prompts as they are: no --scenario or --input-tokens");

@@ -27,6 +27,9 @@ static const char *const columns[] = {
 	"conn_reused", "conn_retried", "max_tokens",
 	"server_prompt_tokens", "server_decode_tokens",
 	"conversation_id", "turn", "context_tokens", "cached_tokens",
+	/* per-request speeds (tok/s): kept just before the last two, their
+	 * indices counted from the end (rec_write) */
+	"prefill_tok_per_s", "gen_tok_per_s",
 	/* last: the longest field, and scripts find it with $NF */
 	"error", "chunk_log",
 };
@@ -92,6 +95,22 @@ static void put_dbl(struct fld *f, double v)
 {
 	if (!isnan(v))
 		snprintf(f->s, sizeof f->s, "%.3f", v);
+}
+
+/* Per-request speeds in tokens/s (docs/metrics.md): prefill, input
+ * tokens over TTFT; generation, the tokens after the first over the time
+ * from the first token to the end (E2E - TTFT), the reciprocal of TPOT.
+ * Empty where a count or time is missing or the span is zero. */
+static void put_speeds(struct fld *pre, struct fld *gen, const struct rec_row *x)
+{
+	const struct resp *r = x->r;
+
+	if (x->in_tokens >= 0 && x->t_sent && r->t_first_token > x->t_sent)
+		put_dbl(pre, (double)x->in_tokens * 1e9 /
+				     (double)(r->t_first_token - x->t_sent));
+	if (x->out_tokens >= 2 && r->t_first_token && x->t_end > r->t_first_token)
+		put_dbl(gen, (double)(x->out_tokens - 1) * 1e9 /
+				     (double)(x->t_end - r->t_first_token));
 }
 
 int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
@@ -163,6 +182,7 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 		put_long(&f[46], x->context_tokens);
 	}
 	put_long(&f[47], r->cached_tokens);
+	put_speeds(&f[NCOLS - 4], &f[NCOLS - 3], x);
 	v[NCOLS - 2] = x->error;
 	v[NCOLS - 1] = r->chunk_log.p ? r->chunk_log.p : "";
 	return csv_write_row(w->w, v, NCOLS, e);

@@ -50,6 +50,26 @@ unstreamed() {
 		NR > 1 { n++; if ($c != "" || $t != "" || $p != "" || $l != "" || $e == "") bad++ }
 		END { exit !(n > 0 && bad == 0) }' "$1"
 }
+# Per-request speeds, just before error and chunk_log: streamed, input /
+# TTFT and (output - 1) / (E2E - TTFT) from the row's own columns (to the
+# rounding of the ms columns); without an input count (TGI) or a stream
+# (no TTFT), empty, never 0.
+speeds() {
+	head -1 "$1" | grep -q ',prefill_tok_per_s,gen_tok_per_s,error,chunk_log$' || return 1
+	awk -F, -v p="$(col "$1" prefill_tok_per_s)" -v g="$(col "$1" gen_tok_per_s)" \
+		-v i="$(col "$1" input_tokens)" -v o="$(col "$1" output_tokens)" \
+		-v t="$(col "$1" ttft_ms)" -v e="$(col "$1" e2e_ms)" -v s="$(col "$1" status)" -v str="$2" '
+		function off(got, want) { d = got - want; if (d < 0) d = -d; return d > 0.01 * want }
+		NR > 1 && $s == "ok" {
+			n++
+			if (str == "--no-stream") { if ($p != "" || $g != "") bad++; next }
+			if ($i == "" && $p != "") bad++
+			if ($i != "" && ($p == "" || off($p, $i / ($t / 1000)))) bad++
+			if ($o >= 2 && ($g == "" || off($g, ($o - 1) / (($e - $t) / 1000)))) bad++
+			if ($o < 2 && $g != "") bad++
+		}
+		END { exit !(n > 0 && bad == 0) }' "$1"
+}
 
 start_sim --time-scale 20 --truth "$T/truth.jsonl"
 for api in openai-chat openai-completions tgi llamacpp ollama; do
@@ -61,8 +81,9 @@ for api in openai-chat openai-completions tgi llamacpp ollama; do
 		out=$(vals "$T/f.csv" output_tokens | grep -c '^[1-9]')
 		streamed=true label=
 		[ $mode = --no-stream ] && streamed=unstreamed label=", TTFT, TPOT and ITL empty"
-		if [ $rc -eq 0 ] && [ "$st" = "ok " ] && [ "$out" -eq 4 ] && ordered "$T/f.csv" && $streamed "$T/f.csv"; then
-			ok "$api $mode: 4 ok rows with tokens and ordered times$label"
+		if [ $rc -eq 0 ] && [ "$st" = "ok " ] && [ "$out" -eq 4 ] && ordered "$T/f.csv" && $streamed "$T/f.csv" &&
+			speeds "$T/f.csv" $mode; then
+			ok "$api $mode: 4 ok rows with tokens, ordered times and per-request speeds$label"
 		else
 			nok "$api $mode: 4 ok rows with tokens and ordered times" "exit $rc, status '$st', $out with tokens; $(cat "$T/err") $(tail -1 "$T/f.csv")"
 		fi

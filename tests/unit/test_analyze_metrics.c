@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../../analyze/cols.h"
@@ -391,6 +392,61 @@ static void server_speeds(void **state)
 	an_set_free(s);
 }
 
+/* Per-request speeds from the row's own fields (so files written before
+ * the results had the columns give them too): input / TTFT and
+ * (output - 1) / (E2E - TTFT), ok rows only; a row without the count or
+ * the time gives none, never 0. */
+static void request_speeds(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s;
+	struct an_rec r[3];
+	struct an_metrics m;
+	struct err e;
+	int i;
+
+	(void)state;
+	s = example_set(no_slo);
+	r[0] = rec(AN_OK, 0, 50, 60, 60, -1, 1, NULL);          /* no count, one token */
+	r[1] = rec(AN_OK, 0, AN_NO_TIME, AN_NO_TIME, 70, 30, 5, NULL); /* no stream */
+	r[2] = rec(AN_OK, 0, 0, 0, 0, 30, 1, NULL);             /* a zero TTFT */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(an_set_add(s, (const char *[]){"2"}, &r[i], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	/* r1: 10 / 0.1 s, 3 / 0.31 s; r2: 20 / 0.14 s, 3 / 0.21 s */
+	assert_int_equal(m.req_prefill.n, 2);
+	assert_near(m.req_prefill.min, 100, 1e-9);
+	assert_near(m.req_prefill.max, 20 / 0.14, 1e-9);
+	assert_near(m.req_prefill.mean, (100 + 20 / 0.14) / 2, 1e-9);
+	assert_int_equal(m.req_gen.n, 2);
+	assert_near(m.req_gen.min, 3 / 0.31, 1e-9);
+	assert_near(m.req_gen.max, 3 / 0.21, 1e-9);
+	assert_near(m.req_gen.p50, (3 / 0.31 + 3 / 0.21) / 2, 1e-9);
+	assert_near(m.req_gen.mean, m.out_speed_mean, 1e-9);
+	i = an_col_find("req_gen_tok_per_s_p90");
+	assert_true(i >= 0);
+	assert_string_equal(an_cols[i].unit, "tok/s");
+	assert_near(an_col_value(&an_cols[i], &m), m.req_gen.p90, 0);
+	for (i = 0; i < 6; i++) {
+		static const char *const sfx[] = {"mean", "p50", "p90", "p99", "min", "max"};
+		char name[64];
+
+		snprintf(name, sizeof name, "req_prefill_tok_per_s_%s", sfx[i]);
+		assert_true(an_col_find(name) >= 0);
+	}
+	an_set_free(s);
+
+	/* No row with a count: empty, never 0. */
+	s = an_set_new(names, 1, &no_slo, 0);
+	r[0] = rec(AN_OK, 0, 50, 60, 60, -1, 1, NULL);
+	assert_int_equal(an_set_add(s, keys, &r[0], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_int_equal(m.req_prefill.n, 0);
+	assert_true(isnan(m.req_prefill.p50));
+	assert_true(isnan(m.req_gen.mean));
+	an_set_free(s);
+}
+
 /* A failed row carries the corpus's token count (no template tokens, not
  * the server's) and may carry timings: no token sum, throughput, share
  * of max_tokens or server speed may take them in. The failed rows sit
@@ -431,6 +487,10 @@ static void failed_rows_tokens_unused(void **state)
 	assert_near(m.srv_prefill.max, 500, 1e-9);
 	assert_int_equal(m.srv_decode.n, 1);
 	assert_near(m.srv_decode.max, 100, 1e-9);
+	assert_int_equal(m.req_prefill.n, 1);
+	assert_near(m.req_prefill.max, 10 / 0.1, 1e-9);
+	assert_int_equal(m.req_gen.n, 1);
+	assert_near(m.req_gen.max, 3 / 0.4, 1e-9);
 	an_set_free(s);
 }
 
@@ -562,6 +622,7 @@ int main(void)
 		cmocka_unit_test(cache_hit_rate),
 		cmocka_unit_test(cache_nothing_reported),
 		cmocka_unit_test(turn_hidden_when_empty),
+		cmocka_unit_test(request_speeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

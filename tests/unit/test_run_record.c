@@ -78,11 +78,13 @@ static void row_is_flushed(void **state)
 	assert_non_null(fgets(line, sizeof line, f));
 	fclose(f);
 	/* wall = mono + 4000; ttft 2.998 ms; e2e 6 ms; tpot (6 - 2.998) / 2;
-	 * client lag 0.001 ms; connect 0.25 ms on a new connection */
+	 * client lag 0.001 ms; connect 0.25 ms on a new connection; no
+	 * conversation; generation speed (3 - 1) / 3.002 ms = 666.223 tok/s,
+	 * no prefill speed without an input count */
 	assert_string_equal(line,
 		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,0,,ok,200,5000,6000,"
 		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,"
-		"5500,0.250,0,0,3,9,,,,,,,\n");
+		"5500,0.250,0,0,3,9,,,,,,,666.223,,\n");
 	/* A conversation's turn: conversation_id, turn, context_tokens and
 	 * cached_tokens after server_decode_tokens, before error. */
 	x.conv = "c1";

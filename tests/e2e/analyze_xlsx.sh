@@ -1,0 +1,68 @@
+#!/bin/sh
+# llmanalyze --format xlsx read back with openpyxl (Debian python3-openpyxl,
+# a reader we did not write, tests/e2e/xlsx_check.py): the comparison
+# sheet's cells equal the CSV table's, numbers as numbers and missing
+# values as empty cells; each group's requests on its own sheet; the
+# definitions sheet. Then the usage errors and failed writes.
+. tests/lib.sh
+T=$(mktmp)
+G=tests/data/analyze/gen.awk
+PY=
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import openpyxl' 2>/dev/null; then PY=$p; break; fi
+done
+[ -n "$PY" ] || { nok "openpyxl is available" "install python3-openpyxl (make deps)"; exit 0; }
+
+# A sweep with failures (gen.awk), and a --no-stream file: no TTFT, TPOT
+# or ITL, which must be empty cells, never 0.
+awk -v steps=1,2,4 -v waves=3 -v fail=5 -f $G >"$T/r.csv"
+cp tests/data/analyze/cases/no_stream.csv "$T/ns.csv"
+mkdir "$T/tmp"
+for f in r ns; do
+	llmanalyze -f csv "$T/$f.csv" >"$T/$f.table.csv" 2>"$T/err"
+	TMPDIR="$T/tmp" llmanalyze -f xlsx -o "$T/$f.xlsx" "$T/$f.csv" 2>"$T/err"
+	rc=$?
+	[ $rc -eq 0 ] && [ -s "$T/$f.xlsx" ] && ok "$f: xlsx written" || nok "$f: xlsx written" "exit $rc: $(cat "$T/err")"
+	"$PY" tests/e2e/xlsx_check.py "$T/$f.xlsx" "$T/$f.table.csv" "$T/$f.csv" >"$T/py" 2>&1 ||
+		nok "$f: the workbook reads back" "$(cat "$T/py")"
+	sed "s/^\(n*o*t* *ok - \)/\1$f: /" "$T/py"
+done
+"$PY" -c '
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["comparison"]
+head = [c.value for c in ws[1]]
+row = [c.value for c in ws[2]]
+sys.exit(not (row[head.index("ttft_p50 (ms)")] is None and row[head.index("e2e_p50 (ms)")] == 150))
+' "$T/ns.xlsx" && ok "no TTFT is an empty cell, E2E a number" || nok "no TTFT is an empty cell, E2E a number"
+[ -z "$(ls -A "$T/tmp")" ] && ok "no temporary file left behind" || nok "no temporary file left behind" "$(ls -A "$T/tmp")"
+# --columns chooses the comparison's columns as it does the CSV's.
+llmanalyze -f csv -c ttft_p50,req_gen_tok_per_s_p50 "$T/r.csv" >"$T/c.csv"
+llmanalyze -f xlsx -c ttft_p50,req_gen_tok_per_s_p50 -o "$T/c.xlsx" "$T/r.csv"
+"$PY" tests/e2e/xlsx_check.py "$T/c.xlsx" "$T/c.csv" "$T/r.csv" >"$T/py" 2>&1
+grep -q "^ok - comparison: every cell" "$T/py" && ok "--columns: the comparison's cells equal the CSV's" ||
+	nok "--columns: the comparison's cells equal the CSV's" "$(cat "$T/py")"
+
+# Sheets are named by the groups' shown keys: "step N" when only the step
+# tells them apart.
+llmanalyze -f xlsx --by step -o "$T/st.xlsx" "$T/r.csv" &&
+	[ "$("$PY" -c 'import sys, openpyxl; print(",".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$T/st.xlsx")" = \
+	  "comparison,step 1,step 2,step 4,definitions" ] && ok "sheets named 'step N'" ||
+	nok "sheets named 'step N'" "$("$PY" -c 'import sys, openpyxl; print(openpyxl.load_workbook(sys.argv[1]).sheetnames)' "$T/st.xlsx")"
+
+# Usage: a workbook needs a file.
+llmanalyze -f xlsx "$T/r.csv" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 64 ] && grep -q "needs\|give -o FILE.xlsx" "$T/err" && [ ! -s "$T/out" ] &&
+	ok "xlsx without -o is a usage error (64)" || nok "xlsx without -o is a usage error (64)" "exit $rc: $(cat "$T/err")"
+expect_exit 64 "xlsx to -o - is a usage error" llmanalyze -f xlsx -o - "$T/r.csv"
+expect_exit 64 "--vllm has no xlsx" llmanalyze --vllm -f xlsx -o "$T/v.xlsx" "$T/r.csv"
+# Failed writes: a full device, a missing folder; an existing file is
+# kept when the input is bad.
+expect_exit 74 "xlsx to /dev/full is 74" llmanalyze -f xlsx -o /dev/full "$T/r.csv"
+expect_exit 66 "xlsx into a missing folder is 66" llmanalyze -f xlsx -o "$T/no/such.xlsx" "$T/r.csv"
+cp "$T/r.xlsx" "$T/keep.xlsx"
+printf 'run_id,status,t_sent_ns,t_end_ns\nr,ok,x,1\n' >"$T/bad.csv"
+llmanalyze -f xlsx -o "$T/keep.xlsx" "$T/bad.csv" 2>/dev/null
+rc=$?
+[ $rc -eq 65 ] && cmp -s "$T/keep.xlsx" "$T/r.xlsx" && ok "bad input: 65, the old workbook kept" ||
+	nok "bad input: 65, the old workbook kept" "exit $rc"
