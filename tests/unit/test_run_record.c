@@ -86,7 +86,7 @@ static void row_is_flushed(void **state)
 		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,"
 		"5500,0.250,0,0,3,9,,,,,,,666.223,,\n");
 	/* A conversation's turn: conversation_id, turn, context_tokens and
-	 * cached_tokens after server_decode_tokens, before error. */
+	 * cached_tokens after server_decode_tokens, before the speeds. */
 	x.conv = "c1";
 	x.turn = 2;
 	x.context_tokens = 120;
@@ -96,7 +96,7 @@ static void row_is_flushed(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_non_null(fgets(line, sizeof line, f));
 	fclose(f);
-	assert_non_null(strstr(line, ",3,9,,c1,2,120,64,,\n"));
+	assert_non_null(strstr(line, ",3,9,,c1,2,120,64,,666.223,,\n"));
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);
 	resp_free(&r);
