@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -351,9 +352,20 @@ static int scrape_end(const struct opts *o, struct scrape *s, const char *path,
 	if (st.failed)
 		fprintf(stderr, "llmrun: --scrape: %ld of %ld scrapes failed; %s has the rest\n",
 			st.failed, st.tries, path);
-	else if (!o->quiet)
-		fprintf(stderr, "llmrun: --scrape: %ld scrapes, %ld samples in %s\n", st.tries,
-			st.rows, path);
+	else if (!o->quiet) {
+		struct rusage ru;
+		double all = 0;
+
+		/* The scraper's share of llmrun's CPU: what scraping cost. */
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			all = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		fprintf(stderr, "llmrun: --scrape: %ld scrapes, %ld samples in %s; scraper CPU %.3f s",
+			st.tries, st.rows, path, st.cpu_s);
+		if (all > 0)
+			fprintf(stderr, " (%.2f%% of llmrun's)", 100 * st.cpu_s / all);
+		fputc('\n', stderr);
+	}
 	return rc;
 }
 

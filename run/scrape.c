@@ -175,6 +175,7 @@ static void *run(void *arg)
 {
 	struct scrape *s = arg;
 	int64_t iv = (int64_t)(s->c.interval_s * CLK_NS_PER_S), next = clk_mono_ns();
+	struct timespec cpu;
 	int stop = 0;
 
 	while (!stop) {
@@ -195,6 +196,10 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&s->mu);
 	}
 	scrape_once(s); /* the final values */
+	/* What scraping cost, so a run can say it (the target: under 1% of
+	 * llmrun's CPU); read by scrape_stop after the join. */
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		s->st.cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
 	return NULL;
 }
 

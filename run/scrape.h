@@ -48,6 +48,7 @@ struct scrape_stats {
 	long tries, ok, failed; /* scrapes; failed + ok == tries */
 	long rows;              /* samples written */
 	int capped;             /* the file reached max_bytes */
+	double cpu_s;           /* CPU time the scraper thread used */
 };
 
 /* Creates path (its header written), then starts the thread, which

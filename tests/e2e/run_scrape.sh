@@ -55,7 +55,8 @@ out=$(tail -n +2 "$T/a.csv" | cut -d, -f"$(col "$T/a.csv" output_tokens)" | awk 
 	nok "the last generation_tokens_total is the results' output tokens" "$(last vllm:generation_tokens_total "$M") vs $out"
 [ "$(last vllm:e2e_request_latency_seconds_count "$M")" = 16 ] && ok "the last scrape counts all 16 requests" ||
 	nok "the last scrape counts all 16 requests"
-grep -q 'llmrun: --scrape: [0-9]* scrapes, [0-9]* samples in' "$T/a.err" && ok "says what it scraped" ||
+grep -q 'llmrun: --scrape: [0-9]* scrapes, [0-9]* samples in .*; scraper CPU [0-9.]* s ([0-9.]*% of llmrun.s)' "$T/a.err" &&
+	ok "says what it scraped and what the scraper cost" ||
 	nok "says what it scraped" "$(cat "$T/a.err")"
 # llmanalyze finds the file beside the results: the server's figures
 # over the step's span, in their own section.
