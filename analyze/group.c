@@ -230,6 +230,8 @@ static void add_gap(double ms, void *ctx)
 	struct buf *b = ((struct gap_ctx *)ctx)->itl;
 	float f = (float)ms;
 
+	if (!b)
+		return;
 	memcpy(b->p + b->len, &f, sizeof f);
 	b->len += sizeof f;
 }
@@ -312,7 +314,7 @@ static int add_context(struct an_set *s, struct an_group *g, const struct an_rec
 static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		  struct err *e)
 {
-	struct gap_ctx c = {&g->itl};
+	struct gap_ctx c = {s->no_gaps ? NULL : &g->itl};
 	double first_us, last_us, span_ms = NAN, gen_ms;
 	size_t nchunks;
 	int rc;
@@ -346,10 +348,11 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	    (rc = add_server(g, r, e)) ||
 	    (rc = add_context(s, g, r, e)))
 		return rc;
-	if ((rc = buf_reserve(&g->itl, count_items(r->chunk_log) * sizeof(float), e)))
+	if (c.itl && (rc = buf_reserve(&g->itl, count_items(r->chunk_log) * sizeof(float), e)))
 		return rc;
 	rc = an_chunk_log(r->chunk_log, add_gap, &c, &first_us, &last_us, &nchunks, e);
-	g->itl.p[g->itl.len] = '\0'; /* buf's invariant, kept after the direct writes */
+	if (c.itl)
+		g->itl.p[g->itl.len] = '\0'; /* buf's invariant, kept after the direct writes */
 	if (rc)
 		return rc;
 	if (nchunks >= 2)

@@ -94,6 +94,8 @@ struct an_set {
 	char **keynames;           /* grouping column names */
 	struct an_slo slo;
 	int keep_spans;            /* keep a span per request for charts */
+	int no_gaps;               /* pool no chunk gaps (itl_* stay empty):
+				      set by callers that never report ITL */
 	struct an_group **groups;  /* in order of first appearance */
 	size_t ngroups, capgroups;
 	size_t *table;             /* hash table of group index + 1; 0 empty */

@@ -88,10 +88,18 @@ static void on_field(void *s, size_t len, void *ctx)
 	f = &r->f[r->nf];
 	f->off = r->data.len;
 	f->len = len;
-	if (buf_add(&r->data, s, len, NULL) || buf_add(&r->data, "", 1, NULL)) {
+	/* The field and its NUL in one reservation: this runs for every
+	 * field of every row (two buf_add calls were a tenth of a large
+	 * llmanalyze compare). */
+	if (buf_reserve(&r->data, len + 1, NULL)) {
 		r->cb_rc = ERR_SOFTWARE;
 		return;
 	}
+	if (len)
+		memcpy(r->data.p + r->data.len, s, len);
+	r->data.len += len + 1;
+	r->data.p[r->data.len - 1] = '\0';
+	r->data.p[r->data.len] = '\0';
 	r->nf++;
 }
 
