@@ -22,7 +22,12 @@ fi
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-llmsim --port 0 --time-scale "$TIME_SCALE" --jitter-us 50 --seed 1 \
+# KV_TOKENS: the KV cache, in tokens. 20,000 (the H100 profile has
+# 400,000) is a card with little memory left beside its weights, so the
+# sweep's top saturates within a minute's run: the server chart shows the
+# KV cache full and preemptions where throughput stops rising.
+KV_TOKENS=${KV_TOKENS:-20000}
+llmsim --port 0 --time-scale "$TIME_SCALE" --jitter-us 50 --seed 1 --kv-tokens "$KV_TOKENS" \
 	--truth "$OUT/truth.jsonl" >"$OUT/llmsim.url" 2>"$OUT/llmsim.log" &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT INT TERM
@@ -37,7 +42,7 @@ while [ ! -s "$OUT/llmsim.url" ]; do
 	sleep 0.1
 done
 url=$(head -n 1 "$OUT/llmsim.url")
-echo "demo: llmsim serving at $url (simulated clock ${TIME_SCALE}x real time)"
+echo "demo: llmsim serving at $url (simulated clock ${TIME_SCALE}x real time, KV cache $KV_TOKENS tokens)"
 
 for s in short-long long-long long-short; do
 	llmgen --scenario "$s" --count 64 --seed 1 -q -o "$OUT/corpus-$s.csv"
