@@ -198,7 +198,7 @@ awk -v a="$on" -v b="$off" 'BEGIN { exit !(a > 0 && b > 0 && a < b / 2) }' &&
 	nok "prefix caching lowers TTFT of turns 2+" "on $on ms, off $off ms"
 
 # --- think time ----------------------------------------------------------
-start_sim --zero-latency
+start_sim --zero-latency --truth "$T/think_truth.jsonl"
 llmrun --url "$URL" --model llmsim --no-probe -q --think-time 0.3 -o "$T/think.csv" "$T/conv.csv" 2>"$T/err"
 cat >"$T/think_s.csv" <<'EOF'
 id,conversation_id,turn,output_tokens,think_s,prompt
@@ -229,6 +229,34 @@ EOF
 	nok "--think-time" "$(gaps "$T/think.csv") $(cat "$T/err")"
 [ "$(gaps "$T/thinks.csv")" = "c12:300000000:1 c13:300000000:1 c22:100000000:1" ] &&
 	ok "a row's think_s overrides --think-time" || nok "think_s" "$(gaps "$T/thinks.csv") $(cat "$T/think_s.csv")"
+# The same gaps on llmsim's clock, which llmrun did not set: from the
+# previous turn's last write (end_ns) to the kernel's arrival stamp of the
+# next turn's request (arrived_ns), at least the think time and within
+# 50 ms of it (a zero-latency turn is far shorter).
+srvgaps() {
+	python3 - "$1" "$T/think_truth.jsonl" <<'EOF'
+import csv, json, sys
+truth = {}
+for line in open(sys.argv[2]):
+    t = json.loads(line)
+    truth[t["id"]] = t
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {(r["conversation_id"], int(r["turn"])): r for r in rows}
+out = []
+for (c, k), r in sorted(by.items()):
+    if k > 1:
+        a, b = truth.get(by[(c, k - 1)]["response_id"]), truth.get(r["response_id"])
+        if not a or not b or not a["end_ns"] or not b["arrived_ns"]:
+            out.append("%s%d:unmatched" % (c, k))
+            continue
+        out.append("%s%d:%.1f" % (c, k, (b["arrived_ns"] - a["end_ns"]) / 1e6))
+print(" ".join(out))
+EOF
+}
+sg=$(srvgaps "$T/think.csv")
+echo "$sg" | tr ' ' '\n' | awk -F: 'NF != 2 || $2 == "unmatched" || $2 < 300 || $2 > 350 { bad = 1 } END { exit bad || NR != 3 }' &&
+	ok "think time on llmsim's clock: next arrival 300-350 ms after the reply's last write ($sg)" ||
+	nok "think time on llmsim's clock" "$sg"
 
 # --- a failed turn ends its conversation; --retries recovers it ----------
 llmgen -q --conversations 8 --turns 3 -s short-long --output-tokens 3 --seed 4 -o "$T/f.csv"
