@@ -638,7 +638,8 @@ static void on_token(void *user, void *su, int ntok, int last)
 	r->pend_reasoning = reasoning;
 	if (last) {
 		flush_pending(r, finish_reason(r));
-		r->w->tail(&r->wr, s->scratch);
+		if (r->w->tail)
+			r->w->tail(&r->wr, s->scratch);
 		if (evbuffer_get_length(s->scratch))
 			send_event(r, 0);
 		send_end(r, 1);

@@ -60,7 +60,7 @@ struct wire {
 	void (*chunk)(const struct wreq *r, const char *text, size_t len,
 		      int reasoning, const char *finish, struct evbuffer *out);
 	/* Appends the data of the event after the last chunk (usage), or
-	 * nothing. */
+	 * nothing; NULL when the dialect has no such event. */
 	void (*tail)(const struct wreq *r, struct evbuffer *out);
 	/* Appends the whole non-streaming body; text holds the answer,
 	 * reasoning the reasoning text (either may be empty). */

@@ -46,12 +46,6 @@ static void chunk(const struct wreq *r, const char *text, size_t len,
 	(void)r, (void)text, (void)len, (void)reasoning, (void)finish, (void)out;
 }
 
-static void tail(const struct wreq *r, struct evbuffer *out)
-{
-	(void)r;
-	(void)out;
-}
-
 static void body(const struct wreq *r, const char *text, size_t tlen,
 		 const char *reasoning, size_t rlen, const char *finish,
 		 struct evbuffer *out)
@@ -77,5 +71,5 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 }
 
 const struct wire wire_mii = {
-	"/mii/" WIRE_MODEL_MARK, WIRE_SSE, 1, 0, parse, NULL, chunk, tail, body,
+	"/mii/" WIRE_MODEL_MARK, WIRE_SSE, 1, 0, parse, NULL, chunk, NULL, body,
 };

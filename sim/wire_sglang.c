@@ -63,12 +63,6 @@ static void chunk(const struct wreq *r, const char *text, size_t len,
 				     r->text_len, "meta_info", meta(r, finish), "index", 0));
 }
 
-static void tail(const struct wreq *r, struct evbuffer *out)
-{
-	(void)r;
-	(void)out;
-}
-
 static void body(const struct wreq *r, const char *text, size_t tlen,
 		 const char *reasoning, size_t rlen, const char *finish,
 		 struct evbuffer *out)
@@ -80,5 +74,5 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 }
 
 const struct wire wire_sglang = {
-	"/generate", WIRE_SSE, 1, 1, parse, NULL, chunk, tail, body,
+	"/generate", WIRE_SSE, 1, 1, parse, NULL, chunk, NULL, body,
 };

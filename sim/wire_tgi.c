@@ -67,12 +67,6 @@ static void chunk(const struct wreq *r, const char *text, size_t len,
 				     "details", finish ? details(r, finish) : json_null()));
 }
 
-static void tail(const struct wreq *r, struct evbuffer *out)
-{
-	(void)r;
-	(void)out;
-}
-
 static void body(const struct wreq *r, const char *text, size_t tlen,
 		 const char *reasoning, size_t rlen, const char *finish,
 		 struct evbuffer *out)
@@ -84,9 +78,9 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 }
 
 const struct wire wire_tgi_stream = {
-	"/generate_stream", WIRE_SSE, 0, 0, parse_stream, NULL, chunk, tail, body,
+	"/generate_stream", WIRE_SSE, 0, 0, parse_stream, NULL, chunk, NULL, body,
 };
 
 const struct wire wire_tgi = {
-	"/generate", WIRE_SSE, 0, 0, parse_plain, NULL, chunk, tail, body,
+	"/generate", WIRE_SSE, 0, 0, parse_plain, NULL, chunk, NULL, body,
 };

@@ -61,12 +61,6 @@ static void chunk(const struct wreq *r, const char *text, size_t len,
 	wire_add_json(out, event(r, text, len));
 }
 
-static void tail(const struct wreq *r, struct evbuffer *out)
-{
-	(void)r;
-	(void)out;
-}
-
 static void body(const struct wreq *r, const char *text, size_t tlen,
 		 const char *reasoning, size_t rlen, const char *finish,
 		 struct evbuffer *out)
@@ -79,10 +73,10 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 
 const struct wire wire_triton_stream = {
 	"/v2/models/" WIRE_MODEL_MARK "/generate_stream", WIRE_SSE, 1, 0, parse_stream,
-	NULL, chunk, tail, body,
+	NULL, chunk, NULL, body,
 };
 
 const struct wire wire_triton = {
 	"/v2/models/" WIRE_MODEL_MARK "/generate", WIRE_SSE, 1, 0, parse_plain, NULL,
-	chunk, tail, body,
+	chunk, NULL, body,
 };
