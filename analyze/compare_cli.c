@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "compare.h"
 #include "compare_out.h"
 #include "err.h"
@@ -70,27 +71,12 @@ static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage(const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	fputs("llmanalyze compare: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = an_usagev("llmanalyze compare", fmt, ap);
 	va_end(ap);
-	fputs("\ntry 'llmanalyze --help'\n", stderr);
-	return ERR_USAGE;
-}
-
-/* Splits a comma list in place; -1 when empty or past max. */
-static int split(char *s, const char **out, size_t max)
-{
-	char *tok, *save = NULL;
-	size_t n = 0;
-
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			return -1;
-		out[n++] = tok;
-	}
-	return n ? (int)n : -1;
+	return rc;
 }
 
 static int add_metric(struct cmp_conf *c, int m)
@@ -144,8 +130,8 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 			c->out = optarg;
 			break;
 		case 'm':
-			if ((n = split(optarg, list, CMP_MAX_LIST)) < 0)
-				return usage("--metrics needs at most %d names", CMP_MAX_LIST);
+			if ((n = an_split(optarg, list, CMP_MAX_LIST)) <= 0)
+				return usage("--metrics needs 1 to %d names", CMP_MAX_LIST);
 			c->nmetrics = 0;
 			for (i = 0; i < (size_t)n; i++) {
 				if ((m = cmp_metric_find(list[i])) < 0)
@@ -154,8 +140,8 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 			}
 			break;
 		case 'b':
-			if ((n = split(optarg, c->by, CMP_MAX_LIST)) < 0)
-				return usage("--by needs at most %d column names", CMP_MAX_LIST);
+			if ((n = an_split(optarg, c->by, CMP_MAX_LIST)) <= 0)
+				return usage("--by needs 1 to %d column names", CMP_MAX_LIST);
 			c->nby = (size_t)n;
 			memset(c->by_optional, 0, sizeof c->by_optional);
 			break;

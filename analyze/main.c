@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "charts.h"
 #include "cols.h"
 #include "compare_cli.h"
@@ -164,33 +165,18 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	fputs("llmanalyze: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = an_usagev("llmanalyze", fmt, ap);
 	va_end(ap);
-	fputs("\ntry 'llmanalyze --help'\n", stderr);
-	return ERR_USAGE;
-}
-
-/* Splits a comma list in place. Returns the count, or -1 past max. */
-static int split(char *s, const char **out, size_t max)
-{
-	size_t n = 0;
-	char *tok, *save = NULL;
-
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			return -1;
-		out[n++] = tok;
-	}
-	return (int)n;
+	return rc;
 }
 
 static int parse_slo(char *s, struct an_slo *slo)
 {
 	const char *items[8];
-	int n = split(s, items, 8), i;
+	int n = an_split(s, items, 8), i;
 	char *end;
 	double v;
 
@@ -244,7 +230,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage_error("unknown format '%s' (csv, md, json, table, xlsx)", optarg);
 			break;
 		case 'c':
-			n = split(optarg, list, MAX_COLS);
+			n = an_split(optarg, list, MAX_COLS);
 			if (n <= 0)
 				return usage_error("--columns needs names");
 			o->ncols = 0; /* the last --columns wins */
@@ -264,7 +250,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage_error("unknown column '%s' (see --list-columns)", optarg);
 			break;
 		case 'b':
-			n = split(optarg, o->by, MAX_LIST);
+			n = an_split(optarg, o->by, MAX_LIST);
 			if (n <= 0)
 				return usage_error("--by needs column names");
 			o->nby = (size_t)n;

@@ -1,0 +1,17 @@
+#ifndef LLMANALYZE_ARGS_H
+#define LLMANALYZE_ARGS_H
+/*
+ * Command-line helpers shared by `llmanalyze` and `llmanalyze compare`.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Splits a comma list in place into out[0..max). Returns the count (0 for
+ * an empty list), or -1 past max. */
+int an_split(char *s, const char **out, size_t max);
+
+/* Prints "PROG: MESSAGE" and the --help hint on stderr; returns ERR_USAGE
+ * (64) for the caller to exit with. */
+int an_usagev(const char *prog, const char *fmt, va_list ap);
+
+#endif
