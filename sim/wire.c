@@ -38,3 +38,21 @@ void wire_error_json(struct evbuffer *out, int code, const char *type,
 	wire_add_json(out, json_pack("{s:{s:s,s:s,s:n,s:i}}", "error", "message",
 				     msg, "type", type, "param", "code", code));
 }
+
+int wire_opt_lengths(const json_t *o, const char *max_key, const char *min_key,
+		     struct job *j, struct err *e)
+{
+	long max = j->max_tokens, min = j->min_tokens;
+
+	if (wire_opt_int(o, max_key, &max, e) ||
+	    (min_key && wire_opt_int(o, min_key, &min, e)) ||
+	    wire_opt_bool(o, "ignore_eos", &j->exact, e))
+		return ERR_DATA;
+	if (max != j->max_tokens && max < 1)
+		return err_set(e, ERR_DATA, "%s must be at least 1", max_key);
+	if (min_key && min < 0)
+		return err_set(e, ERR_DATA, "%s must be at least 0", min_key);
+	j->max_tokens = max;
+	j->min_tokens = min;
+	return 0;
+}

@@ -89,4 +89,14 @@ void wire_add_json(struct evbuffer *out, json_t *o);
 int wire_opt_int(const json_t *o, const char *key, long *v, struct err *e);
 int wire_opt_bool(const json_t *o, const char *key, int *v, struct err *e);
 
+/*
+ * The length options of a dialect's request object o: max_key (the
+ * max_tokens, at least 1) into j->max_tokens, min_key (NULL when the
+ * dialect has none; at least 0) into j->min_tokens, and llmsim's
+ * ignore_eos into j->exact. Absent or null members leave j as it is.
+ * Returns 0, or ERR_DATA naming the key.
+ */
+int wire_opt_lengths(const json_t *o, const char *max_key, const char *min_key,
+		     struct job *j, struct err *e);
+
 #endif

@@ -15,8 +15,6 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 		 struct err *e)
 {
 	const json_t *in = json_object_get(body, "prompts");
-	long min_new = 0;
-	int ignore_eos = 0;
 
 	j->max_tokens = -1;
 	j->stream = 0;
@@ -26,16 +24,8 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 		return err_set(e, ERR_DATA, "prompts: llmsim takes one prompt per request");
 	if (!json_is_string(in))
 		return err_set(e, ERR_DATA, "prompts: expected a string or a list of one");
-	if (wire_opt_int(body, "max_new_tokens", &j->max_tokens, e) ||
-	    wire_opt_int(body, "min_new_tokens", &min_new, e) ||
-	    wire_opt_bool(body, "ignore_eos", &ignore_eos, e))
+	if (wire_opt_lengths(body, "max_new_tokens", "min_new_tokens", j, e))
 		return ERR_DATA;
-	if (j->max_tokens != -1 && j->max_tokens < 1)
-		return err_set(e, ERR_DATA, "max_new_tokens must be at least 1");
-	if (min_new < 0)
-		return err_set(e, ERR_DATA, "min_new_tokens must be at least 0");
-	j->min_tokens = min_new; /* the length drawn is at least this */
-	j->exact = ignore_eos;
 	return prompt_count_text(p, json_string_value(in), json_string_length(in),
 				 &j->prompt_tokens, e);
 }

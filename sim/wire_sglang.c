@@ -14,7 +14,6 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 {
 	const json_t *in = json_object_get(body, "text"),
 		*sp = json_object_get(body, "sampling_params");
-	int ignore_eos = 0;
 
 	j->max_tokens = -1;
 	if (!json_is_string(in))
@@ -24,16 +23,9 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 	if (sp && !json_is_null(sp)) {
 		if (!json_is_object(sp))
 			return err_set(e, ERR_DATA, "sampling_params: expected an object");
-		if (wire_opt_int(sp, "max_new_tokens", &j->max_tokens, e) ||
-		    wire_opt_int(sp, "min_new_tokens", &j->min_tokens, e) ||
-		    wire_opt_bool(sp, "ignore_eos", &ignore_eos, e))
+		if (wire_opt_lengths(sp, "max_new_tokens", "min_new_tokens", j, e))
 			return ERR_DATA;
-		if (j->max_tokens != -1 && j->max_tokens < 1)
-			return err_set(e, ERR_DATA, "max_new_tokens must be at least 1");
-		if (j->min_tokens < 0)
-			return err_set(e, ERR_DATA, "min_new_tokens must be at least 0");
 	}
-	j->exact = ignore_eos; /* min_new_tokens bounds the length drawn */
 	return prompt_count_text(p, json_string_value(in), json_string_length(in),
 				 &j->prompt_tokens, e);
 }

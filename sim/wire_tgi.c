@@ -10,7 +10,6 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 {
 	const json_t *in = json_object_get(body, "inputs"),
 		*par = json_object_get(body, "parameters");
-	int ignore_eos = 0;
 
 	j->max_tokens = -1;
 	j->stream = stream;
@@ -21,13 +20,9 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 			return err_set(e, ERR_DATA, "parameters: expected an object");
 		/* ignore_eos is llmsim's extension: TGI has none, and tests need
 		 * exact lengths. */
-		if (wire_opt_int(par, "max_new_tokens", &j->max_tokens, e) ||
-		    wire_opt_bool(par, "ignore_eos", &ignore_eos, e))
+		if (wire_opt_lengths(par, "max_new_tokens", NULL, j, e))
 			return ERR_DATA;
-		if (j->max_tokens != -1 && j->max_tokens < 1)
-			return err_set(e, ERR_DATA, "max_new_tokens must be at least 1");
 	}
-	j->exact = ignore_eos;
 	return prompt_count_text(p, json_string_value(in), json_string_length(in),
 				 &j->prompt_tokens, e);
 }

@@ -12,25 +12,15 @@ static int parse(const json_t *body, struct prompt *p, struct job *j,
 		 struct err *e, int stream)
 {
 	const json_t *in = json_object_get(body, "text_input");
-	long min_length = 0;
-	int ignore_eos = 0;
 
 	j->max_tokens = -1;
 	if (!json_is_string(in))
 		return err_set(e, ERR_DATA, "text_input: expected a string");
 	/* ignore_eos is llmsim's extension; TensorRT-LLM's way to exact
 	 * lengths is min_length (as vLLM's and SGLang's benchmarks use it). */
-	if (wire_opt_int(body, "max_tokens", &j->max_tokens, e) ||
-	    wire_opt_int(body, "min_length", &min_length, e) ||
-	    wire_opt_bool(body, "ignore_eos", &ignore_eos, e))
+	if (wire_opt_lengths(body, "max_tokens", "min_length", j, e))
 		return ERR_DATA;
-	if (j->max_tokens != -1 && j->max_tokens < 1)
-		return err_set(e, ERR_DATA, "max_tokens must be at least 1");
-	if (min_length < 0)
-		return err_set(e, ERR_DATA, "min_length must be at least 0");
 	j->stream = stream;
-	j->min_tokens = min_length; /* the length drawn is at least this */
-	j->exact = ignore_eos;
 	return prompt_count_text(p, json_string_value(in), json_string_length(in),
 				 &j->prompt_tokens, e);
 }
