@@ -7,8 +7,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+enum { PW_OUT = 1, PW_NOW = 2 }; /* a socket's state in the pause set */
+static void pause_apply(struct eng *g, int fd, unsigned char st);
+static int wake_now(const struct req *q);
 
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
@@ -23,6 +28,7 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	curl_easy_getinfo(h, CURLINFO_PRIVATE, &pv);
 	q = (struct req *)pv;
 	if (what == CURL_POLL_REMOVE) {
+		pause_apply(g, s, 0);
 		if (q && q->sock == s)
 			q->sock = CURL_SOCKET_BAD;
 		eng_sock_req(g, s, NULL);
@@ -43,7 +49,86 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 		return -1;
 	if (!sockp)
 		curl_multi_assign(g->m, s, g);
+	/* A write that waits and a read no one can wait for wake the loop
+	 * at once; so does one of a socket whose request is not known. */
+	pause_apply(g, s, (what & CURL_POLL_OUT ? PW_OUT : 0) |
+			  ((what & CURL_POLL_IN) && (!q || q->sock != s || wake_now(q)) ?
+			   PW_NOW : 0));
 	return 0;
+}
+
+/*
+ * The loop's pause. A wake-up costs about as much as handling a chunk
+ * (on this project's VMs: the switch back into the process), so while
+ * readable sockets come faster than every pause_ns, the loop lets them
+ * gather for up to pause_ns before it looks again (eng_run_step). The
+ * chunks' stamps are the kernel's, taken when they arrived, so the wait
+ * delays no stamp. What cannot wait is in a second epoll set that ends
+ * the pause at once: the timers (sends, libcurl's, retries), a socket
+ * libcurl waits to write, and the socket of a request for which
+ * wake_now holds.
+ */
+
+/*
+ * Must q's bytes be read as soon as they come? Unless they cannot end it
+ * and carry no first token: the server was asked to ignore EOS, q has a
+ * first token and is more than one short of its max_tokens (an end that
+ * waits would delay its slot's next request: client lag). And unless its
+ * last two events came closer than two pauses: TCP merges what waits on a
+ * socket and keeps only the newest stamp (tcp_try_coalesce), so a chunk
+ * that waited for the next one would take its stamp. A stream in step
+ * keeps its own; one with a chunk now and then close to the next may
+ * have that chunk stamped late by their gap, under a pause.
+ */
+static int wake_now(const struct req *q)
+{
+	return !q->active || q->max_tokens <= 0 || !q->r.t_first_token || q->fast ||
+	       q->r.done || q->r.finish[0] || q->r.chunks >= q->max_tokens - 1 ||
+	       q->r.out_tokens >= q->max_tokens - 1;
+}
+
+/* Sets fd's state in the pause set to st (0: out of it). A set that
+ * cannot be kept as it should (out of memory, an epoll error) ends the
+ * pauses for the run: they are an economy, never a need. */
+static void pause_apply(struct eng *g, int fd, unsigned char st)
+{
+	struct epoll_event ev;
+	int op;
+
+	if (!g->pause_ns || fd < 0)
+		return;
+	if ((size_t)fd >= g->npw) {
+		size_t cap = (size_t)fd * 2 + 64;
+		unsigned char *w;
+
+		if (!st)
+			return;
+		if (!(w = realloc(g->pw, cap))) {
+			g->pause_ns = 0;
+			return;
+		}
+		memset(w + g->npw, 0, cap - g->npw);
+		g->pw = w;
+		g->npw = cap;
+	}
+	if (g->pw[fd] == st)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.data.fd = fd;
+	ev.events = (st & PW_OUT ? EPOLLOUT : 0) | (st & PW_NOW ? EPOLLIN : 0);
+	op = !g->pw[fd] ? EPOLL_CTL_ADD : !st ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+	if (epoll_ctl(g->ep_pause, op, fd, &ev) != 0 && op != EPOLL_CTL_DEL) {
+		g->pause_ns = 0;
+		return;
+	}
+	g->pw[fd] = st;
+}
+
+void eng_pause_watch(struct eng *g, struct req *q)
+{
+	if (g->pause_ns && q->sock >= 0)
+		pause_apply(g, q->sock, ((size_t)q->sock < g->npw ? g->pw[q->sock] & PW_OUT : 0) |
+					(wake_now(q) ? PW_NOW : 0));
 }
 
 void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q)
@@ -101,25 +186,35 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	g->cx = *cx;
 	g->ep = epoll_create1(EPOLL_CLOEXEC);
+	g->ep_pause = epoll_create1(EPOLL_CLOEXEC);
+	/* Pauses need stamps that do not wait for the read: the kernel's, on
+	 * plain HTTP/1.1 (over TLS and h2 chunks are stamped when read); and
+	 * streams that cannot end before their max_tokens: otherwise every
+	 * socket must wake the loop at once and a pause gains nothing. */
+	if (o->stamp != STAMP_READ && o->ignore_eos && o->stream && !o->http2 &&
+	    strncasecmp(cx->t->url, "https:", 6) != 0)
+		g->pause_ns = o->read_batch_us * CLK_NS_PER_US;
 	g->tcurl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->tsend = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->tretry = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->m = curl_multi_init();
 	g->ntok = 256;
 	g->tok = malloc(g->ntok * sizeof *g->tok);
-	g->kstamp = !o->stamp_read;
+	g->kstamp = o->stamp != STAMP_READ;
+	g->rstamp = o->stamp == STAMP_KERNEL;
+	g->rs.fd = -1;
 	if (cx->count) {
 		g->in_count = malloc((cx->c->n ? cx->c->n : 1) * sizeof *g->in_count);
 		for (size_t i = 0; g->in_count && i < cx->c->n; i++)
 			g->in_count[i] = -2; /* not counted yet */
 	}
-	if (g->kstamp && (g->pk = malloc(sizeof *g->pk)))
+	if (g->kstamp && !g->rstamp && (g->pk = malloc(sizeof *g->pk)))
 		g->pk->fd = -1;
 	g->url = http_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
-	if (g->ep < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
+	if (g->ep < 0 || g->ep_pause < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
 	    !g->tok || !g->url ||
-	    (g->kstamp && !g->pk) || (cx->count && !g->in_count)) {
+	    (g->kstamp && !g->rstamp && !g->pk) || (cx->count && !g->in_count)) {
 		eng_free(g);
 		return err_set(e, ERR_SOFTWARE, "cannot set up the engine: %s",
 			       strerror(errno));
@@ -129,6 +224,7 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 
 		ev.data.fd = i == 0 ? g->tcurl : i == 1 ? g->tsend : g->tretry;
 		epoll_ctl(g->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+		epoll_ctl(g->ep_pause, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	}
 	/* From --seed, apart from the arrival times' streams. */
 	rng_seed(&g->retry_rng, (uint64_t)o->seed ^ 0x7265747279ULL);
@@ -381,11 +477,22 @@ static int may_end(const struct eng *g, int fd)
 				      q->r.out_tokens >= q->max_tokens - 1));
 }
 
+/* Has an open loop's next send come due? Asked between the sockets of a
+ * wake-up, so that a send does not wait for all of them (a wake-up after
+ * a pause holds up to a pause's worth of chunks). */
+static int open_send_due(const struct eng *g)
+{
+	const struct eng_step *s = g->s;
+
+	return g->sending && s->times && g->next_time < s->ntimes &&
+	       g->t_start + s->times[g->next_time] <= clk_mono_ns();
+}
+
 /*
  * Handles the sockets of one wake-up. Timers first, so that a send that
  * came due goes out before the reads; after each socket, the requests it
- * ended and the sends they free are handled at once rather than after the
- * other sockets.
+ * ended and the sends they free, or a send time that came, are handled at
+ * once rather than after the other sockets.
  *
  * Each readable socket is peeked at for the kernel's receive stamp right
  * before libcurl is told to read it, once: a peek of every socket up front
@@ -434,14 +541,19 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		if (may_end(g, fd) != (pass == 0))
 			continue;
 		flags = eng_curl_flags(evs[i].events);
-		if (g->kstamp && (flags & CURL_CSELECT_IN))
+		if (g->rstamp && (flags & CURL_CSELECT_IN)) {
+			g->rs.wall_off = g->wall_off;
+			rst_begin(&g->rs, fd);
+		} else if (g->kstamp && (flags & CURL_CSELECT_IN)) {
 			k = kst_peek(g, fd);
+		}
 		g->t_arrival = k ? k : clk_mono_ns();
 		curl_multi_socket_action(g->m, fd, flags, &running);
+		rst_end(&g->rs);
 		kst_done(g);
 		ended = drain_done(g);
 		g->t_arrival = 0;
-		if (ended && !*g->cx.stop && !g->io_failed &&
+		if ((ended || open_send_due(g)) && !*g->cx.stop && !g->io_failed &&
 		    !(o->max_errors >= 0 && g->errors > o->max_errors))
 			send_due(g);
 	}
@@ -452,6 +564,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 {
 	const struct opts *o = g->cx.o;
 	struct epoll_event evs[WAKE_MAX];
+	int64_t t_wait, t_woke; /* around the last epoll_wait */
 	long npre = pre_count(g, s);
 	long want = npre > s->batch ? npre : s->batch;
 	int rc, too_many = 0;
@@ -489,8 +602,21 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	g->sending = 1;
 	g->t_start = clk_mono_ns();
 	send_due(g);
+	t_wait = t_woke = 0;
 	while (g->sending || g->inflight > 0) {
-		int n = epoll_wait(g->ep, evs, WAKE_MAX, g->timeout_now ? 0 : 200);
+		int n;
+
+		/* Readable sockets came within a pause of the last look: let
+		 * them gather, unless something that cannot wait comes first. */
+		if (g->pause_ns && !g->timeout_now && t_woke - t_wait < g->pause_ns) {
+			struct timespec ts = {.tv_nsec = (long)g->pause_ns};
+			struct epoll_event pe;
+
+			(void)epoll_pwait2(g->ep_pause, &pe, 1, &ts, NULL);
+		}
+		t_wait = clk_mono_ns();
+		n = epoll_wait(g->ep, evs, WAKE_MAX, g->timeout_now ? 0 : 200);
+		t_woke = clk_mono_ns();
 
 		if (n < 0 && errno != EINTR)
 			return err_set(e, ERR_SOFTWARE, "epoll_wait: %s", strerror(errno));
@@ -559,12 +685,15 @@ void eng_free(struct eng *g)
 	free(g->tok);
 	free(g->pk);
 	free(g->byfd);
+	free(g->pw);
 	free(g->freed);
 	free(g->in_count);
 	free(g->url);
 	free(g->grp_addrs);
 	if (g->ep >= 0)
 		close(g->ep);
+	if (g->ep_pause >= 0)
+		close(g->ep_pause);
 	if (g->tcurl >= 0)
 		close(g->tcurl);
 	if (g->tsend >= 0)

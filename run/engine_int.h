@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "clk.h"
 #include "engine.h"
+#include "recvstamp.h"
 #include "rng.h"
 #include "sse.h"
 
@@ -60,6 +61,8 @@ struct req {
 	int conn_retried;  /* this attempt was sent again on a new connection */
 	long max_tokens;   /* asked for, -1 not sent */
 	int64_t now;       /* stamp of the write callback being handled */
+	int64_t t_ev;      /* the stamp its events take, without kpeek */
+	int fast;          /* its last two events came closer than 2 pauses */
 	const struct peek *kpeek; /* its bytes were peeked at in here, */
 	size_t kbase;             /* from this offset; NULL when not */
 	int64_t t_data;    /* stamp of the last bytes received */
@@ -101,8 +104,17 @@ struct eng {
 	struct eng_ctx cx;
 	CURLM *m;
 	int ep, tcurl, tsend;
+	/* The loop's pause (eng_pause_watch): an epoll set of what must wake
+	 * the loop at once, how long the pause lasts (0: none), and each
+	 * socket's state in the set (PW_OUT, PW_NOW; indexed by socket). */
+	int ep_pause;
+	int64_t pause_ns;
+	unsigned char *pw;
+	size_t npw;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
 	int kstamp;      /* stamp chunks with the kernel's receive time */
+	int rstamp;      /* ... taken in libcurl's reads (rs), not by a peek */
+	struct rst rs;
 	/* The bytes waiting on the socket being handled, peeked at with the
 	 * kernel's receive stamp right before libcurl reads them. */
 	struct peek *pk;
@@ -163,6 +175,9 @@ struct eng {
 
 /* The kernel's stamp for bytes p[0..n) that libcurl hands to q, or 0. */
 int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now);
+/* With stamps taken in libcurl's reads (rstamp): the stamp of the bytes
+ * libcurl hands to q now, 0 when there is none. */
+int64_t kst_recv(const struct req *q, int64_t now);
 /* The stamp of an event that ended at offset end of the bytes handed to
  * q by the write callback being handled (q->kpeek set). */
 int64_t kst_event(struct req *q, size_t end);
@@ -203,6 +218,8 @@ void eng_retry_later(struct eng *g, struct req *q, int64_t now);
 /* A closed-loop slot is free from t. */
 void eng_free_slot(struct eng *g, int64_t t);
 /* Socket s serves q (NULL: none now). */
+/* Puts q's socket in the pause set or takes it out, as q now needs. */
+void eng_pause_watch(struct eng *g, struct req *q);
 void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q);
 
 /* What epoll reported, as libcurl's flags. */

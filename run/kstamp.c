@@ -71,6 +71,23 @@ int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now)
 	return k->stamp > q->t_sent ? k->stamp : q->t_sent;
 }
 
+/*
+ * Stamps taken in libcurl's reads (recvstamp.h): every byte libcurl hands
+ * over while it handles q's socket was read by then, so the stamp of its
+ * newest read, no earlier than any of them arrived, applies to them all.
+ * Several events read at once take the newest one's stamp (late by their
+ * gap, never early); TCP has mostly merged such buffers by then and kept
+ * only the newest stamp anyway (tcp_try_coalesce).
+ */
+int64_t kst_recv(const struct req *q, int64_t now)
+{
+	const struct rst *r = &q->g->rs;
+
+	if (q->sock < 0 || r->fd != q->sock || !r->stamp || r->stamp >= now)
+		return 0;
+	return r->stamp > q->t_sent ? r->stamp : q->t_sent;
+}
+
 /* The stamp of an event that ended at offset end of the bytes handed to q
  * (see on_write): the stamp of the first event end peeked apart at or
  * after it, else the stamp of all the peeked bytes. */

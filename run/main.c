@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "counts.h"
 #include "stats.h"
 #include "record.h"
+#include "recvstamp.h"
 #include "rng.h"
 #include "sched.h"
 #include "scrape.h"
@@ -238,7 +240,9 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 					 : o->corpus ? json_string(o->corpus) : json_null());
 	json_object_set_new(m, "model", json_string(o->targets[0].model));
 	json_object_set_new(m, "stream", json_boolean(o->stream));
-	json_object_set_new(m, "stamp", json_string(o->stamp_read ? "read" : "kernel"));
+	json_object_set_new(m, "stamp", json_string(o->stamp == STAMP_READ ? "read" : "kernel"));
+	json_object_set_new(m, "stamp_taken", json_string(o->stamp == STAMP_KERNEL ? "recv" :
+							  o->stamp == STAMP_PEEK ? "peek" : "read"));
 	json_object_set_new(m, "tokenizer", tok ? json_string(tok) : json_null());
 	json_object_set_new(m, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(m, "shard", json_pack("{s:i,s:i}", "index", (int)o->shard_i,
@@ -409,6 +413,11 @@ int main(int argc, char **argv)
 	}
 	if (o.note[0] && !o.quiet)
 		fprintf(stderr, "llmrun: %s\n", o.note);
+	/* Kernel stamps come with libcurl's own reads where libcurl calls
+	 * llmrun's recv() and reads HTTP/1.1 (h2 frames interleave streams:
+	 * those are stamped by a peek, i.e. when read); else by a peek. */
+	if (o.stamp == STAMP_KERNEL && (o.http2 || !rst_available()))
+		o.stamp = STAMP_PEEK;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		opts_free(&o);
 		fprintf(stderr, "llmrun: libcurl did not initialize\n");
@@ -478,6 +487,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Send times and libcurl's timers fire when due, not up to 50 us
+	 * later (the kernel's default timer slack; a send's lag counts). */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (o.scrape) /* on failure the sweep below does not start */
 		rc = scrape_begin(&o, &anchor, &scrape_url, &scrape_path, &scr, &e);
 

@@ -54,7 +54,15 @@ static const char help[] =
 	"                        window and waves, so TTFT is not a connect time\n"
 	"  --no-preconnect       connect on demand: measures cold starts\n"
 	"  --stamp SOURCE        chunk times from kernel (default: when the bytes\n"
-	"                        reached this host) or read (when llmrun read them)\n"
+	"                        reached this host), peek (the same, taken by a\n"
+	"                        peek before each read: costs more, for\n"
+	"                        comparison) or read (when llmrun read them)\n"
+	"  --read-batch-us N     with kernel stamps and --ignore-eos, let chunks\n"
+	"                        gather up to N us between wake-ups while they\n"
+	"                        come faster than that (default 1000, 0 off): a\n"
+	"                        wake-up costs about what a chunk does. Sends,\n"
+	"                        first tokens, a stream's last token and streams\n"
+	"                        with chunks closer than 2N us wake it at once\n"
 	"Load (one step per batch size or rate; with a conversation corpus,\n"
 	"batch sizes count conversations, a rate starts them, --requests and\n"
 	"--duration count turns):\n"
@@ -114,7 +122,7 @@ enum {
 	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
-	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_RETRIES, O_RETRY_ON, O_BACKOFF,
+	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_READ_BATCH, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
 	O_SCRAPE, O_SCRAPE_IV, O_SCRAPE_MAX, O_THINK,
 };
@@ -146,6 +154,7 @@ static const struct option longopts[] = {
 	{"preconnect", optional_argument, 0, O_PRECONN},
 	{"no-preconnect", no_argument, 0, O_NO_PRECONN},
 	{"stamp", required_argument, 0, O_STAMP},
+	{"read-batch-us", required_argument, 0, O_READ_BATCH},
 	{"batch-sizes", required_argument, 0, O_BATCH},
 	{"schedule", required_argument, 0, O_SCHEDULE},
 	{"rate", required_argument, 0, O_RATE},
@@ -480,6 +489,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->retry_on = 1u << RC_CONNECT | 1u << RC_RATE_LIMITED | 1u << RC_HTTP_5XX;
 	o->shard_n = 1;
 	o->seed = 1;
+	o->read_batch_us = 1000;
 	o->rate.burstiness = 1;
 	o->scrape_interval_s = 1;
 	o->scrape_max_bytes = 1LL << 30;
@@ -548,10 +558,21 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			break;
 		case O_NO_PRECONN: o->preconnect = 0; break;
 		case O_STAMP:
-			if (strcmp(optarg, "kernel") && strcmp(optarg, "read"))
-				rc = err_set(e, ERR_USAGE,
-					     "--stamp: expected kernel or read, got '%s'", optarg);
-			o->stamp_read = strcmp(optarg, "read") == 0;
+			if (!strcmp(optarg, "kernel"))
+				o->stamp = STAMP_KERNEL;
+			else if (!strcmp(optarg, "peek"))
+				o->stamp = STAMP_PEEK;
+			else if (!strcmp(optarg, "read"))
+				o->stamp = STAMP_READ;
+			else
+				rc = err_set(e, ERR_USAGE, "--stamp: expected kernel, "
+					     "peek or read, got '%s'", optarg);
+			break;
+		case O_READ_BATCH:
+			rc = to_long(optarg, 0, &o->read_batch_us, "--read-batch-us", e);
+			if (!rc && o->read_batch_us > 100000)
+				rc = err_set(e, ERR_USAGE, "--read-batch-us: at most 100000, got %ld",
+					     o->read_batch_us);
 			break;
 		case O_BATCH:
 		case O_CONCURRENCY:

@@ -109,10 +109,11 @@ static void handle_event(struct req *q, const struct sse_event *ev, int64_t t)
 static int on_event(void *ctx, const struct sse_event *ev)
 {
 	struct req *q = ctx;
-	int64_t t = q->kpeek ? kst_event(q, ev->end) : q->now;
+	int64_t t = q->kpeek ? kst_event(q, ev->end) : q->t_ev;
 
 	if (t < q->t_last_ev)
 		t = q->now;
+	q->fast = q->t_last_ev && t - q->t_last_ev < 2 * q->g->pause_ns; /* wake_now */
 	q->t_last_ev = t;
 	handle_event(q, ev, t);
 	return 0;
@@ -166,10 +167,12 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 
 	q->kpeek = NULL;
 	q->now = now;
-	if ((k = kst_arrival(q, p, n, now)) && k >= q->t_data && k >= q->t_last_ev)
+	k = q->g->rstamp ? kst_recv(q, now) : kst_arrival(q, p, n, now);
+	if (k && k >= q->t_data && k >= q->t_last_ev)
 		now = k;
 	else
 		q->kpeek = NULL; /* see on_event */
+	q->t_ev = now;
 	q->bytes += (long)n;
 	q->t_data = now;
 	if (!q->http)
@@ -189,6 +192,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 		return 0;
 	}
 	q->kpeek = NULL;
+	eng_pause_watch(q->g, q);
 	return n;
 }
 
@@ -235,6 +239,7 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	    fd != CURL_SOCKET_BAD) {
 		q->sock = fd;
 		eng_sock_req(q->g, fd, q);
+		eng_pause_watch(q->g, q);
 	}
 	q->connect_ns = q->t_conn ? now - q->t_conn : -1;
 	return CURL_PREREQFUNC_OK;
@@ -515,6 +520,7 @@ void req_attempt(struct eng *g, struct req *q, int64_t t_sched,
 	q->t_conn = 0;
 	q->connect_ns = -1;
 	q->t_last_ev = 0;
+	q->fast = 0;
 	/* A conversation's next turn carries the reply's text. */
 	resp_reset(&q->r, 0, g->cx.count != NULL || q->seq < g->cx.o->show_samples ||
 			     q->conv != NULL);

@@ -1,0 +1,42 @@
+/* Kernel receive stamps taken in libcurl's own reads of a socket. */
+#ifndef LLMRUN_RECVSTAMP_H
+#define LLMRUN_RECVSTAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * llmrun defines the C library's recv() and poll() (recvstamp.c), so that
+ * libcurl, which calls them, reads through llmrun. While a reader is
+ * active on this thread (rst_begin .. rst_end) for one socket:
+ *   - libcurl's recv() of that socket becomes one recvmsg() that also
+ *     returns the kernel's receive stamp of the bytes read: no peek of
+ *     its own is needed;
+ *   - libcurl's zero-timeout poll() of that socket after a read that
+ *     drained it (fewer bytes than asked) is answered "nothing more"
+ *     without a system call. Bytes that arrive after that read are not
+ *     lost: epoll reports the socket readable again.
+ * Everything else (other sockets, other threads, other flags) goes to
+ * the kernel unchanged.
+ */
+struct rst {
+	int fd;           /* the socket libcurl is told to read; -1 none */
+	int64_t wall_off; /* wall-clock minus monotonic time (kst_wall_off) */
+	int64_t stamp;    /* monotonic stamp of the newest bytes read from fd
+			     since rst_begin; 0 when none or unstamped */
+	int drained;      /* the last read returned fewer bytes than asked */
+	long reads;       /* reads of fd through recv(), for the counters */
+	long polls_saved; /* poll() calls answered without the kernel */
+};
+
+/* 1 when libcurl's recv() and poll() resolve to llmrun's (the executable
+ * exports them), 0 when they do not (then peek: kst_peek). */
+int rst_available(void);
+
+/* Makes r the active reader of fd on this thread; the stamp starts at 0. */
+void rst_begin(struct rst *r, int fd);
+
+/* No reader is active on this thread, and r has no socket. */
+void rst_end(struct rst *r);
+
+#endif
