@@ -168,8 +168,8 @@ fi
 # due at its start: they go out one after another) and for the requests
 # that replace ended ones (due when their slot freed, while the other
 # streams deliver 50,000 chunks/s: the target is 0.1 ms) when REQS is
-# above 1,000 (the default here: 3,000). Last, the same with the streams
-# out of step (llmsim's --jitter-us 20000).
+# above 1,000 (the default here: 3,000). Then the same with the streams
+# out of step (llmsim's --jitter-us 20000), and an open loop.
 lagq() { # FILE first|later: client lag p50/p99/max of rows seq < 1000 or >= 1000
 	awk -F, -v w="$2" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
 		(w == "first") == ($s < 1000) && $l != "" { print $l }' "$1" | sort -g |
@@ -198,6 +198,19 @@ if part send; then
 		# Streams out of step, as with a real server: requests end one
 		# by one, not 1,000 in the same millisecond.
 		SEND_SIM="--jitter-us 20000" send "${OTHER:+$who, }preconnect, jitter 20 ms" --preconnect
+		# Open loop, the issue's case for "a due request on the wire
+		# within 100 us": 1,000 requests/s, each 1 s long, so about
+		# 1,000 streams deliver 50,000 chunks/s while sends come due one
+		# by one. Client lag of the requests after the first 1,000.
+		start_sim $(fixed_step 20) --jitter-us 20000
+		/usr/bin/time -f '%U %S %M' -o "$T/time" "$LLMRUN" --url "$URL" --model llmsim --no-probe \
+			--rate 1000 --requests 4000 --max-tokens 50 --ignore-eos -q --timeout 120 --preconnect=1200 \
+			-o "$T/r.csv" "$T/c.csv" || exit 1
+		chunkmono "$T/r.csv" >&2 || { echo "bench/run.sh: chunk stamps went back" >&2; exit 1; }
+		printf 'send     open loop 1000/s, about 1000 streams, %s: client lag %s\n' "${OTHER:+$who}" \
+			"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
+				$s >= 1000 && $l != "" { print $l }' "$T/r.csv" | sort -g |
+				awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.9) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR }')"
 	done
 	LLMRUN=$BIN/llmrun
 fi
