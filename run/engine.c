@@ -15,6 +15,17 @@ enum { PW_OUT = 1, PW_NOW = 2 }; /* a socket's state in the pause set */
 static void pause_apply(struct eng *g, int fd, unsigned char st);
 static int wake_now(const struct req *q);
 
+/* May q's next bytes end it? When it has seen its end marker or finish
+ * reason, or its last token may be next (as many text chunks or usage
+ * tokens as max_tokens, less one). A guess that needs no peek: see
+ * may_end and wake_now for what rides on it. */
+static int req_may_end(const struct req *q)
+{
+	return q->r.done || q->r.finish[0] ||
+	       (q->max_tokens > 0 && (q->r.chunks >= q->max_tokens - 1 ||
+				      q->r.out_tokens >= q->max_tokens - 1));
+}
+
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
 	struct eng *g = ud;
@@ -83,8 +94,7 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 static int wake_now(const struct req *q)
 {
 	return !q->active || q->max_tokens <= 0 || !q->r.t_first_token || q->fast ||
-	       q->r.done || q->r.finish[0] || q->r.chunks >= q->max_tokens - 1 ||
-	       q->r.out_tokens >= q->max_tokens - 1;
+	       req_may_end(q);
 }
 
 /* Sets fd's state in the pause set to st (0: out of it). A set that
@@ -459,22 +469,14 @@ static void prepare(struct eng *g, const struct eng_step *s)
 		req_body_warm(g, &c->rows[(g->cursor + (size_t)i) % c->n]);
 }
 
-/*
- * May the bytes waiting on fd end its request? When it has seen its end
- * marker or finish reason, or its last token may be next (as many text
- * chunks or usage tokens as max_tokens, less one). Only the order of a
- * wake-up depends on it (a request that ends later is still handled), so
- * a guess costs nothing; it needs no peek of every socket up front.
- */
+/* May the bytes waiting on fd end its request (req_may_end)? Only the
+ * order of a wake-up depends on it (a request that ends later is still
+ * handled), so a wrong guess costs nothing. */
 static int may_end(const struct eng *g, int fd)
 {
 	const struct req *q = (size_t)fd < g->nbyfd ? g->byfd[fd] : NULL;
 
-	if (!q || !q->active || q->sock != fd)
-		return 0;
-	return q->r.done || q->r.finish[0] ||
-	       (q->max_tokens > 0 && (q->r.chunks >= q->max_tokens - 1 ||
-				      q->r.out_tokens >= q->max_tokens - 1));
+	return q && q->active && q->sock == fd && req_may_end(q);
 }
 
 /* Has an open loop's next send come due? Asked between the sockets of a
@@ -494,12 +496,14 @@ static int open_send_due(const struct eng *g)
  * ended and the sends they free, or a send time that came, are handled at
  * once rather than after the other sockets.
  *
- * Each readable socket is peeked at for the kernel's receive stamp right
- * before libcurl is told to read it, once: a peek of every socket up front
- * went stale while the others were handled (at 256 streams most sockets
- * were peeked twice), and libcurl reads only the socket it is told of
- * (over HTTP/1.1 no read of another one was seen). The stamp is the bytes'
- * arrival whenever the socket's turn comes.
+ * Kernel stamps come with libcurl's reads of the socket it is told of
+ * (rst_begin .. rst_end), or, on the peek path, from one peek of each
+ * readable socket right before libcurl is told to read it: a peek of every
+ * socket up front went stale while the others were handled (at 256
+ * streams most sockets were peeked twice), and libcurl reads only the
+ * socket it is told of (over HTTP/1.1 no read of another one was seen).
+ * Either way the stamp is the bytes' arrival whenever the socket's turn
+ * comes.
  */
 static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 {

@@ -7,12 +7,13 @@
  * does not grow with the number of streams.
  *
  * Each chunk is stamped once, on the monotonic clock: by default with the
- * kernel's receive time of the bytes (SO_TIMESTAMPNS, read by peeking at
- * the socket before libcurl reads it), so the time the loop takes to reach
- * a socket in a burst is not counted; with --stamp read, or where the
- * kernel gives none, when the bytes reach the write callback. That stamp
- * goes through the SSE parser and the dialect into the row. Every request issued gets exactly one row, written
- * when it ends (or when it is cancelled).
+ * kernel's receive time of the bytes (SO_TIMESTAMPNS, returned with
+ * libcurl's own read: recvstamp.h; or read by peeking at the socket before
+ * libcurl reads it), so the time the loop takes to reach a socket in a
+ * burst is not counted; with --stamp read, or where the kernel gives none,
+ * when the bytes reach the write callback. That stamp goes through the SSE
+ * parser and the dialect into the row. Every request issued gets exactly
+ * one row, written when it ends (or when it is cancelled).
  *
  * Ownership: eng_new returns an engine released by eng_free; it borrows
  * everything in struct eng_ctx for its lifetime.

@@ -113,7 +113,10 @@ static int on_event(void *ctx, const struct sse_event *ev)
 
 	if (t < q->t_last_ev)
 		t = q->now;
-	q->fast = q->t_last_ev && t - q->t_last_ev < 2 * q->g->pause_ns; /* wake_now */
+	/* Events read together (one stamp) say nothing of the stream's pace:
+	 * a server that fell behind sends chunks back to back. */
+	if (q->t_last_ev && t != q->t_last_ev)
+		q->fast = t - q->t_last_ev < 2 * q->g->pause_ns; /* see wake_now */
 	q->t_last_ev = t;
 	handle_event(q, ev, t);
 	return 0;
