@@ -241,8 +241,12 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "model", json_string(o->targets[0].model));
 	json_object_set_new(m, "stream", json_boolean(o->stream));
 	json_object_set_new(m, "stamp", json_string(o->stamp == STAMP_READ ? "read" : "kernel"));
-	json_object_set_new(m, "stamp_taken", json_string(o->stamp == STAMP_KERNEL ? "recv" :
-							  o->stamp == STAMP_PEEK ? "peek" : "read"));
+	json_object_set_new(m, "stamp_taken", json_string(o->stamp == STAMP_KERNEL ? "peek" :
+							  o->stamp == STAMP_RECV ? "recv" : "read"));
+	/* Whether libcurl's reads went through llmrun's recv() and poll()
+	 * (recvstamp.h: one system call a read), as the engine decides. */
+	json_object_set_new(m, "recv_wrapper", json_boolean(o->stamp != STAMP_READ && !o->http2 &&
+							    rst_available()));
 	json_object_set_new(m, "tokenizer", tok ? json_string(tok) : json_null());
 	json_object_set_new(m, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(m, "shard", json_pack("{s:i,s:i}", "index", (int)o->shard_i,
@@ -413,11 +417,10 @@ int main(int argc, char **argv)
 	}
 	if (o.note[0] && !o.quiet)
 		fprintf(stderr, "llmrun: %s\n", o.note);
-	/* Kernel stamps come with libcurl's own reads where libcurl calls
-	 * llmrun's recv() and reads HTTP/1.1 (h2 frames interleave streams:
-	 * those are stamped by a peek, i.e. when read); else by a peek. */
-	if (o.stamp == STAMP_KERNEL && (o.http2 || !rst_available()))
-		o.stamp = STAMP_PEEK;
+	/* Stamps in libcurl's reads need libcurl to call llmrun's recv() and
+	 * to read HTTP/1.1 (h2 frames interleave streams); else a peek. */
+	if (o.stamp == STAMP_RECV && (o.http2 || !rst_available()))
+		o.stamp = STAMP_KERNEL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		opts_free(&o);
 		fprintf(stderr, "llmrun: libcurl did not initialize\n");

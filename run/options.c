@@ -54,9 +54,10 @@ static const char help[] =
 	"                        window and waves, so TTFT is not a connect time\n"
 	"  --no-preconnect       connect on demand: measures cold starts\n"
 	"  --stamp SOURCE        chunk times from kernel (default: when the bytes\n"
-	"                        reached this host), peek (the same, taken by a\n"
-	"                        peek before each read: costs more, for\n"
-	"                        comparison) or read (when llmrun read them)\n"
+	"                        reached this host), recv (the same, taken with\n"
+	"                        libcurl's read: cheaper, but chunks that waited\n"
+	"                        together share the newest stamp) or read (when\n"
+	"                        llmrun read them)\n"
 	"  --read-batch-us N     with kernel stamps and --ignore-eos, let chunks\n"
 	"                        gather up to N us between wake-ups while they\n"
 	"                        come faster than that (default 1000, 0 off): a\n"
@@ -560,13 +561,13 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_STAMP:
 			if (!strcmp(optarg, "kernel"))
 				o->stamp = STAMP_KERNEL;
-			else if (!strcmp(optarg, "peek"))
-				o->stamp = STAMP_PEEK;
+			else if (!strcmp(optarg, "recv"))
+				o->stamp = STAMP_RECV;
 			else if (!strcmp(optarg, "read"))
 				o->stamp = STAMP_READ;
 			else
 				rc = err_set(e, ERR_USAGE, "--stamp: expected kernel, "
-					     "peek or read, got '%s'", optarg);
+					     "recv or read, got '%s'", optarg);
 			break;
 		case O_READ_BATCH:
 			rc = to_long(optarg, 0, &o->read_batch_us, "--read-batch-us", e);

@@ -64,10 +64,12 @@ struct opts {
 	const char *cacert;
 	double timeout_s, connect_timeout_s;
 	int http2, no_keepalive;
-	/* Who stamps chunks: the kernel, its stamp taken in libcurl's reads
-	 * where they can be (recvstamp.h) else by a peek before them; the
-	 * kernel, always by a peek; or llmrun when it reads them. */
-	enum { STAMP_KERNEL, STAMP_PEEK, STAMP_READ } stamp;
+	/* Who stamps chunks: the kernel, its stamp taken by a peek before
+	 * each read (libcurl's reads go through recvstamp.h where they can,
+	 * which saves its poll); the kernel, its stamp taken in libcurl's
+	 * reads (cheaper, coarser when events wait together); or llmrun when
+	 * it reads them. */
+	enum { STAMP_KERNEL, STAMP_RECV, STAMP_READ } stamp;
 	long read_batch_us; /* the loop's pause (eng_pause_watch), 0 none */
 	int preconnect;     /* -1: for closed-loop steps only; 0 off; 1 on */
 	long preconnect_n;  /* connections to open, 0: the step's batch size */

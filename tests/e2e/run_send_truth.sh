@@ -159,23 +159,26 @@ else
 	nok "$name" "exit $crc: $out $(tail -3 "$T/slow.err")"
 fi
 
-# How kernel stamps are taken: in libcurl's own reads by default
-# (stamp_taken "recv", recvstamp.c), by a peek with --stamp peek; both
-# against the truth, on the slow run's set-up.
-grep -q '"stamp_taken": *"recv"' "$T/slow.csv.meta.json" && ok "kernel stamps are taken in libcurl's reads (stamp_taken recv)" ||
-	nok "kernel stamps are taken in libcurl's reads (stamp_taken recv)" "$(grep -o '"stamp[a-z_]*": *"[a-z]*"' "$T/slow.csv.meta.json")"
-start_sim --truth "$T/peek.jsonl" --tw-ms 25
+# How kernel stamps are taken: by a peek before each read by default
+# (stamp_taken "peek"), with libcurl's reads going through llmrun's recv()
+# (recvstamp.c); in libcurl's reads with --stamp recv (stamp_taken
+# "recv"). Both against the truth, on the slow run's set-up.
+grep -q '"stamp_taken": *"peek"' "$T/slow.csv.meta.json" && grep -q '"recv_wrapper": *true' "$T/slow.csv.meta.json" &&
+	ok "kernel stamps by a peek by default, libcurl's reads through llmrun's recv (stamp_taken peek, recv_wrapper)" ||
+	nok "kernel stamps by a peek by default, libcurl's reads through llmrun's recv (stamp_taken peek, recv_wrapper)" \
+		"$(grep -o '"\(stamp[a-z_]*\|recv_wrapper\)": *"*[a-z]*"*' "$T/slow.csv.meta.json")"
+start_sim --truth "$T/recv.jsonl" --tw-ms 25
 llmrun --no-probe --url "$URL" --model llmsim --batch-sizes 8 --requests 24 --max-tokens 8 --ignore-eos -q \
-	--stamp peek -o "$T/peek.csv" "$T/c.csv" 2>"$T/peek.err"
+	--stamp recv -o "$T/recv.csv" "$T/c.csv" 2>"$T/recv.err"
 prc=$?
 stop_sim
-name="--stamp peek: stamp_taken peek, TTFT error p95 < $TTFT_BOUND_MS ms, chunks within the truth"
-if [ $prc -eq 0 ] && grep -q '"stamp_taken": *"peek"' "$T/peek.csv.meta.json" &&
-	out=$(MERGED_MAX_PCT=50 sendcheck "$T/peek.csv" "$T/peek.jsonl" "8 streams, peek" "$TTFT_BOUND_MS" "$SEND_BOUND_MS") &&
-	out="$out $(truthcheck "$T/peek.csv" "$T/peek.jsonl" "8 streams, peek" "$TTFT_BOUND_MS" "$TTFT_BOUND_MS")"; then
+name="--stamp recv: stamp_taken recv, TTFT error p95 < $TTFT_BOUND_MS ms, chunks within the truth"
+if [ $prc -eq 0 ] && grep -q '"stamp_taken": *"recv"' "$T/recv.csv.meta.json" &&
+	out=$(MERGED_MAX_PCT=50 sendcheck "$T/recv.csv" "$T/recv.jsonl" "8 streams, recv" "$TTFT_BOUND_MS" "$SEND_BOUND_MS") &&
+	out="$out $(truthcheck "$T/recv.csv" "$T/recv.jsonl" "8 streams, recv" "$TTFT_BOUND_MS" "$TTFT_BOUND_MS")"; then
 	echo "$out"; ok "$name"
 else
-	nok "$name" "exit $prc: $out $(tail -3 "$T/peek.err")"
+	nok "$name" "exit $prc: $out $(tail -3 "$T/recv.err")"
 fi
 
 # The loop's pause (--read-batch-us), made 20 ms so that a mistake shows:
