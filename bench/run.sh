@@ -55,10 +55,10 @@ rss_of() { awk '{ print $3 }' "$1"; }
 # Every run's chunk stamps must never go back (chunkmono, truth.lib):
 # a benchmark figure from a run that broke that would not count.
 LLMRUN=$BIN/llmrun
-llmrun_run() { # streams tokens [extra args]; REQS requests (default streams)
+llmrun_run() { # streams tokens [extra args]; REQS requests (default streams); LOAD (default --batch-sizes streams)
 	n=$1; tok=$2; shift 2
 	/usr/bin/time -f '%U %S %M' -o "$T/time" "$LLMRUN" --url "$URL" --model llmsim \
-		--no-probe --batch-sizes "$n" --requests "${REQS:-$n}" --max-tokens "$tok" --ignore-eos -q "$@" \
+		--no-probe ${LOAD:---batch-sizes $n} --requests "${REQS:-$n}" --max-tokens "$tok" --ignore-eos -q "$@" \
 		-o "$T/r.csv" "$T/c.csv" || exit 1
 	chunkmono "$T/r.csv" >&2 || { echo "bench/run.sh: chunk stamps went back" >&2; exit 1; }
 }
@@ -203,10 +203,7 @@ if part send; then
 		# 1,000 streams deliver 50,000 chunks/s while sends come due one
 		# by one. Client lag of the requests after the first 1,000.
 		start_sim $(fixed_step 20) --jitter-us 20000
-		/usr/bin/time -f '%U %S %M' -o "$T/time" "$LLMRUN" --url "$URL" --model llmsim --no-probe \
-			--rate 1000 --requests 4000 --max-tokens 50 --ignore-eos -q --timeout 120 --preconnect=1200 \
-			-o "$T/r.csv" "$T/c.csv" || exit 1
-		chunkmono "$T/r.csv" >&2 || { echo "bench/run.sh: chunk stamps went back" >&2; exit 1; }
+		LOAD="--rate 1000" REQS=4000 llmrun_run 1000 50 --timeout 120 --preconnect=1200
 		printf 'send     open loop 1000/s, about 1000 streams, %s: client lag %s\n' "${OTHER:+$who}" \
 			"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
 				$s >= 1000 && $l != "" { print $l }' "$T/r.csv" | sort -g |

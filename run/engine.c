@@ -212,20 +212,19 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	g->tok = malloc(g->ntok * sizeof *g->tok);
 	g->kstamp = o->stamp != STAMP_READ;
 	g->rstamp = o->stamp == STAMP_RECV;
-	g->rs_ok = g->kstamp && !o->http2 && rst_available();
 	g->rs.fd = -1;
 	if (cx->count) {
 		g->in_count = malloc((cx->c->n ? cx->c->n : 1) * sizeof *g->in_count);
 		for (size_t i = 0; g->in_count && i < cx->c->n; i++)
 			g->in_count[i] = -2; /* not counted yet */
 	}
-	if (g->kstamp && (g->pk = malloc(sizeof *g->pk)))
+	if (g->kstamp && !g->rstamp && (g->pk = malloc(sizeof *g->pk)))
 		g->pk->fd = -1;
 	g->url = http_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
 	if (g->ep < 0 || g->ep_pause < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
 	    !g->tok || !g->url ||
-	    (g->kstamp && !g->pk) || (cx->count && !g->in_count)) {
+	    (g->kstamp && !g->rstamp && !g->pk) || (cx->count && !g->in_count)) {
 		eng_free(g);
 		return err_set(e, ERR_SOFTWARE, "cannot set up the engine: %s",
 			       strerror(errno));
@@ -480,40 +479,6 @@ static int may_end(const struct eng *g, int fd)
 	return q && q->active && q->sock == fd && req_may_end(q);
 }
 
-/*
- * Should fd be peeked although its reads carry stamps? Stamps taken in
- * libcurl's reads give every event read at once the newest one's stamp;
- * when a stream's chunks wait for the loop (it fell behind: 32 streams of
- * 0.6 ms tokens, say), the kernel often still holds them as buffers with
- * stamps of their own, which a peek recovers (kst_peek). So a request
- * that got two text chunks with one read stamp (request.c) has its
- * socket peeked as well, until 8 peeks in a row found at most one event
- * waiting; so has one whose stream's last gap between events is shorter
- * than the loop's lag (how long the newest bytes it read had waited, at
- * most, in the wake-up before), as its next chunk may be waiting too.
- * Its reads stay one system call each. (Peeking before every
- * first token as well did not make the demo's first tokens any closer to
- * the truth: those a loop behind its sockets reads late were merged with
- * the next chunk in one buffer, which no peek can split.)
- */
-static int catching_up(struct eng *g, int fd)
-{
-	struct req *q = (size_t)fd < g->nbyfd ? g->byfd[fd] : NULL;
-
-	return q && q->sock == fd &&
-	       (q->peek_reads > 0 || (q->gap_ns > 0 && q->gap_ns < g->lag_ns));
-}
-
-/* After a peek of fd in catch-up: one fewer to go, or 8 again when
- * several events waited. */
-static void caught_up(struct eng *g, int fd)
-{
-	struct req *q = (size_t)fd < g->nbyfd ? g->byfd[fd] : NULL;
-
-	if (q && q->sock == fd && q->peek_reads > 0)
-		q->peek_reads = g->pk->nend ? PEEK_READS : q->peek_reads - 1;
-}
-
 /* Has an open loop's next send come due? Asked between the sockets of a
  * wake-up, so that a send does not wait for all of them (a wake-up after
  * a pause holds up to a pause's worth of chunks). */
@@ -531,9 +496,10 @@ static int open_send_due(const struct eng *g)
  * ended and the sends they free, or a send time that came, are handled at
  * once rather than after the other sockets.
  *
- * Kernel stamps come with libcurl's reads of the socket it is told of
- * (rst_begin .. rst_end), or, on the peek path, from one peek of each
- * readable socket right before libcurl is told to read it: a peek of every
+ * libcurl reads the socket it is told of through llmrun (rst_begin ..
+ * rst_end). Kernel stamps come from one peek of each readable socket
+ * right before libcurl is told to read it (or with --stamp recv from
+ * libcurl's read itself): a peek of every
  * socket up front went stale while the others were handled (at 256
  * streams most sockets were peeked twice), and libcurl reads only the
  * socket it is told of (over HTTP/1.1 no read of another one was seen).
@@ -543,7 +509,6 @@ static int open_send_due(const struct eng *g)
 static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 {
 	const struct opts *o = g->cx.o;
-	int64_t lag_max; /* the loop's lag in this wake-up (catching_up) */
 	int running, timers = 0, curl_timer = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -568,7 +533,6 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 	kick(g);
 	if (n > timers && g->kstamp)
 		kst_wall_off(g);
-	lag_max = 0;
 	/* Two passes: first the sockets whose request may end with these
 	 * bytes, so that in a burst its slot's next request goes out before
 	 * the loop works through the other streams' chunks. */
@@ -582,22 +546,14 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		if (may_end(g, fd) != (pass == 0))
 			continue;
 		flags = eng_curl_flags(evs[i].events);
-		if (g->rs_ok && (flags & CURL_CSELECT_IN)) {
+		if (o->recv_wrap && (flags & CURL_CSELECT_IN)) {
 			g->rs.wall_off = g->wall_off;
 			rst_begin(&g->rs, fd);
 		}
-		if (g->kstamp && (flags & CURL_CSELECT_IN) && (!g->rstamp || catching_up(g, fd)))
+		if (g->kstamp && !g->rstamp && (flags & CURL_CSELECT_IN))
 			k = kst_peek(g, fd);
 		g->t_arrival = k ? k : clk_mono_ns();
-		if (k && g->rstamp)
-			caught_up(g, fd);
 		curl_multi_socket_action(g->m, fd, flags, &running);
-		if (k || (g->rs.fd == fd && g->rs.stamp)) {
-			int64_t lag = clk_mono_ns() - (k ? k : g->rs.stamp);
-
-			if (lag > lag_max)
-				lag_max = lag;
-		}
 		rst_end(&g->rs);
 		kst_done(g);
 		ended = drain_done(g);
@@ -606,8 +562,6 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		    !(o->max_errors >= 0 && g->errors > o->max_errors))
 			send_due(g);
 	}
-	if (lag_max > 0)
-		g->lag_ns = lag_max;
 }
 
 int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,

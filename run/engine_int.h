@@ -38,8 +38,6 @@
 /* Event ends in one peek given a stamp of their own (see kst_peek). */
 #define PEEK_ENDS 8
 #define PEEK_LOST ((size_t)-1)
-/* Peeks in a row without a backlog that end a socket's catch-up. */
-#define PEEK_READS 8
 /* Request bodies kept per corpus row, at most this many bytes in all. */
 #define BODY_CACHE_MAX (64u << 20)
 
@@ -65,10 +63,6 @@ struct req {
 	int64_t now;       /* stamp of the write callback being handled */
 	int64_t t_ev;      /* the stamp its events take, without kpeek */
 	int fast;          /* its last two events came closer than 2 pauses */
-	int64_t t_last_chunk; /* stamp of its last text chunk */
-	int64_t gap_ns;    /* between its last two events read apart */
-	int peek_reads;    /* peeks left before its reads alone stamp it
-			      again (catching_up) */
 	const struct peek *kpeek; /* its bytes were peeked at in here, */
 	size_t kbase;             /* from this offset; NULL when not */
 	int64_t t_data;    /* stamp of the last bytes received */
@@ -120,8 +114,6 @@ struct eng {
 	int timeout_now; /* libcurl asked for its timeout handling at once */
 	int kstamp;      /* stamp chunks with the kernel's receive time */
 	int rstamp;      /* ... taken in libcurl's reads (rs), not by a peek */
-	int rs_ok;       /* libcurl reads through rs (one system call a read) */
-	int64_t lag_ns;  /* the loop's lag in its last wake-up (catching_up) */
 	struct rst rs;
 	/* The bytes waiting on the socket being handled, peeked at with the
 	 * kernel's receive stamp right before libcurl reads them. */

@@ -82,10 +82,7 @@ int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now)
 int64_t kst_recv(const struct req *q, int64_t now)
 {
 	const struct rst *r = &q->g->rs;
-	const struct peek *k = q->g->pk;
 
-	if (k && k->fd == q->sock && k->stamp)
-		return 0; /* peeked too (catching_up): kst_arrival's */
 	if (q->sock < 0 || r->fd != q->sock || !r->stamp || r->stamp >= now)
 		return 0;
 	return r->stamp > q->t_sent ? r->stamp : q->t_sent;

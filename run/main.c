@@ -244,9 +244,8 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "stamp_taken", json_string(o->stamp == STAMP_KERNEL ? "peek" :
 							  o->stamp == STAMP_RECV ? "recv" : "read"));
 	/* Whether libcurl's reads went through llmrun's recv() and poll()
-	 * (recvstamp.h: one system call a read), as the engine decides. */
-	json_object_set_new(m, "recv_wrapper", json_boolean(o->stamp != STAMP_READ && !o->http2 &&
-							    rst_available()));
+	 * (recvstamp.h: a system call fewer a read). */
+	json_object_set_new(m, "recv_wrapper", json_boolean(o->recv_wrap));
 	json_object_set_new(m, "tokenizer", tok ? json_string(tok) : json_null());
 	json_object_set_new(m, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(m, "shard", json_pack("{s:i,s:i}", "index", (int)o->shard_i,
@@ -417,10 +416,16 @@ int main(int argc, char **argv)
 	}
 	if (o.note[0] && !o.quiet)
 		fprintf(stderr, "llmrun: %s\n", o.note);
-	/* Stamps in libcurl's reads need libcurl to call llmrun's recv() and
-	 * to read HTTP/1.1 (h2 frames interleave streams); else a peek. */
-	if (o.stamp == STAMP_RECV && (o.http2 || !rst_available()))
+	/* libcurl reads through llmrun where it calls llmrun's recv() and
+	 * reads HTTP/1.1 (h2 frames interleave streams) for kernel stamps;
+	 * stamps in those reads need that, else they come from a peek. */
+	o.recv_wrap = o.stamp != STAMP_READ && !o.http2 && rst_available();
+	if (o.stamp == STAMP_RECV && !o.recv_wrap) {
 		o.stamp = STAMP_KERNEL;
+		if (!o.quiet)
+			fprintf(stderr, "llmrun: --stamp recv needs libcurl's reads to go through "
+				"llmrun (HTTP/1.1, a dynamic libcurl): stamps come from a peek\n");
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		opts_free(&o);
 		fprintf(stderr, "llmrun: libcurl did not initialize\n");

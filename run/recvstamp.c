@@ -39,7 +39,6 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	n = recvmsg(fd, &m, 0);
 	if (n <= 0)
 		return n;
-	r->reads++;
 	r->drained = (size_t)n < len;
 	r->stamp = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
@@ -67,7 +66,6 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	if (r && r->drained && nfds == 1 && timeout == 0 && fds[0].fd == r->fd &&
 	    !(fds[0].events & ~readable)) {
 		fds[0].revents = 0;
-		r->polls_saved++;
 		return 0;
 	}
 	if (timeout >= 0) {

@@ -25,8 +25,6 @@ struct rst {
 	int64_t stamp;    /* monotonic stamp of the newest bytes read from fd
 			     since rst_begin; 0 when none or unstamped */
 	int drained;      /* the last read returned fewer bytes than asked */
-	long reads;       /* reads of fd through recv(), for the counters */
-	long polls_saved; /* poll() calls answered without the kernel */
 };
 
 /* 1 when libcurl's recv() and poll() resolve to llmrun's (the executable

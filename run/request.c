@@ -110,25 +110,15 @@ static int on_event(void *ctx, const struct sse_event *ev)
 {
 	struct req *q = ctx;
 	int64_t t = q->kpeek ? kst_event(q, ev->end) : q->t_ev;
-	long chunks;
 
 	if (t < q->t_last_ev)
 		t = q->now;
 	/* Events read together (one stamp) say nothing of the stream's pace:
 	 * a server that fell behind sends chunks back to back. */
-	if (q->t_last_ev && t != q->t_last_ev) {
-		q->gap_ns = t - q->t_last_ev; /* see catching_up */
-		q->fast = q->gap_ns < 2 * q->g->pause_ns; /* see wake_now */
-	}
+	if (q->t_last_ev && t != q->t_last_ev)
+		q->fast = t - q->t_last_ev < 2 * q->g->pause_ns; /* see wake_now */
 	q->t_last_ev = t;
-	chunks = q->r.chunks;
 	handle_event(q, ev, t);
-	if (q->r.chunks > chunks) {
-		/* Two text chunks read at once: peek for a while (catching_up). */
-		if (q->g->rstamp && !q->kpeek && t == q->t_last_chunk)
-			q->peek_reads = PEEK_READS;
-		q->t_last_chunk = t;
-	}
 	return 0;
 }
 
@@ -180,9 +170,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 
 	q->kpeek = NULL;
 	q->now = now;
-	k = q->g->rstamp ? kst_recv(q, now) : 0;
-	if (!k)
-		k = kst_arrival(q, p, n, now);
+	k = q->g->rstamp ? kst_recv(q, now) : kst_arrival(q, p, n, now);
 	if (k && k >= q->t_data && k >= q->t_last_ev)
 		now = k;
 	else
@@ -535,9 +523,6 @@ void req_attempt(struct eng *g, struct req *q, int64_t t_sched,
 	q->t_conn = 0;
 	q->connect_ns = -1;
 	q->t_last_ev = 0;
-	q->t_last_chunk = 0;
-	q->peek_reads = 0;
-	q->gap_ns = 0;
 	q->fast = 0;
 	/* A conversation's next turn carries the reply's text. */
 	resp_reset(&q->r, 0, g->cx.count != NULL || q->seq < g->cx.o->show_samples ||
