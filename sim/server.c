@@ -338,18 +338,8 @@ static void write_now(struct sreq *r, struct evbuffer *b, long tokens)
 		evhttp_send_reply_chunk(r->req, b);
 		/* Back-to-back steps send as fast as they can: one write
 		 * per burst, not per chunk. */
-		if (!r->s->c->zero_latency && !(r->ending && !tokens)) {
-			struct bufferevent *emptied = flush_now(con);
-
-			held = held_up(con, emptied, now);
-			/* Nothing is left for the write event evhttp just
-			 * enabled (a chunk has no write callback): off again
-			 * before the loop applies it, so that with the
-			 * changelist a chunk costs its write and no
-			 * epoll_ctl() (server_new). */
-			if (emptied)
-				bufferevent_disable(emptied, EV_WRITE);
-		}
+		if (!r->s->c->zero_latency && !(r->ending && !tokens))
+			held = held_up(con, flush_now(con), now);
 	}
 	evbuffer_drain(b, evbuffer_get_length(b));
 	if (tokens) {
@@ -1293,12 +1283,7 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	}
 	*out = s;
 	s->c = c;
-	/* The changelist folds an event added and deleted in one loop turn
-	 * into nothing: each chunk's write event (write_now) costs no
-	 * epoll_ctl(). llmsim never dup()s a socket, the one case where
-	 * the changelist is unsafe. */
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER |
-				   EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	s->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	/* Two priorities before any event exists: the arrival peeks run
