@@ -57,7 +57,7 @@ rss_of() { awk '{ print $3 }' "$1"; }
 LLMRUN=$BIN/llmrun
 llmrun_run() { # streams tokens [extra args]; REQS requests (default streams); LOAD (default --batch-sizes streams)
 	n=$1; tok=$2; shift 2
-	/usr/bin/time -f '%U %S %M' -o "$T/time" "$LLMRUN" --url "$URL" --model llmsim \
+	/usr/bin/time -f '%U %S %M' -o "$T/time" ${PRIO:-} "$LLMRUN" --url "$URL" --model llmsim \
 		--no-probe ${LOAD:---batch-sizes $n} --requests "${REQS:-$n}" --max-tokens "$tok" --ignore-eos -q "$@" \
 		-o "$T/r.csv" "$T/c.csv" || exit 1
 	chunkmono "$T/r.csv" >&2 || { echo "bench/run.sh: chunk stamps went back" >&2; exit 1; }
@@ -162,14 +162,16 @@ if part truth; then
 fi
 
 # The send side at 1,000 streams x 50 chunks/s (20 ms steps) against the
-# truth's arrived_ns: TTFT error from arrival counting both sides, send lag
+# truth's arrived_ns (after the machine's wake-up floor: wakefloor):
+# TTFT error from arrival counting both sides, send lag
 # (arrived - t_sent), client lag (t_sent - t_scheduled); with and without
 # --preconnect. Client lag apart for the step's first 1,000 requests (all
 # due at its start: they go out one after another) and for the requests
 # that replace ended ones (due when their slot freed, while the other
 # streams deliver 50,000 chunks/s: the target is 0.1 ms) when REQS is
 # above 1,000 (the default here: 3,000). Then the same with the streams
-# out of step (llmsim's --jitter-us 20000), and an open loop.
+# out of step (llmsim's --jitter-us 20000), and an open loop (as root
+# also with llmrun under chrt -f 5).
 lagq() { # FILE first|later: client lag p50/p99/max of rows seq < 1000 or >= 1000
 	awk -F, -v w="$2" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
 		(w == "first") == ($s < 1000) && $l != "" { print $l }' "$1" | sort -g |
@@ -190,6 +192,9 @@ send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 		"$label" "$(lagq "$T/r.csv" first)" "$(lagq "$T/r.csv" later)"
 }
 if part send; then
+	# The machine's own floor first, idle: how late any process wakes
+	# (bench/wakefloor.c). No client's send or read is more punctual.
+	echo "send     machine floor: $("$BUILD/bench/wakefloor" 3000)"
 	for who in llmrun ${OTHER:+other}; do
 		LLMRUN=$BIN/llmrun
 		[ "$who" = other ] && LLMRUN=$OTHER
@@ -202,12 +207,22 @@ if part send; then
 		# within 100 us": 1,000 requests/s, each 1 s long, so about
 		# 1,000 streams deliver 50,000 chunks/s while sends come due one
 		# by one. Client lag of the requests after the first 1,000.
-		start_sim $(fixed_step 20) --jitter-us 20000
-		LOAD="--rate 1000" REQS=4000 llmrun_run 1000 50 --timeout 120 --preconnect=1200
-		printf 'send     open loop 1000/s, about 1000 streams, %s: client lag %s\n' "${OTHER:+$who}" \
-			"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
-				$s >= 1000 && $l != "" { print $l }' "$T/r.csv" | sort -g |
-				awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.9) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR }')"
+		# 1,600 connections: llmsim's steps stretch to 21-30 ms at times
+		# here, a request then outlasts 1.2 s, and with 1,200 the
+		# streams outgrew them; each new connect slowed both programs
+		# more (client lag p90 23-47 ms in such runs).
+		# Then the same with llmrun first in the CPU queue (chrt, as
+		# root): the tail that is left is llmrun's own, or the machine's
+		# (the floor above).
+		for prio in "" "chrt -f 5"; do
+			[ -n "$prio" ] && { [ "$(id -u)" = 0 ] && command -v chrt >/dev/null || continue; }
+			start_sim $(fixed_step 20) --jitter-us 20000
+			PRIO=$prio LOAD="--rate 1000" REQS=4000 llmrun_run 1000 50 --timeout 120 --preconnect=1600
+			printf 'send     open loop 1000/s, about 1000 streams%s: client lag %s\n' "${OTHER:+, $who}${prio:+, $prio}" \
+				"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
+					$s >= 1000 && $l != "" { print $l }' "$T/r.csv" | sort -g |
+					awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.9) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR }')"
+		done
 	done
 	LLMRUN=$BIN/llmrun
 fi
