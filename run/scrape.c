@@ -16,6 +16,7 @@
 #include "prom.h"
 
 #define PAGE_MAX (16L << 20)  /* a /metrics page larger than this is refused */
+#define SCRAPE_BUF (1 << 20)   /* the file's buffer: a scrape's rows, whole */
 
 struct scrape {
 	struct scrape_conf c;
@@ -246,6 +247,11 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 			     strerror(errno));
 		return scrape_free(s), rc;
 	}
+	/* A scrape's rows leave in one write (the fflush after it), so that a
+	 * killed run keeps whole rows: the buffer must hold a scrape. The
+	 * default, a file block (4 KiB), split llmsim's page of histograms
+	 * in two writes, and a kill -9 between them left half a row. */
+	(void)setvbuf(s->fp, NULL, _IOFBF, SCRAPE_BUF);
 	if ((rc = csv_writer_open_fp(s->fp, conf->path, &s->w, e)) ||
 	    (rc = csv_write_row(s->w, head, 4, e)) ||
 	    (fflush(s->fp) && (rc = err_set(e, ERR_IO, "%s: %s", conf->path, strerror(errno))))) {
