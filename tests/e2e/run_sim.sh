@@ -156,11 +156,15 @@ grep -q "outputs averaged" "$T/long.err" && nok "--ignore-eos: no short-output w
 # machine. At llmsim's own pace (no --time-scale); 10 tokens, so that a
 # whole response fits the 8 KiB a peek takes (with more waiting, the end
 # is stamped when read, after the stop, and the lag would not show).
+# Both ends of that lag are checked on llmsim's clock as well: no send
+# stamped after its request arrived (sendcheck), and each slot freed when
+# its response's end was written (schedcheck), through the stop.
 stop_sim
-start_sim
+rm -f "$T/lag.jsonl"
+start_sim --truth "$T/lag.jsonl"
 : >"$T/lag.csv" # there before the poll below reads it
 llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 40 --max-tokens 10 --ignore-eos \
-	-o - "$T/c.csv" >>"$T/lag.csv" 2>"$T/lag.err" &
+	-o - --meta "$T/lag.csv.meta.json" "$T/c.csv" >>"$T/lag.csv" 2>"$T/lag.err" &
 lp=$!
 # Stopped once its first request has ended (its row is out: rows go to
 # stdout one by one), so the stop falls inside the step whatever the
@@ -178,6 +182,13 @@ lag=$(sed -n 's/.*llmrun fell behind by \([0-9.]*\) ms at p99 (client_lag_ms).*/
 	ok "summary: llmrun stopped 1 s, its lag warned of with the remedies" ||
 	nok "summary: llmrun stopped 1 s, its lag warned of with the remedies" "exit $rc: $(cat "$T/lag.err")"
 stop_sim
+case ${BUILD:-build} in *asan*) sb=5 ;; *) sb=1 ;; esac
+if out=$(sendcheck "$T/lag.csv" "$T/lag.jsonl" "stopped 1 s") &&
+	out="$out $(schedcheck "$T/lag.csv" "$T/lag.jsonl" "stopped 1 s" $sb)"; then
+	echo "$out"; ok "stopped 1 s: the lag's ends on llmsim's clock (sends, slot ends)"
+else
+	nok "stopped 1 s: the lag's ends on llmsim's clock (sends, slot ends)" "$out"
+fi
 start_sim --time-scale 20 --fail-rate 0.5 --seed 3
 llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 4 --requests 20 --max-tokens 8 --min-success 0.95 -q -o "$T/ms.csv" "$T/c.csv" 2>"$T/ms.err"
 rc=$?
