@@ -108,20 +108,6 @@ int64_t kst_event(struct req *q, size_t end)
 	return t > q->t_sent ? t : q->t_sent;
 }
 
-/* The kernel's receive stamp in a message (monotonic), or 0. */
-static int64_t msg_stamp(const struct eng *g, struct msghdr *m)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			struct timespec ts;
-
-			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			return ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec - g->wall_off;
-		}
-	}
-	return 0;
-}
-
 /* Where the event ends in k's peeked bytes are (k->end, k->nend), for
  * those that need a stamp of their own: an event end is a blank line (SSE)
  * or a line end (NDJSON); a chunk frame may add a false one, which only
@@ -187,7 +173,7 @@ int64_t kst_peek(struct eng *g, int fd)
 	m.msg_control = cb[PEEK_ENDS].b;
 	m.msg_controllen = sizeof cb[PEEK_ENDS].b;
 	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
-	if (n <= 0 || n == PEEK_MAX || !(k->stamp = msg_stamp(g, &m)))
+	if (n <= 0 || n == PEEK_MAX || !(k->stamp = rst_msg_stamp(&m, g->wall_off)))
 		return 0;
 	k->len = (size_t)n;
 	/*
@@ -215,7 +201,7 @@ int64_t kst_peek(struct eng *g, int fd)
 			got = j;
 			break;
 		}
-		if (!(k->end_stamp[j] = msg_stamp(g, &mm[j].msg_hdr)))
+		if (!(k->end_stamp[j] = rst_msg_stamp(&mm[j].msg_hdr, g->wall_off)))
 			k->end_stamp[j] = k->stamp;
 	}
 	/* Ends left without a stamp of their own take the newest (kst_event). */

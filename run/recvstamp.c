@@ -22,6 +22,36 @@
  * function gets no context of its own, so this is how it finds it. */
 static _Thread_local struct rst *active;
 
+int64_t rst_msg_stamp(struct msghdr *m, int64_t wall_off)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof ts);
+			return ts.tv_sec * 1000000000LL + ts.tv_nsec - wall_off;
+		}
+	}
+	return 0;
+}
+
+/* The stamp of the first byte waiting on fd: TCP stamps a read with the
+ * last buffer it touches, and a one-byte peek touches only the oldest. */
+static void take_first(struct rst *r, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} cb;
+	char c;
+	struct iovec io = {.iov_base = &c, .iov_len = 1};
+	struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1,
+			   .msg_control = cb.b, .msg_controllen = sizeof cb.b};
+
+	if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) == 1)
+		r->first = rst_msg_stamp(&m, r->wall_off);
+}
+
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	union {
@@ -36,19 +66,13 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 	if (!r || fd != r->fd || flags != 0)
 		return recvfrom(fd, buf, len, flags, NULL, NULL);
+	if (r->want_first && !r->first)
+		take_first(r, fd);
 	n = recvmsg(fd, &m, 0);
 	if (n <= 0)
 		return n;
 	r->drained = (size_t)n < len;
-	r->stamp = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			struct timespec ts;
-
-			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			r->stamp = ts.tv_sec * 1000000000LL + ts.tv_nsec - r->wall_off;
-		}
-	}
+	r->stamp = rst_msg_stamp(&m, r->wall_off);
 	return n;
 }
 
@@ -87,6 +111,7 @@ void rst_begin(struct rst *r, int fd)
 {
 	r->fd = fd;
 	r->stamp = 0;
+	r->first = 0;
 	r->drained = 0;
 	active = r;
 }

@@ -25,14 +25,25 @@ struct rst {
 	int64_t stamp;    /* monotonic stamp of the newest bytes read from fd
 			     since rst_begin; 0 when none or unstamped */
 	int drained;      /* the last read returned fewer bytes than asked */
+	int want_first;   /* also take first (costs a peek before a read) */
+	int64_t first;    /* the stamp of the first byte read since
+			     rst_begin: a one-byte peek before the first
+			     read gets the oldest waiting buffer's; 0 none */
 };
 
 /* 1 when libcurl's recv() and poll() resolve to llmrun's (the executable
  * exports them), 0 when they do not (then peek: kst_peek). */
 int rst_available(void);
 
-/* Makes r the active reader of fd on this thread; the stamp starts at 0. */
+/* Makes r the active reader of fd on this thread; stamp and first start
+ * at 0. */
 void rst_begin(struct rst *r, int fd);
+
+struct msghdr;
+
+/* The kernel's receive stamp (SCM_TIMESTAMPNS) in m's control data, moved
+ * to the monotonic clock by wall_off (wall-clock minus monotonic), or 0. */
+int64_t rst_msg_stamp(struct msghdr *m, int64_t wall_off);
 
 /* No reader is active on this thread, and r has no socket. */
 void rst_end(struct rst *r);

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "buf.h"
 #include "csv.h"
 #include "http.h"
 #include "prom.h"
+#include "recvstamp.h"
 
 #define PAGE_MAX (16L << 20)  /* a /metrics page larger than this is refused */
 #define SCRAPE_BUF (1 << 20)   /* the file's buffer: a scrape's rows, whole */
@@ -36,6 +38,13 @@ struct scrape {
 	long long pending;       /* the bytes its rows can take at most */
 	struct scrape_stats st;
 	struct err werr;         /* the file's first write error */
+	/* Kernel receive stamps (when libcurl reads through recvstamp.h):
+	 * the socket, and the reader of this thread while a scrape runs,
+	 * whose first stamp is the page's first byte's arrival (plain
+	 * HTTP: the response is all a scrape reads of the socket). */
+	int kstamp;
+	curl_socket_t fd;        /* -1 before the first connection */
+	struct rst rs;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *user)
@@ -44,6 +53,22 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 
 	/* 0 makes libcurl fail with CURLE_WRITE_ERROR: the cap is the reason. */
 	return buf_add(b, p, size * n, NULL) ? 0 : size * n;
+}
+
+/* A new connection: the kernel stamps what arrives on it, and the reads
+ * of it on this thread (the scraper's: libcurl calls back from
+ * curl_easy_perform) take those stamps from now on. */
+static int on_sockopt(void *user, curl_socket_t fd, curlsocktype purpose)
+{
+	struct scrape *s = user;
+	int on = 1;
+
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0) {
+		s->fd = fd;
+		rst_begin(&s->rs, fd);
+	}
+	return CURL_SOCKOPT_OK;
 }
 
 static void say_once(struct scrape *s, const char *fmt, const char *detail)
@@ -123,8 +148,17 @@ static void scrape_once(struct scrape *s)
 	s->st.tries++;
 	buf_reset(&s->page);
 	s->cerr[0] = 0;
+	s->rs.first = 0;
+	if (s->kstamp) {
+		struct clk_anchor a = clk_anchor_now();
+
+		s->rs.wall_off = a.wall_ns - a.mono_ns;
+		if (s->fd >= 0)
+			rst_begin(&s->rs, s->fd);
+	}
 	t0 = clk_mono_ns();
 	rc = curl_easy_perform(s->h);
+	rst_end(&s->rs);
 	curl_easy_getinfo(s->h, CURLINFO_STARTTRANSFER_TIME_T, &start_us);
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
@@ -155,7 +189,15 @@ static void scrape_once(struct scrape *s)
 	if (s->st.capped || s->bytes + s->pending > s->c.max_bytes)
 		s->st.capped = 1;
 	else {
-		s->t_ns = clk_to_wall(s->c.anchor, t0 + (int64_t)start_us * CLK_NS_PER_US);
+		/* The kernel's stamp of the page's arrival where there is one:
+		 * libcurl's own time of its first byte is when it read it, late
+		 * by as long as this thread waited for a CPU (41 ms was seen
+		 * under load). */
+		int64_t t = t0 + (int64_t)start_us * CLK_NS_PER_US;
+
+		if (s->rs.first > t0 && s->rs.first < clk_mono_ns())
+			t = s->rs.first;
+		s->t_ns = clk_to_wall(s->c.anchor, t);
 		s->bytes += s->pending;
 		prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
 		/* One write per scrape, so a killed run loses at most the last. */
@@ -242,6 +284,13 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->page);
 	curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->cerr);
+	s->fd = -1;
+	s->rs.fd = -1;
+	s->rs.want_first = 1;
+	if ((s->kstamp = conf->o->recv_wrap)) {
+		curl_easy_setopt(s->h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+		curl_easy_setopt(s->h, CURLOPT_SOCKOPTDATA, s);
+	}
 	if (!(s->fp = fopen(conf->path, "w"))) {
 		rc = err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", conf->path,
 			     strerror(errno));

@@ -6,9 +6,11 @@
  * and a time limit of one interval, so the engine's loop never waits on
  * it, and appends every sample to FILE.metrics.csv:
  *   t_ns,name,labels,value
- * t_ns: epoch ns, under the run's clock anchor, of the moment the page's
- * first byte came back (the server rendered it just before): the same
- * clock as the results' t_*_ns stamps. labels: LABEL="VALUE" pairs joined
+ * t_ns: epoch ns, under the run's clock anchor, of the moment the page
+ * came back (the server rendered it before): the kernel's receive stamp
+ * of its first bytes when o->recv_wrap (this thread's reads of its socket
+ * go through recvstamp.h), else when libcurl read its first byte; the
+ * same clock as the results' t_*_ns stamps. labels: LABEL="VALUE" pairs joined
  * by ",", escaped as in the exposition format. value: %.17g, or NaN, +Inf,
  * -Inf. A sample's own exposition timestamp is not kept.
  *
