@@ -2,7 +2,8 @@
 # llmsim's GET /metrics: vLLM's names in a page promtool accepts, and
 # values that are real: running and waiting while requests queue, token
 # counters and histogram counts equal to what the requests were served,
-# preemptions and prefix cache counters equal to the truth log's.
+# preemptions, prefix cache counters and the TTFT, TPOT and e2e
+# histograms equal to the truth log's.
 . tests/lib.sh
 T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
@@ -150,3 +151,56 @@ scrape
 stop_sim
 grep -q prefix_cache "$T/page" && nok "--prefix-caching off: no prefix cache counters" ||
 	ok "--prefix-caching off: no prefix cache counters"
+
+# The histograms against the truth log, per request on llmsim's clock:
+# TTFT from the kernel's arrival stamp to the first chunk, TPOT's sum
+# from the first token's chunk to the last one's (the gaps add up), e2e
+# from arrival to the end. The page observes a token just before its
+# chunk is written, in the same callback: a few microseconds apart, so
+# sums agree within 0.5 ms a request and bucket counts exactly, except
+# at a bound within 1 ms of a value (not compared).
+start_sim --max-num-seqs 4 --seed 6 --truth "$T/h.jsonl"
+for i in 1 2 3 4 5 6 7 8; do
+	curl -sS -m 60 -N "$URL/v1/completions" -H 'Content-Type: application/json' \
+		-d "{\"model\":\"llmsim\",\"prompt\":\"request $i\",\"max_tokens\":40,\"ignore_eos\":true,\"stream\":true}" \
+		>/dev/null &
+	pids="$pids $!"
+done
+wait $pids
+pids=""
+scrape
+stop_sim
+# NAME VALUES: "ok" when NAME's _count, _sum and buckets match the values
+# (seconds, one a line), else what differs.
+histcheck() {
+	awk -v n="$1" '
+	FNR == NR { v[++nv] = $1; s += $1; next }
+	$1 ~ "^" n "_count[{ ]" { cnt = $NF }
+	$1 ~ "^" n "_sum[{ ]" { sum = $NF }
+	$1 ~ "^" n "_bucket[{]" && match($1, /le="[^"]*"/) {
+		le = substr($1, RSTART + 4, RLENGTH - 5); got = $NF
+		if (le == "+Inf") { if (got != nv) bad = bad " +Inf:" got; next }
+		want = 0; near = 0
+		for (i = 1; i <= nv; i++) { if (v[i] <= le + 0) want++; d = v[i] - le; if (d < 0) d = -d; if (d < 0.001) near = 1 }
+		nb++
+		if (!near && got != want) bad = bad " le=" le ":" got "/" want
+	}
+	END {
+		if (cnt != nv) bad = bad " count " cnt "/" nv
+		d = sum - s; if (d < 0) d = -d
+		if (d > 0.0005 * nv) bad = bad " sum " sum "/" s
+		if (!nb) bad = bad " no buckets"
+		print bad == "" ? "ok" : bad
+	}' "$2" "$T/page"
+}
+jq -r '(.first_chunk_ns - .arrived_ns) / 1e9' "$T/h.jsonl" >"$T/h.ttft"
+jq -r '(.end_ns - .arrived_ns) / 1e9' "$T/h.jsonl" >"$T/h.e2e"
+jq -r '[.chunks[] | select(.[1] > 0) | .[0]] | (last - first) / 1e9' "$T/h.jsonl" >"$T/h.tpot"
+r1=$(histcheck vllm:time_to_first_token_seconds "$T/h.ttft")
+r2=$(histcheck vllm:e2e_request_latency_seconds "$T/h.e2e")
+r3=$(awk -v n=vllm:time_per_output_token_seconds '$1 ~ "^" n "_sum[{ ]" { print $NF }' "$T/page")
+want3=$(awk '{ s += $1 } END { print s }' "$T/h.tpot")
+[ "$(wc -l <"$T/h.ttft")" = 8 ] && [ "$r1" = ok ] && [ "$r2" = ok ] &&
+	awk -v a="$r3" -v b="$want3" 'BEGIN { d = a - b; exit !(d < 0.004 && d > -0.004) }' &&
+	ok "TTFT, e2e (count, sum, buckets) and TPOT's sum are the truth log's" ||
+	nok "TTFT, e2e and TPOT histograms are the truth log's" "ttft:$r1 e2e:$r2 tpot sum $r3 vs $want3"
