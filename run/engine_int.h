@@ -31,8 +31,9 @@
 /* A retry waits at most this long, whatever the backoff or Retry-After. */
 #define RETRY_MAX_NS (60 * CLK_NS_PER_S)
 /* At most this many waiting bytes are peeked at for the kernel's receive
- * stamp; a socket holding more is stamped when read instead. */
-#define PEEK_MAX 8192
+ * stamp (a second of a fast stream after a stall); bytes past them are
+ * stamped when read. */
+#define PEEK_MAX 65536
 /* Sockets handled per wake-up (epoll_wait's maxevents). */
 #define WAKE_MAX 256
 /* Event ends in one peek given a stamp of their own (see kst_peek). */

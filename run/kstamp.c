@@ -172,8 +172,12 @@ int64_t kst_peek(struct eng *g, int fd)
 	m.msg_iovlen = 1;
 	m.msg_control = cb[PEEK_ENDS].b;
 	m.msg_controllen = sizeof cb[PEEK_ENDS].b;
+	/* A full buffer holds the first PEEK_MAX bytes of more: the stamp
+	 * is the newest of those, so it still applies to them (kst_arrival
+	 * finds no others in k), which keeps a request's end on its kernel
+	 * stamp after a stall (its slot frees then: client lag). */
 	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
-	if (n <= 0 || n == PEEK_MAX || !(k->stamp = rst_msg_stamp(&m, g->wall_off)))
+	if (n <= 0 || !(k->stamp = rst_msg_stamp(&m, g->wall_off)))
 		return 0;
 	k->len = (size_t)n;
 	/*
