@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -287,7 +288,9 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	s->fd = -1;
 	s->rs.fd = -1;
 	s->rs.want_first = 1;
-	if ((s->kstamp = conf->o->recv_wrap)) {
+	/* Plain HTTP only: over TLS the first bytes read on a new connection
+	 * are the handshake's, before the request was even sent. */
+	if ((s->kstamp = conf->o->recv_wrap && !strncasecmp(conf->url, "http://", 7))) {
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTDATA, s);
 	}

@@ -8,9 +8,10 @@
  *   t_ns,name,labels,value
  * t_ns: epoch ns, under the run's clock anchor, of the moment the page
  * came back (the server rendered it before): the kernel's receive stamp
- * of its first bytes when o->recv_wrap (this thread's reads of its socket
- * go through recvstamp.h), else when libcurl read its first byte; the
- * same clock as the results' t_*_ns stamps. labels: LABEL="VALUE" pairs joined
+ * of its first byte when o->recv_wrap (this thread's reads of its socket
+ * go through recvstamp.h) and the URL is http://, else when libcurl read
+ * its first byte; the same clock as the results' t_*_ns stamps.
+ * labels: LABEL="VALUE" pairs joined
  * by ",", escaped as in the exposition format. value: %.17g, or NaN, +Inf,
  * -Inf. A sample's own exposition timestamp is not kept.
  *
