@@ -5,7 +5,9 @@
 # with half the requests on kept-alive ones. Checks that every chunk count
 # matches the truth (truthcheck), that no request was stamped sent after
 # it arrived at llmsim, nor long before (send lag p99), and that the TTFT
-# error counting both sides is bounded at p99 (sendcheck), that chunk_log
+# error counting both sides is bounded at p99, and that no response's end
+# (E2E's far end) was stamped before its last token was written, nor, at
+# p99, past the gross bound after llmsim's end_ns (sendcheck), that chunk_log
 # offsets never decrease (chunkmono), and that arrived_ns <= received_ns
 # in the log. The figures are printed. LLMRUN_EXTRA adds llmrun flags;
 # each run is made with --preconnect and with --no-preconnect. A slow run
@@ -280,6 +282,22 @@ if out=$(sendcheck "$T/lateft.csv" "$T/truth.jsonl" "first tokens $late_ms ms la
 	nok "sendcheck fails on first tokens stamped $late_ms ms late" "$out"
 else
 	ok "sendcheck fails on first tokens stamped $late_ms ms late"
+fi
+# E2E's far end: every response's end stamped 1 ms early (before its last
+# token was written), and 2% of them twice the gross bound late.
+shift_ns "$T/kept.csv" t_end_ns -1000000 >"$T/endearly.csv"
+cp "$T/kept.csv.meta.json" "$T/endearly.csv.meta.json"
+if out=$(sendcheck "$T/endearly.csv" "$T/truth.jsonl" "ends 1 ms early"); then
+	nok "sendcheck fails on ends stamped 1 ms early" "$out"
+else
+	ok "sendcheck fails on ends stamped 1 ms early"
+fi
+shift_ns "$T/kept.csv" t_end_ns $((TTFT_GROSS_MS * 2000000)) 50 >"$T/endlate.csv"
+cp "$T/kept.csv.meta.json" "$T/endlate.csv.meta.json"
+if out=$(sendcheck "$T/endlate.csv" "$T/truth.jsonl" "2% of ends late"); then
+	nok "sendcheck fails on 2% of ends stamped $((TTFT_GROSS_MS * 2)) ms late" "$out"
+else
+	ok "sendcheck fails on 2% of ends stamped $((TTFT_GROSS_MS * 2)) ms late"
 fi
 # Slots freed 0.1 ms before the response ended, or twice the bound after.
 shift_ns "$T/kept.csv" t_scheduled_ns -100000 >"$T/sched_early.csv"
