@@ -266,54 +266,44 @@ shift_ns() {
 		$c = sprintf("%d%09d", sec, ns)
 	} { print }' FS=, OFS=, "$1"
 }
+# shifted FROM COL NS TO [EVERY]: $T/FROM.csv with COL moved by NS (on
+# every EVERY-th ok row) as $T/TO.csv, its metadata beside.
+shifted() {
+	shift_ns "$T/$1.csv" "$2" "$3" "${5:-1}" >"$T/$4.csv"
+	cp "$T/$1.csv.meta.json" "$T/$4.csv.meta.json"
+}
+# fails NAME CHECK ARGS...: ok when the check fails (on altered results).
+fails() {
+	_name=$1
+	shift
+	if _out=$("$@"); then nok "$_name" "$_out"; else ok "$_name"; fi
+}
 # Rows stamped sent 1 s late, or 1 s early (the send lag bound).
-shift_ns "$T/fresh.csv" t_sent_ns 999999999 >"$T/late.csv"
-cp "$T/fresh.csv.meta.json" "$T/late.csv.meta.json"
-if out=$(sendcheck "$T/late.csv" "$T/truth.jsonl" "a late t_sent"); then nok "sendcheck fails on a request sent after it arrived" "$out"; else ok "sendcheck fails on a request sent after it arrived"; fi
-shift_ns "$T/fresh.csv" t_sent_ns -999999999 >"$T/early.csv"
-cp "$T/fresh.csv.meta.json" "$T/early.csv.meta.json"
-if out=$(sendcheck "$T/early.csv" "$T/truth.jsonl" "an early t_sent" "" "$SEND_BOUND_MS"); then nok "sendcheck fails on requests stamped sent 1 s early" "$out"; else ok "sendcheck fails on requests stamped sent 1 s early"; fi
+shifted fresh t_sent_ns 999999999 late
+fails "sendcheck fails on a request sent after it arrived" sendcheck "$T/late.csv" "$T/truth.jsonl" "a late t_sent"
+shifted fresh t_sent_ns -999999999 early
+fails "sendcheck fails on requests stamped sent 1 s early" \
+	sendcheck "$T/early.csv" "$T/truth.jsonl" "an early t_sent" "" "$SEND_BOUND_MS"
 # First tokens stamped twice the TTFT bound late (2 ms: the send side's
 # old error on kept-alive connections was 2.4 ms at p50).
 late_ms=$((TTFT_BOUND_MS * 2))
-shift_ns "$T/kept.csv" t_first_token_ns $((late_ms * 1000000)) >"$T/lateft.csv"
-cp "$T/kept.csv.meta.json" "$T/lateft.csv.meta.json"
-if out=$(sendcheck "$T/lateft.csv" "$T/truth.jsonl" "first tokens $late_ms ms late" "$TTFT_BOUND_MS"); then
-	nok "sendcheck fails on first tokens stamped $late_ms ms late" "$out"
-else
-	ok "sendcheck fails on first tokens stamped $late_ms ms late"
-fi
+shifted kept t_first_token_ns $((late_ms * 1000000)) lateft
+fails "sendcheck fails on first tokens stamped $late_ms ms late" \
+	sendcheck "$T/lateft.csv" "$T/truth.jsonl" "first tokens $late_ms ms late" "$TTFT_BOUND_MS"
 # E2E's far end: every response's end stamped 1 ms early (before its last
 # token was written), and 2% of them twice the gross bound late.
-shift_ns "$T/kept.csv" t_end_ns -1000000 >"$T/endearly.csv"
-cp "$T/kept.csv.meta.json" "$T/endearly.csv.meta.json"
-if out=$(sendcheck "$T/endearly.csv" "$T/truth.jsonl" "ends 1 ms early"); then
-	nok "sendcheck fails on ends stamped 1 ms early" "$out"
-else
-	ok "sendcheck fails on ends stamped 1 ms early"
-fi
-shift_ns "$T/kept.csv" t_end_ns $((TTFT_GROSS_MS * 2000000)) 50 >"$T/endlate.csv"
-cp "$T/kept.csv.meta.json" "$T/endlate.csv.meta.json"
-if out=$(sendcheck "$T/endlate.csv" "$T/truth.jsonl" "2% of ends late"); then
-	nok "sendcheck fails on 2% of ends stamped $((TTFT_GROSS_MS * 2)) ms late" "$out"
-else
-	ok "sendcheck fails on 2% of ends stamped $((TTFT_GROSS_MS * 2)) ms late"
-fi
+shifted kept t_end_ns -1000000 endearly
+fails "sendcheck fails on ends stamped 1 ms early" sendcheck "$T/endearly.csv" "$T/truth.jsonl" "ends 1 ms early"
+shifted kept t_end_ns $((TTFT_GROSS_MS * 2000000)) endlate 50
+fails "sendcheck fails on 2% of ends stamped $((TTFT_GROSS_MS * 2)) ms late" \
+	sendcheck "$T/endlate.csv" "$T/truth.jsonl" "2% of ends late"
 # Slots freed 0.1 ms before the response ended, or twice the bound after.
-shift_ns "$T/kept.csv" t_scheduled_ns -100000 >"$T/sched_early.csv"
-cp "$T/kept.csv.meta.json" "$T/sched_early.csv.meta.json"
-if out=$(schedcheck "$T/sched_early.csv" "$T/truth.jsonl" "slots freed early"); then
-	nok "schedcheck fails on t_scheduled 0.1 ms before the end" "$out"
-else
-	ok "schedcheck fails on t_scheduled 0.1 ms before the end"
-fi
-shift_ns "$T/kept.csv" t_scheduled_ns $((SCHED_BOUND_MS * 2000000)) >"$T/sched_late.csv"
-cp "$T/kept.csv.meta.json" "$T/sched_late.csv.meta.json"
-if out=$(schedcheck "$T/sched_late.csv" "$T/truth.jsonl" "slots freed late" "$SCHED_BOUND_MS"); then
-	nok "schedcheck fails on t_scheduled $((SCHED_BOUND_MS * 2)) ms after the end" "$out"
-else
-	ok "schedcheck fails on t_scheduled $((SCHED_BOUND_MS * 2)) ms after the end"
-fi
+shifted kept t_scheduled_ns -100000 sched_early
+fails "schedcheck fails on t_scheduled 0.1 ms before the end" \
+	schedcheck "$T/sched_early.csv" "$T/truth.jsonl" "slots freed early"
+shifted kept t_scheduled_ns $((SCHED_BOUND_MS * 2000000)) sched_late
+fails "schedcheck fails on t_scheduled $((SCHED_BOUND_MS * 2)) ms after the end" \
+	schedcheck "$T/sched_late.csv" "$T/truth.jsonl" "slots freed late" "$SCHED_BOUND_MS"
 # Connects that started after llmsim accepted them (connect_ms -1000: a
 # start 1 s after the send; 1 us before the send did not always do it, as
 # the kernel completes a connect before llmsim's accept() and under ASan
@@ -322,37 +312,23 @@ fi
 awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "connect_ms") c = i; print; next }
 	$c != "" { $c = "-1000" } { print }' FS=, OFS=, "$T/conn.csv" >"$T/conn_short.csv"
 cp "$T/conn.csv.meta.json" "$T/conn_short.csv.meta.json"
-if out=$(conncheck "$T/conn_short.csv" "$T/slow.jsonl" "connects too short"); then
-	nok "conncheck fails on connects that start after the accept" "$out"
-else
-	ok "conncheck fails on connects that start after the accept"
-fi
-shift_ns "$T/conn.csv" t_sent_ns $((CONN_BOUND_MS * 2000000)) >"$T/conn_late.csv"
-cp "$T/conn.csv.meta.json" "$T/conn_late.csv.meta.json"
-if out=$(conncheck "$T/conn_late.csv" "$T/slow.jsonl" "connects end late" "$CONN_BOUND_MS"); then
-	nok "conncheck fails on connects that end $((CONN_BOUND_MS * 2)) ms after the accept" "$out"
-else
-	ok "conncheck fails on connects that end $((CONN_BOUND_MS * 2)) ms after the accept"
-fi
+fails "conncheck fails on connects that start after the accept" \
+	conncheck "$T/conn_short.csv" "$T/slow.jsonl" "connects too short"
+shifted conn t_sent_ns $((CONN_BOUND_MS * 2000000)) conn_late
+fails "conncheck fails on connects that end $((CONN_BOUND_MS * 2)) ms after the accept" \
+	conncheck "$T/conn_late.csv" "$T/slow.jsonl" "connects end late" "$CONN_BOUND_MS"
 # ... and 2% of them twice the gross bound late: the p99's bound.
-shift_ns "$T/kept.csv" t_first_token_ns $((TTFT_GROSS_MS * 2000000)) 50 >"$T/tailft.csv"
-cp "$T/kept.csv.meta.json" "$T/tailft.csv.meta.json"
-if out=$(sendcheck "$T/tailft.csv" "$T/truth.jsonl" "2% of first tokens late" "$TTFT_BOUND_MS"); then
-	nok "sendcheck fails on 2% of first tokens stamped $((TTFT_GROSS_MS * 2)) ms late" "$out"
-else
-	ok "sendcheck fails on 2% of first tokens stamped $((TTFT_GROSS_MS * 2)) ms late"
-fi
+shifted kept t_first_token_ns $((TTFT_GROSS_MS * 2000000)) tailft 50
+fails "sendcheck fails on 2% of first tokens stamped $((TTFT_GROSS_MS * 2)) ms late" \
+	sendcheck "$T/tailft.csv" "$T/truth.jsonl" "2% of first tokens late" "$TTFT_BOUND_MS"
 # Every chunk of a response stamped with its last one, at once.
 awk 'NR > 1 { n = split($NF, o, " "); split(o[n], x, ":"); l = ""
 	for (i = 1; i <= n; i++) { m = o[i]; sub(/^[0-9]*/, x[1], m); l = l (i > 1 ? " " : "") m }
 	$NF = l } { print }' FS=, OFS=, "$T/slow.csv" >"$T/once.csv"
 cp "$T/slow.csv.meta.json" "$T/once.csv.meta.json"
-if out=$(MERGED_MAX_PCT=50 sendcheck "$T/once.csv" "$T/slow.jsonl" "stamped at once" "$TTFT_BOUND_MS"); then
-	nok "sendcheck fails on responses stamped all at once" "$out"
-else
-	ok "sendcheck fails on responses stamped all at once"
-fi
+MERGED_MAX_PCT=50 fails "sendcheck fails on responses stamped all at once" \
+	sendcheck "$T/once.csv" "$T/slow.jsonl" "stamped at once" "$TTFT_BOUND_MS"
 printf 'status,chunk_log\nok,100 250 240 300\n' >"$T/back.csv"
-if chunkmono "$T/back.csv" >/dev/null; then nok "chunkmono fails on a decreasing offset"; else ok "chunkmono fails on a decreasing offset"; fi
+fails "chunkmono fails on a decreasing offset" chunkmono "$T/back.csv"
 sed '1s/"received_ns": *[0-9]*/"received_ns":1/' "$T/truth.jsonl" >"$T/rev.jsonl"
-if arrival_order "$T/rev.jsonl" >/dev/null; then nok "arrival_order fails on an arrival after the receipt"; else ok "arrival_order fails on an arrival after the receipt"; fi
+fails "arrival_order fails on an arrival after the receipt" arrival_order "$T/rev.jsonl"
