@@ -141,7 +141,7 @@ char *an_fmt_head(const struct an_col *c, char *out, size_t n)
  * named by its shown keys. */
 static void write_notes(FILE *fp, const struct view *v, const char *lead)
 {
-	char note[512];
+	char note[AN_NOTE_MAX];
 	size_t i, k;
 
 	for (i = 0; i < v->r->n; i++) {
@@ -191,7 +191,7 @@ static int put_csv(FILE *fp, size_t nrows, size_t nc, cell_fn *get, void *ctx,
 
 struct report_cells {
 	struct view *v;
-	char tmp[512];
+	char tmp[AN_NOTE_MAX];
 };
 
 static const char *report_cell(void *ctx, size_t i, size_t j)
@@ -226,7 +226,7 @@ static void md_text(FILE *fp, const char *s)
 static void write_md(FILE *fp, struct view *v)
 {
 	size_t nc = view_width(v), i, j;
-	char tmp[512];
+	char tmp[AN_NOTE_MAX];
 	const char *c;
 
 	for (j = 0; j < nc; j++) {
@@ -293,7 +293,7 @@ static int write_json(FILE *fp, struct view *v, struct err *e)
 	json_t *arr = json_array(), *o, *x;
 	const struct an_col *c;
 	size_t i, j, nc = view_width(v);
-	char note[512];
+	char note[AN_NOTE_MAX];
 	double d;
 
 	for (i = 0; arr && i < r->n; i++) {
@@ -330,7 +330,7 @@ static int write_table(FILE *fp, struct view *v, struct err *e)
 {
 	size_t nc = view_width(v);
 	size_t *w = calloc(nc ? nc : 1, sizeof *w), i, j, l;
-	char tmp[512];
+	char tmp[AN_NOTE_MAX];
 	const char *c;
 
 	if (!w)

@@ -328,6 +328,10 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		g->est++;
 	if (r->e2e_approx)
 		g->approx++;
+	if (r->ttft_merged >= 0) {
+		g->merge_known++;
+		g->merged += (size_t)r->ttft_merged;
+	}
 	if (r->t_first != AN_NO_TIME) {
 		if (r->t_first < g->first_first)
 			g->first_first = r->t_first;

@@ -54,6 +54,7 @@ struct an_group {
 	size_t status[AN_NSTATUS]; /* rows by status (cancelled included) */
 	size_t good;               /* ok rows meeting every SLO */
 	size_t est;                /* ok rows with a token count estimated */
+	size_t merged, merge_known; /* ok rows with ttft_merged 1; with it known */
 	size_t approx;             /* ok rows whose E2E is TTFT + chunk gaps
 				      (vLLM files: rec.h e2e_approx) */
 	double in_tok, out_tok;    /* sums over ok rows with a count */

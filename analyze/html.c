@@ -435,7 +435,7 @@ static void table(FILE *fp, const struct an_report *r, const struct an_html_opts
 	size_t ncols = o->ncols, nshown = 0;
 	const struct an_set *s = r->set;
 	const struct an_col *c;
-	char v[512];
+	char v[AN_NOTE_MAX];
 	size_t i, k, g;
 	int notes = 0;
 

@@ -25,7 +25,7 @@ enum {
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
 	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID,
 	C_SRV_PMS, C_SRV_DMS, C_SRV_PTOK, C_SRV_DTOK, C_CONV, C_TURN, C_CTX,
-	C_CACHED, NCOL
+	C_CACHED, C_MERGED, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -36,7 +36,7 @@ static const char *const col_names[NCOL] = {
 	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
 	"server_prompt_ms", "server_decode_ms", "server_prompt_tokens",
 	"server_decode_tokens", "conversation_id", "turn", "context_tokens",
-	"cached_tokens",
+	"cached_tokens", "ttft_merged",
 };
 
 static const int col_required[NCOL] = {
@@ -213,8 +213,13 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	    (rc = get_count(f, C_SRV_DTOK, &r->srv_decode_tok, e)) ||
 	    (rc = get_count(f, C_TURN, &r->turn, e)) ||
 	    (rc = get_count(f, C_CTX, &r->ctx_tok, e)) ||
-	    (rc = get_count(f, C_CACHED, &r->cached_tok, e)))
+	    (rc = get_count(f, C_CACHED, &r->cached_tok, e)) ||
+	    (rc = get_count(f, C_MERGED, &r->ttft_merged, e)))
 		return rc;
+	if (r->ttft_merged > 1)
+		return err_set(e, ERR_DATA, "%s:%ld:%d: ttft_merged: 0 or 1, got %ld",
+			       csv_name(f->r), csv_line(f->r), f->col[C_MERGED] + 1,
+			       r->ttft_merged);
 	r->conv_id = field(f, C_CONV);
 	if (r->turn == 0)
 		return err_set(e, ERR_DATA, "%s:%ld:%d: turn: turns count from 1, got 0",

@@ -66,15 +66,22 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 	/* A vLLM file has no end times: E2E and what rests on it are its
 	 * TTFT plus chunk gaps, short of vLLM's own by the closing event. */
 	if (len < n && m->e2e_approx > 0)
-		snprintf(out + len, n - len, "%sE2E, TPOT and output speed approximate for %.0f requests "
+		len += (size_t)snprintf(out + len, n - len, "%sE2E, TPOT and output speed approximate for %.0f requests "
 			 "(vLLM file: TTFT + sum of chunk gaps)", len ? "; " : "", m->e2e_approx);
 	/* The results mark such rows output_tokens_source=chunks; llmrun's
 	 * summary says the same at the end of the step. */
 	if (len < n && m->tokens_estimated > 0)
-		snprintf(out + len, n - len, "%s%.0f ok requests had no usage from the server: their "
+		len += (size_t)snprintf(out + len, n - len, "%s%.0f ok requests had no usage from the server: their "
 			 "output tokens were counted from stream events, an estimate "
 			 "(see tokens_estimated; llmrun -t counts them exactly)",
 			 len ? "; " : "", m->tokens_estimated);
+	/* The kernel keeps one stamp for bytes that wait together: such a
+	 * first token is stamped when the second chunk arrived. */
+	if (len < n && m->ttft_merged > 0)
+		snprintf(out + len, n - len, "%s%.0f of %.0f first tokens came in one buffer with "
+			 "the next chunk (ttft_merged): the client read late, or the server sent "
+			 "both at once; their TTFT is late by up to that gap",
+			 len ? "; " : "", m->ttft_merged, m->ttft_merge_known);
 	return out;
 }
 
@@ -116,6 +123,8 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->goodput_req_per_s = slo_set ? (double)g->good / d : NAN;
 	m->tokens_estimated = (double)g->est;
 	m->e2e_approx = (double)g->approx;
+	m->ttft_merged = (double)g->merged;
+	m->ttft_merge_known = (double)g->merge_known;
 	summarize(&g->ttft, &m->ttft);
 	summarize(&g->tpot, &m->tpot);
 	summarize(&g->e2e, &m->e2e);

@@ -60,6 +60,9 @@ struct an_rec {
 	long ctx_tok;           /* prompt tokens of the whole request; -1 unknown */
 	long cached_tok;        /* prompt tokens from the server's prefix
 				   cache; -1 when the server did not say */
+	long ttft_merged;       /* 1: the first token came in one buffer with
+				   the next chunk (its stamp is that one's);
+				   0: it has its own; -1 unknown */
 };
 
 /* Prompt tokens of the whole request: context_tokens, else an ok row's

@@ -234,7 +234,7 @@ int an_vllm_row(struct an_vllm_file *f, size_t i, struct an_rec *r, struct err *
 	r->srv_prompt_ms = r->srv_decode_ms = NAN;
 	r->srv_prompt_tok = r->srv_decode_tok = -1;
 	r->in_tok = r->out_tok = r->max_tok = -1;
-	r->turn = r->ctx_tok = r->cached_tok = -1;
+	r->turn = r->ctx_tok = r->cached_tok = r->ttft_merged = -1;
 	r->run_from = f->run_from;
 	r->run_to = f->run_to;
 	if ((rc = count_of(f->ins, "input_lens", i, &r->in_tok, e)))

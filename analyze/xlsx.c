@@ -163,7 +163,7 @@ static void write_comparison(struct wb *w, lxw_worksheet *ws, const struct an_re
 			     const int *cols, size_t ncols, int note_col)
 {
 	size_t key[64], nk = shown_keys(r, key, 64), i, j;
-	char tmp[512];
+	char tmp[AN_NOTE_MAX];
 
 	for (j = 0; j < nk; j++)
 		put_str(w, ws, 0, j, r->set->keynames[key[j]], w->bold);

@@ -147,11 +147,13 @@ truth() { # label stamp sim-args...
 	start_sim $(fixed_step 20) --truth "$T/truth.jsonl" "$@"
 	llmrun_run 1000 50 --timeout 120 --stamp "$stamp"
 	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
-	truth_diffs "$T/r.csv" "$T/truth.jsonl" "$T/diffs" >/dev/null
+	truth_diffs "$T/r.csv" "$T/truth.jsonl" "$T/diffs" >"$T/tcounts"
+	read -r _ _ _ _ _ flagged _ <"$T/tcounts"
 	for k in t c; do
-		grep "^$k " "$T/diffs" | cut -d' ' -f2 | sort -n | awk -v l="$label" -v k=$k '{ d[++n] = $1 }
-		END { printf "truth    1000 streams, %s, %s - truth: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)\n",
-			l, k == "t" ? "TTFT  " : "chunks", d[int((n - 1) * 0.5) + 1], d[int((n - 1) * 0.99) + 1], d[n], n }'
+		grep "^$k " "$T/diffs" | cut -d' ' -f2 | sort -n | awk -v l="$label" -v k=$k -v f="$flagged" '{ d[++n] = $1 }
+		END { printf "truth    1000 streams, %s, %s - truth: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d%s)\n",
+			l, k == "t" ? "TTFT  " : "chunks", d[int((n - 1) * 0.5) + 1], d[int((n - 1) * 0.99) + 1], d[n], n,
+			k == "t" ? ", " f " ttft_merged" : "" }'
 	done
 }
 if part truth; then

@@ -322,6 +322,7 @@ void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
 	r->server_prompt_ms = r->server_decode_ms = NAN;
 	r->server_prompt_tokens = r->server_decode_tokens = -1;
 	r->cached_tokens = -1;
+	r->first_merged = -1;
 	r->keep_text = keep_text;
 }
 
@@ -360,6 +361,8 @@ static int stamp(struct resp *r, int reasoning, long tokens, int64_t now,
 
 	if (!r->t_first_token)
 		r->t_first_token = now;
+	else if (r->chunks == 1)
+		r->first_merged = now == r->t_first_token;
 	if (!reasoning && !r->t_first_content)
 		r->t_first_content = now;
 	r->t_last_token = now;

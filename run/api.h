@@ -80,6 +80,12 @@ struct resp {
 	int64_t t_first_content; /* first chunk with answer content */
 	int64_t t_last_token;    /* last chunk with text */
 	long chunks;             /* chunks carrying text */
+	/* 1 when the second text chunk got the first's stamp: they were
+	 * read, or waited in one kernel buffer, together (the client read
+	 * late, or the server sent both at once), so the first token's
+	 * stamp is the second's arrival; 0 when each has its own; -1 before
+	 * a second text chunk. */
+	int first_merged;
 	long in_tokens;          /* usage.prompt_tokens and the like */
 	long out_tokens;         /* usage.completion_tokens and the like */
 	long reasoning_tokens;

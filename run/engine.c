@@ -430,6 +430,40 @@ static void send_due(struct eng *g)
 	kick(g);
 }
 
+/* May the step send more: not stopped, no write failed, errors within
+ * --max-errors? */
+static int may_go_on(const struct eng *g)
+{
+	const struct opts *o = g->cx.o;
+
+	return !*g->cx.stop && !g->io_failed &&
+	       !(o->max_errors >= 0 && g->errors > o->max_errors);
+}
+
+/*
+ * send_due, then the requests it ended, and again while they free slots.
+ * A server that answers at once (an error page, a zero-latency test
+ * server) can have a request done inside libcurl's start of it: on a
+ * kept-alive connection libcurl writes the request, finds the answer
+ * waiting and reads it whole, and the connection goes back to its pool,
+ * out of the loop's epoll set. Nothing would then wake the loop for that
+ * end before epoll_wait's timeout (200 ms of client lag per round).
+ * After SETTLE_ROUNDS the loop's next look does not wait, so the other
+ * sockets and the signals get their turn.
+ */
+#define SETTLE_ROUNDS 32
+static void send_settle(struct eng *g)
+{
+	send_due(g);
+	for (int i = 0; drain_done(g) > 0 && may_go_on(g); i++) {
+		if (i == SETTLE_ROUNDS) {
+			g->timeout_now = 1;
+			return;
+		}
+		send_due(g);
+	}
+}
+
 static void cancel_all(struct eng *g)
 {
 	/* A waiting retry ends as its next attempt, cancelled before it was
@@ -558,8 +592,7 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		kst_done(g);
 		ended = drain_done(g);
 		g->t_arrival = 0;
-		if ((ended || open_send_due(g)) && !*g->cx.stop && !g->io_failed &&
-		    !(o->max_errors >= 0 && g->errors > o->max_errors))
+		if ((ended || open_send_due(g)) && may_go_on(g))
 			send_due(g);
 	}
 }
@@ -606,7 +639,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	g->next_time = 0;
 	g->sending = 1;
 	g->t_start = clk_mono_ns();
-	send_due(g);
+	send_settle(g);
 	t_wait = t_woke = 0;
 	while (g->sending || g->inflight > 0) {
 		int n;
@@ -643,7 +676,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 			g->sending = 0;
 			too_many = 1;
 		}
-		send_due(g);
+		send_settle(g);
 		if (pg)
 			prog_tick(pg, clk_mono_ns());
 	}

@@ -285,6 +285,8 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 			    isnan(p->lag_p50_ms) ? json_null() : json_real(p->lag_p50_ms));
 	json_object_set_new(r, "client_lag_p99_ms",
 			    isnan(p->lag_p99_ms) ? json_null() : json_real(p->lag_p99_ms));
+	json_object_set_new(r, "ttft_merged", json_integer(p->merged));
+	json_object_set_new(r, "ttft_merge_known", json_integer(p->merge_known));
 	json_array_append_new(a, r);
 }
 

@@ -77,6 +77,10 @@ void prog_add(struct prog *p, const struct rec_row *x)
 		p->est++;
 	if (r->t_first_token)
 		push(&p->ttft, (double)(r->t_first_token - x->t_sent) / 1e6);
+	if (r->first_merged >= 0) {
+		p->merge_known++;
+		p->merged += r->first_merged;
+	}
 	push(&p->e2e, (double)(x->t_end - x->t_sent) / 1e6);
 	if (x->out_tokens >= 2 && r->t_first_token) {
 		push(&p->tpot, (double)(x->t_end - r->t_first_token) / 1e6 /
@@ -228,6 +232,13 @@ void prog_end(struct prog *p, int64_t now)
 			"the server stopped early; --ignore-eos or --min-tokens make it "
 			"generate the corpus's lengths\n", p->label,
 			100.0 * (double)p->got / (double)p->asked);
+	/* The kernel keeps one stamp for bytes that wait together
+	 * (tcp_try_coalesce): docs/llmrun.md, "Merged first tokens". */
+	if (p->merged)
+		fprintf(p->f, "llmrun: warning: %s: %ld of %ld first tokens came in one "
+			"buffer with the next chunk (ttft_merged): llmrun read them late, "
+			"or the server sent both at once; their TTFT is late by up to "
+			"the gap to the second chunk\n", p->label, p->merged, p->merge_known);
 	if (p->est)
 		fprintf(p->f, "llmrun: warning: %s: %ld ok requests had no usage: output "
 			"tokens counted from chunks, an estimate (-t counts them exactly)\n",

@@ -33,6 +33,7 @@ struct prog {
 	long in_known, out_known; /* ok rows whose in_tok / out_tok are known */
 	long asked, got;  /* ok rows' max_tokens and output tokens, where both known */
 	long est;         /* ok rows whose output tokens are counted from chunks */
+	long merged, merge_known; /* measured ok rows with ttft_merged 1; with it set */
 	long by_class[RC_CANCELLED + 1];   /* failed requests by error class */
 	char first_err[RC_CANCELLED + 1][160]; /* the first message of each */
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
@@ -58,8 +59,8 @@ void prog_tick(struct prog *p, int64_t now);
  * second over the span from the first send to the last end), TTFT, TPOT,
  * ITL and E2E latency (mean, p50, p90, p95, p99, min, max), the mean
  * output speed of a request, the errors by class with the first message
- * of each, the client's lag and a warning when outputs were shorter than
- * asked. What cannot be computed is "n/a", never 0. Sets
+ * of each, the client's lag, and warnings when outputs were shorter than
+ * asked or first tokens came merged with the next chunk. What cannot be computed is "n/a", never 0. Sets
  * lag_p50_ms and lag_p99_ms (NaN when no request was sent). */
 void prog_end(struct prog *p, int64_t now);
 

@@ -27,6 +27,7 @@ static const char *const columns[] = {
 	"conn_reused", "conn_retried", "max_tokens",
 	"server_prompt_tokens", "server_decode_tokens",
 	"conversation_id", "turn", "context_tokens", "cached_tokens",
+	"ttft_merged",
 	/* per-request speeds (tok/s): kept just before the last two, their
 	 * indices counted from the end (rec_write) */
 	"prefill_tok_per_s", "gen_tok_per_s",
@@ -182,6 +183,7 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 		put_long(&f[46], x->context_tokens);
 	}
 	put_long(&f[47], r->cached_tokens);
+	put_long(&f[48], r->first_merged);
 	put_speeds(&f[NCOLS - 4], &f[NCOLS - 3], x);
 	v[NCOLS - 2] = x->error;
 	v[NCOLS - 1] = r->chunk_log.p ? r->chunk_log.p : "";

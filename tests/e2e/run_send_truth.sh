@@ -254,30 +254,7 @@ else
 	fi
 fi
 
-# The checks can fail. shift_ns FILE COLUMN NS [EVERY]: FILE with NS
-# (under 1 s, either sign) added to COLUMN of every ok row (or of every
-# EVERY-th line); wall-clock ns exceed a double's 53 bits, so the last 9
-# digits are shifted apart.
-shift_ns() {
-	awk -v col="$2" -v add="$3" -v every="${4:-1}" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == col) c = i; if ($i == "status") st = i }; print; next }
-	$st == "ok" && NR % every == 0 {
-		sec = substr($c, 1, length($c) - 9) + 0; ns = substr($c, length($c) - 8) + add
-		if (ns >= 1e9) { sec++; ns -= 1e9 } else if (ns < 0) { sec--; ns += 1e9 }
-		$c = sprintf("%d%09d", sec, ns)
-	} { print }' FS=, OFS=, "$1"
-}
-# shifted FROM COL NS TO [EVERY]: $T/FROM.csv with COL moved by NS (on
-# every EVERY-th ok row) as $T/TO.csv, its metadata beside.
-shifted() {
-	shift_ns "$T/$1.csv" "$2" "$3" "${5:-1}" >"$T/$4.csv"
-	cp "$T/$1.csv.meta.json" "$T/$4.csv.meta.json"
-}
-# fails NAME CHECK ARGS...: ok when the check fails (on altered results).
-fails() {
-	_name=$1
-	shift
-	if _out=$("$@"); then nok "$_name" "$_out"; else ok "$_name"; fi
-}
+# The checks can fail (shifted, fails: truth.lib).
 # Rows stamped sent 1 s late, or 1 s early (the send lag bound).
 shifted fresh t_sent_ns 999999999 late
 fails "sendcheck fails on a request sent after it arrived" sendcheck "$T/late.csv" "$T/truth.jsonl" "a late t_sent"
@@ -328,6 +305,13 @@ awk 'NR > 1 { n = split($NF, o, " "); split(o[n], x, ":"); l = ""
 cp "$T/slow.csv.meta.json" "$T/once.csv.meta.json"
 MERGED_MAX_PCT=50 fails "sendcheck fails on responses stamped all at once" \
 	sendcheck "$T/once.csv" "$T/slow.jsonl" "stamped at once" "$TTFT_BOUND_MS"
+# Every first token flagged ttft_merged, though each came 25 ms before
+# its second chunk was written.
+awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ttft_merged") c = i }
+	NR > 1 && $c != "" { $c = 1 } { print }' FS=, OFS=, "$T/slow.csv" >"$T/flagged.csv"
+cp "$T/slow.csv.meta.json" "$T/flagged.csv.meta.json"
+fails "truthcheck fails on first tokens flagged merged that came before their second chunk" \
+	truthcheck "$T/flagged.csv" "$T/slow.jsonl" "all flagged"
 printf 'status,chunk_log\nok,100 250 240 300\n' >"$T/back.csv"
 fails "chunkmono fails on a decreasing offset" chunkmono "$T/back.csv"
 sed '1s/"received_ns": *[0-9]*/"received_ns":1/' "$T/truth.jsonl" >"$T/rev.jsonl"

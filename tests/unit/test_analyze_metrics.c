@@ -325,6 +325,35 @@ static void lag_and_short_notes(void **state)
 	an_set_free(s);
 }
 
+/* ttft_merged: counted over ok rows that know it, and noted. */
+static void merged_first_tokens(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r;
+	struct an_metrics m;
+	struct err e;
+	char note[AN_NOTE_MAX];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		r = rec(i == 4 ? AN_HTTP_5XX : AN_OK, i * 100, i * 100 + 10, i * 100 + 40,
+			i * 100 + 50, 10, 4, NULL);
+		r.ttft_merged = i == 0 ? -1 : i == 1 || i == 4; /* unknown, 1, 0, 0, failed */
+		assert_int_equal(an_set_add(s, keys, &r, &e), 0);
+	}
+	an_metrics_compute(s->groups[0], 0, &m);
+	assert_near(m.ttft_merged, 1, 0);
+	assert_near(m.ttft_merge_known, 3, 0);
+	assert_near(an_col_value(&an_cols[an_col_find("ttft_merged")], &m), 1, 0);
+	an_metrics_note(&m, note, sizeof note);
+	assert_string_equal(note, "1 of 3 first tokens came in one buffer with the next chunk (ttft_merged): "
+				  "the client read late, or the server sent both at once; their TTFT is late "
+				  "by up to that gap");
+	an_set_free(s);
+}
+
 /* A row as llmrun writes it for a llama.cpp reply: the server's timings
  * and counts beside usage. */
 static struct an_rec with_server(struct an_rec r, long ptok, double pms, long dtok, double dms)
@@ -616,6 +645,7 @@ int main(void)
 		cmocka_unit_test(order_independent),
 		cmocka_unit_test(pooled_runs_union_of_spans),
 		cmocka_unit_test(lag_and_short_notes),
+		cmocka_unit_test(merged_first_tokens),
 		cmocka_unit_test(server_speeds),
 		cmocka_unit_test(failed_rows_tokens_unused),
 		cmocka_unit_test(prompt_tokens),

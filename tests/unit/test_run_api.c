@@ -43,8 +43,10 @@ static void openai_chat_stream(void **state)
 	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"reasoning_content\":\"think\"}}]}", 3000000, 0);
 	assert_int_equal(r.t_first_token, 3000000);
 	assert_int_equal(r.t_first_content, 0);
+	assert_int_equal(r.first_merged, -1); /* no second text chunk yet */
 	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"content\":\"Hi \\\"there\\\"\"}}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}", 5000000, 0);
 	assert_int_equal(r.t_first_content, 5000000);
+	assert_int_equal(r.first_merged, 0); /* stamped apart */
 	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"content\":\"!\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5}}", 6500000, 0);
 	feed(a, &r, "{\"id\":\"chatcmpl-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5,\"completion_tokens_details\":{\"reasoning_tokens\":1}}}", 7000000, 0);
 	assert_int_equal(r.t_last_token, 6500000);
@@ -56,6 +58,32 @@ static void openai_chat_stream(void **state)
 	/* offsets in us from t_sent; tokens from the per-chunk usage */
 	assert_string_equal(r.chunk_log.p, "2000 4000:3 5500:2");
 	assert_string_equal(r.text.p, "thinkHi \"there\"!");
+	resp_free(&r);
+}
+
+/* A first token stamped as the second chunk was (one read, or one kernel
+ * buffer) is flagged; the role-only chunk before it does not count, nor
+ * do chunks after the second. */
+static void first_merged(void **state)
+{
+	const struct api *a = api_find("openai-chat");
+	struct resp r = {0};
+
+	(void)state;
+	resp_reset(&r, 1000000, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}", 2000000, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}", 4000000, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"b\"}}]}", 4000000, 0);
+	assert_int_equal(r.first_merged, 1);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"c\"}}]}", 5000000, 0);
+	assert_int_equal(r.first_merged, 1);
+	/* the role chunk shares the first token's stamp: no merge of tokens */
+	resp_reset(&r, 1000000, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}", 4000000, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}", 4000000, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"b\"}}]}", 4000001, 0);
+	feed(a, &r, "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"c\"}}]}", 4000001, 0);
+	assert_int_equal(r.first_merged, 0);
 	resp_free(&r);
 }
 
@@ -392,6 +420,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(openai_chat_stream),
+		cmocka_unit_test(first_merged),
 		cmocka_unit_test(openai_chat_whole_and_completions),
 		cmocka_unit_test(tgi),
 		cmocka_unit_test(openai_timings),

@@ -63,6 +63,7 @@ static void row_is_flushed(void **state)
 	r.t_first_token = r.t_first_content = 3000000;
 	r.t_last_token = 5000000;
 	r.chunks = 2;
+	r.first_merged = 1; /* the two chunks shared a stamp */
 	r.server_prompt_tokens = 9; /* llama.cpp prompt_n; decode count unknown */
 	x.run_id = "R"; x.target = "default"; x.model = "m"; x.api = "openai-chat";
 	x.group = "g,1"; x.row_id = "7"; x.step_kind = "batch"; x.step = 4;
@@ -79,12 +80,12 @@ static void row_is_flushed(void **state)
 	fclose(f);
 	/* wall = mono + 4000; ttft 2.998 ms; e2e 6 ms; tpot (6 - 2.998) / 2;
 	 * client lag 0.001 ms; connect 0.25 ms on a new connection; no
-	 * conversation; generation speed (3 - 1) / 3.002 ms = 666.223 tok/s,
-	 * no prefill speed without an input count */
+	 * conversation; ttft_merged 1; generation speed (3 - 1) / 3.002 ms =
+	 * 666.223 tok/s, no prefill speed without an input count */
 	assert_string_equal(line,
 		"R,default,m,openai-chat,\"g,1\",7,batch,4,window,0,1,0,0,,ok,200,5000,6000,"
 		"3004000,3004000,5004000,6006000,2.998,2.998,6.000,1.501,0.001,,,3,usage,,,2,99,,,"
-		"5500,0.250,0,0,3,9,,,,,,,666.223,,\n");
+		"5500,0.250,0,0,3,9,,,,,,1,,666.223,,\n");
 	/* A conversation's turn: conversation_id, turn, context_tokens and
 	 * cached_tokens after server_decode_tokens, before the speeds. */
 	x.conv = "c1";
@@ -96,7 +97,7 @@ static void row_is_flushed(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_non_null(fgets(line, sizeof line, f));
 	fclose(f);
-	assert_non_null(strstr(line, ",3,9,,c1,2,120,64,,666.223,,\n"));
+	assert_non_null(strstr(line, ",3,9,,c1,2,120,64,1,,666.223,,\n"));
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);
 	resp_free(&r);
