@@ -189,12 +189,13 @@ kill -9 $p
 wait $p 2>/dev/null
 stop_sim
 # Whole: the file ends with a line end, and every row has t_ns, a name
-# and a number (labels may hold quoted commas).
+# and a number (labels may hold quoted commas; a number may have a
+# negative exponent: a KV usage of 4e-05).
 [ "$(tail -c 1 "$T/k.csv.metrics.csv" | od -An -c | tr -d ' ')" = '\n' ] &&
-	awk 'NR > 1 && !/^[0-9]+,[a-z_:]+,(|".*"),-?[0-9.e+]+$/ { bad = 1 } END { exit bad || NR < 200 }' "$T/k.csv.metrics.csv" &&
+	awk 'NR > 1 && !/^[0-9]+,[a-z_:]+,(|".*"),[-+]?([0-9.]+([eE][-+]?[0-9]+)?|Inf|NaN)$/ { bad = 1 } END { exit bad || NR < 200 }' "$T/k.csv.metrics.csv" &&
 	ok "kill -9 with --scrape: every row kept is whole" ||
 	nok "kill -9 with --scrape" "$(wc -l <"$T/k.csv.metrics.csv") lines; not whole:
-$(awk 'NR > 1 && !/^[0-9]+,[a-z_:]+,(|".*"),-?[0-9.e+]+$/ { print NR ": " $0 }' "$T/k.csv.metrics.csv" | head -n 3)
+$(awk 'NR > 1 && !/^[0-9]+,[a-z_:]+,(|".*"),[-+]?([0-9.]+([eE][-+]?[0-9]+)?|Inf|NaN)$/ { print NR ": " $0 }' "$T/k.csv.metrics.csv" | head -n 3)
 last: $(tail -c 200 "$T/k.csv.metrics.csv" | od -c | tail -n 4)"
 
 expect_exit 64 "--scrape without -o is a usage error" llmrun --url "$URL" --scrape "$T/c.csv"
