@@ -38,6 +38,7 @@ struct sim_conf {
 	long retry_after_s;
 	/* operation */
 	const char *truth_path;
+	const char *scrapes_path;  /* --truth-scrapes: GET /metrics log */
 	long max_connections;     /* requests served at once; more get 503 */
 	long max_body;            /* bytes */
 	long request_timeout_ms;  /* a request is cut after this long; 0 = never */

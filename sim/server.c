@@ -94,6 +94,7 @@ struct server {
 	struct engine *eng;
 	struct prompt *pc;
 	struct truth *truth;
+	struct truth *scrapes;          /* --truth-scrapes */
 	struct arr *arr;               /* arrival stamps */
 	struct met *met;               /* GET /metrics */
 	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev;
@@ -1088,23 +1089,51 @@ static void tokenize(struct server *s, struct evhttp_request *req)
 	reply_json(req, 200, "OK", s->scratch);
 }
 
-/* GET /metrics: vLLM's Prometheus page (sim/metrics.h). */
-static void metrics(struct server *s, struct evhttp_request *req)
+/*
+ * GET /metrics: vLLM's Prometheus page (sim/metrics.h). The page goes to
+ * the kernel at once, as a chunk does (flush_now), so --truth-scrapes can
+ * say when it left: a scraper's receive stamp is then checked against it
+ * to the microsecond, not only against the events the page counts.
+ * evhttp finishes the request from its write callback, triggered here as
+ * end_stream does.
+ */
+static void metrics(struct server *s, struct evhttp_request *req,
+		    int64_t arrived, int64_t received)
 {
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct truth_scrape t = {
+		.accepted_ns = arr_accepted(s->arr, req),
+		.arrived_ns = arrived, .received_ns = received,
+		.counted_ns = clk_mono_ns(), .status = 200,
+	};
 	struct eng_counts k;
 	struct buf b = BUF_INIT;
 	struct err e = { 0 };
 
 	eng_counts(s->eng, &k);
 	if (met_render(s->met, &k, &b, &e)) {
+		t.status = 500;
 		evhttp_send_error(req, 500, "cannot render the metrics");
 	} else {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 				  MET_CONTENT_TYPE);
 		evbuffer_add(s->scratch, b.p, b.len);
 		evhttp_send_reply(req, 200, "OK", s->scratch);
+		t.written_ns = clk_mono_ns();
+		if (con) {
+			struct bufferevent *bev = flush_now(con);
+
+			/* held_up's time test is for a stamp taken long before
+			 * the write: here the write is bracketed instead. */
+			t.sent_ns = clk_mono_ns();
+			t.held = held_up(con, bev, t.sent_ns);
+			if (bev)
+				bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+		}
 	}
 	buf_free(&b);
+	if (s->scrapes && !s->err.code)
+		truth_write_scrape(s->scrapes, &t, &s->err);
 }
 
 static void not_found(struct server *s, struct evhttp_request *req, int code)
@@ -1234,7 +1263,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		if (m != EVHTTP_REQ_GET)
 			not_found(s, req, 405);
 		else
-			metrics(s, req);
+			metrics(s, req, arrived, received);
 	} else {
 		not_found(s, req, 404);
 	}
@@ -1307,6 +1336,8 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 		return e->code;
 	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
 		return e->code;
+	if (c->scrapes_path && truth_open(c->scrapes_path, &s->scrapes, e))
+		return e->code;
 	evhttp_set_max_body_size(s->http, c->max_body);
 	/* evhttp's idle timeout (50 s by default) would also cut a stream that
 	 * is silent for long: a queued request, a long stall. Requests are
@@ -1370,6 +1401,9 @@ int server_run(struct server *s, struct err *e)
 	if (truth_close(s->truth, s->err.code ? NULL : &s->err) && !s->err.code)
 		err_set(&s->err, ERR_IO, "%s: write failed", s->c->truth_path);
 	s->truth = NULL;
+	if (truth_close(s->scrapes, s->err.code ? NULL : &s->err) && !s->err.code)
+		err_set(&s->err, ERR_IO, "%s: write failed", s->c->scrapes_path);
+	s->scrapes = NULL;
 	if (s->err.code) {
 		*e = s->err;
 		return e->code;
@@ -1408,6 +1442,7 @@ void server_free(struct server *s)
 	prompt_free(s->pc);
 	free(s->ka);
 	truth_close(s->truth, NULL);
+	truth_close(s->scrapes, NULL);
 	if (s->base)
 		event_base_free(s->base);
 	free(s);

@@ -34,11 +34,22 @@ static json_t *ns_or_null(int64_t ns)
 	return ns ? json_integer(ns) : json_null();
 }
 
+/* Writes o as one line and flushes it; takes o. */
+static int put_line(struct truth *t, json_t *o, struct err *e)
+{
+	int rc = 0;
+
+	if (json_dumpf(o, t->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) ||
+	    fputc('\n', t->fp) == EOF || fflush(t->fp))
+		rc = err_set(e, ERR_IO, "%s: %s", t->path, strerror(errno));
+	json_decref(o);
+	return rc;
+}
+
 int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
 {
 	json_t *o = json_object(), *ch = json_array(), *hd = json_array();
 	size_t i;
-	int rc = 0;
 
 	json_object_set_new(o, "id", json_string(r->id));
 	json_object_set_new(o, "path", json_string(r->path));
@@ -65,11 +76,24 @@ int truth_write(struct truth *t, const struct truth_rec *r, struct err *e)
 		json_array_append_new(ch, json_pack("[II]", (json_int_t)r->chunks[2 * i],
 						    (json_int_t)r->chunks[2 * i + 1]));
 	json_object_set_new(o, "chunks", ch);
-	if (json_dumpf(o, t->fp, JSON_COMPACT | JSON_PRESERVE_ORDER) ||
-	    fputc('\n', t->fp) == EOF || fflush(t->fp))
-		rc = err_set(e, ERR_IO, "%s: %s", t->path, strerror(errno));
-	json_decref(o);
-	return rc;
+	return put_line(t, o, e);
+}
+
+int truth_write_scrape(struct truth *t, const struct truth_scrape *r, struct err *e)
+{
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:b}",
+			      "path", "/metrics",
+			      "accepted_ns", ns_or_null(r->accepted_ns),
+			      "arrived_ns", ns_or_null(r->arrived_ns),
+			      "received_ns", ns_or_null(r->received_ns),
+			      "counted_ns", ns_or_null(r->counted_ns),
+			      "written_ns", ns_or_null(r->written_ns),
+			      "sent_ns", ns_or_null(r->sent_ns),
+			      "status", r->status, "held", r->held);
+
+	if (!o)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	return put_line(t, o, e);
 }
 
 int truth_close(struct truth *t, struct err *e)

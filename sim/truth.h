@@ -37,11 +37,29 @@ struct truth_rec {
 	int end_held;
 };
 
+/* One GET /metrics (--truth-scrapes): when its connection was accepted
+ * and its bytes arrived (as truth_rec), when the counts on its page were
+ * read (counted_ns: the page counts exactly the events stamped before),
+ * and the write that handed the page to the kernel: written_ns read
+ * before it (never late), sent_ns after it returned (over loopback the
+ * reader's kernel has the bytes by then, unless its receive work was
+ * deferred); held when bytes were left unsent (TCP's window), so they
+ * left later. */
+struct truth_scrape {
+	int64_t accepted_ns, arrived_ns, received_ns, counted_ns;
+	int64_t written_ns, sent_ns;
+	int status;
+	int held;
+};
+
 /* Opens (truncates) path. Returns 0 or ERR_IO naming it. */
 int truth_open(const char *path, struct truth **out, struct err *e);
 
 /* Appends one line and flushes it. Returns 0 or ERR_IO. */
 int truth_write(struct truth *t, const struct truth_rec *r, struct err *e);
+
+/* Appends one scrape's line and flushes it. Returns 0 or ERR_IO. */
+int truth_write_scrape(struct truth *t, const struct truth_scrape *r, struct err *e);
 
 /* Closes the file; returns 0 or ERR_IO when a write failed. */
 int truth_close(struct truth *t, struct err *e);

@@ -68,7 +68,7 @@ scrapecheck "$T/a.csv" "$T/a.jsonl" "scrape vs truth" 200 &&
 # scrape every 10 ms, so that t_ns taken when the scrape was sent rather
 # than when its page came back (0.1-0.5 ms early) counts tokens written
 # after it in some of the 50-odd samples.
-start_sim --seed 3 --time-scale 4 --truth "$T/f.jsonl"
+start_sim --seed 3 --time-scale 4 --truth "$T/f.jsonl" --truth-scrapes "$T/fs.jsonl"
 llmrun --url "$URL" --batch-sizes 16 --ignore-eos --model llmsim --no-probe --scrape --scrape-interval 0.01 -q \
 	-o "$T/f.csv" "$T/c.csv" 2>"$T/f.err"
 rc=$?
@@ -76,6 +76,24 @@ stop_sim
 [ $rc -eq 0 ] && scrapecheck "$T/f.csv" "$T/f.jsonl" "fine scrape vs truth" 200 &&
 	ok "t_ns: a scrape every 10 ms still counts only what llmsim wrote before it" ||
 	nok "t_ns: a scrape every 10 ms still counts only what llmsim wrote before it" "exit $rc: $(cat "$T/f.err")"
+# And page by page, against llmsim's --truth-scrapes log (scrapetruth):
+# t_ns, the kernel's receive stamp of a page's first bytes, is never
+# before llmsim began the page's write, and at p99 within 1 ms (ASan 5)
+# of that write's return. Seen: 3-5 us after its start, before it
+# returned (the reader's kernel has the bytes within the write). It fails
+# with t_ns 0.1 ms earlier, or twice the bound later.
+case ${BUILD:-build} in *asan*) sb=5 ;; *) sb=1 ;; esac
+if [ $rc -eq 0 ] && out=$(scrapetruth "$T/f.csv" "$T/fs.jsonl" "fine scrape vs llmsim's pages" $sb); then
+	echo "$out"; ok "t_ns: each page stamped between llmsim's write of it and $sb ms after"
+else
+	nok "t_ns: each page stamped between llmsim's write of it and $sb ms after" "$out"
+fi
+shift_ns "$T/f.csv.metrics.csv" t_ns -100000 >"$T/fe.csv.metrics.csv"
+cp "$T/f.csv.meta.json" "$T/fe.csv.meta.json"
+fails "scrapetruth fails on t_ns 0.1 ms early" scrapetruth "$T/fe.csv" "$T/fs.jsonl" "early" $sb
+shift_ns "$T/f.csv.metrics.csv" t_ns $((sb * 2000000)) >"$T/fl.csv.metrics.csv"
+cp "$T/f.csv.meta.json" "$T/fl.csv.meta.json"
+fails "scrapetruth fails on t_ns $((sb * 2)) ms late" scrapetruth "$T/fl.csv" "$T/fs.jsonl" "late" $sb
 grep -q 'llmrun: --scrape: [0-9]* scrapes, [0-9]* samples in .*; scraper CPU [0-9.]* s ([0-9.]*% of llmrun.s)' "$T/a.err" &&
 	ok "says what it scraped and what the scraper cost" ||
 	nok "says what it scraped" "$(cat "$T/a.err")"
