@@ -190,8 +190,9 @@ send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 	printf 'send     1000 streams, %s: TTFT error from arrival p50 %.3f ms, p99 %.3f ms; send lag p50 %.3f ms, p99 %.3f ms; client lag p99 %.3f ms; end (t_end - end_ns) p99 %.3f ms (%d rows, %d sent after arrival, %d unstamped)\n' \
 		"$label" "$(q 0.5 e "$T/sdiffs")" "$(q 0.99 e "$T/sdiffs")" "$(q 0.5 s "$T/sdiffs")" \
 		"$(q 0.99 s "$T/sdiffs")" "$(q 0.99 l "$T/sdiffs")" "$(q 0.99 x "$T/sdiffs")" "$rows" "$late" "$unst"
-	printf 'send     1000 streams, %s: client lag of the first 1000 %s; of the later ones %s\n' \
-		"$label" "$(lagq "$T/r.csv" first)" "$(lagq "$T/r.csv" later)"
+	printf 'send     1000 streams, %s: client lag of the first 1000 %s; of the later ones %s; %s first tokens ttft_merged\n' \
+		"$label" "$(lagq "$T/r.csv" first)" "$(lagq "$T/r.csv" later)" \
+		"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ttft_merged") m = i; next } m && $m == 1 { n++ } END { print m ? n + 0 : "n/a" }' "$T/r.csv")"
 }
 if part send; then
 	# The machine's own floor first, idle: how late any process wakes
