@@ -80,7 +80,7 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 	if (len < n && m->ttft_merged > 0)
 		snprintf(out + len, n - len, "%s%.0f of %.0f first tokens came in one buffer with "
 			 "the next chunk (ttft_merged): the client read late, or the server sent "
-			 "both at once; their TTFT is late by up to that gap",
+			 "both at once; their TTFT may be late by up to that gap",
 			 len ? "; " : "", m->ttft_merged, m->ttft_merge_known);
 	return out;
 }

@@ -237,7 +237,7 @@ void prog_end(struct prog *p, int64_t now)
 	if (p->merged)
 		fprintf(p->f, "llmrun: warning: %s: %ld of %ld first tokens came in one "
 			"buffer with the next chunk (ttft_merged): llmrun read them late, "
-			"or the server sent both at once; their TTFT is late by up to "
+			"or the server sent both at once; their TTFT may be late by up to "
 			"the gap to the second chunk\n", p->label, p->merged, p->merge_known);
 	if (p->est)
 		fprintf(p->f, "llmrun: warning: %s: %ld ok requests had no usage: output "

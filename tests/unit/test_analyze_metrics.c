@@ -349,7 +349,7 @@ static void merged_first_tokens(void **state)
 	assert_near(an_col_value(&an_cols[an_col_find("ttft_merged")], &m), 1, 0);
 	an_metrics_note(&m, note, sizeof note);
 	assert_string_equal(note, "1 of 3 first tokens came in one buffer with the next chunk (ttft_merged): "
-				  "the client read late, or the server sent both at once; their TTFT is late "
+				  "the client read late, or the server sent both at once; their TTFT may be late "
 				  "by up to that gap");
 	an_set_free(s);
 }
