@@ -60,8 +60,9 @@ void prog_tick(struct prog *p, int64_t now);
  * ITL and E2E latency (mean, p50, p90, p95, p99, min, max), the mean
  * output speed of a request, the errors by class with the first message
  * of each, the client's lag, and warnings when outputs were shorter than
- * asked or first tokens came merged with the next chunk. What cannot be computed is "n/a", never 0. Sets
- * lag_p50_ms and lag_p99_ms (NaN when no request was sent). */
+ * asked or first tokens came merged with the next chunk. What cannot be
+ * computed is "n/a", never 0. Sets lag_p50_ms and lag_p99_ms (NaN when
+ * no request was sent). */
 void prog_end(struct prog *p, int64_t now);
 
 /* Client lag past which the summary warns, ms. */
