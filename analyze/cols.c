@@ -51,7 +51,7 @@ const struct an_col an_cols[] = {
 	COUNT("tokens_estimated", tokens_estimated,
 	      "ok requests whose token count is an estimate (source chunks)"),
 	COUNT("ttft_merged", ttft_merged,
-	      "ok requests whose first token came in one buffer with the next chunk (TTFT late by up to that gap)"),
+	      "ok requests whose first token came in one buffer with the next chunk (TTFT may be late by up to that gap)"),
 	STAT(ttft, "time to first token"),
 	STAT(tpot, "time per output token after the first"),
 	STAT(itl, "gap between chunks, pooled over chunks (vLLM)"),

@@ -63,6 +63,12 @@ awk -F, -v OFS=, 'NR == 6 { $22 = "fast" } { print }' "$T/all.csv" >"$T/nan.csv"
 llmanalyze "$T/nan.csv" >/dev/null 2>"$T/err"; rc=$?
 [ $rc -eq 65 ] && grep -q "nan.csv:6:22: ttft_ms: expected a number" "$T/err" && ok "non-numeric field: 65 and file:line:col" ||
 	nok "non-numeric field: 65 and file:line:col" "exit $rc: $(cat "$T/err")"
+awk 'NR == 1 { print $0 ",ttft_merged"; next } { print $0 "," (NR == 5 ? 2 : 0) }' "$T/all.csv" >"$T/merged2.csv"
+mc=$(head -1 "$T/merged2.csv" | tr ',' '\n' | grep -nx ttft_merged | cut -d: -f1)
+llmanalyze "$T/merged2.csv" >/dev/null 2>"$T/err"; rc=$?
+[ -n "$mc" ] && [ $rc -eq 65 ] && grep -q "merged2.csv:5:$mc: ttft_merged: 0 or 1, got 2" "$T/err" &&
+	ok "ttft_merged other than 0 or 1: 65 and file:line:col" ||
+	nok "ttft_merged other than 0 or 1: 65 and file:line:col" "column $mc, exit $rc: $(cat "$T/err")"
 awk -F, -v OFS=, 'NR == 4 { NF = 10 } { print }' "$T/all.csv" >"$T/short.csv"
 llmanalyze "$T/short.csv" >/dev/null 2>"$T/err"; rc=$?
 [ $rc -eq 65 ] && grep -q "short.csv:4" "$T/err" && ok "short row mid-file: 65 and file:line" ||
