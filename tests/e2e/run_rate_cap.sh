@@ -60,7 +60,7 @@ set -- $(lag "$T/cap.csv")
 awk -v res="$T/cap.csv" -v out="$T/capw" "$TRUTH_AWK"'
 BEGIN { anchor(res); printf "" > out }
 FNR == NR {
-	match($0, /"id": *"[^"]*"/); id = substr($0, RSTART, RLENGTH); sub(/.*"id": *"/, "", id); sub(/"$/, "", id)
+	id = jid($0)
 	A[id] = num($0, "arrived_ns"); E[id] = num($0, "end_ns"); ids[++n] = id; next
 }
 FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
