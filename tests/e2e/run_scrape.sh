@@ -34,9 +34,12 @@ grep -q '^[0-9]*,vllm:num_requests_running,"model_name=""llmsim""",[0-9]*$' "$M"
 	ok "rows carry name, labels (CSV-quoted) and value" || nok "rows carry name, labels and value" "$(sed -n 2,3p "$M")"
 n=$(awk -F, 'NR > 1 && $2 == "vllm:num_requests_running"' "$M" | wc -l)
 [ "$n" -ge 5 ] && ok "scraped every interval ($n scrapes)" || nok "scraped every interval" "$n scrapes"
-[ "$(most vllm:num_requests_running "$M")" = 4 ] && [ "$(most vllm:num_requests_waiting "$M")" = 4 ] &&
-	ok "running 4 and waiting 4 seen under load" ||
-	nok "running 4 and waiting 4 seen under load" "$(most vllm:num_requests_running "$M") $(most vllm:num_requests_waiting "$M")"
+# Waiting is 4 once four run; a scrape that falls between the arrivals
+# and the first admission sees up to all 8 waiting (7 seen in CI).
+wmax=$(most vllm:num_requests_waiting "$M")
+[ "$(most vllm:num_requests_running "$M")" = 4 ] && [ "$wmax" -ge 4 ] && [ "$wmax" -le 8 ] &&
+	ok "running 4 and waiting 4 to 8 seen under load" ||
+	nok "running 4 and waiting 4 to 8 seen under load" "$(most vllm:num_requests_running "$M") $wmax"
 awk -F, 'NR > 2 && $1 < p { bad = 1 } NR > 1 { p = $1 } END { exit bad }' "$M" &&
 	ok "t_ns never decreases" || nok "t_ns never decreases"
 # The results' clock: the first scrape is after the run's anchor and
@@ -102,8 +105,8 @@ grep -q 'llmrun: --scrape: [0-9]* scrapes, [0-9]* samples in .*; scraper CPU [0-
 llmanalyze -f md "$T/a.csv" >"$T/a.md" 2>"$T/an.err"
 row=$(sed -n '/^### Server metrics/,$p' "$T/a.md" | grep '^| default ')
 case "$row" in
-"| default | llmsim | g | 8 | "*" | 4 | "*" | 4 | "*" | "*" | 0 |") ok "llmanalyze: running and waiting max 4, no preemption" ;;
-*) nok "llmanalyze: running and waiting max 4, no preemption" "$row $(cat "$T/an.err")" ;;
+"| default | llmsim | g | 8 | "*" | 4 | "*" | $wmax | "*" | "*" | 0 |") ok "llmanalyze: running max 4, waiting max the file's, no preemption" ;;
+*) nok "llmanalyze: running max 4, waiting max the file's, no preemption" "$row $(cat "$T/an.err")" ;;
 esac
 llmanalyze -q --charts "$T/ch" -f csv "$T/a.csv" >"$T/a.out.csv" 2>/dev/null
 awk '!/^#/ && $2 == 4 && $3 == 4 { r = 1 } END { exit !r }' "$T/ch/server.dat" &&
@@ -111,7 +114,7 @@ awk '!/^#/ && $2 == 4 && $3 == 4 { r = 1 } END { exit !r }' "$T/ch/server.dat" &
 	ok "llmanalyze --charts: the server chart (running 4, waiting 4; client 8 in flight)" ||
 	nok "llmanalyze --charts: the server chart" "$(ls "$T/ch"; head -n 5 "$T/ch/server.dat")"
 c=$(col "$T/a.out.csv" srv_waiting_max)
-[ -n "$c" ] && [ "$(sed -n 2p "$T/a.out.csv" | cut -d, -f"$c")" = 4 ] && ! grep -q 'Server metrics' "$T/a.out.csv" &&
+[ -n "$c" ] && [ "$(sed -n 2p "$T/a.out.csv" | cut -d, -f"$c")" = "$wmax" ] && ! grep -q 'Server metrics' "$T/a.out.csv" &&
 	ok "llmanalyze: the srv_ columns in the one CSV table" || nok "llmanalyze: the srv_ columns in the CSV" "$(head -n 2 "$T/a.out.csv")"
 llmanalyze -q -f csv "$T/a.csv" "$T/a.csv.metrics.csv" >"$T/a2.out.csv" 2>"$T/a2.err" &&
 	cmp -s "$T/a.out.csv" "$T/a2.out.csv" && ok "llmanalyze: a metrics file named beside its results (a glob) is not an input" ||
