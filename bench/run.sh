@@ -217,11 +217,16 @@ if part send; then
 		# Then the same with llmrun first in the CPU queue (chrt, as
 		# root): the tail that is left is llmrun's own, or the machine's
 		# (the floor above).
-		for prio in "" "chrt -f 5"; do
+		# And with --spin-us 200: the loop polls, not sleeps, before
+		# each send (an OTHER without the option is skipped there).
+		for how in "" "chrt -f 5" "--spin-us 200"; do
+			prio= spin=
+			case $how in --*) spin=$how ;; ?*) prio=$how ;; esac
 			[ -n "$prio" ] && { [ "$(id -u)" = 0 ] && command -v chrt >/dev/null || continue; }
+			[ -n "$spin" ] && { "$LLMRUN" --help | grep -q -- --spin-us || continue; }
 			start_sim $(fixed_step 20) --jitter-us 20000
-			PRIO=$prio LOAD="--rate 1000" REQS=4000 llmrun_run 1000 50 --timeout 120 --preconnect=1600
-			printf 'send     open loop 1000/s, about 1000 streams%s: client lag %s\n' "${OTHER:+, $who}${prio:+, $prio}" \
+			PRIO=$prio LOAD="--rate 1000" REQS=4000 llmrun_run 1000 50 --timeout 120 --preconnect=1600 $spin
+			printf 'send     open loop 1000/s, about 1000 streams%s: llmrun %s CPU-s; client lag %s\n' "${OTHER:+, $who}${how:+, $how}" "$(cpu_of "$T/time")" \
 				"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "client_lag_ms") l = i; if ($i == "seq") s = i }; next }
 					$s >= 1000 && $l != "" { print $l }' "$T/r.csv" | sort -g |
 					awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.9) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR }')"

@@ -168,6 +168,33 @@ void eng_arm(int fd, int64_t ns, int absolute)
 	timerfd_settime(fd, absolute ? TFD_TIMER_ABSTIME : 0, &its, NULL);
 }
 
+/*
+ * With --spin-us the send timer goes off spin_ns before the send is due,
+ * and from then the loop polls without sleeping (eng_run_step): on a VM a
+ * wake-up from a sleep comes 0.05 ms late at the median and milliseconds
+ * late now and then (bench/wakefloor), while a loop that is running sees
+ * the time come. The timer is armed again only when its time changes:
+ * top_up runs after every wake-up.
+ */
+void eng_send_at(struct eng *g, int64_t due)
+{
+	int64_t at = due && g->spin_ns ? due - g->spin_ns : due;
+
+	g->due_ns = due;
+	/* Without a spin, a time that passed is armed again, so that a send
+	 * that could not be made then is tried at the next look. */
+	if (at == g->tsend_at && (g->spin_ns || at > clk_mono_ns()))
+		return;
+	g->tsend_at = at;
+	eng_arm(g->tsend, at, 1);
+}
+
+/* Is a timed send due within the spin? Then the loop does not sleep. */
+static int spinning(const struct eng *g)
+{
+	return g->due_ns && g->sending && clk_mono_ns() >= g->due_ns - g->spin_ns;
+}
+
 static int on_timer(CURLM *m, long ms, void *ud)
 {
 	struct eng *g = ud;
@@ -204,6 +231,7 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	if (o->stamp != STAMP_READ && o->ignore_eos && o->stream && !o->http2 &&
 	    strncasecmp(cx->t->url, "https:", 6) != 0)
 		g->pause_ns = o->read_batch_us * CLK_NS_PER_US;
+	g->spin_ns = o->spin_us * CLK_NS_PER_US;
 	g->tcurl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->tsend = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	g->tretry = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -361,8 +389,8 @@ static void top_up(struct eng *g)
 		}
 		if (g->next_time >= s->ntimes)
 			g->sending = 0;
-		else if (!full) /* at the cap, the next end sends what is due */
-			eng_arm(g->tsend, g->t_start + s->times[g->next_time], 1);
+		/* At the cap, the next end sends what is due. */
+		eng_send_at(g, g->sending && !full ? g->t_start + s->times[g->next_time] : 0);
 		return;
 	}
 	if (s->waves) {
@@ -642,18 +670,18 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	send_settle(g);
 	t_wait = t_woke = 0;
 	while (g->sending || g->inflight > 0) {
-		int n;
+		int n, spin = g->spin_ns && spinning(g);
 
 		/* Readable sockets came within a pause of the last look: let
 		 * them gather, unless something that cannot wait comes first. */
-		if (g->pause_ns && !g->timeout_now && t_woke - t_wait < g->pause_ns) {
+		if (g->pause_ns && !g->timeout_now && !spin && t_woke - t_wait < g->pause_ns) {
 			struct timespec ts = {.tv_nsec = (long)g->pause_ns};
 			struct epoll_event pe;
 
 			(void)epoll_pwait2(g->ep_pause, &pe, 1, &ts, NULL);
 		}
 		t_wait = clk_mono_ns();
-		n = epoll_wait(g->ep, evs, WAKE_MAX, g->timeout_now ? 0 : 200);
+		n = epoll_wait(g->ep, evs, WAKE_MAX, g->timeout_now || spin ? 0 : 200);
 		t_woke = clk_mono_ns();
 
 		if (n < 0 && errno != EINTR)
@@ -680,7 +708,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 		if (pg)
 			prog_tick(pg, clk_mono_ns());
 	}
-	eng_arm(g->tsend, 0, 0);
+	eng_send_at(g, 0);
 	if (g->cx.sess) /* conversations cut short by the step's end */
 		sess_end_all(g->cx.sess);
 	if (g->io_failed) {

@@ -113,6 +113,10 @@ struct eng {
 	unsigned char *pw;
 	size_t npw;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
+	/* --spin-us: the loop polls without sleeping from spin_ns before
+	 * the next timed send (due_ns, 0 none); tsend_at is when the send
+	 * timer is armed for (0: not armed). */
+	int64_t spin_ns, due_ns, tsend_at;
 	int kstamp;      /* stamp chunks with the kernel's receive time */
 	int rstamp;      /* ... taken in libcurl's reads (rs), not by a peek */
 	struct rst rs;
@@ -214,6 +218,9 @@ void req_body_warm(struct eng *g, const struct corpus_row *row);
 
 /* Arms a timerfd at ns (absolute monotonic, or relative); 0 disarms. */
 void eng_arm(int fd, int64_t ns, int absolute);
+/* The next timed send (open loop, a turn after its think time) is due
+ * at due (absolute monotonic; 0: none, or the next end sends it). */
+void eng_send_at(struct eng *g, int64_t due);
 /* Queues q's next attempt after its backoff. */
 void eng_retry_later(struct eng *g, struct req *q, int64_t now);
 /* A closed-loop slot is free from t. */

@@ -88,15 +88,14 @@ void esess_top_up(struct eng *g)
 	if (!turn_allowed(g, now) || (!start_allowed(g, now) && !sess_live(ss)) ||
 	    (failed && !sess_live(ss) && !g->inflight)) {
 		g->sending = 0;
-		eng_arm(g->tsend, 0, 0);
+		eng_send_at(g, 0);
 		return;
 	}
 	due = sess_next_due(ss);
 	if (!due || (next && next < due))
 		due = next;
 	/* At the --max-concurrency cap, the next end sends what is due. */
-	if (!full(g))
-		eng_arm(g->tsend, due, 1);
+	eng_send_at(g, full(g) ? 0 : due);
 }
 
 char *esess_body(struct eng *g, struct req *q)

@@ -246,6 +246,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	/* Whether libcurl's reads went through llmrun's recv() and poll()
 	 * (recvstamp.h: a system call fewer a read). */
 	json_object_set_new(m, "recv_wrapper", json_boolean(o->recv_wrap));
+	json_object_set_new(m, "spin_us", json_integer(o->spin_us));
 	json_object_set_new(m, "tokenizer", tok ? json_string(tok) : json_null());
 	json_object_set_new(m, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(m, "shard", json_pack("{s:i,s:i}", "index", (int)o->shard_i,

@@ -64,6 +64,11 @@ static const char help[] =
 	"                        wake-up costs about what a chunk does. Sends,\n"
 	"                        first tokens, a stream's last token and streams\n"
 	"                        with chunks closer than 2N us wake it at once\n"
+	"  --spin-us N           poll without sleeping for the last N us before\n"
+	"                        each timed send (open loop, think times): a\n"
+	"                        wake-up from a sleep can come 0.05-2 ms late,\n"
+	"                        a loop that does not sleep is on time; costs up\n"
+	"                        to N us of CPU per send (default 0: off)\n"
 	"Load (one step per batch size or rate; with a conversation corpus,\n"
 	"batch sizes count conversations, a rate starts them, --requests and\n"
 	"--duration count turns):\n"
@@ -123,7 +128,7 @@ enum {
 	O_TOP_P, O_SYSTEM, O_TIMEOUT, O_CTIMEOUT, O_INSECURE, O_CACERT, O_HTTP2,
 	O_NOKA, O_PRECONN, O_NO_PRECONN, O_BATCH, O_SCHEDULE, O_RATE, O_BURST, O_RAMP, O_TRACE, O_TSCALE,
 	O_REQUESTS, O_DURATION, O_WARMUP, O_MAXERR, O_DRAIN, O_SHARD, O_SEED,
-	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_READ_BATCH, O_RETRIES, O_RETRY_ON, O_BACKOFF,
+	O_META, O_SAMPLES, O_VERSION, O_MINSUCC, O_RUNID, O_NOPROBE, O_STAMP, O_READ_BATCH, O_SPIN, O_RETRIES, O_RETRY_ON, O_BACKOFF,
 	O_PROMPT, O_PROMPT_FILE, O_CONCURRENCY, O_MAXCONC,
 	O_SCRAPE, O_SCRAPE_IV, O_SCRAPE_MAX, O_THINK,
 };
@@ -156,6 +161,7 @@ static const struct option longopts[] = {
 	{"no-preconnect", no_argument, 0, O_NO_PRECONN},
 	{"stamp", required_argument, 0, O_STAMP},
 	{"read-batch-us", required_argument, 0, O_READ_BATCH},
+	{"spin-us", required_argument, 0, O_SPIN},
 	{"batch-sizes", required_argument, 0, O_BATCH},
 	{"schedule", required_argument, 0, O_SCHEDULE},
 	{"rate", required_argument, 0, O_RATE},
@@ -574,6 +580,12 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			if (!rc && o->read_batch_us > 100000)
 				rc = err_set(e, ERR_USAGE, "--read-batch-us: at most 100000, got %ld",
 					     o->read_batch_us);
+			break;
+		case O_SPIN:
+			rc = to_long(optarg, 0, &o->spin_us, "--spin-us", e);
+			if (!rc && o->spin_us > 100000)
+				rc = err_set(e, ERR_USAGE, "--spin-us: at most 100000, got %ld",
+					     o->spin_us);
 			break;
 		case O_BATCH:
 		case O_CONCURRENCY:

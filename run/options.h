@@ -71,6 +71,7 @@ struct opts {
 	 * it reads them. */
 	enum { STAMP_KERNEL, STAMP_RECV, STAMP_READ } stamp;
 	long read_batch_us; /* the loop's pause (eng_pause_watch), 0 none */
+	long spin_us;       /* poll, not sleep, this long before a timed send */
 	int recv_wrap;      /* libcurl reads through recvstamp.h: set by main */
 	int preconnect;     /* -1: for closed-loop steps only; 0 off; 1 on */
 	long preconnect_n;  /* connections to open, 0: the step's batch size */
