@@ -57,6 +57,13 @@ if out=$(plancheck "spin" $pb "$T/truth.jsonl" "$T/spin.csv"); then
 else
 	nok "spin: no request reached llmsim before it was due" "$out"
 fi
+# client_lag_ms's other end, t_sent, on the same clock: no request of
+# the spin run was stamped sent after it reached llmsim.
+if out=$(sendcheck "$T/spin.csv" "$T/truth.jsonl" "spin send side"); then
+	ok "spin: no request stamped sent after it reached llmsim"; echo "$out"
+else
+	nok "spin: no request stamped sent after it reached llmsim" "$out"
+fi
 shifted spin t_scheduled_ns 1000000 late
 fails "plancheck fails on a plan 1 ms later" plancheck x $pb "$T/truth.jsonl" "$T/late.csv"
 monoall "$T"
