@@ -411,6 +411,17 @@ fi
 case ${BUILD:-build} in *asan*) lb=50 ;; *) lb=20 ;; esac
 awk -v l="${lag:-999}" -v b=$lb 'BEGIN { exit !(l < b) }' && ok "responses done at once free their slots at once (client lag p99 $lag ms)" ||
 	nok "responses done at once free their slots at once" "client lag p99 $lag ms, bound $lb: $(cat "$T/zl.err")"
+# That lag's two ends on llmsim's clock: each send stamped no later than
+# its request arrived and at most $sb ms before at p99 (sendcheck), each
+# slot due no earlier than a response's end was written and at most $lb
+# ms after at p99 (schedcheck). A loop that stamped its sends early or
+# its slot ends late would report a lag shorter than the true one.
+if out=$(sendcheck "$T/zl.csv" "$T/zl.jsonl" "zero latency" "" $sb) &&
+	out="$out $(schedcheck "$T/zl.csv" "$T/zl.jsonl" "zero latency" $lb)"; then
+	echo "$out"; ok "zero latency: the client lag's ends on llmsim's clock (sends, slot ends)"
+else
+	nok "zero latency: the client lag's ends on llmsim's clock (sends, slot ends)" "$out"
+fi
 
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
