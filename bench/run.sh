@@ -4,19 +4,21 @@
 #   paced:   256 streams, one token per chunk, a chunk every 10 ms
 #            (llmsim with a fixed 10 ms step) - the figure that counts;
 #   unpaced: the same with --zero-latency, for information only;
+#   requests: short requests against a zero-latency llmsim, requests per
+#            CPU-second: the cost of a request's start and end;
 #   memory:  llmrun's peak RSS at 1,000 and 5,000 concurrent streams.
 # Also TTFT against llmsim's truth log at 1,000 streams, a chunk every 20 ms,
 # and the send side: TTFT from the request's arrival at llmsim (both sides
 # counted), how long after llmrun's t_sent it arrived, and llmrun's lag
 # behind the schedule.
 # Prints chunks per client CPU-second and the ratio.
-# PARTS picks what runs (default all): cpu memory truth send.
+# PARTS picks what runs (default all): cpu requests memory truth send.
 # ROUNDS=N runs the paced regime N times (default 1), llmrun and curl -Z
 # in turn, and prints the medians: on a shared machine one run says little.
 # OTHER=PATH runs that llmrun too in each round (before/after a change, on
 # the same streams under the same load).
 set -u
-PARTS=${PARTS:-cpu memory truth send}
+PARTS=${PARTS:-cpu requests memory truth send}
 ROUNDS=${ROUNDS:-1}
 OTHER=${OTHER:-}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -233,6 +235,35 @@ if part send; then
 		done
 	done
 	LLMRUN=$BIN/llmrun
+fi
+
+# Short requests one after another on 64 kept-alive connections, against
+# a zero-latency llmsim: what llmrun spends per request (its start, its
+# end, its row), not per chunk. 20,000 requests of 2 tokens, ROUNDS times
+# (at least 3), OTHER in turn; requests per CPU-second, medians.
+if part requests; then
+	start_sim --zero-latency
+	: >"$T/req"
+	for r in $(seq 1 $((ROUNDS > 3 ? ROUNDS : 3))); do
+		for who in llmrun ${OTHER:+other}; do
+			LLMRUN=$BIN/llmrun
+			[ "$who" = other ] && LLMRUN=$OTHER
+			REQS=20000 llmrun_run 64 2
+			echo "$who $(cpu_of "$T/time")" >>"$T/req"
+		done
+	done
+	LLMRUN=$BIN/llmrun
+	for who in llmrun ${OTHER:+other}; do
+		awk -v w="$who" '$1 == w { printf "%.0f\n", 20000 / ($2 > 0 ? $2 : 0.001) }' "$T/req" >"$T/l"
+		printf 'requests %s%s, 64 streams, 20000 requests of 2 tokens (llmsim --zero-latency): requests/CPU-s median %s (%s)\n' \
+			"$who" "$([ "$who" = other ] && echo " ($OTHER)")" "$(med "$T/l")" "$(sort -g "$T/l" | tr '\n' ' ' | sed 's/ $//')"
+	done
+	if [ -n "$OTHER" ]; then
+		# Each round's llmrun against OTHER, run right after it.
+		awk '$1 == "llmrun" { l = $2 } $1 == "other" { printf "%.3f\n", $2 / (l > 0 ? l : 0.001) }' "$T/req" >"$T/x"
+		printf 'requests llmrun against other in the same round (CPU ratio other/llmrun): median %s (%s)\n' \
+			"$(med "$T/x")" "$(sort -g "$T/x" | tr '\n' ' ' | sed 's/ $//')"
+	fi
 fi
 
 # Memory last: closing 5,000 connections leaves the kernel busy for a

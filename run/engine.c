@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 enum { PW_OUT = 1, PW_NOW = 2 }; /* a socket's state in the pause set */
+enum { EW_IN = 1, EW_OUT = 2, EW_PARKED = 4 }; /* ... in the loop's set */
 static void pause_apply(struct eng *g, int fd, unsigned char st);
 static int wake_now(const struct req *q);
 
@@ -26,12 +27,45 @@ static int req_may_end(const struct req *q)
 				      q->r.out_tokens >= q->max_tokens - 1));
 }
 
+/* fd's byte in a per-socket state array, which grows to hold it; NULL
+ * when it cannot. */
+static unsigned char *fd_slot(unsigned char **a, size_t *n, int fd)
+{
+	if (fd < 0)
+		return NULL;
+	if ((size_t)fd >= *n) {
+		size_t cap = (size_t)fd * 2 + 64;
+		unsigned char *w = realloc(*a, cap);
+
+		if (!w)
+			return NULL;
+		memset(w + *n, 0, cap - *n);
+		*a = w;
+		*n = cap;
+	}
+	return *a + fd;
+}
+
+/*
+ * libcurl's watch on a socket, kept in the loop's epoll set. A kept-alive
+ * connection goes back to libcurl's pool when its request ends (REMOVE)
+ * and comes out for the next request (IN): taking it out of the sets and
+ * putting it back cost four epoll_ctl() a request, two of them between
+ * the request's hand-over and the next send. So a socket that goes idle
+ * registered for reading only stays registered, parked: nothing comes on
+ * an idle connection unless the server closes it, and then eng_unpark
+ * takes it out (libcurl's own check finds the connection dead when it
+ * would reuse it). A new socket may have the number of a parked one that
+ * libcurl closed (the kernel drops a closed socket from epoll sets):
+ * eng_sock_new, from libcurl's socket opening, forgets the old state.
+ */
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
 	struct eng *g = ud;
 	struct epoll_event ev;
 	char *pv = NULL;
 	struct req *q;
+	unsigned char *w = fd_slot(&g->ew, &g->new_n, s), want;
 
 	/* Which request a socket serves, for its kernel stamps. A socket
 	 * shared by several HTTP/2 streams names one of them; the others'
@@ -39,25 +73,39 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	curl_easy_getinfo(h, CURLINFO_PRIVATE, &pv);
 	q = (struct req *)pv;
 	if (what == CURL_POLL_REMOVE) {
-		pause_apply(g, s, 0);
 		if (q && q->sock == s)
 			q->sock = CURL_SOCKET_BAD;
 		eng_sock_req(g, s, NULL);
-		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
 		curl_multi_assign(g->m, s, NULL);
+		if ((size_t)s < g->npw && (g->pw[s] & PW_OUT))
+			pause_apply(g, s, 0);
+		if (w && *w == EW_IN) {
+			*w |= EW_PARKED;
+			return 0;
+		}
+		pause_apply(g, s, 0);
+		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
+		if (w)
+			*w = 0;
 		return 0;
 	}
 	if (q) {
 		q->sock = s;
 		eng_sock_req(g, s, q);
 	}
-	memset(&ev, 0, sizeof ev);
-	ev.data.fd = s;
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
-		    (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	if (epoll_ctl(g->ep, sockp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
-	    epoll_ctl(g->ep, sockp ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)
-		return -1;
+	want = (what & CURL_POLL_IN ? EW_IN : 0) | (what & CURL_POLL_OUT ? EW_OUT : 0);
+	if (!w || (*w & ~EW_PARKED) != want) {
+		int reg = w ? *w != 0 : sockp != NULL;
+
+		memset(&ev, 0, sizeof ev);
+		ev.data.fd = s;
+		ev.events = (want & EW_IN ? EPOLLIN : 0) | (want & EW_OUT ? EPOLLOUT : 0);
+		if (epoll_ctl(g->ep, reg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
+		    epoll_ctl(g->ep, reg ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)
+			return -1;
+	}
+	if (w)
+		*w = want;
 	if (!sockp)
 		curl_multi_assign(g->m, s, g);
 	/* A write that waits and a read no one can wait for wake the loop
@@ -66,6 +114,24 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 			  ((what & CURL_POLL_IN) && (!q || q->sock != s || wake_now(q)) ?
 			   PW_NOW : 0));
 	return 0;
+}
+
+void eng_sock_new(struct eng *g, curl_socket_t s)
+{
+	if (s >= 0 && (size_t)s < g->new_n)
+		g->ew[s] = 0;
+	if (s >= 0 && (size_t)s < g->npw)
+		g->pw[s] = 0;
+}
+
+int eng_unpark(struct eng *g, int fd)
+{
+	if (fd < 0 || (size_t)fd >= g->new_n || !(g->ew[fd] & EW_PARKED))
+		return 0;
+	g->ew[fd] = 0;
+	pause_apply(g, fd, 0);
+	epoll_ctl(g->ep, EPOLL_CTL_DEL, fd, NULL);
+	return 1;
 }
 
 /*
@@ -105,21 +171,11 @@ static void pause_apply(struct eng *g, int fd, unsigned char st)
 	struct epoll_event ev;
 	int op;
 
-	if (!g->pause_ns || fd < 0)
+	if (!g->pause_ns || fd < 0 || (!st && (size_t)fd >= g->npw))
 		return;
-	if ((size_t)fd >= g->npw) {
-		size_t cap = (size_t)fd * 2 + 64;
-		unsigned char *w;
-
-		if (!st)
-			return;
-		if (!(w = realloc(g->pw, cap))) {
-			g->pause_ns = 0;
-			return;
-		}
-		memset(w + g->npw, 0, cap - g->npw);
-		g->pw = w;
-		g->npw = cap;
+	if (!fd_slot(&g->pw, &g->npw, fd)) {
+		g->pause_ns = 0;
+		return;
 	}
 	if (g->pw[fd] == st)
 		return;
@@ -195,20 +251,47 @@ static int spinning(const struct eng *g)
 	return g->due_ns && g->sending && clk_mono_ns() >= g->due_ns - g->spin_ns;
 }
 
+/*
+ * libcurl's timer. Each request's start and end moves libcurl's next
+ * time (its oldest request's timeout) a little later: arming the timer
+ * for each was a timerfd_settime() twice a request. So a timer armed for
+ * an earlier time is left as it is, and when it goes off
+ * (eng_curl_timeout) it is armed for the time libcurl named last, which
+ * libcurl does not name again. A timer left armed when libcurl has none
+ * costs one wake-up for nothing.
+ */
 static int on_timer(CURLM *m, long ms, void *ud)
 {
 	struct eng *g = ud;
 
 	(void)m;
 	if (ms < 0) {
-		eng_arm(g->tcurl, 0, 0);
+		g->curl_due = 0;
 	} else if (ms == 0) {
 		/* Not from inside this callback: the loop runs it next. */
+		g->curl_due = 0;
 		g->timeout_now = 1;
 	} else {
-		eng_arm(g->tcurl, ms * CLK_NS_PER_MS, 0);
+		g->curl_due = clk_mono_ns() + ms * CLK_NS_PER_MS;
+		if (!g->tcurl_at || g->tcurl_at > g->curl_due) {
+			g->tcurl_at = g->curl_due;
+			eng_arm(g->tcurl, g->curl_due, 1);
+		}
 	}
 	return 0;
+}
+
+void eng_curl_timeout(struct eng *g, int fired)
+{
+	int running;
+
+	if (fired)
+		g->tcurl_at = 0;
+	curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
+	if (!g->tcurl_at && g->curl_due) {
+		g->tcurl_at = g->curl_due;
+		eng_arm(g->tcurl, g->curl_due, 1);
+	}
 }
 
 /* --- setup --------------------------------------------------------------- */
@@ -442,11 +525,9 @@ static int drain_done(struct eng *g)
  * rest of the wake-up's sockets. */
 static void kick(struct eng *g)
 {
-	int running;
-
 	if (g->timeout_now) {
 		g->timeout_now = 0;
-		curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
+		eng_curl_timeout(g, 0);
 	}
 }
 
@@ -585,13 +666,15 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		} else if (fd == g->tcurl) {
 			curl_timer = read(fd, &ticks, sizeof ticks) > 0;
 		} else {
+			if (eng_unpark(g, fd))
+				evs[i].data.fd = -1; /* not libcurl's now */
 			continue;
 		}
 		timers++;
 	}
 	send_due(g);
 	if (curl_timer)
-		curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
+		eng_curl_timeout(g, 1);
 	kick(g);
 	if (n > timers && g->kstamp)
 		kst_wall_off(g);
@@ -603,7 +686,7 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 		int fd = evs[i].data.fd, flags, ended;
 		int64_t k = 0;
 
-		if (fd == g->tcurl || fd == g->tretry || fd == g->tsend)
+		if (fd < 0 || fd == g->tcurl || fd == g->tretry || fd == g->tsend)
 			continue;
 		if (may_end(g, fd) != (pass == 0))
 			continue;
@@ -752,6 +835,7 @@ void eng_free(struct eng *g)
 	free(g->pk);
 	free(g->byfd);
 	free(g->pw);
+	free(g->ew);
 	free(g->freed);
 	free(g->in_count);
 	free(g->url);

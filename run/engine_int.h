@@ -112,7 +112,15 @@ struct eng {
 	int64_t pause_ns;
 	unsigned char *pw;
 	size_t npw;
+	/* What each socket is registered for in ep (EW_IN, EW_OUT, and
+	 * EW_PARKED while idle in libcurl's pool; indexed by socket, 0 when
+	 * not registered): see on_socket. */
+	unsigned char *ew;
+	size_t new_n;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
+	/* The time libcurl named last for its timeouts (0: none), and what
+	 * tcurl is armed for (0: not armed): see on_timer. */
+	int64_t curl_due, tcurl_at;
 	/* --spin-us: the loop polls without sleeping from spin_ns before
 	 * the next timed send (due_ns, 0 none); tsend_at is when the send
 	 * timer is armed for (0: not armed). */
@@ -225,10 +233,19 @@ void eng_send_at(struct eng *g, int64_t due);
 void eng_retry_later(struct eng *g, struct req *q, int64_t now);
 /* A closed-loop slot is free from t. */
 void eng_free_slot(struct eng *g, int64_t t);
-/* Socket s serves q (NULL: none now). */
 /* Puts q's socket in the pause set or takes it out, as q now needs. */
 void eng_pause_watch(struct eng *g, struct req *q);
+/* Socket s serves q (NULL: none now). */
 void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q);
+/* libcurl's timeout handling: its timer went off (fired), or it asked
+ * for it at once. */
+void eng_curl_timeout(struct eng *g, int fired);
+/* Socket s was just made: registered in no epoll set yet, whatever an
+ * earlier socket of the same number was. */
+void eng_sock_new(struct eng *g, curl_socket_t s);
+/* An event on a socket parked in libcurl's pool: takes it out of the
+ * sets and returns 1; 0 when fd is not parked (libcurl handles it). */
+int eng_unpark(struct eng *g, int fd);
 
 /* What epoll reported, as libcurl's flags. */
 static inline int eng_curl_flags(uint32_t events)

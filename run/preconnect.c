@@ -175,8 +175,8 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 	long left = n;
 	int running;
 
-	curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
 	g->timeout_now = 0;
+	eng_curl_timeout(g, 0);
 	while (left > 0) {
 		int k = epoll_wait(g->ep, evs, WAKE_MAX, g->timeout_now ? 0 : 200);
 		CURLMsg *m;
@@ -186,7 +186,7 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 			return -1;
 		if (g->timeout_now) {
 			g->timeout_now = 0;
-			curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
+			eng_curl_timeout(g, 0);
 		}
 		for (int i = 0; i < k; i++) {
 			int fd = evs[i].data.fd, flags;
@@ -196,10 +196,11 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 				continue;
 			if (fd == g->tcurl) {
 				if (read(fd, &ticks, sizeof ticks) > 0)
-					curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT,
-								 0, &running);
+					eng_curl_timeout(g, 1);
 				continue;
 			}
+			if (eng_unpark(g, fd))
+				continue;
 			flags = eng_curl_flags(evs[i].events);
 			curl_multi_socket_action(g->m, fd, flags, &running);
 		}

@@ -248,6 +248,17 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	return CURL_PREREQFUNC_OK;
 }
 
+/* libcurl's socket() for a new connection, made here so that the engine
+ * knows the socket is new (eng_sock_new). As libcurl makes it. */
+static curl_socket_t on_open(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	curl_socket_t s = socket(a->family, a->socktype, a->protocol);
+
+	(void)purpose;
+	eng_sock_new(ud, s);
+	return s < 0 ? CURL_SOCKET_BAD : s;
+}
+
 /* What every handle shares, requests and preconnects alike: a connection
  * opened by one is reused by another only when these match. q is NULL for
  * a preconnect. */
@@ -258,6 +269,8 @@ void req_setup(struct eng *g, CURL *h, struct req *q)
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RECV_BUF);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, q);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
 }
 
 struct req *req_new(struct eng *g)

@@ -44,6 +44,8 @@ struct sim_conf {
 	long request_timeout_ms;  /* a request is cut after this long; 0 = never */
 	long keepalive_max;       /* a connection's request after this many is
 				     dropped with a reset, unanswered; 0 never */
+	long keepalive_timeout_ms; /* an idle kept-alive connection is closed
+				      after this long; 0 never */
 	int stats;                /* seconds between stats lines; 0 = off */
 	int prefix_caching;       /* automatic prefix caching (default on) */
 	uint64_t seed;

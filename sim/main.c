@@ -37,6 +37,8 @@ static const char usage_text[] =
 	"      --request-timeout MS  cut a request after MS ms, 0 = never (default 0)\n"
 	"      --keepalive-max N     after N requests on a connection, reset it when\n"
 	"                            the next one comes, unanswered (0 = never)\n"
+	"      --keepalive-timeout MS  close a kept-alive connection idle for MS ms\n"
+	"                            after its last response (0 = never, default)\n"
 	"      --truth FILE          write the ground-truth log (JSON Lines)\n"
 	"      --truth-scrapes FILE  log when each GET /metrics page was counted\n"
 	"                            and written (JSON Lines)\n"
@@ -88,7 +90,7 @@ static const char usage_text[] =
 	"  -V, --version             print the version\n";
 
 enum {
-	O_HOST = 256, O_MAXCONN, O_MAXBODY, O_TIMEOUT, O_KAMAX, O_TRUTH, O_SCRAPES, O_STATS, O_SEED,
+	O_HOST = 256, O_MAXCONN, O_MAXBODY, O_TIMEOUT, O_KAMAX, O_KATIMEOUT, O_TRUTH, O_SCRAPES, O_STATS, O_SEED,
 	O_PROFILE, O_T0, O_TW, O_CLIN, O_CKV, O_CATTN, O_STEPCV, O_MAXSEQS,
 	O_MAXBATCH, O_KV, O_MAXLEN, O_SCALE, O_ZERO, O_TPC, O_JITTER, O_OUTDIST,
 	O_RTOK, O_RFIELD, O_NOSPACE, O_NODONE, O_CRLF, O_COMMENTS, O_SPLIT,
@@ -105,6 +107,7 @@ static const struct option longopts[] = {
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "request-timeout", required_argument, NULL, O_TIMEOUT },
 	{ "keepalive-max", required_argument, NULL, O_KAMAX },
+	{ "keepalive-timeout", required_argument, NULL, O_KATIMEOUT },
 	{ "truth", required_argument, NULL, O_TRUTH },
 	{ "truth-scrapes", required_argument, NULL, O_SCRAPES },
 	{ "stats", optional_argument, NULL, O_STATS },
@@ -232,6 +235,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 		case O_MAXBODY: rc = integer(n, optarg, 1, LONG_MAX, &c->max_body, e); break;
 		case O_TIMEOUT: rc = integer(n, optarg, 0, LONG_MAX, &c->request_timeout_ms, e); break;
 		case O_KAMAX: rc = integer(n, optarg, 0, LONG_MAX, &c->keepalive_max, e); break;
+		case O_KATIMEOUT: rc = integer(n, optarg, 0, 86400000, &c->keepalive_timeout_ms, e); break;
 		case O_TRUTH: c->truth_path = optarg; break;
 		case O_SCRAPES: c->scrapes_path = optarg; break;
 		case O_PREFIX:

@@ -1218,6 +1218,37 @@ static int past_keepalive(struct server *s, struct evhttp_request *req,
 	return 1;
 }
 
+/*
+ * --keepalive-timeout: a connection idle for that long after a response
+ * is closed, as servers do (uvicorn, which serves vLLM, after 5 s;
+ * nginx after 75 s). evhttp's own timeout does it: set short when a
+ * response is done and long again when a request comes (evhttp's idle
+ * timeout would also cut a silent stream: see server_start).
+ */
+static void keepalive_idle(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct timeval tv = {
+		.tv_sec = s->c->keepalive_timeout_ms / 1000,
+		.tv_usec = s->c->keepalive_timeout_ms % 1000 * 1000,
+	};
+
+	if (conn)
+		evhttp_connection_set_timeout_tv(conn, &tv);
+}
+
+static void keepalive_busy(struct server *s, struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct timeval tv = {.tv_sec = 86400};
+
+	if (!s->c->keepalive_timeout_ms || !conn)
+		return;
+	evhttp_connection_set_timeout_tv(conn, &tv);
+	evhttp_request_set_on_complete_cb(req, keepalive_idle, s);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct server *s = arg;
@@ -1236,6 +1267,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			   sizeof one);
 	if (past_keepalive(s, req, bev))
 		return;
+	keepalive_busy(s, req);
 	evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
 	if (!path)
 		path = "/";

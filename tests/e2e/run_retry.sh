@@ -100,5 +100,38 @@ st=$(awk -F, -v s="$(col "$T/ka.csv" status)" 'NR > 1 { print $s }' "$T/ka.csv" 
 	nok "--keepalive-max: every request ok once, each in the truth log" "exit $rc: $st; $(wc -l <"$T/ka.jsonl") truth lines"
 if out=$(truthcheck "$T/ka.csv" "$T/ka.jsonl" "keepalive-max"); then echo "$out"; ok "--keepalive-max: chunks as the truth log"; else nok "--keepalive-max: chunks as the truth log" "$out"; fi
 
+# 6. A server that closes idle kept-alive connections (llmsim
+# --keepalive-timeout, as uvicorn does after 5 s). llmrun leaves an idle
+# connection's socket in its epoll set (on_socket in run/engine.c); when
+# the server closes it, the loop must take it out, or it wakes for it
+# again and again until the next send. 8 sends 250 ms apart: with 30 ms
+# of idle timeout every one goes on a new connection (conn_reused 0;
+# without the timeout 7 of 8 reuse one), each is ok and as the truth log
+# says, and llmrun takes little CPU: a loop that woke for a closed
+# socket took about 0.8 s here, one that does not 0.03 s.
+ka_run() { # name timeout-ms
+	start_sim --truth "$T/$1.jsonl" --keepalive-timeout "$2"
+	c=$(cpu_ms llmrun --no-probe --url "$URL" --model llmsim --rate 4 --schedule constant --requests 8 \
+		--max-tokens 4 --ignore-eos -o "$T/$1.csv" "$T/c.csv")
+	stop_sim
+	st=$(awk -F, -v s="$(col "$T/$1.csv" status)" -v r="$(col "$T/$1.csv" conn_reused)" \
+		'NR > 1 { print $s, $r }' "$T/$1.csv" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
+}
+ka_run kt0 0
+[ "$st" = " 1 ok 0  7 ok 1 " ] && ok "--keepalive-timeout 0: the connection is kept ($st)" ||
+	nok "--keepalive-timeout 0: the connection is kept" "$st"
+ka_run kt30 30
+[ "$st" = " 8 ok 0 " ] && [ "$(wc -l <"$T/kt30.jsonl")" -eq 8 ] &&
+	ok "--keepalive-timeout 30: every request ok on a new connection" ||
+	nok "--keepalive-timeout 30: every request ok on a new connection" "$st; $(wc -l <"$T/kt30.jsonl") truth lines"
+[ "$c" -lt 400 ] && ok "idle connections closed by the server: llmrun took $c ms of CPU (under 400)" ||
+	nok "idle connections closed by the server: llmrun took under 400 ms of CPU" "$c ms"
+if out=$(truthcheck "$T/kt30.csv" "$T/kt30.jsonl" "keepalive-timeout") &&
+	out="$out $(sendcheck "$T/kt30.csv" "$T/kt30.jsonl" "keepalive-timeout")"; then
+	echo "$out"; ok "--keepalive-timeout: chunks and sends as the truth log"
+else
+	nok "--keepalive-timeout: chunks and sends as the truth log" "$out"
+fi
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"

@@ -10,12 +10,6 @@ T=$(mktmp)
 TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken; exit 0; }
 . tests/e2e/sim.lib
 trap 'kill "$SIMPID" 2>/dev/null; rm -rf $_tmps' EXIT
-TICK=$(getconf CLK_TCK)
-# cpu_ms CMD...: the CPU time (user + system, ms) CMD took, from its
-# parent's count of waited-for children (/proc/PID/stat fields 16, 17).
-cpu_ms() {
-	sh -c '"$@" >/dev/null 2>&1; awk -v t="'"$TICK"'" "{ print int((\$16 + \$17) * 1000 / t) }" /proc/$$/stat' sh "$@"
-}
 spin_llmrun() { # name extra-args...: 40 sends 20 ms apart
 	_n=$1; shift
 	cpu_ms llmrun --url "$URL" --model llmsim --prompt hi --rate 50 --schedule constant \
