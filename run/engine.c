@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 enum { PW_OUT = 1, PW_NOW = 2 }; /* a socket's state in the pause set */
-enum { EW_IN = 1, EW_OUT = 2, EW_PARKED = 4 }; /* ... in the loop's set */
+/* ... in the loop's set, and EW_CONN: a connection's socket llmrun made
+ * for libcurl (eng_sock_new), not closed yet (eng_sock_gone) */
+enum { EW_IN = 1, EW_OUT = 2, EW_PARKED = 4, EW_CONN = 8 };
 static void pause_apply(struct eng *g, int fd, unsigned char st);
 static int wake_now(const struct req *q);
 
@@ -51,13 +53,15 @@ static unsigned char *fd_slot(unsigned char **a, size_t *n, int fd)
  * connection goes back to libcurl's pool when its request ends (REMOVE)
  * and comes out for the next request (IN): taking it out of the sets and
  * putting it back cost four epoll_ctl() a request, two of them between
- * the request's hand-over and the next send. So a socket that goes idle
- * registered for reading only stays registered, parked: nothing comes on
- * an idle connection unless the server closes it, and then eng_unpark
- * takes it out (libcurl's own check finds the connection dead when it
- * would reuse it). A new socket may have the number of a parked one that
- * libcurl closed (the kernel drops a closed socket from epoll sets):
- * eng_sock_new, from libcurl's socket opening, forgets the old state.
+ * the request's hand-over and the next send. So a connection's socket
+ * that goes idle registered for reading only stays registered, parked:
+ * nothing comes on an idle connection unless the server closes it, and
+ * then eng_unpark takes it out (libcurl's own check finds the connection
+ * dead when it would reuse it). Only sockets llmrun made for libcurl's
+ * connections are parked, and their state is forgotten when libcurl
+ * closes them (the kernel drops a closed socket from epoll sets), so a
+ * new socket with the same number, a connection's or another of
+ * libcurl's (its resolver's), starts unregistered.
  */
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
@@ -79,14 +83,14 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 		curl_multi_assign(g->m, s, NULL);
 		if ((size_t)s < g->npw && (g->pw[s] & PW_OUT))
 			pause_apply(g, s, 0);
-		if (w && *w == EW_IN) {
+		if (w && *w == (EW_CONN | EW_IN)) {
 			*w |= EW_PARKED;
 			return 0;
 		}
 		pause_apply(g, s, 0);
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
 		if (w)
-			*w = 0;
+			*w &= EW_CONN;
 		return 0;
 	}
 	if (q) {
@@ -94,8 +98,8 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 		eng_sock_req(g, s, q);
 	}
 	want = (what & CURL_POLL_IN ? EW_IN : 0) | (what & CURL_POLL_OUT ? EW_OUT : 0);
-	if (!w || (*w & ~EW_PARKED) != want) {
-		int reg = w ? *w != 0 : sockp != NULL;
+	if (!w || (*w & (EW_IN | EW_OUT)) != want) {
+		int reg = w ? (*w & (EW_IN | EW_OUT)) != 0 : sockp != NULL;
 
 		memset(&ev, 0, sizeof ev);
 		ev.data.fd = s;
@@ -105,7 +109,7 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 			return -1;
 	}
 	if (w)
-		*w = want;
+		*w = want | (*w & EW_CONN);
 	if (!sockp)
 		curl_multi_assign(g->m, s, g);
 	/* A write that waits and a read no one can wait for wake the loop
@@ -116,19 +120,34 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 	return 0;
 }
 
-void eng_sock_new(struct eng *g, curl_socket_t s)
+/* Forgets what fd was registered for: a socket just made or just
+ * closed is in no epoll set. conn marks a connection's socket. */
+static void sock_reset(struct eng *g, curl_socket_t s, unsigned char conn)
 {
-	if (s >= 0 && (size_t)s < g->new_n)
-		g->ew[s] = 0;
+	unsigned char *w = conn ? fd_slot(&g->ew, &g->new_n, s) :
+			   s >= 0 && (size_t)s < g->new_n ? g->ew + s : NULL;
+
+	if (w)
+		*w = conn;
 	if (s >= 0 && (size_t)s < g->npw)
 		g->pw[s] = 0;
+}
+
+void eng_sock_new(struct eng *g, curl_socket_t s)
+{
+	sock_reset(g, s, EW_CONN);
+}
+
+void eng_sock_gone(struct eng *g, curl_socket_t s)
+{
+	sock_reset(g, s, 0);
 }
 
 int eng_unpark(struct eng *g, int fd)
 {
 	if (fd < 0 || (size_t)fd >= g->new_n || !(g->ew[fd] & EW_PARKED))
 		return 0;
-	g->ew[fd] = 0;
+	g->ew[fd] = EW_CONN;
 	pause_apply(g, fd, 0);
 	epoll_ctl(g->ep, EPOLL_CTL_DEL, fd, NULL);
 	return 1;

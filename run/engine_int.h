@@ -113,8 +113,8 @@ struct eng {
 	unsigned char *pw;
 	size_t npw;
 	/* What each socket is registered for in ep (EW_IN, EW_OUT, and
-	 * EW_PARKED while idle in libcurl's pool; indexed by socket, 0 when
-	 * not registered): see on_socket. */
+	 * EW_PARKED while idle in libcurl's pool; EW_CONN for a connection's
+	 * socket llmrun made; indexed by socket): see on_socket. */
 	unsigned char *ew;
 	size_t new_n;
 	int timeout_now; /* libcurl asked for its timeout handling at once */
@@ -240,9 +240,10 @@ void eng_sock_req(struct eng *g, curl_socket_t s, struct req *q);
 /* libcurl's timeout handling: its timer went off (fired), or it asked
  * for it at once. */
 void eng_curl_timeout(struct eng *g, int fired);
-/* Socket s was just made: registered in no epoll set yet, whatever an
- * earlier socket of the same number was. */
+/* Socket s was just made for a connection of libcurl's, or is about to
+ * be closed: registered in no epoll set, whatever it was before. */
 void eng_sock_new(struct eng *g, curl_socket_t s);
+void eng_sock_gone(struct eng *g, curl_socket_t s);
 /* An event on a socket parked in libcurl's pool: takes it out of the
  * sets and returns 1; 0 when fd is not parked (libcurl handles it). */
 int eng_unpark(struct eng *g, int fd);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static int invalid(struct req *q, const char *what)
 {
@@ -248,15 +249,24 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	return CURL_PREREQFUNC_OK;
 }
 
-/* libcurl's socket() for a new connection, made here so that the engine
- * knows the socket is new (eng_sock_new). As libcurl makes it. */
+/* libcurl's socket() and close() of a connection's socket, made here so
+ * that the engine knows the socket is new or gone (eng_sock_new,
+ * eng_sock_gone: on_socket in engine.c). As libcurl makes them. */
 static curl_socket_t on_open(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	curl_socket_t s = socket(a->family, a->socktype, a->protocol);
 
 	(void)purpose;
+	if (s < 0)
+		return CURL_SOCKET_BAD;
 	eng_sock_new(ud, s);
-	return s < 0 ? CURL_SOCKET_BAD : s;
+	return s;
+}
+
+static int on_close(void *ud, curl_socket_t s)
+{
+	eng_sock_gone(ud, s);
+	return close(s);
 }
 
 /* What every handle shares, requests and preconnects alike: a connection
@@ -271,6 +281,8 @@ void req_setup(struct eng *g, CURL *h, struct req *q)
 	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, q);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
+	curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+	curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, g);
 }
 
 struct req *req_new(struct eng *g)
