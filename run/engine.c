@@ -308,8 +308,13 @@ void eng_curl_timeout(struct eng *g, int fired)
 		g->tcurl_at = 0;
 	curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0, &running);
 	if (!g->tcurl_at && g->curl_due) {
-		g->tcurl_at = g->curl_due;
-		eng_arm(g->tcurl, g->curl_due, 1);
+		int64_t now = clk_mono_ns();
+
+		/* libcurl names a time in whole ms, may round it down, and not again
+		 * if it was reached early: then in 1 ms, as libcurl itself
+		 * does for a time less than 1 ms away. */
+		g->tcurl_at = g->curl_due > now ? g->curl_due : now + CLK_NS_PER_MS;
+		eng_arm(g->tcurl, g->tcurl_at, 1);
 	}
 }
 

@@ -113,6 +113,13 @@ expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 timeout: Timeout wa
 stop_srv
 [ "$(col "$T/silent.csv" status | sort -u)" = timeout ] && [ "$(col "$T/silent.csv" status | wc -l)" -eq 2 ] &&
 	ok "a silent server: 2 timeout rows" || nok "a silent server: 2 timeout rows" "$(cat "$T/silent.csv")"
+# ... on time: libcurl's timer goes off when due (run/engine.c, on_timer
+# and eng_curl_timeout, which leave it armed and arm it again), so each
+# row's e2e is about the 1 s of --timeout (less the connect, which e2e
+# leaves out), not more than half a second later.
+[ "$(col "$T/silent.csv" e2e_ms | awk '$1 >= 900 && $1 < 1500 { n++ } END { print n + 0 }')" -eq 2 ] &&
+	ok "a silent server: the timeouts came on time ($(col "$T/silent.csv" e2e_ms | tr '\n' ' ')ms)" ||
+	nok "a silent server: the timeouts came on time" "$(col "$T/silent.csv" e2e_ms | tr '\n' ' ')"
 
 # A server that sends 1 GiB, streamed and not: the request ends with an
 # error class at the stream's or the body's cap, in bounded memory.

@@ -133,5 +133,26 @@ else
 	nok "--keepalive-timeout: chunks and sends as the truth log" "$out"
 fi
 
+# 7. --timeout while other requests come and go: each start and end
+# moves libcurl's next time later (two slots, each request started after
+# the one before ended), and llmrun leaves its timer armed for the
+# earlier time and arms it again when it goes off (run/engine.c,
+# on_timer, eng_curl_timeout). Requests that llmsim stalls for 3 s time
+# out after the 1 s asked (e2e from the send: the connect is not in it),
+# not later (a timeout missed would let them end ok after the stall); the
+# others are ok.
+start_sim --stall-rate 0.3 --stall-ms 3000 --time-scale 20 --seed 2
+llmrun --no-probe --url "$URL" --model llmsim --timeout 1 --batch-sizes 2 --requests 16 --max-tokens 20 \
+	--ignore-eos -q -o "$T/tmo.csv" "$T/c.csv" 2>/dev/null
+stop_sim
+out=$(awk -F, -v s="$(col "$T/tmo.csv" status)" -v e="$(col "$T/tmo.csv" e2e_ms)" '
+	NR > 1 && $s == "ok" { ok++; if ($e >= 1000) late = late " ok:" $e }
+	NR > 1 && $s == "timeout" { t++; if ($e >= 900 && $e < 1500) on++; else late = late " " $e }
+	END { printf "%d %d %d%s", ok, t, on, late }' "$T/tmo.csv")
+set -- $out
+[ "$1" -ge 1 ] && [ "$2" -ge 1 ] && [ "$2" -eq "$3" ] && [ $(($1 + $2)) -eq 16 ] && [ -z "${4:-}" ] &&
+	ok "--timeout amid traffic: $2 stalled requests timed out after 1 s, $1 ok" ||
+	nok "--timeout amid traffic: stalled requests timed out after 1 s, the others ok" "ok, timeouts, on time, late ones: $out"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
