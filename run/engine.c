@@ -63,6 +63,24 @@ static unsigned char *fd_slot(unsigned char **a, size_t *n, int fd)
  * new socket with the same number, a connection's or another of
  * libcurl's (its resolver's), starts unregistered.
  */
+/* Parks the idle connection socket s (state *w): watched for reading
+ * only, in both sets (a connection made for a preconnect goes idle
+ * watched for writing). Returns 0 when the sets could not be changed. */
+static int park(struct eng *g, curl_socket_t s, unsigned char *w)
+{
+	if ((*w & (EW_IN | EW_OUT)) != EW_IN) {
+		struct epoll_event ev = {.events = EPOLLIN};
+
+		ev.data.fd = s;
+		if (epoll_ctl(g->ep, *w & EW_OUT ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0)
+			return 0;
+	}
+	if ((size_t)s < g->npw && (g->pw[s] & PW_OUT))
+		pause_apply(g, s, PW_NOW);
+	*w = EW_CONN | EW_IN | EW_PARKED;
+	return 1;
+}
+
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
 	struct eng *g = ud;
@@ -81,12 +99,8 @@ static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 			q->sock = CURL_SOCKET_BAD;
 		eng_sock_req(g, s, NULL);
 		curl_multi_assign(g->m, s, NULL);
-		if ((size_t)s < g->npw && (g->pw[s] & PW_OUT))
-			pause_apply(g, s, 0);
-		if (w && *w == (EW_CONN | EW_IN)) {
-			*w |= EW_PARKED;
+		if (w && (*w & EW_CONN) && park(g, s, w))
 			return 0;
-		}
 		pause_apply(g, s, 0);
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, s, NULL);
 		if (w)
@@ -143,10 +157,30 @@ void eng_sock_gone(struct eng *g, curl_socket_t s)
 	sock_reset(g, s, 0);
 }
 
+/* Is fd parked (rst_idle)? Then no event came on it since its request
+ * ended: libcurl's "is it alive?" of it needs no poll(). An end that
+ * came and was not looked at yet makes a request go out on a dead
+ * connection, which libcurl or llmrun then send again on a new one
+ * (conn_retried), as when the server closes it just as the request is
+ * written. */
+static int sock_idle(void *ud, int fd)
+{
+	const struct eng *g = ud;
+
+	return fd >= 0 && (size_t)fd < g->new_n && (g->ew[fd] & EW_PARKED);
+}
+
 int eng_unpark(struct eng *g, int fd)
 {
+	char c;
+
 	if (fd < 0 || (size_t)fd >= g->new_n || !(g->ew[fd] & EW_PARKED))
 		return 0;
+	/* An event taken before libcurl read the connection's answer inline
+	 * and gave the connection back, in the same wake-up: nothing waits
+	 * now, and the socket stays parked. */
+	if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 1;
 	g->ew[fd] = EW_CONN;
 	pause_apply(g, fd, 0);
 	epoll_ctl(g->ep, EPOLL_CTL_DEL, fd, NULL);
@@ -377,6 +411,8 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	curl_multi_setopt(g->m, CURLMOPT_SOCKETDATA, g);
 	curl_multi_setopt(g->m, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(g->m, CURLMOPT_TIMERDATA, g);
+	if (o->recv_wrap)
+		rst_idle(sock_idle, g);
 
 	if (!(h = http_headers(o))) {
 		eng_free(g);
@@ -832,6 +868,8 @@ void eng_free(struct eng *g)
 {
 	if (!g)
 		return;
+	if (g->cx.o->recv_wrap)
+		rst_idle(NULL, NULL);
 	for (size_t i = 0; i < g->nall; i++) {
 		struct req *q = g->all[i];
 

@@ -21,6 +21,9 @@
 /* The reader of this thread, NULL when none: an interposed C library
  * function gets no context of its own, so this is how it finds it. */
 static _Thread_local struct rst *active;
+/* rst_idle's test of this thread, NULL when none. */
+static _Thread_local int (*idle_fn)(void *, int);
+static _Thread_local void *idle_ud;
 
 int64_t rst_msg_stamp(struct msghdr *m, int64_t wall_off)
 {
@@ -86,9 +89,11 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	struct rst *r = active;
 	struct timespec ts, *tp = NULL;
 
-	/* libcurl's "is there more?" after a read that emptied the socket. */
-	if (r && r->drained && nfds == 1 && timeout == 0 && fds[0].fd == r->fd &&
-	    !(fds[0].events & ~readable)) {
+	/* libcurl's "is there more?" after a read that emptied the socket,
+	 * and its "is it alive?" of an idle connection (rst_idle). */
+	if (nfds == 1 && timeout == 0 && !(fds[0].events & ~readable) &&
+	    ((r && r->drained && fds[0].fd == r->fd) ||
+	     (idle_fn && idle_fn(idle_ud, fds[0].fd)))) {
 		fds[0].revents = 0;
 		return 0;
 	}
@@ -120,4 +125,10 @@ void rst_end(struct rst *r)
 {
 	r->fd = -1;
 	active = NULL;
+}
+
+void rst_idle(int (*idle)(void *ud, int fd), void *ud)
+{
+	idle_fn = idle;
+	idle_ud = ud;
 }

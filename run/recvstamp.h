@@ -48,4 +48,16 @@ int64_t rst_msg_stamp(struct msghdr *m, int64_t wall_off);
 /* No reader is active on this thread, and r has no socket. */
 void rst_end(struct rst *r);
 
+/*
+ * Sockets known to be idle and watched by the caller's epoll set (a
+ * kept-alive connection in libcurl's pool: on_socket in engine.c): while
+ * set on this thread, libcurl's zero-timeout poll() for reading of a
+ * socket for which idle(ud, fd) is 1 is answered "nothing to read"
+ * without a system call. libcurl asks that of every idle connection it
+ * would reuse, and of all of them once a second; bytes or an end that
+ * came are not lost: epoll reports them. NULL idle: every poll goes to
+ * the kernel.
+ */
+void rst_idle(int (*idle)(void *ud, int fd), void *ud);
+
 #endif

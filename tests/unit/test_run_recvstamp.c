@@ -157,6 +157,53 @@ static void other_sockets_read_unchanged(void **state)
 	pair_close(&p);
 }
 
+static int idle_fd = -1;
+
+static int is_idle(void *ud, int fd)
+{
+	(*(int *)ud)++;
+	return fd == idle_fd;
+}
+
+/* rst_idle: a zero-timeout poll() for reading of a socket the test calls
+ * idle is "nothing to read" though a byte waits; of another socket, with
+ * a timeout, or for writing, and once the test is taken away, it is the
+ * kernel's answer. */
+static void idle_sockets_polled_without_the_kernel(void **state)
+{
+	struct pair p;
+	struct pollfd pf;
+	int asked = 0;
+
+	(void)state;
+	pair_open(&p);
+	assert_int_equal(write(p.srv, "q", 1), 1);
+	wait_bytes(p.cli, 1);
+	idle_fd = p.cli;
+	rst_idle(is_idle, &asked);
+	pf = (struct pollfd){.fd = p.cli, .events = POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND, .revents = POLLIN};
+	assert_int_equal(poll(&pf, 1, 0), 0);
+	assert_int_equal(pf.revents, 0);
+	assert_int_equal(asked, 1);
+	pf = (struct pollfd){.fd = p.cli, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 10), 1); /* a timeout: the kernel's */
+	assert_true(pf.revents & POLLIN);
+	pf = (struct pollfd){.fd = p.cli, .events = POLLIN | POLLOUT};
+	assert_int_equal(poll(&pf, 1, 0), 1); /* writing too: the kernel's */
+	idle_fd = p.srv;
+	assert_int_equal(write(p.cli, "r", 1), 1);
+	wait_bytes(p.srv, 1);
+	pf = (struct pollfd){.fd = p.cli, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 0), 1); /* not idle: the kernel's */
+	rst_idle(NULL, NULL);
+	idle_fd = p.cli;
+	asked = 0;
+	pf = (struct pollfd){.fd = p.cli, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 0), 1);
+	assert_int_equal(asked, 0);
+	pair_close(&p);
+}
+
 /*
  * The kernel turns receive stamping on for the whole system when a first
  * socket asks, after a delay (a static key switched from a work queue),
@@ -198,6 +245,7 @@ int main(void)
 		cmocka_unit_test(stamps_of_a_read_and_its_first_byte),
 		cmocka_unit_test(first_is_taken_once_and_only_when_wanted),
 		cmocka_unit_test(other_sockets_read_unchanged),
+		cmocka_unit_test(idle_sockets_polled_without_the_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, stamping_on, stamping_off);
