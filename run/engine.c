@@ -48,21 +48,6 @@ static unsigned char *fd_slot(unsigned char **a, size_t *n, int fd)
 	return *a + fd;
 }
 
-/*
- * libcurl's watch on a socket, kept in the loop's epoll set. A kept-alive
- * connection goes back to libcurl's pool when its request ends (REMOVE)
- * and comes out for the next request (IN): taking it out of the sets and
- * putting it back cost four epoll_ctl() a request, two of them between
- * the request's hand-over and the next send. So a connection's socket
- * that goes idle registered for reading only stays registered, parked:
- * nothing comes on an idle connection unless the server closes it, and
- * then eng_unpark takes it out (libcurl's own check finds the connection
- * dead when it would reuse it). Only sockets llmrun made for libcurl's
- * connections are parked, and their state is forgotten when libcurl
- * closes them (the kernel drops a closed socket from epoll sets), so a
- * new socket with the same number, a connection's or another of
- * libcurl's (its resolver's), starts unregistered.
- */
 /* Parks the idle connection socket s (state *w): watched for reading
  * only, in both sets (a connection made for a preconnect goes idle
  * watched for writing). Returns 0 when the sets could not be changed. */
@@ -81,6 +66,22 @@ static int park(struct eng *g, curl_socket_t s, unsigned char *w)
 	return 1;
 }
 
+/*
+ * libcurl's watch on a socket, kept in the loop's epoll set. A kept-alive
+ * connection goes back to libcurl's pool when its request ends (REMOVE)
+ * and comes out for the next request (IN): taking it out of the sets and
+ * putting it back cost four epoll_ctl() a request, two of them between
+ * the request's hand-over and the next send. So a connection's socket
+ * that goes idle stays registered, for reading, parked (park): nothing
+ * comes on an idle connection unless the server closes it, and then
+ * eng_unpark takes it out (libcurl's own check finds the connection dead
+ * when it would reuse it; sock_idle answers that check for a parked
+ * socket without a system call). Only sockets llmrun made for libcurl's
+ * connections are parked, and their state is forgotten when libcurl
+ * closes them (the kernel drops a closed socket from epoll sets), so a
+ * new socket with the same number, a connection's or another of
+ * libcurl's (its resolver's), starts unregistered.
+ */
 static int on_socket(CURL *h, curl_socket_t s, int what, void *ud, void *sockp)
 {
 	struct eng *g = ud;
