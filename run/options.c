@@ -213,6 +213,17 @@ static int to_long(const char *s, long min, long *v, const char *opt,
 	return 0;
 }
 
+/* to_long, at most max. */
+static int to_long_max(const char *s, long min, long max, long *v, const char *opt,
+		       struct err *e)
+{
+	int rc = to_long(s, min, v, opt, e);
+
+	if (!rc && *v > max)
+		rc = err_set(e, ERR_USAGE, "%s: at most %ld, got %ld", opt, max, *v);
+	return rc;
+}
+
 static int to_double(const char *s, double min, double *v, const char *opt,
 		     struct err *e)
 {
@@ -576,16 +587,10 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 					     "recv or read, got '%s'", optarg);
 			break;
 		case O_READ_BATCH:
-			rc = to_long(optarg, 0, &o->read_batch_us, "--read-batch-us", e);
-			if (!rc && o->read_batch_us > 100000)
-				rc = err_set(e, ERR_USAGE, "--read-batch-us: at most 100000, got %ld",
-					     o->read_batch_us);
+			rc = to_long_max(optarg, 0, 100000, &o->read_batch_us, "--read-batch-us", e);
 			break;
 		case O_SPIN:
-			rc = to_long(optarg, 0, &o->spin_us, "--spin-us", e);
-			if (!rc && o->spin_us > 100000)
-				rc = err_set(e, ERR_USAGE, "--spin-us: at most 100000, got %ld",
-					     o->spin_us);
+			rc = to_long_max(optarg, 0, 100000, &o->spin_us, "--spin-us", e);
 			break;
 		case O_BATCH:
 		case O_CONCURRENCY:

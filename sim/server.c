@@ -1218,6 +1218,10 @@ static int past_keepalive(struct server *s, struct evhttp_request *req,
 	return 1;
 }
 
+/* evhttp's timeout while a request is served: a day, in effect none
+ * (see server_start). */
+enum { BUSY_TIMEOUT_S = 86400 };
+
 /*
  * --keepalive-timeout: a connection idle for that long after a response
  * is closed, as servers do (uvicorn, which serves vLLM, after 5 s;
@@ -1241,7 +1245,7 @@ static void keepalive_idle(struct evhttp_request *req, void *arg)
 static void keepalive_busy(struct server *s, struct evhttp_request *req)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	struct timeval tv = {.tv_sec = 86400};
+	struct timeval tv = {.tv_sec = BUSY_TIMEOUT_S};
 
 	if (!s->c->keepalive_timeout_ms || !conn)
 		return;
@@ -1374,7 +1378,7 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	/* evhttp's idle timeout (50 s by default) would also cut a stream that
 	 * is silent for long: a queued request, a long stall. Requests are
 	 * bounded by --request-timeout instead. */
-	evhttp_set_timeout(s->http, 86400);
+	evhttp_set_timeout(s->http, BUSY_TIMEOUT_S);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_gencb(s->http, on_request, s);
 	evhttp_set_bevcb(s->http, arr_bevcb, s->arr);

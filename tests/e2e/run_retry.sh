@@ -140,8 +140,11 @@ fi
 # on_timer, eng_curl_timeout). Requests that llmsim stalls for 3 s time
 # out after the 1 s asked (e2e from the send: the connect is not in it),
 # not later (a timeout missed would let them end ok after the stall); the
-# others are ok.
-start_sim --stall-rate 0.3 --stall-ms 3000 --time-scale 20 --seed 2
+# others are ok. On llmsim's clock too: each stalled request, from its
+# arrival to when llmsim saw llmrun close it (end_ns), lasted 0.9-1.5 s,
+# and there are as many as timeout rows.
+rm -f "$T/tmo.jsonl"
+start_sim --stall-rate 0.3 --stall-ms 3000 --time-scale 20 --seed 2 --truth "$T/tmo.jsonl"
 llmrun --no-probe --url "$URL" --model llmsim --timeout 1 --batch-sizes 2 --requests 16 --max-tokens 20 \
 	--ignore-eos -q -o "$T/tmo.csv" "$T/c.csv" 2>/dev/null
 stop_sim
@@ -153,6 +156,13 @@ set -- $out
 [ "$1" -ge 1 ] && [ "$2" -ge 1 ] && [ "$2" -eq "$3" ] && [ $(($1 + $2)) -eq 16 ] && [ -z "${4:-}" ] &&
 	ok "--timeout amid traffic: $2 stalled requests timed out after 1 s, $1 ok" ||
 	nok "--timeout amid traffic: stalled requests timed out after 1 s, the others ok" "ok, timeouts, on time, late ones: $out"
+srv=$(grep '"fault":"stall"' "$T/tmo.jsonl" | sed 's/.*"arrived_ns":\([0-9]*\).*"end_ns":\([0-9]*\).*/\1 \2/' |
+	awk '{ d = ($2 - $1) / 1e6; n++; if (d >= 900 && d < 1500) on++; else off = off " " d } END { printf "%d %d%s", n, on, off }')
+set -- $srv
+[ "$1" -eq "$(awk -F, -v s="$(col "$T/tmo.csv" status)" 'NR > 1 && $s == "timeout" { n++ } END { print n + 0 }' "$T/tmo.csv")" ] &&
+	[ "$1" -eq "$2" ] && [ "$1" -ge 1 ] &&
+	ok "--timeout amid traffic, on llmsim's clock: $1 stalled requests closed 0.9-1.5 s after they arrived" ||
+	nok "--timeout amid traffic, on llmsim's clock: stalled requests closed 0.9-1.5 s after they arrived" "stalled, on time, others (ms): $srv"
 
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
