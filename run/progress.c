@@ -224,9 +224,9 @@ void prog_end(struct prog *p, int64_t now)
 	else if (p->lag_p99_ms > PROG_LAG_WARN_MS)
 		fprintf(p->f, "llmrun: warning: %s: llmrun fell behind by %.1f ms at p99 "
 			"(client_lag_ms); TTFT and E2E start at the send and leave it out, "
-			"throughput includes it. On a busy machine a higher priority "
-			"(chrt -f 5, nice -n -10) or shards on more cores (--shard I/N) "
-			"help\n", p->label, p->lag_p99_ms);
+			"throughput includes it. On a busy machine a core of its own "
+			"(taskset -c N), a higher priority (chrt -f 5, nice -n -10) or "
+			"shards on more cores (--shard I/N) help\n", p->label, p->lag_p99_ms);
 	if (p->asked > 0 && (double)p->got < PROG_SHORT_SHARE * (double)p->asked)
 		fprintf(p->f, "llmrun: warning: %s: outputs averaged %.0f%% of max_tokens: "
 			"the server stopped early; --ignore-eos or --min-tokens make it "

@@ -182,7 +182,7 @@ start_sim --truth "$T/lag.jsonl"
 stopped_run lag --requests 40 --max-tokens 10
 lag=$(sed -n 's/.*llmrun fell behind by \([0-9.]*\) ms at p99 (client_lag_ms).*/\1/p' "$T/lag.err")
 [ $rc -eq 0 ] && [ -n "$lag" ] && awk -v l="$lag" 'BEGIN { exit !(l > 300) }' &&
-	grep -q "On a busy machine a higher priority (chrt -f 5, nice -n -10) or shards on more cores (--shard I/N) help" "$T/lag.err" &&
+	grep -q "On a busy machine a core of its own (taskset -c N), a higher priority (chrt -f 5, nice -n -10) or shards on more cores (--shard I/N) help" "$T/lag.err" &&
 	ok "summary: llmrun stopped 1 s, its lag warned of with the remedies" ||
 	nok "summary: llmrun stopped 1 s, its lag warned of with the remedies" "exit $rc: $(cat "$T/lag.err")"
 stop_sim
