@@ -42,6 +42,41 @@ static void classify(void **state)
 	resp_free(&r);
 }
 
+/* A results writer on a new temporary file, its name in path. */
+static struct rec *open_tmp(char *path, const struct clk_anchor *a)
+{
+	struct rec *w;
+	struct err e;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(rec_open(path, a, &w, &e), 0);
+	return w;
+}
+
+/* Line n (from 1) of path, as the writer left it on disk. */
+static void read_line(const char *path, int n, char *line, int size)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	for (int i = 0; i < n; i++)
+		assert_non_null(fgets(line, size, f));
+	fclose(f);
+}
+
+/* The row's identity columns (run_id .. status), and r as its response. */
+static void row_base(struct rec_row *x, struct resp *r)
+{
+	x->run_id = "R"; x->target = "default"; x->model = "m";
+	x->api = "openai-chat"; x->group = "g,1"; x->row_id = "7";
+	x->step_kind = "batch"; x->step = 4; x->schedule = "window";
+	x->attempt = 1; x->status = RC_OK; x->http_status = 200;
+	x->r = r;
+	x->error = "";
+}
+
 /* One row goes to disk complete, before the writer is closed: a killed run
  * keeps it. Empty values stay empty. */
 static void row_is_flushed(void **state)
@@ -50,34 +85,24 @@ static void row_is_flushed(void **state)
 	struct clk_anchor a = {.mono_ns = 1000, .wall_ns = 5000};
 	struct rec_row x = {0};
 	struct resp r = {0};
-	struct rec *w;
+	struct rec *w = open_tmp(path, &a);
 	struct err e;
-	FILE *f;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(rec_open(path, &a, &w, &e), 0);
 	resp_reset(&r, 2000, 0);
 	r.t_first_token = r.t_first_content = 3000000;
 	r.t_last_token = 5000000;
 	r.chunks = 2;
 	r.first_merged = 1; /* the two chunks shared a stamp */
 	r.server_prompt_tokens = 9; /* llama.cpp prompt_n; decode count unknown */
-	x.run_id = "R"; x.target = "default"; x.model = "m"; x.api = "openai-chat";
-	x.group = "g,1"; x.row_id = "7"; x.step_kind = "batch"; x.step = 4;
-	x.schedule = "window"; x.attempt = 1; x.status = RC_OK; x.http_status = 200;
+	row_base(&x, &r);
 	x.t_scheduled = 1000; x.t_handed = 1500; x.t_sent = 2000; x.t_end = 6002000;
-	x.r = &r; x.connect_ns = 250000; x.conn_reused = 0; x.max_tokens = 3;
+	x.connect_ns = 250000; x.conn_reused = 0; x.max_tokens = 3;
 	x.in_tokens = -1; x.out_tokens = 3; x.out_source = "usage"; x.bytes = 99;
-	x.error = "";
 	assert_int_equal(rec_write(w, &x, &e), 0);
-	f = fopen(path, "r");
-	assert_non_null(fgets(line, sizeof line, f));
+	read_line(path, 1, line, sizeof line);
 	assert_non_null(strstr(line, "run_id,target,model,api,group,row_id"));
-	assert_non_null(fgets(line, sizeof line, f));
-	fclose(f);
+	read_line(path, 2, line, sizeof line);
 	/* wall = mono + 4000; ttft 2.998 ms; e2e 6 ms; tpot (6 - 2.998) / 2;
 	 * client lag 0.001 ms; connect 0.25 ms on a new connection; no
 	 * conversation; ttft_merged 1; generation speed (3 - 1) / 3.002 ms =
@@ -93,11 +118,49 @@ static void row_is_flushed(void **state)
 	x.context_tokens = 120;
 	r.cached_tokens = 64;
 	assert_int_equal(rec_write(w, &x, &e), 0);
-	f = fopen(path, "r");
-	for (int i = 0; i < 3; i++)
-		assert_non_null(fgets(line, sizeof line, f));
-	fclose(f);
+	read_line(path, 3, line, sizeof line);
 	assert_non_null(strstr(line, ",3,9,,c1,2,120,64,1,,666.223,,\n"));
+	assert_int_equal(rec_close(w, 1, &e), 0);
+	unlink(path);
+	resp_free(&r);
+}
+
+/* Numbers are formatted without printf: durations round to the
+ * microsecond with halves away from zero (where "%.3f" of a double would
+ * go by the half's binary neighbour: 2.9985 ms prints 2.998 there), a
+ * negative one keeps its sign and a tiny one none, and stamps and spans
+ * of a day and more keep every digit. */
+static void numbers_by_hand(void **state)
+{
+	char path[] = "/tmp/llmrun-rec-XXXXXX", line[4096];
+	struct clk_anchor a = {.mono_ns = 0, .wall_ns = 1780000000123456789LL};
+	struct rec_row x = {0};
+	struct resp r = {0};
+	struct rec *w = open_tmp(path, &a);
+	struct err e;
+
+	(void)state;
+	resp_reset(&r, 2000, 0);
+	r.t_first_token = r.t_first_content = 2000 + 2998500;
+	r.chunks = 1234567890;
+	row_base(&x, &r);
+	x.t_scheduled = 3500; x.t_handed = 3000; x.t_sent = 2000;
+	x.t_end = 2000 + 123456789012345LL;
+	x.connect_ns = 499; x.conn_reused = 0; x.max_tokens = 4;
+	x.in_tokens = 0; x.out_tokens = 4; x.bytes = 0;
+	assert_int_equal(rec_write(w, &x, &e), 0);
+	read_line(path, 2, line, sizeof line);
+	/* t_scheduled .. t_end: wall = mono + the anchor; ttft 2.9985 ms up;
+	 * e2e 123456789.012345 ms; tpot e2e less ttft over 3, 41152262.004615
+	 * ms; client lag -0.0015 ms; in_tokens 0; chunks; connect 0.499 us */
+	assert_non_null(strstr(line, ",1780000000123460289,1780000000123458789,"
+		"1780000000126457289,1780000000126457289,,1780123456912471134,"
+		"2.999,2.999,123456789.012,41152262.005,-0.002,0,"));
+	assert_non_null(strstr(line, ",1234567890,0,,,1780000000123459789,0.000,0,0,4,"));
+	x.t_scheduled = 2400; /* 0.0004 ms early: no "-0.000" */
+	assert_int_equal(rec_write(w, &x, &e), 0);
+	read_line(path, 3, line, sizeof line);
+	assert_non_null(strstr(line, ",41152262.005,0.000,0,"));
 	assert_int_equal(rec_close(w, 1, &e), 0);
 	unlink(path);
 	resp_free(&r);
@@ -138,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(classify),
 		cmocka_unit_test(row_is_flushed),
+		cmocka_unit_test(numbers_by_hand),
 		cmocka_unit_test(options_and_redaction),
 	};
 
