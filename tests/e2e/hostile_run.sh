@@ -110,6 +110,8 @@ llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests
 # A server that accepts and never answers: timeout rows after --timeout.
 start_srv silent
 expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 timeout: Timeout was reached" "a silent server: 69 naming the timeouts" llmrun --no-probe --url "$url" --timeout 1 --requests 2 -q -o "$T/silent.csv" "$T/c.csv"
+i=0 # the server's "span" lines come as it sees each hang-up
+while [ "$(grep -c '^span .* POST$' "$T/url.silent")" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 stop_srv
 [ "$(col "$T/silent.csv" status | sort -u)" = timeout ] && [ "$(col "$T/silent.csv" status | wc -l)" -eq 2 ] &&
 	ok "a silent server: 2 timeout rows" || nok "a silent server: 2 timeout rows" "$(cat "$T/silent.csv")"
@@ -120,6 +122,12 @@ stop_srv
 [ "$(col "$T/silent.csv" e2e_ms | awk '$1 >= 900 && $1 < 1500 { n++ } END { print n + 0 }')" -eq 2 ] &&
 	ok "a silent server: the timeouts came on time ($(col "$T/silent.csv" e2e_ms | tr '\n' ' ')ms)" ||
 	nok "a silent server: the timeouts came on time" "$(col "$T/silent.csv" e2e_ms | tr '\n' ' ')"
+# ... and on the server's clock: from the request read to llmrun's hang-up
+# (the requests; the preconnect's GET /health times out too).
+spans=$(awk '$1 == "span" && $3 == "POST" { printf "%s ", $2 }' "$T/url.silent")
+[ "$(echo "$spans" | awk '{ for (i = 1; i <= NF; i++) if ($i >= 900 && $i < 1500) n++ } END { print n + 0 }')" -eq 2 ] &&
+	ok "a silent server: the hang-ups came on time on its clock (${spans}ms)" ||
+	nok "a silent server: the hang-ups came on time on its clock" "spans: '$spans'"
 
 # A server that sends 1 GiB, streamed and not: the request ends with an
 # error class at the stream's or the body's cap, in bounded memory.

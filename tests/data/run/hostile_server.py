@@ -3,7 +3,10 @@
 
 Usage: hostile_server.py MODE. Prints its URL on the first line, then
 serves for at most 60 seconds. MODE silent: reads the request and never
-answers; sse / json: answers 200 with a 1 GiB body (text/event-stream or
+answers; when the client hangs up, prints "span MS METHOD": the
+milliseconds on this server's own clock from the request's first bytes
+read to the hang-up (a client's timeout, seen from the far end), and the
+request's method; sse / json: answers 200 with a 1 GiB body (text/event-stream or
 application/json) of one endless line, until the client hangs up.
 """
 import socket, sys, threading, time
@@ -13,9 +16,15 @@ s.bind(("127.0.0.1", 0)); s.listen(16)
 print("http://127.0.0.1:%d" % s.getsockname()[1], flush=True)
 def serve(c):
     try:
-        c.recv(65536)
+        first = c.recv(65536)
         if mode == "silent":
-            time.sleep(30); return
+            t0 = time.monotonic()
+            c.settimeout(30)
+            while c.recv(65536):
+                pass
+            method = first.split(b" ", 1)[0].decode("ascii", "replace")
+            print("span %.1f %s" % ((time.monotonic() - t0) * 1000, method), flush=True)
+            return
         ct = "text/event-stream" if mode == "sse" else "application/json"
         c.sendall(("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (ct, 1 << 30)).encode())
         chunk = b"y" * 65536
