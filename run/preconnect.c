@@ -167,9 +167,11 @@ static int reached(CURL *h, CURLcode rc)
 }
 
 /* Handles libcurl's sockets and timer until no transfer is left; returns
- * 0, or -1 when the stop flag ended it. */
+ * 0, or -1 when the stop flag ended it. ok counts the connections that
+ * reached the server, mute those of them that got no answer (libcurl
+ * closes a connection whose transfer failed, so these are not kept). */
 static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
-			  char *why, size_t wsz)
+			  long *mute, char *why, size_t wsz)
 {
 	struct epoll_event evs[WAKE_MAX];
 	long left = n;
@@ -212,6 +214,7 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 					continue;
 				if (reached(h[i], m->data.result)) {
 					(*ok)++;
+					*mute += m->data.result != CURLE_OK;
 				} else if (!why[0]) {
 					char *ip = NULL;
 					long port = 0;
@@ -240,7 +243,8 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
  * concurrent GET /health (any HTTP answer will do; the connection is what
  * counts) leave n connections in libcurl's pool, or fewer when some
  * already were. Returns 0 when at least one connection worked (a failure
- * of some is reported on warn), ERR_UNAVAILABLE when none did.
+ * of some is reported on warn, and so are connections that got no answer
+ * in time: libcurl closed them), ERR_UNAVAILABLE when none did.
  */
 int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 {
@@ -250,8 +254,8 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 	char *url = NULL, why[300] = "";
 	const struct opts *o = g->cx.o;
 	double t = o->connect_timeout_s < o->timeout_s ? o->connect_timeout_s : o->timeout_s;
-	long ok = 0, made = 0, timeout_ms = (long)(t * 1000);
-	int rc = 0;
+	long ok = 0, mute = 0, made = 0, timeout_ms = (long)(t * 1000);
+	int rc = 0, idle = 0;
 
 	if (!h || !grp || !u || curl_url_set(u, CURLUPART_URL, g->url, 0) ||
 	    curl_url_set(u, CURLUPART_PATH, "/health", 0) ||
@@ -277,7 +281,8 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 			break;
 		}
 	}
-	if (run_until_idle(g, h, made, &ok, why, sizeof why) < 0) {
+	idle = run_until_idle(g, h, made, &ok, &mute, why, sizeof why);
+	if (idle < 0) {
 		for (long i = 0; i < made; i++)
 			curl_multi_remove_handle(g->m, h[i]);
 	} else if (ok == 0) {
@@ -287,6 +292,10 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 		fprintf(warn, "llmrun: preconnect: %ld of %ld connections failed: %s\n",
 			n - ok, n, why[0] ? why : "out of memory");
 	}
+	if (idle == 0 && rc == 0 && mute > 0 && warn)
+		fprintf(warn, "llmrun: preconnect: %ld of %ld connections got no answer "
+			"to GET /health within %.3g s and were closed: those requests "
+			"connect on demand\n", mute, n, t);
 out:
 	for (long i = 0; h && i < made; i++)
 		curl_easy_cleanup(h[i]);

@@ -30,6 +30,8 @@ expect_err() {
 col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i; next } { print $n }' "$1"; }
 # Starts tests/data/run/hostile_server.py MODE and sets url.
 start_srv() {
+	# A new file: the child truncates the old one only when it runs.
+	rm -f "$T/url.$1"
 	python3 tests/data/run/hostile_server.py "$1" >"$T/url.$1" 2>"$T/srv.err" &
 	srv=$!
 	i=0
@@ -128,6 +130,18 @@ spans=$(awk '$1 == "span" && $3 == "POST" { printf "%s ", $2 }' "$T/url.silent")
 [ "$(echo "$spans" | awk '{ for (i = 1; i <= NF; i++) if ($i >= 900 && $i < 1500) n++ } END { print n + 0 }')" -eq 2 ] &&
 	ok "a silent server: the hang-ups came on time on its clock (${spans}ms)" ||
 	nok "a silent server: the hang-ups came on time on its clock" "spans: '$spans'"
+
+# ... and its preconnect got a connection but no answer to GET /health:
+# libcurl closed it, and the summary says so (not with -q).
+start_srv silent
+llmrun --no-probe --url "$url" --timeout 1 --requests 1 -o "$T/silent1.csv" "$T/c.csv" 2>"$T/err"
+rc=$?
+stop_srv
+if [ $rc -eq 69 ] && grep -qF "llmrun: preconnect: 1 of 1 connections got no answer to GET /health within 1 s and were closed: those requests connect on demand" "$T/err"; then
+	ok "a silent server: the preconnect's unanswered connection is reported"
+else
+	nok "a silent server: the preconnect's unanswered connection is reported" "exit $rc; $(cat "$T/err")"
+fi
 
 # A server that sends 1 GiB, streamed and not: the request ends with an
 # error class at the stream's or the body's cap, in bounded memory.
