@@ -169,9 +169,10 @@ static int reached(CURL *h, CURLcode rc)
 /* Handles libcurl's sockets and timer until no transfer is left; returns
  * 0, or -1 when the stop flag ended it. ok counts the connections that
  * reached the server, mute those of them that got no answer (libcurl
- * closes a connection whose transfer failed, so these are not kept). */
+ * closes a connection whose transfer failed, so these are not kept), and
+ * mwhy says why the first of those did not. */
 static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
-			  long *mute, char *why, size_t wsz)
+			  long *mute, const char **mwhy, char *why, size_t wsz)
 {
 	struct epoll_event evs[WAKE_MAX];
 	long left = n;
@@ -214,7 +215,8 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 					continue;
 				if (reached(h[i], m->data.result)) {
 					(*ok)++;
-					*mute += m->data.result != CURLE_OK;
+					if (m->data.result != CURLE_OK && !(*mute)++)
+						*mwhy = curl_easy_strerror(m->data.result);
 				} else if (!why[0]) {
 					char *ip = NULL;
 					long port = 0;
@@ -252,6 +254,7 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 	struct curl_slist **grp = calloc((size_t)n * 2, sizeof *grp);
 	CURLU *u = curl_url();
 	char *url = NULL, why[300] = "";
+	const char *mwhy = "";
 	const struct opts *o = g->cx.o;
 	double t = o->connect_timeout_s < o->timeout_s ? o->connect_timeout_s : o->timeout_s;
 	long ok = 0, mute = 0, made = 0, timeout_ms = (long)(t * 1000);
@@ -281,7 +284,7 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 			break;
 		}
 	}
-	idle = run_until_idle(g, h, made, &ok, &mute, why, sizeof why);
+	idle = run_until_idle(g, h, made, &ok, &mute, &mwhy, why, sizeof why);
 	if (idle < 0) {
 		for (long i = 0; i < made; i++)
 			curl_multi_remove_handle(g->m, h[i]);
@@ -294,8 +297,8 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 	}
 	if (idle == 0 && rc == 0 && mute > 0 && warn)
 		fprintf(warn, "llmrun: preconnect: %ld of %ld connections got no answer "
-			"to GET /health within %.3g s and were closed: those requests "
-			"connect on demand\n", mute, n, t);
+			"to GET /health (%s, with a limit of %.3g s) and were closed: "
+			"those requests connect on demand\n", mute, n, mwhy, t);
 out:
 	for (long i = 0; h && i < made; i++)
 		curl_easy_cleanup(h[i]);

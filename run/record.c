@@ -209,7 +209,7 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 	if (x->connect_ns >= 0)
 		fmt_ms(f[38].s, x->connect_ns, 1);
 	else if (x->conn_reused == 1)
-		snprintf(f[38].s, sizeof f[38].s, "0");
+		v[38] = "0";
 	if (x->conn_reused >= 0) {
 		put_long(&f[39], x->conn_reused);
 		put_long(&f[40], x->conn_retried);

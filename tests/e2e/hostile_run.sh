@@ -137,7 +137,7 @@ start_srv silent
 llmrun --no-probe --url "$url" --timeout 1 --requests 1 -o "$T/silent1.csv" "$T/c.csv" 2>"$T/err"
 rc=$?
 stop_srv
-if [ $rc -eq 69 ] && grep -qF "llmrun: preconnect: 1 of 1 connections got no answer to GET /health within 1 s and were closed: those requests connect on demand" "$T/err"; then
+if [ $rc -eq 69 ] && grep -qF "llmrun: preconnect: 1 of 1 connections got no answer to GET /health (Timeout was reached, with a limit of 1 s) and were closed: those requests connect on demand" "$T/err"; then
 	ok "a silent server: the preconnect's unanswered connection is reported"
 else
 	nok "a silent server: the preconnect's unanswered connection is reported" "exit $rc; $(cat "$T/err")"
