@@ -145,8 +145,15 @@ EOF
 read -r _ ttft8 tpot8 thr8 <<EOF
 $(tail -1 "$T/steps")
 EOF
-awk -v a="$ttft1" -v b="$ttft8" -v c="$tpot1" -v d="$tpot8" 'BEGIN { exit !(b > a && d > c) }' &&
-	ok "TTFT and TPOT grow from batch 1 to 8" || nok "TTFT and TPOT grow from batch 1 to 8" "$(cat "$T/steps")"
+# TPOT, not TTFT: a request's TTFT on this CPU server depends on where
+# its prompt lands among the other streams' decode steps, a matter of
+# timing: usually batch 8's median is the larger (8.5 -> 42.8 ms here),
+# but once (ASan build, CI) batch 1's was 24.6 ms against batch 8's 11.1.
+# Every decode step carries every stream, so TPOT grows with the work
+# itself. TTFT stays in the printed line.
+awk -v c="$tpot1" -v d="$tpot8" 'BEGIN { exit !(d > c) }' &&
+	ok "TPOT grows from batch 1 to 8 (TTFT $ttft1 -> $ttft8 ms, for the record)" ||
+	nok "TPOT grows from batch 1 to 8" "$(cat "$T/steps")"
 awk -v a="$thr1" -v b="$thr8" 'BEGIN { exit !(b > a) }' &&
 	ok "output throughput rises from batch 1 to 8" || nok "output throughput rises from batch 1 to 8" "$(cat "$T/steps")"
 
