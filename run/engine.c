@@ -392,6 +392,12 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 		g->pk->fd = -1;
 	g->url = http_url(cx->t->url,
 			  o->stream ? cx->t->api->path_stream : cx->t->api->path_plain);
+	if (g->url && (g->uh = curl_url()) &&
+	    curl_url_set(g->uh, CURLUPART_URL, g->url,
+			 CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+		curl_url_cleanup(g->uh);
+		g->uh = NULL;
+	}
 	if (g->ep < 0 || g->ep_pause < 0 || g->tcurl < 0 || g->tsend < 0 || g->tretry < 0 || !g->m ||
 	    !g->tok || !g->url ||
 	    (g->kstamp && !g->rstamp && !g->pk) || (cx->count && !g->in_count)) {
@@ -894,6 +900,7 @@ void eng_free(struct eng *g)
 	if (g->m)
 		curl_multi_cleanup(g->m);
 	curl_slist_free_all(g->hdrs);
+	curl_url_cleanup(g->uh);
 	free(g->tok);
 	free(g->pk);
 	free(g->byfd);

@@ -318,6 +318,8 @@ struct req *req_new(struct eng *g)
 	}
 	g->all[g->nall++] = q;
 	curl_easy_setopt(h, CURLOPT_URL, g->url);
+	if (g->uh)
+		curl_easy_setopt(h, CURLOPT_CURLU, g->uh);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, q);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
