@@ -9,14 +9,18 @@
 
 char *http_url(const char *base, const char *path)
 {
-	size_t bl = strlen(base);
+	/* A query stays a query, after the path (Azure's "?api-version=");
+	 * a fragment is never sent. */
+	size_t bl = strcspn(base, "?#");
+	const char *q = base + bl;
+	size_t ql = *q == '?' ? strcspn(q, "#") : 0;
 	char *u;
 
 	while (bl && base[bl - 1] == '/')
 		bl--;
 	if (bl >= 3 && strncmp(base + bl - 3, "/v1", 3) == 0 && strncmp(path, "/v1/", 4) == 0)
 		bl -= 3;
-	return asprintf(&u, "%.*s%s", (int)bl, base, path) < 0 ? NULL : u;
+	return asprintf(&u, "%.*s%s%.*s", (int)bl, base, path, (int)ql, q) < 0 ? NULL : u;
 }
 
 int http_bind(struct opts_target *t, struct err *e)

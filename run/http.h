@@ -15,8 +15,9 @@
 #include "corpus.h"
 #include "options.h"
 
-/* base + path, naming "/v1" once ("http://h/v1" + "/v1/completions");
- * a new string the caller frees, NULL when out of memory. */
+/* base + path, naming "/v1" once ("http://h/v1" + "/v1/completions"),
+ * base's query after the path, its fragment dropped; a new string the
+ * caller frees, NULL when out of memory. */
 char *http_url(const char *base, const char *path);
 
 /* When t's dialect names the model in its paths (Triton, MII), points

@@ -356,18 +356,21 @@ static int base_url(struct opts_target *t, char *note, size_t nsz, struct err *e
 	size_t cut;
 	const struct api *a = api_by_path(t->url, &cut);
 	size_t keep;
+	char *q;
 
 	if (!a)
 		return 0;
 	keep = strlen(t->url) - cut;
+	/* The query stays (llmrun puts it back after the path). */
+	q = t->url + strcspn(t->url, "?#");
 	if (strcmp(a->path_stream, t->api->path_stream) != 0 &&
 	    strcmp(a->path_plain, t->api->path_plain) != 0 &&
 	    strcmp(a->path_stream, t->api->path_plain) != 0 &&
 	    strcmp(a->path_plain, t->api->path_stream) != 0)
 		return err_set(e, ERR_USAGE, "%s: the URL ends in a path of --api %s, not of "
-			       "--api %s: give the base URL, %.*s, and the --api you mean",
-			       t->name, a->name, t->api->name, (int)keep, t->url);
-	t->url[keep] = '\0';
+			       "--api %s: give the base URL, %.*s%s, and the --api you mean",
+			       t->name, a->name, t->api->name, (int)keep, t->url, q);
+	memmove(t->url + keep, q, strlen(q) + 1);
 	snprintf(note, nsz, "%s: using the base URL %s (llmrun appends %s)", t->name,
 		 t->url, t->api->path_stream);
 	return 0;

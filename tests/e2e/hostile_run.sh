@@ -143,6 +143,23 @@ else
 	nok "a silent server: the preconnect's unanswered connection is reported" "exit $rc; $(cat "$T/err")"
 fi
 
+# A base URL with a query (Azure OpenAI's "?api-version="): the query
+# goes after the dialect's path, as given or after the endpoint's path
+# was cut off (the fragment is never sent). The server is the silent one:
+# it prints the request line's target.
+for u in "/v1?api-version=2024-02-01" "/v1/chat/completions?api-version=2024-02-01#frag"; do
+	start_srv silent
+	llmrun --no-probe --no-preconnect --url "$url$u" --timeout 0.5 --requests 1 -q -o "$T/query.csv" "$T/c.csv" 2>"$T/err"
+	i=0
+	while ! grep -q '^request ' "$T/url.silent" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	stop_srv
+	if grep -qx 'request POST /v1/chat/completions?api-version=2024-02-01' "$T/url.silent"; then
+		ok "--url ...$u: the query after the path"
+	else
+		nok "--url ...$u: the query after the path" "$(grep '^request' "$T/url.silent"; cat "$T/err")"
+	fi
+done
+
 # A server that sends 1 GiB, streamed and not: the request ends with an
 # error class at the stream's or the body's cap, in bounded memory.
 for mode in sse json; do

@@ -3,7 +3,8 @@
 
 Usage: hostile_server.py MODE. Prints its URL on the first line, then
 serves for at most 60 seconds. MODE silent: reads the request and never
-answers; when the client hangs up, prints "span MS METHOD": the
+answers; prints "request METHOD TARGET" (its request line's first two
+words) and, when the client hangs up, prints "span MS METHOD": the
 milliseconds on this server's own clock from the request's first bytes
 read to the hang-up (a client's timeout, seen from the far end), and the
 request's method; sse / json: answers 200 with a 1 GiB body (text/event-stream or
@@ -19,6 +20,8 @@ def serve(c):
         first = c.recv(65536)
         if mode == "silent":
             t0 = time.monotonic()
+            words = first.split(b"\r\n", 1)[0].split(b" ")
+            print("request %s" % b" ".join(words[:2]).decode("ascii", "replace"), flush=True)
             c.settimeout(30)
             while c.recv(65536):
                 pass
