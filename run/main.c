@@ -48,21 +48,6 @@ static int count_tokens(void *tok, const char *text, size_t len, size_t *n,
 	return tok_count(tok, text, len, n, e);
 }
 
-/* A URL with its user:password part, if any, hidden. */
-static char *redact_url(const char *u)
-{
-	const char *s = strstr(u, "://"), *at, *slash;
-	char *r;
-
-	if (s && (at = strchr(s + 3, '@')) &&
-	    (!(slash = strchr(s + 3, '/')) || at < slash)) {
-		if (asprintf(&r, "%.*s[redacted]%s", (int)(s + 3 - u), u, at) < 0)
-			return NULL;
-		return r;
-	}
-	return strdup(u);
-}
-
 struct stepset {
 	struct eng_step *v;
 	size_t n;
@@ -226,7 +211,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "start_time", json_string(when));
 	json_object_set_new(m, "host", json_string(host));
 	for (size_t i = 0; i < o->ntargets; i++) {
-		char *u = redact_url(o->targets[i].url);
+		char *u = opts_url_shown(o->targets[i].url);
 
 		json_array_append_new(
 			t, json_pack("{s:s,s:s?,s:s,s:s}", "name", o->targets[i].name,
@@ -317,8 +302,10 @@ static int step_check(const struct opts *o, const char *label,
 
 static void say_scrape(void *user, const char *msg)
 {
-	fprintf(stderr, "llmrun: --scrape %s: %s\n",
-		(const char *)user, msg);
+	char *shown = opts_url_shown(user);
+
+	fprintf(stderr, "llmrun: --scrape %s: %s\n", shown ? shown : "URL", msg);
+	free(shown);
 }
 
 /* --scrape: the URL (given, or the first target's origin + /metrics: vLLM
@@ -335,9 +322,13 @@ static int scrape_begin(const struct opts *o, const struct clk_anchor *a,
 	     curl_url_set(u, CURLUPART_PATH, "/metrics", 0) ||
 	     curl_url_set(u, CURLUPART_QUERY, NULL, 0) ||
 	     curl_url_get(u, CURLUPART_URL, &cu, 0))) {
+		char *shown = opts_url_shown(o->targets[0].url);
+
 		curl_url_cleanup(u);
-		return err_set(e, ERR_USAGE, "--scrape: cannot make a URL from '%.200s'; give one",
-			       o->targets[0].url);
+		err_set(e, ERR_USAGE, "--scrape: cannot make a URL from '%.200s'; give one",
+			shown ? shown : "?");
+		free(shown);
+		return ERR_USAGE;
 	}
 	curl_url_cleanup(u);
 	*url = strdup(o->scrape_url ? o->scrape_url : cu);

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "csv.h"
 #include "record.h"
 #include "targets_yaml.h"
@@ -356,24 +358,29 @@ static int base_url(struct opts_target *t, char *note, size_t nsz, struct err *e
 	size_t cut;
 	const struct api *a = api_by_path(t->url, &cut);
 	size_t keep;
-	char *q;
+	char *q, *shown;
+	int rc = 0;
 
 	if (!a)
 		return 0;
 	keep = strlen(t->url) - cut;
 	/* The query stays (llmrun puts it back after the path). */
 	q = t->url + strcspn(t->url, "?#");
+	memmove(t->url + keep, q, strlen(q) + 1);
+	if (!(shown = opts_url_shown(t->url)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (strcmp(a->path_stream, t->api->path_stream) != 0 &&
 	    strcmp(a->path_plain, t->api->path_plain) != 0 &&
 	    strcmp(a->path_stream, t->api->path_plain) != 0 &&
 	    strcmp(a->path_plain, t->api->path_stream) != 0)
-		return err_set(e, ERR_USAGE, "%s: the URL ends in a path of --api %s, not of "
-			       "--api %s: give the base URL, %.*s%s, and the --api you mean",
-			       t->name, a->name, t->api->name, (int)keep, t->url, q);
-	memmove(t->url + keep, q, strlen(q) + 1);
-	snprintf(note, nsz, "%s: using the base URL %s (llmrun appends %s)", t->name,
-		 t->url, t->api->path_stream);
-	return 0;
+		rc = err_set(e, ERR_USAGE, "%s: the URL ends in a path of --api %s, not of "
+			     "--api %s: give the base URL, %s, and the --api you mean",
+			     t->name, a->name, t->api->name, shown);
+	else
+		snprintf(note, nsz, "%s: using the base URL %s (llmrun appends %s)", t->name,
+			 shown, t->api->path_stream);
+	free(shown);
+	return rc;
 }
 
 static int load_targets(const char *path, struct opts *o, struct err *e)
@@ -422,8 +429,11 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 			}
 		}
 		if (!opts_http_url(csv_field(r, (size_t)cu, NULL))) {
+			char *shown = opts_url_shown(csv_field(r, (size_t)cu, NULL));
+
 			rc = err_set(e, ERR_DATA, "%s:%ld: url: expected http:// or https://, got '%.200s'",
-				     path, csv_line(r), csv_field(r, (size_t)cu, NULL));
+				     path, csv_line(r), shown ? shown : "?");
+			free(shown);
 			break;
 		}
 		t->name = strdup(csv_field(r, (size_t)cn, NULL));
@@ -815,12 +825,65 @@ int opts_secret_header(const char *h)
 	return 0;
 }
 
+/* Does a query parameter's name (n bytes) look like it names a secret? */
+static int secret_param(const char *name, size_t n)
+{
+	static const char *const words[] = {"key", "token", "secret", "sig",
+					    "pass", "auth", "credential"};
+
+	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+		for (size_t l = strlen(words[w]), i = 0; i + l <= n; i++)
+			if (strncasecmp(name + i, words[w], l) == 0)
+				return 1;
+	return 0;
+}
+
+char *opts_url_shown(const char *u)
+{
+	const char *s = strstr(u, "://"), *auth = s ? s + 3 : u, *p = u, *at = NULL;
+	size_t alen = strcspn(auth, "/?#");
+	const char *q = auth + alen + strcspn(auth + alen, "?#");
+	struct buf b = BUF_INIT;
+	int rc = 0;
+
+	for (const char *c = auth; c < auth + alen; c++)
+		if (*c == '@')
+			at = c;
+	if (at) {
+		rc |= buf_add(&b, u, (size_t)(auth - u), NULL);
+		rc |= buf_adds(&b, "[redacted]", NULL);
+		p = at;
+	}
+	if (*q == '?') {
+		rc |= buf_add(&b, p, (size_t)(q + 1 - p), NULL);
+		for (p = q + 1; *p && *p != '#';) {
+			size_t n = strcspn(p, "&#"), name = strcspn(p, "=&#");
+
+			if (name < n && secret_param(p, name)) {
+				rc |= buf_add(&b, p, name + 1, NULL);
+				rc |= buf_adds(&b, "[redacted]", NULL);
+			} else {
+				rc |= buf_add(&b, p, n, NULL);
+			}
+			p += n;
+			if (*p == '&')
+				rc |= buf_add(&b, p++, 1, NULL);
+		}
+	}
+	rc |= buf_adds(&b, p, NULL);
+	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
 json_t *opts_argv_redacted(const struct opts *o)
 {
 	json_t *a = json_array();
 
 	for (int i = 0; i < o->argc; i++) {
-		const char *s = o->argv[i];
+		const char *s = o->argv[i], *url = strstr(s, "://");
 		const char *h = NULL;
 		char tmp[256];
 
@@ -836,6 +899,20 @@ json_t *opts_argv_redacted(const struct opts *o)
 			snprintf(tmp, sizeof tmp, "%.*s%.*s: [redacted]", (int)(h - s), s,
 				 (int)strcspn(h, ":"), h);
 			json_array_append_new(a, json_string(tmp));
+		} else if (url) {
+			/* --url U, --url=U, --scrape U: from the scheme on. */
+			char *shown;
+			struct buf b = BUF_INIT;
+
+			while (url > s && (isalnum((unsigned char)url[-1]) || strchr("+-.", url[-1])))
+				url--;
+			shown = opts_url_shown(url);
+			if (shown && !buf_add(&b, s, (size_t)(url - s), NULL) && !buf_adds(&b, shown, NULL))
+				json_array_append_new(a, json_string(b.p));
+			else
+				json_array_append_new(a, json_string("[redacted]"));
+			buf_free(&b);
+			free(shown);
 		} else {
 			json_array_append_new(a, json_string(s));
 		}

@@ -138,8 +138,15 @@ int opts_secret_header(const char *h);
 void opts_for_target(const struct opts *o, const struct opts_target *t,
 		     struct opts *out);
 
-/* The command line with header values that may hold secrets redacted, as
- * a JSON array of strings (new reference). */
+/* URL u as it may be shown (metadata, notes, errors): its user:password
+ * and the values of query parameters whose names look secret (with key,
+ * token, secret, sig, pass, auth or credential in them) replaced by
+ * [redacted]. A new string the caller frees; NULL when out of memory. */
+char *opts_url_shown(const char *u);
+
+/* The command line with header values that may hold secrets redacted, and
+ * URLs as opts_url_shown shows them, as a JSON array of strings (new
+ * reference). */
 json_t *opts_argv_redacted(const struct opts *o);
 
 #endif

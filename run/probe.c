@@ -92,15 +92,17 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 {
 	const char *name = t->api->name;
 	int ollama = strcmp(name, "ollama") == 0, tgi = strcmp(name, "tgi") == 0;
-	char *url = http_url(t->url, ollama ? "/api/tags" : tgi ? "/info" : "/v1/models");
+	char *url = http_url(t->url, ollama ? "/api/tags" : tgi ? "/info" : "/v1/models"), *shown;
 	struct answer a;
 	json_t *j, *list;
 	const char *id = NULL;
 	char msg[400] = "";
 	int rc = 0;
 
-	if (!url)
+	if (!url || !(shown = opts_url_shown(url))) {
+		free(url);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
 	fetch(o, url, NULL, &a);
 	j = a.b.len ? json_loadb(a.b.p, a.b.len, 0, NULL) : NULL;
 	list = json_object_get(j, ollama ? "models" : "data");
@@ -109,12 +111,12 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 	else
 		id = json_string_value(json_object_get(json_array_get(list, 0), ollama ? "name" : "id"));
 	if (a.rc != CURLE_OK) {
-		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s: %s", url,
+		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s: %s", shown,
 			     curl_easy_strerror(a.rc));
 	} else if (!id || !*id) {
 		server_message(&a, msg, sizeof msg);
 		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s lists none "
-			     "(HTTP %ld%s%s): give --model", url, a.http, msg[0] ? ": " : "", msg);
+			     "(HTTP %ld%s%s): give --model", shown, a.http, msg[0] ? ": " : "", msg);
 	} else {
 		char *m = strdup(id);
 
@@ -124,12 +126,13 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 			free(t->model);
 			t->model = m;
 			snprintf(note, nsz, "%s: no --model given: using %s, the first model %s lists",
-				 t->name, m, url);
+				 t->name, m, shown);
 		}
 	}
 	json_decref(j);
 	buf_free(&a.b);
 	free(url);
+	free(shown);
 	return rc;
 }
 
@@ -146,13 +149,14 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		  const struct corpus_row *row, struct err *e)
 {
 	long max;
-	char *body, *url = http_url(t->url, o->stream ? t->api->path_stream : t->api->path_plain);
+	char *body, *shown = NULL,
+		    *url = http_url(t->url, o->stream ? t->api->path_stream : t->api->path_plain);
 	struct answer a = {0};
 	char msg[400] = "";
 	int rc = 0;
 
 	body = http_body(o, t, row, 16, &max);
-	if (!url || !body) {
+	if (!url || !body || !(shown = opts_url_shown(url))) {
 		free(url);
 		free(body);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
@@ -167,10 +171,10 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		nanosleep(&pause, NULL);
 	}
 	if (a.rc != CURLE_OK) {
-		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: %s", url, curl_easy_strerror(a.rc));
+		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: %s", shown, curl_easy_strerror(a.rc));
 	} else if (a.http >= 300) {
 		server_message(&a, msg, sizeof msg);
-		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: HTTP %ld%s%s", url, a.http,
+		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: HTTP %ld%s%s", shown, a.http,
 			     msg[0] ? ": " : "", msg);
 	} else if (!o->stream && a.b.len) {
 		/* A 200 that carries an error object (some servers do). */
@@ -179,7 +183,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		if (json_object_get(j, "error")) {
 			server_message(&a, msg, sizeof msg);
 			rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: an error in the answer: %s",
-				     url, msg);
+				     shown, msg);
 		}
 		json_decref(j);
 	}
@@ -187,6 +191,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		err_prefix(e, "%s", t->name);
 	buf_free(&a.b);
 	free(url);
+	free(shown);
 	free(body);
 	return rc;
 }

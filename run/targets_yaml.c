@@ -260,9 +260,14 @@ static int target(struct ty *y, yaml_node_t *n, struct opts_target *t)
 		return err_set(y->e, ERR_DATA, "%s:%ld: a target needs a name", y->path, ln);
 	if (!t->url)
 		return err_set(y->e, ERR_DATA, "%s:%ld: %s: no base_url", y->path, ln, t->name);
-	if (!opts_http_url(t->url))
-		return err_set(y->e, ERR_DATA, "%s:%ld: base_url: expected http:// or https://, "
-			       "got '%.200s'", y->path, ln, t->url);
+	if (!opts_http_url(t->url)) {
+		char *shown = opts_url_shown(t->url);
+
+		rc = err_set(y->e, ERR_DATA, "%s:%ld: base_url: expected http:// or https://, "
+			     "got '%.200s'", y->path, ln, shown ? shown : "?");
+		free(shown);
+		return rc;
+	}
 	if (!(t->api = api_find(api)))
 		return err_set(y->e, ERR_DATA, "%s:%ld: unknown api '%s' (want %s)", y->path, ln,
 			       api, api_names());

@@ -358,6 +358,29 @@ n=$(rows "$T/k.csv")
 if [ "$n" -ge 1 ] && [ "$(tail -c 1 "$T/k.csv" | od -An -c | tr -d ' ')" = '\n' ] &&
 	[ "$(vals "$T/k.csv" status | sort -u)" = ok ]; then ok "kill -9: $n whole rows on disk"; else nok "kill -9: whole rows on disk" "$n rows"; fi
 
+# Credentials in the URL (user:password, a secret-looking query value)
+# are sent, but shown nowhere: not in the note on the cut-off path, the
+# metadata, the rows, the scraped metrics, nor a failing probe's error.
+SURL="http://user:pw-SECRET-80@${URL#http://}/v1/chat/completions?api-version=1&api-key=SECRET-81"
+llmrun --url "$SURL" --model llmsim --requests 2 --max-tokens 4 --scrape -o "$T/cred.csv" "$T/c.csv" 2>"$T/cred.err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(vals "$T/cred.csv" status | sort -u)" = ok ] &&
+	grep -qF "using the base URL http://[redacted]@${URL#http://}?api-version=1&api-key=[redacted] (llmrun appends" "$T/cred.err" &&
+	grep -qF "\"http://[redacted]@${URL#http://}?api-version=1&api-key=[redacted]\"" "$T/cred.csv.meta.json" &&
+	! grep -q SECRET "$T/cred.csv" "$T/cred.csv.meta.json" "$T/cred.err" "$T/cred.csv.metrics.csv"; then
+	ok "credentials in the URL: the run works, and they are shown as [redacted]"
+else
+	nok "credentials in the URL: the run works, and they are shown as [redacted]" "exit $rc; $(cat "$T/cred.err"; grep -h SECRET "$T/cred.csv.meta.json")"
+fi
+llmrun --url "http://user:pw-SECRET-82@127.0.0.1:1/v1?token=SECRET-83" --requests 1 -o "$T/cred2.csv" "$T/c.csv" 2>"$T/cred2.err"
+rc=$?
+if [ $rc -eq 69 ] && grep -qF "http://[redacted]@127.0.0.1:1/v1/models?token=[redacted]" "$T/cred2.err" &&
+	! grep -q SECRET "$T/cred2.err"; then
+	ok "credentials in the URL: a failing probe's error shows them as [redacted]"
+else
+	nok "credentials in the URL: a failing probe's error shows them as [redacted]" "exit $rc; $(cat "$T/cred2.err")"
+fi
+
 # The key never appears anywhere.
 OPENAI_API_KEY=sk-e2e-SECRET-77 llmrun --url "$URL" --model llmsim --requests 2 --show-samples 2 \
 	-H 'Authorization: Bearer sk-hdr-SECRET-78' -o "$T/s.csv" "$T/c.csv" 2>"$T/s.err"

@@ -196,6 +196,47 @@ static void options_and_redaction(void **state)
 	opts_free(&o);
 }
 
+/* URLs as shown in metadata, notes and errors: credentials hidden, the
+ * rest (the query's other parameters, a fragment) as given. */
+static void urls_shown(void **state)
+{
+	static const char *const cases[][2] = {
+		{"http://h:1", "http://h:1"},
+		{"http://u:p@h:1/v1?api-version=1&api-key=S&x=2#f",
+		 "http://[redacted]@h:1/v1?api-version=1&api-key=[redacted]&x=2#f"},
+		{"https://h/v1?sv=2020&SIG=abc%2F&sp=r", "https://h/v1?sv=2020&SIG=[redacted]&sp=r"},
+		{"http://h/a@b?key", "http://h/a@b?key"},
+		{"http://h/?&&access_token=x&Password=&y", "http://h/?&&access_token=[redacted]&Password=[redacted]&y"},
+		{"http://h/#token=x", "http://h/#token=x"},
+		{"http://a@b:c@h/", "http://[redacted]@h/"},
+		{"ftp-ish", "ftp-ish"},
+	};
+	char *argv[] = {"llmrun", "--url=http://u:pw@h/v1?key=K1", "--url",
+			"HTTP://x:y@h/v1?auth=K2", "--scrape", "http://h/metrics?token=K3", "-o", "r.csv", "c.csv", NULL};
+	struct opts o;
+	struct err e;
+	json_t *a;
+	char *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		s = opts_url_shown(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+	unsetenv("OPENAI_API_KEY");
+	if (opts_parse(9, argv, &o, &e))
+		fail_msg("%s", e.msg);
+	a = opts_argv_redacted(&o);
+	s = json_dumps(a, JSON_COMPACT);
+	assert_string_equal(s, "[\"llmrun\",\"--url=http://[redacted]@h/v1?key=[redacted]\",\"--url\","
+			       "\"HTTP://[redacted]@h/v1?auth=[redacted]\",\"--scrape\","
+			       "\"http://h/metrics?token=[redacted]\",\"-o\",\"r.csv\",\"c.csv\"]");
+	free(s);
+	json_decref(a);
+	opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +244,7 @@ int main(void)
 		cmocka_unit_test(row_is_flushed),
 		cmocka_unit_test(numbers_by_hand),
 		cmocka_unit_test(options_and_redaction),
+		cmocka_unit_test(urls_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
