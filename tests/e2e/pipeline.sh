@@ -14,7 +14,12 @@ TPL=$(pwd)/templates
 # 4x real time: fast enough for a short test, slow enough that a loaded
 # 2-core machine keeps up with 16 streams (at 10x and 32 streams it did not,
 # and throughput fell from 8 to 32 for want of CPU, not of the model).
-llmsim --port 0 --time-scale 4 --seed 3 >"$T/url" 2>"$T/sim.log" &
+# No prefix caching: every step sends the same 16 prompts, so with it the
+# later steps found them cached, and TTFT at batch 16 (4.2-5.5 ms) hardly
+# differed from batch 1 (4.2-4.3 ms): the check below failed once in CI on
+# that noise. Without it, batch 16 prefills 16 prompts in one step: about
+# ten times batch 1's TTFT.
+llmsim --port 0 --time-scale 4 --seed 3 --prefix-caching off >"$T/url" 2>"$T/sim.log" &
 sim=$!
 trap 'kill $sim 2>/dev/null; rm -rf $_tmps' EXIT
 i=0
@@ -41,10 +46,10 @@ if awk -v a="$tp1" -v b="$tp4" -v c="$tp16" 'BEGIN { exit !(a > 0 && b > 2.5 * a
 else
 	nok "output throughput rises with batch size" "$(cat "$T/cmp.csv")"
 fi
-if awk -v a="$tt1" -v c="$tt16" 'BEGIN { exit !(c > a) }'; then
-	ok "TTFT grows with batch size ($tt1 -> $tt16 ms)"
+if awk -v a="$tt1" -v c="$tt16" 'BEGIN { exit !(a > 0 && c > 3 * a) }'; then
+	ok "TTFT grows with batch size, more than 3x from 1 to 16 ($tt1 -> $tt16 ms)"
 else
-	nok "TTFT grows with batch size" "$(cat "$T/cmp.csv")"
+	nok "TTFT grows with batch size, more than 3x from 1 to 16" "$(cat "$T/cmp.csv")"
 fi
 [ "$(awk -F, 'NR > 1 && $7 != 1 {n++} END {print n + 0}' "$T/cmp.csv")" = 0 ] &&
 	ok "every request succeeded" || nok "every request succeeded" "$(cat "$T/cmp.csv")"
