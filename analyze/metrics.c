@@ -75,6 +75,14 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 			 "output tokens were counted from stream events, an estimate "
 			 "(see tokens_estimated; llmrun -t counts them exactly)",
 			 len ? "; " : "", m->tokens_estimated);
+	/* A sweep that sends its prompts again in later steps finds the
+	 * server's prefix cache warm there (llmrun replays the corpus). */
+	if (len < n && m->cache_first_step)
+		len += (size_t)snprintf(out + len, n - len, "%sprefix cache hits %.2f against %.2f at step %s: "
+			 "prompts sent in earlier steps were found in the server's cache, so TTFT "
+			 "here is low against that step's (a corpus with a row for every request "
+			 "of the sweep, or the server's prefix caching off, avoids it)",
+			 len ? "; " : "", m->cache_hit_rate, m->cache_first, m->cache_first_step);
 	/* The kernel keeps one stamp for bytes that wait together: such a
 	 * first token is stamped when the second chunk arrived. */
 	if (len < n && m->ttft_merged > 0)

@@ -42,6 +42,11 @@ struct an_metrics {
 	/* From FILE.metrics.csv (analyze/srvmetrics.h, an_srv_fill): */
 	double srv_running_mean, srv_running_max, srv_waiting_mean, srv_waiting_max;
 	double srv_kv_mean, srv_kv_max, srv_preemptions;
+	/* Set by an_report_build when this step's cache_hit_rate is
+	 * AN_CACHE_RISE or more above its series' first step's: that rate
+	 * and step (the step key, owned by the set); else NaN and NULL. */
+	double cache_first;
+	const char *cache_first_step;
 };
 
 /* Thresholds of the notes (docs/metrics.md, "Notes"). */
@@ -49,6 +54,7 @@ struct an_metrics {
 #define AN_NOTE_MAX 1024
 #define AN_LAG_NOTE_MS 1.0       /* client lag p99 above this is noted */
 #define AN_SHORT_NOTE 0.9        /* out_of_max below this is noted */
+#define AN_CACHE_RISE 0.2        /* cache hits above the first step's by this are noted */
 
 /* Writes the group's notes ("" when none; sentences joined by "; ") into
  * out (size n). Returns out. */

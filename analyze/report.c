@@ -82,6 +82,44 @@ void an_keys_hidden(const struct an_set *s, unsigned char *hide)
 	}
 }
 
+/* Whether groups a and b agree on every key but k, hidden ones too. */
+static int same_series(const struct an_set *s, size_t k, size_t a, size_t b)
+{
+	for (size_t i = 0; i < s->nkeys; i++)
+		if (i != k && strcmp(s->groups[a]->key[i], s->groups[b]->key[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Marks the steps whose prefix cache hits rose AN_CACHE_RISE or more above
+ * their series' first step's (groups are sorted, so that step is the first
+ * group of the series). */
+static void cache_rise(struct an_report *r)
+{
+	const struct an_set *s = r->set;
+	size_t k = (size_t)r->step_key;
+
+	for (size_t i = 0; i < r->n; i++) {
+		r->m[i].cache_first = NAN;
+		r->m[i].cache_first_step = NULL;
+	}
+	if (r->step_key < 0)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t j = 0;
+
+		if (isnan(r->m[i].cache_hit_rate))
+			continue;
+		while (j < i && !same_series(s, k, j, i))
+			j++;
+		if (j < i && !isnan(r->m[j].cache_hit_rate) &&
+		    r->m[i].cache_hit_rate - r->m[j].cache_hit_rate >= AN_CACHE_RISE) {
+			r->m[i].cache_first = r->m[j].cache_hit_rate;
+			r->m[i].cache_first_step = s->groups[j]->key[k];
+		}
+	}
+}
+
 int an_report_build(struct an_set *s, int slo_set, int rank,
 		    struct an_report *r, struct err *e)
 {
@@ -116,6 +154,7 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 			if (strcmp(s->groups[g]->key[i], s->groups[0]->key[i]) != 0)
 				r->same[i] = 0;
 	}
+	cache_rise(r);
 	if (rank >= 0) {
 		struct rank_ctx k = {r, &an_cols[rank], an_col_lower_better(&an_cols[rank])};
 

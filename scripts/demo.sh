@@ -44,8 +44,12 @@ done
 url=$(head -n 1 "$OUT/llmsim.url")
 echo "demo: llmsim serving at $url (simulated clock ${TIME_SCALE}x real time, KV cache $KV_TOKENS tokens)"
 
+# A row for every request of the sweep (6 steps: 1, 2, 4, 8, 16, 32), so
+# no prompt is sent twice: llmsim caches prefixes as vLLM does, and a
+# prompt sent again in a later step would find its cache warm and make
+# that step's TTFT low for that reason alone (llmanalyze notes it).
 for s in short-long long-long long-short; do
-	llmgen --scenario "$s" --count 64 --seed 1 -q -o "$OUT/corpus-$s.csv"
+	llmgen --scenario "$s" --count $((REQUESTS * 6)) --seed 1 -q -o "$OUT/corpus-$s.csv"
 	echo "demo: $s: batch sizes 1..32, $REQUESTS requests each"
 	# --ignore-eos: the corpus's output lengths are the workload.
 	# --scrape: llmsim's /metrics beside the results, for the server chart.

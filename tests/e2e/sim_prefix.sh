@@ -70,3 +70,30 @@ jq -e '.usage | has("prompt_tokens_details") | not' "$T/off" >/dev/null &&
 [ "$(jq -r .cached_tokens "$T/off.jsonl" | sort -u)" = null ] && ok "--prefix-caching off: truth cached_tokens null" ||
 	nok "off: truth" "$(jq -c .cached_tokens "$T/off.jsonl")"
 expect_exit 64 "--prefix-caching maybe: 64" llmsim --prefix-caching maybe
+
+# A sweep whose later steps send the same prompts again finds them cached:
+# llmanalyze notes those steps (their TTFT is low for that reason). With
+# a row for every request of the sweep, nothing repeats and nothing is
+# noted. Prompts of about 500 tokens, 4 requests a step, batch 1 then 2,
+# one token each (no second chunk for a first token to merge with).
+awk -v s="$sys" 'BEGIN { print "id,prompt"; for (i = 1; i <= 8; i++) printf "%d,\"Question %d. %s\"\n", i, i, substr(s, 1, 2500) }' >"$T/sweep8.csv"
+head -n 5 "$T/sweep8.csv" >"$T/sweep4.csv"
+for n in 4 8; do
+	start_sim --zero-latency # a cold cache each
+	llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 1,2 --requests 4 --max-tokens 1 -q \
+		-o "$T/sweep$n.res.csv" "$T/sweep$n.csv" || nok "sweep over $n rows" "llmrun failed"
+	llmanalyze --format table --columns cache_hit_rate -o "$T/sweep$n.cmp" "$T/sweep$n.res.csv" ||
+		nok "sweep over $n rows" "llmanalyze failed"
+	stop_sim
+done
+if grep -q '^note: default llmsim  *2: prefix cache hits 0\.9[0-9] against 0\.00 at step 1: prompts sent in earlier steps' "$T/sweep4.cmp" &&
+	[ "$(grep -c '^note:' "$T/sweep4.cmp")" -eq 1 ]; then
+	ok "a sweep that sends its 4 prompts again: step 2 noted for its cache hits"
+else
+	nok "a sweep that sends its 4 prompts again: step 2 noted for its cache hits" "$(cat "$T/sweep4.cmp")"
+fi
+if grep -q '^default  *llmsim .* 2  *0\.0000$' "$T/sweep8.cmp" && ! grep -q '^note:' "$T/sweep8.cmp"; then
+	ok "a sweep with a row for every request: no cache note"
+else
+	nok "a sweep with a row for every request: no cache note" "$(cat "$T/sweep8.cmp")"
+fi
