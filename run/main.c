@@ -174,6 +174,42 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 	return 0;
 }
 
+/*
+ * A sweep that sends more requests than the corpus has rows sends prompts
+ * again (each step replays the corpus from where the last one stopped),
+ * and a server with prefix caching answers a repeat from its cache: TTFT
+ * from there on is low for that reason, not the load. Said before the
+ * run, as the server may not report cached_tokens (vLLM does not by
+ * default) for llmanalyze to note it. Not for conversations (their turns
+ * share a prefix by design), --prompt, a trace, or a step of a duration.
+ */
+static void note_repeats(const struct opts *o, const struct corpus *c,
+			 const struct sess *sess, const struct stepset *ss)
+{
+	long sent = 0;
+	const struct eng_step *from = NULL;
+
+	if (o->quiet || sess || o->trace || o->nprompts || !c->n)
+		return;
+	for (size_t i = 0; i < ss->n; i++) {
+		const struct eng_step *s = &ss->v[i];
+		long k = s->times ? (long)s->ntimes : s->requests ? s->requests + s->warmup : -1;
+
+		if (k < 0)
+			return;
+		sent += k;
+		if (!from && sent > (long)c->n)
+			from = s;
+	}
+	if (from)
+		fprintf(stderr, "llmrun: note: the sweep sends %ld requests from %zu corpus rows, so "
+			"prompts repeat from the step at %s %g on; a server with prefix caching (vLLM's "
+			"default) answers a repeat from its cache, and TTFT there comes out low: "
+			"a corpus of %ld rows with --requests, or the server's prefix caching off, "
+			"avoids it\n",
+			sent, c->n, from->kind, from->value, sent);
+}
+
 /* A conversation corpus needs a chat dialect (completion prompts have no
  * turns to put the history in) and a schedule that sends turns as replies
  * end. ERR_USAGE, or 0. */
@@ -435,6 +471,7 @@ int main(int argc, char **argv)
 	    (rc = make_steps(&o, &c, sess, &ss, &e)) ||
 	    (o.tokenizer && (rc = tok_open(o.tokenizer, &tok, &e))))
 		goto out;
+	note_repeats(&o, &c, sess, &ss);
 
 	/* Before anything is written: the model, then one request. */
 	for (size_t ti = 0; !rc && ti < o.ntargets; ti++) {

@@ -96,5 +96,19 @@ else
 	wait $sp 2>/dev/null || : # killed, or gone after its three accepts
 fi
 
+# A sweep that sends more requests than the corpus has rows sends prompts
+# again, which a prefix-caching server answers from its cache: said before
+# the run (not with -q), and not when the rows suffice.
+llmrun --no-probe --url $DEAD --no-preconnect --batch-sizes 1,2 --requests 2 -o "$T/rep.csv" "$T/c.csv" 2>"$T/rep.err"
+llmrun --no-probe --url $DEAD --no-preconnect --batch-sizes 1,2 --requests 2 -q -o "$T/rep.csv" "$T/c.csv" 2>"$T/repq.err"
+llmrun --no-probe --url $DEAD --no-preconnect --batch-sizes 1,2 --requests 1 -o "$T/rep.csv" "$T/c.csv" 2>"$T/rep1.err"
+if grep -q "^llmrun: note: the sweep sends 4 requests from 3 corpus rows, so prompts repeat from the step at batch 2 on; a server with prefix caching" "$T/rep.err" &&
+	! grep -q 'prompts repeat' "$T/repq.err" "$T/rep1.err"; then
+	ok "a sweep that repeats prompts says so before it runs"
+else
+	nok "a sweep that repeats prompts says so before it runs" "$(cat "$T/rep.err" "$T/repq.err" "$T/rep1.err")"
+fi
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
+
