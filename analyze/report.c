@@ -82,18 +82,9 @@ void an_keys_hidden(const struct an_set *s, unsigned char *hide)
 	}
 }
 
-/* Whether groups a and b agree on every key but k, hidden ones too. */
-static int same_series(const struct an_set *s, size_t k, size_t a, size_t b)
-{
-	for (size_t i = 0; i < s->nkeys; i++)
-		if (i != k && strcmp(s->groups[a]->key[i], s->groups[b]->key[i]) != 0)
-			return 0;
-	return 1;
-}
-
 /* Marks the steps whose prefix cache hits rose AN_CACHE_RISE or more above
- * their series' first step's (groups are sorted, so that step is the first
- * group of the series). */
+ * their series' first step's: a series is the shown keys but the step, as
+ * in the charts; groups are sorted, so its first step is its first group. */
 static void cache_rise(struct an_report *r)
 {
 	const struct an_set *s = r->set;
@@ -110,7 +101,7 @@ static void cache_rise(struct an_report *r)
 
 		if (isnan(r->m[i].cache_hit_rate))
 			continue;
-		while (j < i && !same_series(s, k, j, i))
+		while (j < i && !same_but(s, r->hide, k, j, i))
 			j++;
 		if (j < i && !isnan(r->m[j].cache_hit_rate) &&
 		    r->m[i].cache_hit_rate - r->m[j].cache_hit_rate >= AN_CACHE_RISE) {

@@ -139,10 +139,11 @@ struct eng {
 	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
 	struct curl_slist *hdrs;
 	char *url;
-	/* url parsed once (CURLOPT_CURLU): libcurl 7.88 otherwise parses the
-	 * URL and prints it back whole at every request's start, about a
-	 * fifth of its instructions there. NULL if it does not parse: libcurl
-	 * then parses CURLOPT_URL and says what is wrong, as before. */
+	/* url parsed once, for the requests (CURLOPT_CURLU: libcurl 7.88
+	 * otherwise parses the URL and prints it back whole at every request's
+	 * start, about a fifth of its instructions there) and the preconnect
+	 * (host, port, /health). NULL if it does not parse: libcurl then
+	 * parses CURLOPT_URL and says what is wrong, as before. */
 	CURLU *uh;
 	struct req **all; /* every request slot, for cancelling and freeing */
 	size_t nall;

@@ -91,16 +91,14 @@ static int addrs_of(const char *host, const char *port, struct buf *b)
 void pre_groups_init(struct eng *g)
 {
 	const struct opts *o = g->cx.o;
-	CURLU *u = NULL;
 	char *host = NULL, *port = NULL;
 	struct buf b = BUF_INIT;
 
 	g->grp_port = 0;
-	if (o->http2 || o->no_keepalive || proxied() || !(u = curl_url()))
+	if (o->http2 || o->no_keepalive || proxied() || !g->uh)
 		return;
-	if (curl_url_set(u, CURLUPART_URL, g->url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+	if (curl_url_get(g->uh, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(g->uh, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
 		size_t hl = strlen(host);
 
 		/* An IPv6 literal comes in brackets. */
@@ -117,7 +115,6 @@ void pre_groups_init(struct eng *g)
 	buf_free(&b);
 	curl_free(host);
 	curl_free(port);
-	curl_url_cleanup(u);
 }
 
 int pre_group(struct eng *g, CURL *h, long id, struct curl_slist *lists[2])
@@ -252,7 +249,7 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 {
 	CURL **h = calloc((size_t)n, sizeof *h);
 	struct curl_slist **grp = calloc((size_t)n * 2, sizeof *grp);
-	CURLU *u = curl_url();
+	CURLU *u = g->uh ? curl_url_dup(g->uh) : NULL;
 	char *url = NULL, why[300] = "";
 	const char *mwhy = "";
 	const struct opts *o = g->cx.o;
@@ -260,8 +257,7 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 	long ok = 0, mute = 0, made = 0, timeout_ms = (long)(t * 1000);
 	int rc = 0, idle = 0;
 
-	if (!h || !grp || !u || curl_url_set(u, CURLUPART_URL, g->url, 0) ||
-	    curl_url_set(u, CURLUPART_PATH, "/health", 0) ||
+	if (!h || !grp || !u || curl_url_set(u, CURLUPART_PATH, "/health", 0) ||
 	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0)) {
 		rc = err_set(e, ERR_SOFTWARE, "preconnect: out of memory");
