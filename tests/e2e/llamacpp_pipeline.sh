@@ -122,6 +122,21 @@ for f in "$T/openai-chat-stream.csv" "$T/llamacpp-stream.csv"; do
 		nok "${f##*/}: server_prompt_tokens <= input_tokens, server_decode_tokens = output_tokens" "$bad rows differ"
 done
 
+# Both ends of TTFT and E2E against llama.cpp's own clock: a request's
+# TTFT (from its send to its first token's arrival) holds the server's
+# prefill (prompt_ms), and its E2E the prefill and the decode
+# (predicted_ms), so neither can be shorter. A send stamped late, or an
+# end stamped early, by more than the slack (0.5 ms, for rounding and the
+# two clocks' resolutions) fails it.
+for f in "$T/openai-chat-stream.csv" "$T/llamacpp-stream.csv"; do
+	out=$(awk -F, -v t="$(col "$f" ttft_ms)" -v x="$(col "$f" e2e_ms)" -v p="$(col "$f" server_prompt_ms)" \
+		-v d="$(col "$f" server_decode_ms)" '
+		NR > 1 { n++; if ($t == "" || $p == "" || $t + 0.5 < $p || $x + 0.5 < $p + $d) { bad++; if (bad <= 3) printf "ttft %s e2e %s prompt %s decode %s; ", $t, $x, $p, $d } }
+		END { if (!n) print "no rows"; exit !(n && !bad) }' "$f")
+	[ $? -eq 0 ] && ok "${f##*/}: TTFT >= the server's prefill, E2E >= prefill + decode, every row" ||
+		nok "${f##*/}: TTFT >= the server's prefill, E2E >= prefill + decode, every row" "$out"
+done
+
 # Per step: median TTFT and TPOT (medians: a busy machine's hiccup moves
 # a mean of eight), and output tokens per second over the step's span
 # (first send to last end).
