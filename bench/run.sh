@@ -181,6 +181,21 @@ lagq() { # FILE first|later: client lag p50/p99/max of rows seq < 1000 or >= 100
 		(w == "first") == ($s < 1000) && $l != "" { print $l }' "$1" | sort -g |
 		awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR; else printf "none" }'
 }
+# burstspan RESULTS TRUTH: when the step's first 1,000 requests (all due at
+# its start) reached llmsim, on llmsim's clock alone (the kernel's arrival
+# stamps): the spread from the first arrival to the p50th and the last.
+# The client lag of those rows starts at llmrun's own stamp of the step's
+# start; this needs no llmrun stamp at either end.
+burstspan() {
+	awk "$TRUTH_AWK"'
+	FNR == NR { A[jid($0)] = num($0, "arrived_ns"); next }
+	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
+	$C["status"] == "ok" && $C["seq"] < 1000 && A[$C["response_id"]] != "" { print A[$C["response_id"]] }' \
+		FS=, "$2" FS=, "$1" | sort -n |
+		awk '{ a[NR] = $1 } END { if (NR < 2) { printf "none"; exit }
+			printf "the first 1000 arrived at llmsim over %.3f ms (p50 %.3f ms after the first; %d rows; llmsim'"'"'s clock)",
+				(a[NR] - a[1]) / 1e6, (a[int((NR - 1) * 0.5) + 1] - a[1]) / 1e6, NR }'
+}
 send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 	label=$1; shift
 	rm -f "$T/truth.jsonl"
@@ -192,8 +207,8 @@ send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 	printf 'send     1000 streams, %s: TTFT error from arrival p50 %.3f ms, p99 %.3f ms; send lag p50 %.3f ms, p99 %.3f ms; client lag p99 %.3f ms; end (t_end - end_ns) p99 %.3f ms (%d rows, %d sent after arrival, %d unstamped)\n' \
 		"$label" "$(q 0.5 e "$T/sdiffs")" "$(q 0.99 e "$T/sdiffs")" "$(q 0.5 s "$T/sdiffs")" \
 		"$(q 0.99 s "$T/sdiffs")" "$(q 0.99 l "$T/sdiffs")" "$(q 0.99 x "$T/sdiffs")" "$rows" "$late" "$unst"
-	printf 'send     1000 streams, %s: client lag of the first 1000 %s; of the later ones %s; %s first tokens ttft_merged\n' \
-		"$label" "$(lagq "$T/r.csv" first)" "$(lagq "$T/r.csv" later)" \
+	printf 'send     1000 streams, %s: client lag of the first 1000 %s; %s; of the later ones %s; %s first tokens ttft_merged\n' \
+		"$label" "$(lagq "$T/r.csv" first)" "$(burstspan "$T/r.csv" "$T/truth.jsonl")" "$(lagq "$T/r.csv" later)" \
 		"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ttft_merged") m = i; next } m && $m == 1 { n++ } END { print m ? n + 0 : "n/a" }' "$T/r.csv")"
 }
 if part send; then
