@@ -205,6 +205,10 @@ int an_chunk_log(const char *log, void (*gap)(double ms, void *ctx), void *ctx,
 		}
 		if (*p && *p != ' ')
 			return err_set(e, ERR_DATA, "chunk_log: unexpected \"%.20s\"", p);
+		/* Chunks arrive in order: an offset below the one before is
+		 * a broken log, and its gap would be negative. */
+		if (n && v < prev)
+			return err_set(e, ERR_DATA, "chunk_log: offsets go back (%.0f after %.0f)", v, prev);
 		if (n == 0)
 			*first_us = v;
 		else if (gap)

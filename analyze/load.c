@@ -106,6 +106,18 @@ static int get_ms(const struct file_ctx *f, int c, double *out, struct err *e)
 	return 0;
 }
 
+/* A duration: a number, never below zero (a negative latency is a broken
+ * file, not a fast server). */
+static int get_dur(const struct file_ctx *f, int c, double *out, struct err *e)
+{
+	int rc = get_ms(f, c, out, e);
+
+	if (!rc && *out < 0)
+		return err_set(e, ERR_DATA, "%s:%ld:%d: %s: a duration cannot be negative, got \"%.40s\"",
+			       csv_name(f->r), csv_line(f->r), f->col[c] + 1, col_names[c], field(f, c));
+	return rc;
+}
+
 static int get_count(const struct file_ctx *f, int c, long *out, struct err *e)
 {
 	const char *s = field(f, c);
@@ -200,15 +212,15 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	    (rc = get_time(f, C_FIRST, &r->t_first, e)) ||
 	    (rc = get_time(f, C_LAST, &r->t_last, e)) ||
 	    (rc = get_time(f, C_END, &r->t_end, e)) ||
-	    (rc = get_ms(f, C_TTFT, &r->ttft_ms, e)) ||
-	    (rc = get_ms(f, C_TPOT, &r->tpot_ms, e)) ||
-	    (rc = get_ms(f, C_E2E, &r->e2e_ms, e)) ||
+	    (rc = get_dur(f, C_TTFT, &r->ttft_ms, e)) ||
+	    (rc = get_dur(f, C_TPOT, &r->tpot_ms, e)) ||
+	    (rc = get_dur(f, C_E2E, &r->e2e_ms, e)) ||
 	    (rc = get_count(f, C_IN, &r->in_tok, e)) ||
 	    (rc = get_count(f, C_OUT, &r->out_tok, e)) ||
 	    (rc = get_ms(f, C_LAG, &r->lag_ms, e)) ||
 	    (rc = get_count(f, C_MAXTOK, &r->max_tok, e)) ||
-	    (rc = get_ms(f, C_SRV_PMS, &r->srv_prompt_ms, e)) ||
-	    (rc = get_ms(f, C_SRV_DMS, &r->srv_decode_ms, e)) ||
+	    (rc = get_dur(f, C_SRV_PMS, &r->srv_prompt_ms, e)) ||
+	    (rc = get_dur(f, C_SRV_DMS, &r->srv_decode_ms, e)) ||
 	    (rc = get_count(f, C_SRV_PTOK, &r->srv_prompt_tok, e)) ||
 	    (rc = get_count(f, C_SRV_DTOK, &r->srv_decode_tok, e)) ||
 	    (rc = get_count(f, C_TURN, &r->turn, e)) ||
@@ -236,6 +248,13 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	r->in_est = r->in_tok >= 0 && is_estimate(f, C_IN_SRC);
 	r->out_est = r->out_tok >= 0 && is_estimate(f, C_OUT_SRC);
 	an_rec_complete(r);
+	/* The same, for the figures computed from the stamps. */
+	if (r->ttft_ms < 0 || r->e2e_ms < 0)
+		return err_set(e, ERR_DATA, "%s:%ld: %s before t_sent_ns: the stamps go back",
+			       csv_name(f->r), csv_line(f->r), r->ttft_ms < 0 ? "t_first_token_ns" : "t_end_ns");
+	if (r->tpot_ms < 0)
+		return err_set(e, ERR_DATA, "%s:%ld: E2E (%.3f ms) shorter than TTFT (%.3f ms)",
+			       csv_name(f->r), csv_line(f->r), r->e2e_ms, r->ttft_ms);
 	return 0;
 }
 

@@ -45,6 +45,17 @@ expect_err 65 "short.csv:4: expected 38 fields, got 2" "a short row in the middl
 awk -F, -v OFS=, 'NR == 3 { $22 = "fast" } 1' "$T/r.csv" >"$T/nan.csv"
 expect_err 65 "nan.csv:3:" "a word where a number goes: 65 naming file:line" \
 	llmanalyze -o "$T/o/x.csv" "$T/nan.csv"
+# A negative latency, a chunk log that goes back, a first token stamped
+# before the send: a broken file, not a fast server.
+awk -F, -v OFS=, 'NR == 3 { $24 = "-5.000" } 1' "$T/r.csv" >"$T/neg.csv"
+expect_err 65 "neg.csv:3:24: e2e_ms: a duration cannot be negative" "a negative E2E: 65 naming file:line:column" \
+	llmanalyze -o "$T/o/x.csv" "$T/neg.csv"
+awk -F, -v OFS=, 'NR == 3 { $38 = "532 20000 1453 1758" } 1' "$T/r.csv" >"$T/back.csv"
+expect_err 65 "back.csv:3: chunk_log: offsets go back (1453 after 20000)" "a chunk log that goes back: 65 naming file:line" \
+	llmanalyze -o "$T/o/x.csv" "$T/back.csv"
+awk -F, -v OFS=, 'NR == 3 { $22 = ""; $18 = "1000000000000000" } 1' "$T/r.csv" >"$T/early.csv"
+expect_err 65 "early.csv:3: t_first_token_ns before t_sent_ns" "a first token before its send: 65 naming file:line" \
+	llmanalyze -o "$T/o/x.csv" "$T/early.csv"
 empty_dir "$T/o" "refused inputs leave no output file"
 
 # Invalid UTF-8 in a key column would reach JSON and HTML: refused.
