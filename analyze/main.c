@@ -652,6 +652,23 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	return rc;
 }
 
+/* Every output checked before the first is written: a run refused for
+ * its third output leaves no first one behind. */
+static int preflight(const struct opts *o, struct err *e)
+{
+	int rc = 0;
+
+	if (o->out)
+		rc = ofile_check(o->out, e);
+	if (!rc && o->html)
+		rc = ofile_check(o->html, e);
+	if (!rc && o->charts)
+		rc = ofile_check_dir(o->charts, e);
+	if (!rc && o->legacy)
+		rc = ofile_check_dir(o->legacy, e);
+	return rc;
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -743,7 +760,9 @@ int main(int argc, char **argv)
 		rc = 0;
 	else if (rc == 0) {
 		n = argc - optind;
-		if (o.vllm) {
+		if ((rc = preflight(&o, &e))) {
+			;
+		} else if (o.vllm) {
 			if (n == 0)
 				return usage_error("--vllm needs result files");
 			rc = run_vllm(&o, argv + optind, n, &e);

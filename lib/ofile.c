@@ -1,6 +1,7 @@
 #include "ofile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -156,4 +157,63 @@ void ofile_abort(struct ofile *o)
 		fclose(o->fp);
 	}
 	release(o);
+}
+
+/* Makes a file from template t (mkstemp) and removes it again. */
+static int probe(char *t)
+{
+	int fd = mkstemp(t);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(t);
+	return 0;
+}
+
+int ofile_check(const char *path, struct err *e)
+{
+	struct stat st;
+	char *t;
+	int rc = 0;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return err_set(e, ERR_IO, "%s: is a folder", path);
+		if (!S_ISREG(st.st_mode))
+			return 0;
+	}
+	if (!(t = tmp_name(path)))
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
+	if (probe(t) != 0)
+		rc = err_set(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOINPUT : ERR_IO,
+			     "%s: cannot create: %s", path, strerror(errno));
+	free(t);
+	return rc;
+}
+
+int ofile_check_dir(const char *dir, struct err *e)
+{
+	struct stat st;
+	size_t n = strlen(dir);
+	char *t;
+	int rc = 0;
+
+	if (stat(dir, &st) != 0) {
+		if (mkdir(dir, 0777) != 0)
+			return err_set(e, ERR_IO, "%s: %s", dir, strerror(errno));
+		rmdir(dir);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_IO, "%s: not a folder", dir);
+	if (!(t = malloc(n + 24)))
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", dir);
+	snprintf(t, n + 24, "%s/.llmbench-check.XXXXXX", dir);
+	if (probe(t) != 0)
+		rc = err_set(e, ERR_IO, "%s: cannot write in it: %s", dir, strerror(errno));
+	free(t);
+	return rc;
 }

@@ -18,6 +18,18 @@ struct ofile;
 /* Returns 0, or ERR_IO / ERR_NOINPUT (folder missing) naming the path. */
 int ofile_open(const char *path, struct ofile **out, struct err *e);
 
+/* Whether path could be written, before anything is: a file can be made
+ * in its folder (then removed), and path is not a folder. "-", devices
+ * and FIFOs pass unopened. Returns 0, or what ofile_open would
+ * (ERR_NOINPUT for a missing folder, else ERR_IO), naming the path. So a
+ * tool with several outputs can refuse before it writes the first. */
+int ofile_check(const char *path, struct err *e);
+
+/* The same for a folder the caller will create or fill: an existing one
+ * must take a new file; a missing one must be creatable (it is made and
+ * removed again). Returns 0 or ERR_IO, naming the folder. */
+int ofile_check_dir(const char *dir, struct err *e);
+
 /* The stream to write to (borrowed). */
 FILE *ofile_fp(struct ofile *o);
 

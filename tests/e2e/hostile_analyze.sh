@@ -113,5 +113,14 @@ expect_err 66 "/nonexistent/dir/x.csv: cannot create" "-o into a missing folder 
 expect_err 66 "/nonexistent/dir/x.html: cannot create" "--html into a missing folder is 66" \
 	llmanalyze --html /nonexistent/dir/x.html "$T/r.csv"
 expect_err 74 "/nonexistent/dir" "--charts into a missing parent is 74" llmanalyze --charts /nonexistent/dir "$T/r.csv"
+# Every output is checked before the first is written: a refused later
+# one leaves no table behind.
+mkdir "$T/p"
+expect_err 66 "/nonexistent/dir/x.html: cannot create" "-o with --html into a missing folder is 66" \
+	llmanalyze -o "$T/p/t.csv" --html /nonexistent/dir/x.html "$T/r.csv"
+expect_err 74 "/proc/nope" "-o with --legacy-dir that cannot be made is 74" \
+	llmanalyze -o "$T/p/t.csv" --legacy-dir /proc/nope "$T/r.csv"
+expect_err 74 "is a folder" "-o naming a folder is 74" llmanalyze -o "$T/p" "$T/r.csv"
+empty_dir "$T/p" "a refused output leaves no other output behind"
 expect_err 74 "writing standard output failed" "a table to /dev/full is 74" sh -c "llmanalyze '$T/r.csv' >/dev/full"
 expect_err 74 "writing standard output failed" "--list-columns to /dev/full is 74" sh -c 'llmanalyze --list-columns >/dev/full'

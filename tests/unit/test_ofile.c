@@ -227,6 +227,37 @@ static void stdout_target(void **state)
 
 /* A FIFO (like /dev/null, not a regular file) is written in place: still a
  * FIFO after the commit, its reader gets the bytes, no temporary is left. */
+/* The checks leave nothing behind, and refuse what ofile_open would. */
+static void check_before_writing(void **state)
+{
+	char *dir = mktmp(), path[600], sub[600], ls[256];
+	struct err e;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/x.csv", dir);
+	snprintf(sub, sizeof sub, "%s/charts", dir);
+	assert_int_equal(ofile_check(path, &e), 0);
+	assert_int_equal(ofile_check("-", &e), 0);
+	assert_int_equal(ofile_check("/dev/null", &e), 0);
+	assert_int_equal(ofile_check_dir(sub, &e), 0);
+	listing(dir, ls, sizeof ls);
+	assert_string_equal(ls, "");
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(ofile_check_dir(sub, &e), 0);
+	listing(sub, ls, sizeof ls);
+	assert_string_equal(ls, "");
+	assert_int_equal(ofile_check(sub, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "is a folder"));
+	assert_int_equal(ofile_check("no/such/folder/x.txt", &e), ERR_NOINPUT);
+	assert_non_null(strstr(e.msg, "no/such/folder/x.txt: cannot create"));
+	assert_int_equal(ofile_check_dir("no/such/folder", &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "no/such/folder"));
+	assert_int_equal(ofile_check_dir(path, &e), 0); /* x.csv is not there */
+	assert_int_equal(ofile_check_dir("/dev/null", &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "not a folder"));
+	rmtmp(dir);
+}
+
 static void fifo_written_in_place(void **state)
 {
 	char *dir = mktmp(), path[600], out[620], ls[256], got[64];
@@ -277,6 +308,7 @@ int main(void)
 		cmocka_unit_test(write_error_on_commit),
 		cmocka_unit_test(stdout_target),
 		cmocka_unit_test(fifo_written_in_place),
+		cmocka_unit_test(check_before_writing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
