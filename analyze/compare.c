@@ -150,6 +150,39 @@ static void on_warn(void *ctx, const char *msg)
 		s->o->warn(s->o->ctx, msg);
 }
 
+/* A group's figures are one run's against one target: requests of two
+ * (llmrun --targets writes every target into one file; two results files
+ * joined) would pool into one TTFT and a throughput over their joint
+ * span, which describe neither. */
+static int one_run(const char *path, const struct an_set *s, const struct cmp_opts *o,
+		   struct err *e)
+{
+	char key[256];
+	size_t i, k, len;
+
+	for (i = 0; i < s->ngroups; i++) {
+		const struct an_group *g = s->groups[i];
+
+		int targets = o->one_target && g->target2;
+
+		if (!targets && !(o->one_run && g->nruns > 1))
+			continue;
+		for (k = 0, len = 0, key[0] = '\0'; k < s->nkeys && len < sizeof key; k++)
+			if (g->key[k][0])
+				len += (size_t)snprintf(key + len, sizeof key - len, "%s%s=%s",
+							len ? " " : "", s->keynames[k], g->key[k]);
+		if (targets)
+			return err_set(e, ERR_DATA, "%s: the group %s holds the rows of two targets (%s, %s): "
+				       "compare one target at a time (--by with target keeps them apart)",
+				       path, key, g->target, g->target2);
+		return err_set(e, ERR_DATA, "%s: the group %s holds the rows of two runs (%s, %s): "
+			       "compare one run at a time (--by with run_id keeps them apart), "
+			       "or pool them (--pool-runs)",
+			       path, key, g->runs[0].run_id, g->runs[1].run_id);
+	}
+	return 0;
+}
+
 static int load(const char *path, const struct cmp_opts *o, struct an_set **out, struct err *e)
 {
 	struct side s = {NULL, o};
@@ -169,6 +202,8 @@ static int load(const char *path, const struct cmp_opts *o, struct an_set **out,
 	an_load_stats_free(&st);
 	if (!rc && s.set->ngroups == 0)
 		rc = err_set(e, ERR_DATA, "%s: no result rows to compare (all warmup or none)", path);
+	if (!rc && (o->one_target || o->one_run))
+		rc = one_run(path, s.set, o, e);
 	return rc;
 }
 
@@ -505,6 +540,38 @@ static int compare_sets(struct an_set *sb, struct an_set *sc, const struct cmp_o
 	return rc;
 }
 
+/* Drops key k of every row: the values move down one. */
+static void drop_key(char **key, size_t n, size_t k)
+{
+	free(key[k]);
+	memmove(key + k, key + k + 1, (n - k - 1) * sizeof *key);
+}
+
+/* An optional key that neither file has (every value empty: files
+ * without turns, or older ones) is not shown. */
+static void drop_empty_keys(struct cmp_result *res, const struct cmp_opts *o)
+{
+	size_t k = res->nkeys, i, used = o->nby;
+
+	while (k-- > 0) {
+		int empty = o->by_optional && o->by_optional[k];
+
+		for (i = 0; empty && i < res->nrows; i++)
+			empty = !res->rows[i].key[k][0];
+		for (i = 0; empty && i < res->nonly; i++)
+			empty = !res->only[i].key[k][0];
+		if (!empty)
+			continue;
+		for (i = 0; i < res->nrows; i++)
+			drop_key(res->rows[i].key, used, k);
+		for (i = 0; i < res->nonly; i++)
+			drop_key(res->only[i].key, used, k);
+		drop_key(res->keynames, used, k);
+		used--;
+	}
+	res->nkeys = used;
+}
+
 int cmp_run(const char *base, const char *cand, const struct cmp_opts *o,
 	    struct cmp_result *res, struct err *e)
 {
@@ -526,6 +593,8 @@ int cmp_run(const char *base, const char *cand, const struct cmp_opts *o,
 		an_set_sort(sc);
 		rc = compare_sets(sb, sc, o, res, e);
 	}
+	if (!rc)
+		drop_empty_keys(res, o);
 	an_set_free(sb);
 	an_set_free(sc);
 	return rc;

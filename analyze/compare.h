@@ -68,6 +68,10 @@ struct cmp_opts {
 	size_t nmetrics;
 	const struct cmp_rule *rules;  /* --fail-on */
 	size_t nrules;
+	int one_target;                /* a group of one file holding rows of
+					  two targets is refused (the default
+					  keys leave target out) */
+	int one_run;                   /* the same for two runs */
 	size_t resamples;              /* bootstrap replicates, e.g. 2000 */
 	uint64_t seed;                 /* of the replicates */
 	void (*warn)(void *ctx, const char *msg);

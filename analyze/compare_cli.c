@@ -27,7 +27,11 @@ const char cmp_usage_text[] =
 	"                          with _mean _p50 _p90 _p95 _p99, out_tok_per_s,\n"
 	"                          req_per_s\n"
 	"  -b, --by LIST           match groups on these columns (default model,\n"
-	"                          group,step_kind,schedule,step)\n"
+	"                          group,step_kind,schedule,step,turn); with\n"
+	"                          these a group of two targets or two runs in\n"
+	"                          one file is refused (65)\n"
+	"      --pool-runs         pool the runs of one step in a file (their\n"
+	"                          spans' union is the duration)\n"
 	"      --fail-on SPEC      exit 1 when a regression beyond a limit is\n"
 	"                          significant, e.g. ttft_p99:+10%,tpot_p50:+5%,\n"
 	"                          out_tok_per_s:-5% (a limit without % is in the\n"
@@ -46,6 +50,7 @@ static const struct option cmp_opts_long[] = {
 	{"fail-on", required_argument, NULL, 'F'},
 	{"resamples", required_argument, NULL, 'R'},
 	{"seed", required_argument, NULL, 'S'},
+	{"pool-runs", no_argument, NULL, 'P'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -64,6 +69,8 @@ struct cmp_conf {
 	size_t resamples;
 	unsigned long long seed;
 	int quiet;
+	int default_by;  /* the keys were not given: one target, one run */
+	int pool_runs;   /* --pool-runs */
 };
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -154,6 +161,9 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 				return usage("--resamples needs a whole number from 100 to 1000000, not '%s'", optarg);
 			c->resamples = (size_t)v;
 			break;
+		case 'P':
+			c->pool_runs = 1;
+			break;
 		case 'S':
 			if (parse_number(optarg, 0, UINT64_MAX, &v))
 				return usage("--seed needs a whole number, not '%s'", optarg);
@@ -172,6 +182,8 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 	}
 	if (argc - optind != 2)
 		return usage("needs two results files, BASE.csv and NEW.csv (got %d)", argc - optind);
+	if (c->pool_runs && c->nby)
+		return usage("--pool-runs is for the default keys; with --by, leave run_id out instead");
 	if (!c->nmetrics)
 		for (i = 0; cmp_default_metrics[i]; i++)
 			add_metric(c, cmp_metric_find(cmp_default_metrics[i]));
@@ -180,14 +192,17 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 		add_metric(c, c->rules[i].metric);
 	if (!c->nby) {
 		/* Not target or run_id: a baseline and a candidate differ in
-		 * them by nature (another build on another port, another run).
-		 * Older files lack step_kind and schedule. */
-		static const char *const keys[] = {"model", "group", "step_kind", "schedule", "step"};
+		 * them by nature (another build on another port, another run);
+		 * so a file holding two of either is refused (one_run). Turns
+		 * differ by design, as in the table. Older files lack
+		 * step_kind, schedule and turn. */
+		static const char *const keys[] = {"model", "group", "step_kind", "schedule", "step", "turn"};
 
-		for (i = 0; i < 5; i++) {
-			c->by_optional[i] = i == 2 || i == 3;
+		for (i = 0; i < 6; i++) {
+			c->by_optional[i] = i == 2 || i == 3 || i == 5;
 			c->by[c->nby++] = keys[i];
 		}
+		c->default_by = 1;
 	}
 	return 0;
 }
@@ -211,7 +226,7 @@ int cmp_main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	{
 		struct cmp_opts o = {c.by, c.nby, c.by_optional, c.metrics, c.nmetrics, c.rules,
-				     c.nrules, c.resamples, c.seed, on_warn, &c.quiet};
+				     c.nrules, c.default_by, c.default_by && !c.pool_runs, c.resamples, c.seed, on_warn, &c.quiet};
 		struct cmp_head h = {argv[optind], argv[optind + 1], c.rules, c.nrules, c.seed};
 
 		rc = cmp_run(argv[optind], argv[optind + 1], &o, &res, &e);

@@ -81,6 +81,8 @@ static void group_free(struct an_group *g, size_t nkeys)
 	for (i = 0; i < g->nruns; i++)
 		free(g->runs[i].run_id);
 	free(g->runs);
+	free(g->target);
+	free(g->target2);
 	free(g);
 }
 
@@ -414,6 +416,22 @@ static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 	return 0;
 }
 
+/* Keeps the first target met and the first other one. */
+static int note_target(struct an_group *g, const char *target, struct err *e)
+{
+	char **slot;
+
+	if (!g->target)
+		slot = &g->target;
+	else if (!g->target2 && strcmp(g->target, target) != 0)
+		slot = &g->target2;
+	else
+		return 0;
+	if (!(*slot = strdup(target)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	return 0;
+}
+
 int an_set_add(struct an_set *s, const char *const *keys,
 	       const struct an_rec *r, struct err *e)
 {
@@ -423,6 +441,8 @@ int an_set_add(struct an_set *s, const char *const *keys,
 
 	if (!g)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if (r->target && (rc = note_target(g, r->target, e)))
+		return rc;
 	g->status[r->status]++;
 	counts_add(&g->n, 0, 0, r->status == AN_OK ? COUNTS_OK
 				: r->status == AN_CANCELLED ? COUNTS_CANCELLED

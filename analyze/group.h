@@ -62,6 +62,9 @@ struct an_group {
 	int64_t last_end;          /* latest t_end of non-cancelled rows */
 	struct an_run_span *runs;  /* per run id, in order met */
 	size_t nruns;
+	char *target, *target2;    /* the first target met and the first
+				      other one (NULL: none): a group of
+				      two targets pooled them */
 	struct buf lag;            /* doubles: client lag (ms), non-cancelled rows */
 	double max_tok, max_out;   /* sums of max_tokens and output tokens over
 				      ok rows that have both */

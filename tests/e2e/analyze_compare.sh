@@ -115,6 +115,35 @@ rc=$?
 [ $rc -eq 65 ] && grep -q 'no group is in both files' "$T/none.err" && grep -q 'only in base' "$T/none.md" &&
 	grep -q 'only in new' "$T/none.md" && ok "no group in both: 65, both listed" || nok "no group in both: 65, both listed" "exit $rc: $(cat "$T/none.err")"
 
+# ---- one target, one run per group ----
+# llmrun --targets writes every target into one file, and two runs may be
+# joined into one: with the default keys (no target, no run_id) their
+# rows would pool into figures that describe neither.
+awk -v steps=1,2 -f tests/data/analyze/gen.awk >"$T/p1.csv"
+awk -v steps=1,2 -v run=r2 -f tests/data/analyze/gen.awk | tail -n +2 | cat "$T/p1.csv" - >"$T/p2runs.csv"
+awk -F, -v OFS=, 'NR > 1 { $2 = "other"; print }' "$T/p1.csv" | cat "$T/p1.csv" - >"$T/p2tgts.csv"
+llmanalyze compare "$T/p1.csv" "$T/p2tgts.csv" >"$T/pt.md" 2>"$T/pt.err"
+rc=$?
+[ $rc -eq 65 ] && grep -q 'p2tgts.csv: the group .*step=1 holds the rows of two targets (sim, other)' "$T/pt.err" &&
+	ok "a group of two targets in one file: 65 naming both" || nok "a group of two targets in one file: 65 naming both" "exit $rc: $(cat "$T/pt.err")"
+llmanalyze compare "$T/p2runs.csv" "$T/p1.csv" >"$T/pr.md" 2>"$T/pr.err"
+rc=$?
+[ $rc -eq 65 ] && grep -q 'p2runs.csv: the group .* holds the rows of two runs (r1, r2)' "$T/pr.err" &&
+	ok "a group of two runs in one file: 65 naming both" || nok "a group of two runs in one file: 65 naming both" "exit $rc: $(cat "$T/pr.err")"
+v=$(llmanalyze compare --pool-runs -f json "$T/p2runs.csv" "$T/p1.csv" | jq -r '.groups[0] | "\(.ok_base) \(.ok_new)"')
+[ "$v" = "8 4" ] && ok "--pool-runs pools them (8 ok against 4)" || nok "--pool-runs pools them (8 ok against 4)" "$v"
+v=$(llmanalyze compare -q -b model,group,step,target -f json "$T/p1.csv" "$T/p2tgts.csv" | jq -r '[.groups[].key.target] | join(" ")')
+[ "$v" = "sim sim" ] && ok "--by with target keeps them apart" || nok "--by with target keeps them apart" "$v"
+expect_exit 64 "--pool-runs with --by is a usage error" llmanalyze compare --pool-runs -b step "$T/p1.csv" "$T/p1.csv"
+# Turns are compared turn by turn, as the table shows them; a file
+# without turns shows no turn column.
+awk -F, -v OFS=, 'NR == 1 { print $0 ",turn"; next } { print $0 "," (NR % 2 + 1) }' "$T/p1.csv" >"$T/pturns.csv"
+v=$(llmanalyze compare -f json "$T/pturns.csv" "$T/pturns.csv" | jq -r '[.groups[] | "\(.key.step)/\(.key.turn):\(.ok_base)"] | join(" ")')
+[ "$v" = "1/1:2 1/2:2 2/1:4 2/2:4" ] && ok "turns are not pooled" || nok "turns are not pooled" "$v"
+llmanalyze compare -f csv "$T/p1.csv" "$T/p1.csv" | head -1 | grep -q turn &&
+	nok "no turn column for files without turns" "$(llmanalyze compare -f csv "$T/p1.csv" "$T/p1.csv" | head -1)" ||
+	ok "no turn column for files without turns"
+
 # ---- usage and I/O ----
 for spec in 'ttft_p99' 'bogus:+1%' 'ttft_p99:-10%' 'ttft_p99:+ten%'; do
 	llmanalyze compare --fail-on "$spec" "$T/runs/01.csv" "$T/runs/02.csv" >/dev/null 2>"$T/u.err"
