@@ -398,6 +398,13 @@ static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 		if (strcmp(g->runs[i].run_id, r->run_id) == 0)
 			break;
 	if (i == (size_t)-1) {
+		/* Two spans of unknown place would overlap at 0 and count
+		 * one duration for both: a throughput twice the truth. */
+		if (g->nruns && (r->unplaced || g->runs[0].unplaced))
+			return err_set(e, ERR_DATA, "run %s cannot be pooled with run %s: %s has no date "
+				       "(a vLLM file without \"date\"), so when it ran is unknown",
+				       r->run_id, g->runs[0].run_id,
+				       r->unplaced ? r->run_id : g->runs[0].run_id);
 		if (!(sp = realloc(g->runs, (g->nruns + 1) * sizeof *sp)))
 			return err_set(e, ERR_SOFTWARE, "out of memory");
 		g->runs = sp;
@@ -406,6 +413,7 @@ static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 			return err_set(e, ERR_SOFTWARE, "out of memory");
 		sp[i].first_sent = INT64_MAX;
 		sp[i].last_end = INT64_MIN;
+		sp[i].unplaced = r->unplaced;
 		g->nruns++;
 	}
 	sp = &g->runs[i];

@@ -44,6 +44,7 @@ struct an_ctx_pt {
 struct an_run_span {
 	char *run_id;
 	int64_t first_sent, last_end; /* epoch ns, non-cancelled rows */
+	int unplaced;                 /* rec.h: never pooled */
 };
 
 struct an_group {

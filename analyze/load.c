@@ -161,15 +161,19 @@ static int note_run(struct an_load_stats *st, const char *id, struct err *e)
 
 /* Shards of one study share a run id across files (llmrun --run-id), so a
  * run id in two files is fine; the same first row (run id, row id, send
- * time) in two files is the same results given twice. */
+ * time, and what the row measured) in two files is the same results given
+ * twice. A vLLM file's run id is its date, to the second, and its rows
+ * have no send time: two runs saved in the same second differ in what
+ * they measured. */
 static int note_first_row(struct runs *runs, const struct an_rec *r, size_t file,
 			  const char *const *paths, struct err *e)
 {
 	char sig[512], **sigs;
 	size_t i;
 
-	snprintf(sig, sizeof sig, "%s\x1f%s\x1f%lld", r->run_id, r->row_id ? r->row_id : "",
-		 (long long)r->t_sent);
+	snprintf(sig, sizeof sig, "%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%.17g\x1f%ld\x1f%ld",
+		 r->run_id, r->row_id ? r->row_id : "", (long long)r->t_sent,
+		 r->target ? r->target : "", r->step ? r->step : "", r->ttft_ms, r->in_tok, r->out_tok);
 	for (i = 0; i < runs->nsig; i++)
 		if (strcmp(runs->sig[i], sig) == 0)
 			return err_set(e, ERR_DATA,

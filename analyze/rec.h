@@ -49,6 +49,10 @@ struct an_rec {
 	 * request (a vLLM result file): that span, epoch ns, so throughputs
 	 * have a duration; AN_NO_TIME otherwise. */
 	int64_t run_from, run_to;
+	int unplaced;           /* 1: that span's place in time is unknown
+				   (a vLLM file without `date`): its length
+				   holds, but it is never pooled with another
+				   run's */
 	int e2e_approx;         /* 1: E2E (so TPOT) is TTFT + the chunk gaps,
 				   not a measured end (a vLLM result file) */
 	/* The server's own timings (ms, NaN unknown) and the tokens they

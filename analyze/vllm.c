@@ -17,6 +17,7 @@ struct an_vllm_file {
 	char run_id[96], step[64], step_kind[8], schedule[16];
 	const char *target, *model, *api;  /* borrowed from root; may be NULL */
 	int64_t run_from, run_to;          /* epoch ns, AN_NO_TIME unknown */
+	int unplaced;                      /* no date: [-duration, 0] */
 	struct buf log;                    /* chunk_log of the last row read */
 	char row_id[24], key_id[24];
 };
@@ -64,6 +65,8 @@ static void run_span(struct an_vllm_file *f)
 	memset(&tm, 0, sizeof tm);
 	if (date && (rest = strptime(date, "%Y%m%d-%H%M%S", &tm)) && !*rest)
 		end = (int64_t)timegm(&tm) * 1000000000;
+	else
+		f->unplaced = 1;
 	f->run_to = end;
 	f->run_from = end - (int64_t)llround(json_number_value(d) * 1e9);
 }
@@ -83,7 +86,10 @@ static void settings(struct an_vllm_file *f)
 		f->target = f->api;
 	f->model = str_of(f->root, "model_id");
 	snprintf(f->run_id, sizeof f->run_id, "vllm-%s", date ? date : base ? base + 1 : f->name);
-	if (json_is_integer(conc)) {
+	/* A rate with a cap is a rate step (as llmrun's --rate R
+	 * --max-concurrency C); a cap alone, requests sent at once, is a
+	 * closed loop of that many. */
+	if (json_is_integer(conc) && !limited) {
 		strcpy(f->step_kind, "batch");
 		strcpy(f->schedule, "window");
 		snprintf(f->step, sizeof f->step, "%lld", (long long)json_integer_value(conc));
@@ -227,6 +233,7 @@ int an_vllm_row(struct an_vllm_file *f, size_t i, struct an_rec *r, struct err *
 	memset(r, 0, sizeof *r);
 	snprintf(f->row_id, sizeof f->row_id, "%zu", i);
 	r->run_id = f->run_id;
+	r->target = f->target;
 	r->row_id = f->row_id;
 	r->step = f->step;
 	r->t_sent = r->t_first = r->t_last = r->t_end = AN_NO_TIME;
@@ -237,6 +244,7 @@ int an_vllm_row(struct an_vllm_file *f, size_t i, struct an_rec *r, struct err *
 	r->turn = r->ctx_tok = r->cached_tok = r->ttft_merged = -1;
 	r->run_from = f->run_from;
 	r->run_to = f->run_to;
+	r->unplaced = f->unplaced;
 	if ((rc = count_of(f->ins, "input_lens", i, &r->in_tok, e)))
 		return rc;
 	/* vLLM keeps an error's text, not its class. */

@@ -140,6 +140,30 @@ llmanalyze "$T/other.json" 2>"$T/err" >/dev/null
 cp "$V" "$T/copy.json"
 llmanalyze "$V" "$T/copy.json" 2>"$T/err" >/dev/null
 [ $? -eq 65 ] && grep -q "given twice" "$T/err" && ok "one vLLM file given twice: 65" || nok "one vLLM file given twice: 65" "$(cat "$T/err")"
+# Two runs saved in the same second (vLLM's date, to the second, is the
+# run id) are not one run given twice: their rows differ.
+R50="$D/vllm-openai-completions-rate50.json"
+jq --arg d "$(jq -r .date "$V")" '.date = $d' "$R50" >"$T/same-second.json"
+llmanalyze -f csv -c requests "$V" "$T/same-second.json" 2>"$T/err" >"$T/ss.csv"
+[ $? -eq 0 ] && [ "$(wc -l <"$T/ss.csv")" -eq 3 ] && ok "two vLLM runs saved in the same second: both read" ||
+	nok "two vLLM runs saved in the same second: both read" "$(cat "$T/err" "$T/ss.csv")"
+# Without a date a run cannot be placed in time: pooled with another, the
+# two spans would overlap at 0 and the throughput would double.
+jq 'del(.date)' "$V" >"$T/nodate1.json"
+jq 'del(.date) | .ttfts[0] += 0.001' "$V" >"$T/nodate2.json"
+llmanalyze -f csv -c duration_s "$T/nodate1.json" >"$T/nd.csv" 2>"$T/err"
+[ $? -eq 0 ] && [ "$(sed -n 2p "$T/nd.csv")" = "$(llmanalyze -f csv -c duration_s "$V" | sed -n 2p)" ] &&
+	ok "a vLLM run without date alone: its duration" || nok "a vLLM run without date alone: its duration" "$(cat "$T/err" "$T/nd.csv")"
+llmanalyze --pool-runs "$T/nodate1.json" "$T/nodate2.json" >/dev/null 2>"$T/err"
+[ $? -eq 65 ] && grep -q "cannot be pooled with run .*has no date" "$T/err" &&
+	ok "vLLM runs without date are not pooled: 65" || nok "vLLM runs without date are not pooled: 65" "$(cat "$T/err")"
+# A limited rate with a cap is a rate step, as llmrun's --rate with
+# --max-concurrency; a cap alone is a batch.
+jq '.max_concurrency = 8' "$R50" >"$T/capped.json"
+v=$(llmanalyze -f json "$T/capped.json" | jq -r '.[0] | "\(.step_kind) \(.schedule) \(.step)"')
+[ "$v" = "rate poisson 50" ] && ok "vLLM rate 50 capped at 8: a rate step" || nok "vLLM rate 50 capped at 8: a rate step" "$v"
+v=$(llmanalyze -f json "$V" | jq -r '.[0] | "\(.step_kind) \(.schedule) \(.step)"')
+[ "$v" = "batch window 8" ] && ok "vLLM concurrency 8 without a rate: a batch" || nok "vLLM concurrency 8 without a rate: a batch" "$v"
 llmanalyze "$T/r.csv" "$T/summary.json" 2>"$T/err" >"$T/s2.csv"
 [ $? -eq 0 ] && grep -q "summary.json: vLLM summaries without per-request data" "$T/err" && [ "$(wc -l <"$T/s2.csv")" -eq 2 ] &&
 	ok "summaries alone: a warning, no row" || nok "summaries alone: a warning, no row" "$(cat "$T/err")"
