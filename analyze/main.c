@@ -462,8 +462,11 @@ static void truth_summary(const struct an_truth_acc *a)
 		if (!*an_fmt_num(v[1][i], sizeof v[1][i], s[i].max, 3))
 			strcpy(v[1][i], "none");
 	}
-	fprintf(stderr, "llmanalyze: truth: %zu ok rows matched, %zu unmatched; p99 ms:", a->matched,
-		a->unmatched);
+	fprintf(stderr, "llmanalyze: truth: %zu ok rows matched, %zu unmatched", a->matched, a->unmatched);
+	if (a->foreign)
+		fprintf(stderr, " (%zu whose id is in the log for a request that arrived outside the row's "
+			"send..end: another run's?)", a->foreign);
+	fputs("; p99 ms:", stderr);
 	for (i = 0; i < 4; i++)
 		fprintf(stderr, "%s %s %s", i ? "," : "", name[i], v[0][i]);
 	fputs("; max ms:", stderr);
@@ -557,7 +560,7 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		   size_t *rows, struct err *e)
 {
-	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0}, NULL};
+	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0}, NULL};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
 	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn,
@@ -600,6 +603,11 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		rc = an_load(paths, n, &lo, &st, e);
 	if (!rc && truth && !o->quiet && !o->live)
 		truth_summary(&sk.all);
+	/* Every id found, none the same request: the wrong log. */
+	if (!rc && truth && !sk.all.matched && sk.all.foreign)
+		rc = err_set(e, ERR_DATA, "%s: none of the %zu ok rows whose id is in it arrived between its send and "
+			     "its end: the log of another run (llmsim's ids restart with each start)?",
+			     o->truth, sk.all.foreign);
 	*rows = st.rows;
 	if (!rc && sk.set->ngroups == 0)
 		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none%s)",

@@ -10,6 +10,7 @@
 #include "json.h"
 
 #define NO_NS INT64_MIN
+#define NS_PER_S 1000000000LL
 
 struct entry {
 	char *id;
@@ -221,7 +222,7 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 	const struct entry *x;
 	const char *p;
 	char *end;
-	int64_t sent, first;
+	int64_t sent, first, at;
 	size_t i = 0;
 	int rc;
 
@@ -231,8 +232,17 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 		a->unmatched++;
 		return 0;
 	}
-	a->matched++;
 	sent = r->t_sent + off;
+	/* The same request reached the server between its send and its end
+	 * (a second of slack before the send: no clock conversion is that
+	 * far off, and a send stamp that late is measured, not hidden). */
+	at = x->arrived != NO_NS ? x->arrived : x->first;
+	if (at != NO_NS && (at < sent - NS_PER_S || (r->t_end != AN_NO_TIME && at > r->t_end + off))) {
+		a->unmatched++;
+		a->foreign++;
+		return 0;
+	}
+	a->matched++;
 	if (x->arrived != NO_NS && (rc = add_ms(&a->send, (double)(x->arrived - sent) / 1e6, e)))
 		return rc;
 	if (r->t_first != AN_NO_TIME && x->first != NO_NS) {

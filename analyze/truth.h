@@ -37,7 +37,13 @@ int an_truth_anchor(const char *results_path, int64_t *mono_minus_wall,
 struct an_truth_acc {
 	struct buf send, recv, ttft, chunk;
 	size_t matched;     /* ok rows found in the log */
-	size_t unmatched;   /* ok rows not found (no or unknown response_id) */
+	size_t unmatched;   /* ok rows not found (no or unknown response_id),
+			       foreign ones included */
+	size_t foreign;     /* ok rows whose id is in the log, but whose
+			       request there arrived after the row's end or
+			       over a second before its send: another
+			       request of that id (llmsim's ids restart with
+			       each start: the log of another run) */
 	size_t count_diff;  /* matched rows whose chunk count differs */
 };
 

@@ -67,3 +67,21 @@ else
 	ok "send and ttft errors not checked # SKIP this llmsim writes no arrived_ns"
 fi
 grep -q "^llmanalyze: truth: 20 ok rows matched, 0 unmatched" "$T/err" && ok "summary line" || nok "summary line" "$(cat "$T/err")"
+
+# The log of another run: llmsim's ids restart with each start, so ids
+# match but the requests are others. A row whose id's request arrived
+# after the row's end (or over a second before its send) is not matched;
+# when no row is, the log is refused.
+sh5() { jq -c "$1"'
+	| (.received_ns, .arrived_ns, .first_chunk_ns, .end_ns) |= (if . then . + 5000000000 else . end)
+	| .chunks |= map(.[0] += 5000000000)' "$D/truth.jsonl"; }
+sh5 '.' >"$T/later.jsonl"
+llmanalyze --truth "$T/later.jsonl" "$D/results.csv" >"$T/later.csv" 2>"$T/err"; rc=$?
+[ $rc -eq 65 ] && grep -q "later.jsonl: none of the 2 ok rows whose id is in it arrived between its send and its end" "$T/err" &&
+	[ ! -s "$T/later.csv" ] && ok "another run's log: 65, nothing written" || nok "another run's log: 65, nothing written" "exit $rc: $(cat "$T/err")"
+sh5 'select(.id == "a")' >"$T/half.jsonl"
+grep -v '"id": "a"' "$D/truth.jsonl" >>"$T/half.jsonl"
+llmanalyze --truth "$T/half.jsonl" -f json "$D/results.csv" >"$T/half.json" 2>"$T/err"; rc=$?
+[ $rc -eq 0 ] && [ "$(jq -r '.[0] | "\(.truth_matched) \(.truth_unmatched)"' "$T/half.json")" = "1 2" ] &&
+	grep -q "1 ok rows matched, 2 unmatched (1 whose id is in the log for a request that arrived outside" "$T/err" &&
+	ok "a row whose id is another request's: unmatched, and said" || nok "a row whose id is another request's: unmatched, and said" "exit $rc: $(cat "$T/err") $(cat "$T/half.json")"
