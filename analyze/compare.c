@@ -204,6 +204,8 @@ static int load(const char *path, const struct cmp_opts *o, struct an_set **out,
 		rc = err_set(e, ERR_DATA, "%s: no result rows to compare (all warmup or none)", path);
 	if (!rc && (o->one_target || o->one_run))
 		rc = one_run(path, s.set, o, e);
+	if (!rc)
+		rc = an_set_step_spans(s.set, e);
 	return rc;
 }
 
@@ -214,17 +216,19 @@ struct piece {
 	double off;     /* ns of the union before lo */
 };
 
-/* The union of g's run spans as disjoint pieces (the duration llmanalyze
- * divides by: analyze/metrics.c), each with its offset into the union.
- * g->runs is sorted by first send (an_metrics_compute did). Returns the
- * count, or 0 when there is no span; *total gets the union in ns. */
+/* The union of g's run spans (its step's for a part of a step:
+ * an_group_spans) as disjoint pieces (the duration llmanalyze divides by:
+ * analyze/metrics.c), each with its offset into the union. The runs are
+ * sorted by first send (an_metrics_compute did). Returns the count, or 0
+ * when there is no span; *total gets the union in ns. */
 static size_t pieces(const struct an_group *g, struct piece *pc, double *total)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, nruns;
+	const struct an_run_span *runs = an_group_spans(g, &nruns);
 
 	*total = 0;
-	for (i = 0; i < g->nruns; i++) {
-		const struct an_run_span *r = &g->runs[i];
+	for (i = 0; i < nruns; i++) {
+		const struct an_run_span *r = &runs[i];
 
 		if (r->first_sent == INT64_MAX || r->last_end <= r->first_sent)
 			continue;
@@ -298,7 +302,7 @@ static size_t windows(const struct an_group *g, enum cmp_src src, double *w)
 
 	if (k > CMP_WIN_MAX)
 		k = CMP_WIN_MAX;
-	if (k < CMP_WIN_MIN || !(pc = malloc((g->nruns ? g->nruns : 1) * sizeof *pc)))
+	if (k < CMP_WIN_MIN || !(pc = malloc((g->nruns + g->nstep_runs + 1) * sizeof *pc)))
 		return 0;
 	np = pieces(g, pc, &total);
 	if (!np || !(total > 0)) {

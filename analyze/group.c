@@ -1,4 +1,5 @@
 #include "group.h"
+#include "load.h"
 
 #include <errno.h>
 #include <math.h>
@@ -83,6 +84,9 @@ static void group_free(struct an_group *g, size_t nkeys)
 	free(g->runs);
 	free(g->target);
 	free(g->target2);
+	for (i = 0; i < g->nstep_runs; i++)
+		free(g->step_runs[i].run_id);
+	free(g->step_runs);
 	free(g);
 }
 
@@ -523,4 +527,75 @@ void an_set_sort(struct an_set *s)
 			j = (j + 1) & (s->tablesize - 1);
 		s->table[j] = i + 1;
 	}
+}
+
+/* Whether key k is one that splits a step into parts. */
+static int part_key(const struct an_set *s, size_t k)
+{
+	return strcmp(s->keynames[k], "turn") == 0 || strcmp(s->keynames[k], AN_KEY_CTX_BUCKET) == 0;
+}
+
+/* Widens g's step runs by run r (merged by run id). */
+static int add_step_run(struct an_group *g, const struct an_run_span *r, struct err *e)
+{
+	struct an_run_span *sp;
+	size_t i;
+
+	for (i = 0; i < g->nstep_runs; i++)
+		if (strcmp(g->step_runs[i].run_id, r->run_id) == 0)
+			break;
+	if (i == g->nstep_runs) {
+		if (!(sp = realloc(g->step_runs, (i + 1) * sizeof *sp)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		g->step_runs = sp;
+		if (!(sp[i].run_id = strdup(r->run_id)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		sp[i].first_sent = INT64_MAX;
+		sp[i].last_end = INT64_MIN;
+		sp[i].unplaced = 0;
+		g->nstep_runs++;
+	}
+	sp = &g->step_runs[i];
+	if (r->first_sent < sp->first_sent)
+		sp->first_sent = r->first_sent;
+	if (r->last_end > sp->last_end)
+		sp->last_end = r->last_end;
+	sp->unplaced |= r->unplaced;
+	return 0;
+}
+
+int an_set_step_spans(struct an_set *s, struct err *e)
+{
+	size_t i, j, k, r;
+	int rc, parts = 0;
+
+	/* With such a key every group is a part, the one of rows without a
+	 * turn or a context count (an empty value) too. */
+	for (k = 0; k < s->nkeys; k++)
+		parts |= part_key(s, k);
+	for (i = 0; parts && i < s->ngroups; i++) {
+		struct an_group *g = s->groups[i];
+
+		if (g->step_runs)
+			continue;
+		for (j = 0; j < s->ngroups; j++) {
+			const struct an_group *o = s->groups[j];
+
+			for (k = 0; k < s->nkeys; k++)
+				if (!part_key(s, k) && strcmp(g->key[k], o->key[k]) != 0)
+					break;
+			if (k < s->nkeys)
+				continue;
+			for (r = 0; r < o->nruns; r++)
+				if ((rc = add_step_run(g, &o->runs[r], e)))
+					return rc;
+		}
+	}
+	return 0;
+}
+
+struct an_run_span *an_group_spans(const struct an_group *g, size_t *n)
+{
+	*n = g->step_runs ? g->nstep_runs : g->nruns;
+	return g->step_runs ? g->step_runs : g->runs;
 }

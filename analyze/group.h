@@ -63,6 +63,12 @@ struct an_group {
 	int64_t last_end;          /* latest t_end of non-cancelled rows */
 	struct an_run_span *runs;  /* per run id, in order met */
 	size_t nruns;
+	struct an_run_span *step_runs; /* for a part of a step (one turn, one
+				      context bucket): its step's runs, whose
+				      union its throughputs divide by, so
+				      the parts add up to the step; NULL
+				      otherwise (an_set_step_spans) */
+	size_t nstep_runs;
 	char *target, *target2;    /* the first target met and the first
 				      other one (NULL: none): a group of
 				      two targets pooled them */
@@ -122,6 +128,16 @@ int an_set_add(struct an_set *s, const char *const *keys,
 
 /* The group of keys (created when new), or NULL when memory runs out. */
 struct an_group *an_set_group(struct an_set *s, const char *const *keys);
+
+/* When the groups are parts of steps (turn or context_bucket among the
+ * keys), gathers for each the runs of its step: every group whose other
+ * keys are the same. Call once all rows are in. Returns 0 or
+ * ERR_SOFTWARE. */
+int an_set_step_spans(struct an_set *s, struct err *e);
+
+/* The runs whose union a group's throughputs divide by: its step's for a
+ * part of a step, else its own. Sets *n. */
+struct an_run_span *an_group_spans(const struct an_group *g, size_t *n);
 
 /* Sorts the groups by their keys, each column compared as numbers when
  * both values are numbers (so step 2 comes before step 10), else as text. */

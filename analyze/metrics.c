@@ -21,16 +21,18 @@ static int cmp_run(const void *pa, const void *pb)
 
 /* Seconds covered by the union of the runs' spans: overlapping spans are
  * merged and the gaps between them left out, so runs pooled with
- * --pool-runs never count the time between them. Sets *pieces to the
- * number of disjoint spans. Sorts g->runs. */
+ * --pool-runs never count the time between them. The runs are the
+ * group's own, or its step's for a part of a step (an_group_spans). Sets
+ * *pieces to the number of disjoint spans. Sorts those runs. */
 static double union_s(struct an_group *g, size_t *pieces)
 {
 	int64_t lo = 0, hi = 0, total = 0;
-	size_t i, n = 0;
+	size_t i, n = 0, nruns;
+	struct an_run_span *runs = an_group_spans(g, &nruns);
 
-	qsort(g->runs, g->nruns, sizeof *g->runs, cmp_run);
-	for (i = 0; i < g->nruns; i++) {
-		const struct an_run_span *r = &g->runs[i];
+	qsort(runs, nruns, sizeof *runs, cmp_run);
+	for (i = 0; i < nruns; i++) {
+		const struct an_run_span *r = &runs[i];
 
 		if (r->first_sent == INT64_MAX || r->last_end <= r->first_sent)
 			continue;

@@ -127,6 +127,10 @@ int an_report_build(struct an_set *s, int slo_set, int rank,
 		an_report_free(r);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
+	if (an_set_step_spans(s, e)) {
+		an_report_free(r);
+		return e->code;
+	}
 	for (i = 0; i < r->n; i++) {
 		an_metrics_compute(s->groups[i], slo_set, &r->m[i]);
 		r->order[i] = i;

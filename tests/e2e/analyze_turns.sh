@@ -32,6 +32,22 @@ want() {
 	[ "$v" = "$5" ] && ok "$6: $2 $3 $4 = $5" || nok "$6: $2 $3 $4 = $5" "got '$v'"
 }
 
+# Throughputs of the parts of a step (its turns, its context buckets)
+# divide by the step's span, so they add up to the step's; each turn's
+# own span would count the time the other turns shared, and the turns'
+# rates would add up to more than the server delivered.
+llmanalyze -c duration_s,req_per_s,out_tok_per_s "$D/turns.csv" >"$T/tp.csv"
+llmanalyze -b model,step -c duration_s,req_per_s,out_tok_per_s "$D/turns.csv" >"$T/tstep.csv"
+llmanalyze -b model,step,context_bucket --context-bucket 256 -c duration_s,req_per_s "$D/turns.csv" >"$T/tctx.csv"
+v=$(awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	FILENAME ~ /tstep/ { d = $c["duration_s"]; r = $c["req_per_s"]; o = $c["out_tok_per_s"]; next }
+	FILENAME ~ /tctx/ { cr += $c["req_per_s"]; if ($c["duration_s"] != d) cd++; next }
+	{ sr += $c["req_per_s"]; so += $c["out_tok_per_s"]; if ($c["duration_s"] != d) bad++ }
+	function off(x) { return x < -0.005 || x > 0.005 } # the table rounds each rate
+	END { printf "%d %d %d %d %d\n", bad, cd, off(sr - r), off(so - o), off(cr - r) }' "$T/tstep.csv" "$T/tctx.csv" "$T/tp.csv")
+[ "$v" = "0 0 0 0 0" ] && ok "turns and context buckets: the step's span, rates adding up to the step's" ||
+	nok "turns and context buckets: the step's span, rates adding up to the step's" "$v: $(cat "$T/tstep.csv" "$T/tp.csv" "$T/tctx.csv")"
+
 # Default grouping: one group per turn, the turn shown.
 llmanalyze -c "$C" "$D/turns.csv" >"$T/def.csv" 2>"$T/err"
 rc=$?
