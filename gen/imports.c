@@ -87,7 +87,8 @@ int gen_run_import(struct run *r, struct err *e)
 			break;
 		for (size_t i = 0; i < rows && !rc; i++) {
 			const struct src_item *it = &r->src.v[idx[i]];
-			size_t count, otok;
+			size_t count, otok, prompt_len;
+			const char *prompt;
 			long out;
 			char tag[40];
 			const char *pre = g->shared.p ? g->shared.p : "";
@@ -109,9 +110,20 @@ int gen_run_import(struct run *r, struct err *e)
 			}
 			if ((size_t)tr.turn > g->turns_max)
 				g->turns_max = (size_t)tr.turn;
+			prompt = it->prompt;
+			prompt_len = it->prompt_len;
+			/* After the shared prefix's blank line, a prompt's leading
+			 * whitespace would join it into one token ("\n\n\n"), and
+			 * the first N ids would no longer be the same in every
+			 * row: it is dropped. */
+			if (plen && pre == g->shared.p)
+				while (prompt_len && *prompt && strchr(" \t\r\n\v\f", *prompt)) {
+					prompt++;
+					prompt_len--;
+				}
 			buf_reset(&r->body);
 			if ((rc = buf_add(&r->body, pre, plen, e)) ||
-			    (rc = buf_add(&r->body, it->prompt, it->prompt_len, e)) ||
+			    (rc = buf_add(&r->body, prompt, prompt_len, e)) ||
 			    (rc = tok_count(r->t, r->body.p, r->body.len, &count, e))) {
 				err_prefix(e, "%s:%ld", r->o->from, it->line);
 				break;

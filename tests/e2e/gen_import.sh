@@ -16,6 +16,18 @@ awk 'NR == 2 && ($3 < 200 || $3 > 400)' "$T/j/index" | grep -q . && nok "jsonl: 
 grep -q ',jsonl,' "$T/j.csv" && ok "jsonl: scenario column" || nok "jsonl: scenario column"
 recount "$T/j" cl100k_base | awk '$2 != $3' | grep -q . && nok "jsonl: input_tokens exact" || ok "jsonl: input_tokens exact"
 
+# A shared prefix before imported prompts: the first N ids agree in every
+# row, also where a prompt starts with a newline (it would join the
+# prefix's blank line into one token) or other whitespace.
+printf '{"prompt":"normal prompt"}\n{"prompt":"\\nstarts with a newline"}\n{"prompt":" \\n\\t spaced out"}\n' >"$T/sp.jsonl"
+llmgen -q --from-jsonl "$T/sp.jsonl" --shared-prefix-tokens 20 -o "$T/sp.csv" && split_corpus "$T/sp.csv" "$T/sp"
+for i in 1 2 3; do llmgen count --ids "$T/sp/$i.txt" | cut -d' ' -f1-20; done | sort -u >"$T/sp.ids"
+[ "$(wc -l <"$T/sp.ids")" -eq 1 ] && [ "$(wc -w <"$T/sp.ids")" -eq 20 ] &&
+	ok "jsonl with a shared prefix: 20 identical leading ids, prompts with leading whitespace too" ||
+	nok "jsonl with a shared prefix: 20 identical leading ids" "$(cat "$T/sp.ids")"
+recount "$T/sp" cl100k_base | awk '$2 != $3' | grep -q . && nok "jsonl with a shared prefix: input_tokens exact" ||
+	ok "jsonl with a shared prefix: input_tokens exact"
+
 llmgen -q --from-sharegpt $S/good.json -o "$T/s.csv" && split_corpus "$T/s.csv" "$T/s"
 [ "$(wc -l <"$T/s/index")" -eq 2 ] && ok "sharegpt: 2 usable conversations" || nok "sharegpt: 2 rows"
 printf '%s' "Put the egg in boiling water for about nine minutes, then cool it in cold water." >"$T/reply"
