@@ -8,6 +8,7 @@
 #include "count.h"
 #include "slurp.h"
 #include "tok.h"
+#include "utf8.h"
 
 /* Inputs are held whole in memory; this bounds what one input may take. */
 #define COUNT_MAX_INPUT ((size_t)2 << 30)
@@ -32,12 +33,35 @@ void count_usage(FILE *f)
 	      "      --json                 print one JSON object per input: file, tokenizer,\n"
 	      "                             count (and ids with --ids)\n"
 	      "  -h, --help                 show this help\n"
+	      "  -V, --version              print the version\n"
 	      "\n"
 	      "Names are looked up in $LLMBENCH_TOKENIZERS (colon-separated folders), then\n"
 	      "in " LLMBENCH_DATADIR "/tokenizers.\n"
 	      "Exit status: 0 ok, 64 usage, 65 invalid UTF-8 or bad tokenizer file,\n"
 	      "66 missing input or tokenizer, 74 write error.\n",
 	      f);
+}
+
+/* name as a JSON string: a file name need not be UTF-8 (JSON text must
+ * be), so each invalid byte becomes U+FFFD. NULL when out of memory. */
+static json_t *name_json(const char *name)
+{
+	size_t len = strlen(name), at = 0, bad;
+	struct buf b = BUF_INIT;
+	json_t *j;
+
+	if (utf8_valid(name, len, NULL))
+		return json_stringn(name, len);
+	while (!utf8_valid(name + at, len - at, &bad)) {
+		if (buf_add(&b, name + at, bad, NULL) || buf_add(&b, "\xef\xbf\xbd", 3, NULL)) {
+			buf_free(&b);
+			return NULL;
+		}
+		at += bad + 1;
+	}
+	j = buf_add(&b, name + at, len - at, NULL) ? NULL : json_stringn(b.p, b.len);
+	buf_free(&b);
+	return j;
 }
 
 static int print_json(const struct count_opts *o, struct tok *t, const char *name,
@@ -48,7 +72,7 @@ static int print_json(const struct count_opts *o, struct tok *t, const char *nam
 
 	if (!obj)
 		return ERR_SOFTWARE;
-	json_object_set_new(obj, "file", json_string(name));
+	json_object_set_new(obj, "file", name_json(name));
 	json_object_set_new(obj, "tokenizer", json_string(tok_name(t)));
 	json_object_set_new(obj, "count", json_integer((json_int_t)ids->n));
 	if (o->ids) {
@@ -97,6 +121,7 @@ int cmd_count(int argc, char **argv)
 		{"ids", no_argument, NULL, 'i'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{0, 0, 0, 0},
 	};
 	struct count_opts o = {"cl100k_base", 0, 0, 0};
@@ -112,12 +137,13 @@ int cmd_count(int argc, char **argv)
 	/* getopt names the program from argv[0] in its messages. */
 	argv[0] = prog;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.tokenizer = optarg; break;
 		case 'i': o.ids = 1; break;
 		case 'j': o.json = 1; break;
 		case 'h': count_usage(stdout); return 0;
+		case 'V': printf("llmgen %s\n", LLMBENCH_VERSION); return 0;
 		default:
 			fprintf(stderr, "llmgen: try 'llmgen count --help'\n");
 			return ERR_USAGE;

@@ -557,7 +557,7 @@ static int open_outputs(struct run *r, struct err *e)
 		if (snprintf(path, sizeof path, "%s/input", o->dir) >= (int)sizeof path)
 			return err_set(e, ERR_USAGE, "--dir %s: path too long", o->dir);
 		if (mkdir(path, 0777) != 0 && errno != EEXIST)
-			return err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO,
+			return err_set(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOINPUT : ERR_IO,
 				       "%s: cannot create: %s", path, strerror(errno));
 		for (int i = 0; i < 3 && !rc; i++) {
 			snprintf(path, sizeof path, "%s/input/%s", o->dir, gen_legacy_files[i]);

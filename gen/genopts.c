@@ -199,7 +199,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			break;
 		case O_SEED:
 			errno = 0;
-			o->seed = strtoull(optarg, &end, 0);
+			o->seed = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || errno || *optarg == '-')
 				return err_set(e, ERR_USAGE, "--seed %s: expected an unsigned integer", optarg);
 			break;

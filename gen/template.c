@@ -190,6 +190,10 @@ int tpl_parse(const char *name, const char *text, size_t len, int is_tasks,
 	long lineno = 0;
 	int rc = 0, seen_domain = 0;
 
+	/* A byte order mark, as some Windows editors write: not text. */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+
 	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

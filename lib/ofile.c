@@ -14,17 +14,22 @@ struct ofile {
 };
 
 /* "dir/name" -> "dir/.name.XXXXXX": hidden, and in the same folder so the
- * rename cannot cross file systems. */
+ * rename cannot cross file systems. A name too long for that (a file
+ * system's limit is 255 bytes a name) gets "dir/.llmbench.XXXXXX". */
 static char *tmp_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
 	size_t n = strlen(path);
-	char *t = malloc(n + 9);
+	char *t = malloc(n + 18);
 
 	if (!t)
 		return NULL;
 	memcpy(t, path, dir);
+	if (n - dir + 8 > 255) {
+		memcpy(t + dir, ".llmbench.XXXXXX", 17);
+		return t;
+	}
 	t[dir] = '.';
 	memcpy(t + dir + 1, path + dir, n - dir);
 	memcpy(t + n + 1, ".XXXXXX", 8);
@@ -50,6 +55,11 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	 * renaming a file over it would replace the node itself, and as root
 	 * "-o /dev/null" would leave /dev/null a regular file that everything
 	 * on the machine then writes into. */
+	/* A folder could not be renamed over: said now, before the work. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(o);
+		return err_set(e, ERR_IO, "%s: is a folder", path);
+	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		o->path = strdup(path);
 		if (!o->path || !(o->fp = fopen(path, "w"))) {

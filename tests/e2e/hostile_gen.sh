@@ -126,3 +126,29 @@ expect_err 0 "" "--from-text: a 100 MB prompt line is imported" llmgen -q --from
 [ "$(wc -c <"$T/o/big.csv" 2>/dev/null || echo 0)" -gt "$size" ] && ok "--from-text: the 100 MB prompt is written whole" ||
 	nok "--from-text: the 100 MB prompt is written whole"
 rm -f "$T/big" "$T/o/big.csv"
+
+# Outputs refused before the work, with the status the man page gives.
+mkdir -p "$T/od"
+expect_err 74 "od: is a folder" "-o naming a folder: 74, said at once" llmgen -q -n 2 -o "$T/od"
+echo hi >"$T/plain"
+expect_err 66 "plain/input: cannot create" "--dir naming a file: 66 as for a missing folder" llmgen -q -n 2 -s all -C "$T/plain"
+# A name of 249 bytes (+ .csv: 253) is valid; the temporary name must fit.
+long=$(printf '%0249d' 0 | tr 0 x).csv
+expect_err 0 "" "-o a 253-byte name is written" llmgen -q -n 1 -s short-long -o "$T/od/$long"
+[ "$(ls -A "$T/od")" = "$long" ] && ok "the 253-byte name, nothing else beside it" || nok "the 253-byte name, nothing else beside it" "$(ls -A "$T/od")"
+# --seed is decimal: 010 is ten, not eight; hex is refused.
+[ "$(llmgen -q -n 1 -s short-long --seed 010 | md5sum)" = "$(llmgen -q -n 1 -s short-long --seed 10 | md5sum)" ] &&
+	ok "--seed 010 is 10" || nok "--seed 010 is 10"
+expect_err 64 "--seed 0x10" "--seed 0x10 is a usage error" llmgen -q -n 1 --seed 0x10
+# count: --version, and a file name that is not UTF-8 in JSON.
+llmgen count -V | grep -q '^llmgen ' && ok "llmgen count -V" || nok "llmgen count -V"
+bad=$(printf 'bad\377name')
+echo "two words" >"$T/$bad"
+v=$(cd "$T" && llmgen count --json "$bad" | jq -r .file)
+[ "$v" = "$(printf 'bad\357\277\275name')" ] && ok "count --json: a non-UTF-8 file name with U+FFFD" || nok "count --json: a non-UTF-8 file name with U+FFFD" "$v"
+# A template file with a byte order mark reads as without.
+cp -r templates "$T/tpl"
+f=$(ls "$T"/tpl/en/*.txt | grep -v tasks | head -1)
+{ printf '\357\273\277'; cat "$f"; } >"$T/bom" && mv "$T/bom" "$f"
+[ "$(llmgen -q -s long-long -n 2 --seed 1 --templates "$T/tpl" | md5sum)" = "$(llmgen -q -s long-long -n 2 --seed 1 | md5sum)" ] &&
+	ok "a template with a byte order mark" || nok "a template with a byte order mark"

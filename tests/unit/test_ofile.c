@@ -143,12 +143,18 @@ static void rename_failure_is_reported(void **state)
 	struct err e;
 
 	(void)state;
+	/* A folder named at the open is refused then, before the work. */
 	snprintf(path, sizeof path, "%s/taken", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(ofile_open(path, &o, &e), ERR_IO);
+	assert_null(o);
+	assert_non_null(strstr(e.msg, "is a folder"));
+	assert_int_equal(rmdir(path), 0);
+	/* One that appears while the file is written fails the rename. */
+	assert_int_equal(ofile_open(path, &o, &e), 0);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof path, "%s/taken/x", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof path, "%s/taken", dir);
-	assert_int_equal(ofile_open(path, &o, &e), 0);
 	fputs("x", ofile_fp(o));
 	assert_int_equal(ofile_commit(o, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "cannot rename"));
@@ -227,6 +233,26 @@ static void stdout_target(void **state)
 
 /* A FIFO (like /dev/null, not a regular file) is written in place: still a
  * FIFO after the commit, its reader gets the bytes, no temporary is left. */
+/* A name of 253 bytes is valid; its temporary name must be too. */
+static void long_name(void **state)
+{
+	char *dir = mktmp(), path[800], ls[600], name[260];
+	struct ofile *o;
+	struct err e;
+
+	(void)state;
+	memset(name, 'x', 249);
+	strcpy(name + 249, ".csv");
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fputs("long\n", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), 0);
+	listing(dir, ls, sizeof ls);
+	assert_int_equal(strlen(ls), 254);
+	assert_memory_equal(ls, name, 253);
+	rmtmp(dir);
+}
+
 /* The checks leave nothing behind, and refuse what ofile_open would. */
 static void check_before_writing(void **state)
 {
@@ -309,6 +335,7 @@ int main(void)
 		cmocka_unit_test(stdout_target),
 		cmocka_unit_test(fifo_written_in_place),
 		cmocka_unit_test(check_before_writing),
+		cmocka_unit_test(long_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
