@@ -565,6 +565,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			o->headers = h;
 			if (!strchr(optarg, ':'))
 				return err_set(e, ERR_USAGE, "-H: expected 'Name: value'");
+			/* A line break would end the header and start another. */
+			if (strpbrk(optarg, "\r\n"))
+				return err_set(e, ERR_USAGE, "-H: a header value holds a line break");
 			h[o->nheaders++] = optarg;
 			break;
 		}
@@ -711,6 +714,11 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (k && *k && !(o->api_key = strdup(k)))
 			return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
+	/* It goes into a header line: a line break there would end it and
+	 * start a header of the key's choosing. */
+	if (o->api_key && strpbrk(o->api_key, "\r\n"))
+		return err_set(e, ERR_USAGE, "the API key (%s) holds a line break", key_file ? key_file
+			       : key_env ? key_env : "$OPENAI_API_KEY");
 
 	if (targets) {
 		if (url || extra)
@@ -813,29 +821,65 @@ void opts_free(struct opts *o)
 	memset(o, 0, sizeof *o);
 }
 
-int opts_secret_header(const char *h)
-{
-	static const char *const names[] = {"authorization", "proxy-authorization",
-					    "api-key", "x-api-key", "cookie"};
-	size_t n = strcspn(h, ":");
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && strncasecmp(h, names[i], n) == 0)
-			return 1;
-	return 0;
-}
-
-/* Does a query parameter's name (n bytes) look like it names a secret? */
+/* Does a query parameter's or header's name (n bytes) look like it names
+ * a secret? */
 static int secret_param(const char *name, size_t n)
 {
 	static const char *const words[] = {"key", "token", "secret", "sig",
-					    "pass", "auth", "credential"};
+					    "pass", "auth", "credential", "cookie"};
 
 	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
 		for (size_t l = strlen(words[w]), i = 0; i + l <= n; i++)
 			if (strncasecmp(name + i, words[w], l) == 0)
 				return 1;
 	return 0;
+}
+
+int opts_secret_header(const char *h)
+{
+	return secret_param(h, strcspn(h, ":"));
+}
+
+/* Replaces every occurrence of secret (n > 0 bytes) in s (room for size
+ * bytes) by [redacted], cutting the end if it grows past the room. When
+ * memory runs out the whole message goes, not the secret in it. */
+static void scrub_one(char *s, size_t size, const char *secret, size_t n)
+{
+	struct buf b = BUF_INIT;
+	const char *p = s, *q;
+	int rc = 0;
+
+	if (!strstr(s, secret))
+		return;
+	while ((q = strstr(p, secret))) {
+		rc |= buf_add(&b, p, (size_t)(q - p), NULL);
+		rc |= buf_adds(&b, "[redacted]", NULL);
+		p = q + n;
+	}
+	rc |= buf_adds(&b, p, NULL);
+	snprintf(s, size, "%s", rc ? "[a message withheld: out of memory]" : b.p);
+	buf_free(&b);
+}
+
+void opts_scrub(const struct opts *o, char *s, size_t size)
+{
+	if (!size)
+		return;
+	if (o->api_key && *o->api_key)
+		scrub_one(s, size, o->api_key, strlen(o->api_key));
+	for (size_t i = 0; i < o->nheaders; i++) {
+		const char *v = o->headers[i] + strcspn(o->headers[i], ":"), *last;
+
+		if (!opts_secret_header(o->headers[i]) || !*v)
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		/* "Bearer X": a server may echo X alone. */
+		last = strrchr(v, ' ');
+		if (last && last[1])
+			scrub_one(s, size, last + 1, strlen(last + 1));
+		if (*v)
+			scrub_one(s, size, v, strlen(v));
+	}
 }
 
 char *opts_url_shown(const char *u)
@@ -878,6 +922,24 @@ char *opts_url_shown(const char *u)
 	return b.p;
 }
 
+/* Appends s to array a with every secret header value in it redacted:
+ * getopt takes "--hea VALUE" and "-qHVALUE" too, which the forms matched
+ * below do not name, but the value is the same text. */
+static void append_scrubbed(json_t *a, const struct opts *o, const char *s)
+{
+	size_t size = strlen(s) * 11 + 16;
+	char *t = malloc(size);
+
+	if (!t) {
+		json_array_append_new(a, json_string("[redacted]"));
+		return;
+	}
+	snprintf(t, size, "%s", s);
+	opts_scrub(o, t, size);
+	json_array_append_new(a, json_string(t));
+	free(t);
+}
+
 json_t *opts_argv_redacted(const struct opts *o)
 {
 	json_t *a = json_array();
@@ -908,13 +970,13 @@ json_t *opts_argv_redacted(const struct opts *o)
 				url--;
 			shown = opts_url_shown(url);
 			if (shown && !buf_add(&b, s, (size_t)(url - s), NULL) && !buf_adds(&b, shown, NULL))
-				json_array_append_new(a, json_string(b.p));
+				append_scrubbed(a, o, b.p);
 			else
 				json_array_append_new(a, json_string("[redacted]"));
 			buf_free(&b);
 			free(shown);
 		} else {
-			json_array_append_new(a, json_string(s));
+			append_scrubbed(a, o, s);
 		}
 	}
 	return a;

@@ -129,9 +129,16 @@ void opts_free(struct opts *o);
 /* 1 when u starts with http:// or https:// (any case). */
 int opts_http_url(const char *u);
 
-/* 1 when header line h ("Name: value" or a name) names a credential
- * (Authorization, Proxy-Authorization, Api-Key, X-Api-Key, Cookie). */
+/* 1 when header line h ("Name: value" or a name) names a credential: its
+ * name holds key, token, secret, sig, pass, auth, credential or cookie
+ * (Authorization, X-Api-Key, X-Goog-Api-Key, Cookie, ...). */
 int opts_secret_header(const char *h);
+
+/* Replaces in s (room for size bytes), a message that may repeat what a
+ * server was sent, o's API key and the values of its secret headers by
+ * [redacted]: a server that echoes a bad key in its error would else put
+ * it in the rows and on the terminal. */
+void opts_scrub(const struct opts *o, char *s, size_t size);
 
 /* o with t's API key and headers where t has its own (a shallow copy:
  * never passed to opts_free), for the requests of target t. */

@@ -285,8 +285,11 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 		for (long i = 0; i < made; i++)
 			curl_multi_remove_handle(g->m, h[i]);
 	} else if (ok == 0) {
+		char *shown = opts_url_shown(g->cx.t->url);
+
 		rc = err_set(e, ERR_UNAVAILABLE, "cannot connect to %s (%s)",
-			     g->cx.t->url, why[0] ? why : "no connection could be made");
+			     shown ? shown : "the target", why[0] ? why : "no connection could be made");
+		free(shown);
 	} else if (ok < n && warn) {
 		fprintf(warn, "llmrun: preconnect: %ld of %ld connections failed: %s\n",
 			n - ok, n, why[0] ? why : "out of memory");

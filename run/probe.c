@@ -63,7 +63,7 @@ static void fetch(const struct opts *o, const char *url, const char *body,
 /* The server's own words about a failure, from the shapes servers use:
  * {"error": {"message"}}, {"error": "..."}, {"detail": "..."},
  * {"message": "..."}; else the start of the body as text. */
-static void server_message(const struct answer *a, char *msg, size_t msz)
+static void server_message(const struct opts *o, const struct answer *a, char *msg, size_t msz)
 {
 	json_t *j = a->b.len ? json_loadb(a->b.p, a->b.len, 0, NULL) : NULL;
 	json_t *er = json_object_get(j, "error");
@@ -80,6 +80,7 @@ static void server_message(const struct answer *a, char *msg, size_t msz)
 	else
 		snprintf(msg, msz, "%.*s", (int)(a->b.len < 200 ? a->b.len : 200),
 			 a->b.p ? a->b.p : "");
+	opts_scrub(o, msg, msz);
 	/* One line in a message. */
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
@@ -114,7 +115,7 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s: %s", shown,
 			     curl_easy_strerror(a.rc));
 	} else if (!id || !*id) {
-		server_message(&a, msg, sizeof msg);
+		server_message(o, &a, msg, sizeof msg);
 		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s lists none "
 			     "(HTTP %ld%s%s): give --model", shown, a.http, msg[0] ? ": " : "", msg);
 	} else {
@@ -173,7 +174,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 	if (a.rc != CURLE_OK) {
 		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: %s", shown, curl_easy_strerror(a.rc));
 	} else if (a.http >= 300) {
-		server_message(&a, msg, sizeof msg);
+		server_message(o, &a, msg, sizeof msg);
 		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: HTTP %ld%s%s", shown, a.http,
 			     msg[0] ? ": " : "", msg);
 	} else if (!o->stream && a.b.len) {
@@ -181,7 +182,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		json_t *j = json_loadb(a.b.p, a.b.len, 0, NULL);
 
 		if (json_object_get(j, "error")) {
-			server_message(&a, msg, sizeof msg);
+			server_message(o, &a, msg, sizeof msg);
 			rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: an error in the answer: %s",
 				     shown, msg);
 		}

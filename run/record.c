@@ -288,6 +288,13 @@ enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 		snprintf(msg, msz, "the stream ended before its end marker");
 		return RC_DISCONNECT;
 	}
+	/* An end marker alone, or events without a choice ({"foo": 1}, a
+	 * body of {}): no text, no finish reason, no usage. Not an answer,
+	 * whatever the status line said. */
+	if (!r->chunks && !r->finish[0] && r->out_tokens <= 0) {
+		snprintf(msg, msz, "the answer held no output: no text, no finish reason, no usage");
+		return RC_BAD_STREAM;
+	}
 	return RC_OK;
 }
 

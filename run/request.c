@@ -444,6 +444,8 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	memset(&x, 0, sizeof x);
 	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
 				sizeof msg);
+	if (msg[0])
+		opts_scrub(o, msg, sizeof msg);
 	x.run_id = g->cx.run_id;
 	x.target = g->cx.t->name;
 	x.model = g->cx.t->model;

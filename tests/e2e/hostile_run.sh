@@ -176,5 +176,30 @@ for mode in sse json; do
 	fi
 done
 
+# 200 and an end marker, but no answer: an end marker alone, events
+# without choices. Not ok, and a run of nothing else fails (69).
+for mode in done nochoice; do
+	start_srv $mode
+	llmrun --no-probe --url "$url" --model m --requests 2 -q -o "$T/$mode.csv" "$T/c.csv" 2>"$T/err"
+	rc=$?
+	stop_srv
+	st=$(col "$T/$mode.csv" status | sort -u)
+	[ $rc -eq 69 ] && [ "$st" = bad_stream ] && col "$T/$mode.csv" error | grep -q "no output" &&
+		ok "$mode: an answer without output is bad_stream, exit 69" || nok "$mode: an answer without output is bad_stream" "exit $rc, status '$st'; $(cat "$T/err")"
+done
+
+# A server that echoes the key back in its error: the key is shown
+# nowhere, neither on stderr nor in the rows.
+start_srv echo401
+OPENAI_API_KEY=sk-SECRETecho llmrun --no-probe --url "$url" --model m --requests 2 -o "$T/echo.csv" "$T/c.csv" 2>"$T/err"
+rc=$?
+stop_srv
+if [ $rc -eq 69 ] && [ "$(col "$T/echo.csv" status | sort -u)" = http_4xx ] && ! grep -rq SECRETecho "$T/err" "$T"/echo.csv* &&
+	grep -q 'invalid key: Bearer \[redacted\]' "$T/echo.csv"; then
+	ok "a key the server echoes is shown as [redacted]"
+else
+	nok "a key the server echoes is shown as [redacted]" "exit $rc; $(grep -r SECRETecho "$T/err" "$T"/echo.csv* | head -3)"
+fi
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"

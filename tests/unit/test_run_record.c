@@ -17,8 +17,17 @@ static void classify(void **state)
 	(void)state;
 	resp_reset(&r, 0, 0);
 	r.done = 1;
+	/* An end marker alone is no answer. */
+	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_BAD_STREAM);
+	assert_non_null(strstr(m, "no output"));
+	r.out_tokens = 0;
+	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_BAD_STREAM);
+	r.chunks = 1;
 	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_OK);
 	assert_string_equal(m, "");
+	r.chunks = 0;
+	r.out_tokens = 3; /* usage alone: the text was not streamed (--no-stream) */
+	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_OK);
 	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 1, "", m, sizeof m), RC_CANCELLED);
 	assert_int_equal(rec_classify(CURLE_WRITE_ERROR, 200, &r, 0, "an event is not a JSON object", m, sizeof m), RC_BAD_STREAM);
 	assert_string_equal(m, "an event is not a JSON object");
@@ -196,6 +205,51 @@ static void options_and_redaction(void **state)
 	opts_free(&o);
 }
 
+/* What getopt also takes, an abbreviated --header or -H among other
+ * flags, and a vendor's key header are redacted too; a message that
+ * repeats the key or a secret header's value shows neither. */
+static void redaction_of_any_form(void **state)
+{
+	char *argv[] = {"llmrun", "--url", "http://h:1", "--hea", "Authorization: Bearer sk-abbrev",
+			"-qHX-Goog-Api-Key: goog-key", "-H", "X-Trace: 1", "c.csv", NULL};
+	char *crlf[] = {"llmrun", "--url", "http://h:1", "-H", "X-A: 1\r\nX-B: 2", "c.csv", NULL};
+	char msg[64];
+	struct opts o;
+	struct err e;
+	json_t *a;
+	char *s;
+
+	(void)state;
+	setenv("OPENAI_API_KEY", "sk-env-key", 1);
+	if (opts_parse(9, argv, &o, &e))
+		fail_msg("%s", e.msg);
+	a = opts_argv_redacted(&o);
+	s = json_dumps(a, JSON_COMPACT);
+	assert_null(strstr(s, "sk-abbrev"));
+	assert_null(strstr(s, "goog-key"));
+	assert_non_null(strstr(s, "X-Trace: 1"));
+	free(s);
+	json_decref(a);
+	snprintf(msg, sizeof msg, "bad: sk-env-key, Bearer sk-abbrev; goog-key");
+	opts_scrub(&o, msg, sizeof msg);
+	assert_string_equal(msg, "bad: [redacted], Bearer [redacted]; [redacted]");
+	/* Growing past the room cuts the end, never leaves the secret. */
+	snprintf(msg, 20, "k: sk-env-key");
+	opts_scrub(&o, msg, 20);
+	assert_string_equal(msg, "k: [redacted]");
+	snprintf(msg, 12, "sk-env-key");
+	opts_scrub(&o, msg, 12);
+	assert_null(strstr(msg, "sk-env"));
+	opts_free(&o);
+	setenv("OPENAI_API_KEY", "sk-a\r\nX-Injected: yes", 1);
+	assert_int_equal(opts_parse(9, argv, &o, &e), ERR_USAGE);
+	assert_non_null(strstr(e.msg, "line break"));
+	opts_free(&o);
+	unsetenv("OPENAI_API_KEY");
+	assert_int_equal(opts_parse(6, crlf, &o, &e), ERR_USAGE);
+	opts_free(&o);
+}
+
 /* URLs as shown in metadata, notes and errors: credentials hidden, the
  * rest (the query's other parameters, a fragment) as given. */
 static void urls_shown(void **state)
@@ -244,6 +298,7 @@ int main(void)
 		cmocka_unit_test(row_is_flushed),
 		cmocka_unit_test(numbers_by_hand),
 		cmocka_unit_test(options_and_redaction),
+		cmocka_unit_test(redaction_of_any_form),
 		cmocka_unit_test(urls_shown),
 	};
 

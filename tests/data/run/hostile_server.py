@@ -8,7 +8,11 @@ words) and, when the client hangs up, prints "span MS METHOD": the
 milliseconds on this server's own clock from the request's first bytes
 read to the hang-up (a client's timeout, seen from the far end), and the
 request's method; sse / json: answers 200 with a 1 GiB body (text/event-stream or
-application/json) of one endless line, until the client hangs up.
+application/json) of one endless line, until the client hangs up;
+done: a stream of "data: [DONE]" alone; nochoice: a stream of an event
+without choices, then [DONE]; echo401: 401 with a body that repeats the
+request's Authorization header (as some servers echo a bad key). These
+answer each request and close the connection.
 """
 import socket, sys, threading, time
 mode = sys.argv[1]
@@ -27,6 +31,24 @@ def serve(c):
                 pass
             method = first.split(b" ", 1)[0].decode("ascii", "replace")
             print("span %.1f %s" % ((time.monotonic() - t0) * 1000, method), flush=True)
+            return
+        canned = {"done": (200, "text/event-stream", b"data: [DONE]\n\n"),
+                  "nochoice": (200, "text/event-stream", b'data: {"foo": 1}\n\ndata: [DONE]\n\n')}
+        if mode in canned or mode == "echo401":
+            while b"\r\n\r\n" not in first:
+                more = c.recv(65536)
+                if not more:
+                    return
+                first += more
+            head = first.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+            if mode == "echo401":
+                auth = [l.split(":", 1)[1].strip() for l in head.split("\r\n") if l.lower().startswith("authorization:")]
+                body = ('{"error": {"message": "invalid key: %s"}}' % (auth[0] if auth else "none")).encode("latin-1")
+                code, ct = 401, "application/json"
+            else:
+                code, ct, body = canned[mode]
+            c.sendall(b"HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                      % (code, ct.encode(), len(body)) + body)
             return
         ct = "text/event-stream" if mode == "sse" else "application/json"
         c.sendall(("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (ct, 1 << 30)).encode())
