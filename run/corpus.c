@@ -95,10 +95,11 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 			char *end;
 
 			w->arrival_s = strtod(s, &end);
-			if (*end || !(w->arrival_s >= 0)) {
+			/* inf or 1e300 would overflow the schedule's ns. */
+			if (*end || !(w->arrival_s >= 0) || !(w->arrival_s <= CORPUS_MAX_ARRIVAL_S)) {
 				rc = err_set(e, ERR_DATA,
-					     "%s:%ld: arrival_s: expected seconds >= 0, got '%s'",
-					     csv_name(r), csv_line(r), s);
+					     "%s:%ld: arrival_s: expected seconds from 0 to %g, got '%s'",
+					     csv_name(r), csv_line(r), (double)CORPUS_MAX_ARRIVAL_S, s);
 				break;
 			}
 		}

@@ -10,6 +10,10 @@
 
 #include "err.h"
 
+/* The latest arrival_s a trace may give (a year): its schedule is kept in
+ * int64_t ns, and a trace longer than that is not a benchmark. */
+#define CORPUS_MAX_ARRIVAL_S 31536000
+
 struct corpus_row {
 	char *id;           /* the row's id, or its line number */
 	char *group;        /* "" when none */
@@ -17,7 +21,7 @@ struct corpus_row {
 	size_t prompt_len;
 	long input_tokens;  /* -1 when absent */
 	long output_tokens; /* -1 when absent */
-	double arrival_s;   /* NAN when absent */
+	double arrival_s;   /* NAN when absent; else 0..CORPUS_MAX_ARRIVAL_S */
 	/* Conversations (a corpus with a conversation_id column): */
 	char *conv;         /* conversation_id; NULL in a single-turn corpus */
 	long turn;          /* 1-based; -1 when absent or not a count */

@@ -120,6 +120,15 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			qsort(ar, c->n, sizeof *ar, by_arrival);
 			for (size_t k = 0; k < c->n; k++) {
 				ss->trace_rows[k] = ar[k].row;
+				/* Bounded: arrival_s by the corpus, the scale by
+				 * --time-scale; the product must fit in ns too. */
+				if (ar[k].s / o->time_scale > CORPUS_MAX_ARRIVAL_S) {
+					free(t);
+					free(ar);
+					return err_set(e, ERR_USAGE, "%s: row %s: arrival_s %g at --time-scale %g "
+						       "is past %g s", o->corpus, c->rows[ar[k].row].id, ar[k].s,
+						       o->time_scale, (double)CORPUS_MAX_ARRIVAL_S);
+				}
 				t[k] = (int64_t)llround(ar[k].s / o->time_scale * CLK_NS_PER_S);
 			}
 			free(ar);
@@ -320,6 +329,12 @@ static int step_check(const struct opts *o, const char *label,
 {
 	double rate = counts_success_rate(&p->out);
 
+	/* Nothing measured at all (every request a warmup one) is no
+	 * success either; a step the user interrupted is not judged. */
+	if (p->out.ok == 0 && p->out.failed == 0 && p->out.cancelled == 0)
+		return err_set(e, ERR_UNAVAILABLE, "%s: no request was measured%s%ld%s", label,
+			       p->warmup ? ": all " : " (", p->warmup,
+			       p->warmup ? " were warmup ones (--warmup is more than the step sent)" : " warmup)");
 	if (p->out.ok == 0 && p->out.failed > 0) {
 		int top = RC_HTTP_4XX;
 

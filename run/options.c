@@ -633,9 +633,18 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
 		case O_RAMP: ramp = optarg; break;
 		case O_TRACE: o->trace = 1; break;
-		case O_TSCALE: rc = to_double(optarg, 1e-6, &o->time_scale, "--time-scale", e); break;
+		case O_TSCALE:
+			rc = to_double(optarg, 1e-6, &o->time_scale, "--time-scale", e);
+			if (!rc && o->time_scale > 1e6)
+				rc = err_set(e, ERR_USAGE, "--time-scale: at most 1e6, got '%s'", optarg);
+			break;
 		case O_REQUESTS: rc = to_long(optarg, 1, &o->requests, "--requests", e); break;
-		case O_DURATION: rc = to_double(optarg, 1e-3, &o->duration_s, "--duration", e); break;
+		case O_DURATION:
+			/* In ns it must fit an int64_t with room: a year is plenty. */
+			rc = to_double(optarg, 1e-3, &o->duration_s, "--duration", e);
+			if (!rc && o->duration_s > 31536000)
+				rc = err_set(e, ERR_USAGE, "--duration: at most 31536000 s (a year), got '%s'", optarg);
+			break;
 		case O_WARMUP: rc = to_long(optarg, 0, &o->warmup, "--warmup", e); break;
 		case O_MAXERR: rc = to_long(optarg, 0, &o->max_errors, "--max-errors", e); break;
 		case O_DRAIN: o->drain = 1; break;

@@ -63,6 +63,13 @@ expect_err 65 "nul.csv:3:" "a NUL byte in the corpus is 65 naming file:line" llm
 expect_err 65 "big.csv:2:67108865: field longer than 67108864 bytes" "a 100 MB prompt: 65 naming file:line:column and the cap" \
 	llmrun --no-probe --url http://127.0.0.1:1 "$T/big.csv"
 rm -f "$T/big.csv"
+# A trace time past a year, or not a number of seconds at all: 65.
+printf 'prompt,arrival_s\nhello,inf\nhi,0\n' >"$T/inf.csv"
+expect_err 65 "inf.csv:2: arrival_s: expected seconds from 0 to" "an arrival_s of inf is 65 naming file:line" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/inf.csv"
+printf 'prompt,arrival_s\nhello,100\nhi,0\n' >"$T/far.csv"
+expect_err 64 "arrival_s 100 at --time-scale 1e-06 is past" "arrival_s over a tiny --time-scale past a year: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace --time-scale 0.000001 "$T/far.csv"
 expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe --url http://127.0.0.1:1 "$T/none.csv"
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
@@ -89,6 +96,8 @@ done <<'CASES'
 --url http://127.0.0.1:1 --seed abc|--seed: expected an integer
 --url http://127.0.0.1:1 --warmup -1|--warmup: expected an integer >= 0
 --url http://127.0.0.1:1 --duration -1|--duration: expected a number
+--url http://127.0.0.1:1 --duration 1e12|--duration: at most 31536000 s
+--url http://127.0.0.1:1 --time-scale 1e9|--time-scale: at most 1e6
 --url http://127.0.0.1:1 --temperature nan|--temperature: expected a number
 --url http://127.0.0.1:1 --api bogus|--api: unknown 'bogus'
 --url notaurl|--url: expected http:// or https://
@@ -200,6 +209,14 @@ if [ $rc -eq 69 ] && [ "$(col "$T/echo.csv" status | sort -u)" = http_4xx ] && !
 else
 	nok "a key the server echoes is shown as [redacted]" "exit $rc; $(grep -r SECRETecho "$T/err" "$T"/echo.csv* | head -3)"
 fi
+
+# A step whose every request was a warmup one measured nothing: 69, not 0.
+start_srv done
+llmrun --no-probe --url "$url" --model m --duration 0.3 --warmup 100000 -q -o "$T/warm.csv" "$T/c.csv" 2>"$T/err"
+rc=$?
+stop_srv
+[ $rc -eq 69 ] && grep -q "no request was measured: all [0-9]* were warmup ones" "$T/err" &&
+	ok "every request a warmup one: 69" || nok "every request a warmup one: 69" "exit $rc: $(cat "$T/err")"
 
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
