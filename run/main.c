@@ -321,6 +321,37 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 	json_array_append_new(a, r);
 }
 
+/* Every stream holds a socket. Under a soft limit of 1,024 descriptors (a
+ * common default) the 1,025th connect failed, and was counted as the
+ * server refusing it. So the soft limit goes up to the hard one, and a
+ * plan with more streams than that is refused before anything is sent.
+ * Streams of an open loop without --max-concurrency cannot be known
+ * ahead. ERR_USAGE or 0. */
+static int fd_room(const struct opts *o, struct err *e)
+{
+	/* epoll sets, timers, results and metadata files, the scraper, the
+	 * resolver: what the run holds beside its streams. */
+	enum { SPARE = 64 };
+	struct rlimit rl;
+	long need = o->preconnect_n > o->max_concurrency ? o->preconnect_n : o->max_concurrency;
+
+	for (size_t i = 0; i < o->nbatches; i++)
+		if (o->batches[i] > need)
+			need = o->batches[i];
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return 0;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && need && (rlim_t)need + SPARE > rl.rlim_cur)
+		return err_set(e, ERR_USAGE, "%ld streams need about %ld file descriptors, and the "
+			       "limit is %llu (ulimit -Hn): raise it, or fewer streams", need,
+			       need + SPARE, (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
 /* A step that had requests and no success (server down, a wrong model or
  * path) stops the run: the sweep would only repeat it. So does one below
  * --min-success. ERR_UNAVAILABLE (69), or 0. */
@@ -461,6 +492,10 @@ int main(int argc, char **argv)
 	}
 	if (o.note[0] && !o.quiet)
 		fprintf(stderr, "llmrun: %s\n", o.note);
+	if ((rc = fd_room(&o, &e))) {
+		opts_free(&o);
+		return fail(&e);
+	}
 	/* libcurl reads through llmrun where it calls llmrun's recv() and
 	 * reads HTTP/1.1 (h2 frames interleave streams) for kernel stamps;
 	 * stamps in those reads need that, else they come from a peek. */

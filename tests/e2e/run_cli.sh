@@ -16,6 +16,10 @@ expect_exit 64 "bad batch sizes: 64" llmrun --no-probe --url $DEAD --batch-sizes
 expect_exit 64 "waves with --rate: 64" llmrun --no-probe --url $DEAD --rate 5 --schedule waves "$T/c.csv"
 expect_exit 64 "bad --extra-body: 64" llmrun --no-probe --url $DEAD --extra-body '[1]' "$T/c.csv"
 expect_exit 66 "missing corpus: 66" llmrun --no-probe --url $DEAD "$T/none.csv"
+# More streams than the hard limit on descriptors allows: refused at once.
+(ulimit -n 1024 && llmrun --no-probe --url $DEAD --batch-sizes 1100 -q -o "$T/fd.csv" "$T/c.csv") 2>"$T/fd.err"
+[ $? -eq 64 ] && grep -q "1100 streams need about 1164 file descriptors, and the limit is 1024" "$T/fd.err" && [ ! -e "$T/fd.csv" ] &&
+	ok "more streams than the descriptor limit: 64, nothing written" || nok "more streams than the descriptor limit: 64" "$(cat "$T/fd.err")"
 expect_exit 66 "missing key file: 66" llmrun --no-probe --url $DEAD --api-key-file "$T/nokey" "$T/c.csv"
 expect_exit 65 "corpus without prompt: 65" llmrun --no-probe --url $DEAD "$T/noprompt.csv"
 printf 'id,prompt\n1,x\n' >"$T/notrace.csv"

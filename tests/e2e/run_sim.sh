@@ -446,5 +446,18 @@ else
 	nok "zero latency: the client lag's ends on llmsim's clock (sends, slot ends)" "$out"
 fi
 
+# A soft limit of 1,024 descriptors (a common default) and 1,100 streams:
+# both programs raise it to the hard limit, and every request is ok (the
+# 1,025th connect failed, and was counted as the server refusing it).
+stop_sim
+start_sim --zero-latency --max-connections 2000
+(ulimit -Sn 1024 && llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 1100 --requests 1100 --max-tokens 2 \
+	-q -o "$T/fd.csv" "$T/c.csv") 2>"$T/fd.err"
+rc=$?
+stop_sim
+n=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") s = i; next } $s == "ok" { n++ } END { print n + 0 }' "$T/fd.csv")
+[ $rc -eq 0 ] && [ "$n" -eq 1100 ] && ok "1,100 streams under a soft limit of 1,024 descriptors: all ok" ||
+	nok "1,100 streams under a soft limit of 1,024 descriptors: all ok" "exit $rc, $n ok: $(cat "$T/fd.err")"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
