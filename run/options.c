@@ -13,6 +13,7 @@
 #include "csv.h"
 #include "record.h"
 #include "targets_yaml.h"
+#include "utf8.h"
 
 static const char help[] =
 	"Usage: llmrun [OPTIONS] CORPUS.csv > results.csv\n"
@@ -401,6 +402,7 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 	}
 	while ((rc = csv_next(r, e)) == 1) {
 		struct opts_target *t, *nt;
+		size_t k;
 		const char *api = ca >= 0 ? csv_field(r, (size_t)ca, NULL) : "";
 		const char *x = cx >= 0 ? csv_field(r, (size_t)cx, NULL) : "";
 
@@ -434,6 +436,20 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 			rc = err_set(e, ERR_DATA, "%s:%ld: url: expected http:// or https://, got '%.200s'",
 				     path, csv_line(r), shown ? shown : "?");
 			free(shown);
+			break;
+		}
+		/* The name is the rows' target column: two alike, or none,
+		 * and no analysis could tell their rows apart. */
+		if (!*csv_field(r, (size_t)cn, NULL)) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: name: empty", path, csv_line(r));
+			break;
+		}
+		for (k = 0; k < o->ntargets; k++)
+			if (strcmp(o->targets[k].name, csv_field(r, (size_t)cn, NULL)) == 0)
+				break;
+		if (k < o->ntargets) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: name: '%.100s' is another target's too",
+				     path, csv_line(r), o->targets[k].name);
 			break;
 		}
 		t->name = strdup(csv_field(r, (size_t)cn, NULL));
@@ -712,6 +728,13 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		o->corpus = argv[optind];
 	}
 
+	/* Both go into the JSON body, which must be UTF-8: jansson would
+	 * drop them, and the request go out without a system message or
+	 * with the server's default model. */
+	if (model && !utf8_valid(model, strlen(model), NULL))
+		return err_set(e, ERR_USAGE, "--model: not valid UTF-8");
+	if (o->system && !utf8_valid(o->system, strlen(o->system), NULL))
+		return err_set(e, ERR_USAGE, "--system: not valid UTF-8");
 	if (key_file) {
 		if ((rc = read_key_file(key_file, &o->api_key, e)))
 			return rc;

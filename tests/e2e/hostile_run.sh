@@ -74,6 +74,18 @@ expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
 	llmrun --targets "$T/targets.csv" "$T/c.csv"
+# --model and --system go into the JSON body: invalid UTF-8 is 64 (jansson
+# dropped them, and the request went out without them).
+expect_err 64 "--model: not valid UTF-8" "--model in invalid UTF-8: 64" llmrun --url http://127.0.0.1:1 --model "$(printf 'll\377m')" "$T/c.csv"
+expect_err 64 "--system: not valid UTF-8" "--system in invalid UTF-8: 64" llmrun --url http://127.0.0.1:1 --system "$(printf 'bad\377')" "$T/c.csv"
+# A target's name is its rows' target column: two alike, or none, and no
+# analysis could tell their rows apart (a YAML file refused them already).
+printf 'name,url\na,http://127.0.0.1:1\na,http://127.0.0.1:2\n' >"$T/twice.csv"
+expect_err 65 "twice.csv:3: name: 'a' is another target's too" "two targets of one name: 65 naming file:line" \
+	llmrun --targets "$T/twice.csv" "$T/c.csv"
+printf 'name,url\n,http://127.0.0.1:1\n' >"$T/noname.csv"
+expect_err 65 "noname.csv:2: name: empty" "a target without a name: 65 naming file:line" \
+	llmrun --targets "$T/noname.csv" "$T/c.csv"
 
 # Option values.
 while IFS='|' read -r args text; do
