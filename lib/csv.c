@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -476,7 +477,10 @@ const char *csv_name(const struct csv_reader *r)
 struct csv_writer {
 	struct ofile *o; /* CSV_ATOMIC */
 	FILE *fp;
-	int direct;
+	int direct;      /* CSV_DIRECT: path itself, opened here */
+	int flush;       /* CSV_DIRECT, CSV_STAGED: each row flushed */
+	off_t good;      /* flushing writers: bytes of whole rows in the file */
+	off_t row;       /* bytes of the row being written */
 	int own_fp;      /* CSV_DIRECT to a file: closed at the end */
 	int borrowed;    /* csv_writer_open_fp: the owner flushes and closes */
 	char *name;      /* for messages */
@@ -523,7 +527,8 @@ int csv_writer_open(const char *path, enum csv_mode mode,
 	if (!w)
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
 	w->direct = mode == CSV_DIRECT;
-	if (!w->direct) {
+	w->flush = mode != CSV_ATOMIC;
+	if (!w->direct && !(std && mode == CSV_STAGED)) {
 		rc = ofile_open(path, &w->o, e);
 		if (!rc)
 			w->fp = ofile_fp(w->o);
@@ -546,8 +551,13 @@ int csv_writer_open(const char *path, enum csv_mode mode,
 
 static int write_failed(struct csv_writer *w, struct err *e)
 {
-	return err_set(e, ERR_IO, "%s: write failed: %s", w->name,
-		       strerror(errno ? errno : EIO));
+	int code = errno ? errno : EIO;
+
+	/* A full disk stops a row midway: what reached the file of it is
+	 * cut, so the file ends with its last whole row. */
+	if (w->flush && (w->o || w->own_fp))
+		(void)!ftruncate(fileno(w->fp), w->good);
+	return err_set(e, ERR_IO, "%s: write failed: %s", w->name, strerror(code));
 }
 
 static int needs_quotes(const char *s, size_t len, int at_start)
@@ -578,11 +588,18 @@ int csv_write_field(struct csv_writer *w, const char *s, size_t len,
 	errno = 0;
 	if (w->nfield && putc(',', w->fp) == EOF)
 		return write_failed(w, e);
+	w->row += w->nfield > 0;
 	if (needs_quotes(s, len, w->at_start)) {
 		if (csv_fwrite(w->fp, s, len) == EOF)
 			return write_failed(w, e);
+		/* libcsv doubles each quote inside the two around it */
+		w->row += (off_t)len + 2;
+		for (size_t i = 0; i < len; i++)
+			w->row += s[i] == '"';
 	} else if (len && fwrite(s, 1, len, w->fp) != len) {
 		return write_failed(w, e);
+	} else {
+		w->row += (off_t)len;
 	}
 	w->only_empty = w->nfield == 0 && len == 0;
 	w->nfield++;
@@ -600,9 +617,13 @@ int csv_end_row(struct csv_writer *w, struct err *e)
 		return write_failed(w, e);
 	if (putc('\n', w->fp) == EOF)
 		return write_failed(w, e);
+	w->row += 1 + 2 * (w->nfield == 1 && w->only_empty);
 	w->nfield = 0;
-	if (w->direct && fflush(w->fp) != 0)
+	if (w->flush && fflush(w->fp) != 0)
 		return write_failed(w, e);
+	/* Counted, not asked (ftello is a system call a row). */
+	w->good += w->row;
+	w->row = 0;
 	return 0;
 }
 
@@ -620,6 +641,11 @@ int csv_write_row(struct csv_writer *w, const char *const *fields, size_t n,
 			return rc;
 	}
 	return csv_end_row(w, e);
+}
+
+int csv_writer_publish(struct csv_writer *w, struct err *e)
+{
+	return w->o && w->flush ? ofile_publish(w->o, e) : 0;
 }
 
 int csv_writer_close(struct csv_writer *w, int commit, struct err *e)

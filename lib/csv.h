@@ -97,9 +97,14 @@ struct csv_writer;
  * CSV_ATOMIC: a temporary file beside path, renamed to path on commit and
  *   removed on abort (no partial file is ever left under path).
  * CSV_DIRECT: path itself, each row flushed as written, so a run that is
- *   killed keeps every row already written (llmrun's results).
- * path "-" is stdout in both modes. */
-enum csv_mode { CSV_ATOMIC, CSV_DIRECT };
+ *   killed keeps every row already written.
+ * CSV_STAGED: a temporary file as CSV_ATOMIC, each row flushed as
+ *   written; csv_writer_publish renames it into place early, and from
+ *   then on a kill keeps every row (llmrun's results: a run that fails
+ *   before its first row leaves an earlier file of that name as it was).
+ * A flushing writer whose write fails cuts the file back to its last
+ * whole row. path "-" is stdout in every mode. */
+enum csv_mode { CSV_ATOMIC, CSV_DIRECT, CSV_STAGED };
 
 /* Returns 0, ERR_NOINPUT (folder missing) or ERR_IO, naming path. */
 int csv_writer_open(const char *path, enum csv_mode mode,
@@ -127,6 +132,10 @@ int csv_write_row(struct csv_writer *w, const char *const *fields, size_t n,
 int csv_write_field(struct csv_writer *w, const char *s, size_t len,
 		    struct err *e);
 int csv_end_row(struct csv_writer *w, struct err *e);
+
+/* CSV_STAGED: renames the file into place now; later rows go on into it
+ * and abort keeps them. Nothing for other modes. Returns 0 or ERR_IO. */
+int csv_writer_publish(struct csv_writer *w, struct err *e);
 
 /* Finishes: commit != 0 flushes, checks for write errors and (ATOMIC)
  * renames into place; commit == 0 discards (ATOMIC: removes the temporary

@@ -158,6 +158,21 @@ int ofile_commit(struct ofile *o, struct err *e)
 	return rc;
 }
 
+int ofile_publish(struct ofile *o, struct err *e)
+{
+	if (!o->tmp)
+		return 0;
+	errno = 0;
+	if (fflush(o->fp) != 0 || ferror(o->fp))
+		return err_set(e, ERR_IO, "%s: write failed: %s", o->path, strerror(errno ? errno : EIO));
+	if (rename(o->tmp, o->path) != 0)
+		return err_set(e, ERR_IO, "%s: cannot rename %s into place: %s", o->path, o->tmp,
+			       strerror(errno));
+	free(o->tmp);
+	o->tmp = NULL;
+	return 0;
+}
+
 void ofile_abort(struct ofile *o)
 {
 	if (o->tmp) {

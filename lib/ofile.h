@@ -37,7 +37,15 @@ FILE *ofile_fp(struct ofile *o);
  * renames into place. Frees o. */
 int ofile_commit(struct ofile *o, struct err *e);
 
-/* Closes and removes the temporary file. Frees o. */
+/* Renames the temporary file into place now, flushed; the stream stays
+ * open, later bytes go to path, and ofile_commit then only flushes and
+ * closes, ofile_abort only closes (keeping what is there). For output
+ * that must outlive a kill once it holds something. Returns 0 or ERR_IO
+ * (then nothing changed). */
+int ofile_publish(struct ofile *o, struct err *e);
+
+/* Closes and removes the temporary file (a published one: keeps it).
+ * Frees o. */
 void ofile_abort(struct ofile *o);
 
 #endif

@@ -799,6 +799,11 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 		*interrupted = 1;
 		return 0;
 	}
+	/* The sweep starts: its results take their name (an earlier file of
+	 * that name stayed while a probe, the scraper or a preconnect could
+	 * still fail). */
+	if (g->cx.rec && (rc = rec_publish(g->cx.rec, e)))
+		return rc;
 	if (!s->times && (size_t)s->batch > g->freed_cap) {
 		int64_t *f = realloc(g->freed, (size_t)s->batch * sizeof *f);
 

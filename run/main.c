@@ -466,6 +466,7 @@ int main(int argc, char **argv)
 	struct corpus c = {0};
 	struct stepset ss = {0};
 	struct rec *rec = NULL;
+	int written;
 	struct tok *tok = NULL;
 	struct sess *sess = NULL;
 	struct clk_anchor anchor;
@@ -566,9 +567,8 @@ int main(int argc, char **argv)
 					      (json_int_t)sess_conversations(sess), "turns",
 					      (json_int_t)sess_turns(sess), "think_min_s",
 					      o.think_min_s, "think_max_s", o.think_max_s));
-	if (meta_path && (rc = rec_meta_write(meta_path, meta, &e)))
-		goto out;
-	if ((rc = rec_open(o.out, &anchor, &rec, &e)))
+	/* The metadata is written with the first row (rec_open). */
+	if ((rc = rec_open(o.out, meta_path, meta, &anchor, &rec, &e)))
 		goto out;
 
 	memset(&sa, 0, sizeof sa);
@@ -636,16 +636,19 @@ int main(int argc, char **argv)
 			e = se;
 		}
 	}
+	/* A run that failed or was stopped before its first row leaves an
+	 * earlier results file of that name, and its metadata, as they were. */
+	written = rec && (rec_published(rec) || (!rc && !interrupted));
 	if (rec) {
 		struct err ce = {0};
-		int crc = rec_close(rec, 1, &ce);
+		int crc = rec_close(rec, written, &ce);
 
 		if (crc && !rc) {
 			rc = crc;
 			e = ce;
 		}
 	}
-	if (meta_path) {
+	if (meta_path && written) {
 		struct err me = {0};
 
 		json_object_set_new(meta, "end_wall_ns", json_integer(clk_wall_ns()));

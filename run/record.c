@@ -12,7 +12,31 @@
 struct rec {
 	struct csv_writer *w;
 	struct clk_anchor anchor;
+	const char *meta_path;  /* borrowed; NULL: none */
+	const json_t *meta;     /* borrowed */
+	int published;          /* the file has its name */
 };
+
+/* The metadata, then the results under their name: in that order, so a
+ * results file never stands without its metadata (its clock anchor). */
+int rec_publish(struct rec *w, struct err *e)
+{
+	int rc = 0;
+
+	if (w->published)
+		return 0;
+	if (w->meta_path)
+		rc = rec_meta_write(w->meta_path, w->meta, e);
+	if (!rc)
+		rc = csv_writer_publish(w->w, e);
+	w->published = !rc;
+	return rc;
+}
+
+int rec_published(const struct rec *w)
+{
+	return w->published;
+}
 
 static const char *const columns[] = {
 	"run_id", "target", "model", "api", "group", "row_id", "step_kind",
@@ -36,8 +60,8 @@ static const char *const columns[] = {
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 
-int rec_open(const char *path, const struct clk_anchor *anchor,
-	     struct rec **out, struct err *e)
+int rec_open(const char *path, const char *meta_path, const json_t *meta,
+	     const struct clk_anchor *anchor, struct rec **out, struct err *e)
 {
 	struct rec *w = calloc(1, sizeof *w);
 	int rc;
@@ -45,7 +69,9 @@ int rec_open(const char *path, const struct clk_anchor *anchor,
 	if (!w)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	w->anchor = *anchor;
-	if ((rc = csv_writer_open(path, CSV_DIRECT, &w->w, e))) {
+	w->meta_path = meta_path;
+	w->meta = meta;
+	if ((rc = csv_writer_open(path, CSV_STAGED, &w->w, e))) {
 		free(w);
 		return rc;
 	}
@@ -163,6 +189,12 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 	const char *v[NCOLS];
 	size_t i;
 
+	if (!w->published) {
+		int rc = rec_publish(w, e);
+
+		if (rc)
+			return rc;
+	}
 	memset(f, 0, sizeof f);
 	for (i = 0; i < NCOLS; i++)
 		v[i] = f[i].s;
@@ -232,8 +264,12 @@ int rec_write(struct rec *w, const struct rec_row *x, struct err *e)
 
 int rec_close(struct rec *w, int commit, struct err *e)
 {
-	int rc = csv_writer_close(w->w, commit, e);
+	int rc = commit ? rec_publish(w, e) : 0;
 
+	if (rc)
+		csv_writer_close(w->w, 0, NULL);
+	else
+		rc = csv_writer_close(w->w, commit || w->published, e);
 	free(w);
 	return rc;
 }

@@ -2,9 +2,11 @@
 #define LLMRUN_RECORD_H
 /*
  * The results file (docs/formats.md, "Results CSV"): one row per request,
- * written through the CSV writer in CSV_DIRECT mode so each row is flushed
- * as its request ends and a killed run keeps every finished row; and the
- * .meta.json beside it. Also the error classifier, so every dialect and
+ * written through the CSV writer in CSV_STAGED mode: each row is flushed
+ * as its request ends, and the file (with its .meta.json) takes its name
+ * when the sweep's first step starts (rec_publish), so a killed run keeps
+ * every finished row and a run that fails before (the scraper, a
+ * preconnect) leaves an earlier file of that name as it was. Also the error classifier, so every dialect and
  * every failure ends in the same classes.
  *
  * Ownership: rec_open returns a writer released by rec_close. Rows are
@@ -57,14 +59,27 @@ struct rec_row {
 
 struct rec;
 
-/* Opens path ("-" for stdout) and writes the header. 0 or ERR_IO. */
-int rec_open(const char *path, const struct clk_anchor *anchor,
-	     struct rec **out, struct err *e);
+/* Opens path ("-" for stdout) and writes the header, under a temporary
+ * name. meta (borrowed; may change until the first row) is written to
+ * meta_path (NULL: none) when the file takes its name. 0, ERR_NOINPUT
+ * (folder missing) or ERR_IO. */
+int rec_open(const char *path, const char *meta_path, const json_t *meta,
+	     const struct clk_anchor *anchor, struct rec **out, struct err *e);
 
-/* Writes and flushes one row. 0 or ERR_IO. */
+/* Writes the metadata, then gives the results file its name (once; what
+ * a step does when its clock starts). 0 or ERR_IO. */
+int rec_publish(struct rec *w, struct err *e);
+
+/* Writes and flushes one row (publishing first if not yet). 0 or ERR_IO. */
 int rec_write(struct rec *w, const struct rec_row *row, struct err *e);
 
-/* Closes; commit 0 after a failure. 0 or ERR_IO. */
+/* 1 once the file has its name (a row was written, or rec_close
+ * committed). */
+int rec_published(const struct rec *w);
+
+/* Closes. commit: a file without rows takes its name (with its metadata)
+ * too; else it is removed, and an earlier file of that name stays. A file
+ * with rows keeps them either way. 0 or ERR_IO. */
 int rec_close(struct rec *w, int commit, struct err *e);
 
 /* The name written for a class ("ok", "http_5xx", ...). */

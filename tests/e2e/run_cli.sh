@@ -16,6 +16,18 @@ expect_exit 64 "bad batch sizes: 64" llmrun --no-probe --url $DEAD --batch-sizes
 expect_exit 64 "waves with --rate: 64" llmrun --no-probe --url $DEAD --rate 5 --schedule waves "$T/c.csv"
 expect_exit 64 "bad --extra-body: 64" llmrun --no-probe --url $DEAD --extra-body '[1]' "$T/c.csv"
 expect_exit 66 "missing corpus: 66" llmrun --no-probe --url $DEAD "$T/none.csv"
+# A run that fails before its sweep starts (no connection could be made)
+# leaves an earlier results file of that name, and its metadata, as they
+# were, and no temporary file beside them.
+mkdir "$T/keep"
+printf 'earlier results\n' >"$T/keep/r.csv"
+printf '{"earlier": true}\n' >"$T/keep/r.csv.meta.json"
+llmrun --no-probe --url $DEAD --requests 2 -q -o "$T/keep/r.csv" "$T/c.csv" 2>"$T/keep.err"
+rc=$?
+[ $rc -eq 69 ] && [ "$(cat "$T/keep/r.csv")" = "earlier results" ] && [ "$(cat "$T/keep/r.csv.meta.json")" = '{"earlier": true}' ] &&
+	[ "$(ls -A "$T/keep" | tr '\n' ' ')" = "r.csv r.csv.meta.json " ] &&
+	ok "a run failing before its sweep: the earlier results and metadata kept, nothing else" ||
+	nok "a run failing before its sweep: the earlier results and metadata kept" "exit $rc: $(ls -A "$T/keep") $(cat "$T/keep.err")"
 # More streams than the hard limit on descriptors allows: refused at once.
 (ulimit -n 1024 && llmrun --no-probe --url $DEAD --batch-sizes 1100 -q -o "$T/fd.csv" "$T/c.csv") 2>"$T/fd.err"
 [ $? -eq 64 ] && grep -q "1100 streams need about 1164 file descriptors, and the limit is 1024" "$T/fd.err" && [ ! -e "$T/fd.csv" ] &&

@@ -530,6 +530,52 @@ static void writer_full_disk(void **state)
 	rmtmp(dir);
 }
 
+/* A flushing writer stopped by a full disk midway through a row cuts the
+ * file back to its last whole row, quoted fields counted right; a staged
+ * one published keeps its rows under its name. */
+static void flushing_writer_full_disk_keeps_whole_rows(void **state)
+{
+	static const char *const row[] = {"a \"quoted\", field", "", "plain"};
+	char *dir = mktmp(), path[600], big[700];
+	enum csv_mode modes[] = {CSV_DIRECT, CSV_STAGED};
+	struct rlimit old, lim;
+	struct csv_writer *w;
+	struct stat st;
+	struct err e;
+	int rc = 0, rows;
+
+	(void)state;
+	memset(big, 'y', sizeof big);
+	for (size_t m = 0; m < 2; m++) {
+		snprintf(path, sizeof path, "%s/r%zu.csv", dir, m);
+		assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+		signal(SIGXFSZ, SIG_IGN);
+		lim = old;
+		lim.rlim_cur = 4000;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		assert_int_equal(csv_writer_open(path, modes[m], &w, &e), 0);
+		rc = 0;
+		for (rows = 0; rows < 100 && !rc; rows++) {
+			rc = csv_write_row(w, row, 3, &e);
+			if (!rc && rows == 0)
+				rc = csv_writer_publish(w, &e);
+			if (!rc)
+				rc = csv_write_field(w, big, sizeof big, &e);
+			if (!rc)
+				rc = csv_end_row(w, &e);
+		}
+		csv_writer_close(w, 0, NULL);
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+		signal(SIGXFSZ, SIG_DFL);
+		assert_int_equal(rc, ERR_IO);
+		/* rows of 29 and 701 bytes, alternating: whole ones only */
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(st.st_size > 0);
+		assert_int_equal(st.st_size % (29 + 701) == 0 || st.st_size % (29 + 701) == 29, 1);
+	}
+	rmtmp(dir);
+}
+
 /* "-" is stdout in both modes: run in a child whose stdout is a file. */
 static void writer_to_stdout(void **state)
 {
@@ -712,6 +758,7 @@ int main(void)
 		cmocka_unit_test(direct_rows_visible_before_close),
 		cmocka_unit_test(writer_open_errors),
 		cmocka_unit_test(writer_full_disk),
+		cmocka_unit_test(flushing_writer_full_disk_keeps_whole_rows),
 		cmocka_unit_test(writer_to_stdout),
 		cmocka_unit_test(long_field_stops_at_cap),
 		cmocka_unit_test(writer_on_a_stream),

@@ -60,7 +60,7 @@ static struct rec *open_tmp(char *path, const struct clk_anchor *a)
 
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(rec_open(path, a, &w, &e), 0);
+	assert_int_equal(rec_open(path, NULL, NULL, a, &w, &e), 0);
 	return w;
 }
 
