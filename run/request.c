@@ -444,6 +444,20 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	memset(&x, 0, sizeof x);
 	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
 				sizeof msg);
+	/* A clean end without the end marker: say what came instead, when
+	 * it was not a stream at all. */
+	if (x.status == RC_DISCONNECT && curl_code == CURLE_OK) {
+		char *ct = NULL;
+
+		curl_easy_getinfo(q->h, CURLINFO_CONTENT_TYPE, &ct);
+		if (q->http >= 300 && q->http < 400)
+			snprintf(msg, sizeof msg, "HTTP %ld: a redirect, not followed (give the final URL)",
+				 q->http);
+		else if (o->stream && ct && strncasecmp(ct, "text/event-stream", 17) != 0 &&
+			 q->sse.mode != SSE_MODE_NDJSON)
+			snprintf(msg, sizeof msg, "the server answered %.60s, not a stream of events "
+				 "(does it take \"stream\": true?)", ct);
+	}
 	if (msg[0])
 		opts_scrub(o, msg, sizeof msg);
 	x.run_id = g->cx.run_id;

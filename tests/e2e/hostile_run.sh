@@ -209,6 +209,19 @@ for mode in done nochoice; do
 		ok "$mode: an answer without output is bad_stream, exit 69" || nok "$mode: an answer without output is bad_stream" "exit $rc, status '$st'; $(cat "$T/err")"
 done
 
+# A whole JSON answer to a streamed request, a redirect: the message says
+# which (both read "the stream ended before its end marker" before).
+for pair in "whole:the server answered application/json, not a stream of events" \
+	"redirect:HTTP 302: a redirect, not followed"; do
+	mode=${pair%%:*}; text=${pair#*:}
+	start_srv $mode
+	llmrun --no-probe --url "$url" --model m --requests 1 -q -o "$T/$mode.csv" "$T/c.csv" 2>"$T/err"
+	rc=$?
+	stop_srv
+	[ $rc -eq 69 ] && grep -qF "$text" "$T/$mode.csv" &&
+		ok "$mode: the error says '$text'" || nok "$mode: the error says '$text'" "exit $rc: $(col "$T/$mode.csv" error)"
+done
+
 # A server that echoes the key back in its error: the key is shown
 # nowhere, neither on stderr nor in the rows.
 start_srv echo401

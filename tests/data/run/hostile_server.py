@@ -10,7 +10,8 @@ read to the hang-up (a client's timeout, seen from the far end), and the
 request's method; sse / json: answers 200 with a 1 GiB body (text/event-stream or
 application/json) of one endless line, until the client hangs up;
 done: a stream of "data: [DONE]" alone; nochoice: a stream of an event
-without choices, then [DONE]; echo401: 401 with a body that repeats the
+without choices, then [DONE]; whole: a whole JSON answer (application/json)
+to a streamed request; redirect: 302 to /elsewhere; echo401: 401 with a body that repeats the
 request's Authorization header (as some servers echo a bad key). These
 answer each request and close the connection.
 """
@@ -33,7 +34,10 @@ def serve(c):
             print("span %.1f %s" % ((time.monotonic() - t0) * 1000, method), flush=True)
             return
         canned = {"done": (200, "text/event-stream", b"data: [DONE]\n\n"),
-                  "nochoice": (200, "text/event-stream", b'data: {"foo": 1}\n\ndata: [DONE]\n\n')}
+                  "nochoice": (200, "text/event-stream", b'data: {"foo": 1}\n\ndata: [DONE]\n\n'),
+                  "whole": (200, "application/json", b'{"id": "x", "choices": [{"index": 0, "message": '
+                            b'{"role": "assistant", "content": "hi"}}]}'),
+                  "redirect": (302, "text/plain", b"moved")}
         if mode in canned or mode == "echo401":
             while b"\r\n\r\n" not in first:
                 more = c.recv(65536)
@@ -47,8 +51,9 @@ def serve(c):
                 code, ct = 401, "application/json"
             else:
                 code, ct, body = canned[mode]
-            c.sendall(b"HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                      % (code, ct.encode(), len(body)) + body)
+            loc = b"Location: /elsewhere\r\n" if code == 302 else b""
+            c.sendall(b"HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n%sConnection: close\r\n\r\n"
+                      % (code, ct.encode(), len(body), loc) + body)
             return
         ct = "text/event-stream" if mode == "sse" else "application/json"
         c.sendall(("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (ct, 1 << 30)).encode())
