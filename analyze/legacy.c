@@ -21,6 +21,7 @@ struct lrow {
 struct an_legacy {
 	struct lrow *rows;
 	size_t n, cap;
+	char *run_id, *target;  /* the one run and target the files hold */
 };
 
 /* Corpus prompts sorted by id, for the join. */
@@ -44,13 +45,30 @@ void an_legacy_free(struct an_legacy *l)
 		free(l->rows[i].step);
 	}
 	free(l->rows);
+	free(l->run_id);
+	free(l->target);
 	free(l);
 }
 
 int an_legacy_add(struct an_legacy *l, const struct an_rec *r, struct err *e)
 {
 	struct lrow *x;
+	const char *target = r->target ? r->target : "";
 
+	/* The files are one batch-size sweep, named by batch size alone: a
+	 * rate step would pass for a batch of that size, and two targets or
+	 * runs would share one file and one summary row. */
+	if (r->step_kind && strcmp(r->step_kind, "batch") != 0)
+		return err_set(e, ERR_DATA, "--legacy-dir: a %s step (%s): the legacy files hold batch "
+			       "sizes only", r->step_kind, r->step ? r->step : "?");
+	if (!l->run_id && (!(l->run_id = strdup(r->run_id)) || !(l->target = strdup(target))))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if (strcmp(l->target, target) != 0)
+		return err_set(e, ERR_DATA, "--legacy-dir: rows of two targets (%s, %s): the legacy files "
+			       "hold one target's sweep", l->target, target);
+	if (strcmp(l->run_id, r->run_id) != 0)
+		return err_set(e, ERR_DATA, "--legacy-dir: rows of two runs (%s, %s): the legacy files "
+			       "hold one run's sweep", l->run_id, r->run_id);
 	if (r->status == AN_CANCELLED)
 		return 0;
 	if (l->n == l->cap) {

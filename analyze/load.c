@@ -25,7 +25,7 @@ enum {
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
 	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID,
 	C_SRV_PMS, C_SRV_DMS, C_SRV_PTOK, C_SRV_DTOK, C_CONV, C_TURN, C_CTX,
-	C_CACHED, C_MERGED, C_TARGET, NCOL
+	C_CACHED, C_MERGED, C_TARGET, C_KIND, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -36,7 +36,7 @@ static const char *const col_names[NCOL] = {
 	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
 	"server_prompt_ms", "server_decode_ms", "server_prompt_tokens",
 	"server_decode_tokens", "conversation_id", "turn", "context_tokens",
-	"cached_tokens", "ttft_merged", "target",
+	"cached_tokens", "ttft_merged", "target", "step_kind",
 };
 
 static const int col_required[NCOL] = {
@@ -200,6 +200,7 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 	if (!r->run_id)
 		return err_set(e, ERR_DATA, "%s:%ld: empty run_id", csv_name(f->r), csv_line(f->r));
 	r->target = field(f, C_TARGET);
+	r->step_kind = field(f, C_KIND);
 	r->row_id = field(f, C_ROW_ID);
 	r->step = field(f, C_STEP);
 	r->chunk_log = field(f, C_CHUNK_LOG);

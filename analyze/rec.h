@@ -31,6 +31,7 @@ enum an_status {
 struct an_rec {
 	const char *run_id;
 	const char *target;     /* the target's name; may be NULL */
+	const char *step_kind;  /* batch, rate, trace; NULL when not said */
 	const char *row_id;     /* corpus id; may be NULL */
 	const char *step;       /* batch size or rate as written; may be NULL */
 	const char *chunk_log;  /* "OFFSET_US[:TOKENS] ..."; may be NULL */

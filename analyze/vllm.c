@@ -234,6 +234,7 @@ int an_vllm_row(struct an_vllm_file *f, size_t i, struct an_rec *r, struct err *
 	snprintf(f->row_id, sizeof f->row_id, "%zu", i);
 	r->run_id = f->run_id;
 	r->target = f->target;
+	r->step_kind = f->step_kind;
 	r->row_id = f->row_id;
 	r->step = f->step;
 	r->t_sent = r->t_first = r->t_last = r->t_end = AN_NO_TIME;

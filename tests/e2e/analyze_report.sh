@@ -123,5 +123,19 @@ head -1 "$T/out/batch_size_comparison.csv" | grep -q '^batch_size,requests,ok,in
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } $1 == 2 { exit !($c["ttft_mean"] == 30 && $c["ttft_std"] == 0) }' "$T/out/batch_size_comparison.csv" &&
 	ok "comparison: ttft mean and std" || nok "comparison: ttft mean and std"
 
+# The legacy files are one batch-size sweep of one target and run, named
+# by batch size alone: a rate step, a second target or run is refused
+# (65), not written as a batch or pooled into one file.
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "step_kind") k = i; print; next } { $k = "rate"; print }' "$T/r.csv" >"$T/rate.csv"
+awk -F, -v OFS=, 'NR > 1 { $2 = "other"; print }' "$T/r.csv" | cat "$T/r.csv" - >"$T/two.csv"
+for pair in "rate:a rate step (1): the legacy files hold batch sizes only" \
+	"two:rows of two targets"; do
+	f=${pair%%:*}; text=${pair#*:}
+	llmanalyze --legacy-dir "$T/leg.$f" -o /dev/null "$T/$f.csv" 2>"$T/leg.err"
+	rc=$?
+	[ $rc -eq 65 ] && grep -qF "$text" "$T/leg.err" && [ ! -e "$T/leg.$f" ] &&
+		ok "--legacy-dir: $f refused (65), no folder" || nok "--legacy-dir: $f refused (65)" "exit $rc: $(cat "$T/leg.err")"
+done
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
