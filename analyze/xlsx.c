@@ -228,8 +228,20 @@ static int sheet_name(lxw_workbook *wb, const struct an_report *r, size_t g,
 
 	len = chars = 0;
 	out[0] = '\0';
-	if (nk == 1 && strcmp(r->set->keynames[key[0]], "step") == 0)
-		name_add(out, n, &len, &chars, "step ");
+	/* The step and the turn first: a name is cut at 31 characters, and
+	 * a long run id or model before them would cut what tells the
+	 * sheets of a sweep apart. */
+	for (j = 1; j < nk; j++) {
+		const char *kn = r->set->keynames[key[j]];
+
+		if (strcmp(kn, "step") == 0 || strcmp(kn, "turn") == 0) {
+			size_t t = key[j], i = j;
+
+			for (; i > 0 && strcmp(r->set->keynames[key[i - 1]], "step") != 0; i--)
+				key[i] = key[i - 1];
+			key[i] = t;
+		}
+	}
 	for (j = 0; j < nk; j++) {
 		const char *v = r->set->groups[g]->key[key[j]];
 
@@ -237,6 +249,10 @@ static int sheet_name(lxw_workbook *wb, const struct an_report *r, size_t g,
 			continue; /* an empty key would leave a double space */
 		if (len && out[len - 1] != ' ')
 			name_add(out, n, &len, &chars, " ");
+		if (strcmp(r->set->keynames[key[j]], "step") == 0)
+			name_add(out, n, &len, &chars, "step ");
+		else if (strcmp(r->set->keynames[key[j]], "turn") == 0)
+			name_add(out, n, &len, &chars, "turn ");
 		name_add(out, n, &len, &chars, v);
 	}
 	/* Excel refuses an apostrophe at either end and an empty name. */

@@ -49,6 +49,14 @@ llmanalyze -f xlsx --by step -o "$T/st.xlsx" "$T/r.csv" &&
 	  "comparison,step 1,step 2,step 4,definitions" ] && ok "sheets named 'step N'" ||
 	nok "sheets named 'step N'" "$("$PY" -c 'import sys, openpyxl; print(openpyxl.load_workbook(sys.argv[1]).sheetnames)' "$T/st.xlsx")"
 
+# Two runs' sweeps: the step comes first in a sheet's name, so the cut at
+# 31 characters leaves what tells the sheets apart.
+awk -F, -v OFS=, 'NR > 1 { $1 = "a-long-run-id-that-fills-a-sheet-name"; print }' "$T/r.csv" | cat "$T/r.csv" - >"$T/two.csv"
+llmanalyze -f xlsx -o "$T/two.xlsx" "$T/two.csv" &&
+	names=$("$PY" -c 'import sys, openpyxl; print(",".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$T/two.xlsx")
+[ "$(echo "$names" | tr ',' '\n' | grep -c '^step [124] sim m1 g ')" -eq 6 ] &&
+	ok "sheets of two runs: 'step N ...' first" || nok "sheets of two runs: 'step N ...' first" "$names"
+
 # Usage: a workbook needs a file.
 llmanalyze -f xlsx "$T/r.csv" >"$T/out" 2>"$T/err"
 rc=$?
