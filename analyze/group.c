@@ -455,6 +455,8 @@ int an_set_add(struct an_set *s, const char *const *keys,
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (r->target && (rc = note_target(g, r->target, e)))
 		return rc;
+	if (r->file < 64)
+		g->files |= (uint64_t)1 << r->file;
 	g->status[r->status]++;
 	counts_add(&g->n, 0, 0, r->status == AN_OK ? COUNTS_OK
 				: r->status == AN_CANCELLED ? COUNTS_CANCELLED

@@ -61,6 +61,8 @@ struct an_group {
 	double in_tok, out_tok;    /* sums over ok rows with a count */
 	int64_t first_sent;        /* earliest t_sent of non-cancelled rows */
 	int64_t last_end;          /* latest t_end of non-cancelled rows */
+	uint64_t files;            /* bit i: a row came from input file i
+				      (i < 64; 0: not known) */
 	struct an_run_span *runs;  /* per run id, in order met */
 	size_t nruns;
 	struct an_run_span *step_runs; /* for a part of a step (one turn, one

@@ -22,6 +22,7 @@ struct pt {
 	int64_t t;  /* epoch ns */
 	double v;   /* sum over the scrape's label sets */
 	int n;      /* label sets summed */
+	int file;   /* index of the results file it lies beside */
 };
 
 struct series {
@@ -33,10 +34,10 @@ struct an_srv {
 	struct series s[NK];
 };
 
-static int add(struct series *s, int64_t t, double v, struct err *e)
+static int add(struct series *s, int64_t t, double v, int file, struct err *e)
 {
 	/* Rows of one scrape share t_ns and come together. */
-	if (s->n && s->p[s->n - 1].t == t) {
+	if (s->n && s->p[s->n - 1].t == t && s->p[s->n - 1].file == file) {
 		s->p[s->n - 1].v += v;
 		s->p[s->n - 1].n++;
 		return 0;
@@ -50,7 +51,7 @@ static int add(struct series *s, int64_t t, double v, struct err *e)
 		s->p = p;
 		s->cap = cap;
 	}
-	s->p[s->n++] = (struct pt){ t, v, 1 };
+	s->p[s->n++] = (struct pt){ t, v, 1, file };
 	return 0;
 }
 
@@ -61,7 +62,7 @@ static int by_t(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int load_one(struct an_srv *s, const char *path, struct err *e)
+static int load_one(struct an_srv *s, const char *path, int file, struct err *e)
 {
 	struct csv_reader *r;
 	int ct, cn, cv, rc;
@@ -103,7 +104,7 @@ static int load_one(struct an_srv *s, const char *path, struct err *e)
 				     path, csv_line(r), vs);
 			break;
 		}
-		if (!isnan(v) && (rc = add(&s->s[k], (int64_t)t, v, e)))
+		if (!isnan(v) && (rc = add(&s->s[k], (int64_t)t, v, file, e)))
 			break;
 	}
 	/* 1: a killed run's last row, skipped; -1: the reader's error. */
@@ -130,7 +131,7 @@ int an_srv_load(const char *const *paths, size_t n, struct an_srv **out,
 			if (!s && !(s = calloc(1, sizeof *s)))
 				rc = err_set(e, ERR_SOFTWARE, "out of memory");
 			else
-				rc = load_one(s, p, e);
+				rc = load_one(s, p, (int)i, e);
 		}
 		free(p);
 	}
@@ -171,10 +172,15 @@ void an_srv_free(struct an_srv *s)
 	free(s);
 }
 
-static int in_spans(const struct an_group *g, int64_t t)
+/* A scrape counts for g when it lies beside one of g's results files
+ * (another run's scrapes, of another server maybe, may overlap in time)
+ * and inside one of g's spans. */
+static int in_spans(const struct an_group *g, const struct pt *p)
 {
+	if (g->files && p->file < 64 && !(g->files >> p->file & 1))
+		return 0;
 	for (size_t i = 0; i < g->nruns; i++)
-		if (t >= g->runs[i].first_sent && t <= g->runs[i].last_end)
+		if (p->t >= g->runs[i].first_sent && p->t <= g->runs[i].last_end)
 			return 1;
 	return 0;
 }
@@ -191,7 +197,7 @@ static void gauge(const struct series *s, const struct an_group *g, int avg,
 	for (size_t i = 0; i < s->n; i++) {
 		double v = avg ? s->p[i].v / s->p[i].n : s->p[i].v;
 
-		if (!in_spans(g, s->p[i].t))
+		if (!in_spans(g, &s->p[i]))
 			continue;
 		sum += v;
 		if (!n++ || v > *max)
@@ -209,11 +215,18 @@ static double counter(const struct series *s, const struct an_group *g)
 	int any = 0;
 
 	for (size_t i = 1; i < s->n; i++) {
+		size_t j = i;
 		double d;
 
-		if (!in_spans(g, s->p[i].t))
+		if (!in_spans(g, &s->p[i]))
 			continue;
-		d = s->p[i].v - s->p[i - 1].v;
+		/* From the file's own scrape before: one of another file
+		 * (another server's counter) says nothing of this one. */
+		while (j-- > 0 && s->p[j].file != s->p[i].file)
+			;
+		if (j == (size_t)-1)
+			continue;
+		d = s->p[i].v - s->p[j].v;
 		inc += d < 0 ? s->p[i].v : d;
 		any = 1;
 	}

@@ -137,6 +137,18 @@ dat=$(awk '!/^#/ && $5 != "NaN" { s += $5 } END { print s + 0 }' "$T/chp/server.
 [ "${total:-0}" -gt 0 ] && [ "$colv" = "$total" ] && [ "$dat" = "$total" ] &&
 	ok "preemptions: the column and the chart count the counter's $total" ||
 	nok "preemptions: column, chart and counter agree" "counter $total, column $colv, chart $dat"
+# Another run's scrapes at the same times, of another server whose counter
+# stands 1000 higher: the increase is taken within each file, so this
+# run's figure stays its own (the two were one series, and a fall from
+# the other's 1000 read as a restart).
+awk -F, -v OFS=, 'NR > 1 { $1 = "other-run" } 1' "$T/p.csv" >"$T/q.csv"
+cp "$T/p.csv.meta.json" "$T/q.csv.meta.json"
+awk -F, -v OFS=, 'NR > 1 && $2 == "vllm:num_preemptions_total" { $NF += 1000 } 1' "$T/p.csv.metrics.csv" >"$T/q.csv.metrics.csv"
+llmanalyze -q -f csv "$T/p.csv" "$T/q.csv" >"$T/pq.out.csv" 2>"$T/pq.err"
+c=$(col "$T/pq.out.csv" srv_preemptions)
+got=$(awk -F, -v c="$c" 'NR > 1 { printf "%s ", $c }' "$T/pq.out.csv")
+[ "$got" = "$total $total " ] && ok "preemptions of two runs' files side by side: each its own $total" ||
+	nok "preemptions of two runs' files side by side: each its own" "got '$got', want '$total $total': $(cat "$T/pq.err")"
 
 # A failing URL (llmsim's 404): reported once, the run goes on.
 start_sim --zero-latency --seed 2
