@@ -144,8 +144,10 @@ static int find_series(struct ctx *c)
 	if (!c->series || !c->series_name || !c->series_full)
 		return err_set(c->e, ERR_SOFTWARE, "out of memory");
 	for (g = 0; g < s->ngroups; g++) {
-		an_report_label(c->r, g, AN_LABEL_NO_STEP | AN_LABEL_SHORT, name, sizeof name);
-		an_report_label(c->r, g, AN_LABEL_NO_STEP, full, sizeof full);
+		/* A series is every key but the step, hidden ones too: a batch
+		 * sweep and a rate sweep of one target are two lines. */
+		an_report_label(c->r, g, AN_LABEL_NO_STEP | AN_LABEL_SHORT | AN_LABEL_SERIES, name, sizeof name);
+		an_report_label(c->r, g, AN_LABEL_NO_STEP | AN_LABEL_SERIES, full, sizeof full);
 		for (j = 0; j < c->nseries; j++)
 			if (strcmp(c->series_full[j], full) == 0)
 				break;

@@ -255,7 +255,7 @@ static void card(FILE *fp, const struct an_report *r, const struct an_headline *
 	char label[512];
 	size_t j, k;
 
-	an_report_label(r, sr->groups[0], AN_LABEL_NO_STEP, label, sizeof label);
+	an_report_label(r, sr->groups[0], AN_LABEL_NO_STEP | AN_LABEL_SERIES, label, sizeof label);
 	fputs("<div class=\"card\">\n<h3>", fp);
 	an_html_esc(fp, *label ? label : "all requests");
 	fputs("</h3>\n<p><span class=\"big\">", fp);

@@ -194,7 +194,8 @@ char *an_report_label(const struct an_report *r, size_t g, int flags, char *out,
 	for (k = 0; k < s->nkeys && len + 1 < n; k++) {
 		const char *v = s->groups[g]->key[k];
 
-		if ((r->hide && r->hide[k]) || ((int)k == r->kind_key && !(flags & AN_LABEL_NO_STEP)))
+		if ((r->hide && r->hide[k] && !((flags & AN_LABEL_SERIES) && r->same && !r->same[k])) ||
+		    ((int)k == r->kind_key && !(flags & AN_LABEL_NO_STEP)))
 			continue;
 		if ((flags & AN_LABEL_SHORT) && r->same && r->same[k])
 			continue;

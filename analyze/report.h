@@ -22,10 +22,15 @@ struct an_report {
 	int kind_key;           /* index of "step_kind", or -1 */
 };
 
-/* What an_report_label writes of a group's keys (the hidden ones never). */
+/* What an_report_label writes of a group's keys (the hidden ones never,
+ * but with AN_LABEL_SERIES). */
 enum {
 	AN_LABEL_NO_STEP = 1, /* leave out the step (a series: its steps share it) */
 	AN_LABEL_SHORT = 2,   /* leave out keys equal in every group (legends) */
+	AN_LABEL_SERIES = 4,  /* also hidden keys whose values differ between
+				 groups: a table tells its rows apart by the
+				 step, a series (all its steps) may need the
+				 step kind or the run id to be told apart */
 };
 
 /* Computes every group's figures (sorting its samples) and the order:

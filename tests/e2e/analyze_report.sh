@@ -123,6 +123,21 @@ head -1 "$T/out/batch_size_comparison.csv" | grep -q '^batch_size,requests,ok,in
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } $1 == 2 { exit !($c["ttft_mean"] == 30 && $c["ttft_std"] == 0) }' "$T/out/batch_size_comparison.csv" &&
 	ok "comparison: ttft mean and std" || nok "comparison: ttft mean and std"
 
+# A batch sweep and a rate sweep of one target: the table tells the rows
+# apart by step alone, but the charts and the headline's cards show two
+# series, each named by what sets it apart (they were one line, from
+# batch 4 into rate 5, and two cards of one title).
+awk -v steps=5,10 -v run=r7 -v t0=1000100000000000 -f tests/data/analyze/gen.awk |
+	awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "step_kind") k = i; if ($i == "schedule") s = i }; print; next }
+		{ $k = "rate"; $s = "poisson"; print }' >"$T/rate7.csv"
+awk -v steps=1,2,4 -f tests/data/analyze/gen.awk >"$T/batch1.csv"
+llmanalyze -q --charts "$T/chs" --html "$T/s.html" -o /dev/null "$T/rate7.csv" "$T/batch1.csv"
+[ "$(grep -c '^# series' "$T/chs/by_step.dat")" -eq 2 ] && grep -q '^# series .*batch' "$T/chs/by_step.dat" &&
+	grep -q '^# series .*rate' "$T/chs/by_step.dat" &&
+	[ "$(grep -o '<h3>[^<]*</h3>' "$T/s.html" | sort -u | wc -l)" -eq 2 ] &&
+	ok "a batch sweep and a rate sweep: two series, two card titles" ||
+	nok "a batch sweep and a rate sweep: two series, two card titles" "$(grep '^# series' "$T/chs/by_step.dat"; grep -o '<h3>[^<]*</h3>' "$T/s.html")"
+
 # The legacy files are one batch-size sweep of one target and run, named
 # by batch size alone: a rate step, a second target or run is refused
 # (65), not written as a batch or pooled into one file.
