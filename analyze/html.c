@@ -157,8 +157,9 @@ static void schedule(FILE *fp, const struct an_report *r, int *first)
 		an_html_esc(fp, *kind ? kind : "steps");
 		fputc(' ', fp);
 		key_values(fp, r, r->step_key, r->kind_key, kind);
-		/* A rate's arrival process (poisson, constant) is worth naming;
-		 * a batch's schedule is the batch. */
+		/* The schedule: a rate's arrival process (poisson, constant),
+		 * a batch's window or waves; none where it is the kind
+		 * itself (a trace). */
 		if (sched >= 0 && *s->groups[g]->key[sched] && strcmp(s->groups[g]->key[sched], kind)) {
 			fputs(" (", fp);
 			key_values(fp, r, sched, r->kind_key, kind);
@@ -190,7 +191,7 @@ static void corpora(FILE *fp, const char *const *inputs, size_t n, int *first)
 }
 
 /* One line on what was run: targets, models, corpus, schedule, date. */
-static void summary(FILE *fp, const struct an_report *r, const struct an_load_stats *st,
+static void summary(FILE *fp, const struct an_report *r,
 		    const char *const *inputs, size_t n)
 {
 	int64_t t0 = INT64_MAX;
@@ -214,7 +215,15 @@ static void summary(FILE *fp, const struct an_report *r, const struct an_load_st
 		fprintf(fp, "%sstarted %s", first ? "" : " &middot; ", when);
 		first = 0;
 	}
-	fprintf(fp, "%s%zu requests in %zu groups</p>\n", first ? "" : " &middot; ", st->rows, r->n);
+	/* The table's requests: warmup rows and retried attempts are none
+	 * (st->rows counts every row read). */
+	{
+		size_t req = 0;
+
+		for (g = 0; g < r->set->ngroups; g++)
+			req += r->set->groups[g]->n.requests;
+		fprintf(fp, "%s%zu requests in %zu groups</p>\n", first ? "" : " &middot; ", req, r->n);
+	}
 }
 
 /* A figure for the headline with prec decimals, an em dash for none. */
@@ -435,7 +444,7 @@ static void table(FILE *fp, const struct an_report *r, const struct an_html_opts
 	size_t ncols = o->ncols, nshown = 0;
 	const struct an_set *s = r->set;
 	const struct an_col *c;
-	char v[AN_NOTE_MAX];
+	char v[AN_NOTE_MAX], head[128];
 	size_t i, k, g;
 	int notes = 0;
 
@@ -460,8 +469,9 @@ static void table(FILE *fp, const struct an_report *r, const struct an_html_opts
 		c = &an_cols[cols[k]];
 		fprintf(fp, "<th%s title=\"", shown(r, o, cols[k]) ? "" : " class=\"x\"");
 		an_html_esc(fp, c->desc);
-		fprintf(fp, "\">%s%s%s%s</th>", c->name, *c->unit ? " (" : "", c->unit,
-			*c->unit ? ")" : "");
+		/* As Markdown and the terminal table: "client_lag_p99_ms", not
+		 * "client_lag_p99_ms (ms)". */
+		fprintf(fp, "\">%s</th>", an_fmt_head(c, head, sizeof head));
 	}
 	fputs("</tr></thead>\n<tbody>\n", fp);
 	for (i = 0; i < r->n; i++) {
@@ -565,7 +575,7 @@ int an_html_write(const char *path, const struct an_report *r, const struct an_h
 		return rc;
 	fp = ofile_fp(of);
 	head(fp, o->refresh_s);
-	summary(fp, r, st, inputs, ninputs);
+	summary(fp, r, inputs, ninputs);
 	live_banner(fp, o->refresh_s);
 	if (!(rc = headline(fp, r, e)) && !(rc = charts(fp, cf, e))) {
 		table(fp, r, o);
