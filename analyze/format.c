@@ -45,6 +45,8 @@ struct view {
 	size_t ncols;
 	int note;           /* a last "note" column */
 	int units;          /* headers carry units: "ttft_p50 (ms)" */
+	int section;        /* a section after the main table: its notes
+			       were said there */
 	char hbuf[96];
 };
 
@@ -248,6 +250,8 @@ static void write_md(FILE *fp, struct view *v)
 		}
 		fputs("|\n", fp);
 	}
+	if (v->section)
+		return;
 	if (any_marked(v)) {
 		fputc('\n', fp);
 		fputs(estimate_note, fp);
@@ -354,9 +358,11 @@ static int write_table(FILE *fp, struct view *v, struct err *e)
 		}
 		fputc('\n', fp);
 	}
-	if (any_marked(v))
-		fputs(estimate_note, fp);
-	write_notes(fp, v, "");
+	if (!v->section) {
+		if (any_marked(v))
+			fputs(estimate_note, fp);
+		write_notes(fp, v, "");
+	}
 	free(w);
 	return 0;
 }
@@ -370,8 +376,9 @@ int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
 	/* JSON keeps every key (a stable schema for programs); CSV and JSON
 	 * carry notes in a column, the others under the table. */
 	view_init(&v, r, cols, ncols, fmt == AN_FMT_JSON,
-		  note_col && (fmt == AN_FMT_CSV || fmt == AN_FMT_JSON),
+		  note_col > 0 && (fmt == AN_FMT_CSV || fmt == AN_FMT_JSON),
 		  fmt == AN_FMT_MD || fmt == AN_FMT_TABLE);
+	v.section = note_col < 0;
 	switch (fmt) {
 	case AN_FMT_CSV: {
 		struct report_cells rcx = {.v = &v};

@@ -27,7 +27,8 @@ extern const char *const an_table_default_cols[];
 
 /* note_col: CSV and JSON end with a "note" column (the group's notes,
  * empty or null when none); Markdown and the terminal table always list
- * notes under the table. Headers carry units in md and table
+ * notes under the table, but for note_col < 0: a section after the main
+ * table, whose notes were said under it. Headers carry units in md and table
  * ("ttft_p50 (ms)"). Keys hidden in r->hide are left out except in JSON,
  * where step is a number when it reads as one. */
 int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,

@@ -433,12 +433,12 @@ static int finish_output(struct ofile *of, int rc, struct err *e)
 
 /* Every column (the truth comparison's only with --truth, the server's
  * only with FILE.metrics.csv) into cols; returns how many. */
-static size_t all_columns(const struct opts *o, int srv, int *cols)
+static size_t all_columns(int srv, int truth, int *cols)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < an_ncols && n < MAX_COLS; i++)
-		if ((o->truth || !an_col_truth(&an_cols[i])) &&
+		if ((truth || !an_col_truth(&an_cols[i])) &&
 		    (srv || strncmp(an_cols[i].name, "srv_", 4)))
 			cols[n++] = (int)i;
 	return n;
@@ -499,7 +499,9 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				break;
 			}
 	} else {
-		ncols = all_columns(o, srv != NULL, cols);
+		/* Markdown gives the truth and the server's figures sections
+		 * of their own (below), not columns of the main table too. */
+		ncols = all_columns(srv != NULL && fmt != AN_FMT_MD, o->truth && fmt != AN_FMT_MD, cols);
 	}
 	/* A workbook: the table's cells (as in CSV) and the requests. */
 	if (fmt == AN_FMT_XLSX)
@@ -516,7 +518,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				cols[ncols++] = (int)i;
 		fputs(fmt == AN_FMT_MD ? "\n### Timing against llmsim's truth log\n\n"
 				       : "\ntiming against llmsim's truth log:\n", fp);
-		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, -1, e);
 	}
 	/* So are the server's figures, from FILE.metrics.csv (llmrun --scrape). */
 	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
@@ -525,7 +527,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				cols[ncols++] = (int)i;
 		fputs(fmt == AN_FMT_MD ? "\n### Server metrics (FILE.metrics.csv)\n\n"
 				       : "\nserver metrics (FILE.metrics.csv):\n", fp);
-		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, 0, e);
+		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, -1, e);
 	}
 	/* So is the check of vLLM files' own summaries (CSV and JSON: one
 	 * table per output; --vllm writes the check alone). */
@@ -637,7 +639,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	}
 	if (!rc && o->html) {
 		int all[MAX_COLS];
-		size_t nall = all_columns(o, srv != NULL, all);
+		size_t nall = all_columns(srv != NULL, o->truth != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
 		struct an_html_opts ho = {o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,

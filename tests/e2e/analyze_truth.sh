@@ -25,6 +25,10 @@ grep -q "^llmanalyze: truth: 2 ok rows matched, 1 unmatched; p99 ms: send 1.000,
 llmanalyze --truth "$D/truth.jsonl" -f md "$D/results.csv" 2>/dev/null >"$T/t.md"
 grep -q "^### Timing against llmsim's truth log" "$T/t.md" && grep -q "| 1.000 | 1.000 | 1.000 | 0.350 |" "$T/t.md" &&
 	ok "markdown: a truth section" || nok "markdown: a truth section" "$(cat "$T/t.md")"
+# Its columns are in that section alone, and the notes under the main
+# table only (each section repeated both).
+[ "$(grep -c 'truth_send_p50' "$T/t.md")" -eq 1 ] && [ "$(grep -c '^note:' "$T/t.md")" -le "$(llmanalyze -f md "$D/results.csv" 2>/dev/null | grep -c '^note:')" ] &&
+	ok "markdown: truth columns in their section alone, notes once" || nok "markdown: truth columns in their section alone, notes once" "$(cat "$T/t.md")"
 llmanalyze --truth "$D/truth.jsonl" -f table "$D/results.csv" 2>/dev/null | grep -q "^timing against llmsim's truth log:" &&
 	ok "table: a truth section" || nok "table: a truth section"
 llmanalyze --truth "$D/truth.jsonl" "$D/results.csv" 2>/dev/null | head -1 | grep -q ",truth_matched," &&
