@@ -96,6 +96,18 @@ static long blocks_for(long tokens)
 	return (tokens + ENG_BLOCK - 1) / ENG_BLOCK;
 }
 
+static long watermark_of(long blocks)
+{
+	return (long)ceil(0.01 * (double)blocks);
+}
+
+long eng_admissible(long kv_tokens)
+{
+	long blocks = kv_tokens / ENG_BLOCK;
+
+	return (blocks - watermark_of(blocks)) * ENG_BLOCK;
+}
+
 struct engine *eng_new(const struct profile *p, uint64_t seed,
 		       const struct eng_cb *cb)
 {
@@ -110,7 +122,7 @@ struct engine *eng_new(const struct profile *p, uint64_t seed,
 	e->sigma = sqrt(log(1 + p->jitter_cv * p->jitter_cv));
 	e->mu = -e->sigma * e->sigma / 2;
 	e->total_blocks = e->free_blocks = p->kv_tokens / ENG_BLOCK;
-	e->watermark = (long)ceil(0.01 * (double)e->total_blocks);
+	e->watermark = watermark_of(e->total_blocks);
 	return e;
 }
 

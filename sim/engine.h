@@ -48,6 +48,12 @@ struct eng_cb {
 
 struct engine;
 
+/* The most tokens (prompt and output) one sequence may hold in a cache of
+ * kv_tokens and still be admitted: the blocks less the watermark kept
+ * free. A longer one would wait at the head of the queue for ever, and
+ * every request behind it. */
+long eng_admissible(long kv_tokens);
+
 /* Returns a new engine for the constants in p (copied), or NULL when out
  * of memory. seed seeds the jitter; jitter is off when p->jitter_cv is 0. */
 struct engine *eng_new(const struct profile *p, uint64_t seed,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "engine.h"
 #include "err.h"
 #include "server.h"
 
@@ -315,8 +316,13 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 	if (o.batch > 0) c->prof.max_batched = o.batch;
 	if (o.kv > 0) c->prof.kv_tokens = o.kv;
 	if (o.len > 0) c->prof.max_model_len = o.len;
-	if (c->prof.max_model_len > c->prof.kv_tokens)
-		c->prof.max_model_len = c->prof.kv_tokens - 2 * 16;
+	/* No request the context check lets through may be one the cache
+	 * can never admit. */
+	if (eng_admissible(c->prof.kv_tokens) < 1)
+		return err_set(e, ERR_USAGE, "--kv-tokens %ld: no room for a request beside the 1%% "
+			       "kept free (at least 32)", c->prof.kv_tokens);
+	if (c->prof.max_model_len > eng_admissible(c->prof.kv_tokens))
+		c->prof.max_model_len = eng_admissible(c->prof.kv_tokens);
 	if (c->fail_rate + c->rate_limit_rate + c->disconnect_rate + c->stall_rate +
 	    c->garbage_rate + c->error_event_rate > 1)
 		return err_set(e, ERR_USAGE, "the fault rates add up to more than 1");

@@ -702,6 +702,11 @@ static void plan_step(struct server *s, int chained)
 			tv.tv_usec = (d % CLK_NS_PER_S) / 1000;
 		}
 	}
+	/* libevent adds a timeout to the time it cached when this pass of
+	 * its loop began: d is from now, so the cache is brought to now
+	 * (else a step fired early by the time spent since, a prompt's
+	 * tokenizing: 8-14 ms at 80,000 tokens). */
+	event_base_update_cache_time(s->base);
 	evtimer_add(s->step_ev, &tv);
 }
 

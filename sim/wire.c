@@ -1,5 +1,6 @@
 #include "wire.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,13 +43,17 @@ void wire_error_json(struct evbuffer *out, int code, const char *type,
 int wire_opt_lengths(const json_t *o, const char *max_key, const char *min_key,
 		     struct job *j, struct err *e)
 {
-	long max = j->max_tokens, min = j->min_tokens;
+	/* LONG_MIN: not given. -1 is j's "unset", which a client sending -1
+	 * must not pass for. */
+	long max = LONG_MIN, min = j->min_tokens;
 
 	if (wire_opt_int(o, max_key, &max, e) ||
 	    (min_key && wire_opt_int(o, min_key, &min, e)) ||
 	    wire_opt_bool(o, "ignore_eos", &j->exact, e))
 		return ERR_DATA;
-	if (max != j->max_tokens && max < 1)
+	if (max == LONG_MIN)
+		max = j->max_tokens;
+	else if (max < 1)
 		return err_set(e, ERR_DATA, "%s must be at least 1", max_key);
 	if (min_key && min < 0)
 		return err_set(e, ERR_DATA, "%s must be at least 0", min_key);

@@ -5,6 +5,7 @@
  */
 #include "wire.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,14 +18,16 @@ static int parse_common(const json_t *body, struct job *j, struct err *e)
 	if (m && !json_is_string(m))
 		return err_set(e, ERR_DATA, "model: expected a string");
 	j->model = m ? json_string_value(m) : NULL;
-	j->max_tokens = -1;
+	j->max_tokens = LONG_MIN; /* not given; -1 from a client is refused */
 	if (wire_opt_int(body, "max_tokens", &j->max_tokens, e) ||
 	    wire_opt_int(body, "max_completion_tokens", &j->max_tokens, e) ||
 	    wire_opt_int(body, "min_tokens", &j->min_tokens, e) ||
 	    wire_opt_bool(body, "stream", &j->stream, e) ||
 	    wire_opt_bool(body, "ignore_eos", &ignore_eos, e))
 		return ERR_DATA;
-	if (j->max_tokens != -1 && j->max_tokens < 1)
+	if (j->max_tokens == LONG_MIN)
+		j->max_tokens = -1;
+	else if (j->max_tokens < 1)
 		return err_set(e, ERR_DATA, "max_tokens must be at least 1, got %ld",
 			       j->max_tokens);
 	if (j->min_tokens < 0)

@@ -87,6 +87,9 @@ errcase "malformed body is 400 with an error object" 400 /v1/chat/completions '{
 errcase "unknown model is 400" 400 /v1/completions '{"model":"gpt-9","prompt":"x"}'
 errcase "max_tokens over the context is 400" 400 /v1/completions '{"prompt":"x","max_tokens":10000000}'
 errcase "missing messages is 400" 400 /v1/chat/completions '{"max_tokens":3}'
+# -1 is the unset value inside llmsim, not one a client may send.
+errcase "max_tokens -1 is 400" 400 /v1/chat/completions '{"messages":[{"role":"user","content":"hi"}],"max_tokens":-1}'
+errcase "max_tokens 0 is 400" 400 /v1/chat/completions '{"messages":[{"role":"user","content":"hi"}],"max_tokens":0}'
 errcase "unknown path is 404" 404 /v1/nothing '{}'
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions")
 [ "$code" = 405 ] && ok "GET on a POST route is 405" || nok "GET on a POST route is 405" "$code"
@@ -97,14 +100,14 @@ rc=$?
 
 # The truth log: one line per generation request, chunks as received.
 lines=$(wc -l <"$T/truth.jsonl")
-[ "$lines" -eq 13 ] && ok "one truth line per generation request" || nok "one truth line per request" "$lines lines"
+[ "$lines" -eq 15 ] && ok "one truth line per generation request" || nok "one truth line per request" "$lines lines"
 id=$(head -n 1 "$T/json" | jq -r .id)
 t=$(jq -c "select(.id == \"$id\") | [(.chunks | length), ([.chunks[][1]] | add), .completion_tokens, .status, .fault, (.received_ns <= .admitted_ns and .admitted_ns <= .first_chunk_ns and .first_chunk_ns <= .end_ns)]" "$T/truth.jsonl")
 [ "$t" = '[12,12,12,200,"none",true]' ] && ok "truth chunks match the stream received" || nok "truth chunks match" "$t"
 mono=$(jq -r "select(.id == \"$id\") | [.chunks[][0]] | (. == sort)" "$T/truth.jsonl")
 [ "$mono" = true ] && ok "truth chunk times are in order" || nok "truth chunk times are in order"
 e400=$(jq -r 'select(.status == 400) | .id' "$T/truth.jsonl" | wc -l)
-[ "$e400" -eq 4 ] && ok "400s are in the truth log" || nok "400s are in the truth log" "$e400"
+[ "$e400" -eq 6 ] && ok "400s are in the truth log" || nok "400s are in the truth log" "$e400"
 
 # Usage errors and exit codes.
 expect_exit 64 "bad option value exits 64" llmsim --port 99999
@@ -137,3 +140,16 @@ rc=$?
 [ $rc -eq 69 ] && grep -qx "llmsim: cannot listen on 127.0.0.1:${URL##*:}: Address already in use" "$T/inuse.err" &&
 	ok "a port in use exits 69 and says why" || nok "a port in use exits 69 and says why" "exit $rc: $(cat "$T/inuse.err")"
 stop_sim
+
+# The longest request the context check lets through is admitted: the
+# context length leaves room for the 1% of the cache kept free. (It
+# waited at the head of the queue for ever, and every request behind it.)
+expect_exit 64 "--kv-tokens 20: no room for a request, 64" llmsim -t "$TOKF" --port 0 --kv-tokens 20
+start_sim --zero-latency --kv-tokens 8000
+m=$(curl -s "$URL/v1/models" | jq '.data[0].max_model_len')
+python3 -c "import json, sys; print(json.dumps({'model': 'llmsim', 'prompt': ' '.join(['hello'] * (int(sys.argv[1]) - 1)), 'max_tokens': 1}))" "$m" >"$T/long.json"
+a=$(curl -s -m 20 "$URL/v1/completions" -H 'Content-Type: application/json' -d @"$T/long.json" | jq -r '.usage | "\(.prompt_tokens) \(.completion_tokens)"')
+b=$(post /v1/completions '{"model": "llmsim", "prompt": "hi", "max_tokens": 1}' | jq -r '.usage.completion_tokens')
+stop_sim
+[ "$a" = "$((m - 1)) 1" ] && [ "$b" = 1 ] && ok "a request of the whole context ($m tokens) is answered, and the next one" ||
+	nok "a request of the whole context is answered, and the next one" "max_model_len $m; got '$a' and '$b'"
