@@ -117,6 +117,13 @@ void met_token(struct met *m, struct met_req *r, int64_t start_ns,
 		hist_observe(&m->e2e, (double)(now_ns - start_ns) / 1e9);
 }
 
+void met_cut(struct met *m, struct met_req *r, long prompt)
+{
+	/* A cut ends the stream: this is the request's last call. */
+	if (m && !r->last_ns)
+		m->prompt_tokens += prompt;
+}
+
 static int family(struct buf *o, struct err *e, const char *name,
 		  const char *type, const char *help)
 {

@@ -51,6 +51,11 @@ void met_free(struct met *m);
 void met_token(struct met *m, struct met_req *r, int64_t start_ns,
 	       int64_t now_ns, long prompt, int ntok, int last);
 
+/* In place of met_token when a fault cuts the stream where this token
+ * was due (a disconnect, an error event): the token is never sent, so it
+ * is neither counted nor timed; the prompt still is, once. */
+void met_cut(struct met *m, struct met_req *r, long prompt);
+
 /* Appends the whole page to out, with the gauges from k. Returns 0, or
  * the buffer's error (ERR_DATA past its cap, ERR_SOFTWARE). */
 int met_render(const struct met *m, const struct eng_counts *k,

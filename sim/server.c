@@ -582,9 +582,15 @@ static void on_token(void *user, void *su, int ntok, int last)
 	const char *word = text_next(&r->rng);
 
 	int64_t now = clk_mono_ns();
+	/* A fault that strikes where this token was due (fault_at) */
+	int strikes = r->job.stream && !r->fault_hit && r->fault >= FAULT_DISCONNECT &&
+		      r->fault <= FAULT_ERROR_EVENT && r->wr.generated == r->fault_at;
 
-	met_token(s->met, &r->met, r->arrived_ns ? r->arrived_ns : r->received_ns, now,
-		  r->job.prompt_tokens, ntok, last);
+	if (strikes && (r->fault == FAULT_DISCONNECT || r->fault == FAULT_ERROR_EVENT))
+		met_cut(s->met, &r->met, r->job.prompt_tokens);
+	else
+		met_token(s->met, &r->met, r->arrived_ns ? r->arrived_ns : r->received_ns, now,
+			  r->job.prompt_tokens, ntok, last);
 	if (last) {
 		r->preemptions = eng_seq_preemptions(r->seq);
 		r->seq = NULL; /* the engine frees it after this callback */
@@ -606,8 +612,13 @@ static void on_token(void *user, void *su, int ntok, int last)
 		}
 		return;
 	}
-	if (!r->fault_hit && r->fault >= FAULT_DISCONNECT &&
-	    r->fault <= FAULT_ERROR_EVENT && r->wr.generated == r->fault_at) {
+	/* The role chunk first, as vLLM sends it, also before a fault that
+	 * strikes at the first token. */
+	if (r->wr.generated == 0 && r->w->head) {
+		r->w->head(&r->wr, s->scratch);
+		send_event(r, 0);
+	}
+	if (strikes) {
 		if ((r->fault == FAULT_DISCONNECT || r->fault == FAULT_ERROR_EVENT) &&
 		    r->seq) {
 			/* The stream ends here: the engine lets the sequence go
@@ -618,10 +629,6 @@ static void on_token(void *user, void *su, int ntok, int last)
 		}
 		if (strike(r))
 			return;
-	}
-	if (r->wr.generated == 0 && r->w->head) {
-		r->w->head(&r->wr, s->scratch);
-		send_event(r, 0);
 	}
 	if (r->pend_tokens && reasoning != r->pend_reasoning)
 		flush_pending(r, NULL);

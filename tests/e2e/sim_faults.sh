@@ -150,3 +150,25 @@ p=$(truth '.preemptions' | awk '{s += $1} END {print s}')
 t=$(truth '.completion_tokens' | sort -u)
 [ "$p" -gt 0 ] && [ "$t" = 160 ] && grep -q DONE "$T/p1" && grep -q DONE "$T/p2" &&
 	ok "KV exhaustion preempts ($p), and both streams still finish" || nok "preemption" "preemptions $p, tokens $t"
+
+# A fault at the first token strikes after the role chunk (vLLM's order),
+# and the token it replaces is never sent, so /metrics counts it nowhere:
+# its generated tokens equal the truth log's over disconnects and error
+# events, and its TTFT count the streams that got a first token.
+start_sim --truth "$T/truth.jsonl" --zero-latency --garbage-rate 1
+post '{"messages":[{"role":"user","content":"hi"}],"max_tokens":1,"stream":true}' >"$T/g"
+stop_sim
+first=$(grep '^data:' "$T/g" | head -1)
+case $first in *'"role":"assistant"'*) ok "garbage at the first token: the role chunk comes first" ;;
+*) nok "garbage at the first token: the role chunk comes first" "$(head -3 "$T/g")" ;; esac
+start_sim --truth "$T/truth.jsonl" --zero-latency --disconnect-rate 0.4 --error-event-rate 0.4
+for i in $(seq 1 30); do post '{"messages":[{"role":"user","content":"hi"}],"max_tokens":6,"ignore_eos":true,"stream":true}' >/dev/null; done
+m=$(curl -s "$URL/metrics")
+stop_sim
+gen=$(echo "$m" | awk '/^vllm:generation_tokens_total/ { print $2 + 0 }')
+ttft=$(echo "$m" | awk '/^vllm:time_to_first_token_seconds_count/ { print $2 + 0 }')
+tgen=$(truth '.completion_tokens' | awk '{ s += $1 } END { print s + 0 }')
+tfirst=$(truth 'select(.first_chunk_ns != null) | .id' | wc -l)
+[ "$gen" = "$tgen" ] && [ "$ttft" = "$tfirst" ] &&
+	ok "faults: /metrics counts the tokens sent ($gen) and the first tokens ($ttft), as the truth log" ||
+	nok "faults: /metrics counts the tokens sent, as the truth log" "metrics $gen tokens, $ttft first; truth $tgen, $tfirst"
