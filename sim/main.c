@@ -165,6 +165,20 @@ static int num(const char *opt, const char *s, double lo, double hi, double *v,
 	return 0;
 }
 
+/* A whole number of 64 bits, exactly: as a double, 2^53 and up lost
+ * their last digits, and 1.5 passed for 1. */
+static int seed(const char *s, uint64_t *v, struct err *e)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *s == '+' || *s == ' ')
+		return err_set(e, ERR_USAGE, "--seed: expected a whole number from 0 to 18446744073709551615, "
+			       "got '%s'", s);
+	return 0;
+}
+
 static int integer(const char *opt, const char *s, long lo, long hi, long *v,
 		   struct err *e)
 {
@@ -210,7 +224,6 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 {
 	struct overrides o = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	const char *profile = "h100";
-	double d;
 	long l;
 	int ch, rc = 0;
 
@@ -251,7 +264,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 				rc = integer(n, optarg, 1, 86400, &l, e);
 			c->stats = (int)l;
 			break;
-		case O_SEED: rc = num(n, optarg, 0, 1.8e19, &d, e); c->seed = (uint64_t)d; break;
+		case O_SEED: rc = seed(optarg, &c->seed, e); break;
 		case O_PROFILE: profile = optarg; break;
 		case O_T0: rc = num(n, optarg, 0, 1e6, &o.t0, e); break;
 		case O_TW: rc = num(n, optarg, 0, 1e6, &o.tw, e); break;
