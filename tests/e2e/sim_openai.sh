@@ -156,3 +156,14 @@ b=$(post /v1/completions '{"model": "llmsim", "prompt": "hi", "max_tokens": 1}' 
 stop_sim
 [ "$a" = "$((m - 1)) 1" ] && [ "$b" = 1 ] && ok "a request of the whole context ($m tokens) is answered, and the next one" ||
 	nok "a request of the whole context is answered, and the next one" "max_model_len $m; got '$a' and '$b'"
+
+# A truth log that cannot be written is said at the first line lost, not
+# only at exit (a run checked against it would be checked against nothing).
+start_sim --zero-latency --truth /dev/full
+post /v1/completions '{"model": "llmsim", "prompt": "hi", "max_tokens": 1}' >/dev/null
+sleep 0.2
+said=$(grep -c "llmsim: --truth: /dev/full: .*: the log ends here" "$T/err")
+stop_sim
+rc=$?
+[ "$said" -eq 1 ] && [ $rc -eq 74 ] && ok "a truth log that cannot be written: said at once, exit 74" ||
+	nok "a truth log that cannot be written: said at once, exit 74" "said $said, exit $rc: $(cat "$T/err")"
