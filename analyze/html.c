@@ -235,9 +235,16 @@ static void fig(FILE *fp, double v, int prec)
 	fputs(*s ? s : "&mdash;", fp);
 }
 
-static double col(const struct an_report *r, size_t g, const char *name)
+/* Column name of group g as fig writes it, with the table's "*" when it
+ * rests on token counts estimated from chunks. */
+static void col_fig(FILE *fp, const struct an_report *r, size_t g, const char *name, int prec)
 {
-	return an_col_value(&an_cols[an_col_find(name)], &r->m[g]);
+	const struct an_col *c = &an_cols[an_col_find(name)];
+	double v = an_col_value(c, &r->m[g]);
+
+	fig(fp, v, prec);
+	if (!isnan(v) && r->m[g].tokens_estimated > 0 && an_col_uses_tokens(c))
+		fputc('*', fp);
 }
 
 /* The objectives as set, "TTFT &le; 500 ms, TPOT &le; 50 ms". */
@@ -269,7 +276,7 @@ static void card(FILE *fp, const struct an_report *r, const struct an_headline *
 	an_html_esc(fp, *label ? label : "all requests");
 	fputs("</h3>\n<p><span class=\"big\">", fp);
 	if (sr->peak != AN_HL_NONE) {
-		fig(fp, col(r, sr->peak, "out_tok_per_s"), 0);
+		col_fig(fp, r, sr->peak, "out_tok_per_s", 0);
 		fputs("</span> output tokens/s at its peak", fp);
 		if (*an_report_step(r, sr->peak, label, sizeof label)) {
 			fputs(", at ", fp);
@@ -309,7 +316,7 @@ static void card(FILE *fp, const struct an_report *r, const struct an_headline *
 
 			fputs("<td class=\"n\">", fp);
 			if (k < 5)
-				fig(fp, col(r, g, cols[k]), k < 4 ? 1 : 0);
+				col_fig(fp, r, g, cols[k], k < 4 ? 1 : 0);
 			else
 				fig(fp, 100 * an_slo_attainment(r->set->groups[g]), 1);
 			fputs("</td>", fp);

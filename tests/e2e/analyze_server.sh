@@ -103,6 +103,10 @@ grep -q '>server_decode_tok_per_s_p50 (tok/s)</th>' "$T/r.html" && ok "html: ser
 grep -q '<li>note: .*counted from stream events' "$T/r.html" && ok "html: note on tokens counted from events" ||
 	nok "html: note on tokens counted from events" "$(grep -A3 'id="notes"' "$T/r.html")"
 if raw=$(html_raw_json "$T/r.html"); then ok "html: no raw JSON"; else nok "html: no raw JSON" "$raw"; fi
+# The headline's cards mark step 2's token figures as the table does.
+llmanalyze --html "$T/c.html" -o /dev/null "$T/r.csv" 2>/dev/null
+sed -n '/id="headline"/,/<\/section>/p' "$T/c.html" | grep -q '<td class="n">[0-9.]*\*</td>' &&
+	ok "html: the headline marks figures on estimated counts with *" || nok "html: the headline marks figures on estimated counts with *" "$(sed -n '/id="headline"/,/<\/section>/p' "$T/c.html" | head -30)"
 want="llmrun --url $URL --model llmsim --batch-sizes 1,2 --requests 4 --run-id S -q -o $T/sim.csv $T/c.csv"
 grep -qF "<td>$want</td>" "$T/r.html" && ok "html: the command line as a command line" ||
 	nok "html: the command line as a command line" "$(grep -A1 '<th>command' "$T/r.html")"
