@@ -162,7 +162,6 @@ static int one_run(const char *path, const struct an_set *s, const struct cmp_op
 
 	for (i = 0; i < s->ngroups; i++) {
 		const struct an_group *g = s->groups[i];
-
 		int targets = o->one_target && g->target2;
 
 		if (!targets && !(o->one_run && g->nruns > 1))

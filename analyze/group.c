@@ -390,18 +390,43 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	return 0;
 }
 
-/* Widens the span of r's run in g. Runs per group are few (one unless
- * pooled), so a linear search from the last one met. */
+/* The span of run_id among runs[0..n), or NULL. Runs are few (one unless
+ * pooled): a search from the last one met. */
+static struct an_run_span *find_run(struct an_run_span *runs, size_t n, const char *run_id)
+{
+	while (n-- > 0)
+		if (strcmp(runs[n].run_id, run_id) == 0)
+			return &runs[n];
+	return NULL;
+}
+
+/* A new empty span of run_id at the end of *runs, or NULL when memory
+ * runs out. */
+static struct an_run_span *add_run(struct an_run_span **runs, size_t *n, const char *run_id,
+				   int unplaced)
+{
+	struct an_run_span *sp = realloc(*runs, (*n + 1) * sizeof *sp);
+
+	if (!sp)
+		return NULL;
+	*runs = sp;
+	sp += *n;
+	if (!(sp->run_id = strdup(run_id)))
+		return NULL;
+	sp->first_sent = INT64_MAX;
+	sp->last_end = INT64_MIN;
+	sp->unplaced = unplaced;
+	(*n)++;
+	return sp;
+}
+
+/* Widens the span of r's run in g. */
 static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 		     int64_t end, struct err *e)
 {
-	struct an_run_span *sp;
-	size_t i;
+	struct an_run_span *sp = find_run(g->runs, g->nruns, r->run_id);
 
-	for (i = g->nruns; i-- > 0;)
-		if (strcmp(g->runs[i].run_id, r->run_id) == 0)
-			break;
-	if (i == (size_t)-1) {
+	if (!sp) {
 		/* Two spans of unknown place would overlap at 0 and count
 		 * one duration for both: a throughput twice the truth. */
 		if (g->nruns && (r->unplaced || g->runs[0].unplaced))
@@ -409,18 +434,9 @@ static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 				       "(a vLLM file without \"date\"), so when it ran is unknown",
 				       r->run_id, g->runs[0].run_id,
 				       r->unplaced ? r->run_id : g->runs[0].run_id);
-		if (!(sp = realloc(g->runs, (g->nruns + 1) * sizeof *sp)))
+		if (!(sp = add_run(&g->runs, &g->nruns, r->run_id, r->unplaced)))
 			return err_set(e, ERR_SOFTWARE, "out of memory");
-		g->runs = sp;
-		i = g->nruns;
-		if (!(sp[i].run_id = strdup(r->run_id)))
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-		sp[i].first_sent = INT64_MAX;
-		sp[i].last_end = INT64_MIN;
-		sp[i].unplaced = r->unplaced;
-		g->nruns++;
 	}
-	sp = &g->runs[i];
 	if (sent != AN_NO_TIME && sent < sp->first_sent)
 		sp->first_sent = sent;
 	if (end != AN_NO_TIME && end > sp->last_end)
@@ -540,24 +556,10 @@ static int part_key(const struct an_set *s, size_t k)
 /* Widens g's step runs by run r (merged by run id). */
 static int add_step_run(struct an_group *g, const struct an_run_span *r, struct err *e)
 {
-	struct an_run_span *sp;
-	size_t i;
+	struct an_run_span *sp = find_run(g->step_runs, g->nstep_runs, r->run_id);
 
-	for (i = 0; i < g->nstep_runs; i++)
-		if (strcmp(g->step_runs[i].run_id, r->run_id) == 0)
-			break;
-	if (i == g->nstep_runs) {
-		if (!(sp = realloc(g->step_runs, (i + 1) * sizeof *sp)))
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-		g->step_runs = sp;
-		if (!(sp[i].run_id = strdup(r->run_id)))
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-		sp[i].first_sent = INT64_MAX;
-		sp[i].last_end = INT64_MIN;
-		sp[i].unplaced = 0;
-		g->nstep_runs++;
-	}
-	sp = &g->step_runs[i];
+	if (!sp && !(sp = add_run(&g->step_runs, &g->nstep_runs, r->run_id, 0)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (r->first_sent < sp->first_sent)
 		sp->first_sent = r->first_sent;
 	if (r->last_end > sp->last_end)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clk.h"
 #include "json.h"
 
 #define NO_NS INT64_MIN
-#define NS_PER_S 1000000000LL
 
 struct entry {
 	char *id;
@@ -237,7 +237,7 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 	 * (a second of slack before the send: no clock conversion is that
 	 * far off, and a send stamp that late is measured, not hidden). */
 	at = x->arrived != NO_NS ? x->arrived : x->first;
-	if (at != NO_NS && (at < sent - NS_PER_S || (r->t_end != AN_NO_TIME && at > r->t_end + off))) {
+	if (at != NO_NS && (at < sent - CLK_NS_PER_S || (r->t_end != AN_NO_TIME && at > r->t_end + off))) {
 		a->unmatched++;
 		a->foreign++;
 		return 0;

@@ -579,28 +579,41 @@ static int needs_quotes(const char *s, size_t len, int at_start)
 	return 0;
 }
 
+/* The bytes field s (len) took in the file, its comma before it
+ * included: libcsv quotes it and doubles each quote inside. Counted for
+ * flushing writers only (their row ends are cut back to). */
+static off_t row_bytes(const struct csv_writer *w, const char *s, size_t len, int quoted)
+{
+	off_t n = (off_t)len + (w->nfield > 0);
+
+	if (quoted) {
+		n += 2;
+		for (size_t i = 0; i < len; i++)
+			n += s[i] == '"';
+	}
+	return n;
+}
+
 int csv_write_field(struct csv_writer *w, const char *s, size_t len,
 		    struct err *e)
 {
+	int quoted;
+
 	if (len && memchr(s, '\0', len))
 		return err_set(e, ERR_DATA, "%s: NUL byte in field %zu",
 			       w->name, w->nfield + 1);
 	errno = 0;
 	if (w->nfield && putc(',', w->fp) == EOF)
 		return write_failed(w, e);
-	w->row += w->nfield > 0;
-	if (needs_quotes(s, len, w->at_start)) {
+	quoted = needs_quotes(s, len, w->at_start);
+	if (quoted) {
 		if (csv_fwrite(w->fp, s, len) == EOF)
 			return write_failed(w, e);
-		/* libcsv doubles each quote inside the two around it */
-		w->row += (off_t)len + 2;
-		for (size_t i = 0; i < len; i++)
-			w->row += s[i] == '"';
 	} else if (len && fwrite(s, 1, len, w->fp) != len) {
 		return write_failed(w, e);
-	} else {
-		w->row += (off_t)len;
 	}
+	if (w->flush)
+		w->row += row_bytes(w, s, len, quoted);
 	w->only_empty = w->nfield == 0 && len == 0;
 	w->nfield++;
 	w->at_start = 0;

@@ -55,12 +55,14 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	 * renaming a file over it would replace the node itself, and as root
 	 * "-o /dev/null" would leave /dev/null a regular file that everything
 	 * on the machine then writes into. */
+	if (stat(path, &st) != 0)
+		st.st_mode = S_IFREG; /* not there yet: a file */
 	/* A folder could not be renamed over: said now, before the work. */
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode)) {
 		free(o);
 		return err_set(e, ERR_IO, "%s: is a folder", path);
 	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		o->path = strdup(path);
 		if (!o->path || !(o->fp = fopen(path, "w"))) {
 			int code = o->path ? ERR_IO : ERR_SOFTWARE;

@@ -17,6 +17,7 @@
 #include "clk.h"
 #include "corpus.h"
 #include "engine.h"
+#include "fdlimit.h"
 #include "http.h"
 #include "options.h"
 #include "probe.h"
@@ -321,34 +322,27 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 	json_array_append_new(a, r);
 }
 
-/* Every stream holds a socket. Under a soft limit of 1,024 descriptors (a
- * common default) the 1,025th connect failed, and was counted as the
- * server refusing it. So the soft limit goes up to the hard one, and a
- * plan with more streams than that is refused before anything is sent.
- * Streams of an open loop without --max-concurrency cannot be known
- * ahead. ERR_USAGE or 0. */
+/* Every stream holds a socket: at the soft limit's 1,024 (a common
+ * default) the 1,025th connect failed, and was counted as the server
+ * refusing it. So the soft limit goes up to the hard one (lib/fdlimit),
+ * and a plan with more streams than that is refused before anything is
+ * sent. Streams of an open loop without --max-concurrency cannot be
+ * known ahead. ERR_USAGE or 0. */
 static int fd_room(const struct opts *o, struct err *e)
 {
 	/* epoll sets, timers, results and metadata files, the scraper, the
 	 * resolver: what the run holds beside its streams. */
 	enum { SPARE = 64 };
-	struct rlimit rl;
+	long long limit = fdlimit_raise();
 	long need = o->preconnect_n > o->max_concurrency ? o->preconnect_n : o->max_concurrency;
 
 	for (size_t i = 0; i < o->nbatches; i++)
 		if (o->batches[i] > need)
 			need = o->batches[i];
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 0;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
-			return 0;
-	}
-	if (rl.rlim_cur != RLIM_INFINITY && need && (rlim_t)need + SPARE > rl.rlim_cur)
+	if (limit >= 0 && need && need + SPARE > limit)
 		return err_set(e, ERR_USAGE, "%ld streams need about %ld file descriptors, and the "
-			       "limit is %llu (ulimit -Hn): raise it, or fewer streams", need,
-			       need + SPARE, (unsigned long long)rl.rlim_cur);
+			       "limit is %lld (ulimit -Hn): raise it, or fewer streams", need,
+			       need + SPARE, limit);
 	return 0;
 }
 
@@ -636,8 +630,9 @@ int main(int argc, char **argv)
 			e = se;
 		}
 	}
-	/* A run that failed or was stopped before its first row leaves an
-	 * earlier results file of that name, and its metadata, as they were. */
+	/* A run that failed or was stopped before its first step started
+	 * leaves an earlier results file of that name, and its metadata, as
+	 * they were. */
 	written = rec && (rec_published(rec) || (!rc && !interrupted));
 	if (rec) {
 		struct err ce = {0};

@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "err.h"
+#include "fdlimit.h"
 #include "server.h"
 
 static const char usage_text[] =
@@ -342,19 +342,6 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 	return 0;
 }
 
-/* Every connection holds a descriptor: under a soft limit of 1,024 (a
- * common default) the 1,025th accept would fail. The hard limit is what
- * the system allows this process. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct sim_conf c;
@@ -364,7 +351,7 @@ int main(int argc, char **argv)
 	json_t *mj;
 
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
+	(void)fdlimit_raise(); /* a connection a descriptor (lib/fdlimit.h) */
 	rc = parse_args(argc, argv, &c, &e);
 	if (rc < 0)
 		return fflush(stdout) || ferror(stdout) ? ERR_IO : 0;
