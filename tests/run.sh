@@ -30,7 +30,12 @@ for t in "$@"; do
 	fail=$((fail + f))
 	if [ "$f" -gt 0 ]; then
 		printf 'FAIL %s (%d passed, %d failed)\n' "$t" "$p" "$f"
-		sed 's/^/    /' "$log" | tail -n 60
+		# The failures and their diagnostics first: a log seen only in
+		# part (a CI excerpt) still names them. Then the output's end.
+		awk '/^not ok / { d = 1; print; next } d && /^#/ { print; next } { d = 0 }' "$log" |
+			head -n 40 | sed 's/^/    /'
+		echo "    ... the output's end:"
+		sed 's/^/    /' "$log" | tail -n 40
 	else
 		printf 'ok   %s (%d passed)\n' "$t" "$p"
 	fi
