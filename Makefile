@@ -6,6 +6,9 @@
 # tests/unit/test_*.c is one cmocka program; each tests/e2e/*.sh is one
 # end-to-end script; each bench/*.sh one benchmark.
 
+# Plain `make` builds everything (the stamp rule below is the first rule).
+.DEFAULT_GOAL := all
+
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -15,7 +18,7 @@ PKGS     := libcurl jansson libpcre2-8 libevent libutf8proc zlib yaml-0.1 xlsxwr
 DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
             libjansson-dev libjsmn-dev libevent-dev libutf8proc-dev libcmocka-dev \
             zlib1g-dev gnuplot-nox curl iproute2 chromium jq wrk valgrind python3 openssl \
-            nghttp2-proxy libgomp1 libyaml-dev prometheus libxlsxwriter-dev python3-openpyxl
+            nghttp2-proxy libgomp1 strace libyaml-dev prometheus libxlsxwriter-dev python3-openpyxl
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror

@@ -11,6 +11,11 @@ tokdir=$(dirname "$cl")
 BB=$(cd "$BUILD" && pwd)
 B="$T/build"
 cp -a "$BUILD" "$B"
+# Plain `make` is `make all`: with run/main.c taken as changed it would
+# link llmrun (its first rule once was the PREFIX stamp, and it built
+# nothing else).
+make -n BUILD="$B" -W run/main.c 2>&1 | grep -q "bin/llmrun" && ok "plain make builds the tools" ||
+	nok "plain make builds the tools" "$(make -n BUILD="$B" -W run/main.c 2>&1 | tail -n 5)"
 make -s install DESTDIR="$T/root" PREFIX=/opt/llmb BUILD="$B" TOKSRC="$tokdir" >"$T/log" 2>&1 &&
 	ok "make install" || { nok "make install" "$(cat "$T/log")"; exit 1; }
 R="$T/root/opt/llmb"
