@@ -194,8 +194,9 @@ struct eng {
 
 /* The kernel's stamp for bytes p[0..n) that libcurl hands to q, or 0. */
 int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now);
-/* With stamps taken in libcurl's reads (rstamp): the stamp of the bytes
- * libcurl hands to q now, 0 when there is none. */
+/* The stamp of libcurl's reads of q's socket (recvstamp.h) for the bytes
+ * it hands to q now, 0 when there is none: all of them with --stamp recv
+ * (rstamp), else those the peek did not see. */
 int64_t kst_recv(const struct req *q, int64_t now);
 /* The stamp of an event that ended at offset end of the bytes handed to
  * q by the write callback being handled (q->kpeek set). */

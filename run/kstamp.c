@@ -32,10 +32,12 @@ static size_t frame_len(const char *b, const char *end)
  * found among the peeked ones where q's reading of them has got to (past
  * at most a chunk frame): then they were waiting when the stamp was
  * taken. Bytes that came after the peek, in the microseconds before
- * libcurl read them, are not found, nor is anything once one piece was
- * not: those are stamped when read. So are bytes libcurl reads from
- * another socket than the one it was told of (none were seen over
- * HTTP/1.1), TLS (the peeked bytes are ciphertext) and HTTP/2 frames.
+ * libcurl read them (or the second llmrun was stopped there), are not
+ * found, nor is anything once one piece was not: those take the stamp of
+ * the read (kst_recv, on_write). Bytes libcurl reads from another
+ * socket than the one it was told of (none were seen over HTTP/1.1), TLS
+ * (the peeked bytes are ciphertext) and HTTP/2 frames are stamped when
+ * read.
  */
 int64_t kst_arrival(struct req *q, const char *p, size_t n, int64_t now)
 {

@@ -171,7 +171,13 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 
 	q->kpeek = NULL;
 	q->now = now;
+	/* Bytes the peek did not see (they came after it, as when llmrun was
+	 * preempted or stopped between the peek and libcurl's read) take the
+	 * stamp of the read that brought them: the newest buffer it took,
+	 * late by the gap to it, never early, and no later than the read. */
 	k = q->g->rstamp ? kst_recv(q, now) : kst_arrival(q, p, n, now);
+	if (!k && !q->g->rstamp)
+		k = kst_recv(q, now);
 	if (k && k >= q->t_data && k >= q->t_last_ev)
 		now = k;
 	else
