@@ -120,13 +120,19 @@ CASES
 # A name that never resolves (.invalid is reserved): one connect row per
 # request, then 69 (a step without any success), or 69 past --max-errors.
 # With the default preconnect, 69 before the first step, naming the host.
+# In a network namespace of their own where one can be made: the lookup
+# fails at once there, and no DNS server outside this test is asked (a
+# slow one would turn the failure into a timeout).
+if unshare -n true 2>/dev/null; then nons="unshare -n"
+elif unshare -rn true 2>/dev/null; then nons="unshare -rn"
+else nons=; fi
 expect_err 69 "llmrun: cannot connect to http://nonexistent.invalid:1/ (Couldn't resolve host name)" \
-	"an unresolvable host, preconnected: 69 naming it" llmrun --no-probe --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns0.csv" "$T/c.csv"
+	"an unresolvable host, preconnected: 69 naming it" $nons llmrun --no-probe --url http://nonexistent.invalid:1/ --requests 2 -q -o "$T/dns0.csv" "$T/c.csv"
 expect_err 69 "llmrun: batch=1: no request succeeded: 2 of 2 connect: Couldn't resolve host name" \
-	"an unresolvable host: rows, then 69 naming the class" llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
+	"an unresolvable host: rows, then 69 naming the class" $nons llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests 2 -q -o "$T/dns.csv" "$T/c.csv"
 [ "$(col "$T/dns.csv" status | sort -u)" = connect ] && [ "$(col "$T/dns.csv" status | wc -l)" -eq 2 ] &&
 	ok "an unresolvable host: 2 connect rows" || nok "an unresolvable host: 2 connect rows" "$(cat "$T/dns.csv")"
-llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
+$nons llmrun --no-probe --url http://nonexistent.invalid:1/ --no-preconnect --requests 3 --max-errors 1 -q -o "$T/dns2.csv" "$T/c.csv" 2>"$T/err"
 [ $? -eq 69 ] && grep -qF "more than 1 requests failed" "$T/err" && ok "--max-errors: 69 with a message" ||
 	nok "--max-errors: 69 with a message" "$(cat "$T/err")"
 
