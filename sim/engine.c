@@ -28,6 +28,7 @@ struct eng_seq {
 	int state;
 	int decode;       /* decodes one token in the planned step */
 	int admitted_once;
+	int unpublished;  /* prefill done, its blocks not yet in the cache */
 };
 
 struct list {
@@ -259,6 +260,10 @@ static void publish(struct engine *e, struct eng_seq *s)
 
 static void release(struct engine *e, struct eng_seq *s)
 {
+	if (s->unpublished) {
+		s->unpublished = 0;
+		publish(e, s);
+	}
 	if (s == e->iter_next)
 		e->iter_next = s->next;
 	if (s->state == SEQ_RUNNING)
@@ -401,6 +406,7 @@ int eng_plan(struct engine *e, struct eng_step *st)
 void eng_commit(struct engine *e)
 {
 	struct eng_seq *s;
+	int unpublished = 0;
 
 	if (!e->planned)
 		return;
@@ -415,8 +421,8 @@ void eng_commit(struct engine *e)
 			s->chunk = 0;
 			if (s->done < s->target)
 				continue;
-			if (e->pc)
-				publish(e, s);
+			s->unpublished = e->pc != NULL; /* after the tokens: below */
+			unpublished |= s->unpublished;
 			emit = 1; /* prefill done: its first (next) token */
 		} else {
 			emit = s->decode;
@@ -432,11 +438,20 @@ void eng_commit(struct engine *e)
 		e->cb.token(e->cb.user, s->user, 1, last);
 		e->in_cb = NULL;
 		if (last || e->in_cb_cancelled) {
-			release(e, s);
+			release(e, s); /* publishes first */
 			seq_free(s);
 		}
 	}
 	e->iter_next = NULL;
+	/* Prompts whose prefill ended go into the prefix cache once every
+	 * token of the step is out (the next plan is the first to look):
+	 * before, the first tokens waited for it, 8 ms at 120,000 tokens. */
+	for (s = unpublished ? e->running.head : NULL; s; s = s->next) {
+		if (s->unpublished) {
+			s->unpublished = 0;
+			publish(e, s);
+		}
+	}
 }
 
 double eng_now_ns(const struct engine *e)

@@ -707,17 +707,15 @@ static void plan_step(struct server *s, int chained)
 	if (!s->c->zero_latency) {
 		start = chained && s->deadline > now - 50 * CLK_NS_PER_MS ? s->deadline : now;
 		s->deadline = start + (int64_t)(st.dur_ns / s->c->time_scale);
-		d = s->deadline - now;
+		/* From a clock read after the plan and before libevent's own
+		 * in evtimer_add (the base caches no time, server_new): late
+		 * by nanoseconds, never early. */
+		d = s->deadline - clk_mono_ns();
 		if (d > 0) {
 			tv.tv_sec = d / CLK_NS_PER_S;
 			tv.tv_usec = (d % CLK_NS_PER_S) / 1000;
 		}
 	}
-	/* libevent adds a timeout to the time it cached when this pass of
-	 * its loop began: d is from now, so the cache is brought to now
-	 * (else a step fired early by the time spent since, a prompt's
-	 * tokenizing: 8-14 ms at 80,000 tokens). */
-	event_base_update_cache_time(s->base);
 	evtimer_add(s->step_ev, &tv);
 }
 
@@ -1364,7 +1362,15 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	}
 	*out = s;
 	s->c = c;
+	/* No cached time: libevent computes a timer's wait from the time it
+	 * cached when the loop's pass began, so every callback of that pass
+	 * (a long prompt's tokenizing, 8-14 ms at 80,000 tokens; a write)
+	 * made a step fire that much early when armed, or late when the wait
+	 * was computed again: the first token came 0.3-2 ms late here, by
+	 * the time the pass took after the step was armed. Reading the clock
+	 * costs tens of ns a call. */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NO_CACHE_TIME);
 	s->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	/* Two priorities before any event exists: the arrival peeks run
