@@ -46,6 +46,7 @@ struct eng;
 
 struct req {
 	CURL *h;
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail of a failure */
 	struct eng *g;
 	struct req *next_free;
 	int active;

@@ -95,6 +95,51 @@ void http_options(CURL *h, const struct opts *o, const char *url)
 	}
 }
 
+void http_errbuf(CURL *h, char *buf)
+{
+	buf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, buf);
+}
+
+void http_error_text(int curl_code, const char *errbuf, char *out, size_t n)
+{
+	CURLcode cc = (CURLcode)curl_code;
+	const char *what = curl_easy_strerror(cc), *hint = "";
+	int detail = 0;
+
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		/* Not for a name that does not match: no CA file helps. */
+		if (!errbuf || !*errbuf || strstr(errbuf, "certificate problem"))
+			hint = " (--cacert FILE trusts its issuer, --insecure skips the check)";
+		/* fallthrough */
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		detail = errbuf && *errbuf && strcmp(errbuf, what) != 0;
+		break;
+	default:
+		break;
+	}
+	if (detail) {
+		size_t k = strlen(errbuf);
+
+		while (k > 0 && (errbuf[k - 1] == '\n' || errbuf[k - 1] == ' '))
+			k--;
+		snprintf(out, n, "%s: %.*s%s", what, (int)k, errbuf, hint);
+	} else {
+		snprintf(out, n, "%s%s", what, hint);
+	}
+}
+
 static char *body_of(const struct opts *o, const struct opts_target *t,
 		     const struct corpus_row *row, const struct api_msg *h,
 		     size_t nh, long cap, long *max_tokens)

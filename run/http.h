@@ -32,6 +32,19 @@ struct curl_slist *http_headers(const struct opts *o);
  * --http2; cleartext asks for h2c). */
 void http_options(CURL *h, const struct opts *o, const char *url);
 
+/* Keeps libcurl's detail of h's failures in buf (CURL_ERROR_SIZE bytes,
+ * the caller's, as long as h lives), emptied now. */
+void http_errbuf(CURL *h, char *buf);
+
+/* What a failed transfer says (NUL-terminated in out, n bytes): the text
+ * of its libcurl code, and for TLS failures and failed reads or writes
+ * libcurl's detail from errbuf (which certificate check failed, what the
+ * server's alert said, "Connection reset by peer"), with --cacert and
+ * --insecure named when a certificate was refused. Connect, resolve and
+ * timeout failures keep the code's text alone: their detail holds ports
+ * and times, which would split the summary's count of alike failures. */
+void http_error_text(int curl_code, const char *errbuf, char *out, size_t n);
+
 /* The JSON body (compact, a string the caller frees) of t's request for
  * row, with the options' sampling fields and t's extra body; max_tokens
  * is at most cap when cap > 0. *max_tokens gets what was asked (-1 none).

@@ -239,11 +239,26 @@ static int sessions_check(const struct opts *o, struct err *e)
 	return 0;
 }
 
+/* How a target's chunks were stamped (docs/formats.md, stamp_taken):
+ * from a peek of the bytes waiting (plain HTTP/1.1), in libcurl's reads
+ * (--stamp recv; TLS, whose peeked bytes are ciphertext, when the reads
+ * go through llmrun's recv()), or when read (--stamp read, HTTP/2 frames,
+ * TLS read past llmrun). */
+static const char *stamp_taken(const struct opts *o, const char *url)
+{
+	if (o->stamp == STAMP_READ || o->http2)
+		return "read";
+	if (strncasecmp(url, "https:", 6) == 0)
+		return o->recv_wrap ? "recv" : "read";
+	return o->stamp == STAMP_RECV ? "recv" : "peek";
+}
+
 static json_t *meta_new(const struct opts *o, const char *run_id,
 			const struct clk_anchor *a, const struct stepset *ss,
 			const char *tok)
 {
 	json_t *m = json_object(), *t = json_array(), *st = json_array();
+	const char *run_taken = NULL; /* the targets' stamp_taken, or "mixed" */
 	char host[256] = "", when[64] = "";
 	time_t now = (time_t)(a->wall_ns / CLK_NS_PER_S);
 	struct tm tm;
@@ -258,12 +273,17 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "host", json_string(host));
 	for (size_t i = 0; i < o->ntargets; i++) {
 		char *u = opts_url_shown(o->targets[i].url);
+		const char *taken = stamp_taken(o, o->targets[i].url);
 
 		json_array_append_new(
-			t, json_pack("{s:s,s:s?,s:s,s:s}", "name", o->targets[i].name,
+			t, json_pack("{s:s,s:s?,s:s,s:s,s:s}", "name", o->targets[i].name,
 				     "url", u, "model", o->targets[i].model, "api",
-				     o->targets[i].api->name));
+				     o->targets[i].api->name, "stamp_taken", taken));
 		free(u);
+		if (!run_taken)
+			run_taken = taken;
+		else if (strcmp(run_taken, taken) != 0)
+			run_taken = "mixed";
 	}
 	json_object_set_new(m, "targets", t);
 	/* What was replayed, for llmanalyze's report to name. */
@@ -272,8 +292,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "model", json_string(o->targets[0].model));
 	json_object_set_new(m, "stream", json_boolean(o->stream));
 	json_object_set_new(m, "stamp", json_string(o->stamp == STAMP_READ ? "read" : "kernel"));
-	json_object_set_new(m, "stamp_taken", json_string(o->stamp == STAMP_KERNEL ? "peek" :
-							  o->stamp == STAMP_RECV ? "recv" : "read"));
+	json_object_set_new(m, "stamp_taken", json_string(run_taken ? run_taken : "read"));
 	/* Whether libcurl's reads went through llmrun's recv() and poll()
 	 * (recvstamp.h: a system call fewer a read). */
 	json_object_set_new(m, "recv_wrapper", json_boolean(o->recv_wrap));

@@ -53,8 +53,9 @@ static const char help[] =
 	"  --http2               use HTTP/2\n"
 	"  --no-keepalive        a new connection for every request\n"
 	"  --preconnect[=N]      open the step's connections (N, default its batch\n"
-	"                        size) before its clock starts; the default for\n"
-	"                        window and waves, so TTFT is not a connect time\n"
+	"                        size, 1 with --http2) before its clock starts; the\n"
+	"                        default for window and waves, so TTFT is not a\n"
+	"                        connect time\n"
 	"  --no-preconnect       connect on demand: measures cold starts\n"
 	"  --stamp SOURCE        chunk times from kernel (default: when the bytes\n"
 	"                        reached this host), recv (the same, taken with\n"
@@ -735,6 +736,22 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		return err_set(e, ERR_USAGE, "--model: not valid UTF-8");
 	if (o->system && !utf8_valid(o->system, strlen(o->system), NULL))
 		return err_set(e, ERR_USAGE, "--system: not valid UTF-8");
+	/* libcurl reads it only at the first TLS handshake, and then says
+	 * no more than "Problem with the SSL CA cert" of every request. */
+	if (o->cacert) {
+		FILE *f = fopen(o->cacert, "r");
+		int bad = f ? 0 : errno;
+
+		if (f) {
+			errno = 0;
+			if (fgetc(f) == EOF)
+				bad = errno ? errno : ENODATA;
+			fclose(f);
+		}
+		if (bad)
+			return err_set(e, ERR_NOINPUT, "--cacert %s: %s", o->cacert,
+				       bad == ENODATA ? "empty" : strerror(bad));
+	}
 	if (key_file) {
 		if ((rc = read_key_file(key_file, &o->api_key, e)))
 			return rc;

@@ -1,6 +1,7 @@
 /* The step's connections: kept in one group per request slot, and opened
  * before a step's clock starts. */
 #include "engine_int.h"
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -168,8 +169,8 @@ static int reached(CURL *h, CURLcode rc)
  * reached the server, mute those of them that got no answer (libcurl
  * closes a connection whose transfer failed, so these are not kept), and
  * mwhy says why the first of those did not. */
-static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
-			  long *mute, const char **mwhy, char *why, size_t wsz)
+static int run_until_idle(struct eng *g, CURL **h, char (*eb)[CURL_ERROR_SIZE], long n,
+			  long *ok, long *mute, const char **mwhy, char *why, size_t wsz)
 {
 	struct epoll_event evs[WAKE_MAX];
 	long left = n;
@@ -215,17 +216,16 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 					if (m->data.result != CURLE_OK && !(*mute)++)
 						*mwhy = curl_easy_strerror(m->data.result);
 				} else if (!why[0]) {
-					char *ip = NULL;
+					char *ip = NULL, what[CURL_ERROR_SIZE + 100];
 					long port = 0;
 
 					curl_easy_getinfo(h[i], CURLINFO_PRIMARY_IP, &ip);
 					curl_easy_getinfo(h[i], CURLINFO_PRIMARY_PORT, &port);
+					http_error_text(m->data.result, eb[i], what, sizeof what);
 					if (ip && *ip)
-						snprintf(why, wsz, "%s port %ld: %s", ip, port,
-							 curl_easy_strerror(m->data.result));
+						snprintf(why, wsz, "%s port %ld: %s", ip, port, what);
 					else
-						snprintf(why, wsz, "%s",
-							 curl_easy_strerror(m->data.result));
+						snprintf(why, wsz, "%s", what);
 				}
 				curl_multi_remove_handle(g->m, h[i]);
 				left--;
@@ -248,16 +248,17 @@ static int run_until_idle(struct eng *g, CURL **h, long n, long *ok,
 int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 {
 	CURL **h = calloc((size_t)n, sizeof *h);
+	char (*eb)[CURL_ERROR_SIZE] = calloc((size_t)n, sizeof *eb);
 	struct curl_slist **grp = calloc((size_t)n * 2, sizeof *grp);
 	CURLU *u = g->uh ? curl_url_dup(g->uh) : NULL;
-	char *url = NULL, why[300] = "";
+	char *url = NULL, why[CURL_ERROR_SIZE + 200] = "";
 	const char *mwhy = "";
 	const struct opts *o = g->cx.o;
 	double t = o->connect_timeout_s < o->timeout_s ? o->connect_timeout_s : o->timeout_s;
 	long ok = 0, mute = 0, made = 0, timeout_ms = (long)(t * 1000);
 	int rc = 0, idle = 0;
 
-	if (!h || !grp || !u || curl_url_set(u, CURLUPART_PATH, "/health", 0) ||
+	if (!h || !eb || !grp || !u || curl_url_set(u, CURLUPART_PATH, "/health", 0) ||
 	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0)) {
 		rc = err_set(e, ERR_SOFTWARE, "preconnect: out of memory");
@@ -267,6 +268,7 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 		if (!(h[made] = curl_easy_init()))
 			break;
 		req_setup(g, h[made], NULL);
+		http_errbuf(h[made], eb[made]);
 		/* Connection i is for the i-th request slot of the step. */
 		if (pre_group(g, h[made], made, &grp[2 * made])) {
 			curl_easy_cleanup(h[made]);
@@ -280,7 +282,8 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 			break;
 		}
 	}
-	idle = run_until_idle(g, h, made, &ok, &mute, &mwhy, why, sizeof why);
+	idle = run_until_idle(g, h, eb, made, &ok, &mute, &mwhy, why, sizeof why);
+
 	if (idle < 0) {
 		for (long i = 0; i < made; i++)
 			curl_multi_remove_handle(g->m, h[i]);
@@ -305,6 +308,7 @@ out:
 		curl_slist_free_all(grp[i]);
 	free(grp);
 	free(h);
+	free(eb);
 	curl_free(url);
 	curl_url_cleanup(u);
 	return rc;

@@ -18,6 +18,8 @@ struct answer {
 	struct buf b;
 	long http;
 	CURLcode rc;
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail of a failure */
+	char why[CURL_ERROR_SIZE + 200]; /* what failed: http_error_text */
 };
 
 static size_t keep(char *p, size_t size, size_t nmemb, void *ud)
@@ -42,8 +44,10 @@ static void fetch(const struct opts *o, const char *url, const char *body,
 	a->b.max = ANSWER_MAX + 1;
 	a->http = 0;
 	a->rc = CURLE_OUT_OF_MEMORY;
+	a->errbuf[0] = a->why[0] = '\0';
 	if (h && hd) {
 		http_options(h, o, url);
+		http_errbuf(h, a->errbuf);
 		curl_easy_setopt(h, CURLOPT_URL, url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
 		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
@@ -55,6 +59,8 @@ static void fetch(const struct opts *o, const char *url, const char *body,
 		a->rc = curl_easy_perform(h);
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->http);
 	}
+	if (a->rc != CURLE_OK)
+		http_error_text(a->rc, a->errbuf, a->why, sizeof a->why);
 	curl_slist_free_all(hd);
 	if (h)
 		curl_easy_cleanup(h);
@@ -112,8 +118,7 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 	else
 		id = json_string_value(json_object_get(json_array_get(list, 0), ollama ? "name" : "id"));
 	if (a.rc != CURLE_OK) {
-		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s: %s", shown,
-			     curl_easy_strerror(a.rc));
+		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s: %s", shown, a.why);
 	} else if (!id || !*id) {
 		server_message(o, &a, msg, sizeof msg);
 		rc = err_set(e, ERR_UNAVAILABLE, "no --model given, and %s lists none "
@@ -172,7 +177,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 		nanosleep(&pause, NULL);
 	}
 	if (a.rc != CURLE_OK) {
-		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: %s", shown, curl_easy_strerror(a.rc));
+		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: %s", shown, a.why);
 	} else if (a.http >= 300) {
 		server_message(o, &a, msg, sizeof msg);
 		rc = err_set(e, ERR_UNAVAILABLE, "probe: %s: HTTP %ld%s%s", shown, a.http,

@@ -176,6 +176,10 @@ void prog_end(struct prog *p, int64_t now)
 		return;
 	if (p->tty)
 		fputs("\r\033[K", p->f);
+	/* A step that never started (its preconnect failed, or llmrun was
+	 * stopped before it): the error says so, not a summary of nothing. */
+	if (!p->out.requests && !p->warmup && !p->t_first_sent)
+		return;
 	span = p->t_last_end > p->t_first_sent
 		       ? (double)(p->t_last_end - p->t_first_sent) / 1e9
 		       : NAN;

@@ -35,7 +35,7 @@ struct prog {
 	long est;         /* ok rows whose output tokens are counted from chunks */
 	long merged, merge_known; /* measured ok rows with ttft_merged 1; with it set */
 	long by_class[RC_CANCELLED + 1];   /* failed requests by error class */
-	char first_err[RC_CANCELLED + 1][160]; /* the first message of each */
+	char first_err[RC_CANCELLED + 1][320]; /* the first message of each */
 	struct dvec ttft, tpot, itl, e2e; /* ms, measured requests that were ok */
 	struct dvec speed; /* tokens/s after the first, (out - 1) / (e2e - ttft) */
 	struct dvec lag;                  /* client_lag_ms of measured requests sent */

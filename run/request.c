@@ -315,6 +315,7 @@ struct req *req_new(struct eng *g)
 	q->raw.max = BODY_MAX;
 	sse_init(&q->sse, g->cx.t->api->mode, 0);
 	req_setup(g, h, q);
+	http_errbuf(h, q->errbuf);
 	/* The slot's connections are its own: slot i of a step finds the
 	 * i-th connection opened before it. */
 	if (pre_group(g, h, (long)g->nall, q->grp)) {
@@ -450,6 +451,9 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	memset(&x, 0, sizeof x);
 	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
 				sizeof msg);
+	/* A transfer's failure: with libcurl's detail where it helps. */
+	if (curl_code != CURLE_OK && strcmp(msg, curl_easy_strerror((CURLcode)curl_code)) == 0)
+		http_error_text(curl_code, q->errbuf, msg, sizeof msg);
 	/* A clean end without the end marker: say what came instead, when
 	 * it was not a stream at all. */
 	if (x.status == RC_DISCONNECT && curl_code == CURLE_OK) {
@@ -587,6 +591,7 @@ void req_send(struct eng *g, struct req *q, int64_t t_sched)
 		req_finish(g, q, CURLE_OK, 0);
 		return;
 	}
+	q->errbuf[0] = '\0';
 	curl_easy_setopt(q->h, CURLOPT_POSTFIELDS, q->body);
 	curl_easy_setopt(q->h, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
 	if (curl_multi_add_handle(g->m, q->h) != CURLM_OK) {

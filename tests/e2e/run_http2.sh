@@ -152,6 +152,13 @@ fi
 run tls11 4 --url "$TLS_URL" --cacert "$CERT" --batch-sizes 2 --requests 4
 all_ok "$T/tls11.csv" 4 && [ "$(proto "$T/tls11.al")" = "http/1.1 HTTP/1.1 x4; " ] &&
 	ok "https without --http2: HTTP/1.1 in the proxy's log" || nok "https without --http2: HTTP/1.1 in the proxy's log" "$(why "$T/tls11")"
+# How chunks were stamped, as the metadata says, run and target: over TLS
+# the kernel stamp of libcurl's reads (the peeked bytes are ciphertext);
+# over HTTP/2, when read. (Both said "peek" until 2026-12-07.)
+taken() { jq -r '"\(.stamp_taken) \(.targets[0].stamp_taken)"' "$T/$1.csv.meta.json" 2>&1; }
+[ "$(taken tls11)" = "recv recv" ] && [ "$(taken tls)" = "read read" ] &&
+	ok "stamp_taken: recv over TLS, read over HTTP/2" ||
+	nok "stamp_taken: recv over TLS, read over HTTP/2" "tls11: $(taken tls11); tls: $(taken tls)"
 
 # 2. TLS is verified by default: the self-signed certificate fails every
 # request as connect, and --insecure gets through.
