@@ -548,8 +548,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "llmrun: %s\n", note);
 		if (!rc)
 			rc = http_bind(&o.targets[ti], &e);
-		if (!rc && !o.no_probe && c.n)
-			rc = probe_request(&ot, &o.targets[ti], &c.rows[0], &e);
+		if (!rc && !o.no_probe && c.n) {
+			/* A prompt of its own, not the corpus's first: a server
+			 * with prefix caching would answer that request of the
+			 * sweep from its cache (640 of 650 tokens, half the
+			 * TTFT). A few tokens fill no cache block. */
+			struct corpus_row pr = c.rows[0];
+
+			pr.prompt = (char *)PROBE_PROMPT;
+			pr.prompt_len = sizeof PROBE_PROMPT - 1;
+			pr.input_tokens = -1;
+			rc = probe_request(&ot, &o.targets[ti], &pr, &e);
+		}
 	}
 	if (rc) {
 		err_prefix(&e, "before the sweep (--no-probe skips this)");

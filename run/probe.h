@@ -22,6 +22,10 @@
 int probe_model(const struct opts *o, struct opts_target *t, char *note,
 		size_t nsz, struct err *e);
 
+/* The probe's prompt: short, so that a prefix-caching server keeps no
+ * block of it that a corpus prompt could share. */
+#define PROBE_PROMPT "Say OK."
+
 /* Sends one request built from row as the sweep would (max_tokens at most
  * 16). A server error (5xx, 429, a broken connection) is tried 3 times,
  * 0.2 s apart; anything else fails at once. 0, or ERR_UNAVAILABLE with

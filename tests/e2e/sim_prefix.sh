@@ -97,3 +97,15 @@ if grep -q '^default  *llmsim .* 2  *0\.0000$' "$T/sweep8.cmp" && ! grep -q '^no
 else
 	nok "a sweep with a row for every request: no cache note" "$(cat "$T/sweep8.cmp")"
 fi
+
+# The probe (on by default) sends a prompt of its own: the sweep's first
+# request finds nothing of its prompt cached by it (until 2026-12-07 the
+# probe sent the corpus's first prompt, and that request's TTFT came from
+# the cache: 640 of 650 tokens).
+start_sim
+llmrun --url "$URL" --model llmsim --batch-sizes 1 --requests 8 --max-tokens 1 -q -o "$T/probe.res.csv" "$T/sweep8.csv" 2>"$T/probe.err"
+rc=$?
+stop_sim
+cached=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cached_tokens") c = i; next } { printf "%s ", $c }' "$T/probe.res.csv")
+[ $rc -eq 0 ] && [ "$cached" = "0 0 0 0 0 0 0 0 " ] && ok "with the probe, no request of the sweep finds its prompt cached" ||
+	nok "with the probe, no request of the sweep finds its prompt cached" "exit $rc, cached_tokens: $cached; $(cat "$T/probe.err")"
