@@ -285,8 +285,11 @@ static json_t *json_key(const char *name, const char *val)
 	if ((strcmp(name, "step") == 0 || strcmp(name, "turn") == 0 ||
 	     strcmp(name, "context_bucket") == 0) && *val) {
 		x = strtod(val, &end);
-		if (!*end)
-			return x == (double)(json_int_t)x ? json_integer((json_int_t)x) : json_real(x);
+		/* Not "inf" (vLLM's unlimited rate): JSON has no such number,
+		 * and it stays the string it was. */
+		if (!*end && isfinite(x))
+			return fabs(x) < 9e15 && x == (double)(json_int_t)x
+				       ? json_integer((json_int_t)x) : json_real(x);
 	}
 	return json_string(val);
 }

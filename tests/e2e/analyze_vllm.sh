@@ -179,4 +179,12 @@ grep -q '^# series .*: vllm openai-chat gt' "$T/ch/by_step.dat" && grep -q '^# s
 # the vLLM run after it, which has none.
 [ -s "$T/ch/timeline.png" ] && grep -q 'llmrun' "$T/ch/timeline.gp" && ! grep -q "not drawn" "$T/err" &&
 	ok "charts: the timeline is llmrun's run" || nok "charts: the timeline is llmrun's run" "$(cat "$T/err")"
+# vLLM's default, an unlimited rate ("request_rate": "inf"): step inf in
+# every format; in JSON a string (JSON has no infinity; it was "out of
+# memory", exit 70).
+jq '.request_rate = "inf"' "$D/vllm-openai-completions-rate50.json" >"$T/inf.json"
+llmanalyze -f json -c ok "$T/inf.json" >"$T/inf.out" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(jq -c '[.[] | .step]' "$T/inf.out")" = '["inf"]' ] &&
+	ok "an unlimited rate: step \"inf\" in JSON" || nok "an unlimited rate: step \"inf\" in JSON" "exit $rc: $(cat "$T/err" "$T/inf.out")"
 monoall "$T"
