@@ -58,6 +58,17 @@ int sched_parse_sizes(const char *spec, long **out, size_t *n, struct err *e)
 					       "bad batch sizes '%s' (want positive integers)",
 					       spec);
 			}
+			/* Two steps of one size are one group in the results
+			 * (nothing else tells them apart): its throughput
+			 * would span the steps between them. */
+			for (size_t i = 0; i < nv; i++) {
+				if (v[i] == x) {
+					free(v);
+					return err_set(e, ERR_USAGE, "bad batch sizes '%s' "
+						       "(%ld twice: the two steps would be one "
+						       "group in the results)", spec, x);
+				}
+			}
 			if ((rc = push(&v, &nv, x, e)))
 				break;
 			if (!*end)
@@ -92,6 +103,13 @@ int sched_parse_rates(const char *spec, double **out, size_t *n, struct err *e)
 			return err_set(e, ERR_USAGE,
 				       "bad rate '%s' (want requests/s > 0, comma-separated)",
 				       spec);
+		}
+		for (size_t i = 0; i < nv; i++) {
+			if (v[i] == x) {
+				free(v);
+				return err_set(e, ERR_USAGE, "bad rate '%s' (%g twice: the two "
+					       "steps would be one group in the results)", spec, x);
+			}
 		}
 		p = realloc(v, (nv + 1) * sizeof *p);
 		if (!p) {

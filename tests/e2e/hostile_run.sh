@@ -96,6 +96,8 @@ done <<'CASES'
 --url http://127.0.0.1:1 --batch-sizes -1|bad batch sizes '-1'
 --url http://127.0.0.1:1 --batch-sizes 0|bad batch sizes '0'
 --url http://127.0.0.1:1 --batch-sizes 99999999999999999999|bad batch sizes
+--url http://127.0.0.1:1 --batch-sizes 2,4,2|(2 twice: the two steps would be one group in the results)
+--url http://127.0.0.1:1 --rate 5,5|(5 twice: the two steps would be one group in the results)
 --url http://127.0.0.1:1 --requests -1|--requests: expected an integer >= 1
 --url http://127.0.0.1:1 --requests 99999999999999999999|--requests: expected an integer
 --url http://127.0.0.1:1 --timeout -5|--timeout: expected a number >= 0.001
