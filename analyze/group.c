@@ -356,6 +356,9 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	}
 	if (meets_slo(&s->slo, r))
 		g->good++;
+	else if ((!isnan(s->slo.ttft_ms) && isnan(r->ttft_ms)) ||
+		 (!isnan(s->slo.e2e_ms) && isnan(r->e2e_ms)))
+		g->slo_unknown++;
 	if ((rc = add_double(&g->ttft, r->ttft_ms, e)) ||
 	    (rc = add_double(&g->tpot, r->tpot_ms, e)) ||
 	    (rc = add_double(&g->e2e, r->e2e_ms, e)) ||

@@ -54,6 +54,8 @@ struct an_group {
 	size_t ok;                 /* subset of requests with status ok */
 	size_t status[AN_NSTATUS]; /* rows by status (cancelled included) */
 	size_t good;               /* ok rows meeting every SLO */
+	size_t slo_unknown;        /* ok rows without a figure an SLO needs
+				      (no TTFT without streaming) */
 	size_t est;                /* ok rows with a token count estimated */
 	size_t merged, merge_known; /* ok rows with ttft_merged 1; with it known */
 	size_t approx;             /* ok rows whose E2E is TTFT + chunk gaps

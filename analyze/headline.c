@@ -10,7 +10,7 @@ double an_slo_attainment(const struct an_group *g)
 {
 	size_t n = g->ok + g->n.failed;
 
-	return n ? (double)g->good / (double)n : NAN;
+	return n && !g->slo_unknown ? (double)g->good / (double)n : NAN;
 }
 
 /* Whether groups a and b differ only in the step. */

@@ -130,7 +130,9 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->decode_tok_per_s = g->ok && pieces == 1 ? g->out_tok / dec : NAN;
 	m->out_speed_mean = stats_mean((const double *)g->speed.p,
 				       g->speed.len / sizeof(double));
-	m->goodput_req_per_s = slo_set ? (double)g->good / d : NAN;
+	/* Requests the objectives cannot judge (no TTFT without streaming)
+	 * leave the goodput unknown: empty, not 0. */
+	m->goodput_req_per_s = slo_set && !g->slo_unknown ? (double)g->good / d : NAN;
 	m->tokens_estimated = (double)g->est;
 	m->e2e_approx = (double)g->approx;
 	m->ttft_merged = (double)g->merged;

@@ -101,6 +101,14 @@ awk -F, '$1 == "2" && $5 == $6 { g2 = 1 } $1 == "4" && $5 == 0 { g4 = 1 } END { 
 	awk -F, 'NR > 1 { print }' "$T/g.csv" | awk -F, '($4 == 2 && $5 == $6) || ($4 == 4 && $5 + 0 == 0) { n++ } END { exit n != 2 }'
 [ $? -eq 0 ] && ok "goodput under --slo" || nok "goodput under --slo" "$(cat "$T/g.csv")"
 llmanalyze -o "$T/out.csv" "$T/all.csv" && cmp -s "$T/out.csv" "$T/t.csv" && ok "-o FILE" || nok "-o FILE"
+# Rows without a TTFT (as --no-stream writes them): a TTFT objective can
+# judge none, so goodput is empty, not 0; an E2E objective still counts.
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(ttft_ms|ttfc_ms|tpot_ms|t_first_token_ns|t_first_content_ns|t_last_token_ns|chunk_log)$/) b[i] = 1 }
+	NR > 1 { for (i in b) $i = "" } { print }' "$T/all.csv" >"$T/nostream.csv"
+g1=$(llmanalyze -s ttft:35 -c goodput_req_per_s "$T/nostream.csv" | awk -F, 'NR > 1 { printf "[%s]", $NF }')
+g2=$(llmanalyze -s e2e:100000 -c goodput_req_per_s "$T/nostream.csv" | awk -F, 'NR > 1 && $NF + 0 > 0 { n++ } END { print n + 0 }')
+[ "$g1" = "[][][][]" ] && [ "$g2" = 4 ] && ok "goodput without TTFTs: empty under a TTFT objective, counted under E2E" ||
+	nok "goodput without TTFTs: empty under a TTFT objective, counted under E2E" "ttft: $g1; e2e: $g2 steps with goodput"
 
 expect_exit 66 "missing input: 66" llmanalyze "$T/nope.csv"
 expect_exit 64 "bad --slo: 64" llmanalyze -s ttft:abc "$T/all.csv"
