@@ -350,9 +350,11 @@ static void print_sample(struct eng *g, struct req *q, const struct rec_row *x)
 		g->samples_shown, q->row->id, rec_class_name(x->status),
 		q->r.t_first_token ? (double)(q->r.t_first_token - x->t_sent) / 1e6 : NAN,
 		e2e, x->out_tokens);
-	if (x->out_tokens > 0 && q->r.t_first_token && x->t_end > q->r.t_first_token)
+	/* The row's gen_tok_per_s (docs/metrics.md): the tokens after the
+	 * first over the time after it. */
+	if (x->out_tokens >= 2 && q->r.t_first_token && x->t_end > q->r.t_first_token)
 		fprintf(f, ", %.1f tok/s",
-			x->out_tokens / ((double)(x->t_end - q->r.t_first_token) / 1e9));
+			(double)(x->out_tokens - 1) / ((double)(x->t_end - q->r.t_first_token) / 1e9));
 	fprintf(f, "\n%.*s\n", (int)(q->r.text.len < 2000 ? q->r.text.len : 2000),
 		q->r.text.p ? q->r.text.p : "");
 }

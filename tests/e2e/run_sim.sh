@@ -420,6 +420,18 @@ OPENAI_API_KEY=sk-e2e-SECRET-77 llmrun --url "$URL" --model llmsim --requests 2 
 stop_sim
 if grep -q SECRET "$T/s.csv" "$T/s.csv.meta.json" "$T/s.err" "$T/sim.err"; then nok "the API key appears in no output"; else ok "the API key appears in no output"; fi
 grep -q 'sample 2' "$T/s.err" && ok "--show-samples prints samples" || nok "--show-samples prints samples"
+# ... each with its row's gen_tok_per_s (it divided all the tokens, the
+# first too, by the time after the first: 11% more).
+spd=$(python3 - "$T/s.csv" "$T/s.err" <<'PY'
+import csv, re, sys
+rows = {r["row_id"]: r["gen_tok_per_s"] for r in csv.DictReader(open(sys.argv[1]))}
+for m in re.finditer(r"sample \d+ \(row (\S+)\):.*, ([0-9.]+) tok/s", open(sys.argv[2]).read()):
+    print("%s %s %.1f" % (m.group(1), m.group(2), float(rows[m.group(1)])))
+PY
+)
+[ "$(echo "$spd" | awk 'NF == 3 && $2 == $3 { n++ } END { print n + 0 }')" = 2 ] &&
+	ok "--show-samples: each sample's tok/s is its row's gen_tok_per_s" ||
+	nok "--show-samples: each sample's tok/s is its row's gen_tok_per_s" "row, sample, column: $spd"
 
 # Timing truth (tests/e2e/truth.lib): every chunk is seen after llmsim
 # handed it to the socket, chunk counts agree, and the measured TTFT (at
