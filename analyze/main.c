@@ -557,6 +557,15 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 	return rc;
 }
 
+/* Whether a group's step is want. */
+static int has_step(const struct an_report *r, const char *want)
+{
+	for (size_t g = 0; r->step_key >= 0 && g < r->set->ngroups; g++)
+		if (strcmp(r->set->groups[g]->key[r->step_key], want) == 0)
+			return 1;
+	return 0;
+}
+
 /* One analysis of the inputs: the table, charts, report. *rows receives
  * the rows read. */
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
@@ -617,6 +626,10 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 					"alone: llmanalyze --vllm" : "");
 	if (!rc)
 		rc = an_report_build(sk.set, o->slo_set, o->rank, &rep, e);
+	/* Before the first output is written (the chart would find it
+	 * missing after the table). */
+	if (!rc && o->timeline_step && (o->charts || o->html) && !has_step(&rep, o->timeline_step))
+		rc = err_set(e, ERR_USAGE, "--timeline-step %s: no such step", o->timeline_step);
 	if (!rc && !(rc = an_srv_load(paths, n, &srv, e)))
 		an_srv_fill(srv, &rep);
 	if (!rc && !o->live)

@@ -78,6 +78,10 @@ llmanalyze --charts "$T/ch3" --timeline-step 2 -o /dev/null "$T/r.csv" &&
 	grep -q "Request timeline: sim m1 g 2" "$T/ch3/timeline.gp" && [ "$(grep -c '^[0-9]' "$T/ch3/timeline.dat")" -eq 6 ] &&
 	ok "--timeline-step picks the step" || nok "--timeline-step picks the step"
 expect_exit 64 "--timeline-step of no step: 64" llmanalyze --charts "$T/ch3" --timeline-step 3 -o /dev/null "$T/r.csv"
+# ... before any output is written (the table and the charts' data were).
+llmanalyze --charts "$T/ch4" --timeline-step 3 -o "$T/ts.csv" "$T/r.csv" 2>/dev/null
+[ $? -eq 64 ] && [ ! -e "$T/ts.csv" ] && [ ! -e "$T/ch4" ] && ok "--timeline-step of no step: nothing written" ||
+	nok "--timeline-step of no step: nothing written" "$(ls "$T/ts.csv" "$T/ch4" 2>&1)"
 
 # --html alone draws its charts in a temporary folder and removes it.
 mkdir "$T/tmp"
