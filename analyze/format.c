@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cols.h"
+#include "utf8.h"
 
 const char *const an_table_default_cols[] = {
 	"requests", "ok", "success_rate", "req_per_s", "out_tok_per_s",
@@ -333,6 +334,20 @@ oom:
 	return dump_array(fp, arr, 1, e);
 }
 
+/* s in a column w terminal cells wide: keys to the left, figures to the
+ * right. Widths are the text's on a terminal (utf8_width), not its bytes:
+ * a name in another script lines up too. */
+static void put_cell(FILE *fp, const char *s, size_t w, int left)
+{
+	size_t sw = utf8_width(s);
+	int pad = sw < w ? (int)(w - sw) : 0;
+
+	if (left)
+		fprintf(fp, "%s%*s", s, pad, "");
+	else
+		fprintf(fp, "%*s%s", pad, "", s);
+}
+
 static int write_table(FILE *fp, struct view *v, struct err *e)
 {
 	size_t nc = view_width(v);
@@ -343,21 +358,23 @@ static int write_table(FILE *fp, struct view *v, struct err *e)
 	if (!w)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	for (j = 0; j < nc; j++)
-		w[j] = strlen(head(v, j));
+		w[j] = utf8_width(head(v, j));
 	for (i = 0; i < v->r->n; i++)
 		for (j = 0; j < nc; j++) {
-			l = strlen(cell(v, i, j, tmp, sizeof tmp, 1));
+			l = utf8_width(cell(v, i, j, tmp, sizeof tmp, 1));
 			if (l > w[j])
 				w[j] = l;
 		}
-	for (j = 0; j < nc; j++)
-		fprintf(fp, "%s%*s", j ? "  " : "", j < v->nk ? -(int)w[j] : (int)w[j], head(v, j));
+	for (j = 0; j < nc; j++) {
+		fputs(j ? "  " : "", fp);
+		put_cell(fp, head(v, j), w[j], j < v->nk);
+	}
 	fputc('\n', fp);
 	for (i = 0; i < v->r->n; i++) {
 		for (j = 0; j < nc; j++) {
 			c = cell(v, i, j, tmp, sizeof tmp, 1);
-			fprintf(fp, "%s%*s", j ? "  " : "", j < v->nk ? -(int)w[j] : (int)w[j],
-				*c ? c : "-");
+			fputs(j ? "  " : "", fp);
+			put_cell(fp, *c ? c : "-", w[j], j < v->nk);
 		}
 		fputc('\n', fp);
 	}

@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 int utf8_seqlen(unsigned char c)
 {
 	if (c < 0x80)
@@ -56,4 +58,24 @@ fail:
 	if (bad)
 		*bad = i;
 	return 0;
+}
+
+size_t utf8_width(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t w = 0;
+
+	while (*p) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n = utf8proc_iterate(p, -1, &c);
+
+		if (n <= 0) {
+			w++;
+			p++;
+			continue;
+		}
+		w += (size_t)(utf8proc_charwidth(c) > 0 ? utf8proc_charwidth(c) : 0);
+		p += n;
+	}
+	return w;
 }

@@ -15,4 +15,9 @@ int utf8_valid(const char *s, size_t len, size_t *bad);
  * for a byte that cannot start one. Does not look at continuation bytes. */
 int utf8_seqlen(unsigned char c);
 
+/* The columns s takes on a terminal: each code point's width
+ * (utf8proc_charwidth: 2 for CJK, 0 for combining marks); an invalid
+ * byte counts 1. */
+size_t utf8_width(const char *s);
+
 #endif

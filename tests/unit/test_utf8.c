@@ -48,12 +48,25 @@ static void seqlen(void **state)
 	assert_int_equal(utf8_seqlen(0xC1), 0);
 }
 
+/* Terminal columns, not bytes: a table lines up in any script. */
+static void width(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_width(""), 0);
+	assert_int_equal(utf8_width("ascii"), 5);
+	assert_int_equal(utf8_width("\xc3\xbcn\xc3\xaf"), 3);          /* "ünï": 5 bytes */
+	assert_int_equal(utf8_width("\xe4\xb8\xad\xe6\x96\x87"), 4);  /* two CJK: 6 bytes */
+	assert_int_equal(utf8_width("e\xcc\x81"), 1);                   /* e + combining acute */
+	assert_int_equal(utf8_width("a\xff" "b"), 3);                    /* an invalid byte: 1 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_text),
 		cmocka_unit_test(invalid_offsets),
 		cmocka_unit_test(seqlen),
+		cmocka_unit_test(width),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
