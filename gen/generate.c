@@ -498,6 +498,12 @@ int gen_run_group(struct run *r, size_t gi, struct err *e)
 			rc = sonnet_row(r, g, &rg, target, out, e);
 			continue;
 		}
+		/* The prefix alone would be the prompt, with no task in it:
+		 * every row the same, off its target. */
+		if (g->shared.len && target <= (size_t)r->o->shared_prefix)
+			return err_set(e, ERR_USAGE, "group %s: an input of %zu tokens leaves no room after "
+				       "the shared prefix of %ld tokens (--shared-prefix-tokens sets its length)",
+				       g->label, target, r->o->shared_prefix);
 		if (g->kind == G_RANDOM)
 			rseed = rng_next(&rg);
 		else

@@ -152,3 +152,10 @@ f=$(ls "$T"/tpl/en/*.txt | grep -v tasks | head -1)
 { printf '\357\273\277'; cat "$f"; } >"$T/bom" && mv "$T/bom" "$f"
 [ "$(llmgen -q -s long-long -n 2 --seed 1 --templates "$T/tpl" | md5sum)" = "$(llmgen -q -s long-long -n 2 --seed 1 | md5sum)" ] &&
 	ok "a template with a byte order mark" || nok "a template with a byte order mark"
+# A shared prefix as long as a row's input target leaves no room for the
+# task: 64 naming the group, and no file (it wrote prompts that were the
+# prefix alone, each the same, and blamed the instruction's length).
+mkdir "$T/sp"
+expect_err 64 "group short-long: an input of" "--shared-prefix-tokens above an input target: 64" \
+	llmgen --shared-prefix-tokens 512 -s short-long -n 3 -o "$T/sp/c.csv"
+no_output "$T/sp/c.csv" "--shared-prefix-tokens above an input target: no file"
