@@ -216,9 +216,21 @@ static void name_add(char *out, size_t n, size_t *len, size_t *chars, const char
 	out[*len] = '\0';
 }
 
-/* A sheet name for group g: its shown keys ("step 8" when step is the only
- * one), made unique with " (2)", " (3)", ... Returns 0, or -1 when none is
- * found. */
+/* Whether key k has more than one value over the groups. */
+static int key_varies(const struct an_report *r, size_t k)
+{
+	for (size_t g = 1; g < r->set->ngroups; g++) {
+		const char *a = r->set->groups[0]->key[k], *b = r->set->groups[g]->key[k];
+
+		if (strcmp(a ? a : "", b ? b : "") != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A sheet name for group g: its shown keys that tell groups apart, the
+ * step always ("step 8" when it alone does), made unique with " (2)",
+ * " (3)", ... Returns 0, or -1 when none is found. */
 static int sheet_name(lxw_workbook *wb, const struct an_report *r, size_t g,
 		      char *out, size_t n)
 {
@@ -247,6 +259,8 @@ static int sheet_name(lxw_workbook *wb, const struct an_report *r, size_t g,
 
 		if (!v || !*v)
 			continue; /* an empty key would leave a double space */
+		if (strcmp(r->set->keynames[key[j]], "step") != 0 && !key_varies(r, key[j]))
+			continue; /* the same in every sheet: says nothing */
 		if (len && out[len - 1] != ' ')
 			name_add(out, n, &len, &chars, " ");
 		if (strcmp(r->set->keynames[key[j]], "step") == 0)

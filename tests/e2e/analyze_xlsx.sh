@@ -54,8 +54,15 @@ llmanalyze -f xlsx --by step -o "$T/st.xlsx" "$T/r.csv" &&
 awk -F, -v OFS=, 'NR > 1 { $1 = "a-long-run-id-that-fills-a-sheet-name"; print }' "$T/r.csv" | cat "$T/r.csv" - >"$T/two.csv"
 llmanalyze -f xlsx -o "$T/two.xlsx" "$T/two.csv" &&
 	names=$("$PY" -c 'import sys, openpyxl; print(",".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$T/two.xlsx")
-[ "$(echo "$names" | tr ',' '\n' | grep -c '^step [124] sim m1 g ')" -eq 6 ] &&
-	ok "sheets of two runs: 'step N ...' first" || nok "sheets of two runs: 'step N ...' first" "$names"
+[ "$(echo "$names" | tr ',' '\n' | grep -cE '^step [124] (r1|a-long-run-id-that-fills)$')" -eq 6 ] &&
+	ok "sheets of two runs: 'step N RUN', keys alike in every sheet left out" ||
+	nok "sheets of two runs: 'step N RUN', keys alike in every sheet left out" "$names"
+# With the default keys too (target, model, group the same in every
+# sheet): "step N" (it was "step 2 default llmsim short-lon", cut).
+llmanalyze -f xlsx -o "$T/d.xlsx" "$T/r.csv" &&
+	names=$("$PY" -c 'import sys, openpyxl; print(",".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$T/d.xlsx")
+[ "$names" = "comparison,step 1,step 2,step 4,definitions" ] && ok "default keys: sheets named 'step N'" ||
+	nok "default keys: sheets named 'step N'" "$names"
 
 # Usage: a workbook needs a file.
 llmanalyze -f xlsx "$T/r.csv" >"$T/out" 2>"$T/err"
