@@ -20,7 +20,8 @@ int truth_open(const char *path, struct truth **out, struct err *e)
 	}
 	t->fp = fopen(path, "w");
 	if (!t->fp) {
-		err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		/* A missing folder is no input (66), as for every tool. */
+		err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", path, strerror(errno));
 		free(t->path);
 		free(t);
 		return ERR_IO;

@@ -115,7 +115,8 @@ expect_exit 64 "bad option value exits 64" llmsim --port 99999
 # for 1 and seeds past 2^53 lost their last digits).
 expect_exit 64 "--seed 1.5 exits 64" llmsim -t "$TOKF" --port 0 --seed 1.5
 expect_exit 64 "fault rates over 1 exit 64" llmsim --fail-rate 0.6 --garbage-rate 0.6
-expect_exit 74 "unwritable truth log exits 74" llmsim --port 0 -t "$TOKF" --truth /nonexistent/dir/t.jsonl
+expect_exit 66 "a truth log in a missing folder exits 66, as -o of every tool" llmsim --port 0 -t "$TOKF" --truth /nonexistent/dir/t.jsonl
+expect_exit 74 "a truth log naming a folder exits 74" llmsim --port 0 -t "$TOKF" --truth "$T"
 expect_exit 66 "a missing tokenizer exits 66" llmsim --port 0 -t "$T/none.tiktoken"
 
 # Prompt counts are exact: usage.prompt_tokens against llmgen count.
