@@ -88,6 +88,15 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 	 * --duration count turns. */
 	long starts = sess && !o->requests ? (long)sess_conversations(sess) : passes;
 
+	/* A slot a conversation: more slots than conversations would run a
+	 * conversation twice at once, its rows alike and its history in the
+	 * server's cache from the other copy. */
+	for (size_t i = 0; sess && !o->nrates && !o->trace && i < o->nbatches; i++)
+		if ((size_t)o->batches[i] > sess_conversations(sess))
+			return err_set(e, ERR_USAGE, "batch size %ld needs as many conversations at once; "
+				       "the corpus%s has %zu", o->batches[i],
+				       o->shard_n > 1 ? " (this shard)" : "", sess_conversations(sess));
+
 	ss->v = calloc(n, sizeof *ss->v);
 	ss->times = calloc(n, sizeof *ss->times);
 	if (!ss->v || !ss->times)
@@ -616,6 +625,10 @@ int main(int argc, char **argv)
 		};
 		struct eng *g;
 
+		/* Each target replays the same conversations, as it does the
+		 * same rows, with the same think times. */
+		if (sess)
+			sess_rewind(sess);
 		opts_for_target(&o, &o.targets[ti], &ot);
 		if ((rc = eng_new(&cx, &g, &e)))
 			break;
@@ -648,6 +661,12 @@ int main(int argc, char **argv)
 				break;
 		}
 		eng_free(g);
+		if (sess && sess_copies(sess) && !o.quiet)
+			fprintf(stderr, "llmrun: %s%s%zu conversations were started while a copy of them "
+				"was still going (the corpus has %zu for this rate): their rows share "
+				"conversation ids, and a prefix cache holds the copy's history\n",
+				o.ntargets > 1 ? o.targets[ti].name : "", o.ntargets > 1 ? ": " : "",
+				sess_copies(sess), sess_conversations(sess));
 	}
 	if (scr) {
 		struct err se = {0};

@@ -7,6 +7,7 @@
 #include "clk.h"
 
 struct sess_conv {
+	size_t conv;           /* its index among the shard's conversations */
 	size_t first;          /* corpus row of turn 1 */
 	size_t nturns;
 	size_t k;              /* current turn, from 0 */
@@ -20,6 +21,9 @@ struct sess_conv {
 struct sess {
 	const struct corpus *c;
 	size_t *first, *nturns; /* per conversation of the shard */
+	size_t *busy;           /* per conversation: its live copies */
+	size_t copies;          /* conversations started while live already */
+	uint64_t seed;
 	size_t n, turns;
 	size_t cursor;          /* the next conversation to start */
 	size_t live;
@@ -138,12 +142,14 @@ int sess_new(const struct corpus *c, long shard_i, long shard_n,
 	free(st);
 	if (!(s = calloc(1, sizeof *s)) ||
 	    !(s->first = malloc((ns ? ns : 1) * sizeof *s->first)) ||
-	    !(s->nturns = malloc((ns ? ns : 1) * sizeof *s->nturns))) {
+	    !(s->nturns = malloc((ns ? ns : 1) * sizeof *s->nturns)) ||
+	    !(s->busy = calloc(ns ? ns : 1, sizeof *s->busy))) {
 		sess_free(s);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
 	s->c = c;
 	s->think = *think;
+	s->seed = seed;
 	/* Apart from the arrival times' and the retries' streams. */
 	rng_seed(&s->rng, seed ^ 0x7468696e6bULL);
 	for (size_t k = 0; k < ns; k++) {
@@ -175,6 +181,7 @@ void sess_free(struct sess *s)
 	sess_end_all(s);
 	free(s->first);
 	free(s->nturns);
+	free(s->busy);
 	free(s->freed);
 	free(s);
 }
@@ -194,13 +201,38 @@ size_t sess_live(const struct sess *s)
 	return s->live;
 }
 
+void sess_rewind(struct sess *s)
+{
+	sess_end_all(s);
+	s->cursor = 0;
+	s->copies = 0;
+	rng_seed(&s->rng, s->seed ^ 0x7468696e6bULL);
+}
+
+size_t sess_copies(const struct sess *s)
+{
+	return s->copies;
+}
+
 struct sess_conv *sess_start(struct sess *s)
 {
 	struct sess_conv *v = calloc(1, sizeof *v);
-	size_t k = s->cursor++ % s->n;
+	size_t k = s->cursor % s->n, i;
 
 	if (!v)
 		return NULL;
+	/* The next one not live: a second copy of a live conversation would
+	 * share its rows (nothing tells them apart) and find its history in
+	 * the server's cache. Only when every one is live, the next anyway. */
+	for (i = 0; i < s->n && s->busy[(s->cursor + i) % s->n]; i++)
+		;
+	if (i < s->n)
+		k = (s->cursor + i) % s->n;
+	else
+		s->copies++;
+	s->cursor = k + 1;
+	s->busy[k]++;
+	v->conv = k;
 	v->first = s->first[k];
 	v->nturns = s->nturns[k];
 	v->next = s->lives;
@@ -336,6 +368,8 @@ void sess_end(struct sess *s, struct sess_conv *v)
 	if (v->next)
 		v->next->prev = v->prev;
 	s->live--;
+	if (s->busy[v->conv])
+		s->busy[v->conv]--;
 	for (size_t i = 1; i < v->nhist; i += 2)
 		free((char *)v->hist[i].text);
 	free(v->hist);

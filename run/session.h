@@ -51,9 +51,15 @@ size_t sess_turns(const struct sess *s);
 /* Conversations started and not yet ended. */
 size_t sess_live(const struct sess *s);
 
-/* Starts the next conversation, in corpus order, wrapping around; NULL
- * when out of memory. */
+/* Starts the next conversation that is not live, in corpus order,
+ * wrapping around (when every one is live, the next: a copy, counted by
+ * sess_copies); NULL when out of memory. */
 struct sess_conv *sess_start(struct sess *s);
+/* Conversations started while a copy of them was live. */
+size_t sess_copies(const struct sess *s);
+/* Back to the first conversation and the think times' first draw, every
+ * live one ended: each target replays the same conversations. */
+void sess_rewind(struct sess *s);
 
 /* The row of v's current turn; its conversation id; the turn's history
  * (earlier user turns and replies, oldest first; borrowed until the next

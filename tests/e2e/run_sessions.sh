@@ -334,4 +334,33 @@ grep -q "needs a chat dialect (--api openai-chat), not tgi" "$T/err" && [ ! -e "
 expect_exit 64 "--think-time 2:1: 64" llmrun --url http://127.0.0.1:9 --think-time 2:1 "$T/conv.csv"
 expect_exit 64 "--schedule waves with conversations: 64" llmrun --url http://127.0.0.1:9 --no-probe --schedule waves "$T/conv.csv"
 
+# Two targets replay the same conversations with the same think times,
+# as they replay the same rows (the second went on where the first left
+# off, and drew other think times).
+llmgen -q --conversations 3 --turns 2:4 -s short-long --output-tokens 3 --seed 1 -o "$T/tg.csv"
+start_sim --zero-latency
+printf 'name,url,model\nA,%s,llmsim\nB,%s,llmsim\n' "$URL" "$URL" >"$T/targets.csv"
+llmrun --targets "$T/targets.csv" --no-probe -q --requests 4 --think-time 0.001:0.01 -o "$T/two.csv" "$T/tg.csv" 2>"$T/err"
+rc=$?
+order() { awk -F, -v t="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["target"] == t { printf "%s/%s ", $c["conversation_id"], $c["turn"] }' "$T/two.csv"; }
+[ $rc -eq 0 ] && [ -n "$(order A)" ] && [ "$(order A)" = "$(order B)" ] &&
+	ok "two targets replay the same conversations ($(order A))" ||
+	nok "two targets replay the same conversations" "exit $rc; A: $(order A); B: $(order B); $(cat "$T/err")"
+# A conversation is never run twice at once: more slots than
+# conversations is 64; a rate that outruns them says how many copies it
+# started.
+llmgen -q --conversations 2 --turns 3 -s short-long --output-tokens 3 --seed 1 -o "$T/two2.csv"
+llmrun --url "$URL" --model llmsim --no-probe -q --batch-sizes 3 -o "$T/b3.csv" "$T/two2.csv" 2>"$T/err"
+[ $? -eq 64 ] && grep -q "batch size 3 needs as many conversations at once; the corpus has 2" "$T/err" &&
+	ok "a batch larger than the conversations: 64" || nok "a batch larger than the conversations: 64" "$(cat "$T/err")"
+stop_sim
+start_sim --time-scale 0.05
+llmrun --url "$URL" --model llmsim --no-probe --rate 200 --schedule constant --requests 12 --max-tokens 3 \
+	-o "$T/cp.csv" "$T/two2.csv" 2>"$T/err"
+rc=$?
+stop_sim
+[ $rc -eq 0 ] && grep -q "conversations were started while a copy of them was still going (the corpus has 2 for this rate)" "$T/err" &&
+	ok "a rate that outruns the conversations: copies said" || nok "a rate that outruns the conversations: copies said" "exit $rc: $(cat "$T/err")"
+
 monoall "$T"
