@@ -84,10 +84,12 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 			char *end;
 
 			w->think_s = strtod(s, &end);
-			if (*end || !(w->think_s >= 0) || isinf(w->think_s)) {
+			/* At most a year, as arrival_s: past 9.2e9 s the due
+			 * time overflowed and the turn went at once. */
+			if (*end || !(w->think_s >= 0) || !(w->think_s <= CORPUS_MAX_ARRIVAL_S)) {
 				rc = err_set(e, ERR_DATA,
-					     "%s:%ld: think_s: expected seconds >= 0, got '%s'",
-					     csv_name(r), csv_line(r), s);
+					     "%s:%ld: think_s: expected seconds from 0 to %d, got '%s'",
+					     csv_name(r), csv_line(r), CORPUS_MAX_ARRIVAL_S, s);
 				break;
 			}
 		}

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "corpus.h"
 #include "csv.h"
 #include "record.h"
 #include "targets_yaml.h"
@@ -252,14 +253,18 @@ static int parse_think(const char *s, struct opts *o, struct err *e)
 		if ((rc = to_double(s, 0, &o->think_min_s, "--think-time", e)))
 			return rc;
 		o->think_max_s = o->think_min_s;
-		return 0;
+	} else {
+		snprintf(a, sizeof a, "%.*s", (int)(colon - s), s);
+		if ((rc = to_double(a, 0, &o->think_min_s, "--think-time", e)) ||
+		    (rc = to_double(colon + 1, 0, &o->think_max_s, "--think-time", e)))
+			return rc;
+		if (o->think_max_s < o->think_min_s)
+			return err_set(e, ERR_USAGE, "--think-time: %s: A:B needs A <= B", s);
 	}
-	snprintf(a, sizeof a, "%.*s", (int)(colon - s), s);
-	if ((rc = to_double(a, 0, &o->think_min_s, "--think-time", e)) ||
-	    (rc = to_double(colon + 1, 0, &o->think_max_s, "--think-time", e)))
-		return rc;
-	if (o->think_max_s < o->think_min_s)
-		return err_set(e, ERR_USAGE, "--think-time: %s: A:B needs A <= B", s);
+	/* A year at most, as a corpus's think_s: past 9.2e9 s a turn's due
+	 * time overflowed and it went at once. */
+	if (o->think_max_s > CORPUS_MAX_ARRIVAL_S)
+		return err_set(e, ERR_USAGE, "--think-time: at most %d s", CORPUS_MAX_ARRIVAL_S);
 	return 0;
 }
 

@@ -332,6 +332,12 @@ llmrun --url http://127.0.0.1:9 --api tgi --no-probe -o "$T/x.csv" "$T/conv.csv"
 grep -q "needs a chat dialect (--api openai-chat), not tgi" "$T/err" && [ ! -e "$T/x.csv" ] &&
 	ok "the usage error names the dialect, nothing written" || nok "dialect message" "$(cat "$T/err")"
 expect_exit 64 "--think-time 2:1: 64" llmrun --url http://127.0.0.1:9 --think-time 2:1 "$T/conv.csv"
+# Past a year a think time overflowed a turn's due time, which went at once.
+expect_exit 64 "--think-time past a year: 64" llmrun --url http://127.0.0.1:9 --think-time 1e12 "$T/conv.csv"
+printf 'id,conversation_id,turn,output_tokens,think_s,prompt\na1,c1,1,5,,First.\na2,c1,2,5,1e12,Second.\n' >"$T/far.csv"
+llmrun --url http://127.0.0.1:9 --no-probe "$T/far.csv" 2>"$T/err"
+[ $? -eq 65 ] && grep -q "far.csv:3: think_s: expected seconds from 0 to 31536000, got '1e12'" "$T/err" &&
+	ok "a think_s past a year: 65 naming file:line" || nok "a think_s past a year: 65 naming file:line" "$(cat "$T/err")"
 expect_exit 64 "--schedule waves with conversations: 64" llmrun --url http://127.0.0.1:9 --no-probe --schedule waves "$T/conv.csv"
 
 # Two targets replay the same conversations with the same think times,
