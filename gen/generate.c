@@ -427,9 +427,10 @@ static int run_conversation(struct run *r, struct group *g, struct rng *rg,
 
 		next = row;
 		if (fu) {
-			/* Redraw once on a repeat: a list of one item repeats. */
+			/* Redraw on a repeat (once, it let 1 in 256 through in
+			 * a list of 16); a list of one item repeats. */
 			k = (size_t)rng_below(rg, fu->n);
-			if (k == last)
+			while (k == last && fu->n > 1)
 				k = (size_t)rng_below(rg, fu->n);
 			next.instr = fu->items[k];
 			next.seed = rng_next(rg);
