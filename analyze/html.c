@@ -459,7 +459,8 @@ static void table(FILE *fp, const struct an_report *r, const struct an_html_opts
 		nshown += (size_t)shown(r, o, cols[k]);
 	fputs("<section id=\"table\">\n<h2>Comparison</h2>\n<p>Throughput is over each group's "
 	      "span, from its first send to its last completion (pooled runs: the union of their "
-	      "own spans). Latencies in ms.</p>\n", fp);
+	      "own spans; a turn or a context bucket: its step's span, so the parts add up to "
+	      "the step). Latencies in ms.</p>\n", fp);
 	if (nshown < ncols)
 		fprintf(fp, "<input type=\"checkbox\" id=\"allcols\" class=\"toggle\">"
 			"<label for=\"allcols\" class=\"toggle\"> show all %zu columns (%zu shown; "
