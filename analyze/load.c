@@ -247,6 +247,12 @@ static int parse_row(const struct file_ctx *f, struct an_rec *r, struct err *e)
 		return err_set(e, ERR_DATA, "%s:%ld:%d: cached_tokens %ld exceeds context_tokens %ld",
 			       csv_name(f->r), csv_line(f->r), f->col[C_CACHED] + 1,
 			       r->cached_tok, r->ctx_tok);
+	/* Without context_tokens the prompt's count is input_tokens (as the
+	 * cache hit rate takes it): a hit rate of 25 came through. */
+	if (r->ctx_tok < 0 && r->in_tok >= 0 && r->cached_tok > r->in_tok)
+		return err_set(e, ERR_DATA, "%s:%ld:%d: cached_tokens %ld exceeds input_tokens %ld",
+			       csv_name(f->r), csv_line(f->r), f->col[C_CACHED] + 1,
+			       r->cached_tok, r->in_tok);
 	/* Older files call the client lag queue_ms (the same t_sent -
 	 * t_scheduled). */
 	if (isnan(r->lag_ms) && f->col[C_LAG] < 0 && (rc = get_ms(f, C_QUEUE, &r->lag_ms, e)))

@@ -139,6 +139,13 @@ grep -q 'cache_hit_rate' "$T/r.html" && ok "html: cache_hit_rate column" || nok 
 llmanalyze -c cache_hit_rate,cache_reported "$D/single_cached.csv" >"$T/s.csv"
 [ "$(cat "$T/s.csv")" = "target,model,group,step,cache_hit_rate,cache_reported
 t,m,g,1,0.2000,2" ] && ok "single turn with cached_tokens" || nok "single turn with cached_tokens" "$(cat "$T/s.csv")"
+# ... a row whose cached_tokens exceed its input_tokens (no context_tokens
+# to compare with) is bad data: a hit rate of 25 came through.
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cached_tokens") c = i } NR == 2 { $c = 99999 } { print }' \
+	"$D/single_cached.csv" >"$T/over.csv"
+llmanalyze "$T/over.csv" >/dev/null 2>"$T/err"
+[ $? -eq 65 ] && grep -q "over.csv:2:[0-9]*: cached_tokens 99999 exceeds input_tokens" "$T/err" &&
+	ok "cached_tokens above input_tokens: 65 naming file:line" || nok "cached_tokens above input_tokens: 65 naming file:line" "$(cat "$T/err")"
 
 # Results without the columns load as before: no turn, empty hit rate,
 # no TTFT-by-context chart.
