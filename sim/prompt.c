@@ -11,9 +11,13 @@ struct prompt {
 	struct tok_ids ids; /* recorded */
 };
 
-/* Stand-ins for a chat template's own tokens, above any vocabulary. */
+/* Stand-ins for a chat template's own tokens, above any vocabulary. The
+ * reply's start is a message's (a real template's generation prompt is
+ * the assistant message's header): the next turn's request, whose
+ * history holds that message, shares it, so every block of the previous
+ * request hits. With ids of their own, a block holding them missed:
+ * 16 tokens fewer cached in 3 turns of 16. */
 #define ID_MESSAGE 0xfffffff0u
-#define ID_REPLY 0xfffffff8u
 
 int prompt_open(const char *spec, struct prompt **out, struct err *e)
 {
@@ -150,7 +154,7 @@ int prompt_count_chat(struct prompt *p, const json_t *messages, long *count,
 			return e ? e->code : ERR_DATA;
 		total += n;
 	}
-	if (record_marks(p, ID_REPLY, PROMPT_REPLY, e))
+	if (record_marks(p, ID_MESSAGE, PROMPT_REPLY, e))
 		return ERR_SOFTWARE;
 	*count = total;
 	return 0;

@@ -12,8 +12,8 @@ TOKF=$(find_tokfile cl100k_base.tiktoken) || { need_tokfile cl100k_base.tiktoken
 post() { curl -sS -m 30 "$URL$1" -H 'Content-Type: application/json' -d @"$2"; }
 
 # A long system message, a first user turn; turn 2 adds the reply and a
-# new user message. The shared prefix of turn 2 with turn 1 is turn 1's
-# prompt minus the 3 tokens that prime the reply (docs/llmsim.md).
+# new user message. Turn 2's request starts with all of turn 1's: the 3
+# tokens that prime the reply begin the assistant message (docs/llmsim.md).
 sys=$(awk 'BEGIN { for (i = 0; i < 400; i++) printf "Section %d of the operating manual covers maintenance. ", i }')
 jq -n --arg s "$sys" '{model: "llmsim", max_tokens: 2, ignore_eos: true,
 	messages: [{role: "system", content: $s}, {role: "user", content: "Summarize the manual."}]}' >"$T/t1.json"
@@ -40,8 +40,10 @@ p5=$(jq '.[1]' "$T/u5")
 want=$(( (p1 - 1) / 16 * 16 ))
 [ "$(jq '.[2]' "$T/u2")" = "$want" ] && ok "same prompt again: $want of $p1 cached (whole blocks, not the last token)" ||
 	nok "same prompt again" "$(cat "$T/u2"), wanted $want"
-want=$(( (p1 - 3) / 16 * 16 ))
-[ "$(jq '.[2]' "$T/u3")" = "$want" ] && ok "next turn: the history's $want tokens cached" ||
+# ... every whole block of turn 1's request: the reply's start (3 stand-in
+# ids) is the start of the assistant message turn 2's history holds.
+want=$(( p1 / 16 * 16 ))
+[ "$(jq '.[2]' "$T/u3")" = "$want" ] && ok "next turn: turn 1's $want tokens cached (of $p1)" ||
 	nok "next turn: cached" "$(cat "$T/u3"), wanted $want"
 [ "$(jq '.[2]' "$T/u4")" = "$(jq '.[1]' "$T/u3" | awk '{ print int(($1 - 1) / 16) * 16 }')" ] &&
 	ok "streamed usage carries cached_tokens (the same turn again)" || nok "streamed usage" "$(cat "$T/u4")"
