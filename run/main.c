@@ -158,13 +158,24 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 
 			sr.rate = o->rates[i];
 			rng_stream(&r, o->seed, i);
+			/* Shards share one schedule of the whole rate (the same
+			 * seed draws it in each), arrival k going to shard k mod
+			 * N: together they offer the rate, not N times it. */
 			rc = sched_times(&sr, &r,
 					 o->duration_s ? 0
-					 : (size_t)(starts + (sess && !o->requests ? 0 : o->warmup)),
+					 : (size_t)(starts + (sess && !o->requests ? 0 : o->warmup)) *
+						   (size_t)o->shard_n,
 					 (int64_t)(o->duration_s * CLK_NS_PER_S),
 					 &ss->times[i], &s->ntimes, e);
 			if (rc)
 				return rc;
+			if (o->shard_n > 1) {
+				size_t k = 0;
+
+				for (size_t j = (size_t)o->shard_i; j < s->ntimes; j += (size_t)o->shard_n)
+					ss->times[i][k++] = ss->times[i][j];
+				s->ntimes = k;
+			}
 			s->kind = "rate";
 			s->value = o->rates[i];
 			s->schedule = sr.arr == ARR_CONSTANT ? "constant"

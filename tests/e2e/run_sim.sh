@@ -273,6 +273,34 @@ done
 first=$(vals "$T/r.csv" t_scheduled_ns | sort -n | head -1)
 last=$(vals "$T/r.csv" t_scheduled_ns | sort -n | tail -1)
 [ $(( (last - first) / 1000000 )) -eq 275 ] && ok "constant rate: scheduled 25 ms apart" || nok "constant rate: scheduled 25 ms apart" "$first $last"
+# Shards of a rate share one schedule of the whole rate, each taking
+# every N-th arrival: at 40/s constant, two shards of 6 send 50 ms apart
+# each (each sent the whole 40/s before, 25 ms apart: together twice the
+# rate). With Poisson arrivals the two shards' offsets differ, and each
+# is every other one of the unsharded schedule's (same seed).
+for i in 0 1; do
+	llmrun --url "$URL" --model llmsim --rate 40 --schedule constant --requests 6 --shard $i/2 -q -o "$T/sh$i.csv" "$T/c.csv"
+done
+gaps() { vals "$1" t_scheduled_ns | sort -n | awk 'NR > 1 { printf "%d ", ($1 - p + 500000) / 1000000 } { p = $1 }'; }
+[ "$(gaps "$T/sh0.csv")" = "50 50 50 50 50 " ] && [ "$(gaps "$T/sh1.csv")" = "50 50 50 50 50 " ] &&
+	ok "shards of a constant rate: 50 ms apart each, together 40/s" ||
+	nok "shards of a constant rate: 50 ms apart each, together 40/s" "shard 0: $(gaps "$T/sh0.csv"); shard 1: $(gaps "$T/sh1.csv")"
+llmrun --url "$URL" --model llmsim --rate 40 --requests 12 --seed 7 -q -o "$T/psh.csv" "$T/c.csv"
+for i in 0 1; do
+	llmrun --url "$URL" --model llmsim --rate 40 --requests 6 --seed 7 --shard $i/2 -q -o "$T/psh$i.csv" "$T/c.csv"
+done
+# The gaps (ns) between the arrivals I, I+K, I+2K, ... of a file; same()
+# compares two such lists to 1 us (each file's wall clock anchor rounds).
+every() { vals "$1" t_scheduled_ns | sort -n | awk -v k="$2" -v s="$3" '{ d[NR] = $1 } END { n = 0; for (i = 1; i <= NR; i++) if ((i - 1) % k == s) { if (n++) printf "%d ", d[i] - p; p = d[i] } }'; }
+same() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); if (n != split(b, y, " ") || n == 0) exit 1
+	for (i = 1; i <= n; i++) if (x[i] - y[i] > 1000 || y[i] - x[i] > 1000) exit 1 }'; }
+if same "$(every "$T/psh.csv" 2 0)" "$(every "$T/psh0.csv" 1 0)" && same "$(every "$T/psh.csv" 2 1)" "$(every "$T/psh1.csv" 1 0)" &&
+	! same "$(every "$T/psh0.csv" 1 0)" "$(every "$T/psh1.csv" 1 0)"; then
+	ok "shards of a Poisson rate: every other arrival of the whole schedule each"
+else
+	nok "shards of a Poisson rate: every other arrival of the whole schedule each" \
+		"whole: $(every "$T/psh.csv" 2 0) / $(every "$T/psh.csv" 2 1); shards: $(every "$T/psh0.csv" 1 0) / $(every "$T/psh1.csv" 1 0)"
+fi
 llmrun --url "$URL" --model llmsim --rate 20 --burstiness 0.5 --duration 0.5 -q -o "$T/g.csv" "$T/c.csv"
 [ "$(vals "$T/g.csv" schedule | sort -u)" = gamma ] && ok "burstiness gives gamma arrivals" || nok "burstiness gives gamma arrivals"
 llmrun --url "$URL" --model llmsim --ramp linear:10:50 --requests 15 -o "$T/rp.csv" "$T/c.csv" 2>"$T/rp.err"
