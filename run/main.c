@@ -161,8 +161,10 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			/* Shards share one schedule of the whole rate (the same
 			 * seed draws it in each), arrival k going to shard k mod
 			 * N: together they offer the rate, not N times it. */
+			/* --requests and --duration: whichever comes first, as
+			 * in closed loop (--requests was dropped). */
 			rc = sched_times(&sr, &r,
-					 o->duration_s ? 0
+					 o->duration_s && !o->requests ? 0
 					 : (size_t)(starts + (sess && !o->requests ? 0 : o->warmup)) *
 						   (size_t)o->shard_n,
 					 (int64_t)(o->duration_s * CLK_NS_PER_S),

@@ -163,10 +163,28 @@ struct shape {
 	double a, b, T; /* start and end rate (1/s), span (s) */
 };
 
+/* Expected sends over the whole ramp, L(T): (a + b) T / 2 linear,
+ * (b - a) / k exp. */
+static double op_total(const struct shape *sh)
+{
+	double k;
+
+	if (sh->ramp == RAMP_LINEAR)
+		return (sh->a + sh->b) * sh->T / 2;
+	k = log(sh->b / sh->a) / sh->T;
+	return fabs(k) < 1e-12 ? sh->a * sh->T : (sh->b - sh->a) / k;
+}
+
 static double op_inverse(const struct shape *sh, double L)
 {
-	double a = sh->a, b = sh->b, T = sh->T, k, c;
+	double a = sh->a, b = sh->b, T = sh->T, k, c, tot;
 
+	/* Past the ramp's end (a Poisson draw of --requests may need more
+	 * time than the expected count takes) the rate holds at its end:
+	 * a falling ramp's last sends piled up at T (linear) or were never
+	 * made (exp). */
+	if (sh->ramp != RAMP_NONE && L > (tot = op_total(sh)))
+		return T + (L - tot) / b;
 	switch (sh->ramp) {
 	case RAMP_LINEAR:
 		/* L = a t + (b - a) t^2 / 2T */

@@ -301,6 +301,11 @@ else
 	nok "shards of a Poisson rate: every other arrival of the whole schedule each" \
 		"whole: $(every "$T/psh.csv" 2 0) / $(every "$T/psh.csv" 2 1); shards: $(every "$T/psh0.csv" 1 0) / $(every "$T/psh1.csv" 1 0)"
 fi
+# --requests with --duration: the first limit reached ends a rate step, as
+# a batch step (--requests was dropped: 113 rows for 10).
+llmrun --url "$URL" --model llmsim --rate 50 --requests 10 --duration 2 -q -o "$T/rd.csv" "$T/c.csv"
+[ "$(rows "$T/rd.csv")" -eq 10 ] && ok "--rate with --requests and --duration: the requests' limit first" ||
+	nok "--rate with --requests and --duration: the requests' limit first" "$(rows "$T/rd.csv") rows"
 llmrun --url "$URL" --model llmsim --rate 20 --burstiness 0.5 --duration 0.5 -q -o "$T/g.csv" "$T/c.csv"
 [ "$(vals "$T/g.csv" schedule | sort -u)" = gamma ] && ok "burstiness gives gamma arrivals" || nok "burstiness gives gamma arrivals"
 llmrun --url "$URL" --model llmsim --ramp linear:10:50 --requests 15 -o "$T/rp.csv" "$T/c.csv" 2>"$T/rp.err"

@@ -149,6 +149,33 @@ static void ramps(void **state)
 	free(t);
 }
 
+/* A falling ramp of --requests N, Poisson: every send is made, in order,
+ * none two at one instant. Past the expected count the rate holds at its
+ * end (it piled the last sends at the ramp's end, linear, or made fewer,
+ * exp: 4 seeds in 10). */
+static void falling_ramps(void **state)
+{
+	struct sched_rate s = {.arr = ARR_POISSON, .burstiness = 1,
+			       .ramp_start = 100, .ramp_end = 1};
+	int64_t *t;
+	size_t n;
+	struct rng r;
+	struct err e;
+
+	(void)state;
+	for (int shape = 0; shape < 2; shape++) {
+		s.ramp = shape ? RAMP_EXP : RAMP_LINEAR;
+		for (uint64_t seed = 1; seed <= 10; seed++) {
+			rng_seed(&r, seed);
+			assert_int_equal(sched_times(&s, &r, 200, 0, &t, &n, &e), 0);
+			assert_int_equal(n, 200);
+			for (size_t i = 1; i < n; i++)
+				assert_true(t[i] > t[i - 1]);
+			free(t);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +183,7 @@ int main(void)
 		cmocka_unit_test(rates_and_ramps),
 		cmocka_unit_test(arrivals),
 		cmocka_unit_test(ramps),
+		cmocka_unit_test(falling_ramps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
