@@ -58,10 +58,11 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		struct corpus_row *w;
 		const char *s;
 		size_t plen, bad;
+		/* A conversation is kept whole: session.h shards them. Every
+		 * row is checked, kept or not: a bad corpus fails in every
+		 * shard, not in the one that holds the bad row. */
+		int keep = cc >= 0 || (long)(i++ % (size_t)shard_n) == shard_i;
 
-		/* A conversation is kept whole: session.h shards them. */
-		if (cc < 0 && (long)(i++ % (size_t)shard_n) != shard_i)
-			continue;
 		if (c->n == cap) {
 			cap = cap ? cap * 2 : 256;
 			w = realloc(c->rows, cap * sizeof *w);
@@ -124,6 +125,13 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		w->group = strdup(cg >= 0 ? csv_field(r, (size_t)cg, NULL) : "");
 		if (cc >= 0)
 			w->conv = strdup(csv_field(r, (size_t)cc, NULL));
+		if (!keep) {
+			free(w->prompt);
+			free(w->id);
+			free(w->group);
+			free(w->conv);
+			continue;
+		}
 		c->n++;
 		if (!w->prompt || !w->id || !w->group || (cc >= 0 && !w->conv)) {
 			rc = err_set(e, ERR_SOFTWARE, "out of memory");

@@ -67,6 +67,9 @@ rm -f "$T/big.csv"
 printf 'prompt,arrival_s\nhello,inf\nhi,0\n' >"$T/inf.csv"
 expect_err 65 "inf.csv:2: arrival_s: expected seconds from 0 to" "an arrival_s of inf is 65 naming file:line" \
 	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/inf.csv"
+# A bad row fails every shard, not only the one that would hold it.
+expect_err 65 "inf.csv:2: arrival_s: expected seconds from 0 to" "a bad row in another shard's share: 65 all the same" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace --shard 1/2 "$T/inf.csv"
 printf 'prompt,arrival_s\nhello,100\nhi,0\n' >"$T/far.csv"
 expect_err 64 "arrival_s 100 at --time-scale 1e-06 is past" "arrival_s over a tiny --time-scale past a year: 64" \
 	llmrun --no-probe --url http://127.0.0.1:1 --trace --time-scale 0.000001 "$T/far.csv"
