@@ -214,6 +214,19 @@ int sched_times(const struct sched_rate *s, struct rng *r, size_t max_n,
 
 	if (!max_n && horizon_ns <= 0)
 		return err_set(e, ERR_USAGE, "a rate step needs --requests or --duration");
+	/* The schedule is made before the step: refuse at once what would
+	 * pass the cap (it took 7 s and 790 MB to find out, then said
+	 * "internal error"). A Poisson draw over the expected count still
+	 * meets the cap below. */
+	if (!max_n || max_n > SCHED_MAX_SENDS) {
+		double peak = s->ramp != RAMP_NONE ? fmax(s->ramp_start, s->ramp_end) : s->rate;
+		double want = horizon_ns > 0 ? peak * (double)horizon_ns / CLK_NS_PER_S : (double)max_n;
+
+		if (want > SCHED_MAX_SENDS)
+			return err_set(e, ERR_USAGE, "a step of about %.0f sends (rate x duration): at most %d "
+				       "a step, as its schedule is made before it starts", want,
+				       SCHED_MAX_SENDS);
+	}
 	if (s->ramp != RAMP_NONE) {
 		sh.a = s->ramp_start;
 		sh.b = s->ramp_end;
@@ -234,7 +247,8 @@ int sched_times(const struct sched_rate *s, struct rng *r, size_t max_n,
 			break;
 		if (nv >= SCHED_MAX_SENDS) {
 			free(v);
-			return err_set(e, ERR_SOFTWARE, "more than %d sends in a step",
+			return err_set(e, ERR_USAGE, "more than %d sends in a step, as its schedule is made "
+				       "before it starts: a lower rate or a shorter --duration",
 				       SCHED_MAX_SENDS);
 		}
 		/* The first send goes at the start; gaps follow it. */

@@ -115,6 +115,7 @@ done <<'CASES'
 --url http://127.0.0.1:1 --duration -1|--duration: expected a number
 --url http://127.0.0.1:1 --duration 1e12|--duration: at most 31536000 s
 --url http://127.0.0.1:1 --time-scale 1e9|--time-scale: at most 1e6
+--url http://127.0.0.1:1 --rate 2000 --duration 86400|a step of about 172800000 sends (rate x duration): at most 100000000 a step
 --url http://127.0.0.1:1 --temperature nan|--temperature: expected a number
 --url http://127.0.0.1:1 --api bogus|--api: unknown 'bogus'
 --url notaurl|--url: expected http:// or https://
