@@ -552,6 +552,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":H:t:o:qhV", longopts, NULL)) != -1) {
 		long l;
+		char junk;
 
 		switch (c) {
 		case O_URL: url = optarg; break;
@@ -674,7 +675,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_RETRY_ON: rc = parse_classes(optarg, &o->retry_on, e); break;
 		case O_BACKOFF: rc = to_double(optarg, 0, &o->retry_backoff_s, "--retry-backoff", e); break;
 		case O_SHARD:
-			if (sscanf(optarg, "%ld/%ld", &o->shard_i, &l) != 2 || l < 1 ||
+			if (sscanf(optarg, "%ld/%ld%c", &o->shard_i, &l, &junk) != 2 || l < 1 ||
 			    o->shard_i < 0 || o->shard_i >= l)
 				return err_set(e, ERR_USAGE, "--shard: expected I/N with 0 <= I < N");
 			o->shard_n = l;
@@ -851,6 +852,12 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	if (o->max_concurrency && !o->nrates && !o->trace)
 		return err_set(e, ERR_USAGE, "--max-concurrency caps an open loop (--rate, "
 			       "--ramp, --trace); batch sizes are their own cap");
+	/* Options that would do nothing here: said, not ignored. */
+	if (o->rate.burstiness != 1 && (!o->nrates || o->rate.arr == ARR_CONSTANT))
+		return err_set(e, ERR_USAGE, "--burstiness shapes Poisson arrivals of --rate or --ramp "
+			       "(not batch sizes, --trace or --schedule constant)");
+	if (o->time_scale != 1 && !o->trace)
+		return err_set(e, ERR_USAGE, "--time-scale applies to --trace only");
 	if (o->trace && (o->requests || o->duration_s))
 		return err_set(e, ERR_USAGE, "--trace sends each row once: no --requests or --duration");
 	if (o->nrates && !o->requests && !o->duration_s)

@@ -117,6 +117,10 @@ done <<'CASES'
 --url http://127.0.0.1:1 --time-scale 1e9|--time-scale: at most 1e6
 --url http://127.0.0.1:1 --rate 2000 --duration 86400|a step of about 172800000 sends (rate x duration): at most 100000000 a step
 --url http://127.0.0.1:1 --temperature nan|--temperature: expected a number
+--url http://127.0.0.1:1 --time-scale 3 --rate 10|--time-scale applies to --trace only
+--url http://127.0.0.1:1 --burstiness 0.5 --batch-sizes 2|--burstiness shapes Poisson arrivals of --rate or --ramp
+--url http://127.0.0.1:1 --rate 50 --schedule constant --burstiness 0.2|--burstiness shapes Poisson arrivals of --rate or --ramp
+--url http://127.0.0.1:1 --shard 1/2x|--shard: expected I/N
 --url http://127.0.0.1:1 --api bogus|--api: unknown 'bogus'
 --url notaurl|--url: expected http:// or https://
 --url ftp://127.0.0.1/|--url: expected http:// or https://
