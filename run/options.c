@@ -858,6 +858,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			       "(not batch sizes, --trace or --schedule constant)");
 	if (o->time_scale != 1 && !o->trace)
 		return err_set(e, ERR_USAGE, "--time-scale applies to --trace only");
+	if (o->preconnect == 1 && !o->preconnect_n && (o->nrates || o->trace) && !o->max_concurrency)
+		return err_set(e, ERR_USAGE, "--preconnect in open loop: say how many (--preconnect=N), "
+			       "or cap the requests in flight (--max-concurrency C opens C)");
 	if (o->trace && (o->requests || o->duration_s))
 		return err_set(e, ERR_USAGE, "--trace sends each row once: no --requests or --duration");
 	if (o->nrates && !o->requests && !o->duration_s)

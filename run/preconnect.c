@@ -325,8 +325,11 @@ long pre_count(const struct eng *g, const struct eng_step *s)
 		return 0;
 	if (o->preconnect_n > 0)
 		return o->preconnect_n;
+	/* An open loop needs as many connections as requests go at once:
+	 * known beforehand only under --max-concurrency, whose cap a bare
+	 * --preconnect then opens (options.c refuses it without). */
 	if (s->times)
-		return 0;
+		return o->preconnect == 1 && o->max_concurrency > 0 ? o->max_concurrency : 0;
 	return o->http2 ? 1 : s->batch;
 }
 

@@ -121,6 +121,7 @@ done <<'CASES'
 --url http://127.0.0.1:1 --burstiness 0.5 --batch-sizes 2|--burstiness shapes Poisson arrivals of --rate or --ramp
 --url http://127.0.0.1:1 --rate 50 --schedule constant --burstiness 0.2|--burstiness shapes Poisson arrivals of --rate or --ramp
 --url http://127.0.0.1:1 --shard 1/2x|--shard: expected I/N
+--url http://127.0.0.1:1 --rate 5 --preconnect|--preconnect in open loop: say how many
 --url http://127.0.0.1:1 --api bogus|--api: unknown 'bogus'
 --url notaurl|--url: expected http:// or https://
 --url ftp://127.0.0.1/|--url: expected http:// or https://

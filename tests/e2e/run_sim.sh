@@ -301,6 +301,11 @@ else
 	nok "shards of a Poisson rate: every other arrival of the whole schedule each" \
 		"whole: $(every "$T/psh.csv" 2 0) / $(every "$T/psh.csv" 2 1); shards: $(every "$T/psh0.csv" 1 0) / $(every "$T/psh1.csv" 1 0)"
 fi
+# A bare --preconnect with --max-concurrency C opens C connections before
+# a rate step (it opened none): the first requests find them.
+llmrun --url "$URL" --model llmsim --rate 200 --max-concurrency 3 --preconnect --requests 3 -q -o "$T/pc.csv" "$T/c.csv"
+[ "$(vals "$T/pc.csv" conn_reused | tr -d '\n')" = 111 ] && ok "--preconnect --max-concurrency 3: 3 connections before a rate step" ||
+	nok "--preconnect --max-concurrency 3: 3 connections before a rate step" "conn_reused: $(vals "$T/pc.csv" conn_reused | tr '\n' ' ')"
 # --requests with --duration: the first limit reached ends a rate step, as
 # a batch step (--requests was dropped: 113 rows for 10).
 llmrun --url "$URL" --model llmsim --rate 50 --requests 10 --duration 2 -q -o "$T/rd.csv" "$T/c.csv"
