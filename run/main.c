@@ -180,9 +180,16 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			}
 			s->kind = "rate";
 			s->value = o->rates[i];
-			s->schedule = sr.arr == ARR_CONSTANT ? "constant"
-				      : sr.arr == ARR_GAMMA  ? "gamma"
-							     : "poisson";
+			/* A ramp's rows say so: its step is the rate it ends at,
+			 * and it would pool with a flat step of that rate. */
+			if (sr.ramp != RAMP_NONE)
+				s->schedule = sr.arr == ARR_CONSTANT ? "constant-ramp"
+					      : sr.arr == ARR_GAMMA  ? "gamma-ramp"
+								     : "poisson-ramp";
+			else
+				s->schedule = sr.arr == ARR_CONSTANT ? "constant"
+					      : sr.arr == ARR_GAMMA  ? "gamma"
+								     : "poisson";
 			s->times = ss->times[i];
 			s->max_inflight = o->max_concurrency;
 			if (sess) {

@@ -317,6 +317,14 @@ llmrun --url "$URL" --model llmsim --ramp linear:10:50 --requests 15 -o "$T/rp.c
 grep -q "^llmrun: ramp=linear:10:50: 15 requests" "$T/rp.err" && ok "a ramp's summary is labelled with its span" ||
 	nok "a ramp's summary is labelled with its span" "$(head -1 "$T/rp.err")"
 [ "$(rows "$T/rp.csv")" -eq 15 ] && ok "ramp: 15 rows" || nok "ramp: 15 rows"
+# Its rows say it was a ramp, so it is not pooled with a flat step at the
+# rate it ends at (both were step 50, schedule poisson: one group).
+llmrun --url "$URL" --model llmsim --rate 50 --requests 15 -q -o "$T/flat.csv" "$T/c.csv"
+[ "$(vals "$T/rp.csv" schedule | sort -u)" = poisson-ramp ] &&
+	llmanalyze --pool-runs -c requests "$T/rp.csv" "$T/flat.csv" >"$T/pool.csv" &&
+	grep -q ',poisson-ramp,50,' "$T/pool.csv" && grep -q ',poisson,50,' "$T/pool.csv" &&
+	ok "ramp rows: schedule poisson-ramp, another group than a flat rate" ||
+	nok "ramp rows: schedule poisson-ramp, another group than a flat rate" "$(vals "$T/rp.csv" schedule | sort -u); $(llmanalyze --pool-runs -c requests "$T/rp.csv" "$T/flat.csv")"
 printf 'id,prompt,arrival_s,output_tokens\na,one,0.4,8\nb,two,0,8\nc,three,0.2,8\n' >"$T/trace.csv"
 llmrun --url "$URL" --model llmsim --trace --time-scale 2 -q -o "$T/t.csv" "$T/trace.csv"
 order=$(vals "$T/t.csv" row_id | tr -d '\n')
