@@ -60,7 +60,7 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 	out[0] = '\0';
 	if (m->lag.n && m->lag.p99 > AN_LAG_NOTE_MS)
 		len += (size_t)snprintf(out, n, "sends %.1f ms late at p99 (client_lag_ms: llmrun fell behind, "
-					"or requests queued for a --max-concurrency slot); throughput includes it "
+					"or requests queued for a max_concurrency slot); throughput includes it "
 					"but not TTFT or E2E", m->lag.p99);
 	if (len < n && m->out_of_max < AN_SHORT_NOTE)
 		len += (size_t)snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "

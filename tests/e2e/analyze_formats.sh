@@ -24,7 +24,7 @@ llmanalyze -f json "$D/no_stream.csv" >"$T/t.json"
 
 # Notes in every format.
 for f in md table; do
-	llmanalyze -f $f "$D/queue_ms.csv" | grep -q "^note: t m g 1: sends 3.0 ms late at p99 (client_lag_ms: llmrun fell behind, or requests queued for a --max-concurrency slot); throughput includes it but not TTFT or E2E$" &&
+	llmanalyze -f $f "$D/queue_ms.csv" | grep -q "^note: t m g 1: sends 3.0 ms late at p99 (client_lag_ms: llmrun fell behind, or requests queued for a max_concurrency slot); throughput includes it but not TTFT or E2E$" &&
 		ok "$f: client lag note" || nok "$f: client lag note" "$(llmanalyze -f $f "$D/queue_ms.csv")"
 done
 [ "$(llmanalyze -f json "$D/short_outputs.csv" | jq -r '.[0].note')" = \

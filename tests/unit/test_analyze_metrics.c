@@ -319,7 +319,8 @@ static void lag_and_short_notes(void **state)
 	assert_near(m.lag.p99, 0.1 + 0.97 * 4.9, 1e-9); /* h = 2.97 */
 	assert_near(m.out_of_max, 0.45, 1e-12);
 	an_metrics_note(&m, note, sizeof note);
-	assert_string_equal(note, "llmrun fell behind by 4.9 ms at p99; throughput includes it but not TTFT or E2E; "
+	assert_string_equal(note, "sends 4.9 ms late at p99 (client_lag_ms: llmrun fell behind, or requests queued "
+				  "for a max_concurrency slot); throughput includes it but not TTFT or E2E; "
 				  "ok requests got 45% of max_tokens on average: outputs ended early "
 				  "(see llmrun --ignore-eos / --min-tokens)");
 	an_set_free(s);
