@@ -475,7 +475,9 @@ for m in re.finditer(r"sample \d+ \(row (\S+)\):.*, ([0-9.]+) tok/s", open(sys.a
     print("%s %s %.1f" % (m.group(1), m.group(2), float(rows[m.group(1)])))
 PY
 )
-[ "$(echo "$spd" | awk 'NF == 3 && $2 == $3 { n++ } END { print n + 0 }')" = 2 ] &&
+# (to 0.2 tok/s: the sample rounds a speed from ns stamps, the column one
+# from the row's rounded times; the old formula was 11% off)
+[ "$(echo "$spd" | awk 'NF == 3 && $2 - $3 <= 0.2 && $3 - $2 <= 0.2 { n++ } END { print n + 0 }')" = 2 ] &&
 	ok "--show-samples: each sample's tok/s is its row's gen_tok_per_s" ||
 	nok "--show-samples: each sample's tok/s is its row's gen_tok_per_s" "row, sample, column: $spd"
 
