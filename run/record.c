@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "csv.h"
+#include "http.h"
 #include "ofile.h"
 
 struct rec {
@@ -274,9 +275,9 @@ int rec_close(struct rec *w, int commit, struct err *e)
 	return rc;
 }
 
-enum rclass rec_classify(int curl_code, long http, const struct resp *r,
-			 int cancelled, const char *bad_stream, char *msg,
-			 size_t msz)
+enum rclass rec_classify(int curl_code, const char *errbuf, long http,
+			 const struct resp *r, int cancelled,
+			 const char *bad_stream, char *msg, size_t msz)
 {
 	CURLcode cc = (CURLcode)curl_code;
 
@@ -303,7 +304,7 @@ enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 	case CURLE_OK:
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
+		http_error_text(curl_code, errbuf, msg, msz);
 		return RC_TIMEOUT;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -311,10 +312,10 @@ enum rclass rec_classify(int curl_code, long http, const struct resp *r,
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
+		http_error_text(curl_code, errbuf, msg, msz);
 		return RC_CONNECT;
 	default:
-		snprintf(msg, msz, "%s", curl_easy_strerror(cc));
+		http_error_text(curl_code, errbuf, msg, msz);
 		return RC_DISCONNECT;
 	}
 	/* A clean close after finish_reason is a complete answer even without

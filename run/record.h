@@ -91,12 +91,14 @@ const char *rec_class_name(enum rclass c);
  * cancelled and whether its stream was malformed. Writes a short message
  * into msg ("" when ok). Order: cancelled; malformed stream; HTTP status
  * >= 400; an error object in the response (its code's class, else
- * http_5xx); curl errors (timeout, connect, else disconnect); a stream that
- * ended before its end marker and without a finish reason (disconnect).
+ * http_5xx); curl errors (timeout, connect, else disconnect), said with libcurl's
+ * detail from errbuf (its CURLOPT_ERRORBUFFER, may be NULL) where it
+ * helps; a stream that ended before its end marker and without a finish
+ * reason (disconnect).
  */
-enum rclass rec_classify(int curl_code, long http, const struct resp *r,
-			 int cancelled, const char *bad_stream, char *msg,
-			 size_t msz);
+enum rclass rec_classify(int curl_code, const char *errbuf, long http,
+			 const struct resp *r, int cancelled,
+			 const char *bad_stream, char *msg, size_t msz);
 
 /* Writes meta to path atomically (temporary file and rename). */
 int rec_meta_write(const char *path, const json_t *meta, struct err *e);

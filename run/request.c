@@ -451,11 +451,8 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	if (!q->r.response_id[0] && q->hdr_id[0])
 		snprintf(q->r.response_id, sizeof q->r.response_id, "%s", q->hdr_id);
 	memset(&x, 0, sizeof x);
-	x.status = rec_classify(curl_code, q->http, &q->r, cancelled, q->bad, msg,
-				sizeof msg);
-	/* A transfer's failure: with libcurl's detail where it helps. */
-	if (curl_code != CURLE_OK && strcmp(msg, curl_easy_strerror((CURLcode)curl_code)) == 0)
-		http_error_text(curl_code, q->errbuf, msg, sizeof msg);
+	x.status = rec_classify(curl_code, q->errbuf, q->http, &q->r, cancelled,
+				q->bad, msg, sizeof msg);
 	/* A clean end without the end marker: say what came instead, when
 	 * it was not a stream at all. */
 	if (x.status == RC_DISCONNECT && curl_code == CURLE_OK) {

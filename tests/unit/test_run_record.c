@@ -18,34 +18,43 @@ static void classify(void **state)
 	resp_reset(&r, 0, 0);
 	r.done = 1;
 	/* An end marker alone is no answer. */
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_BAD_STREAM);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_BAD_STREAM);
 	assert_non_null(strstr(m, "no output"));
 	r.out_tokens = 0;
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_BAD_STREAM);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_BAD_STREAM);
 	r.chunks = 1;
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_OK);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_OK);
 	assert_string_equal(m, "");
 	r.chunks = 0;
 	r.out_tokens = 3; /* usage alone: the text was not streamed (--no-stream) */
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_OK);
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 1, "", m, sizeof m), RC_CANCELLED);
-	assert_int_equal(rec_classify(CURLE_WRITE_ERROR, 200, &r, 0, "an event is not a JSON object", m, sizeof m), RC_BAD_STREAM);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_OK);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 1, "", m, sizeof m), RC_CANCELLED);
+	assert_int_equal(rec_classify(CURLE_WRITE_ERROR, NULL, 200, &r, 0, "an event is not a JSON object", m, sizeof m), RC_BAD_STREAM);
 	assert_string_equal(m, "an event is not a JSON object");
-	assert_int_equal(rec_classify(CURLE_OK, 429, &r, 0, "", m, sizeof m), RC_RATE_LIMITED);
-	assert_int_equal(rec_classify(CURLE_OK, 404, &r, 0, "", m, sizeof m), RC_HTTP_4XX);
-	assert_int_equal(rec_classify(CURLE_OK, 503, &r, 0, "", m, sizeof m), RC_HTTP_5XX);
-	assert_int_equal(rec_classify(CURLE_OPERATION_TIMEDOUT, 200, &r, 0, "", m, sizeof m), RC_TIMEOUT);
-	assert_int_equal(rec_classify(CURLE_COULDNT_CONNECT, 0, &r, 0, "", m, sizeof m), RC_CONNECT);
-	assert_int_equal(rec_classify(CURLE_PARTIAL_FILE, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
-	assert_int_equal(rec_classify(CURLE_RECV_ERROR, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 429, &r, 0, "", m, sizeof m), RC_RATE_LIMITED);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 404, &r, 0, "", m, sizeof m), RC_HTTP_4XX);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 503, &r, 0, "", m, sizeof m), RC_HTTP_5XX);
+	assert_int_equal(rec_classify(CURLE_OPERATION_TIMEDOUT, NULL, 200, &r, 0, "", m, sizeof m), RC_TIMEOUT);
+	assert_int_equal(rec_classify(CURLE_COULDNT_CONNECT, NULL, 0, &r, 0, "", m, sizeof m), RC_CONNECT);
+	assert_int_equal(rec_classify(CURLE_PARTIAL_FILE, NULL, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
+	assert_int_equal(rec_classify(CURLE_RECV_ERROR, NULL, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
+	/* libcurl's own detail of a TLS failure comes through, with the hint
+	 * for a certificate it could not verify. */
+	assert_int_equal(rec_classify(CURLE_PEER_FAILED_VERIFICATION,
+				      "SSL certificate problem: self-signed certificate\n",
+				      0, &r, 0, "", m, sizeof m), RC_CONNECT);
+	assert_non_null(strstr(m, ": SSL certificate problem: self-signed certificate ("));
+	assert_non_null(strstr(m, "--insecure"));
+	assert_int_equal(rec_classify(CURLE_RECV_ERROR, "Connection reset by peer", 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
+	assert_non_null(strstr(m, ": Connection reset by peer"));
 	r.done = 0;
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_DISCONNECT);
 	snprintf(r.finish, sizeof r.finish, "stop");
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_OK);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_OK);
 	r.finish[0] = '\0';
 	r.err_class = RC_HTTP_5XX;
 	snprintf(r.err, sizeof r.err, "overloaded");
-	assert_int_equal(rec_classify(CURLE_OK, 200, &r, 0, "", m, sizeof m), RC_HTTP_5XX);
+	assert_int_equal(rec_classify(CURLE_OK, NULL, 200, &r, 0, "", m, sizeof m), RC_HTTP_5XX);
 	assert_non_null(strstr(m, "overloaded"));
 	assert_string_equal(rec_class_name(RC_DISCONNECT), "disconnect");
 	resp_free(&r);
