@@ -169,8 +169,8 @@ stop_srv
 # check that wanted both failed; the rows' two timeouts are checked above.
 spans=$(awk '$1 == "span" && $3 == "POST" { printf "%s ", $2 }' "$T/url.silent")
 [ -n "$spans" ] && [ "$(echo "$spans" | awk '{ for (i = 1; i <= NF; i++) if (!($i >= 900 && $i < 1500)) n++ } END { print n + 0 }')" -eq 0 ] &&
-	ok "a silent server: the hang-ups came on time on its clock (${spans}ms)" ||
-	nok "a silent server: the hang-ups came on time on its clock" "spans: '$spans'"
+	ok "a silent server: the hang-ups came on time on its clock (${spans}ms; $(grep -v '^request' "$T/url.silent" | tail -n +2 | tr '\n' ' '))" ||
+	nok "a silent server: the hang-ups came on time on its clock" "spans: '$spans'; the server's log: $(cat "$T/url.silent")"
 
 # ... and its preconnect got a connection but no answer to GET /health:
 # libcurl closed it, and the summary says so (not with -q).

@@ -7,7 +7,8 @@ answers; prints "request METHOD TARGET" (its request line's first two
 words) and, when the client hangs up, prints "span MS METHOD": the
 milliseconds on this server's own clock from the request's first bytes
 read to the hang-up (a client's timeout, seen from the far end), and the
-request's method; sse / json: answers 200 with a 1 GiB body (text/event-stream or
+request's method, or "error TEXT" when the hang-up came as an error
+(a reset); sse / json: answers 200 with a 1 GiB body (text/event-stream or
 application/json) of one endless line, until the client hangs up;
 done: a stream of "data: [DONE]" alone; nochoice: a stream of an event
 without choices, then [DONE]; whole: a whole JSON answer (application/json)
@@ -60,8 +61,11 @@ def serve(c):
         chunk = b"y" * 65536
         for _ in range((1 << 30) // 65536):
             c.sendall(chunk)
-    except OSError:
-        pass
+    except OSError as x:
+        # A silent server's hang-up that came as an error (a reset): said,
+        # so a missing span line has a cause in the log.
+        if mode == "silent":
+            print("error %s" % x, flush=True)
     finally:
         c.close()
 deadline = time.time() + 60
