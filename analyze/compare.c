@@ -410,6 +410,7 @@ static void compare_cell(struct an_group *gb, const struct an_metrics *mb,
 	c->n_base = sb.n;
 	c->n_cand = scand.n;
 	c->diff_lo = c->diff_hi = c->rel_lo = c->rel_hi = NAN;
+	c->thin = sb.ci && !scand.ci;
 	if (!sb.ci || !scand.ci || !B || isnan(c->diff))
 		return;
 	seed_for(&rb, o->seed, gb->key, nkeys, cm->name, 0);
@@ -426,13 +427,14 @@ static void compare_cell(struct an_group *gb, const struct an_metrics *mb,
 }
 
 /* Sets c->rule and c->fail from the rules: a regression beyond the limit
- * with 95% confidence, i.e. the whole interval past the limit. */
+ * with 95% confidence, i.e. the whole interval past the limit. A metric
+ * has one rule (cmp_spec_parse refuses a second). */
 static void judge(const struct cmp_opts *o, struct cmp_cell *c)
 {
 	size_t i;
 
 	c->rule = -1;
-	c->fail = 0;
+	c->fail = c->unjudged = c->lost = 0;
 	for (i = 0; i < o->nrules; i++) {
 		const struct cmp_rule *r = &o->rules[i];
 		double lo, hi;
@@ -443,6 +445,7 @@ static void judge(const struct cmp_opts *o, struct cmp_cell *c)
 		lo = r->relative ? c->rel_lo : c->diff_lo;
 		hi = r->relative ? c->rel_hi : c->diff_hi;
 		c->unjudged = isnan(lo) || isnan(hi);
+		c->lost = c->unjudged && c->thin;
 		if (cmp_metrics[c->metric].worse > 0)
 			c->fail = lo > r->limit;
 		else
@@ -450,17 +453,43 @@ static void judge(const struct cmp_opts *o, struct cmp_cell *c)
 	}
 }
 
-static struct an_group *find(const struct an_set *s, char *const *key)
+/* 1 when set s has no value in key k (a column its file lacks). */
+static int lacks(const struct an_set *s, size_t k)
 {
-	size_t i, k;
+	size_t i;
+
+	for (i = 0; i < s->ngroups; i++)
+		if (s->groups[i]->key[k][0])
+			return 0;
+	return 1;
+}
+
+/* The group of s whose key is key: the one exact match, else the one
+ * group that matches when the keys marked any[] (optional keys that one
+ * file lacks) are taken as any value; NULL when none, or several so. */
+static struct an_group *find(const struct an_set *s, char *const *key,
+			     const unsigned char *any)
+{
+	struct an_group *loose = NULL;
+	size_t i, k, nloose = 0;
 
 	for (i = 0; i < s->ngroups; i++) {
-		for (k = 0; k < s->nkeys && strcmp(s->groups[i]->key[k], key[k]) == 0; k++)
-			;
-		if (k == s->nkeys)
+		int exact = 1, match = 1;
+
+		for (k = 0; k < s->nkeys && match; k++) {
+			if (strcmp(s->groups[i]->key[k], key[k]) == 0)
+				continue;
+			exact = 0;
+			match = any[k];
+		}
+		if (exact)
 			return s->groups[i];
+		if (match) {
+			loose = s->groups[i];
+			nloose++;
+		}
 	}
-	return NULL;
+	return nloose == 1 ? loose : NULL;
 }
 
 static char **dup_key(char *const *key, size_t n)
@@ -499,19 +528,26 @@ static int compare_sets(struct an_set *sb, struct an_set *sc, const struct cmp_o
 {
 	struct scratch scr = {calloc(o->resamples + 1, sizeof(double)),
 			      calloc(o->resamples + 1, sizeof(double))};
+	unsigned char *any = calloc(o->nby + 1, 1);
 	size_t i, j;
 	int rc = 0;
 
-	if (!scr.diff || !scr.rel || !(res->rows = calloc(sb->ngroups, sizeof *res->rows)))
+	for (i = 0; any && i < o->nby; i++)
+		any[i] = o->by_optional && o->by_optional[i] && (lacks(sb, i) || lacks(sc, i));
+	if (!any)
+		rc = err_set(e, ERR_SOFTWARE, "out of memory");
+
+	if (!rc && (!scr.diff || !scr.rel || !(res->rows = calloc(sb->ngroups, sizeof *res->rows))))
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	for (i = 0; !rc && i < sb->ngroups; i++) {
-		struct an_group *gb = sb->groups[i], *gc = find(sc, gb->key);
+		struct an_group *gb = sb->groups[i], *gc = find(sc, gb->key, any);
 		struct an_metrics mb, mc;
 		struct cmp_row *row;
 
 		if (!gc) {
 			if (add_only(res, gb, 0))
 				rc = err_set(e, ERR_SOFTWARE, "out of memory");
+			res->nmissing += o->nrules > 0;
 			continue;
 		}
 		row = &res->rows[res->nrows];
@@ -533,13 +569,15 @@ static int compare_sets(struct an_set *sb, struct an_set *sc, const struct cmp_o
 			judge(o, &row->cells[j]);
 			res->nfail += (size_t)row->cells[j].fail;
 			res->nunjudged += (size_t)row->cells[j].unjudged;
+			res->nlost += (size_t)row->cells[j].lost;
 		}
 	}
 	for (i = 0; !rc && i < sc->ngroups; i++)
-		if (!find(sb, sc->groups[i]->key) && add_only(res, sc->groups[i], 1))
+		if (!find(sb, sc->groups[i]->key, any) && add_only(res, sc->groups[i], 1))
 			rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	free(scr.diff);
 	free(scr.rel);
+	free(any);
 	return rc;
 }
 

@@ -8,8 +8,11 @@
  *
  * Groups are matched by their key values (the --by columns; by default
  * model, group, step_kind, schedule and step: not target or run_id, which
- * differ between a baseline and a candidate by nature). A group in one
- * file only is listed in cmp_result.only, never dropped.
+ * differ between a baseline and a candidate by nature). A key of
+ * by_optional that a file lacks (every value empty: an older file without
+ * step_kind) matches any value of the other file's group when exactly one
+ * group matches so. A group in one file only is listed in
+ * cmp_result.only, never dropped.
  *
  * Ownership: cmp_run fills a cmp_result that the caller releases with
  * cmp_result_free; everything passed in is borrowed.
@@ -91,6 +94,10 @@ struct cmp_cell {
 	int rule;                      /* index of its --fail-on rule or -1 */
 	int fail;                      /* 1: the rule's regression is significant */
 	int unjudged;                  /* 1: a rule, but no interval to judge by */
+	int thin;                      /* 1: NEW too few samples for an interval
+					  where BASE had enough */
+	int lost;                      /* 1: unjudged and thin: the gate fails
+					  (a candidate that lost its requests) */
 };
 
 struct cmp_row {
@@ -98,6 +105,12 @@ struct cmp_row {
 	size_t ok_base, ok_cand;       /* ok requests */
 	struct cmp_cell *cells;        /* one per chosen metric */
 };
+
+/* The gate fails on a judged regression (nfail), on a gated figure that
+ * NEW has too few requests to judge where BASE had enough (nlost), and
+ * on a group of BASE that NEW lacks (nmissing): a candidate that failed
+ * its requests, or never ran a step, does not pass. */
+#define CMP_GATE_FAILED(r) ((r)->nfail + (r)->nlost + (r)->nmissing > 0)
 
 /* A group found in one file only. */
 struct cmp_only {
@@ -116,6 +129,8 @@ struct cmp_result {
 	size_t nonly;
 	size_t nfail;                  /* cells with fail set */
 	size_t nunjudged;              /* cells with unjudged set */
+	size_t nlost;                  /* cells with lost set */
+	size_t nmissing;               /* with rules: groups in BASE only */
 	size_t resamples;
 };
 

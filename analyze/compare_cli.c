@@ -35,7 +35,10 @@ const char cmp_usage_text[] =
 	"      --fail-on SPEC      exit 1 when a regression beyond a limit is\n"
 	"                          significant, e.g. ttft_p99:+10%,tpot_p50:+5%,\n"
 	"                          out_tok_per_s:-5% (a limit without % is in the\n"
-	"                          metric's unit)\n"
+	"                          metric's unit; several add up); it also\n"
+	"                          fails on a gated group missing from NEW, and\n"
+	"                          on a gated figure NEW has too few ok requests\n"
+	"                          to judge where BASE has enough\n"
 	"      --resamples N       bootstrap replicates (default 2000)\n"
 	"      --seed N            seed of the replicates (default 1)\n"
 	"  -q, --quiet             no warnings\n"
@@ -66,6 +69,7 @@ struct cmp_conf {
 	size_t nmetrics;
 	struct cmp_rule rules[CMP_MAX_LIST];
 	size_t nrules;
+	char fail_on[4096];  /* every --fail-on, joined by commas */
 	size_t resamples;
 	unsigned long long seed;
 	int quiet;
@@ -152,10 +156,17 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 			c->nby = (size_t)n;
 			memset(c->by_optional, 0, sizeof c->by_optional);
 			break;
-		case 'F':
-			if (cmp_spec_parse(optarg, c->rules, CMP_MAX_LIST, &c->nrules, &e))
+		case 'F': {
+			/* Several --fail-on add up (a metric twice is still refused). */
+			size_t len = strlen(c->fail_on);
+
+			if (len + strlen(optarg) + 2 > sizeof c->fail_on)
+				return usage("--fail-on: too many items");
+			snprintf(c->fail_on + len, sizeof c->fail_on - len, "%s%s", len ? "," : "", optarg);
+			if (cmp_spec_parse(c->fail_on, c->rules, CMP_MAX_LIST, &c->nrules, &e))
 				return usage("%s", e.msg);
 			break;
+		}
 		case 'R':
 			if (parse_number(optarg, 100, 1000000, &v))
 				return usage("--resamples needs a whole number from 100 to 1000000, not '%s'", optarg);
@@ -242,14 +253,20 @@ int cmp_main(int argc, char **argv)
 	if (!rc && !c.quiet && res.nonly)
 		fprintf(stderr, "llmanalyze compare: warning: %zu group%s in one file only, not compared (listed in the output)\n",
 			res.nonly, res.nonly == 1 ? "" : "s");
-	if (!rc && !c.quiet && res.nunjudged)
+	if (!rc && !c.quiet && res.nunjudged > res.nlost)
 		fprintf(stderr, "llmanalyze compare: warning: %zu gated figure%s had no interval (too few requests) and could not fail\n",
-			res.nunjudged, res.nunjudged == 1 ? "" : "s");
+			res.nunjudged - res.nlost, res.nunjudged - res.nlost == 1 ? "" : "s");
+	if (!rc && !c.quiet && res.nlost)
+		fprintf(stderr, "llmanalyze compare: %zu gated figure%s could not be judged: new has too few ok requests where base has enough (the gate fails)\n",
+			res.nlost, res.nlost == 1 ? "" : "s");
+	if (!rc && !c.quiet && res.nmissing)
+		fprintf(stderr, "llmanalyze compare: %zu group%s of base missing from new (the gate fails)\n",
+			res.nmissing, res.nmissing == 1 ? "" : "s");
 	if (!rc && res.nrows == 0)
 		rc = err_set(&e, ERR_DATA, "no group is in both files (groups match on --by columns)");
 	if (rc)
 		fprintf(stderr, "llmanalyze compare: %s\n", e.msg);
-	else if (res.nfail)
+	else if (CMP_GATE_FAILED(&res))
 		rc = 1;
 	cmp_result_free(&res);
 	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "format.h"
@@ -64,9 +65,19 @@ static void key_text(char *out, size_t n, const struct cmp_result *r, char *cons
 
 /* ---- Markdown ---- */
 
+/* A rule's limit as written ("+10%", "+20 ms"). */
+static char *limit_text(char *out, size_t n, const struct cmp_rule *rule)
+{
+	char one[64];
+
+	snprintf(out, n, "%s%s%s", strchr(cmp_rule_str(rule, one, sizeof one), ':') + 1,
+		 rule->relative ? "" : " ", rule->relative ? "" : cmp_metrics[rule->metric].unit);
+	return out;
+}
+
 static void md_verdict(FILE *fp, const struct cmp_head *h, const struct cmp_result *r)
 {
-	char spec[512], one[64], k[512], a[32], b[32], c[32];
+	char spec[512], one[64], k[512], a[48], b[48], c[48], lim[64];
 	size_t i, j, len = 0;
 
 	spec[0] = '\0';
@@ -77,26 +88,55 @@ static void md_verdict(FILE *fp, const struct cmp_head *h, const struct cmp_resu
 		fputs("No gate (`--fail-on`): changes are reported only.\n\n", fp);
 		return;
 	}
-	if (!r->nfail)
+	if (!CMP_GATE_FAILED(r))
 		fprintf(fp, "**Gate passed** (`%s`): no regression beyond its threshold with 95%% confidence.\n\n", spec);
-	if (r->nunjudged)
-		fprintf(fp, "%zu gated figure%s had no interval (too few requests) and could not fail: \"not judged\" below.\n\n",
-			r->nunjudged, r->nunjudged == 1 ? "" : "s");
-	if (!r->nfail)
+	if (r->nunjudged > r->nlost)
+		fprintf(fp, "%zu gated figure%s had no interval (too few requests on both sides) and could not fail: \"not judged\" below.\n\n",
+			r->nunjudged - r->nlost, r->nunjudged - r->nlost == 1 ? "" : "s");
+	if (!CMP_GATE_FAILED(r))
 		return;
-	fprintf(fp, "**Gate failed** (`%s`): %zu regression%s beyond the threshold with 95%% confidence:\n\n",
-		spec, r->nfail, r->nfail == 1 ? "" : "s");
+	{
+		char why[3][96];
+		int nw = 0;
+
+		if (r->nfail)
+			snprintf(why[nw++], sizeof why[0], "%zu regression%s beyond the threshold with 95%% confidence",
+				 r->nfail, r->nfail == 1 ? "" : "s");
+		if (r->nlost)
+			snprintf(why[nw++], sizeof why[0], "%zu gated figure%s that new has too few ok requests to judge",
+				 r->nlost, r->nlost == 1 ? "" : "s");
+		if (r->nmissing)
+			snprintf(why[nw++], sizeof why[0], "%zu group%s of base missing from new",
+				 r->nmissing, r->nmissing == 1 ? "" : "s");
+		fprintf(fp, "**Gate failed** (`%s`): %s%s%s%s%s:", spec, why[0], nw > 1 ? "; " : "",
+			nw > 1 ? why[1] : "", nw > 2 ? "; " : "", nw > 2 ? why[2] : "");
+	}
+	fputs("\n\n", fp);
 	for (i = 0; i < r->nrows; i++)
 		for (j = 0; j < r->ncells; j++) {
 			const struct cmp_cell *cl = &r->rows[i].cells[j];
+			const struct cmp_rule *rule = cl->rule >= 0 ? &h->rules[cl->rule] : NULL;
+			const struct cmp_metric *m = &cmp_metrics[cl->metric];
 
-			if (!cl->fail)
+			if (!rule || (!cl->fail && !cl->lost))
 				continue;
 			key_text(k, sizeof k, r, r->rows[i].key);
-			fprintf(fp, "- %s: **%s %s** (95%% CI %s .. %s), limit %s\n", k,
-				cmp_metrics[cl->metric].name, pct(a, sizeof a, cl->rel),
-				pct(b, sizeof b, cl->rel_lo), pct(c, sizeof c, cl->rel_hi),
-				strchr(cmp_rule_str(&h->rules[cl->rule], one, sizeof one), ':') + 1);
+			if (cl->lost)
+				fprintf(fp, "- %s: **%s not judged**: new has %zu ok requests against %zu in base, too few for an interval (limit %s)\n",
+					k, m->name, r->rows[i].ok_cand, r->rows[i].ok_base, limit_text(lim, sizeof lim, rule));
+			else if (rule->relative)
+				fprintf(fp, "- %s: **%s %s** (95%% CI %s .. %s), limit %s\n", k, m->name,
+					pct(a, sizeof a, cl->rel), pct(b, sizeof b, cl->rel_lo),
+					pct(c, sizeof c, cl->rel_hi), limit_text(lim, sizeof lim, rule));
+			else
+				fprintf(fp, "- %s: **%s %s %s** (95%% CI %s .. %s %s), limit %s\n", k, m->name,
+					sgn(a, sizeof a, cl->diff, m->prec), m->unit, sgn(b, sizeof b, cl->diff_lo, m->prec),
+					sgn(c, sizeof c, cl->diff_hi, m->prec), m->unit, limit_text(lim, sizeof lim, rule));
+		}
+	for (i = 0; r->nmissing && i < r->nonly; i++)
+		if (!r->only[i].in_cand) {
+			key_text(k, sizeof k, r, r->only[i].key);
+			fprintf(fp, "- %s: **missing from new** (%zu requests in base)\n", k, r->only[i].requests);
 		}
 	fputc('\n', fp);
 }
@@ -133,6 +173,8 @@ static void md_row(FILE *fp, const struct cmp_head *h, const struct cmp_result *
 			fprintf(fp, "%s .. %s | ", pct(v[4], sizeof v[4], c->rel_lo), pct(v[5], sizeof v[5], c->rel_hi));
 		if (c->fail)
 			fprintf(fp, "**regression** beyond %s", strchr(cmp_rule_str(&h->rules[c->rule], one, sizeof one), ':') + 1);
+		else if (c->lost)
+			fputs("**not judged: too few in new**", fp);
 		else if (c->unjudged)
 			fputs("not judged", fp);
 		else if (isnan(c->diff_lo))
@@ -202,7 +244,7 @@ static json_t *cell_obj(const struct cmp_head *h, const struct cmp_cell *c)
 	const char *w = sig_word(c);
 	char one[64];
 
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:b,s:b}",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:b,s:b,s:b}",
 			 "metric", m->name, "unit", m->unit, "base", num(c->base), "new", num(c->cand),
 			 "diff", num(c->diff), "diff_ci95", pair(c->diff_lo, c->diff_hi),
 			 "rel", num(c->rel), "rel_ci95", pair(c->rel_lo, c->rel_hi),
@@ -210,13 +252,13 @@ static json_t *cell_obj(const struct cmp_head *h, const struct cmp_cell *c)
 			 "significant", w ? json_string(w) : json_null(),
 			 "limit", c->rule >= 0 ? json_string(strchr(cmp_rule_str(&h->rules[c->rule], one, sizeof one), ':') + 1)
 					      : json_null(),
-			 "fail", c->fail, "not_judged", c->unjudged);
+			 "fail", c->fail, "not_judged", c->unjudged, "too_few_in_new", c->lost);
 }
 
 static int write_json(FILE *fp, const struct cmp_head *h, const struct cmp_result *r, struct err *e)
 {
 	json_t *root, *groups = json_array(), *only = json_array(), *rules = json_array(), *cells;
-	char one[64];
+	char one[64], seed[32];
 	size_t i, j;
 	int rc = 0;
 
@@ -236,11 +278,15 @@ static int write_json(FILE *fp, const struct cmp_head *h, const struct cmp_resul
 		json_array_append_new(only, json_pack("{s:o,s:s,s:I}", "key", key_obj(r, r->only[i].key),
 						      "in", r->only[i].in_cand ? "new" : "base",
 						      "requests", (json_int_t)r->only[i].requests));
-	root = json_pack("{s:s,s:s,s:f,s:I,s:I,s:o,s:I,s:I,s:s,s:o,s:o}", "base", h->base, "new", h->cand,
-			 "level", 0.95, "resamples", (json_int_t)r->resamples, "seed", (json_int_t)h->seed,
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)h->seed);
+	root = json_pack("{s:s,s:s,s:f,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:s,s:o,s:o}", "base", h->base, "new", h->cand,
+			 "level", 0.95, "resamples", (json_int_t)r->resamples,
+			 /* A seed past 2^63 is not a JSON integer jansson keeps. */
+			 "seed", h->seed <= (uint64_t)INT64_MAX ? json_integer((json_int_t)h->seed) : json_string(seed),
 			 "fail_on", rules, "failed", (json_int_t)r->nfail,
-			 "not_judged", (json_int_t)r->nunjudged,
-			 "verdict", !h->nrules ? "none" : r->nfail ? "fail" : "pass", "groups", groups,
+			 "not_judged", (json_int_t)r->nunjudged, "too_few_in_new", (json_int_t)r->nlost,
+			 "missing_in_new", (json_int_t)r->nmissing,
+			 "verdict", !h->nrules ? "none" : CMP_GATE_FAILED(r) ? "fail" : "pass", "groups", groups,
 			 "only_in_one", only);
 	if (!root)
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
@@ -300,7 +346,7 @@ static int write_csv(FILE *fp, const struct cmp_head *h, const struct cmp_result
 			cl[11] = t + 8 * 32;
 			cl[12] = t + 9 * 32;
 			cl[13] = w ? w : "";
-			cl[14] = c->fail ? "1" : "0";
+			cl[14] = c->fail || c->lost ? "1" : "0";
 			if (c->rule >= 0)
 				snprintf(t + 10 * 32, 32, "%s", strchr(cmp_rule_str(&h->rules[c->rule], one, sizeof one), ':') + 1);
 			cl[15] = t + 10 * 32;
@@ -314,6 +360,8 @@ static int write_csv(FILE *fp, const struct cmp_head *h, const struct cmp_result
 		for (k = 0; k < r->nkeys; k++)
 			cl[k] = r->only[i].key[k];
 		cl[r->nkeys] = r->only[i].in_cand ? "new" : "base";
+		/* A gated group of base that new lacks fails the gate. */
+		cl[r->nkeys + 14] = r->nmissing && !r->only[i].in_cand ? "1" : "";
 		snprintf(t, 32, "%zu", r->only[i].requests);
 		cl[r->nkeys + (r->only[i].in_cand ? 12 : 11)] = t;
 	}

@@ -115,6 +115,48 @@ rc=$?
 [ $rc -eq 65 ] && grep -q 'no group is in both files' "$T/none.err" && grep -q 'only in base' "$T/none.md" &&
 	grep -q 'only in new' "$T/none.md" && ok "no group in both: 65, both listed" || nok "no group in both: 65, both listed" "exit $rc: $(cat "$T/none.err")"
 
+# A gate does not pass what it cannot see: a group of base that new
+# lacks (a step the candidate never ran) fails it, named (until
+# 2026-12-07: "Gate passed", exit 0) ...
+llmanalyze compare --fail-on "$GATE" "$T/two.csv" "$T/runs/01.csv" >"$T/gone.md" 2>"$T/gone.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q '^\*\*Gate failed\*\* .*1 group of base missing from new' "$T/gone.md" &&
+	grep -q '^- step 16: \*\*missing from new\*\* (96 requests in base)' "$T/gone.md" && grep -q 'missing from new (the gate fails)' "$T/gone.err" &&
+	ok "a gated group of base missing from new fails the gate (1), named" || nok "a gated group of base missing from new fails the gate" "exit $rc: $(cat "$T/gone.err" "$T/gone.md")"
+v=$(llmanalyze compare -q -f json --fail-on "$GATE" "$T/two.csv" "$T/runs/01.csv" | jq -r '"\(.verdict) \(.missing_in_new)"')
+[ "$v" = "fail 1" ] && ok "JSON: verdict fail, missing_in_new 1" || nok "JSON: verdict fail, missing_in_new 1" "$v"
+expect_exit 0 "without a gate the same files exit 0" llmanalyze compare -q "$T/two.csv" "$T/runs/01.csv"
+# ... and a candidate whose requests failed: no interval on its side where
+# base has one is not a pass (until 2026-12-07 0 ok of 96 passed).
+stc=$(col "$T/runs/02.csv" status)
+awk -F, -v OFS=, -v c="$stc" 'NR > 1 && NR % 12 != 0 { $c = "http_5xx" } { print }' "$T/runs/02.csv" >"$T/broke.csv"
+llmanalyze compare --fail-on tpot_p50:+5% "$T/runs/01.csv" "$T/broke.csv" >"$T/broke.md" 2>"$T/broke.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q '\*\*tpot_p50 not judged\*\*: new has 8 ok requests against 96 in base' "$T/broke.md" &&
+	grep -q 'new has too few ok requests where base has enough (the gate fails)' "$T/broke.err" &&
+	ok "a candidate with 8 ok of 96 fails the gate (1): too few to judge, named" || nok "a candidate with 8 ok of 96 fails the gate" "exit $rc: $(cat "$T/broke.err" "$T/broke.md")"
+v=$(llmanalyze compare -q -f json --fail-on tpot_p50:+5% "$T/runs/01.csv" "$T/broke.csv" | jq -r '"\(.verdict) \(.too_few_in_new) \(.groups[0].metrics[] | select(.metric == "tpot_p50") | .too_few_in_new)"')
+[ "$v" = "fail 1 true" ] && ok "JSON: verdict fail, too_few_in_new" || nok "JSON: verdict fail, too_few_in_new" "$v"
+# Both sides too small stays "not judged", and passes (a p99 of 96).
+expect_exit 0 "a p99 gate on 96 requests a side: not judged, passes" llmanalyze compare -q --fail-on ttft_p99:+10% "$T/runs/01.csv" "$T/runs/02.csv"
+# Two --fail-on add up (until 2026-12-07 the second replaced the first).
+expect_exit 1 "two --fail-on: the first still fails" llmanalyze compare -q --fail-on tpot_p50:+5% --fail-on ttft_p50:+50% "$T/runs/01.csv" "$T/slow1.20.csv"
+expect_exit 64 "... and a metric in both is refused" llmanalyze compare -q --fail-on tpot_p50:+5% --fail-on tpot_p50:+1% "$T/runs/01.csv" "$T/slow1.20.csv"
+# A limit in the metric's unit is shown in it, with the interval it is
+# judged by (ms), not beside a percentage.
+llmanalyze compare -q --fail-on tpot_p50:+0.01 "$T/runs/01.csv" "$T/slow1.20.csv" >"$T/abs.md"
+grep -q '\*\*tpot_p50 +[0-9.]* ms\*\* (95% CI +[0-9.]* .. +[0-9.]* ms), limit +0.01 ms' "$T/abs.md" &&
+	ok "an absolute limit: change and interval in ms" || nok "an absolute limit: change and interval in ms" "$(head -n 8 "$T/abs.md")"
+# An older base without step_kind and schedule columns matches on the
+# keys it has (until 2026-12-07: "no group is in both files", 65).
+ks=$(col "$T/runs/01.csv" step_kind) kc=$(col "$T/runs/01.csv" schedule)
+awk -F, -v OFS=, -v a="$ks" -v b="$kc" '{ o = ""; for (i = 1; i <= NF; i++) if (i != a && i != b) o = o (o == "" && i == 1 ? "" : ",") $i; print o }' \
+	"$T/runs/01.csv" >"$T/old.csv"
+v=$(llmanalyze compare -q -f json "$T/old.csv" "$T/runs/02.csv" | jq -r '"\(.groups | length) \(.only_in_one | length) \(.groups[0].ok_base)"')
+[ "$v" = "1 0 96" ] && ok "a base without step_kind and schedule matches the new file's group" || nok "a base without step_kind and schedule matches" "$v"
+v=$(llmanalyze compare -q -f json --seed 18446744073709551615 "$T/runs/01.csv" "$T/runs/02.csv" | jq -r .seed)
+[ "$v" = 18446744073709551615 ] && ok "a seed past 2^63 is shown as given" || nok "a seed past 2^63 is shown as given" "$v"
+
 # ---- one target, one run per group ----
 # llmrun --targets writes every target into one file, and two runs may be
 # joined into one: with the default keys (no target, no run_id) their
