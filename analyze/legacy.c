@@ -91,7 +91,10 @@ int an_legacy_add(struct an_legacy *l, const struct an_rec *r, struct err *e)
 	x->in_tok = r->in_tok;
 	x->out_tok = r->out_tok;
 	x->ttft = r->ttft_ms;
-	x->tpot = r->tpot_ms;
+	/* That tool's TPOT: the streaming time (first chunk to end) over
+	 * every output token, not over the gaps between them as ours. */
+	x->tpot = r->out_tok > 0 && !isnan(r->ttft_ms) && !isnan(r->e2e_ms) ?
+		(r->e2e_ms - r->ttft_ms) / (double)r->out_tok : NAN;
 	x->e2e = r->e2e_ms;
 	l->n++;
 	return 0;
@@ -156,9 +159,9 @@ static const char *prompt_for(const struct prompt *p, size_t n, const char *id)
 	const struct prompt *f;
 
 	if (!p || !id)
-		return "";
+		return NULL;
 	f = bsearch(&key, p, n, sizeof *p, cmp_prompt);
-	return f ? f->text : "";
+	return f ? f->text : NULL;
 }
 
 static int cmp_step(const void *a, const void *b)
@@ -205,7 +208,8 @@ static void legacy_fields(const struct lrow *x, const char *prompt, char f[8][40
 	out[5] = f[4];
 	out[6] = f[5];
 	out[7] = f[6];
-	out[8] = an_status_name(x->status);
+	/* That tool wrote "success" (and kept no failed row). */
+	out[8] = x->status == AN_OK ? "success" : an_status_name(x->status);
 }
 
 static const char *const per_batch_head[] = {
@@ -234,7 +238,8 @@ static double metric(const struct lrow *x, int m)
 }
 
 static int write_batch(const char *dir, struct lrow **rows, size_t n,
-		       const struct prompt *p, size_t np, struct err *e)
+		       const struct prompt *p, size_t np, size_t *unmatched,
+		       struct err *e)
 {
 	struct csv_writer *w;
 	char path[4096], f[8][40];
@@ -248,7 +253,10 @@ static int write_batch(const char *dir, struct lrow **rows, size_t n,
 		return rc;
 	rc = csv_write_row(w, per_batch_head, 9, e);
 	for (i = 0; !rc && i < n; i++) {
-		legacy_fields(rows[i], prompt_for(p, np, rows[i]->row_id), f, fields);
+		const char *text = prompt_for(p, np, rows[i]->row_id);
+
+		*unmatched += p && !text;
+		legacy_fields(rows[i], text ? text : "", f, fields);
 		rc = csv_write_row(w, fields, 9, e);
 	}
 	if (csv_writer_close(w, rc == 0, e) && !rc)
@@ -270,10 +278,10 @@ static int write_summary_row(struct csv_writer *w, struct lrow **rows, size_t n,
 	for (i = 0; i < n; i++)
 		ok += rows[i]->status == AN_OK;
 	fields[0] = rows[0]->step;
-	snprintf(text[1], 40, "%zu", n);
-	snprintf(text[2], 40, "%zu", ok);
-	fields[1] = text[1];
-	fields[2] = text[2];
+	snprintf(text[1], 40, "%zu", ok);
+	snprintf(text[2], 40, "%zu", n);
+	fields[1] = text[1];             /* sample_size: the rows summarized */
+	fields[2 + 4 * NMETRIC] = text[2]; /* requests, ours: last */
 	for (m = 0; m < NMETRIC; m++) {
 		buf_reset(tmp);
 		if ((rc = buf_reserve(tmp, n * sizeof(double), e)))
@@ -287,11 +295,12 @@ static int write_summary_row(struct csv_writer *w, struct lrow **rows, size_t n,
 		}
 		stats_summarize(v, k, &s);
 		num(text[3 + 4 * m], 40, s.mean, 3);
-		num(text[4 + 4 * m], 40, s.std, 3);
+		/* pandas' std, which that tool wrote: the sample's (n - 1). */
+		num(text[4 + 4 * m], 40, k > 1 ? s.std * sqrt((double)k / (double)(k - 1)) : NAN, 3);
 		num(text[5 + 4 * m], 40, s.min, 3);
 		num(text[6 + 4 * m], 40, s.max, 3);
 		for (i = 0; i < 4; i++)
-			fields[3 + 4 * m + (int)i] = text[3 + 4 * m + (int)i];
+			fields[2 + 4 * m + (int)i] = text[3 + 4 * m + (int)i];
 	}
 	return csv_write_row(w, fields, 3 + 4 * NMETRIC, e);
 }
@@ -307,14 +316,15 @@ static int write_comparison(const char *dir, struct lrow **sorted, size_t n,
 	size_t i, j;
 	int rc, m, k;
 
+	/* That tool's columns, then ours: requests (ok or not). */
 	head[0] = "batch_size";
-	head[1] = "requests";
-	head[2] = "ok";
+	head[1] = "sample_size";
 	for (m = 0; m < NMETRIC; m++)
 		for (k = 0; k < 4; k++) {
 			snprintf(names[4 * m + k], 40, "%s_%s", metric_names[m], stat[k]);
-			head[3 + 4 * m + k] = names[4 * m + k];
+			head[2 + 4 * m + k] = names[4 * m + k];
 		}
+	head[2 + 4 * NMETRIC] = "requests";
 	snprintf(path, sizeof path, "%s/batch_size_comparison.csv", dir);
 	if ((rc = csv_writer_open(path, CSV_ATOMIC, &w, e)))
 		return rc;
@@ -330,14 +340,29 @@ static int write_comparison(const char *dir, struct lrow **sorted, size_t n,
 	return rc;
 }
 
+int an_legacy_check_corpus(const char *corpus, struct err *e)
+{
+	struct prompt *p = NULL;
+	size_t np = 0, i;
+	int rc = read_corpus(corpus, &p, &np, e);
+
+	for (i = 0; i < np; i++) {
+		free(p[i].id);
+		free(p[i].text);
+	}
+	free(p);
+	return rc;
+}
+
 int an_legacy_write(struct an_legacy *l, const char *dir, const char *corpus,
-		    struct err *e)
+		    size_t *unmatched, struct err *e)
 {
 	struct prompt *p = NULL;
 	struct lrow **sorted = NULL;
 	size_t np = 0, i, j;
 	int rc = 0;
 
+	*unmatched = 0;
 	if (mkdir(dir, 0777) && errno != EEXIST)
 		return err_set(e, ERR_IO, "%s: %s", dir, strerror(errno));
 	if (corpus && (rc = read_corpus(corpus, &p, &np, e)))
@@ -352,7 +377,7 @@ int an_legacy_write(struct an_legacy *l, const char *dir, const char *corpus,
 	for (i = 0; !rc && i < l->n; i = j) {
 		for (j = i + 1; j < l->n && strcmp(sorted[j]->step, sorted[i]->step) == 0; j++)
 			;
-		rc = write_batch(dir, sorted + i, j - i, p, np, e);
+		rc = write_batch(dir, sorted + i, j - i, p, np, unmatched, e);
 	}
 	if (!rc)
 		rc = write_comparison(dir, sorted, l->n, e);

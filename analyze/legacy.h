@@ -5,9 +5,12 @@
  * users come from: per batch size N, output_performance_metrics_batchN.csv
  * with exactly the columns
  *   prompt,input_tokens,output_tokens,ttft,tpot,latency,tps,rps,status
- * (times in ms; tps = output_tokens / latency s; rps = 1 / latency s, per
- * request), and batch_size_comparison.csv with mean, std, min and max of
- * each metric over the ok requests of each batch size.
+ * (times in ms; tpot = (latency - ttft) / output_tokens as that tool had
+ * it; tps = output_tokens / latency s; rps = 1 / latency s, per request;
+ * status "success" when ok, else our class), and batch_size_comparison.csv
+ * with batch_size, sample_size (ok requests), the mean, std (pandas':
+ * n - 1), min and max of each metric over the ok requests of each batch
+ * size, then ours: requests.
  *
  * Rows are grouped by step only (one scenario per analysis, as that tool
  * ran). The prompt text is not in results: it is joined from the corpus
@@ -27,9 +30,15 @@ void an_legacy_free(struct an_legacy *l);
  * ERR_SOFTWARE. */
 int an_legacy_add(struct an_legacy *l, const struct an_rec *r, struct err *e);
 
+/* Reads corpus as an_legacy_write will, before any output is written:
+ * 0, or ERR_NOINPUT / ERR_DATA naming it. */
+int an_legacy_check_corpus(const char *corpus, struct err *e);
+
 /* Writes the files into dir (created when missing), each atomically.
- * corpus may be NULL. Returns 0, ERR_NOINPUT / ERR_DATA (corpus), ERR_IO. */
+ * corpus may be NULL; *unmatched gets the rows whose row_id it lacks
+ * (their prompt is empty). Returns 0, ERR_NOINPUT / ERR_DATA (corpus),
+ * ERR_IO. */
 int an_legacy_write(struct an_legacy *l, const char *dir, const char *corpus,
-		    struct err *e);
+		    size_t *unmatched, struct err *e);
 
 #endif

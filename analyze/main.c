@@ -634,8 +634,15 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		an_srv_fill(srv, &rep);
 	if (!rc && !o->live)
 		rc = write_table(o, &rep, &st, srv, sk.xreqs, e);
-	if (!rc && sk.legacy && !o->live)
-		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, e);
+	if (!rc && sk.legacy && !o->live) {
+		size_t unmatched = 0;
+
+		rc = an_legacy_write(sk.legacy, o->legacy, o->corpus, &unmatched, e);
+		if (!rc && unmatched && !o->quiet)
+			fprintf(stderr, "llmanalyze: warning: --corpus %s has no id of %zu result row%s: "
+				"their prompt is empty in the legacy files\n", o->corpus, unmatched,
+				unmatched == 1 ? "" : "s");
+	}
 	if (!rc && (o->charts || o->html)) {
 		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv};
 
@@ -676,12 +683,22 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 }
 
 /* Every output checked before the first is written: a run refused for
- * its third output leaves no first one behind. */
-static int preflight(const struct opts *o, struct err *e)
+ * its third output leaves no first one behind; none may be an input (it
+ * would be overwritten); the legacy files' corpus is read first too. */
+static int preflight(const struct opts *o, char *const *in, int nin, struct err *e)
 {
-	int rc = 0;
+	const char *out[2] = {o->out, o->html};
+	int rc = 0, i, k;
 
-	if (o->out)
+	for (k = 0; k < 2 && !rc; k++)
+		for (i = 0; out[k] && i < nin + 2 && !rc; i++) {
+			const char *x = i < nin ? in[i] : i == nin ? o->corpus : o->truth;
+
+			if (ofile_same(out[k], x))
+				rc = err_set(e, ERR_USAGE, "%s %s is an input: it would be overwritten",
+					     k ? "--html" : "-o", out[k]);
+		}
+	if (!rc && o->out)
 		rc = ofile_check(o->out, e);
 	if (!rc && o->html)
 		rc = ofile_check(o->html, e);
@@ -689,6 +706,8 @@ static int preflight(const struct opts *o, struct err *e)
 		rc = ofile_check_dir(o->charts, e);
 	if (!rc && o->legacy)
 		rc = ofile_check_dir(o->legacy, e);
+	if (!rc && o->legacy && o->corpus)
+		rc = an_legacy_check_corpus(o->corpus, e);
 	return rc;
 }
 
@@ -783,7 +802,7 @@ int main(int argc, char **argv)
 		rc = 0;
 	else if (rc == 0) {
 		n = argc - optind;
-		if ((rc = preflight(&o, &e))) {
+		if ((rc = preflight(&o, argv + optind, n, &e))) {
 			;
 		} else if (o.vllm) {
 			if (n == 0)

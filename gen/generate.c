@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include "generate_int.h"
 #include "lengths.h"
 #include "material.h"
+#include "ofile.h"
 #include "sonnet.h"
 #include "stats.h"
 #include "template.h"
@@ -318,6 +320,16 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 }
 
 
+/* SIGINT or SIGTERM while the rows are written: the signal's number. The
+ * run stops at the next row, removes its temporary files, and then dies
+ * of the signal (a shell sees 130 or 143, as without the handler). */
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
 int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 		  size_t in_tokens, long out_tokens, const char *lang,
 		  const char *tpl, const char *topic, const char *prompt,
@@ -328,6 +340,9 @@ int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 	size_t len[NCONVCOLS], n = 0;
 	struct csv_writer *w = r->w[g->file];
 	int rc = 0;
+
+	if (stop_sig)
+		return err_set(e, ERR_SOFTWARE, "stopped by a signal");
 
 	if (g->rows == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
@@ -553,6 +568,17 @@ static void summary(const struct run *r)
 				r->g[i].why_n[k], r->g[i].why[k]);
 }
 
+/* -o naming an input would overwrite it. */
+static int same_file(const struct gen_opts *o, struct err *e)
+{
+	const char *in[3] = {o->from, o->burstgpt, o->sonnet};
+
+	for (int i = 0; i < 3 && o->output && !o->legacy; i++)
+		if (ofile_same(o->output, in[i]))
+			return err_set(e, ERR_USAGE, "-o %s is an input: it would be overwritten", o->output);
+	return 0;
+}
+
 static int open_outputs(struct run *r, struct err *e)
 {
 	const struct gen_opts *o = r->o;
@@ -621,7 +647,18 @@ int gen_run(const struct gen_opts *o, struct err *e)
 			rc = sonnet_open(&r.sonnet, o->sonnet, r.t,
 					 o->shared_prefix ? (size_t)o->shared_prefix : 200, e);
 		if (!rc)
+			rc = same_file(o, e);
+		if (!rc)
 			rc = open_outputs(&r, e);
+	}
+	if (!rc) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 	}
 	if (!rc && o->from)
 		rc = gen_run_import(&r, e);
@@ -637,6 +674,11 @@ int gen_run(const struct gen_opts *o, struct err *e)
 			rc = crc;
 			*e = ce;
 		}
+	}
+	if (stop_sig) {
+		/* The temporary files are gone (closed uncommitted above). */
+		signal(stop_sig, SIG_DFL);
+		raise(stop_sig);
 	}
 	if (!rc && !o->quiet)
 		summary(&r);

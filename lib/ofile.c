@@ -39,7 +39,8 @@ static char *tmp_name(const char *path)
 int ofile_open(const char *path, struct ofile **out, struct err *e)
 {
 	struct ofile *o = calloc(1, sizeof *o);
-	struct stat st;
+	struct stat st, lst;
+	char *real = NULL;
 	mode_t mask;
 	int fd;
 
@@ -62,6 +63,13 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		free(o);
 		return err_set(e, ERR_IO, "%s: is a folder", path);
 	}
+	/* A symbolic link is written through, not replaced: the rename goes
+	 * to where it points (a link that points nowhere yet: fopen makes
+	 * its target). /dev/stdout is one, to a file when stdout is. */
+	if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		if (!(real = realpath(path, NULL)))
+			st.st_mode = S_IFIFO; /* dangling: in place */
+	}
 	if (!S_ISREG(st.st_mode)) {
 		o->path = strdup(path);
 		if (!o->path || !(o->fp = fopen(path, "w"))) {
@@ -76,8 +84,8 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		*out = o;
 		return 0;
 	}
-	o->path = strdup(path);
-	o->tmp = tmp_name(path);
+	o->path = real ? real : strdup(path);
+	o->tmp = tmp_name(o->path ? o->path : path);
 	if (!o->path || !o->tmp) {
 		free(o->path);
 		free(o->tmp);
@@ -201,7 +209,7 @@ static int probe(char *t)
 int ofile_check(const char *path, struct err *e)
 {
 	struct stat st;
-	char *t;
+	char *t, *real = NULL;
 	int rc = 0;
 
 	if (strcmp(path, "-") == 0)
@@ -211,8 +219,11 @@ int ofile_check(const char *path, struct err *e)
 			return err_set(e, ERR_IO, "%s: is a folder", path);
 		if (!S_ISREG(st.st_mode))
 			return 0;
+		real = realpath(path, NULL); /* where ofile_open will write */
 	}
-	if (!(t = tmp_name(path)))
+	t = tmp_name(real ? real : path);
+	free(real);
+	if (!t)
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
 	if (probe(t) != 0)
 		rc = err_set(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOINPUT : ERR_IO,
@@ -243,4 +254,15 @@ int ofile_check_dir(const char *dir, struct err *e)
 		rc = err_set(e, ERR_IO, "%s: cannot write in it: %s", dir, strerror(errno));
 	free(t);
 	return rc;
+}
+
+int ofile_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!a || !b || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+		return 0;
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0 || !S_ISREG(sa.st_mode))
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }

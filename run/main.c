@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "fdlimit.h"
 #include "http.h"
+#include "ofile.h"
 #include "options.h"
 #include "probe.h"
 #include "progress.h"
@@ -376,6 +377,32 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
  * and a plan with more streams than that is refused before anything is
  * sent. Streams of an open loop without --max-concurrency cannot be
  * known ahead. ERR_USAGE or 0. */
+/* The outputs, before any input is read or request sent: none may be an
+ * input (it would be overwritten), the metadata not the results, and each
+ * must be writable (a read-only folder found after the probe had already
+ * sent a request). */
+static int check_outputs(const struct opts *o, struct err *e)
+{
+	const char *in = o->prompt_file ? o->prompt_file : o->corpus;
+	char *meta = NULL;
+	int rc = 0;
+
+	if (o->meta)
+		meta = strdup(o->meta);
+	else if (strcmp(o->out, "-") != 0 && asprintf(&meta, "%s.meta.json", o->out) < 0)
+		meta = NULL;
+	if (ofile_same(o->out, in))
+		rc = err_set(e, ERR_USAGE, "-o %s is the corpus: it would be overwritten", o->out);
+	else if (meta && ofile_same(meta, in))
+		rc = err_set(e, ERR_USAGE, "--meta %s is the corpus: it would be overwritten", meta);
+	else if (meta && (strcmp(meta, o->out) == 0 || ofile_same(meta, o->out)))
+		rc = err_set(e, ERR_USAGE, "--meta %s is the results file (-o): the metadata would replace the results", meta);
+	else if (!(rc = ofile_check(o->out, e)) && meta)
+		rc = ofile_check(meta, e);
+	free(meta);
+	return rc;
+}
+
 static int fd_room(const struct opts *o, struct err *e)
 {
 	/* epoll sets, timers, results and metadata files, the scraper, the
@@ -535,7 +562,7 @@ int main(int argc, char **argv)
 	}
 	if (o.note[0] && !o.quiet)
 		fprintf(stderr, "llmrun: %s\n", o.note);
-	if ((rc = fd_room(&o, &e))) {
+	if ((rc = check_outputs(&o, &e)) || (rc = fd_room(&o, &e))) {
 		opts_free(&o);
 		return fail(&e);
 	}

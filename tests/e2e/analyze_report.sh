@@ -122,8 +122,35 @@ for s in 1 2 4; do
 done
 grep -q '^"prompt 3, with a comma",64,16,' "$T/out/output_performance_metrics_batch1.csv" &&
 	ok "prompt joined from the corpus" || nok "prompt joined from the corpus" "$(sed -n 2,3p "$T/out/output_performance_metrics_batch1.csv")"
-head -1 "$T/out/batch_size_comparison.csv" | grep -q '^batch_size,requests,ok,input_tokens_mean,input_tokens_std,input_tokens_min,input_tokens_max,' &&
-	ok "comparison header" || nok "comparison header"
+head -1 "$T/out/batch_size_comparison.csv" | grep -q '^batch_size,sample_size,input_tokens_mean,input_tokens_std,input_tokens_min,input_tokens_max,.*,rps_max,requests$' &&
+	ok "comparison header: that tool's, then requests" || nok "comparison header: that tool's, then requests" "$(head -1 "$T/out/batch_size_comparison.csv")"
+# Its std is pandas' (n - 1), and its tpot the streaming time over every
+# output token (until 2026-12-07: std over n, tpot ours). Output tokens
+# that vary (10 to 16) give both something to tell apart.
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "output_tokens") c = i; print; next } { $c = 10 + NR % 7; print }' \
+	"$T/r.csv" >"$T/rvar.csv"
+llmanalyze -q --legacy-dir "$T/out5" -o /dev/null "$T/rvar.csv"
+for s in 1 2 4; do
+	want=$(awk -F, 'NR > 1 && $NF == "success" { n++; x = $3; s += x; q += x * x } END { m = s / n; printf "%.3f", sqrt((q - n * m * m) / (n - 1)) }' \
+		"$T/out5/output_performance_metrics_batch$s.csv")
+	got=$(awk -F, -v s="$s" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } $1 == s { print $c["output_tokens_std"] }' "$T/out5/batch_size_comparison.csv")
+	[ -n "$got" ] && awk -v a="$want" -v b="$got" 'BEGIN { exit !((a - b) ^ 2 < 1e-6) }' &&
+		ok "batch$s: output_tokens_std is the sample's ($got)" || nok "batch$s: output_tokens_std is the sample's" "want $want, got $got"
+done
+awk -F, 'NR > 1 && $NF == "success" { t = ($6 - $4) / $3; if ((t - $5) ^ 2 > 1e-6) bad++; n++ } END { exit bad > 0 || n == 0 }' \
+	"$T/out5/output_performance_metrics_batch2.csv" && ok "tpot = (latency - ttft) / output_tokens, status success" ||
+	nok "tpot = (latency - ttft) / output_tokens, status success" "$(sed -n 1,3p "$T/out5/output_performance_metrics_batch2.csv")"
+# A corpus that lacks the results' ids: said (the prompts are empty); one
+# without a prompt column: 65 before any output is written.
+printf 'id,prompt\nnope,x\n' >"$T/other.csv"
+llmanalyze --legacy-dir "$T/out3" --corpus "$T/other.csv" -o /dev/null "$T/r.csv" 2>"$T/o3.err"
+grep -q "warning: --corpus .*other.csv has no id of 21 result rows" "$T/o3.err" &&
+	ok "--corpus without the results' ids: a warning counting them" || nok "--corpus without the results' ids: a warning" "$(cat "$T/o3.err")"
+printf 'id,text\n1,x\n' >"$T/nocol.csv"
+llmanalyze -o "$T/t4.csv" --legacy-dir "$T/out4" --corpus "$T/nocol.csv" "$T/r.csv" 2>"$T/o4.err"
+rc=$?
+[ $rc -eq 65 ] && [ ! -e "$T/t4.csv" ] && [ ! -e "$T/out4" ] && grep -q 'nocol.csv:1: no "prompt" column' "$T/o4.err" &&
+	ok "--corpus without a prompt column: 65, no table, no folder" || nok "--corpus without a prompt column: 65, no table, no folder" "exit $rc: $(cat "$T/o4.err"; ls "$T" | grep -e t4 -e out4)"
 [ "$(cut -d, -f1 "$T/out/batch_size_comparison.csv" | tr '\n' ' ')" = "batch_size 1 2 4 " ] && ok "comparison: a row per batch size" || nok "comparison: a row per batch size"
 # TTFT at batch 2 is 30 ms for every request.
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } $1 == 2 { exit !($c["ttft_mean"] == 30 && $c["ttft_std"] == 0) }' "$T/out/batch_size_comparison.csv" &&

@@ -124,3 +124,15 @@ expect_err 74 "is a folder" "-o naming a folder is 74" llmanalyze -o "$T/p" "$T/
 empty_dir "$T/p" "a refused output leaves no other output behind"
 expect_err 74 "writing standard output failed" "a table to /dev/full is 74" sh -c "llmanalyze '$T/r.csv' >/dev/full"
 expect_err 74 "writing standard output failed" "--list-columns to /dev/full is 74" sh -c 'llmanalyze --list-columns >/dev/full'
+# An output that is an input: refused, the input kept (until 2026-12-07
+# the results file became the table, exit 0).
+cp "$T/r.csv" "$T/same.csv"
+expect_err 64 "-o $T/same.csv is an input: it would be overwritten" "-o naming an input: 64" llmanalyze -o "$T/same.csv" "$T/same.csv"
+cmp -s "$T/r.csv" "$T/same.csv" && ok "... and the input is as it was" || nok "... and the input is as it was"
+expect_err 64 "--html $T/same.csv is an input" "--html naming an input: 64" llmanalyze -o /dev/null --html "$T/same.csv" "$T/same.csv"
+# -o through a symbolic link writes the file it points to.
+: >"$T/real.csv"
+ln -s real.csv "$T/link.csv"
+llmanalyze -q -f csv -o "$T/link.csv" "$T/r.csv"
+[ -L "$T/link.csv" ] && grep -q '^target,' "$T/real.csv" && ok "-o through a link: the link stays, its file gets the table" ||
+	nok "-o through a link: the link stays, its file gets the table" "$(ls -l "$T/link.csv" "$T/real.csv")"

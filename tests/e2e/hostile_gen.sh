@@ -159,3 +159,24 @@ mkdir "$T/sp"
 expect_err 64 "group short-long: an input of" "--shared-prefix-tokens above an input target: 64" \
 	llmgen --shared-prefix-tokens 512 -s short-long -n 3 -o "$T/sp/c.csv"
 no_output "$T/sp/c.csv" "--shared-prefix-tokens above an input target: no file"
+# -o naming the import: refused, the import kept.
+printf 'first line of text\nsecond line\n' >"$T/in.txt"
+cp "$T/in.txt" "$T/in.keep"
+expect_err 64 "-o $T/in.txt is an input: it would be overwritten" "-o naming the import: 64" llmgen -q --from-text "$T/in.txt" -o "$T/in.txt"
+cmp -s "$T/in.txt" "$T/in.keep" && ok "... and the import is as it was" || nok "... and the import is as it was"
+# Interrupted while writing: no temporary file left, and the exit is the
+# signal's (until 2026-12-07 a hidden .big.csv.XXXXXX of 20 MB stayed).
+for sig in INT TERM; do
+	mkdir "$T/sig$sig"
+	llmgen --scenario long-long --count 1000000 -q -o "$T/sig$sig/big.csv" &
+	p=$!
+	i=0 # until its temporary file exists: the rows are being written
+	while [ -z "$(ls -A "$T/sig$sig")" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.3
+	kill -"$sig" $p
+	wait $p
+	rc=$?
+	case $sig in INT) want=130 ;; *) want=143 ;; esac
+	[ $rc -eq $want ] && [ -z "$(ls -A "$T/sig$sig")" ] && ok "SIG$sig while writing: exit $want, no file left" ||
+		nok "SIG$sig while writing: exit $want, no file left" "exit $rc: $(ls -la "$T/sig$sig")"
+done

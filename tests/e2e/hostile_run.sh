@@ -73,6 +73,39 @@ expect_err 65 "inf.csv:2: arrival_s: expected seconds from 0 to" "a bad row in a
 printf 'prompt,arrival_s\nhello,100\nhi,0\n' >"$T/far.csv"
 expect_err 64 "arrival_s 100 at --time-scale 1e-06 is past" "arrival_s over a tiny --time-scale past a year: 64" \
 	llmrun --no-probe --url http://127.0.0.1:1 --trace --time-scale 0.000001 "$T/far.csv"
+# An output that is an input, or the metadata over the results: refused
+# before anything runs (until 2026-12-07 both exited 0, the corpus or the
+# results replaced).
+cp "$T/c.csv" "$T/cc.csv"
+expect_err 64 "-o $T/cc.csv is the corpus: it would be overwritten" "-o naming the corpus: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/cc.csv" "$T/cc.csv"
+cmp -s "$T/c.csv" "$T/cc.csv" && ok "... and the corpus is as it was" || nok "... and the corpus is as it was" "$(head -3 "$T/cc.csv")"
+ln -s cc.csv "$T/cclink.csv"
+expect_err 64 "is the corpus" "-o naming the corpus through a link: 64" llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/cclink.csv" "$T/cc.csv"
+expect_err 64 "--meta $T/x.csv is the results file (-o)" "--meta naming the results file: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/x.csv" --meta "$T/x.csv" "$T/c.csv"
+# An output that cannot be written is found before the probe's request.
+mkdir "$T/rodir" && chmod 555 "$T/rodir"
+if [ "$(id -u)" -ne 0 ] || mount -t tmpfs -o ro,size=64k tmpfs "$T/rodir" 2>/dev/null; then
+	python3 tests/data/run/hostile_server.py silent >"$T/ro.url" 2>/dev/null &
+	srv=$!
+	i=0; while [ ! -s "$T/ro.url" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	llmrun --url "$(head -n 1 "$T/ro.url")" --model m --timeout 2 -q -o "$T/rodir/r.csv" "$T/c.csv" 2>"$T/ro.err"
+	rc=$?
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+	[ "$(id -u)" -eq 0 ] && umount "$T/rodir"
+	[ $rc -eq 74 ] && grep -q "rodir/r.csv: cannot create" "$T/ro.err" && ! grep -q '^request' "$T/ro.url" &&
+		ok "an unwritable -o: 74 before any request" || nok "an unwritable -o: 74 before any request" "exit $rc: $(cat "$T/ro.err" "$T/ro.url")"
+fi
+# -o through a symbolic link writes the file it points to (until
+# 2026-12-07 the link was replaced by a file; -o /dev/stdout is one).
+: >"$T/real.csv"
+ln -s real.csv "$T/link.csv"
+llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o "$T/link.csv" "$T/c.csv" 2>/dev/null
+[ -L "$T/link.csv" ] && grep -q '^run_id,' "$T/real.csv" && ok "-o through a link: the link stays, its file gets the rows" ||
+	nok "-o through a link: the link stays, its file gets the rows" "$(ls -l "$T/link.csv" "$T/real.csv")"
+llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /dev/stdout "$T/c.csv" >"$T/stdout.csv" 2>/dev/null
+grep -q '^run_id,' "$T/stdout.csv" && ok "-o /dev/stdout into a file: the rows are there" || nok "-o /dev/stdout into a file: the rows are there" "$(ls -l "$T/stdout.csv")"
 expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe --url http://127.0.0.1:1 "$T/none.csv"
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
