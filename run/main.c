@@ -494,12 +494,18 @@ static int scrape_begin(const struct opts *o, const struct clk_anchor *a,
 	return scrape_start(&sc, out, e);
 }
 
-/* Stops the scraper and says what it got. Returns 0 or ERR_IO. */
-static int scrape_end(const struct opts *o, struct scrape *s, const char *path,
+static int pub_scrape(void *ud, struct err *e)
+{
+	return scrape_publish(ud, e);
+}
+
+/* Stops the scraper and says what it got; its file is named when commit
+ * (the results were, or will be). Returns 0 or ERR_IO. */
+static int scrape_end(const struct opts *o, struct scrape *s, int commit, const char *path,
 		      struct err *e)
 {
 	struct scrape_stats st;
-	int rc = scrape_stop(s, &st, e);
+	int rc = scrape_stop(s, commit, &st, e);
 
 	if (st.failed)
 		fprintf(stderr, "llmrun: --scrape: %ld of %ld scrapes failed; %s has the rest\n",
@@ -658,8 +664,10 @@ int main(int argc, char **argv)
 	/* Send times and libcurl's timers fire when due, not up to 50 us
 	 * later (the kernel's default timer slack; a send's lag counts). */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	if (o.scrape) /* on failure the sweep below does not start */
-		rc = scrape_begin(&o, &anchor, &scrape_url, &scrape_path, &scr, &e);
+	/* On failure the sweep below does not start. The scrapes' file is
+	 * named with the results (the first step's start). */
+	if (o.scrape && !(rc = scrape_begin(&o, &anchor, &scrape_url, &scrape_path, &scr, &e)))
+		rec_on_publish(rec, pub_scrape, scr);
 
 	for (size_t ti = 0; ti < o.ntargets && !interrupted && !rc; ti++) {
 		struct opts ot; /* o with the target's key and headers */
@@ -717,7 +725,7 @@ int main(int argc, char **argv)
 	}
 	if (scr) {
 		struct err se = {0};
-		int src = scrape_end(&o, scr, scrape_path, &se);
+		int src = scrape_end(&o, scr, rec_published(rec) || (!rc && !interrupted), scrape_path, &se);
 
 		scr = NULL;
 		if (src && !rc) {

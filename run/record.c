@@ -16,6 +16,8 @@ struct rec {
 	const char *meta_path;  /* borrowed; NULL: none */
 	const json_t *meta;     /* borrowed */
 	int published;          /* the file has its name */
+	int (*also)(void *ud, struct err *e); /* rec_on_publish */
+	void *also_ud;
 };
 
 /* The metadata, then the results under their name: in that order, so a
@@ -31,7 +33,15 @@ int rec_publish(struct rec *w, struct err *e)
 	if (!rc)
 		rc = csv_writer_publish(w->w, e);
 	w->published = !rc;
+	if (!rc && w->also)
+		rc = w->also(w->also_ud, e);
 	return rc;
+}
+
+void rec_on_publish(struct rec *w, int (*also)(void *ud, struct err *e), void *ud)
+{
+	w->also = also;
+	w->also_ud = ud;
 }
 
 int rec_published(const struct rec *w)

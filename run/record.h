@@ -82,6 +82,10 @@ int rec_published(const struct rec *w);
  * with rows keeps them either way. 0 or ERR_IO. */
 int rec_close(struct rec *w, int commit, struct err *e);
 
+/* also(ud) runs when the results are published (after them): a file
+ * that belongs with them (FILE.metrics.csv) takes its name then too. */
+void rec_on_publish(struct rec *w, int (*also)(void *ud, struct err *e), void *ud);
+
 /* The name written for a class ("ok", "http_5xx", ...). */
 const char *rec_class_name(enum rclass c);
 

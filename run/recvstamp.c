@@ -97,6 +97,11 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		fds[0].revents = 0;
 		return 0;
 	}
+	/* A wait for data: what comes may well follow a short read (a
+	 * server that writes the headers and the body apart), and the
+	 * "more?" check after it must be answered by the socket. */
+	if (r && timeout != 0)
+		r->drained = 0;
 	if (timeout >= 0) {
 		ts.tv_sec = timeout / 1000;
 		ts.tv_nsec = (long)(timeout % 1000) * 1000000L;

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "csv.h"
 #include "http.h"
+#include "ofile.h"
 #include "prom.h"
 #include "recvstamp.h"
 
@@ -25,14 +26,17 @@ struct scrape {
 	struct scrape_conf c;
 	CURL *h;
 	struct curl_slist *hdr;
-	FILE *fp;                /* the CSV, written in place */
+	struct ofile *of;        /* the CSV: staged until the results are
+				    published (scrape_publish) */
+	FILE *fp;                /* of's stream */
 	struct csv_writer *w;    /* on fp; flushed once per scrape */
 	struct buf page, copy;
 	char cerr[CURL_ERROR_SIZE];
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int stop;                /* under mu */
+	int stop;                /* under mu (read bare by on_progress) */
+	int final;               /* the scrape after the stop */
 	int reported, cap_said;
 	long long bytes;         /* written so far, an upper bound */
 	int64_t t_ns;            /* the scrape being written */
@@ -138,6 +142,17 @@ static int write_row(void *user, const struct prom_sample *ps, struct err *e)
 	return 0;
 }
 
+/* An in-flight scrape is dropped once the run stops (a stalled endpoint
+ * held the run's end for up to two intervals); the final one, after the
+ * stop, has a short limit of its own. */
+static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct scrape *s = user;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return !s->final && __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+}
+
 static void scrape_once(struct scrape *s)
 {
 	int64_t t0;
@@ -162,6 +177,10 @@ static void scrape_once(struct scrape *s)
 	rst_end(&s->rs);
 	curl_easy_getinfo(s->h, CURLINFO_STARTTRANSFER_TIME_T, &start_us);
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_ABORTED_BY_CALLBACK) { /* dropped at the stop: no try */
+		s->st.tries--;
+		return;
+	}
 	if (rc != CURLE_OK) {
 		s->st.failed++;
 		say_once(s, "%s", rc == CURLE_WRITE_ERROR ? "page larger than 16 MiB" :
@@ -239,7 +258,11 @@ static void *run(void *arg)
 		stop = s->stop;
 		pthread_mutex_unlock(&s->mu);
 	}
-	scrape_once(s); /* the final values */
+	/* The final values, within a second at most: the run is over. */
+	s->final = 1;
+	if (s->c.interval_s > 1)
+		curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, 1000L);
+	scrape_once(s);
 	/* What scraping cost, so a run can say it (the target: under 1% of
 	 * llmrun's CPU); read by scrape_stop after the join. */
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
@@ -285,6 +308,9 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->page);
 	curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->cerr);
+	curl_easy_setopt(s->h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(s->h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(s->h, CURLOPT_XFERINFODATA, s);
 	s->fd = -1;
 	s->rs.fd = -1;
 	s->rs.want_first = 1;
@@ -294,11 +320,9 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTDATA, s);
 	}
-	if (!(s->fp = fopen(conf->path, "w"))) {
-		rc = err_set(e, errno == ENOENT ? ERR_NOINPUT : ERR_IO, "%s: %s", conf->path,
-			     strerror(errno));
+	if ((rc = ofile_open(conf->path, &s->of, e)))
 		return scrape_free(s), rc;
-	}
+	s->fp = ofile_fp(s->of);
 	/* A scrape's rows leave in one write (the fflush after it), so that a
 	 * killed run keeps whole rows: the buffer must hold a scrape. The
 	 * default, a file block (4 KiB), split llmsim's page of histograms
@@ -309,7 +333,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	    (fflush(s->fp) && (rc = err_set(e, ERR_IO, "%s: %s", conf->path, strerror(errno))))) {
 		if (s->w)
 			csv_writer_close(s->w, 0, NULL);
-		fclose(s->fp);
+		ofile_abort(s->of);
 		return scrape_free(s), rc;
 	}
 	s->bytes = 23;
@@ -326,7 +350,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		csv_writer_close(s->w, 0, NULL);
-		fclose(s->fp);
+		ofile_abort(s->of);
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
 		return scrape_free(s), err_set(e, ERR_SOFTWARE, "cannot start the scraper's thread");
@@ -335,7 +359,12 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	return 0;
 }
 
-int scrape_stop(struct scrape *s, struct scrape_stats *st, struct err *e)
+int scrape_publish(struct scrape *s, struct err *e)
+{
+	return ofile_publish(s->of, e);
+}
+
+int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct err *e)
 {
 	int rc;
 
@@ -347,8 +376,14 @@ int scrape_stop(struct scrape *s, struct scrape_stats *st, struct err *e)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	rc = csv_writer_close(s->w, 1, e);
-	if ((ferror(s->fp) | fclose(s->fp)) && !rc)
-		rc = err_set(e, ERR_IO, "%s: write failed", s->c.path);
+	if (commit) {
+		struct err ce = {0};
+
+		if (ofile_commit(s->of, &ce) && !rc)
+			rc = err_set(e, ERR_IO, "%s", ce.msg);
+	} else {
+		ofile_abort(s->of);
+	}
 	if (!rc && s->werr.code) {
 		*e = s->werr;
 		rc = e->code;

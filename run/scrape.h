@@ -20,7 +20,7 @@
  * or oversized page) is reported once through say (the first failure of
  * the run; the count is in the stats) and the next interval tries again;
  * it never fails the run. Rows are appended and flushed per scrape, so an
- * interrupted run keeps what was scraped; the file stops growing before
+ * interrupted run keeps what was scraped once the file is published; the file stops growing before
  * the first scrape that could take it past max_bytes (reported once).
  * Samples whose labels are over 8 KiB are left out.
  *
@@ -54,15 +54,22 @@ struct scrape_stats {
 	double cpu_s;           /* CPU time the scraper thread used */
 };
 
-/* Creates path (its header written), then starts the thread, which
- * scrapes at once and then every interval. Returns 0, ERR_IO or
- * ERR_NOINPUT (cannot create path), ERR_SOFTWARE. */
+/* Creates path's temporary file (its header written), then starts the
+ * thread, which scrapes at once and then every interval. Returns 0,
+ * ERR_IO or ERR_NOINPUT (cannot create path), ERR_SOFTWARE. */
 int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 		 struct err *e);
 
-/* Scrapes once more (the counters' final values), stops the thread and
- * closes the file; st may be NULL. Returns 0, or ERR_IO when the file
- * could not be written. Frees s. */
-int scrape_stop(struct scrape *s, struct scrape_stats *st, struct err *e);
+/* Gives the file its name (when the results get theirs: a run that fails
+ * before leaves an earlier FILE.metrics.csv as it was); later rows go to
+ * it. 0 or ERR_IO. */
+int scrape_publish(struct scrape *s, struct err *e);
+
+/* Scrapes once more (the counters' final values; a scrape in flight is
+ * dropped, the last one has at most a second), stops the thread and
+ * closes the file: named when commit, else removed unless published. st
+ * may be NULL. Returns 0, or ERR_IO when the file could not be written.
+ * Frees s. */
+int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct err *e);
 
 #endif

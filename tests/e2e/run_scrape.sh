@@ -201,13 +201,64 @@ awk -F, 'NR > 1 && $NF % 4 != 1 { bad = 1 } NR > 1 && $NF >= 5 { late = 1 } END 
 	ok "the slow page (past the limit) is not kept" || nok "the slow page is not kept" "$(cat "$M")"
 [ $((t1 - t0)) -le 20 ] && ok "the run is not held up by the endpoint" || nok "the run is not held up" "$((t1 - t0)) s"
 
+# A page whose headers and body come in two writes (Python's and ASGI
+# servers, vLLM's among them), read with the default kernel stamps: every
+# scrape succeeds (until 2026-12-07 each one spun a CPU until its time
+# limit: llmrun's "more data?" answer after the short read of the
+# headers stayed "no").
+python3 tests/data/run/metrics_server.py 0 split >"$T/sp.url" 2>"$T/sp.err" &
+MSPID=$!
+i=0
+while [ ! -s "$T/sp.url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+start_sim --max-num-seqs 4 --seed 2
+llmrun --url "$URL" --batch-sizes 8 --ignore-eos --model llmsim --no-probe --scrape "$(head -n 1 "$T/sp.url")/metrics" \
+	--scrape-interval 0.5 -o "$T/sp.csv" "$T/c.csv" 2>"$T/sp.err"
+rc=$?
+stop_sim
+kill $MSPID 2>/dev/null
+n=$(grep -c ',good_total,' "$T/sp.csv.metrics.csv")
+[ $rc -eq 0 ] && ! grep -q 'scrapes failed' "$T/sp.err" && [ "$n" -ge 3 ] &&
+	ok "headers and body apart: every scrape kept ($n), none failed" || nok "headers and body apart: every scrape kept" "rc $rc, $n kept: $(cat "$T/sp.err")"
+
+# A run that fails before its first step leaves an earlier metrics file
+# as it was, as it does the results (until 2026-12-07 it was replaced).
+cp "$T/sp.csv.metrics.csv" "$T/sp.keep"
+start_sim --seed 2
+llmrun --url http://127.0.0.1:1 --model llmsim --no-probe --batch-sizes 2 -q --scrape "$URL/metrics" -o "$T/sp.csv" "$T/c.csv" 2>/dev/null
+rc=$?
+stop_sim
+[ $rc -eq 69 ] && cmp -s "$T/sp.keep" "$T/sp.csv.metrics.csv" && [ -z "$(ls -A "$T" | grep '^\.')" ] &&
+	ok "a run failing before its sweep: the earlier metrics file kept, no temporary file" ||
+	nok "a run failing before its sweep: the earlier metrics file kept" "exit $rc; $(ls -A "$T")"
+
+# An endpoint that never answers holds the run's end for at most a
+# second, not two intervals (until 2026-12-07: 20 s at --scrape-interval
+# 10). A gross bound: the run itself takes a fraction of a second.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print("http://127.0.0.1:%d" % s.getsockname()[1], flush=True)
+c = [s.accept() for _ in range(8)]; time.sleep(60)' >"$T/st.url" &
+MSPID=$!
+i=0
+while [ ! -s "$T/st.url" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+start_sim --zero-latency --seed 2
+t0=$(date +%s)
+llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 2 --requests 4 -q --scrape "$(head -n 1 "$T/st.url")/metrics" \
+	--scrape-interval 10 -o "$T/st.csv" "$T/c.csv" 2>/dev/null
+rc=$?
+t1=$(date +%s)
+stop_sim
+kill $MSPID 2>/dev/null
+[ $rc -eq 0 ] && [ $((t1 - t0)) -le 6 ] && ok "a silent endpoint holds the run's end briefly ($((t1 - t0)) s)" ||
+	nok "a silent endpoint holds the run's end briefly" "exit $rc, $((t1 - t0)) s"
+
 # SIGINT and kill -9 mid-run: what was scraped stays, in whole rows.
 start_sim --max-num-seqs 4 --seed 2
 llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 8 --max-tokens 3000 --ignore-eos -q \
 	--scrape --scrape-interval 0.1 -o "$T/i.csv" "$T/c.csv" 2>"$T/i.err" &
 p=$!
 i=0
-while [ "$(wc -l <"$T/i.csv.metrics.csv" 2>/dev/null || echo 0)" -lt 200 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ "$(wc -l 2>/dev/null <"$T/i.csv.metrics.csv" || echo 0)" -lt 200 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -INT $p
 wait $p
 rc=$?
@@ -217,7 +268,7 @@ llmrun --url "$URL" --model llmsim --no-probe --batch-sizes 8 --max-tokens 3000 
 	--scrape --scrape-interval 0.1 -o "$T/k.csv" "$T/c.csv" 2>"$T/k.err" &
 p=$!
 i=0
-while [ "$(wc -l <"$T/k.csv.metrics.csv" 2>/dev/null || echo 0)" -lt 200 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ "$(wc -l 2>/dev/null <"$T/k.csv.metrics.csv" || echo 0)" -lt 200 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -9 $p
 wait $p 2>/dev/null
 stop_sim

@@ -5,14 +5,20 @@ Prints its URL on the first line, then serves for at most 60 seconds.
 GET /metrics answers in turn: a good page (its samples' value is the
 count of requests so far), a malformed page (a good sample, then a bad
 line), a good page after SLOW seconds (argv[1], default 3), and HTTP 500.
+With argv[2] "split": only good pages, on kept-alive connections, the
+headers and the body in two writes 20 ms apart (as Python's and ASGI
+servers send them).
 """
 import http.server, sys, threading, time
 
 slow = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+split = len(sys.argv) > 2 and sys.argv[2] == "split"
 n = 0
 lock = threading.Lock()
 
 class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1" if split else "HTTP/1.0"
+
     def log_message(self, *a):
         pass
 
@@ -21,7 +27,7 @@ class H(http.server.BaseHTTPRequestHandler):
         with lock:
             n += 1
             k = n
-        kind = (k - 1) % 4
+        kind = 0 if split else (k - 1) % 4
         if kind == 3:
             self.send_error(500)
             return
@@ -37,6 +43,9 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/plain; version=0.0.4")
             self.send_header("Content-Length", str(len(b)))
             self.end_headers()
+            if split:
+                self.wfile.flush()
+                time.sleep(0.02)
             self.wfile.write(b)
         except OSError:
             pass
