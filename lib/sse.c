@@ -92,6 +92,18 @@ static int line(struct sse *p, const char *l, size_t n, sse_cb cb, void *ctx,
 		buf_reset(&p->event);
 		return buf_add(&p->event, v, vn, e);
 	}
+	/* Not SSE: llama.cpp's server sends a failure that comes after its
+	 * 200 (a prompt past the context) as an "error: {...}" line of its
+	 * own. Taken as an event named error with that data, it is said,
+	 * not dropped as an unknown field. */
+	if (name == 5 && memcmp(l, "error", 5) == 0) {
+		buf_reset(&p->event);
+		buf_reset(&p->data);
+		p->has_data = 1;
+		if ((rc = buf_add(&p->event, "error", 5, e)))
+			return rc;
+		return buf_add(&p->data, v, vn, e);
+	}
 	if (name == 2 && memcmp(l, "id", 2) == 0 && !memchr(v, '\0', vn)) {
 		buf_reset(&p->id);
 		return buf_add(&p->id, v, vn, e);

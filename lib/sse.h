@@ -9,7 +9,10 @@
  * starting with ':' is a comment; "field:value" with one optional space
  * after the colon; "data" lines are joined with "\n"; a blank line
  * dispatches the event, and an event without any data line is dropped;
- * "event" and "id" are passed along; other fields ("retry") are ignored.
+ * "event" and "id" are passed along; other fields ("retry") are ignored,
+ * but for one outside the standard: llama.cpp's server sends a failure
+ * after its 200 as an "error: {...}" line, which is made an event named
+ * "error" with that value as its data (dropping it lost the reason).
  * data "[DONE]" (OpenAI's end marker) is flagged in sse_event.done.
  *
  * NDJSON mode (Ollama): every non-blank line is one event whose data is the

@@ -319,6 +319,8 @@ void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
 	r->t_sent = t_sent;
 	r->in_tokens = r->out_tokens = r->reasoning_tokens = -1;
 	r->usage_out_prev = 0;
+	r->usage_at = -1;
+	r->held = 0;
 	r->server_prompt_ms = r->server_decode_ms = NAN;
 	r->server_prompt_tokens = r->server_decode_tokens = -1;
 	r->cached_tokens = -1;
@@ -439,7 +441,12 @@ long resp_usage(struct resp *r, const struct jdoc *d, int u)
 	r->in_tokens = jd_count(d, jd_get(d, u, "prompt_tokens"), r->in_tokens);
 	out = jd_count(d, jd_get(d, u, "completion_tokens"), -1);
 	if (out >= 0) {
-		add = out - r->usage_out_prev;
+		/* The change since the last usage is this chunk's count only
+		 * when no text chunk came between without one: usage that
+		 * first comes with the last chunk counts them all, not it. */
+		add = (r->usage_at < 0 ? r->chunks == 0 : r->chunks - r->usage_at <= 1) ?
+			out - r->usage_out_prev : -1;
+		r->usage_at = r->chunks;
 		r->usage_out_prev = out;
 		r->out_tokens = out;
 	}
@@ -483,6 +490,47 @@ int api_error_object(struct resp *r, const struct jdoc *d)
 	if (!r->err[0])
 		snprintf(r->err, sizeof r->err, "error object in the response");
 	return 1;
+}
+
+void api_error_text(struct resp *r, const struct jdoc *d, const char *body, size_t n)
+{
+	size_t k = 0, i;
+
+	if (r->err[0])
+		return;
+	if (d) {
+		int m = jd_get(d, 0, "detail");
+
+		if (!jd_nonempty_str(d, m))
+			m = jd_get(d, 0, "message");
+		if (jd_nonempty_str(d, m)) {
+			jd_copy(d, m, r->err, sizeof r->err);
+			body = r->err;
+			n = strlen(r->err);
+		}
+	}
+	/* One line of printable text, cut on a character's first byte. */
+	while (n && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t'))
+		body++, n--;
+	for (i = 0; i < n && k + 1 < sizeof r->err; i++)
+		r->err[k++] = (unsigned char)body[i] < 0x20 || body[i] == 0x7f ? ' ' : body[i];
+	if (i < n)
+		while (k > 0 && ((unsigned char)r->err[k] & 0xc0) == 0x80)
+			k--;
+	while (k > 0 && r->err[k - 1] == ' ')
+		k--;
+	r->err[k] = '\0';
+}
+
+void api_error_event(struct resp *r, const struct jdoc *d, const char *data, size_t n)
+{
+	if (d && api_error_object(r, d))
+		return;
+	/* llama.cpp's: the error object is the event's data itself. */
+	r->err_class = class_of_code(d ? jd_long(d, jd_get(d, 0, "code"), 500) : 500);
+	api_error_text(r, d, data, n);
+	if (!r->err[0])
+		snprintf(r->err, sizeof r->err, "an error event");
 }
 
 void api_set_sampling(json_t *o, const struct api_req *q)

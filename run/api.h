@@ -90,6 +90,9 @@ struct resp {
 	long out_tokens;         /* usage.completion_tokens and the like */
 	long reasoning_tokens;
 	long usage_out_prev;     /* completion_tokens of the last usage seen */
+	long usage_at;           /* chunks when the last usage came; -1 none */
+	long held;               /* tokens of events without text, not yet
+				    logged (TGI: they count with the next) */
 	int done;                /* the dialect's end marker arrived */
 	double server_prompt_ms; /* NAN when the server did not say */
 	double server_decode_ms;
@@ -158,6 +161,19 @@ long resp_usage(struct resp *r, const struct jdoc *d, int u);
  */
 int api_error_object(struct resp *r, const struct jdoc *d);
 
+/* The server's words in a failure's body that holds no error object,
+ * into r->err unless it has some: FastAPI's {"detail": "..."} or a
+ * {"message": "..."} of d (NULL when the body is not JSON), else the
+ * body's own text (a proxy's page, "Internal Server Error: ..."), on one
+ * line, cut to r->err's size. Leaves r->err_class alone. */
+void api_error_text(struct resp *r, const struct jdoc *d, const char *body, size_t n);
+
+/* An error event's data (d: its JSON, NULL when it is not): an error
+ * object, else one whose root is the error (llama.cpp's {"code": 400,
+ * "message": ...}; its code's class, else http_5xx), else the text.
+ * Always sets r->err_class and r->err. */
+void api_error_event(struct resp *r, const struct jdoc *d, const char *data, size_t n);
+
 /* One earlier message of a conversation: text[0..len), role "user" or
  * "assistant". */
 struct api_msg {
@@ -204,6 +220,9 @@ struct api {
 	/* 1: a whole body may be any JSON value, not only an object
 	 * (DeepSpeed-MII's gateway sends a JSON string holding an array). */
 	int whole_any;
+	/* What its request has no parameter for (llmrun says so once, and
+	 * sends the rest): 1 for --ignore-eos, for --min-tokens. */
+	int no_ignore_eos, no_min_tokens;
 };
 
 extern const struct api api_openai_chat, api_openai_completions, api_tgi,

@@ -31,6 +31,11 @@ static void final(struct resp *r, const struct jdoc *d)
 	r->out_tokens = jd_count(d, jd_get(d, 0, "tokens_predicted"),
 				jd_count(d, jd_get(d, tm, "predicted_n"), -1));
 	api_timings(r, d);
+	/* The prompt's tokens less those it computed (timings.prompt_n): the
+	 * ones its slot's cache held. */
+	if (r->in_tokens >= 0 && r->server_prompt_tokens >= 0 && jd_get(d, 0, "tokens_evaluated") >= 0 &&
+	    r->server_prompt_tokens <= r->in_tokens)
+		r->cached_tokens = r->in_tokens - r->server_prompt_tokens;
 	if (st >= 0)
 		jd_copy(d, st, r->finish, sizeof r->finish);
 	else if (lim >= 0 && d->js[d->t[lim].start] == 't')
@@ -66,4 +71,5 @@ const struct api api_llamacpp = {
 	.body = body,
 	.event = event,
 	.whole = whole,
+	.no_min_tokens = 1,
 };

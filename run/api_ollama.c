@@ -37,7 +37,12 @@ static int event(struct resp *r, const struct jdoc *d, int64_t now, struct err *
 	ed = jd_double(d, jd_get(d, 0, "eval_duration"), NAN);
 	r->server_prompt_ms = pd / 1e6;
 	r->server_decode_ms = ed / 1e6;
-	r->server_prompt_tokens = r->in_tokens;
+	/* prompt_eval_count is the whole prompt, prompt_eval_duration the
+	 * time of the tokens not read from the cache (Ollama 0.33.3 on, with
+	 * prompt_eval_cached_count): the prefill speed is over those. */
+	r->cached_tokens = jd_count(d, jd_get(d, 0, "prompt_eval_cached_count"), -1);
+	r->server_prompt_tokens = r->in_tokens >= 0 && r->cached_tokens >= 0 && r->cached_tokens <= r->in_tokens
+		? r->in_tokens - r->cached_tokens : r->in_tokens;
 	r->server_decode_tokens = r->out_tokens;
 	jd_copy(d, jd_get(d, 0, "done_reason"), r->finish, sizeof r->finish);
 	return 0;
@@ -51,4 +56,6 @@ const struct api api_ollama = {
 	.body = body,
 	.event = event,
 	.whole = event,
+	.no_ignore_eos = 1,
+	.no_min_tokens = 1,
 };

@@ -30,12 +30,16 @@ static void details(struct resp *r, const struct jdoc *d)
 static int event(struct resp *r, const struct jdoc *d, int64_t now, struct err *e)
 {
 	int tok = jd_get(d, 0, "token"), sp = jd_get(d, tok, "special");
+	long chunks = r->chunks;
 
 	/* One token per event; special tokens (end of sequence) carry no
-	 * text the user sees. */
-	if ((sp < 0 || d->js[d->t[sp].start] != 't') &&
-	    resp_chunk(r, d, jd_get(d, tok, "text"), 0, 1, now, e))
-		return e->code;
+	 * text the user sees. A token of empty text (the first bytes of a
+	 * character another token ends) counts with the next chunk. */
+	if (sp < 0 || d->js[d->t[sp].start] != 't') {
+		if (resp_chunk(r, d, jd_get(d, tok, "text"), 0, r->held + 1, now, e))
+			return e->code;
+		r->held = r->chunks > chunks ? 0 : r->held + 1;
+	}
 	if (!jd_null(d, jd_get(d, 0, "generated_text"))) {
 		r->done = 1;
 		details(r, d);
@@ -60,4 +64,6 @@ const struct api api_tgi = {
 	.body = body,
 	.event = event,
 	.whole = whole,
+	.no_ignore_eos = 1,
+	.no_min_tokens = 1,
 };

@@ -568,6 +568,17 @@ int main(int argc, char **argv)
 	}
 	if (o.note[0] && !o.quiet)
 		fprintf(stderr, "llmrun: %s\n", o.note);
+	for (size_t ti = 0; ti < o.ntargets && !o.quiet; ti++) {
+		const struct api *a = o.targets[ti].api;
+
+		/* Not sent, so not in effect: a comparison across engines
+		 * would compare other output lengths without a word. */
+		if ((o.ignore_eos && a->no_ignore_eos) || (o.min_tokens >= 0 && a->no_min_tokens))
+			fprintf(stderr, "llmrun: warning: %s%s--api %s has no parameter for %s: not sent "
+				"(its answers may end early)\n", o.ntargets > 1 ? o.targets[ti].name : "",
+				o.ntargets > 1 ? ": " : "", a->name,
+				o.ignore_eos && a->no_ignore_eos ? "--ignore-eos" : "--min-tokens");
+	}
 	if ((rc = check_outputs(&o, &e)) || (rc = fd_room(&o, &e))) {
 		opts_free(&o);
 		return fail(&e);

@@ -70,6 +70,13 @@ static int parse_doc(struct eng *g, const char *js, size_t n, struct jdoc *d)
 }
 
 /* One event, which arrived at t. */
+static int blank(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++, n--;
+	return n == 0;
+}
+
 static void handle_event(struct req *q, const struct sse_event *ev, int64_t t)
 {
 	struct eng *g = q->g;
@@ -84,6 +91,18 @@ static void handle_event(struct req *q, const struct sse_event *ev, int64_t t)
 		q->r.done = 1;
 		if (!q->t_done)
 			q->t_done = t;
+		return;
+	}
+	/* An event without data ("data:" alone) carries nothing: SSE
+	 * clients pass over it, and so does this one. */
+	if (blank(ev->data, ev->data_len))
+		return;
+	/* An error event ("event: error", or llama.cpp's "error:" line, which
+	 * lib/sse.c makes one): the server's words, JSON or not. */
+	if (strcmp(ev->event, "error") == 0) {
+		int json = parse_doc(g, ev->data, ev->data_len, &d);
+
+		api_error_event(&q->r, json ? &d : NULL, ev->data, ev->data_len);
 		return;
 	}
 	if (!parse_doc(g, ev->data, ev->data_len, &d)) {
@@ -421,9 +440,12 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 		struct jdoc d;
 
 		if (q->http >= 300) {
-			/* Keep the server's own words about the failure. */
-			if (parse_doc(g, q->raw.p, q->raw.len, &d))
-				api_error_object(&q->r, &d);
+			/* Keep the server's own words about the failure: an
+			 * error object, else whatever the body says. */
+			int json = parse_doc(g, q->raw.p, q->raw.len, &d);
+
+			if (!json || !api_error_object(&q->r, &d))
+				api_error_text(&q->r, json ? &d : NULL, q->raw.p, q->raw.len);
 			q->r.err_class = RC_OK;
 		} else if (!parse_doc(g, q->raw.p, q->raw.len, &d)) {
 			invalid(q, "the response body is not a JSON object");

@@ -37,5 +37,31 @@ llmrun --url "$LURL" --model tiny --batch-sizes 1 --requests 6 --no-keepalive -q
 [ "$(vals "$T/k.csv" conn_retried | sort -u)" = 0 ] && [ "$(vals "$T/k.csv" conn_reused | sort -u)" = 0 ] &&
 	ok "--no-keepalive: 6 new connections, none sent again" || nok "--no-keepalive: 6 new connections, none sent again" "$(cat "$T/k.csv")"
 
+# A prompt past a slot's context: llama.cpp answers 200, then sends the
+# failure as an "error: {...}" line of its own. The row says what it said
+# (until 2026-12-07: disconnect, or bad_stream "the answer held no
+# output", on its OpenAI endpoint, without the server's words).
+# (A server of 256 tokens without context shift: else it cuts the prompt.)
+stop_llama
+start_llama --parallel 1 -c 256 --no-context-shift || exit 0
+awk 'BEGIN { printf "prompt\n"; for (i = 0; i < 400; i++) printf "hello "; print "" }' >"$T/long.csv"
+for api in llamacpp openai-completions; do
+	llmrun --url "$LURL" --model tiny --api $api --no-probe --requests 1 --max-tokens 4 -q -o "$T/ctx.csv" "$T/long.csv" 2>/dev/null
+	st=$(vals "$T/ctx.csv" status)
+	grep -q 'context' "$T/ctx.csv" && [ "$st" = http_4xx ] &&
+		ok "--api $api: a prompt past the context is http_4xx with llama.cpp's words" ||
+		nok "--api $api: a prompt past the context is http_4xx with llama.cpp's words" "$(tail -n 1 "$T/ctx.csv")"
+done
+# Its native endpoint says how many prompt tokens it computed
+# (timings.prompt_n) of how many (tokens_evaluated): the rest its cache
+# held, cached_tokens.
+printf 'prompt\nthe same prompt about the same thing sent twice over\n' >"$T/same.csv"
+llmrun --url "$LURL" --model tiny --api llamacpp --no-probe --requests 2 --max-tokens 4 -q -o "$T/same.out.csv" "$T/same.csv" 2>"$T/same.err"
+[ "$(vals "$T/same.out.csv" status | sort | uniq -c | tr -s ' ')" = " 2 ok" ] || nok "--api llamacpp: two requests ok" "$(cat "$T/same.err")"
+bad=$(awk -F, -v i="$(col "$T/same.out.csv" input_tokens)" -v c="$(col "$T/same.out.csv" cached_tokens)" \
+	-v p="$(col "$T/same.out.csv" server_prompt_tokens)" 'NR > 1 && ($c == "" || $c + $p != $i)' "$T/same.out.csv" | wc -l)
+[ "$bad" -eq 0 ] && ok "--api llamacpp: cached_tokens + server_prompt_tokens = input_tokens ($(vals "$T/same.out.csv" cached_tokens | tr '\n' ' '))" ||
+	nok "--api llamacpp: cached_tokens + server_prompt_tokens = input_tokens" "$(cat "$T/same.out.csv" | cut -c1-400)"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
