@@ -357,11 +357,9 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 			continue;
 		}
 		/* A failed attempt that was retried: its request is counted
-		 * once, by the attempt that ended it. */
-		if (r.retried) {
-			st->retried++;
-			continue;
-		}
+		 * once, by the attempt that ended it; the row is passed on for
+		 * its time alone (the callback knows it by r.retried). */
+		st->retried += (size_t)r.retried;
 		for (i = 0; i < o->nkeys; i++) {
 			size_t len, bad;
 

@@ -40,7 +40,9 @@
 struct an_vllm_file;
 
 /* Called per row; keys[i] is the value of keynames[i]. Returns 0 or an
- * error code with e filled (the loader puts file:line in front). */
+ * error code with e filled (the loader puts file:line in front). A failed
+ * attempt that was retried comes with r->retried set: it is no request,
+ * only time its step spent (an_set_add widens the span with it). */
 typedef int (*an_row_fn)(void *ctx, const char *const *keys,
 			 const struct an_rec *r, struct err *e);
 

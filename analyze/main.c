@@ -372,6 +372,8 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 	int rc = an_set_add(s->set, keys, r, e);
 	struct an_group *g;
 
+	if (rc || r->retried) /* a retried attempt: the span's, nothing else */
+		return rc;
 	if (!rc && s->legacy)
 		rc = an_legacy_add(s->legacy, r, e);
 	if (!rc && s->xreqs) {

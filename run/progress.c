@@ -39,6 +39,16 @@ void prog_add(struct prog *p, const struct rec_row *x)
 	counts_add(&p->out, x->warmup, x->retried,
 		   x->status == RC_OK ? COUNTS_OK
 		   : x->status == RC_CANCELLED ? COUNTS_CANCELLED : COUNTS_FAILED);
+	/* The step's span, as llmanalyze's: from the first send to the
+	 * last end of every request that is not warmup or cancelled, failed
+	 * attempts that were retried included (the time a retry waited is
+	 * the step's). */
+	if (!x->warmup && x->status != RC_CANCELLED && x->t_sent && x->t_end) {
+		if (!p->t_first_sent || x->t_sent < p->t_first_sent)
+			p->t_first_sent = x->t_sent;
+		if (x->t_end > p->t_last_end)
+			p->t_last_end = x->t_end;
+	}
 	/* A retried attempt is not a request's end; its retry's row is. */
 	if (x->retried) {
 		p->retried++;
@@ -57,10 +67,6 @@ void prog_add(struct prog *p, const struct rec_row *x)
 				 "%s", x->error ? x->error : "");
 		return;
 	}
-	if (!p->t_first_sent || x->t_sent < p->t_first_sent)
-		p->t_first_sent = x->t_sent;
-	if (x->t_end > p->t_last_end)
-		p->t_last_end = x->t_end;
 	if (x->in_tokens >= 0) {
 		p->in_tok += x->in_tokens;
 		p->in_known++;
