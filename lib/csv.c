@@ -205,7 +205,10 @@ static int read_record(struct csv_reader *r, struct err *e)
 				continue;
 			r->at_eof = 1;
 			if (csv_fini(&r->p, on_field, on_record, r) != 0) {
-				r->truncated = 1;
+				/* A cut-off last row, if it began on the last line:
+				 * an open quote lines earlier swallowed the rows
+				 * after it, which is bad data, not a kill. */
+				r->truncated = r->line == r->rec_line;
 				return fail(r, e, ERR_DATA,
 					    "%s:%ld:%ld: end of input inside a quoted field (record from line %ld)",
 					    r->name, r->line, r->col + 1,

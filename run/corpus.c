@@ -107,6 +107,14 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 			}
 		}
 		s = csv_field(r, (size_t)cp, &plen);
+		/* A request of nothing measures nothing a user meant (as a
+		 * --prompt or a --prompt-file line of nothing); a conversation's
+		 * turn is named by sessions_check. */
+		if (plen == 0 && cc < 0) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: prompt: empty (a prompt needs text)",
+				     csv_name(r), csv_line(r));
+			break;
+		}
 		/* A request body is JSON, which holds UTF-8 only. */
 		if (!utf8_valid(s, plen, &bad)) {
 			rc = err_set(e, ERR_DATA, "%s:%ld: prompt: invalid UTF-8 at byte %zu",

@@ -445,6 +445,13 @@ static int step_check(const struct opts *o, const char *label,
 			       label, p->by_class[top], p->out.failed,
 			       rec_class_name((enum rclass)top), p->first_err[top]);
 	}
+	/* Most of a step's requests found no server: it went away mid-run
+	 * (its rows say so), and a run that lost its server did not pass. A
+	 * few connect failures under load stay a measurement. */
+	if (2 * p->by_class[RC_CONNECT] > (long)p->out.requests)
+		return err_set(e, ERR_UNAVAILABLE, "%s: %ld of %zu requests could not connect "
+			       "(%s): the server went away?", label, p->by_class[RC_CONNECT],
+			       p->out.requests, p->first_err[RC_CONNECT]);
 	if (o->min_success > 0 && !isnan(rate) && rate < o->min_success)
 		return err_set(e, ERR_UNAVAILABLE, "%s: success rate %.3f is below "
 			       "--min-success %g", label, rate, o->min_success);

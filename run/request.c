@@ -489,8 +489,14 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 			snprintf(msg, sizeof msg, "the server answered %.60s, not a stream of events "
 				 "(does it take \"stream\": true?)", ct);
 	}
-	if (msg[0])
+	if (msg[0]) {
 		opts_scrub(o, msg, sizeof msg);
+		/* One line: a row never holds a line end (llmanalyze takes an
+		 * open quote over lines for bad data, not a cut-off row). */
+		for (char *c = msg; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
+	}
 	x.run_id = g->cx.run_id;
 	x.target = g->cx.t->name;
 	x.model = g->cx.t->model;

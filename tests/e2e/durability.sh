@@ -39,5 +39,24 @@ if [ "$(tail -c 1 "$T/r.csv" | od -An -c | tr -d ' ')" != '\n' ]; then
 		nok "the cut-off last row is reported with file and line" "$(cat "$T/a.err")"
 fi
 
+# The server killed mid-run: the rows after say connect, and the run
+# fails (69) saying the server went away (until 2026-12-07: exit 0 with
+# 78% of the requests unable to connect).
+start_sim --time-scale 10 --seed 2
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 200 --max-tokens 300 --ignore-eos -q \
+	-o "$T/gone.csv" "$T/c.csv" 2>"$T/gone.err" &
+p=$!
+i=0
+while [ "$(awk 'END {print NR}' "$T/gone.csv" 2>/dev/null || echo 0)" -lt 8 ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 "$SIMPID"
+wait "$SIMPID" 2>/dev/null
+SIMPID=
+wait $p
+rc=$?
+[ $rc -eq 69 ] && grep -q "requests could not connect .*the server went away" "$T/gone.err" &&
+	[ "$(grep -c ',ok,' "$T/gone.csv")" -ge 4 ] &&
+	ok "the server killed mid-run: 69, saying so, the rows before kept" ||
+	nok "the server killed mid-run: 69, saying so" "exit $rc: $(cat "$T/gone.err")"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"

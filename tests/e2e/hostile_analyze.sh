@@ -136,3 +136,9 @@ ln -s real.csv "$T/link.csv"
 llmanalyze -q -f csv -o "$T/link.csv" "$T/r.csv"
 [ -L "$T/link.csv" ] && grep -q '^target,' "$T/real.csv" && ok "-o through a link: the link stays, its file gets the table" ||
 	nok "-o through a link: the link stays, its file gets the table" "$(ls -l "$T/link.csv" "$T/real.csv")"
+# An open quote on an early row runs to the end: bad data naming its line,
+# not a cut-off last row (until 2026-12-07 the rows after it were skipped
+# with a warning, and the table counted 2 requests of 40, exit 0).
+awk -F, -v OFS=, 'NR == 4 { $1 = "\"" $1 } { print }' "$T/r.csv" >"$T/quote.csv"
+expect_err 65 "quote.csv:" "an open quote on line 4: 65" llmanalyze "$T/quote.csv"
+grep -q "record from line 4" "$T/err" && ok "... naming the line it opens on" || nok "... naming the line it opens on" "$(cat "$T/err")"

@@ -57,6 +57,8 @@ expect_err 65 "header.csv: no rows" "a corpus with a header only is 65" llmrun -
 printf 'prompt\nok\na\377b\n' >"$T/utf.csv"
 expect_err 65 "utf.csv:3: prompt: invalid UTF-8 at byte 2" "an invalid UTF-8 prompt is 65 naming file:line" \
 	llmrun --no-probe --url http://127.0.0.1:1 "$T/utf.csv"
+printf 'id,prompt\n1,hello\n2,\n' >"$T/emptyp.csv"
+expect_err 65 "emptyp.csv:3: prompt: empty" "an empty prompt is 65 naming file:line (it was sent)" llmrun --no-probe --url http://127.0.0.1:1 "$T/emptyp.csv"
 printf 'prompt\nok\na\000b\n' >"$T/nul.csv"
 expect_err 65 "nul.csv:3:" "a NUL byte in the corpus is 65 naming file:line" llmrun --no-probe --url http://127.0.0.1:1 "$T/nul.csv"
 { printf 'prompt\n'; head -c 100000000 /dev/zero | tr '\0' a; echo; } >"$T/big.csv"
