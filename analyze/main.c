@@ -721,7 +721,8 @@ static void on_stop(int sig)
 
 /* --watch: analyzes every o->watch seconds, each report a live one that
  * reloads itself, until the runs end (each input's metadata has its end
- * marker; inputs without metadata: unchanged for WATCH_IDLE intervals) or
+ * marker; runs that had ended before the watch began, and inputs without
+ * metadata: unchanged for WATCH_IDLE intervals) or
  * a signal comes; then once more, a final report without reload, the
  * table and the other outputs. Before the first row the page says it
  * waits. Returns the final analysis' status. */
@@ -730,7 +731,7 @@ static int watch(struct opts *o, const char *const *paths, size_t n, struct err 
 	struct sigaction sa;
 	uint64_t before, shown = 0;
 	const char *missing;
-	int idle = 0, rc = 0, final, passes = 0;
+	int idle = 0, rc = 0, final, passes = 0, stale = -1;
 	size_t rows;
 
 	memset(&sa, 0, sizeof sa);
@@ -741,9 +742,17 @@ static int watch(struct opts *o, const char *const *paths, size_t n, struct err 
 	for (;;) {
 		int ended = an_watch_ended(paths, n);
 
+		/* Runs that had ended before the watch began may be an earlier
+		 * run's, about to be replaced by one of the same name (whose
+		 * metadata, without the end marker, comes when its first step
+		 * starts): taken as ended once unchanged for WATCH_IDLE
+		 * intervals. Once a run is seen going, its end is its own. */
+		if (stale < 0 || ended == 0)
+			stale = ended == 1;
 		/* The end marker is read before the rows: a run seen ended
 		 * has all its rows in the file. */
-		final = stop_flag || ended == 1 || (ended < 0 && idle >= WATCH_IDLE);
+		final = stop_flag || (ended == 1 && (!stale || idle >= WATCH_IDLE)) ||
+			(ended < 0 && idle >= WATCH_IDLE);
 		o->live = final ? 0 : o->watch;
 		before = an_watch_fingerprint(paths, n);
 		rows = 0;

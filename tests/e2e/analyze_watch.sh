@@ -135,5 +135,32 @@ WPID=
 [ $wrc -eq 0 ] && grep -q 'final report, 32 requests' "$T/s.err" && ! grep -q 'http-equiv="refresh"' "$T/s.html" &&
 	ok "SIGINT: a final report without reload, exit 0" || nok "SIGINT: a final report without reload, exit 0" "exit $wrc: $(cat "$T/s.err")"
 
+# A run that had ended before the watch began may be an earlier run of
+# that name, about to be replaced: not taken as ended until its files
+# stand still for 3 intervals (until 2026-12-07 the watch ended at once
+# with the old run's report). Here the "new run" writes fresh metadata
+# (no end marker) and more rows within that time: the watch goes on.
+cp "$T/r.csv" "$T/o.csv"
+cp "$T/r.csv.meta.json" "$T/o.csv.meta.json"
+llmanalyze --html "$T/o.html" --watch 0.3 -o /dev/null "$T/o.csv" 2>"$T/o.err" &
+WPID=$!
+sleep 0.1
+jq 'del(.end_wall_ns)' "$T/r.csv.meta.json" >"$T/o.csv.meta.json"
+head -n 9 "$T/r.csv" >"$T/o.tmp" && mv "$T/o.tmp" "$T/o.csv"
+waitfor 'live report, 8 requests' "$T/o.err" && ! grep -q 'final report' "$T/o.err" &&
+	ok "an ended run replaced as the watch begins: the new one is watched" || nok "an ended run replaced as the watch begins" "$(cat "$T/o.err")"
+cp "$T/r.csv" "$T/o.csv"
+cp "$T/r.csv.meta.json" "$T/o.csv.meta.json"
+n=0
+while kill -0 "$WPID" 2>/dev/null && [ $n -lt 300 ]; do n=$((n + 1)); sleep 0.1; done
+wait "$WPID"
+wrc=$?
+WPID=
+[ $wrc -eq 0 ] && grep -q 'final report, 32 requests' "$T/o.err" && ok "... and its end ends the watch" || nok "... and its end ends the watch" "exit $wrc: $(cat "$T/o.err")"
+# A run ended long ago, with no other coming: a final report after the
+# 3 intervals, not before.
+llmanalyze --html "$T/o2.html" --watch 0.2 -o /dev/null "$T/r.csv" 2>"$T/o2.err"
+grep -q 'final report, 32 requests' "$T/o2.err" && ok "an ended run alone: its final report" || nok "an ended run alone: its final report" "$(cat "$T/o2.err")"
+
 stop_sim
 monoall "$T"
