@@ -20,6 +20,7 @@
 #include "format.h"
 #include "group.h"
 #include "html.h"
+#include "html_meta.h"
 #include "legacy.h"
 #include "load.h"
 #include "ofile.h"
@@ -390,6 +391,33 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 	return rc;
 }
 
+/* A run that did not end well says so in its metadata; the table alone
+ * would not (its last step's rows look like any other's). */
+static void warn_partial(const char *const *paths, size_t n)
+{
+	char found[4096];
+	size_t i;
+	json_t *m;
+
+	for (i = 0; i < n; i++) {
+		const char *err;
+
+		if (!(m = an_html_meta_load(paths[i], found, sizeof found)))
+			continue;
+		err = json_string_value(json_object_get(m, "error"));
+		if (json_is_true(json_object_get(m, "interrupted")))
+			fprintf(stderr, "llmanalyze: warning: %s: its run was interrupted (Ctrl-C): "
+				"its last step is partial\n", paths[i]);
+		else if (err)
+			fprintf(stderr, "llmanalyze: warning: %s: its run failed (exit %lld): %s\n", paths[i],
+				(long long)json_integer_value(json_object_get(m, "exit_status")), err);
+		else if (!json_object_get(m, "end_wall_ns"))
+			fprintf(stderr, "llmanalyze: warning: %s: its run has no end marker (killed, or "
+				"still going): its last step may be partial\n", paths[i]);
+		json_decref(m);
+	}
+}
+
 static void on_warn(void *ctx, const char *msg)
 {
 	const struct sinks *s = ctx;
@@ -614,6 +642,8 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	else
 		rc = an_load(paths, n, &lo, &st, e);
+	if (!rc && !o->quiet && !o->live)
+		warn_partial(paths, n);
 	if (!rc && truth && !o->quiet && !o->live)
 		truth_summary(&sk.all);
 	/* Every id found, none the same request: the wrong log. */

@@ -769,6 +769,12 @@ int main(int argc, char **argv)
 
 		json_object_set_new(meta, "end_wall_ns", json_integer(clk_wall_ns()));
 		json_object_set_new(meta, "interrupted", json_boolean(interrupted));
+		/* How the run ended: its exit status, and why when it failed
+		 * (a step below --min-success, --max-errors), so a reader of
+		 * the files alone knows. */
+		json_object_set_new(meta, "exit_status", json_integer(rc ? rc : interrupted ? 130 : 0));
+		if (rc)
+			json_object_set_new(meta, "error", json_string(e.msg));
 		if (rec_meta_write(meta_path, meta, &me) && !rc) {
 			rc = me.code;
 			e = me;

@@ -58,5 +58,17 @@ rc=$?
 	ok "the server killed mid-run: 69, saying so, the rows before kept" ||
 	nok "the server killed mid-run: 69, saying so" "exit $rc: $(cat "$T/gone.err")"
 
+# ... its metadata says how it ended, and llmanalyze passes that on (until
+# 2026-12-07 neither said a word: a failed or interrupted run's table
+# looked like any other).
+[ "$(jq -r '"\(.exit_status) \(.interrupted) \(.error | test("could not connect"))"' "$T/gone.csv.meta.json")" = "69 false true" ] &&
+	ok "its metadata: exit_status 69 and the error" || nok "its metadata: exit_status 69 and the error" "$(jq -c '{exit_status, interrupted, error}' "$T/gone.csv.meta.json")"
+llmanalyze -f csv -c requests "$T/gone.csv" 2>"$T/gone.aerr" >/dev/null
+grep -q "warning: .*gone.csv: its run failed (exit 69): .*could not connect" "$T/gone.aerr" &&
+	ok "llmanalyze warns that the run failed" || nok "llmanalyze warns that the run failed" "$(cat "$T/gone.aerr")"
+llmanalyze -f csv -c requests "$T/r.csv" 2>"$T/r.aerr" >/dev/null
+grep -q "warning: .*r.csv: its run has no end marker (killed, or still going)" "$T/r.aerr" &&
+	ok "... and that a killed run's has no end marker" || nok "... and that a killed run's has no end marker" "$(cat "$T/r.aerr")"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
