@@ -298,45 +298,72 @@ static FILE *open_in(const char *dir, const char *name, struct ofile **of,
 	return ofile_open(path, of, e) ? NULL : ofile_fp(*of);
 }
 
+/* The next point of series a at or after *i that lies beside file f. */
+static const struct pt *next_of(const struct series *a, size_t *i, int f)
+{
+	while (*i < a->n && a->p[*i].file != f)
+		(*i)++;
+	return *i < a->n ? &a->p[*i] : NULL;
+}
+
 static int write_server(const struct an_srv *s, const char *dir, int64_t t0,
 			struct err *e)
 {
 	const struct series *kv = s->s[K_KV].n ? &s->s[K_KV] : &s->s[K_GPU];
 	const struct series *a[4] = { &s->s[K_RUN], &s->s[K_WAIT], kv, &s->s[K_PRE] };
-	size_t idx[4] = { 0, 0, 0, 0 };
 	struct ofile *of;
 	FILE *fp = open_in(dir, "server.dat", &of, e);
+	int nfiles = 0;
 
 	if (!fp)
 		return e->code;
-	fputs("# seconds_since_first_send running waiting kv_usage_pct preemptions_since_last_scrape\n", fp);
-	for (;;) {
-		int64_t t = INT64_MAX;
+	for (int k = 0; k < 4; k++)
+		for (size_t i = 0; i < a[k]->n; i++)
+			if (a[k]->p[i].file >= nfiles)
+				nfiles = a[k]->p[i].file + 1;
+	fputs("# seconds_since_first_send running waiting kv_usage_pct preemptions_since_last_scrape\n"
+	      "# one block per server (results file), apart by two blank lines: gnuplot\n"
+	      "# draws each as its own line, never from one server's value to another's\n", fp);
+	/* One server's scrapes at a time: its counter's increase is over its
+	 * own scrape before (with several files, the one before in time was
+	 * often another server's: 995 preemptions out of two constants). */
+	for (int f = 0; f < nfiles; f++) {
+		size_t idx[4] = { 0, 0, 0, 0 };
+		const struct pt *prev_pre = NULL;
+		int rows = 0;
 
-		/* The next scrape time in any of the series. */
-		for (int k = 0; k < 4; k++)
-			if (idx[k] < a[k]->n && a[k]->p[idx[k]].t < t)
-				t = a[k]->p[idx[k]].t;
-		if (t == INT64_MAX)
-			break;
-		fprintf(fp, "%.6f", (double)(t - t0) / 1e9);
-		for (int k = 0; k < 4; k++) {
-			const struct pt *p = idx[k] < a[k]->n ? &a[k]->p[idx[k]] : NULL;
+		for (;;) {
+			int64_t t = INT64_MAX;
+			const struct pt *p;
 
-			/* "NaN" when this scrape lacks the series. KV is a mean
-			 * over label sets, in %; preemptions the counter's
-			 * increase since the scrape before (none for the first;
-			 * a counter that went down restarted from 0). */
-			if (!p || p->t != t || (k == 3 && !idx[k]))
-				fputs(" NaN", fp);
-			else if (k == 3)
-				fprintf(fp, " %.6g", p->v >= p[-1].v ? p->v - p[-1].v : p->v);
-			else
-				fprintf(fp, " %.6g", k == 2 ? 100 * p->v / p->n : p->v);
-			while (idx[k] < a[k]->n && a[k]->p[idx[k]].t <= t)
-				idx[k]++;
+			for (int k = 0; k < 4; k++)
+				if ((p = next_of(a[k], &idx[k], f)) && p->t < t)
+					t = p->t;
+			if (t == INT64_MAX)
+				break;
+			if (!rows++ && f)
+				fputs("\n\n", fp);
+			fprintf(fp, "%.6f", (double)(t - t0) / 1e9);
+			for (int k = 0; k < 4; k++) {
+				p = next_of(a[k], &idx[k], f);
+				/* "NaN" when this scrape lacks the series. KV is a
+				 * mean over label sets, in %; preemptions the
+				 * counter's increase since this server's scrape
+				 * before (none for its first; a counter that went
+				 * down restarted from 0). */
+				if (!p || p->t != t || (k == 3 && !prev_pre))
+					fputs(" NaN", fp);
+				else if (k == 3)
+					fprintf(fp, " %.6g", p->v >= prev_pre->v ? p->v - prev_pre->v : p->v);
+				else
+					fprintf(fp, " %.6g", k == 2 ? 100 * p->v / p->n : p->v);
+				if (k == 3 && p && p->t == t)
+					prev_pre = p;
+				if (p && p->t <= t)
+					idx[k]++;
+			}
+			fputc('\n', fp);
 		}
-		fputc('\n', fp);
 	}
 	return ofile_commit(of, e);
 }

@@ -116,4 +116,23 @@ grep -q '<th>anchor</th><td>.*[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9:.]* UTC' "$T
 { echo '<p>'; jq -c .targets "$T/sim.csv.meta.json"; echo '</p>'; } >"$T/bad.html"
 html_raw_json "$T/bad.html" >/dev/null && nok "the raw-JSON check finds a JSON list" || ok "the raw-JSON check finds a JSON list"
 
+# Two servers' files charted together: each its own block in server.dat,
+# and a counter's increase over its own server's scrape before (until
+# 2026-12-07 the scrapes interleaved: 995 preemptions out of two constant
+# counters, 5 and 1000, and one running line zig-zagging between them).
+mkdir "$T/two"
+for f in p:0:5:1 q:500000000:1000:7; do
+	IFS=: read -r n off c run <<EOF2
+$f
+EOF2
+	awk -v n="$n" 'BEGIN { OFS = ","; OFMT = "%.0f"; print "run_id,target,model,group,step,status,warmup,t_sent_ns,t_first_token_ns,t_end_ns,ttft_ms,e2e_ms,output_tokens"
+		for (i = 0; i < 20; i++) { s = 1000000000000000 + i * 500000000; print "R" n, n, "m", "g", 1, "ok", 0, s, s + 50000000, s + 400000000, 50, 400, 10 } }' >"$T/two/$n.csv"
+	awk -v off="$off" -v c="$c" -v run="$run" 'BEGIN { OFS = ","; OFMT = "%.0f"; print "t_ns,name,labels,value"
+		for (k = 0; k <= 10; k++) { t = 1000000000000000 + off + k * 1000000000; print t, "vllm:num_preemptions_total", "", c; print t, "vllm:num_requests_running", "", run } }' \
+		>"$T/two/$n.csv.metrics.csv"
+done
+llmanalyze -q --charts "$T/two/ch" -o /dev/null "$T/two/p.csv" "$T/two/q.csv"
+v=$(awk '!/^#/ && NF { if ($5 != "NaN" && $5 != 0) bad++; r[$2]++ } /^$/ { blank++ } END { printf "%d %d %d %d", bad, r[1], r[7], blank }' "$T/two/ch/server.dat")
+[ "$v" = "0 11 11 2" ] && ok "two servers charted: a block each, no preemption made up" || nok "two servers charted: a block each" "bad, running 1, running 7, blank lines: $v"
+
 monoall "$T"
