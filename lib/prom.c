@@ -339,6 +339,13 @@ int prom_parse(char *text, size_t len, prom_cb cb, void *user, struct err *e)
 		ps.line++;
 		ps.p = p;
 		ps.end = nl ? nl : end;
+		/* CRLF: the format ends lines with LF alone, as Prometheus reads
+		 * it; said as such, not as whatever the CR spoils first. */
+		if (ps.end > p && ps.end[-1] == '\r') {
+			rc = err_set(e, ERR_DATA, "line %ld: a CR before the line end (the text "
+				     "format ends lines with LF alone)", ps.line);
+			break;
+		}
 		blanks(&ps);
 		if (ps.p == ps.end)
 			;
