@@ -413,24 +413,45 @@ static int open_input(const char *path, FILE **out, int *json, struct err *e)
 
 /* A vLLM result file's requests as rows (analyze/vllm.h). The file is
  * kept in st for the check of its summaries. */
+static int vllm_rows(struct an_vllm_file *vf, size_t file, const struct an_load_opts *o,
+		     const char **keys, struct an_load_stats *st, struct runs *runs,
+		     const char *const *paths, struct err *e);
+
 static int load_vllm(FILE *fp, const char *name, size_t file, const struct an_load_opts *o,
 		     const char **keys, struct an_load_stats *st, struct runs *runs,
 		     const char *const *paths, struct err *e)
 {
-	struct an_vllm_file *vf, **all;
+	struct an_vllm_file **vfs, **all;
+	size_t nv, j;
+	int rc;
+
+	if ((rc = an_vllm_open_fp(fp, name, &vfs, &nv, e)))
+		return rc;
+	if (!(all = realloc(st->vllm, (st->nvllm + nv) * sizeof *all))) {
+		for (j = 0; j < nv; j++)
+			an_vllm_free(vfs[j]);
+		free(vfs);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	st->vllm = all;
+	for (j = 0; j < nv; j++)
+		all[st->nvllm++] = vfs[j];
+	free(vfs);
+	for (j = 0; j < nv && !rc; j++)
+		rc = vllm_rows(st->vllm[st->nvllm - nv + j], file, o, keys, st, runs, paths, e);
+	return rc;
+}
+
+/* The rows of one vLLM result. */
+static int vllm_rows(struct an_vllm_file *vf, size_t file, const struct an_load_opts *o,
+		     const char **keys, struct an_load_stats *st, struct runs *runs,
+		     const char *const *paths, struct err *e)
+{
 	struct an_rec r;
 	char msg[ERR_MSG_MAX + 64], bucket[32];
 	size_t i, k, n;
 	int rc;
 
-	if ((rc = an_vllm_open_fp(fp, name, &vf, e)))
-		return rc;
-	if (!(all = realloc(st->vllm, (st->nvllm + 1) * sizeof *all))) {
-		an_vllm_free(vf);
-		return err_set(e, ERR_SOFTWARE, "out of memory");
-	}
-	st->vllm = all;
-	all[st->nvllm++] = vf;
 	n = an_vllm_nrows(vf);
 	if (!n && o->warn) {
 		snprintf(msg, sizeof msg, "%s: vLLM summaries without per-request data "

@@ -571,18 +571,32 @@ static int write_table(const struct opts *o, const struct an_report *r,
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 {
-	struct an_vllm_file **files = calloc((size_t)n, sizeof *files);
+	struct an_vllm_file **files = NULL, **some, **more;
 	struct ofile *of = NULL;
+	size_t nf = 0, k, j;
 	FILE *fp;
-	int rc = files ? 0 : err_set(e, ERR_SOFTWARE, "out of memory"), i;
+	int rc = 0, i;
 
-	for (i = 0; i < n && !rc; i++)
-		rc = an_vllm_open(paths[i], &files[i], e);
+	/* A file may hold several results (--append-result): each its own. */
+	for (i = 0; i < n && !rc; i++) {
+		if ((rc = an_vllm_open(paths[i], &some, &k, e)))
+			break;
+		if (!(more = realloc(files, (nf + k + 1) * sizeof *files))) {
+			for (j = 0; j < k; j++)
+				an_vllm_free(some[j]);
+			free(some);
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+			break;
+		}
+		files = more;
+		for (j = 0; j < k; j++)
+			files[nf++] = some[j];
+		free(some);
+	}
 	if (!rc && !(rc = start_output(o, &of, &fp, e)))
-		rc = finish_output(of, an_vllm_compare(fp, (enum an_fmt)pick_format(o), files,
-						       (size_t)n, e), e);
-	for (i = 0; files && i < n; i++)
-		an_vllm_free(files[i]);
+		rc = finish_output(of, an_vllm_compare(fp, (enum an_fmt)pick_format(o), files, nf, e), e);
+	for (k = 0; k < nf; k++)
+		an_vllm_free(files[k]);
 	free(files);
 	return rc;
 }

@@ -72,6 +72,17 @@ static void run_span(struct an_vllm_file *f)
 }
 
 /* The grouping values every row of the file shares. */
+/* v in the fewest digits that read back as v: 2.2, not the
+ * 2.2000000000000002 of %.17g (a step that must equal llmrun's "2.2"). */
+static void num_text(char *out, size_t n, double v)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+}
+
 static void settings(struct an_vllm_file *f)
 {
 	const json_t *conc = json_object_get(f->root, "max_concurrency");
@@ -96,8 +107,18 @@ static void settings(struct an_vllm_file *f)
 		return;
 	}
 	strcpy(f->step_kind, "rate");
+	/* --ramp-up-strategy: the rate climbs from ramp_up_start_rps to
+	 * ramp_up_end_rps (request_rate reads inf); as llmrun's --ramp, the
+	 * step is the rate it ends at and the schedule says it ramps. */
+	if (json_is_string(json_object_get(f->root, "ramp_up_strategy")) &&
+	    json_is_number(json_object_get(f->root, "ramp_up_end_rps"))) {
+		num_text(f->step, sizeof f->step, json_number_value(json_object_get(f->root, "ramp_up_end_rps")));
+		strcpy(f->schedule, !json_is_number(burst) || json_number_value(burst) == 1.0
+				    ? "poisson-ramp" : "gamma-ramp");
+		return;
+	}
 	if (limited)
-		snprintf(f->step, sizeof f->step, "%.17g", json_number_value(rate));
+		num_text(f->step, sizeof f->step, json_number_value(rate));
 	else
 		strcpy(f->step, "inf");
 	/* burstiness 1 is a Poisson process in vLLM, any other a gamma one;
@@ -124,38 +145,34 @@ static int slurp(FILE *fp, const char *name, struct buf *b, struct err *e)
 	return rc;
 }
 
-int an_vllm_open(const char *path, struct an_vllm_file **out, struct err *e)
+int an_vllm_open(const char *path, struct an_vllm_file ***out, size_t *n, struct err *e)
 {
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int rc;
 
 	*out = NULL;
+	*n = 0;
 	if (!fp)
 		return err_set(e, ERR_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
-	rc = an_vllm_open_fp(fp, fp == stdin ? "stdin" : path, out, e);
+	rc = an_vllm_open_fp(fp, fp == stdin ? "stdin" : path, out, n, e);
 	if (fp != stdin)
 		fclose(fp);
 	return rc;
 }
 
-int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file **out,
-		    struct err *e)
+/* One result (root, owned by it from now on) as a file named name. */
+static int open_root(json_t *root, const char *name, struct an_vllm_file **out, struct err *e)
 {
 	struct an_vllm_file *f = calloc(1, sizeof *f);
-	struct buf text = BUF_INIT;
 	int rc;
 
 	*out = NULL;
 	if (!f || !(f->name = strdup(name))) {
 		free(f);
+		json_decref(root);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
-	rc = slurp(fp, name, &text, e);
-	if (!rc)
-		rc = js_load_buf(text.p ? text.p : "", text.len, name, 0, &f->root, e);
-	buf_free(&text);
-	if (rc)
-		goto fail;
+	f->root = root;
 	if (!an_vllm_detect(f->root)) {
 		rc = err_set(e, ERR_DATA, "%s: not a vLLM result file (no \"ttfts\" array or "
 			     "\"mean_ttft_ms\"): a JSON input must be vLLM bench serve --save-result "
@@ -184,6 +201,73 @@ int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file **out,
 fail:
 	an_vllm_free(f);
 	return rc;
+}
+
+int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file ***out, size_t *n,
+		    struct err *e)
+{
+	struct buf text = BUF_INIT;
+	struct an_vllm_file **all = NULL, **more;
+	size_t off = 0, line = 1, i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = slurp(fp, name, &text, e);
+	/* vllm bench serve --append-result writes one result a line: each
+	 * is a run of its own, named NAME:LINE when there are several. */
+	while (!rc) {
+		const char *p = text.p ? text.p : "";
+		json_error_t je;
+		json_t *root;
+		char where[4096];
+		size_t start;
+
+		while (off < text.len && (p[off] == ' ' || p[off] == '\t' || p[off] == '\r' || p[off] == '\n'))
+			line += p[off++] == '\n';
+		if (off == text.len && *n)
+			break;
+		start = line;
+		if (!(root = json_loadb(p + off, text.len - off, JSON_DISABLE_EOF_CHECK, &je))) {
+			rc = err_set(e, json_error_code(&je) == json_error_out_of_memory ? ERR_SOFTWARE : ERR_DATA,
+				     "%s:%d:%d: %s", name, je.line + (int)start - 1, je.column, je.text);
+			break;
+		}
+		for (i = off; i < off + (size_t)je.position && i < text.len; i++)
+			line += p[i] == '\n';
+		off += (size_t)je.position;
+		if (!(more = realloc(all, (*n + 1) * sizeof *all))) {
+			json_decref(root);
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+			break;
+		}
+		all = more;
+		snprintf(where, sizeof where, "%s:%zu", name, start);
+		if ((rc = open_root(root, *n || off < text.len ? where : name, &all[*n], e)))
+			break;
+		(*n)++;
+	}
+	/* The first of several was named before the second was seen. */
+	if (!rc && *n > 1 && !strchr(all[0]->name + strlen(name), ':')) {
+		char *nm = NULL;
+
+		if (asprintf(&nm, "%s:1", name) < 0)
+			rc = err_set(e, ERR_SOFTWARE, "out of memory");
+		else {
+			free(all[0]->name);
+			all[0]->name = nm;
+		}
+	}
+	buf_free(&text);
+	if (rc) {
+		for (i = 0; i < *n; i++)
+			an_vllm_free(all[i]);
+		free(all);
+		*n = 0;
+		return rc;
+	}
+	*out = all;
+	return 0;
 }
 
 void an_vllm_free(struct an_vllm_file *f)

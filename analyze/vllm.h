@@ -40,14 +40,16 @@ struct an_vllm_file;
  * "mean_ttft_ms" number. */
 int an_vllm_detect(const json_t *root);
 
-/* Reads path ("-" is stdin). Returns 0 with *out set, ERR_NOINPUT (cannot
- * open), ERR_DATA (bad JSON as path:line:column, not a vLLM file, its
- * arrays disagree: names what; larger than AN_VLLM_MAX), ERR_IO,
- * ERR_SOFTWARE. */
-int an_vllm_open(const char *path, struct an_vllm_file **out, struct err *e);
+/* Reads path ("-" is stdin): its results, one, or several appended one a
+ * line (vllm bench serve --append-result; each then named PATH:LINE).
+ * Returns 0 with *out an array of *n (the caller frees each with
+ * an_vllm_free, then the array), ERR_NOINPUT (cannot open), ERR_DATA (bad
+ * JSON as path:line:column, not a vLLM file, its arrays disagree: names
+ * what; larger than AN_VLLM_MAX), ERR_IO, ERR_SOFTWARE. */
+int an_vllm_open(const char *path, struct an_vllm_file ***out, size_t *n, struct err *e);
 
 /* The same from fp to its end (left open; name is used in messages). */
-int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file **out,
+int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file ***out, size_t *n,
 		    struct err *e);
 
 /* The largest file read (bytes): a detailed run of many thousand

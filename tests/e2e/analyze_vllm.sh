@@ -187,4 +187,21 @@ llmanalyze -f json -c ok "$T/inf.json" >"$T/inf.out" 2>"$T/err"
 rc=$?
 [ $rc -eq 0 ] && [ "$(jq -c '[.[] | .step]' "$T/inf.out")" = '["inf"]' ] &&
 	ok "an unlimited rate: step \"inf\" in JSON" || nok "an unlimited rate: step \"inf\" in JSON" "exit $rc: $(cat "$T/err" "$T/inf.out")"
+# A rate of 2.2 is step 2.2, as llmrun writes it (until 2026-12-07:
+# 2.2000000000000002, a group apart from llmrun's); a ramp-up run
+# (--ramp-up-strategy: request_rate inf) is a ramp to its end rate.
+jq '.request_rate = 2.2' "$D/vllm-openai-completions-rate50.json" >"$T/r22.json"
+v=$(llmanalyze -f json -c requests "$T/r22.json" | jq -r '.[0].step')
+[ "$v" = 2.2 ] && ok "a rate of 2.2 is step 2.2" || nok "a rate of 2.2 is step 2.2" "$v"
+jq '.request_rate = "inf" | .max_concurrency = null | .ramp_up_strategy = "linear" | .ramp_up_start_rps = 1 | .ramp_up_end_rps = 20' \
+	"$V" >"$T/ramp.json"
+v=$(llmanalyze -f json -c requests "$T/ramp.json" | jq -r '.[0] | "\(.step_kind) \(.schedule) \(.step)"')
+[ "$v" = "rate poisson-ramp 20" ] && ok "a ramp-up run: rate poisson-ramp to 20" || nok "a ramp-up run: rate poisson-ramp to 20" "$v"
+# vllm bench serve --append-result: results one a line in one file, each
+# a run of its own (until 2026-12-07: 65, "end of file expected").
+{ jq -c . "$V"; jq -c '.date = "20261123-080000"' "$V"; } >"$T/app.json"
+v=$(llmanalyze -f json -c requests "$T/app.json" | jq -r '[.[] | "\(.run_id):\(.requests)"] | join(" ")')
+[ "$v" = "vllm-20261123-070154:40 vllm-20261123-080000:40" ] && ok "appended results: a run each" || nok "appended results: a run each" "$v"
+llmanalyze --vllm -f csv "$T/app.json" | cut -d, -f1 | sort -u | grep -c 'app.json:[12]$' | grep -qx 2 &&
+	ok "... each checked against its own summaries (FILE:LINE)" || nok "... each checked against its own summaries" "$(llmanalyze --vllm -f csv "$T/app.json" | head -3)"
 monoall "$T"

@@ -39,13 +39,30 @@ static char *write_tmp(const char *text)
 	return path;
 }
 
+/* an_vllm_open of a file of one result: that result in *f (NULL when
+ * it fails). */
+static int open1(const char *path, struct an_vllm_file **f, struct err *e)
+{
+	struct an_vllm_file **all;
+	size_t n;
+	int rc = an_vllm_open(path, &all, &n, e);
+
+	*f = NULL;
+	if (!rc) {
+		assert_int_equal(n, 1);
+		*f = all[0];
+		free(all);
+	}
+	return rc;
+}
+
 static struct an_vllm_file *open_text(const char *text, char **path)
 {
 	struct an_vllm_file *f = NULL;
 	struct err e;
 
 	*path = write_tmp(text);
-	assert_int_equal(an_vllm_open(*path, &f, &e), 0);
+	assert_int_equal(open1(*path, &f, &e), 0);
 	return f;
 }
 
@@ -150,14 +167,14 @@ static void refused(void **state)
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
 		path = write_tmp(bad[i]);
 		f = (struct an_vllm_file *)1;
-		assert_int_equal(an_vllm_open(path, &f, &e), ERR_DATA);
+		assert_int_equal(open1(path, &f, &e), ERR_DATA);
 		assert_null(f);
 		unlink(path);
 		free(path);
 	}
 	/* A bad entry is found when its row is read. */
 	path = write_tmp("{\"ttfts\": [\"x\"], \"itls\": [[]], \"input_lens\": [1], \"output_lens\": [1]}");
-	assert_int_equal(an_vllm_open(path, &f, &e), 0);
+	assert_int_equal(open1(path, &f, &e), 0);
 	{
 		struct an_rec r;
 
@@ -169,6 +186,42 @@ static void refused(void **state)
 
 /* The rows in a group: the run's span is the duration, pooled ITL the
  * gaps, the approximation noted. */
+/* vllm bench serve --append-result: one result a line, each a run of
+ * its own named PATH:LINE; a bad one names its own line. */
+static void appended(void **state)
+{
+	static const char one[] = "{\"date\": \"20261123-08000%d\", \"ttfts\": [0.1], \"itls\": [[0.01]], "
+				  "\"input_lens\": [3], \"output_lens\": [2]}\n";
+	struct an_vllm_file **all;
+	struct err e;
+	char text[1024], name[4200], *path;
+	size_t n, i;
+
+	(void)state;
+	snprintf(text, sizeof text, one, 1);
+	snprintf(text + strlen(text), sizeof text - strlen(text), one, 2);
+	path = write_tmp(text);
+	assert_int_equal(an_vllm_open(path, &all, &n, &e), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "%s:%zu", path, i + 1);
+		assert_string_equal(an_vllm_name(all[i]), name);
+		assert_int_equal(an_vllm_nrows(all[i]), 1);
+		an_vllm_free(all[i]);
+	}
+	free(all);
+	unlink(path);
+	free(path);
+	snprintf(text, sizeof text, one, 1);
+	strcat(text, "{\"ttfts\": [0.1],\n  oops}\n");
+	path = write_tmp(text);
+	assert_int_equal(an_vllm_open(path, &all, &n, &e), ERR_DATA);
+	snprintf(name, sizeof name, "%s:3:", path);
+	assert_non_null(strstr(e.msg, name));
+	unlink(path);
+	free(path);
+}
+
 static void as_group(void **state)
 {
 	static const char *const names[] = {"step"};
@@ -222,6 +275,7 @@ int main(void)
 		cmocka_unit_test(keys),
 		cmocka_unit_test(refused),
 		cmocka_unit_test(as_group),
+		cmocka_unit_test(appended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
