@@ -433,11 +433,18 @@ int an_vllm_stats(struct an_vllm_file *f, struct an_vllm_stats *s, struct err *e
 	stats_summarize((double *)tpot.p, tpot.len / sizeof(double), &s->tpot);
 	stats_summarize((double *)itl.p, itl.len / sizeof(double), &s->itl);
 	stats_summarize((double *)e2e.p, e2e.len / sizeof(double), &s->e2e);
-	buf_free(&ttft);
-	buf_free(&tpot);
-	buf_free(&itl);
-	buf_free(&e2e);
+	/* Sorted by stats_summarize: kept for the file's other percentiles. */
+	s->sorted[0] = ttft;
+	s->sorted[1] = tpot;
+	s->sorted[2] = itl;
+	s->sorted[3] = e2e;
 	return rc;
+}
+
+void an_vllm_stats_free(struct an_vllm_stats *s)
+{
+	for (int k = 0; k < 4; k++)
+		buf_free(&s->sorted[k]);
 }
 
 #define NSTAT 9
@@ -462,48 +469,119 @@ static double stat_of(const struct stats_summary *s, int k)
 /* Text cells for one file: for each metric and statistic, file, metric,
  * stat, ours, vLLM's, difference, note. vLLM writes no min or max: those
  * rows have ours alone ("not in file"). */
+struct pct_key {
+	double p;
+	const char *key;  /* borrowed from the file's root */
+};
+
+static int cmp_pct(const void *a, const void *b)
+{
+	double x = ((const struct pct_key *)a)->p, y = ((const struct pct_key *)b)->p;
+
+	return (x > y) - (x < y);
+}
+
+/* The other percentiles the file holds for metric (vLLM's
+ * --metric-percentiles: 25, 99.9, ...), ascending, into p (at most max). */
+static size_t other_pcts(const json_t *root, const char *metric, struct pct_key *p, size_t max)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0, ml = strlen(metric);
+
+	json_object_foreach((json_t *)root, key, v) {
+		char *end;
+		double x;
+		size_t kl = strlen(key);
+
+		/* "p" NUMBER "_" metric "_ms" */
+		if (key[0] != 'p' || !json_is_number(v) || kl < ml + 6 ||
+		    strcmp(key + kl - 3, "_ms") != 0 || key[kl - 4 - ml] != '_' ||
+		    strncmp(key + kl - 3 - ml, metric, ml) != 0)
+			continue;
+		x = strtod(key + 1, &end);
+		if (end != key + kl - 4 - ml || !(x > 0 && x < 100) ||
+		    x == 50 || x == 90 || x == 95 || x == 99 || n == max)
+			continue;
+		p[n++] = (struct pct_key){x, key};
+	}
+	qsort(p, n, sizeof *p, cmp_pct);
+	return n;
+}
+
+/* One row: file, metric, stat, ours, vLLM's, difference, note. */
+static int add_row(const struct an_vllm_file *f, const char *metric, const char *stat,
+		   double ours, double theirs, size_t samples, int approx, struct buf *text,
+		   struct buf *offs, size_t *nrows, struct err *e)
+{
+	char cells[6][64];
+	size_t off;
+	int c, rc = 0;
+
+	snprintf(cells[0], 64, "%s", metric);
+	snprintf(cells[1], 64, "%s", stat);
+	an_fmt_num(cells[2], 64, ours, 4);
+	an_fmt_num(cells[3], 64, theirs, 4);
+	an_fmt_num(cells[4], 64, ours - theirs, 4);
+	snprintf(cells[5], 64, "%s", isnan(theirs) ? "not in file" :
+		 samples == 0 ? (f->n ? "no completed request" : "no per-request data") :
+		 approx ? "approx" : "exact");
+	for (c = -1; c < 6 && !rc; c++) {
+		const char *t = c < 0 ? f->name : cells[c];
+
+		off = text->len;
+		rc = buf_add(text, t, strlen(t) + 1, e);
+		if (!rc)
+			rc = buf_add(offs, &off, sizeof off, e);
+	}
+	(*nrows)++;
+	return rc;
+}
+
 static int add_rows(struct an_vllm_file *f, struct buf *text, struct buf *offs,
 		    size_t *nrows, struct err *e)
 {
 	static const char *const metrics[4] = {"ttft", "tpot", "itl", "e2el"};
 	struct an_vllm_stats s;
 	const struct stats_summary *sum[4];
-	char key[64], cells[7][64];
-	size_t off;
-	int m, k, c, rc;
+	char key[64], stat[32];
+	struct pct_key pct[32];
+	size_t np, i;
+	int m, k, rc;
 
-	if ((rc = an_vllm_stats(f, &s, e)))
+	if ((rc = an_vllm_stats(f, &s, e))) {
+		an_vllm_stats_free(&s);
 		return rc;
+	}
 	sum[0] = &s.ttft;
 	sum[1] = &s.tpot;
 	sum[2] = &s.itl;
 	sum[3] = &s.e2e;
-	for (m = 0; m < 4 && !rc; m++)
+	for (m = 0; m < 4 && !rc; m++) {
 		for (k = 0; k < NSTAT && !rc; k++) {
-			double ours = stat_of(sum[m], k), theirs;
 			json_t *v;
 
 			snprintf(key, sizeof key, "%s_%s_ms", stat_names[k], metrics[m]);
 			v = json_object_get(f->root, key);
-			theirs = json_is_number(v) ? json_number_value(v) : NAN;
-			snprintf(cells[0], 64, "%s", metrics[m]);
-			snprintf(cells[1], 64, "%s", stat_names[k]);
-			an_fmt_num(cells[2], 64, ours, 4);
-			an_fmt_num(cells[3], 64, theirs, 4);
-			an_fmt_num(cells[4], 64, ours - theirs, 4);
-			snprintf(cells[5], 64, "%s", isnan(theirs) ? "not in file" :
-				 sum[m]->n == 0 ? "no per-request data" :
-				 m == 1 || m == 3 ? "approx" : "exact");
-			for (c = -1; c < 6 && !rc; c++) {
-				const char *t = c < 0 ? f->name : cells[c];
-
-				off = text->len;
-				rc = buf_add(text, t, strlen(t) + 1, e);
-				if (!rc)
-					rc = buf_add(offs, &off, sizeof off, e);
-			}
-			(*nrows)++;
+			rc = add_row(f, metrics[m], stat_names[k], stat_of(sum[m], k),
+				     json_is_number(v) ? json_number_value(v) : NAN, sum[m]->n,
+				     m == 1 || m == 3, text, offs, nrows, e);
 		}
+		/* Every other percentile vLLM wrote is checked too (it was
+		 * passed over without a word). */
+		np = other_pcts(f->root, metrics[m], pct, sizeof pct / sizeof *pct);
+		for (i = 0; i < np && !rc; i++) {
+			const double *sorted = (const double *)s.sorted[m].p;
+			size_t n = s.sorted[m].len / sizeof(double);
+
+			snprintf(stat, sizeof stat, "%.*s", (int)(strlen(pct[i].key) - strlen(metrics[m]) - 4),
+				 pct[i].key);
+			rc = add_row(f, metrics[m], stat, n ? stats_percentile_sorted(sorted, n, pct[i].p) : NAN,
+				     json_number_value(json_object_get(f->root, pct[i].key)), n,
+				     m == 1 || m == 3, text, offs, nrows, e);
+		}
+	}
+	an_vllm_stats_free(&s);
 	return rc;
 }
 

@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "err.h"
 #include "format.h"
 #include "rec.h"
@@ -83,11 +84,15 @@ int an_vllm_compare(FILE *fp, enum an_fmt fmt, struct an_vllm_file *const *files
 /* Statistics recomputed from one file, in ms (for tests and callers). */
 struct an_vllm_stats {
 	struct stats_summary ttft, tpot, itl, e2e;
+	struct buf sorted[4];  /* the samples of ttft, tpot, itl, e2e (ms),
+				  sorted: any other percentile */
 	size_t completed;
 	double in_tokens, out_tokens;
 };
 
-/* Recomputes f's statistics into s. Same returns as an_vllm_row. */
+/* Recomputes f's statistics into s, which an_vllm_stats_free releases
+ * (also after a failure). Same returns as an_vllm_row. */
 int an_vllm_stats(struct an_vllm_file *f, struct an_vllm_stats *s, struct err *e);
+void an_vllm_stats_free(struct an_vllm_stats *s);
 
 #endif

@@ -204,4 +204,11 @@ v=$(llmanalyze -f json -c requests "$T/app.json" | jq -r '[.[] | "\(.run_id):\(.
 [ "$v" = "vllm-20261123-070154:40 vllm-20261123-080000:40" ] && ok "appended results: a run each" || nok "appended results: a run each" "$v"
 llmanalyze --vllm -f csv "$T/app.json" | cut -d, -f1 | sort -u | grep -c 'app.json:[12]$' | grep -qx 2 &&
 	ok "... each checked against its own summaries (FILE:LINE)" || nok "... each checked against its own summaries" "$(llmanalyze --vllm -f csv "$T/app.json" | head -3)"
+# Percentiles other than vLLM's default four (--metric-percentiles 25,99.9)
+# are checked too (until 2026-12-07 they were passed over); p25 here is
+# NumPy's, computed by jq from the file's ttfts.
+jq '(.ttfts | map(. * 1000) | sort) as $t | ($t | length) as $n | (0.25 * ($n - 1)) as $h | ($h | floor) as $i |
+	.["p25_ttft_ms"] = ($t[$i] + ($h - $i) * ($t[[$i + 1, $n - 1] | min] - $t[$i]))' "$V" >"$T/p25.json"
+v=$(llmanalyze --vllm -f csv "$T/p25.json" | awk -F, '$2 == "ttft" && $3 == "p25" { print $6, $7 }')
+[ "$v" = "0.0000 exact" ] && ok "a p25 in the file: checked, and equal" || nok "a p25 in the file: checked, and equal" "$v"
 monoall "$T"

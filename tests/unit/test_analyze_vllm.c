@@ -265,6 +265,7 @@ static void as_group(void **state)
 	assert_near(st.ttft.mean, 25, 1e-12);
 	assert_near(st.itl.mean, 5.5, 1e-12);
 	assert_int_equal(st.tpot.n, 1);
+	an_vllm_stats_free(&st);
 	done(f, path);
 }
 
