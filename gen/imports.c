@@ -74,6 +74,11 @@ int gen_run_import(struct run *r, struct err *e)
 			r->o->count, r->o->from, units,
 			whole ? "conversation" : "prompt", units == 1 ? "" : "s", units,
 			whole ? "conversations" : "rows");
+	/* Entries left out are worth a word too, as the shortfall is. */
+	if (r->src.skipped)
+		fprintf(stderr, "llmgen: warning: %s: %zu conversation%s skipped (no human turn "
+			"with a reply after it)\n", r->o->from, r->src.skipped,
+			r->src.skipped == 1 ? "" : "s");
 	for (size_t gi = 0; gi < r->ng && !rc; gi++) {
 		struct group *g = &r->g[gi];
 		struct turn_ref tr = { 0, 0 };

@@ -104,13 +104,14 @@ static int parse_text(const char *name, const char *text, size_t len,
 	return rc;
 }
 
-static int json_fail(const char *name, long line, const json_error_t *je,
+static int json_fail(const char *name, long line, int col0, const json_error_t *je,
 		     struct err *e)
 {
-	/* jansson counts lines within the text it was given: one JSONL line,
-	 * or the rest of a ShareGPT file from the value's first line. */
+	/* jansson counts lines and columns within the text it was given:
+	 * one JSONL line, or the rest of a ShareGPT file from the value's
+	 * start, which is col0 columns into its line. */
 	return err_set(e, ERR_DATA, "%s:%ld:%d: %s", name, line + je->line - 1,
-		       je->column, je->text);
+		       je->line == 1 ? col0 + je->column : je->column, je->text);
 }
 
 static int parse_jsonl(const char *name, const char *text, size_t len,
@@ -135,7 +136,7 @@ static int parse_jsonl(const char *name, const char *text, size_t len,
 		obj = json_loadb(p, n, 0, &je);
 		p = nl ? nl + 1 : end;
 		if (!obj) {
-			rc = json_fail(name, lineno, &je, e);
+			rc = json_fail(name, lineno, 0, &je, e);
 			break;
 		}
 		prompt = json_object_get(obj, "prompt");
@@ -344,8 +345,13 @@ static int parse_sharegpt(const char *name, const char *text, size_t len,
 		}
 		first = 0;
 		obj = json_loadb(text + pos, len - pos, JSON_DISABLE_EOF_CHECK, &je);
-		if (!obj)
-			return json_fail(name, line, &je, e);
+		if (!obj) {
+			size_t ls = pos;
+
+			while (ls > 0 && text[ls - 1] != '\n')
+				ls--;
+			return json_fail(name, line, (int)(pos - ls), &je, e);
+		}
 		rc = sharegpt_entry(name, line, obj, whole, out, e);
 		json_decref(obj);
 		if (rc)
@@ -364,6 +370,13 @@ int src_parse(enum src_kind kind, const char *name, const char *text,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	/* A UTF-8 byte-order mark (Windows editors write one) is no part of
+	 * the text: kept, it became an invisible token of the first prompt,
+	 * and JSON refused it. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
 	switch (kind) {
 	case SRC_JSONL:
 		rc = parse_jsonl(name, text, len, out, e);

@@ -180,3 +180,21 @@ for sig in INT TERM; do
 	[ $rc -eq $want ] && [ -z "$(ls -A "$T/sig$sig")" ] && ok "SIG$sig while writing: exit $want, no file left" ||
 		nok "SIG$sig while writing: exit $want, no file left" "exit $rc: $(ls -la "$T/sig$sig")"
 done
+# An error in a ShareGPT file written on one line names its column in the
+# line, not in the conversation (until 2026-12-07: 18 for the 'x' at 44;
+# jansson's column is the one before the bad token's first byte).
+printf '[{"conversations": []}, {"conversations": x}]\n' >"$T/c1.json"
+expect_err 65 "c1.json:1:43: invalid token near 'x'" "a ShareGPT error on line 1: the column in the line" \
+	llmgen -q --from-sharegpt "$T/c1.json" -o "$T/c1.csv"
+# Conversations without a usable pair are counted, even with -q.
+printf '[{"conversations":[{"from":"human","value":"Hi there"},{"from":"gpt","value":"Hello"}]},\n {"conversations":[{"from":"gpt","value":"Hi!"}]},\n {"conversations":[]}]\n' >"$T/sg.json"
+expect_err 0 "" "two conversations without a pair" llmgen -q --from-sharegpt "$T/sg.json" -o "$T/sg.csv"
+grep -q "warning: .*sg.json: 2 conversations skipped (no human turn with a reply after it)" "$T/err" &&
+	ok "... are counted in a warning, even with -q" || nok "... are counted in a warning" "$(cat "$T/err")"
+# A UTF-8 byte-order mark opens no prompt (it was an invisible token) and
+# does not fail a JSON import.
+printf '\357\273\277hello world\n' >"$T/bom.txt"
+llmgen -q --from-text "$T/bom.txt" -o "$T/bom.csv" && tail -n 1 "$T/bom.csv" | grep -q ',2,[0-9]*,cl100k_base,.*,hello world$' &&
+	! grep -q "$(printf '\357\273\277')" "$T/bom.csv" && ok "--from-text: a BOM is dropped (2 tokens)" || nok "--from-text: a BOM is dropped" "$(cat "$T/bom.csv")"
+printf '\357\273\277{"prompt": "a"}\n' >"$T/bom.jsonl"
+expect_err 0 "" "--from-jsonl: a BOM is dropped" llmgen -q --from-jsonl "$T/bom.jsonl" -o "$T/bomj.csv"
