@@ -37,6 +37,7 @@ struct scrape {
 	pthread_cond_t cv;
 	int stop;                /* under mu (read bare by on_progress) */
 	int final;               /* the scrape after the stop */
+	int64_t t_start;         /* when the scrape in flight began */
 	int reported, cap_said;
 	long long bytes;         /* written so far, an upper bound */
 	int64_t t_ns;            /* the scrape being written */
@@ -142,15 +143,17 @@ static int write_row(void *user, const struct prom_sample *ps, struct err *e)
 	return 0;
 }
 
-/* An in-flight scrape is dropped once the run stops (a stalled endpoint
- * held the run's end for up to two intervals); the final one, after the
- * stop, has a short limit of its own. */
+/* A scrape in flight when the run stops is dropped once it has taken a
+ * second (a stalled endpoint held the run's end for up to two
+ * intervals; one that answers in milliseconds is kept, as the page the
+ * server wrote); the final one, after the stop, has a second at most. */
 static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	struct scrape *s = user;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return !s->final && __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+	return !s->final && __atomic_load_n(&s->stop, __ATOMIC_RELAXED) &&
+	       clk_mono_ns() - s->t_start >= CLK_NS_PER_S;
 }
 
 static void scrape_once(struct scrape *s)
@@ -172,7 +175,7 @@ static void scrape_once(struct scrape *s)
 		if (s->fd >= 0)
 			rst_begin(&s->rs, s->fd);
 	}
-	t0 = clk_mono_ns();
+	s->t_start = t0 = clk_mono_ns();
 	rc = curl_easy_perform(s->h);
 	rst_end(&s->rs);
 	curl_easy_getinfo(s->h, CURLINFO_STARTTRANSFER_TIME_T, &start_us);

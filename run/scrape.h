@@ -65,8 +65,8 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
  * it. 0 or ERR_IO. */
 int scrape_publish(struct scrape *s, struct err *e);
 
-/* Scrapes once more (the counters' final values; a scrape in flight is
- * dropped, the last one has at most a second), stops the thread and
+/* Scrapes once more (the counters' final values; a scrape in flight that
+ * has taken a second is dropped, the last one has a second at most), stops the thread and
  * closes the file: named when commit, else removed unless published. st
  * may be NULL. Returns 0, or ERR_IO when the file could not be written.
  * Frees s. */
