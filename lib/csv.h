@@ -77,8 +77,8 @@ int csv_next(struct csv_reader *r, struct err *e);
 /* Whether the record csv_next last returned or rejected was the file's
  * last and had no line end: what a killed writer leaves (its fields may be
  * cut short even when their count is right). An open quote on an earlier
- * line, running to the end, is not: it is not a cut-off row. Our writer ends every row, so
- * a reader of llmrun results skips such a record with a warning; RFC 4180
+ * line that runs to the end is not one. Our writer ends every row, so a
+ * reader of llmrun results skips such a record with a warning; RFC 4180
  * allows a last line without a line end, so other readers may keep it. */
 int csv_truncated(const struct csv_reader *r);
 

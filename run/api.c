@@ -514,9 +514,13 @@ void api_error_text(struct resp *r, const struct jdoc *d, const char *body, size
 		body++, n--;
 	for (i = 0; i < n && k + 1 < sizeof r->err; i++)
 		r->err[k++] = (unsigned char)body[i] < 0x20 || body[i] == 0x7f ? ' ' : body[i];
-	if (i < n)
-		while (k > 0 && ((unsigned char)r->err[k] & 0xc0) == 0x80)
+	/* Cut inside a character: its first bytes go too. */
+	if (i < n && ((unsigned char)body[i] & 0xc0) == 0x80) {
+		while (k > 0 && ((unsigned char)r->err[k - 1] & 0xc0) == 0x80)
 			k--;
+		if (k > 0)
+			k--;
+	}
 	while (k > 0 && r->err[k - 1] == ' ')
 		k--;
 	r->err[k] = '\0';

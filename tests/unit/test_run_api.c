@@ -213,6 +213,48 @@ static void error_objects(void **state)
 	resp_free(&r);
 }
 
+/* A failure's words when there is no error object: one line, printable,
+ * cut on a character's first byte. */
+static void error_text(void **state)
+{
+	static jsmntok_t tok[16];
+	char body[400];
+	struct resp r = {0};
+	struct jdoc d = {"{\"detail\":\"max_new_tokens must be <= 1024\"}", tok, 0};
+	jsmn_parser p;
+	size_t i;
+
+	(void)state;
+	resp_reset(&r, 0, 0);
+	api_error_text(&r, NULL, "\n  Internal Server Error:\r\nCUDA\terror\n",
+		       strlen("\n  Internal Server Error:\r\nCUDA\terror\n"));
+	assert_string_equal(r.err, "Internal Server Error:  CUDA error");
+	resp_reset(&r, 0, 0);
+	jsmn_init(&p);
+	d.n = jsmn_parse(&p, d.js, strlen(d.js), tok, 16);
+	api_error_text(&r, &d, d.js, strlen(d.js));
+	assert_string_equal(r.err, "max_new_tokens must be <= 1024");
+	/* 200 two-byte characters: cut within r->err's size, never inside one. */
+	for (i = 0; i < 200; i++)
+		memcpy(body + 2 * i, "\xc3\xa9", 2);
+	resp_reset(&r, 0, 0);
+	api_error_text(&r, NULL, body, 400);
+	assert_true(strlen(r.err) < sizeof r.err && strlen(r.err) % 2 == 0 && strlen(r.err) > 0);
+	/* An error event of llama.cpp: its code says the class. */
+	resp_reset(&r, 0, 0);
+	d.js = "{\"code\":400,\"message\":\"the request exceeds the available context size\"}";
+	jsmn_init(&p);
+	d.n = jsmn_parse(&p, d.js, strlen(d.js), tok, 16);
+	api_error_event(&r, &d, d.js, strlen(d.js));
+	assert_int_equal(r.err_class, RC_HTTP_4XX);
+	assert_string_equal(r.err, "the request exceeds the available context size");
+	resp_reset(&r, 0, 0);
+	api_error_event(&r, NULL, "worker died", 11);
+	assert_int_equal(r.err_class, RC_HTTP_5XX);
+	assert_string_equal(r.err, "worker died");
+	resp_free(&r);
+}
+
 static void bodies(void **state)
 {
 	struct api_req q = {.model = "m", .prompt = "p", .system = "s",
@@ -428,6 +470,7 @@ int main(void)
 		cmocka_unit_test(openai_timings),
 		cmocka_unit_test(llamacpp_and_ollama),
 		cmocka_unit_test(error_objects),
+		cmocka_unit_test(error_text),
 		cmocka_unit_test(bodies),
 		cmocka_unit_test(triton),
 		cmocka_unit_test(sglang),
