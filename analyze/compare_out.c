@@ -203,9 +203,17 @@ static int write_md(FILE *fp, const struct cmp_head *h, const struct cmp_result 
 	if (r->nonly) {
 		fputs("#### Groups in one file only\n\nNot compared:\n\n", fp);
 		for (i = 0; i < r->nonly; i++) {
-			key_text(k, sizeof k, r, r->only[i].key);
-			fprintf(fp, "- %s: only in %s (%zu requests)\n", k, r->only[i].in_cand ? "new" : "base",
-				r->only[i].requests);
+			/* Every key it has: a group of one file is told from the
+			 * other file's by keys the rows may not show apart. */
+			size_t len = 0, j;
+
+			k[0] = '\0';
+			for (j = 0; j < r->nkeys && len < sizeof k; j++)
+				if (*r->only[i].key[j])
+					len += (size_t)snprintf(k + len, sizeof k - len, "%s%s %s", len ? ", " : "",
+								r->keynames[j], r->only[i].key[j]);
+			fprintf(fp, "- %s: only in %s (%zu requests)\n", len ? k : "(all rows)",
+				r->only[i].in_cand ? "new" : "base", r->only[i].requests);
 		}
 		fputc('\n', fp);
 	}

@@ -102,7 +102,7 @@ awk -F, -v OFS=, -v c="$sc" 'NR > 1 { $c = 16 } { print }' "$T/runs/03.csv" >"$T
 { cat "$T/runs/02.csv"; tail -n +2 "$T/step16.csv"; } >"$T/two.csv"
 llmanalyze compare --fail-on "$GATE" "$T/runs/01.csv" "$T/two.csv" >"$T/miss.md" 2>"$T/miss.err"
 rc=$?
-[ $rc -eq 0 ] && grep -q '^#### Groups in one file only' "$T/miss.md" && grep -q '^- step 16: only in new (96 requests)' "$T/miss.md" &&
+[ $rc -eq 0 ] && grep -q '^#### Groups in one file only' "$T/miss.md" && grep -q '^- model llmsim, group g, step_kind batch, schedule window, step 16: only in new (96 requests)' "$T/miss.md" &&
 	grep -q '1 group in one file only' "$T/miss.err" && ok "a group in NEW only is listed (and warned of), the rest compared" ||
 	nok "a group in NEW only is listed" "exit $rc: $(cat "$T/miss.err" "$T/miss.md")"
 llmanalyze compare -q -f json "$T/two.csv" "$T/runs/01.csv" >"$T/miss.json"
