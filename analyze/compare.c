@@ -164,7 +164,7 @@ static int one_run(const char *path, const struct an_set *s, const struct cmp_op
 		const struct an_group *g = s->groups[i];
 		int targets = o->one_target && g->target2;
 
-		if (!targets && !(o->one_run && g->nruns > 1))
+		if (!targets && !(o->one_run && g->nruns > 1 && strcmp(g->runs[0].run_id, g->runs[1].run_id) != 0))
 			continue;
 		for (k = 0, len = 0, key[0] = '\0'; k < s->nkeys && len < sizeof key; k++)
 			if (g->key[k][0])

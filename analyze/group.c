@@ -79,13 +79,17 @@ static void group_free(struct an_group *g, size_t nkeys)
 	buf_free(&g->ctx_pts);
 	buf_free(&g->lag);
 	an_truth_acc_free(&g->truth);
-	for (i = 0; i < g->nruns; i++)
+	for (i = 0; i < g->nruns; i++) {
 		free(g->runs[i].run_id);
+		free(g->runs[i].target);
+	}
 	free(g->runs);
 	free(g->target);
 	free(g->target2);
-	for (i = 0; i < g->nstep_runs; i++)
+	for (i = 0; i < g->nstep_runs; i++) {
 		free(g->step_runs[i].run_id);
+		free(g->step_runs[i].target);
+	}
 	free(g->step_runs);
 	free(g);
 }
@@ -395,10 +399,11 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 
 /* The span of run_id among runs[0..n), or NULL. Runs are few (one unless
  * pooled): a search from the last one met. */
-static struct an_run_span *find_run(struct an_run_span *runs, size_t n, const char *run_id)
+static struct an_run_span *find_run(struct an_run_span *runs, size_t n, const char *run_id,
+				     const char *target)
 {
 	while (n-- > 0)
-		if (strcmp(runs[n].run_id, run_id) == 0)
+		if (strcmp(runs[n].run_id, run_id) == 0 && strcmp(runs[n].target, target) == 0)
 			return &runs[n];
 	return NULL;
 }
@@ -406,7 +411,7 @@ static struct an_run_span *find_run(struct an_run_span *runs, size_t n, const ch
 /* A new empty span of run_id at the end of *runs, or NULL when memory
  * runs out. */
 static struct an_run_span *add_run(struct an_run_span **runs, size_t *n, const char *run_id,
-				   int unplaced)
+				   const char *target, int unplaced)
 {
 	struct an_run_span *sp = realloc(*runs, (*n + 1) * sizeof *sp);
 
@@ -416,6 +421,10 @@ static struct an_run_span *add_run(struct an_run_span **runs, size_t *n, const c
 	sp += *n;
 	if (!(sp->run_id = strdup(run_id)))
 		return NULL;
+	if (!(sp->target = strdup(target))) {
+		free(sp->run_id);
+		return NULL;
+	}
 	sp->first_sent = INT64_MAX;
 	sp->last_end = INT64_MIN;
 	sp->unplaced = unplaced;
@@ -427,7 +436,8 @@ static struct an_run_span *add_run(struct an_run_span **runs, size_t *n, const c
 static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 		     int64_t end, struct err *e)
 {
-	struct an_run_span *sp = find_run(g->runs, g->nruns, r->run_id);
+	const char *target = r->target ? r->target : "";
+	struct an_run_span *sp = find_run(g->runs, g->nruns, r->run_id, target);
 
 	if (!sp) {
 		/* Two spans of unknown place would overlap at 0 and count
@@ -437,7 +447,7 @@ static int note_span(struct an_group *g, const struct an_rec *r, int64_t sent,
 				       "(a vLLM file without \"date\"), so when it ran is unknown",
 				       r->run_id, g->runs[0].run_id,
 				       r->unplaced ? r->run_id : g->runs[0].run_id);
-		if (!(sp = add_run(&g->runs, &g->nruns, r->run_id, r->unplaced)))
+		if (!(sp = add_run(&g->runs, &g->nruns, r->run_id, target, r->unplaced)))
 			return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
 	if (sent != AN_NO_TIME && sent < sp->first_sent)
@@ -568,9 +578,9 @@ static int part_key(const struct an_set *s, size_t k)
 /* Widens g's step runs by run r (merged by run id). */
 static int add_step_run(struct an_group *g, const struct an_run_span *r, struct err *e)
 {
-	struct an_run_span *sp = find_run(g->step_runs, g->nstep_runs, r->run_id);
+	struct an_run_span *sp = find_run(g->step_runs, g->nstep_runs, r->run_id, r->target);
 
-	if (!sp && !(sp = add_run(&g->step_runs, &g->nstep_runs, r->run_id, 0)))
+	if (!sp && !(sp = add_run(&g->step_runs, &g->nstep_runs, r->run_id, r->target, 0)))
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (r->first_sent < sp->first_sent)
 		sp->first_sent = r->first_sent;

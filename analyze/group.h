@@ -43,6 +43,10 @@ struct an_ctx_pt {
  * the union of these, so pooled runs never count the gap between them. */
 struct an_run_span {
 	char *run_id;
+	char *target;                 /* "" when the rows name none: a run of
+					 several targets (llmrun --targets)
+					 runs them one after another, so each
+					 has a span of its own */
 	int64_t first_sent, last_end; /* epoch ns, non-cancelled rows */
 	int unplaced;                 /* rec.h: never pooled */
 };

@@ -643,8 +643,14 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 				rc = err_set(e, ERR_NOINPUT, "--truth needs results files (their .meta.json), not standard input");
 			else
 				rc = an_truth_anchor(paths[i], &offset[i], e);
-		if (!rc)
-			rc = an_truth_load(o->truth, &truth, e);
+		if (!rc) {
+			size_t cut;
+
+			rc = an_truth_load(o->truth, &truth, &cut, e);
+			if (!rc && cut && !o->quiet && !o->live)
+				fprintf(stderr, "llmanalyze: warning: %s:%zu: a cut-off last line (as a killed "
+					"llmsim leaves): skipped\n", o->truth, cut);
+		}
 		sk.truth = truth;
 		sk.offset = offset;
 	}
@@ -660,11 +666,14 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		warn_partial(paths, n);
 	if (!rc && truth && !o->quiet && !o->live)
 		truth_summary(&sk.all);
-	/* Every id found, none the same request: the wrong log. */
+	/* No row finds its request: the wrong log (ids that are in it, but
+	 * for requests at other times), or none of this run's at all. */
 	if (!rc && truth && !sk.all.matched && sk.all.foreign)
 		rc = err_set(e, ERR_DATA, "%s: none of the %zu ok rows whose id is in it arrived between its send and "
-			     "its end: the log of another run (llmsim's ids restart with each start)?",
-			     o->truth, sk.all.foreign);
+			     "its end: the log of another run?", o->truth, sk.all.foreign);
+	else if (!rc && truth && !sk.all.matched && sk.all.unmatched)
+		rc = err_set(e, ERR_DATA, "%s: none of the %zu ok rows has its id in it: the log of another "
+			     "llmsim (or a server that sends no response ids)?", o->truth, sk.all.unmatched);
 	*rows = st.rows;
 	if (!rc && sk.set->ngroups == 0)
 		rc = err_set(e, ERR_DATA, "no result rows to analyze (all warmup or none%s)",

@@ -112,7 +112,15 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->ok = (double)g->n.ok;
 	m->failed = (double)g->n.failed;
 	m->cancelled = (double)g->n.cancelled;
-	m->runs = (double)g->nruns;
+	/* Runs, not spans: a run of several targets has a span for each. */
+	m->runs = 0;
+	for (size_t r = 0; r < g->nruns; r++) {
+		size_t j;
+
+		for (j = 0; j < r && strcmp(g->runs[j].run_id, g->runs[r].run_id) != 0; j++)
+			;
+		m->runs += j == r;
+	}
 	for (i = 0; i < AN_NSTATUS; i++)
 		m->err[i] = (double)g->status[i];
 	m->err[AN_OK] = NAN;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clk.h"
 #include "json.h"
@@ -69,14 +70,36 @@ static int index_all(struct an_truth *t)
 	return 0;
 }
 
-static const struct entry *find(const struct an_truth *t, const char *id)
+/* The entry of id whose request reached the server between sent (less a
+ * second: no clock conversion is that far off, and a send stamp that
+ * late is measured, not hidden) and end, the one nearest sent when several
+ * do (ids that repeat: logs of two llmsim starts joined, or of an llmsim
+ * before ids carried its start's mark). *seen: entries of id at all. */
+static const struct entry *find(const struct an_truth *t, const char *id, int64_t sent,
+				int64_t end, size_t *seen)
 {
+	const struct entry *best = NULL;
 	size_t j, mask = t->tablesize - 1;
+	int64_t bestd = 0;
 
-	for (j = hash_str(id) & mask; t->table[j]; j = (j + 1) & mask)
-		if (strcmp(t->v[t->table[j] - 1].id, id) == 0)
-			return &t->v[t->table[j] - 1];
-	return NULL;
+	*seen = 0;
+	for (j = hash_str(id) & mask; t->table[j]; j = (j + 1) & mask) {
+		const struct entry *x = &t->v[t->table[j] - 1];
+		int64_t at, d;
+
+		if (strcmp(x->id, id) != 0)
+			continue;
+		(*seen)++;
+		at = x->arrived != NO_NS ? x->arrived : x->first;
+		if (at != NO_NS && (at < sent - CLK_NS_PER_S || (end != NO_NS && at > end)))
+			continue;
+		d = at == NO_NS ? 0 : at > sent ? at - sent : sent - at;
+		if (!best || d < bestd) {
+			best = x;
+			bestd = d;
+		}
+	}
+	return best;
 }
 
 /* An integer member, or NO_NS when absent or null. */
@@ -127,7 +150,7 @@ static int parse_line(const json_t *o, struct entry *x, struct err *e)
 	return 0;
 }
 
-int an_truth_load(const char *path, struct an_truth **out, struct err *e)
+int an_truth_load(const char *path, struct an_truth **out, size_t *cut, struct err *e)
 {
 	struct an_truth *t = calloc(1, sizeof *t);
 	FILE *fp;
@@ -136,23 +159,39 @@ int an_truth_load(const char *path, struct an_truth **out, struct err *e)
 	ssize_t len;
 	long lineno = 0;
 	int rc = 0;
+	struct stat st;
 
 	*out = NULL;
+	*cut = 0;
 	if (!t)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (!(fp = fopen(path, "r"))) {
 		free(t);
 		return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno));
 	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		free(t);
+		return err_set(e, ERR_NOINPUT, "%s: is a folder", path);
+	}
 	while (!rc && (len = getline(&line, &cap, fp)) >= 0) {
+		json_error_t je;
 		json_t *o;
 		struct entry x;
 
 		lineno++;
 		if (len <= 1)
 			continue;
-		if ((rc = js_load_buf(line, (size_t)len, path, 0, &o, e)))
+		if (!(o = json_loadb(line, (size_t)len, 0, &je))) {
+			/* A last line without its line end is what a killed (or
+			 * still running) llmsim leaves: skipped, and said. */
+			if (line[len - 1] != '\n' && feof(fp)) {
+				*cut = (size_t)lineno;
+				break;
+			}
+			rc = err_set(e, ERR_DATA, "%s:%ld:%d: %s", path, lineno, je.column, je.text);
 			break;
+		}
 		if (!(rc = parse_line(o, &x, e))) {
 			if (t->n == t->cap) {
 				size_t c2 = t->cap ? t->cap * 2 : 256;
@@ -222,24 +261,22 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 	const struct entry *x;
 	const char *p;
 	char *end;
-	int64_t sent, first, at;
-	size_t i = 0;
+	int64_t sent, first;
+	size_t i = 0, seen;
 	int rc;
 
 	if (r->status != AN_OK)
 		return 0;
-	if (!r->response_id || !(x = find(t, r->response_id)) || r->t_sent == AN_NO_TIME) {
+	if (!r->response_id || r->t_sent == AN_NO_TIME) {
 		a->unmatched++;
 		return 0;
 	}
 	sent = r->t_sent + off;
-	/* The same request reached the server between its send and its end
-	 * (a second of slack before the send: no clock conversion is that
-	 * far off, and a send stamp that late is measured, not hidden). */
-	at = x->arrived != NO_NS ? x->arrived : x->first;
-	if (at != NO_NS && (at < sent - CLK_NS_PER_S || (r->t_end != AN_NO_TIME && at > r->t_end + off))) {
+	/* The same request reached the server between its send and its end. */
+	x = find(t, r->response_id, sent, r->t_end != AN_NO_TIME ? r->t_end + off : NO_NS, &seen);
+	if (!x) {
 		a->unmatched++;
-		a->foreign++;
+		a->foreign += seen > 0;
 		return 0;
 	}
 	a->matched++;
@@ -270,7 +307,9 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 			return rc;
 		i++;
 	}
-	if (i != x->nchunks)
+	/* A row without a chunk log (--no-stream) has no chunks to count:
+	 * llmsim logs its whole body as one. */
+	if (i != x->nchunks && (i || (r->chunk_log && *r->chunk_log)))
 		a->count_diff++;
 	return 0;
 }

@@ -23,9 +23,11 @@
 
 struct an_truth;
 
-/* Reads the JSON Lines log at path. Returns 0 with *out set, ERR_NOINPUT,
- * ERR_DATA ("path:line: ..."), ERR_IO or ERR_SOFTWARE. */
-int an_truth_load(const char *path, struct an_truth **out, struct err *e);
+/* Reads the JSON Lines log at path. A last line cut short (no line end,
+ * not JSON: a killed llmsim's) is left out, its number in *cut (0: none).
+ * Returns 0 with *out set, ERR_NOINPUT (also a folder), ERR_DATA
+ * ("path:line:column: ..."), ERR_IO or ERR_SOFTWARE. */
+int an_truth_load(const char *path, struct an_truth **out, size_t *cut, struct err *e);
 void an_truth_free(struct an_truth *t);
 
 /* The wall-to-monotonic offset (mono_ns - wall_ns) of results file path,

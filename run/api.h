@@ -223,6 +223,9 @@ struct api {
 	/* What its request has no parameter for (llmrun says so once, and
 	 * sends the rest): 1 for --ignore-eos, for --min-tokens. */
 	int no_ignore_eos, no_min_tokens;
+	/* Where its body says the most tokens to make ("parameters.
+	 * max_new_tokens"): read back when --extra-body may have set it. */
+	const char *max_key;
 };
 
 extern const struct api api_openai_chat, api_openai_completions, api_tgi,

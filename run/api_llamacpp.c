@@ -72,4 +72,5 @@ const struct api api_llamacpp = {
 	.event = event,
 	.whole = whole,
 	.no_min_tokens = 1,
+	.max_key = "n_predict",
 };

@@ -85,4 +85,5 @@ const struct api api_mii = {
 	.whole = whole,
 	.plain_only = 1,
 	.whole_any = 1,
+	.max_key = "max_new_tokens",
 };

@@ -58,4 +58,5 @@ const struct api api_ollama = {
 	.whole = event,
 	.no_ignore_eos = 1,
 	.no_min_tokens = 1,
+	.max_key = "options.num_predict",
 };

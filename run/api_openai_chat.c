@@ -67,4 +67,5 @@ const struct api api_openai_chat = {
 	.body = body,
 	.event = event,
 	.whole = whole,
+	.max_key = "max_tokens",
 };

@@ -39,4 +39,5 @@ const struct api api_openai_completions = {
 	.body = body,
 	.event = event,
 	.whole = whole,
+	.max_key = "max_tokens",
 };

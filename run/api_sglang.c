@@ -73,4 +73,5 @@ const struct api api_sglang = {
 	.body = body,
 	.event = event,
 	.whole = whole,
+	.max_key = "sampling_params.max_new_tokens",
 };

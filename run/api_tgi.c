@@ -66,4 +66,5 @@ const struct api api_tgi = {
 	.whole = whole,
 	.no_ignore_eos = 1,
 	.no_min_tokens = 1,
+	.max_key = "parameters.max_new_tokens",
 };

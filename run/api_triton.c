@@ -51,4 +51,5 @@ const struct api api_triton = {
 	.body = body,
 	.event = event,
 	.whole = whole,
+	.max_key = "max_tokens",
 };

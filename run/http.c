@@ -166,11 +166,28 @@ static char *body_of(const struct opts *o, const struct opts_target *t,
 	ar.temperature = o->temperature;
 	ar.top_p = o->top_p;
 	b = t->api->body(&ar);
-	if (b && t->extra)
+	*max_tokens = ar.max_tokens;
+	if (b && t->extra) {
 		json_object_update_recursive(b, t->extra);
+		/* The most tokens asked for is what the body sends: an extra
+		 * body's own max_tokens too (the row said 27 where 7 went out,
+		 * and llmanalyze saw outputs that "ended early"). */
+		if (t->api->max_key) {
+			char key[64], *dot;
+			json_t *v = b;
+
+			snprintf(key, sizeof key, "%s", t->api->max_key);
+			for (char *k = key; v && k; k = dot ? dot + 1 : NULL) {
+				if ((dot = strchr(k, '.')))
+					*dot = '\0';
+				v = json_object_get(v, k);
+			}
+			if (json_is_integer(v))
+				*max_tokens = (long)json_integer_value(v);
+		}
+	}
 	s = b ? json_dumps(b, JSON_COMPACT) : NULL;
 	json_decref(b);
-	*max_tokens = ar.max_tokens;
 	return s;
 }
 

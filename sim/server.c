@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/sockios.h>
 
 #include "arrival.h"
@@ -102,6 +103,11 @@ struct server {
 	int64_t deadline;              /* real end of the step in flight */
 	struct rng fault_rng, wire_rng;
 	uint64_t next_id;
+	/* This start's mark in every response id: ids count from 1 in each
+	 * llmsim, so two servers (--targets) or two starts appending to one
+	 * truth log would share ids, and a row could be matched with
+	 * another's request. */
+	unsigned instance;
 	long active;
 	struct sreq *reqs;
 	struct evbuffer *scratch, *frame;
@@ -898,8 +904,8 @@ static void generate(struct server *s, struct evhttp_request *req,
 	r->received_ns = received;
 	r->status = 200;
 	r->pend.max = r->text.max = r->rtext.max = 0;
-	snprintf(r->id, sizeof r->id, "%s-llmsim-%llu",
-		 w->head ? "chatcmpl" : "cmpl", (unsigned long long)++s->next_id);
+	snprintf(r->id, sizeof r->id, "%s-llmsim-%06x-%llu",
+		 w->head ? "chatcmpl" : "cmpl", s->instance, (unsigned long long)++s->next_id);
 	r->wr.c = c;
 	r->wr.id = r->id;
 	r->wr.created = (long)time(NULL);
@@ -1359,6 +1365,14 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 		free(s);
 		event_config_free(cfg);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	{
+		struct timespec ts;
+
+		/* Not --seed's: two llmsims of one seed must differ too. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->instance = (unsigned)(((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec * 2654435761u ^
+					  (uint64_t)getpid() << 8) & 0xffffff);
 	}
 	*out = s;
 	s->c = c;

@@ -58,3 +58,14 @@ llmanalyze "$T/r1.csv" "$T/r4w.csv" >"$T/same.csv"
 head -1 "$T/same.csv" | grep -q "^target,model,group,run_id,step," && [ "$(tail -n +2 "$T/same.csv" | wc -l)" -eq 2 ] &&
 	ok "two runs of one schedule: run_id tells them apart" || nok "two runs of one schedule: run_id tells them apart" "$(cut -d, -f1-8 "$T/same.csv")"
 expect_exit 64 "--pool-runs with --by is a usage error" llmanalyze --pool-runs -b step "$T/r1.csv"
+# A run of two targets one after the other (llmrun --targets) grouped
+# without target: the duration is the union of each target's own spans,
+# not from the first target's start to the second's end (until
+# 2026-12-07: 111 tok/s over 7.2 s for a step of 593 tok/s over 0.68 s).
+awk -v steps=2 -f tests/data/analyze/gen.awk >"$T/tA.csv"
+awk -v steps=2 -v t0=1000100000000000 -f tests/data/analyze/gen.awk | tail -n +2 | awk -F, -v OFS=, '{ $2 = "other"; print }' |
+	cat "$T/tA.csv" - >"$T/tAB.csv"
+each=$(llmanalyze -f csv -c duration_s "$T/tAB.csv" | tail -n +2 | awk -F, '{ s += $NF } END { printf "%.3f", s }')
+both=$(llmanalyze -f csv -b model,group,step -c duration_s,runs "$T/tAB.csv" | tail -n 1)
+[ "$both" = "m1,g,2,$each,1" ] && ok "two targets of one run, grouped together: their spans' union ($each s), one run" ||
+	nok "two targets of one run, grouped together: their spans' union" "got $both, want m1,g,2,$each,1"

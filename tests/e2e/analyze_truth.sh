@@ -52,6 +52,7 @@ URL=$(head -1 "$T/url")
 printf 'id,group,prompt,output_tokens\n' >"$T/c.csv"
 for i in $(seq 1 20); do echo "r$i,g,prompt number $i about the weather,16" >>"$T/c.csv"; done
 llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 20 -q -o "$T/r.csv" "$T/c.csv"
+llmrun --url "$URL" --model llmsim --batch-sizes 4 --requests 8 --no-stream -q -o "$T/ns.csv" "$T/c.csv"
 stop_sim
 llmanalyze --truth "$T/truth.jsonl" -f json "$T/r.csv" >"$T/r.json" 2>"$T/err"
 [ "$(jq '.[0].truth_matched' "$T/r.json")" = 20 ] && [ "$(jq '.[0].truth_unmatched' "$T/r.json")" = 0 ] &&
@@ -64,12 +65,11 @@ jq -e '.[0] | .truth_recv_p50_ms != null and .truth_chunk_max_ms != null and
 	.truth_chunk_max_ms < 1000 and .truth_recv_max_ms < 1000' "$T/r.json" >/dev/null &&
 	ok "receive and chunk errors present and under 1 s" || nok "receive and chunk errors present and under 1 s" "$(grep truth_ "$T/r.json")"
 jq -e '.[0].truth_chunk_count_diff == 0' "$T/r.json" >/dev/null && ok "chunk counts agree with the log" || nok "chunk counts agree with the log"
-if grep -q '"arrived_ns": *[0-9]' "$T/truth.jsonl"; then
+# llmsim stamps every arrival: the send side is always measured (this was
+# a SKIP when the log had no arrived_ns, which hid a broken stamp).
+grep -q '"arrived_ns": *[0-9]' "$T/truth.jsonl" && ! grep -q '"arrived_ns": *null' "$T/truth.jsonl" &&
 	jq -e '.[0] | .truth_send_p50_ms != null and .truth_ttft_p50_ms != null and (.truth_send_max_ms | fabs) < 1000' "$T/r.json" >/dev/null &&
-		ok "send and ttft errors present and bounded" || nok "send and ttft errors present and bounded" "$(grep truth_ "$T/r.json")"
-else
-	ok "send and ttft errors not checked # SKIP this llmsim writes no arrived_ns"
-fi
+	ok "send and ttft errors present and bounded" || nok "send and ttft errors present and bounded" "$(grep truth_ "$T/r.json")"
 grep -q "^llmanalyze: truth: 20 ok rows matched, 0 unmatched" "$T/err" && ok "summary line" || nok "summary line" "$(cat "$T/err")"
 
 # The log of another run: llmsim's ids restart with each start, so ids
@@ -89,3 +89,37 @@ llmanalyze --truth "$T/half.jsonl" -f json "$D/results.csv" >"$T/half.json" 2>"$
 [ $rc -eq 0 ] && [ "$(jq -r '.[0] | "\(.truth_matched) \(.truth_unmatched)"' "$T/half.json")" = "1 2" ] &&
 	grep -q "1 ok rows matched, 2 unmatched (1 whose id is in the log for a request that arrived outside" "$T/err" &&
 	ok "a row whose id is another request's: unmatched, and said" || nok "a row whose id is another request's: unmatched, and said" "exit $rc: $(cat "$T/err") $(cat "$T/half.json")"
+
+# An id in the log more than once (two llmsim starts appended, or another
+# server's line): the request nearest the row's send, inside its window,
+# is taken (until 2026-12-07 the first line of the id was: the rows went
+# unmatched, 65, or took another request's line, 520 ms off, as matched).
+cat "$T/later.jsonl" "$D/truth.jsonl" >"$T/twice.jsonl"
+llmanalyze --truth "$T/twice.jsonl" -f json "$D/results.csv" >"$T/twice.json" 2>/dev/null
+[ "$(jq -c '.[0] | [.truth_matched, .truth_unmatched, .truth_send_p50_ms, .truth_recv_p50_ms]' "$T/twice.json")" = "$(jq -c '.[0] | [.truth_matched, .truth_unmatched, .truth_send_p50_ms, .truth_recv_p50_ms]' "$T/t.json")" ] &&
+	ok "an id twice, once 5 s later: the line in the row's window" || nok "an id twice, once 5 s later" "$(cat "$T/twice.json")"
+jq -c '(.received_ns, .arrived_ns, .first_chunk_ns, .end_ns) |= (if . then . - 500000000 else . end) | .chunks |= map(.[0] -= 500000000)' \
+	"$D/truth.jsonl" | cat - "$D/truth.jsonl" >"$T/near.jsonl"
+llmanalyze --truth "$T/near.jsonl" -f json "$D/results.csv" >"$T/near.json" 2>/dev/null
+[ "$(jq -c '.[0] | [.truth_matched, .truth_send_p50_ms, .truth_recv_p50_ms, .truth_chunk_p99_ms]' "$T/near.json")" = "$(jq -c '.[0] | [.truth_matched, .truth_send_p50_ms, .truth_recv_p50_ms, .truth_chunk_p99_ms]' "$T/t.json")" ] &&
+	ok "an id twice, once 0.5 s before the send: the nearer line" || nok "an id twice, once 0.5 s before the send" "$(cat "$T/near.json")"
+# llmsim's ids carry its start's mark: two starts share none.
+grep -q '"id":"chatcmpl-llmsim-[0-9a-f]\{6\}-[0-9]*"' "$T/truth.jsonl" && ok "llmsim's ids carry its start's mark" ||
+	nok "llmsim's ids carry its start's mark" "$(head -c 200 "$T/truth.jsonl")"
+# A log with none of the rows' ids: refused as the man page says.
+: >"$T/empty.jsonl"
+expect_exit 65 "a log with none of the rows' ids: 65" llmanalyze --truth "$T/empty.jsonl" "$D/results.csv"
+# A cut-off last line: skipped, and said; a bad line named by its own line.
+{ cat "$D/truth.jsonl"; printf '{"id": "zz", "arrived_ns": 12'; } >"$T/cut.jsonl"
+llmanalyze --truth "$T/cut.jsonl" -f json "$D/results.csv" >"$T/cut.json" 2>"$T/err"; rc=$?
+n=$(wc -l <"$D/truth.jsonl")
+[ $rc -eq 0 ] && grep -q "cut.jsonl:$((n + 1)): a cut-off last line" "$T/err" && [ "$(jq '.[0].truth_matched' "$T/cut.json")" = 2 ] &&
+	ok "a cut-off last line: skipped with a warning" || nok "a cut-off last line: skipped with a warning" "exit $rc: $(cat "$T/err")"
+{ cat "$D/truth.jsonl"; echo '{"id": "x",,}'; cat "$D/truth.jsonl"; } >"$T/mid.jsonl"
+llmanalyze --truth "$T/mid.jsonl" "$D/results.csv" >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 65 ] && grep -q "mid.jsonl:$((n + 1)):" "$T/err" && ok "a bad line in the middle: 65 naming its line" || nok "a bad line in the middle: 65 naming its line" "exit $rc: $(cat "$T/err")"
+expect_exit 66 "--truth naming a folder: 66" llmanalyze --truth "$T" "$D/results.csv"
+# --no-stream rows have no chunk log: not chunk-count mismatches (until
+# 2026-12-07 every one was counted).
+v=$(llmanalyze --truth "$T/truth.jsonl" -f json "$T/ns.csv" 2>/dev/null | jq -c '.[0] | [.truth_matched, .truth_chunk_count_diff]')
+[ "$v" = "[8,0]" ] && ok "--no-stream: 8 matched, no chunk count differs" || nok "--no-stream: 8 matched, no chunk count differs" "$v"

@@ -377,6 +377,13 @@ tg=$(awk -F, -v t="$(col "$T/tg.csv" target)" -v a="$(col "$T/tg.csv" api)" -v s
 	'NR > 1 && $s == "ok" { print $t "/" $a }' "$T/tg.csv" | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
 [ "$tg" = "chat/openai-chat:3 compl/openai-completions:3 " ] && ok "--targets runs each target" || nok "--targets runs each target" "$tg"
 
+# A max_tokens of --extra-body is the one sent, and the row's max_tokens
+# says so (until 2026-12-07 it said the corpus's 24 where 5 went out, and
+# llmanalyze noted outputs that "ended early").
+llmrun --url "$URL" --model llmsim --requests 4 -q --extra-body '{"max_tokens": 5}' -o "$T/xm.csv" "$T/c.csv"
+[ "$(vals "$T/xm.csv" max_tokens | sort -u)" = 5 ] && [ "$(vals "$T/xm.csv" output_tokens | sort -u)" = 5 ] &&
+	ok "--extra-body max_tokens: the row's max_tokens is the one sent" ||
+	nok "--extra-body max_tokens: the row's max_tokens is the one sent" "$(vals "$T/xm.csv" max_tokens | tr '\n' ' ')"
 # Without usage from the server, -t counts the output text locally; the
 # count agrees with llmsim's own (the same tokenizer made the text).
 llmrun --url "$URL" --model llmsim --requests 4 -t cl100k_base -q \

@@ -24,7 +24,7 @@ static void write_file(const char *body)
 static void figures(void **state)
 {
 	const char *paths[2] = { "-", res };
-	struct an_run_span runs[2] = { { "a", 100, 300, 0 }, { "b", 500, 600, 0 } };
+	struct an_run_span runs[2] = { { "a", "", 100, 300, 0 }, { "b", "", 500, 600, 0 } };
 	struct an_group g = { .runs = runs, .nruns = 2 };
 	struct an_srv *s;
 	struct an_srv_fig f;
