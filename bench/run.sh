@@ -203,7 +203,7 @@ send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 	REQS=${SEND_REQS:-3000} llmrun_run 1000 50 --timeout 120 "$@"
 	kill $SIMPID; wait $SIMPID 2>/dev/null; SIMPID=
 	send_diffs "$T/r.csv" "$T/truth.jsonl" "$T/sdiffs" >"$T/scounts"
-	read -r rows late unst bad <"$T/scounts"
+	read -r rows late unst bad _ <"$T/scounts"
 	printf 'send     1000 streams, %s: TTFT error from arrival p50 %.3f ms, p99 %.3f ms; send lag p50 %.3f ms, p99 %.3f ms; client lag p99 %.3f ms; end (t_end - end_ns) p99 %.3f ms (%d rows, %d sent after arrival, %d unstamped)\n' \
 		"$label" "$(q 0.5 e "$T/sdiffs")" "$(q 0.99 e "$T/sdiffs")" "$(q 0.5 s "$T/sdiffs")" \
 		"$(q 0.99 s "$T/sdiffs")" "$(q 0.99 l "$T/sdiffs")" "$(q 0.99 x "$T/sdiffs")" "$rows" "$late" "$unst"

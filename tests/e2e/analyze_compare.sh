@@ -83,9 +83,12 @@ expect_exit 1 "... and fails tpot_p50:+1%" llmanalyze compare -q --fail-on tpot_
 # The figures compared are llmanalyze's own for the same grouping.
 llmanalyze -b model,group,step_kind,schedule,step -f json "$T/runs/01.csv" >"$T/own.json"
 llmanalyze compare -q -f json "$T/runs/01.csv" "$T/runs/02.csv" >"$T/cmp.json"
+# (A figure missing on either side is a mismatch, and jq failing is one
+# too: its empty output passed before.)
 bad=$(jq -r --slurpfile own "$T/own.json" '.groups[0].metrics[] | . as $m |
-	select((($own[0][0][$m.metric] - $m.base) | fabs) > 1e-6 * ($m.base | fabs) + 1e-9) |
-	"\($m.metric): \($m.base) vs \($own[0][0][$m.metric])"' "$T/cmp.json")
+	select(($m.base | type) != "number" or ($own[0][0][$m.metric] | type) != "number" or
+		(($own[0][0][$m.metric] - $m.base) | fabs) > 1e-6 * ($m.base | fabs) + 1e-9) |
+	"\($m.metric): \($m.base) vs \($own[0][0][$m.metric])"' "$T/cmp.json") || bad="jq failed: $bad"
 n=$(jq '.groups[0].metrics | length' "$T/cmp.json")
 [ -z "$bad" ] && [ "$n" -eq 9 ] && ok "the 9 base figures are llmanalyze's own" || nok "the base figures are llmanalyze's own" "$n metrics; $bad"
 

@@ -14,8 +14,8 @@ llmgen -q --conversations 12 --turns 2:5 -s short-long -s long-short --seed 7 -o
 	split_corpus "$T/c.csv" "$T/c" && ok "conversations: written" || nok "conversations: written"
 head -1 "$T/c.csv" | grep -q '^id,conversation_id,turn,group,' &&
 	ok "conversations: conversation_id and turn follow id" || nok "conversations: header" "$(head -1 "$T/c.csv")"
-recount "$T/c" cl100k_base | awk '$2 != $3' | grep -q . &&
-	nok "conversations: every turn's input_tokens exact" || ok "conversations: every turn's input_tokens exact"
+recount_exact "$T/c" cl100k_base && ok "conversations: every turn's input_tokens exact" ||
+	nok "conversations: every turn's input_tokens exact" "$(cat "$T/c/recount")"
 
 # Turns run 1..n in order, n within --turns, ids 1..24 in order, a topic
 # per conversation; turn 1 of long-short within its scenario's 500:800,
@@ -57,7 +57,7 @@ llmgen -q --conversations 4 --turns 3 --follow-up-tokens 20 -s random -s long-lo
 [ "$(wc -l <"$T/z/index")" -eq 24 ] && ok "zh/random: 8 conversations x 3 turns" || nok "zh/random: rows" "$(wc -l <"$T/z/index")"
 awk '$6 > 1 && $2 != 20' "$T/z/index" | grep -q . && nok "zh/random: follow-ups exactly 20 tokens" ||
 	ok "zh/random: follow-ups exactly 20 tokens"
-recount "$T/z" cl100k_base | awk '$2 != $3' | grep -q . && nok "zh/random: exact" || ok "zh/random: exact"
+recount_exact "$T/z" cl100k_base && ok "zh/random: exact" || nok "zh/random: exact" "$(cat "$T/z/recount")"
 
 # A single-turn corpus is unchanged: no conversation columns.
 llmgen -q -n 3 -o "$T/s.csv" && head -1 "$T/s.csv" | grep -q '^id,group,' &&
@@ -77,7 +77,7 @@ printf 'Bonjour' >"$T/reply"
 want=$(llmgen count "$T/reply")
 awk -v w="$want" 'NR == 3 && $3 != w' "$T/g/index" | grep -q . && nok "sharegpt --multi-turn: output_tokens = reply's count" ||
 	ok "sharegpt --multi-turn: output_tokens = reply's count ($want)"
-recount "$T/g" cl100k_base | awk '$2 != $3' | grep -q . && nok "sharegpt --multi-turn: exact" || ok "sharegpt --multi-turn: exact"
+recount_exact "$T/g" cl100k_base && ok "sharegpt --multi-turn: exact" || nok "sharegpt --multi-turn: exact" "$(cat "$T/g/recount")"
 # --count samples whole conversations: one conversation, all its turns.
 for seed in 1 2 3 4; do
 	llmgen -q --from-sharegpt $S/good.json --multi-turn -n 1 --seed $seed -o "$T/g1.csv" && split_corpus "$T/g1.csv" "$T/g1"

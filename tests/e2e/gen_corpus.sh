@@ -24,7 +24,7 @@ split_corpus "$T/u.csv" "$T/u"
 m=$(mean_of "$T/u/index" 2)
 within "$m" 300 12 && ok "200:400 input mean $m within 300 +- 12" || nok "uniform input mean" "$m"
 awk '$2 < 200 || $2 > 400 || $3 != 100' "$T/u/index" | grep -q . && nok "uniform bounds" || ok "uniform bounds and fixed output"
-recount "$T/d" cl100k_base | awk '$2 != $3' | grep -q . && nok "distribution rows exact" || ok "distribution rows exact"
+recount_exact "$T/d" cl100k_base && ok "distribution rows exact" || nok "distribution rows exact" "$(cat "$T/d/recount")"
 
 # Every default bound is overridable.
 $G -n 30 --short-input 10 --long-input 900:950 --short-output 1 --long-output 77 -o "$T/b.csv"
@@ -63,7 +63,7 @@ cmp -s "$T/sp/1.ids" "$T/sp/4.ids" && nok "shared prefix differs between groups"
 [ "$(wc -l <"$T/sp/1.ids")" -eq 100 ] && ok "shared prefix: 100 ids read" || nok "shared prefix: 100 ids read"
 a=$(llmgen count --ids "$T/sp/1.txt" | cut -d' ' -f101-110); b=$(llmgen count --ids "$T/sp/2.txt" | cut -d' ' -f101-110)
 [ "$a" != "$b" ] && ok "shared prefix: prompts differ after it" || nok "shared prefix: prompts differ after it"
-recount "$T/sp" cl100k_base | awk '$2 != $3 || $2 != 300' | grep -q . && nok "shared prefix rows exact" || ok "shared prefix rows exact"
+recount_exact "$T/sp" cl100k_base 300 && ok "shared prefix rows exact" || nok "shared prefix rows exact" "$(cat "$T/sp/recount")"
 
 # Unique prefix: no two prompts share their first 8 tokens.
 $G -s long-short --unique-prefix -n 6 -o "$T/up.csv"

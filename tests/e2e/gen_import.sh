@@ -14,7 +14,7 @@ printf 'What is the capital of France?' | cmp -s - "$T/j/1.txt" && ok "jsonl: pr
 awk 'NR == 1 && $3 != 16 || NR == 3 && $3 != 64' "$T/j/index" | grep -q . && nok "jsonl: output_tokens from the file" || ok "jsonl: output_tokens from the file"
 awk 'NR == 2 && ($3 < 200 || $3 > 400)' "$T/j/index" | grep -q . && nok "jsonl: default output range when absent" || ok "jsonl: default output range when absent"
 grep -q ',jsonl,' "$T/j.csv" && ok "jsonl: scenario column" || nok "jsonl: scenario column"
-recount "$T/j" cl100k_base | awk '$2 != $3' | grep -q . && nok "jsonl: input_tokens exact" || ok "jsonl: input_tokens exact"
+recount_exact "$T/j" cl100k_base && ok "jsonl: input_tokens exact" || nok "jsonl: input_tokens exact" "$(cat "$T/j/recount")"
 
 # A shared prefix before imported prompts: the first N ids agree in every
 # row, also where a prompt starts with a newline (it would join the
@@ -25,15 +25,15 @@ for i in 1 2 3; do llmgen count --ids "$T/sp/$i.txt" | cut -d' ' -f1-20; done | 
 [ "$(wc -l <"$T/sp.ids")" -eq 1 ] && [ "$(wc -w <"$T/sp.ids")" -eq 20 ] &&
 	ok "jsonl with a shared prefix: 20 identical leading ids, prompts with leading whitespace too" ||
 	nok "jsonl with a shared prefix: 20 identical leading ids" "$(cat "$T/sp.ids")"
-recount "$T/sp" cl100k_base | awk '$2 != $3' | grep -q . && nok "jsonl with a shared prefix: input_tokens exact" ||
-	ok "jsonl with a shared prefix: input_tokens exact"
+recount_exact "$T/sp" cl100k_base && ok "jsonl with a shared prefix: input_tokens exact" ||
+	nok "jsonl with a shared prefix: input_tokens exact" "$(cat "$T/sp/recount")"
 
 llmgen -q --from-sharegpt $S/good.json -o "$T/s.csv" && split_corpus "$T/s.csv" "$T/s"
 [ "$(wc -l <"$T/s/index")" -eq 2 ] && ok "sharegpt: 2 usable conversations" || nok "sharegpt: 2 rows"
 printf '%s' "Put the egg in boiling water for about nine minutes, then cool it in cold water." >"$T/reply"
 want=$(llmgen count "$T/reply")
 awk -v w="$want" 'NR == 1 && $3 != w' "$T/s/index" | grep -q . && nok "sharegpt: output_tokens = reply's count" || ok "sharegpt: output_tokens = reply's count ($want)"
-recount "$T/s" cl100k_base | awk '$2 != $3' | grep -q . && nok "sharegpt: input_tokens exact" || ok "sharegpt: input_tokens exact"
+recount_exact "$T/s" cl100k_base && ok "sharegpt: input_tokens exact" || nok "sharegpt: input_tokens exact" "$(cat "$T/s/recount")"
 llmgen -q --from-sharegpt $S/good-lines.json -o "$T/sl.csv" && [ "$(count_rows "$T/sl.csv")" -eq 2 ] && ok "sharegpt: one conversation per line" || nok "sharegpt: one per line"
 
 llmgen -q --from-text $S/good.txt --output-tokens 50 -o "$T/t.csv" && split_corpus "$T/t.csv" "$T/t"
@@ -42,7 +42,7 @@ awk '$3 != 50' "$T/t/index" | grep -q . && nok "text: --output-tokens" || ok "te
 printf 'First prompt line.' | cmp -s - "$T/t/1.txt" && ok "text: CR LF stripped" || nok "text: CR LF stripped"
 llmgen -q --from-text $S/good.txt -n 2 --seed 4 -o "$T/t2.csv" && [ "$(count_rows "$T/t2.csv")" -eq 2 ] && ok "text: --count samples" || nok "text: --count samples"
 llmgen -q --from-text $S/good.txt --unique-prefix -o "$T/t3.csv" && split_corpus "$T/t3.csv" "$T/t3" &&
-	recount "$T/t3" cl100k_base | awk '$2 != $3' | grep -q . && nok "text --unique-prefix: exact" || ok "text --unique-prefix: exact"
+	recount_exact "$T/t3" cl100k_base && ok "text --unique-prefix: exact" || nok "text --unique-prefix: exact" "$(cat "$T/t3/recount")"
 
 # Malformed input: 65 and file:line in the message; no output file.
 while read -r kind file want; do

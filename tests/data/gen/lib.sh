@@ -16,6 +16,17 @@ recount() {
 	     { print $1, $2, c[$1 ".txt"], $4 }' "$1/counts" "$1/index"
 }
 
+# recount_exact DIR TOKENIZER [WANT]: passes when DIR holds at least one
+# row, every one was counted again, and each count equals the corpus's
+# (and WANT, when given). A recount that failed or counted nothing fails
+# it: "no mismatch printed" passed on no rows at all.
+recount_exact() {
+	recount "$1" "$2" >"$1/recount" || return 1
+	awk -v want="${3:-}" -v n="$(wc -l <"$1/index")" '
+		$3 == "" || $2 != $3 || (want != "" && $2 != want) { bad++ }
+		END { exit !(n > 0 && NR == n && !bad) }' "$1/recount"
+}
+
 # count_rows CSV: data rows (records) of a corpus.
 count_rows() {
 	d=$(mktemp -d) && split_corpus "$1" "$d" && wc -l <"$d/index" | tr -d ' '
