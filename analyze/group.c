@@ -482,15 +482,6 @@ int an_set_add(struct an_set *s, const char *const *keys,
 
 	if (!g)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	/* A failed attempt that was retried: not a request (its retry's row
-	 * is), but its time is the step's: it widens the span alone. */
-	if (r->retried) {
-		if (sent != AN_NO_TIME && sent < g->first_sent)
-			g->first_sent = sent;
-		if (end != AN_NO_TIME && end > g->last_end)
-			g->last_end = end;
-		return note_span(g, r, sent, end, e);
-	}
 	if (r->target && (rc = note_target(g, r->target, e)))
 		return rc;
 	if (r->file < 64)
@@ -512,6 +503,9 @@ int an_set_add(struct an_set *s, const char *const *keys,
 		sent = r->run_from;
 		end = r->run_to;
 	}
+	/* Its retried attempts' time is the step's too. */
+	if (r->first_attempt > 0 && (sent == AN_NO_TIME || r->first_attempt < sent))
+		sent = r->first_attempt;
 	if (sent != AN_NO_TIME && sent < g->first_sent)
 		g->first_sent = sent;
 	if (end != AN_NO_TIME && end > g->last_end)

@@ -25,7 +25,7 @@ enum {
 	C_LAST, C_END, C_TTFT, C_TPOT, C_E2E, C_IN, C_IN_SRC, C_OUT,
 	C_OUT_SRC, C_CHUNK_LOG, C_RETRIED, C_LAG, C_QUEUE, C_MAXTOK, C_RESPID,
 	C_SRV_PMS, C_SRV_DMS, C_SRV_PTOK, C_SRV_DTOK, C_CONV, C_TURN, C_CTX,
-	C_CACHED, C_MERGED, C_TARGET, C_KIND, NCOL
+	C_CACHED, C_MERGED, C_TARGET, C_KIND, C_SEQ, NCOL
 };
 
 static const char *const col_names[NCOL] = {
@@ -36,7 +36,7 @@ static const char *const col_names[NCOL] = {
 	"client_lag_ms", "queue_ms", "max_tokens", "response_id",
 	"server_prompt_ms", "server_decode_ms", "server_prompt_tokens",
 	"server_decode_tokens", "conversation_id", "turn", "context_tokens",
-	"cached_tokens", "ttft_merged", "target", "step_kind",
+	"cached_tokens", "ttft_merged", "target", "step_kind", "seq",
 };
 
 static const int col_required[NCOL] = {
@@ -312,12 +312,104 @@ static const char *ctx_bucket(const struct an_rec *r, long width, char *buf, siz
 	return buf;
 }
 
+struct attempts;
+static int load_rows(struct file_ctx *f, const struct an_load_opts *o,
+		     const char **keys, struct an_load_stats *st,
+		     struct runs *runs, const char *const *paths,
+		     struct attempts *att, struct err *e);
+
+/* The sends of failed attempts that were retried, by request (run,
+ * target, step and seq), until the attempt that ends the request comes:
+ * its span starts at the first attempt's send. */
+struct attempts {
+	char **key;
+	int64_t *sent;
+	size_t n, cap;
+};
+
+static void attempts_free(struct attempts *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->key[i]);
+	free(a->key);
+	free(a->sent);
+}
+
+static int attempt_key(const struct file_ctx *f, const struct an_rec *r, char *out, size_t n)
+{
+	const char *seq = field(f, C_SEQ);
+
+	if (!seq)
+		return 0;
+	snprintf(out, n, "%s\x1f%s\x1f%s\x1f%s\x1f%s", r->run_id, r->target ? r->target : "",
+		 r->step_kind ? r->step_kind : "", r->step ? r->step : "", seq);
+	return 1;
+}
+
+/* Keeps a retried attempt's send (the earliest of its request's). */
+static int attempt_keep(struct attempts *a, const char *key, int64_t sent, struct err *e)
+{
+	size_t i;
+
+	for (i = a->n; i-- > 0;)
+		if (strcmp(a->key[i], key) == 0) {
+			if (sent < a->sent[i])
+				a->sent[i] = sent;
+			return 0;
+		}
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		char **k = realloc(a->key, cap * sizeof *k);
+		int64_t *t;
+
+		if (k)
+			a->key = k;
+		if (!k || !(t = realloc(a->sent, cap * sizeof *t)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		a->sent = t;
+		a->cap = cap;
+	}
+	if (!(a->key[a->n] = strdup(key)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	a->sent[a->n++] = sent;
+	return 0;
+}
+
+/* The earliest send of key's retried attempts (taken out), or 0. The
+ * newest first: a request's attempts are near its end. */
+static int64_t attempt_take(struct attempts *a, const char *key)
+{
+	for (size_t i = a->n; i-- > 0;)
+		if (strcmp(a->key[i], key) == 0) {
+			int64_t t = a->sent[i];
+
+			free(a->key[i]);
+			a->key[i] = a->key[a->n - 1];
+			a->sent[i] = a->sent[a->n - 1];
+			a->n--;
+			return t;
+		}
+	return 0;
+}
+
 static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		     const char **keys, struct an_load_stats *st,
 		     struct runs *runs, const char *const *paths, struct err *e)
 {
+	struct attempts att = {0};
+	int rc = load_rows(f, o, keys, st, runs, paths, &att, e);
+
+	attempts_free(&att);
+	return rc;
+}
+
+static int load_rows(struct file_ctx *f, const struct an_load_opts *o,
+		     const char **keys, struct an_load_stats *st,
+		     struct runs *runs, const char *const *paths,
+		     struct attempts *att, struct err *e)
+{
 	struct an_rec r;
-	char msg[ERR_MSG_MAX + 64];
+	char msg[ERR_MSG_MAX + 64], akey[512];
 	size_t i;
 	int rc, first = 1;
 
@@ -357,9 +449,17 @@ static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 			continue;
 		}
 		/* A failed attempt that was retried: its request is counted
-		 * once, by the attempt that ended it; the row is passed on for
-		 * its time alone (the callback knows it by r.retried). */
-		st->retried += (size_t)r.retried;
+		 * once, by the attempt that ended it, whose span starts at
+		 * this one's send (the time retries cost is the step's). */
+		if (r.retried) {
+			st->retried++;
+			if (r.t_sent != AN_NO_TIME && r.t_sent > 0 && attempt_key(f, &r, akey, sizeof akey) &&
+			    (rc = attempt_keep(att, akey, r.t_sent, e)))
+				return rc;
+			continue;
+		}
+		if (att->n && attempt_key(f, &r, akey, sizeof akey))
+			r.first_attempt = attempt_take(att, akey);
 		for (i = 0; i < o->nkeys; i++) {
 			size_t len, bad;
 

@@ -41,8 +41,8 @@ struct an_vllm_file;
 
 /* Called per row; keys[i] is the value of keynames[i]. Returns 0 or an
  * error code with e filled (the loader puts file:line in front). A failed
- * attempt that was retried comes with r->retried set: it is no request,
- * only time its step spent (an_set_add widens the span with it). */
+ * attempt that was retried is not passed on: its send becomes the
+ * first_attempt of the row that ended its request. */
 typedef int (*an_row_fn)(void *ctx, const char *const *keys,
 			 const struct an_rec *r, struct err *e);
 

@@ -373,7 +373,7 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 	int rc = an_set_add(s->set, keys, r, e);
 	struct an_group *g;
 
-	if (rc || r->retried) /* a retried attempt: the span's, nothing else */
+	if (rc)
 		return rc;
 	if (!rc && s->legacy)
 		rc = an_legacy_add(s->legacy, r, e);

@@ -50,6 +50,10 @@ struct an_rec {
 	 * request (a vLLM result file): that span, epoch ns, so throughputs
 	 * have a duration; AN_NO_TIME otherwise. */
 	int64_t run_from, run_to;
+	/* The first send of its request when earlier attempts failed and were
+	 * retried (their rows are not passed on): its span starts there. 0
+	 * otherwise (as a row zeroed by its maker has it). */
+	int64_t first_attempt;
 	int unplaced;           /* 1: that span's place in time is unknown
 				   (a vLLM file without `date`): its length
 				   holds, but it is never pooled with another

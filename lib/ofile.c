@@ -36,19 +36,61 @@ static char *tmp_name(const char *path)
 	return t;
 }
 
+/* The descriptor a path names (/dev/stderr, /dev/fd/N, /proc/self/fd/N),
+ * or -1. */
+static int fd_named(const char *path)
+{
+	static const char *const pre[] = {"/dev/fd/", "/proc/self/fd/"};
+	char *end;
+	long n;
+
+	if (strcmp(path, "/dev/stderr") == 0)
+		return 2;
+	for (size_t i = 0; i < sizeof pre / sizeof *pre; i++) {
+		size_t k = strlen(pre[i]);
+
+		if (strncmp(path, pre[i], k) == 0 && path[k]) {
+			n = strtol(path + k, &end, 10);
+			if (!*end && n >= 0 && n < 1 << 20)
+				return (int)n;
+		}
+	}
+	return -1;
+}
+
 int ofile_open(const char *path, struct ofile **out, struct err *e)
 {
 	struct ofile *o = calloc(1, sizeof *o);
 	struct stat st, lst;
 	char *real = NULL;
 	mode_t mask;
-	int fd;
+	int fd, fdn;
 
 	*out = NULL;
 	if (!o)
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
-	if (strcmp(path, "-") == 0) {
+	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0) {
 		o->fp = stdout;
+		*out = o;
+		return 0;
+	}
+	/* A descriptor named as a file (/dev/stderr, /dev/fd/N,
+	 * /proc/self/fd/N): written where it points, as it is open. Opened
+	 * by name it would be the file behind it, from its start (a shell's
+	 * ">>" log truncated), and renamed over it would swap out the file
+	 * the shell holds. */
+	if ((fdn = fd_named(path)) >= 0) {
+		int fd = dup(fdn);
+
+		if (fd < 0 || !(o->fp = fdopen(fd, "w")) || !(o->path = strdup(path))) {
+			err_set(e, ERR_IO, "%s: %s", path, strerror(errno ? errno : ENOMEM));
+			if (o->fp)
+				fclose(o->fp);
+			else if (fd >= 0)
+				close(fd);
+			free(o);
+			return ERR_IO;
+		}
 		*out = o;
 		return 0;
 	}
@@ -65,7 +107,7 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	}
 	/* A symbolic link is written through, not replaced: the rename goes
 	 * to where it points (a link that points nowhere yet: fopen makes
-	 * its target). /dev/stdout is one, to a file when stdout is. */
+	 * its target). */
 	if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
 		if (!(real = realpath(path, NULL)))
 			st.st_mode = S_IFIFO; /* dangling: in place */
@@ -212,7 +254,7 @@ int ofile_check(const char *path, struct err *e)
 	char *t, *real = NULL;
 	int rc = 0;
 
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 || fd_named(path) >= 0)
 		return 0;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
@@ -254,6 +296,15 @@ int ofile_check_dir(const char *dir, struct err *e)
 		rc = err_set(e, ERR_IO, "%s: cannot write in it: %s", dir, strerror(errno));
 	free(t);
 	return rc;
+}
+
+int ofile_stream(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 || fd_named(path) >= 0)
+		return 1;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
 int ofile_same(const char *a, const char *b)

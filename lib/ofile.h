@@ -3,9 +3,11 @@
 /*
  * Output files that never appear half written: bytes go to a temporary
  * file in the same folder, renamed over the target on commit and removed
- * on abort. "-" means stdout (nothing to rename); a device or FIFO that
- * exists (/dev/null, a named pipe) is written in place; a symbolic link
- * is written through (the file it points to is replaced, not the link).
+ * on abort. "-" and /dev/stdout mean stdout, and /dev/stderr, /dev/fd/N
+ * and /proc/self/fd/N that descriptor, as open (nothing to rename); a
+ * device or FIFO that exists (/dev/null, a named pipe) is written in
+ * place; a symbolic link is written through (the file it points to is
+ * replaced, not the link).
  *
  * Ownership: ofile_open returns a handle released by ofile_commit or
  * ofile_abort (exactly one of them).
@@ -30,6 +32,11 @@ int ofile_check(const char *path, struct err *e);
  * must take a new file; a missing one must be creatable (it is made and
  * removed again). Returns 0 or ERR_IO, naming the folder. */
 int ofile_check_dir(const char *dir, struct err *e);
+
+/* 1 when path is written as a stream, not a file of its own: "-", a
+ * descriptor (/dev/stdout, /dev/fd/N), a device or FIFO. Files named
+ * after it ("FILE.meta.json") have no place beside it. */
+int ofile_stream(const char *path);
 
 /* 1 when a and b name one existing regular file (links followed; "-"
  * never): an output that would replace an input. */

@@ -389,7 +389,7 @@ static int check_outputs(const struct opts *o, struct err *e)
 
 	if (o->meta)
 		meta = strdup(o->meta);
-	else if (strcmp(o->out, "-") != 0 && asprintf(&meta, "%s.meta.json", o->out) < 0)
+	else if (!ofile_stream(o->out) && asprintf(&meta, "%s.meta.json", o->out) < 0)
 		meta = NULL;
 	if (ofile_same(o->out, in))
 		rc = err_set(e, ERR_USAGE, "-o %s is the corpus: it would be overwritten", o->out);
@@ -661,7 +661,7 @@ int main(int argc, char **argv)
 	}
 	if (o.meta)
 		meta_path = strdup(o.meta);
-	else if (strcmp(o.out, "-") != 0 && asprintf(&meta_path, "%s.meta.json", o.out) < 0)
+	else if (!ofile_stream(o.out) && asprintf(&meta_path, "%s.meta.json", o.out) < 0)
 		meta_path = NULL;
 	meta = meta_new(&o, run_id, &anchor, &ss, tok ? tok_name(tok) : NULL);
 	if (meta && sess)

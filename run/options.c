@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "corpus.h"
 #include "csv.h"
+#include "ofile.h"
 #include "record.h"
 #include "targets_yaml.h"
 #include "utf8.h"
@@ -810,8 +811,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	for (size_t i = 0; i < o->ntargets; i++)
 		if ((rc = base_url(&o->targets[i], o->note, sizeof o->note, e)))
 			return rc;
-	if (o->scrape && !strcmp(o->out, "-"))
-		return err_set(e, ERR_USAGE, "--scrape writes FILE.metrics.csv beside -o FILE: give -o");
+	if (o->scrape && ofile_stream(o->out))
+		return err_set(e, ERR_USAGE, "--scrape writes FILE.metrics.csv beside -o FILE: give -o a file");
 	if (o->scrape && !o->scrape_url && o->ntargets > 1)
 		return err_set(e, ERR_USAGE, "--scrape: give the URL to scrape when --targets names several");
 

@@ -106,8 +106,15 @@ ln -s real.csv "$T/link.csv"
 llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o "$T/link.csv" "$T/c.csv" 2>/dev/null
 [ -L "$T/link.csv" ] && grep -q '^run_id,' "$T/real.csv" && ok "-o through a link: the link stays, its file gets the rows" ||
 	nok "-o through a link: the link stays, its file gets the rows" "$(ls -l "$T/link.csv" "$T/real.csv")"
-llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /dev/stdout "$T/c.csv" >"$T/stdout.csv" 2>/dev/null
-grep -q '^run_id,' "$T/stdout.csv" && ok "-o /dev/stdout into a file: the rows are there" || nok "-o /dev/stdout into a file: the rows are there" "$(ls -l "$T/stdout.csv")"
+# /dev/stdout is written as open: a shell's other output and a ">>" log's
+# earlier lines stay (renamed over, or opened anew, they went).
+{ echo HEADER; llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /dev/stdout "$T/c.csv" 2>/dev/null; echo FOOTER; } >"$T/stdout.csv"
+echo EARLIER >"$T/log.csv"
+llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /dev/stdout "$T/c.csv" >>"$T/log.csv" 2>/dev/null
+[ "$(head -n 1 "$T/stdout.csv")" = HEADER ] && sed -n 2p "$T/stdout.csv" | grep -q '^run_id,' && [ "$(tail -n 1 "$T/stdout.csv")" = FOOTER ] &&
+	[ "$(head -n 1 "$T/log.csv")" = EARLIER ] && sed -n 2p "$T/log.csv" | grep -q '^run_id,' && [ ! -e /dev/stdout.meta.json ] &&
+	ok "-o /dev/stdout: written as open, the shell's other output kept" ||
+	nok "-o /dev/stdout: written as open, the shell's other output kept" "$(cat "$T/stdout.csv" "$T/log.csv" | cut -c1-60)"
 expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe --url http://127.0.0.1:1 "$T/none.csv"
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \

@@ -47,6 +47,12 @@ set -- $out
 got=$(llmanalyze -f csv -b step -c requests,ok,err_http_5xx,err_rate_limited "$T/a.csv" | tail -1)
 [ "$got" = "4,30,30,0,0" ] && ok "llmanalyze counts requests, not attempts" || nok "llmanalyze counts requests, not attempts" "$got"
 
+# ... and a retried attempt makes no group of its own, whatever the keys
+# (grouped by status, one of http_5xx with 0 requests came out).
+v=$(llmanalyze -f csv -b step,status -c requests "$T/a.csv" | tail -n +2 | tr '\n' ' ')
+[ "$v" = "4,ok,30 " ] && ok "grouped by status: one group of 30 ok requests, none of retried attempts" ||
+	nok "grouped by status: one group of 30 ok requests" "$v"
+
 # 2. Retry-After is waited out: every second attempt starts at least 1 s
 # after the first ended. The classes not in --retry-on end at once.
 start_sim --truth "$T/truth.jsonl" --time-scale 50 --rate-limit-rate 1 --retry-after 1
