@@ -410,7 +410,9 @@ static void compare_cell(struct an_group *gb, const struct an_metrics *mb,
 	c->n_base = sb.n;
 	c->n_cand = scand.n;
 	c->diff_lo = c->diff_hi = c->rel_lo = c->rel_hi = NAN;
-	c->thin = sb.ci && !scand.ci;
+	/* NEW lost what BASE had: too few ok requests for an interval, and
+	 * failed ones among them (a shorter run alone is "not judged"). */
+	c->thin = sb.ci && !scand.ci && gc->n.failed > 0;
 	if (!sb.ci || !scand.ci || !B || isnan(c->diff))
 		return;
 	seed_for(&rb, o->seed, gb->key, nkeys, cm->name, 0);
@@ -507,6 +509,26 @@ static char **dup_key(char *const *key, size_t n)
 	return k;
 }
 
+/* Whether a gated metric of g has an interval: a group the gate could
+ * judge, so one NEW lacks fails it (a last turn of a few requests that a
+ * run did not reach does not). */
+static int judgeable(struct an_group *g, const struct cmp_opts *o)
+{
+	struct an_metrics m;
+	struct sample sm;
+	size_t i;
+
+	if (!o->nrules)
+		return 0;
+	an_metrics_compute(g, 0, &m);
+	for (i = 0; i < o->nrules; i++) {
+		sample_of(g, &m, &cmp_metrics[o->rules[i].metric], &sm);
+		if (sm.ci)
+			return 1;
+	}
+	return 0;
+}
+
 static int add_only(struct cmp_result *res, const struct an_group *g, int in_cand)
 {
 	struct cmp_only *o = realloc(res->only, (res->nonly + 1) * sizeof *o);
@@ -518,6 +540,7 @@ static int add_only(struct cmp_result *res, const struct an_group *g, int in_can
 	if (!(o->key = dup_key(g->key, res->nkeys)))
 		return -1;
 	o->in_cand = in_cand;
+	o->gated = 0;
 	o->requests = g->n.requests;
 	res->nonly++;
 	return 0;
@@ -547,7 +570,8 @@ static int compare_sets(struct an_set *sb, struct an_set *sc, const struct cmp_o
 		if (!gc) {
 			if (add_only(res, gb, 0))
 				rc = err_set(e, ERR_SOFTWARE, "out of memory");
-			res->nmissing += o->nrules > 0;
+			res->only[res->nonly - 1].gated = !rc && judgeable(gb, o);
+			res->nmissing += (size_t)(!rc && res->only[res->nonly - 1].gated);
 			continue;
 		}
 		row = &res->rows[res->nrows];

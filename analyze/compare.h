@@ -107,15 +107,18 @@ struct cmp_row {
 };
 
 /* The gate fails on a judged regression (nfail), on a gated figure that
- * NEW has too few requests to judge where BASE had enough (nlost), and
- * on a group of BASE that NEW lacks (nmissing): a candidate that failed
- * its requests, or never ran a step, does not pass. */
+ * NEW has too few ok requests to judge, having failed some, where BASE
+ * had enough (nlost), and on a group of BASE that NEW lacks and the gate
+ * could judge (nmissing): a candidate that failed its requests, or never
+ * ran a step, does not pass. */
 #define CMP_GATE_FAILED(r) ((r)->nfail + (r)->nlost + (r)->nmissing > 0)
 
 /* A group found in one file only. */
 struct cmp_only {
 	char **key;
 	int in_cand;                   /* 0: in BASE only, 1: in NEW only */
+	int gated;                     /* in BASE only, with a gated figure
+					  it could judge: the gate fails */
 	size_t requests;
 };
 
@@ -130,7 +133,8 @@ struct cmp_result {
 	size_t nfail;                  /* cells with fail set */
 	size_t nunjudged;              /* cells with unjudged set */
 	size_t nlost;                  /* cells with lost set */
-	size_t nmissing;               /* with rules: groups in BASE only */
+	size_t nmissing;               /* groups in BASE only with a gated
+					  figure that has an interval */
 	size_t resamples;
 };
 

@@ -134,7 +134,7 @@ static void md_verdict(FILE *fp, const struct cmp_head *h, const struct cmp_resu
 					sgn(c, sizeof c, cl->diff_hi, m->prec), m->unit, limit_text(lim, sizeof lim, rule));
 		}
 	for (i = 0; r->nmissing && i < r->nonly; i++)
-		if (!r->only[i].in_cand) {
+		if (r->only[i].gated) {
 			key_text(k, sizeof k, r, r->only[i].key);
 			fprintf(fp, "- %s: **missing from new** (%zu requests in base)\n", k, r->only[i].requests);
 		}
@@ -369,7 +369,7 @@ static int write_csv(FILE *fp, const struct cmp_head *h, const struct cmp_result
 			cl[k] = r->only[i].key[k];
 		cl[r->nkeys] = r->only[i].in_cand ? "new" : "base";
 		/* A gated group of base that new lacks fails the gate. */
-		cl[r->nkeys + 14] = r->nmissing && !r->only[i].in_cand ? "1" : "";
+		cl[r->nkeys + 14] = r->only[i].gated ? "1" : "";
 		snprintf(t, 32, "%zu", r->only[i].requests);
 		cl[r->nkeys + (r->only[i].in_cand ? 12 : 11)] = t;
 	}

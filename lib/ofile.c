@@ -307,13 +307,36 @@ int ofile_stream(const char *path)
 	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
+/* path with its folder resolved ("./r.csv" and "r.csv" alike), or NULL. */
+static char *canonical(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("."), *real, *out = NULL;
+
+	if (!dir)
+		return NULL;
+	if ((real = realpath(dir, NULL)) && asprintf(&out, "%s/%s", real, slash ? slash + 1 : path) < 0)
+		out = NULL;
+	free(real);
+	free(dir);
+	return out;
+}
+
 int ofile_same(const char *a, const char *b)
 {
 	struct stat sa, sb;
+	char *ca, *cb;
+	int same;
 
 	if (!a || !b || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
 		return 0;
-	if (stat(a, &sa) != 0 || stat(b, &sb) != 0 || !S_ISREG(sa.st_mode))
-		return 0;
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	/* Not both there yet (a first run's -o and --meta): by name. */
+	ca = canonical(a);
+	cb = canonical(b);
+	same = ca && cb && strcmp(ca, cb) == 0;
+	free(ca);
+	free(cb);
+	return same;
 }

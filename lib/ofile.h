@@ -38,8 +38,9 @@ int ofile_check_dir(const char *dir, struct err *e);
  * after it ("FILE.meta.json") have no place beside it. */
 int ofile_stream(const char *path);
 
-/* 1 when a and b name one existing regular file (links followed; "-"
- * never): an output that would replace an input. */
+/* 1 when a and b name one regular file (links followed; "-" never): an
+ * output that would replace an input. When one is not there yet, by its
+ * name with the folder resolved ("./r.csv" is "r.csv"). */
 int ofile_same(const char *a, const char *b);
 
 /* The stream to write to (borrowed). */

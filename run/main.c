@@ -395,7 +395,7 @@ static int check_outputs(const struct opts *o, struct err *e)
 		rc = err_set(e, ERR_USAGE, "-o %s is the corpus: it would be overwritten", o->out);
 	else if (meta && ofile_same(meta, in))
 		rc = err_set(e, ERR_USAGE, "--meta %s is the corpus: it would be overwritten", meta);
-	else if (meta && (strcmp(meta, o->out) == 0 || ofile_same(meta, o->out)))
+	else if (meta && ofile_same(meta, o->out))
 		rc = err_set(e, ERR_USAGE, "--meta %s is the results file (-o): the metadata would replace the results", meta);
 	else if (!(rc = ofile_check(o->out, e)) && meta)
 		rc = ofile_check(meta, e);

@@ -140,6 +140,13 @@ rc=$?
 	ok "a candidate with 8 ok of 96 fails the gate (1): too few to judge, named" || nok "a candidate with 8 ok of 96 fails the gate" "exit $rc: $(cat "$T/broke.err" "$T/broke.md")"
 v=$(llmanalyze compare -q -f json --fail-on tpot_p50:+5% "$T/runs/01.csv" "$T/broke.csv" | jq -r '"\(.verdict) \(.too_few_in_new) \(.groups[0].metrics[] | select(.metric == "tpot_p50") | .too_few_in_new)"')
 [ "$v" = "fail 1 true" ] && ok "JSON: verdict fail, too_few_in_new" || nok "JSON: verdict fail, too_few_in_new" "$v"
+# A shorter candidate with no failures is "not judged", not failed (9 ok
+# of 9 against 96), and a base group too small to judge (a last turn a
+# run did not reach) may be missing from new.
+head -n 10 "$T/runs/02.csv" >"$T/short.csv"
+expect_exit 0 "new of 9 ok requests, none failed: not judged, passes" llmanalyze compare -q --fail-on tpot_p50:+5% "$T/runs/01.csv" "$T/short.csv"
+{ cat "$T/runs/01.csv"; sed -n 2,4p "$T/step16.csv"; } >"$T/tiny16.csv"
+expect_exit 0 "a base group of 3 requests missing from new: passes" llmanalyze compare -q --fail-on tpot_p50:+5% "$T/tiny16.csv" "$T/runs/01.csv"
 # Both sides too small stays "not judged", and passes (a p99 of 96).
 expect_exit 0 "a p99 gate on 96 requests a side: not judged, passes" llmanalyze compare -q --fail-on ttft_p99:+10% "$T/runs/01.csv" "$T/runs/02.csv"
 # Two --fail-on add up (until 2026-12-07 the second replaced the first).

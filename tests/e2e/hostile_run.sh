@@ -84,6 +84,8 @@ expect_err 64 "-o $T/cc.csv is the corpus: it would be overwritten" "-o naming t
 cmp -s "$T/c.csv" "$T/cc.csv" && ok "... and the corpus is as it was" || nok "... and the corpus is as it was" "$(head -3 "$T/cc.csv")"
 ln -s cc.csv "$T/cclink.csv"
 expect_err 64 "is the corpus" "-o naming the corpus through a link: 64" llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/cclink.csv" "$T/cc.csv"
+expect_err 64 "--meta $T/./x.csv is the results file (-o)" "--meta naming the results file another way, neither there yet: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/x.csv" --meta "$T/./x.csv" "$T/c.csv"
 expect_err 64 "--meta $T/x.csv is the results file (-o)" "--meta naming the results file: 64" \
 	llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/x.csv" --meta "$T/x.csv" "$T/c.csv"
 # An output that cannot be written is found before the probe's request.
