@@ -97,6 +97,18 @@ static void settings(struct an_vllm_file *f)
 		f->target = f->api;
 	f->model = str_of(f->root, "model_id");
 	snprintf(f->run_id, sizeof f->run_id, "vllm-%s", date ? date : base ? base + 1 : f->name);
+	/* --ramp-up-strategy: the rate climbs from ramp_up_start_rps to
+	 * ramp_up_end_rps (request_rate reads inf); as llmrun's --ramp, the
+	 * step is the rate it ends at and the schedule says it ramps, with a
+	 * --max-concurrency cap or without. */
+	if (json_is_string(json_object_get(f->root, "ramp_up_strategy")) &&
+	    json_is_number(json_object_get(f->root, "ramp_up_end_rps"))) {
+		strcpy(f->step_kind, "rate");
+		num_text(f->step, sizeof f->step, json_number_value(json_object_get(f->root, "ramp_up_end_rps")));
+		strcpy(f->schedule, !json_is_number(burst) || json_number_value(burst) == 1.0
+				    ? "poisson-ramp" : "gamma-ramp");
+		return;
+	}
 	/* A rate with a cap is a rate step (as llmrun's --rate R
 	 * --max-concurrency C); a cap alone, requests sent at once, is a
 	 * closed loop of that many. */
@@ -107,16 +119,6 @@ static void settings(struct an_vllm_file *f)
 		return;
 	}
 	strcpy(f->step_kind, "rate");
-	/* --ramp-up-strategy: the rate climbs from ramp_up_start_rps to
-	 * ramp_up_end_rps (request_rate reads inf); as llmrun's --ramp, the
-	 * step is the rate it ends at and the schedule says it ramps. */
-	if (json_is_string(json_object_get(f->root, "ramp_up_strategy")) &&
-	    json_is_number(json_object_get(f->root, "ramp_up_end_rps"))) {
-		num_text(f->step, sizeof f->step, json_number_value(json_object_get(f->root, "ramp_up_end_rps")));
-		strcpy(f->schedule, !json_is_number(burst) || json_number_value(burst) == 1.0
-				    ? "poisson-ramp" : "gamma-ramp");
-		return;
-	}
 	if (limited)
 		num_text(f->step, sizeof f->step, json_number_value(rate));
 	else
@@ -243,8 +245,15 @@ int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file ***out, size
 		}
 		all = more;
 		snprintf(where, sizeof where, "%s:%zu", name, start);
-		if ((rc = open_root(root, *n || off < text.len ? where : name, &all[*n], e)))
-			break;
+		{
+			size_t rest = off;
+
+			while (rest < text.len && (p[rest] == ' ' || p[rest] == '\t' || p[rest] == '\r' || p[rest] == '\n'))
+				rest++;
+			/* FILE:LINE only when another result follows (or came). */
+			if ((rc = open_root(root, *n || rest < text.len ? where : name, &all[*n], e)))
+				break;
+		}
 		(*n)++;
 	}
 	/* The first of several was named before the second was seen. */

@@ -287,8 +287,20 @@ void jd_copy(const struct jdoc *d, int i, char *out, size_t size)
 	if (i < 0 || size == 0)
 		return;
 	if (d->t[i].type == JSMN_STRING) {
-		if (jd_text(d, i, &b, NULL) == 0 && b.p)
-			snprintf(out, size, "%s", b.p);
+		if (jd_text(d, i, &b, NULL) == 0 && b.p) {
+			size_t k = b.len < size ? b.len : size - 1;
+
+			/* Cut on a character's first byte: a row's fields and the
+			 * metadata's JSON hold whole UTF-8 characters. */
+			if (k < b.len && ((unsigned char)b.p[k] & 0xc0) == 0x80) {
+				while (k > 0 && ((unsigned char)b.p[k - 1] & 0xc0) == 0x80)
+					k--;
+				if (k > 0)
+					k--;
+			}
+			memcpy(out, b.p, k);
+			out[k] = '\0';
+		}
 		buf_free(&b);
 	} else if (d->t[i].type == JSMN_PRIMITIVE) {
 		snprintf(out, size, "%.*s", d->t[i].end - d->t[i].start,

@@ -32,6 +32,7 @@
 #include "scrape.h"
 #include "session.h"
 #include "tok.h"
+#include "utf8.h"
 
 /* 1 after the first SIGINT/SIGTERM (stop sending), 2 after the second
  * (cancel what is in flight even with --drain). */
@@ -580,11 +581,13 @@ int main(int argc, char **argv)
 
 		/* Not sent, so not in effect: a comparison across engines
 		 * would compare other output lengths without a word. */
-		if ((o.ignore_eos && a->no_ignore_eos) || (o.min_tokens >= 0 && a->no_min_tokens))
-			fprintf(stderr, "llmrun: warning: %s%s--api %s has no parameter for %s: not sent "
+		int eos = o.ignore_eos && a->no_ignore_eos, min = o.min_tokens >= 0 && a->no_min_tokens;
+
+		if (eos || min)
+			fprintf(stderr, "llmrun: warning: %s%s--api %s has no parameter for %s%s%s: not sent "
 				"(its answers may end early)\n", o.ntargets > 1 ? o.targets[ti].name : "",
-				o.ntargets > 1 ? ": " : "", a->name,
-				o.ignore_eos && a->no_ignore_eos ? "--ignore-eos" : "--min-tokens");
+				o.ntargets > 1 ? ": " : "", a->name, eos ? "--ignore-eos" : "",
+				eos && min ? " or " : "", min ? "--min-tokens" : "");
 	}
 	if ((rc = check_outputs(&o, &e)) || (rc = fd_room(&o, &e))) {
 		opts_free(&o);
@@ -773,8 +776,18 @@ int main(int argc, char **argv)
 		 * (a step below --min-success, --max-errors), so a reader of
 		 * the files alone knows. */
 		json_object_set_new(meta, "exit_status", json_integer(rc ? rc : interrupted ? 130 : 0));
-		if (rc)
-			json_object_set_new(meta, "error", json_string(e.msg));
+		if (rc) {
+			char m[sizeof e.msg];
+			size_t bad;
+
+			/* Cut where it stops being UTF-8 (a message cut to size
+			 * inside a quoted character): JSON takes nothing else,
+			 * and a NULL would leave the error out silently. */
+			snprintf(m, sizeof m, "%s", e.msg);
+			if (!utf8_valid(m, strlen(m), &bad))
+				m[bad] = '\0';
+			json_object_set_new(meta, "error", json_string(m));
+		}
 		if (rec_meta_write(meta_path, meta, &me) && !rc) {
 			rc = me.code;
 			e = me;

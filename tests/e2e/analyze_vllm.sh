@@ -193,10 +193,16 @@ rc=$?
 jq '.request_rate = 2.2' "$D/vllm-openai-completions-rate50.json" >"$T/r22.json"
 v=$(llmanalyze -f json -c requests "$T/r22.json" | jq -r '.[0].step')
 [ "$v" = 2.2 ] && ok "a rate of 2.2 is step 2.2" || nok "a rate of 2.2 is step 2.2" "$v"
-jq '.request_rate = "inf" | .max_concurrency = null | .ramp_up_strategy = "linear" | .ramp_up_start_rps = 1 | .ramp_up_end_rps = 20' \
-	"$V" >"$T/ramp.json"
-v=$(llmanalyze -f json -c requests "$T/ramp.json" | jq -r '.[0] | "\(.step_kind) \(.schedule) \(.step)"')
-[ "$v" = "rate poisson-ramp 20" ] && ok "a ramp-up run: rate poisson-ramp to 20" || nok "a ramp-up run: rate poisson-ramp to 20" "$v"
+for cap in null 8; do
+	jq ".request_rate = \"inf\" | .max_concurrency = $cap | .ramp_up_strategy = \"linear\" | .ramp_up_start_rps = 1 | .ramp_up_end_rps = 20" \
+		"$V" >"$T/ramp.json"
+	v=$(llmanalyze -f json -c requests "$T/ramp.json" | jq -r '.[0] | "\(.step_kind) \(.schedule) \(.step)"')
+	[ "$v" = "rate poisson-ramp 20" ] && ok "a ramp-up run, cap $cap: rate poisson-ramp to 20" || nok "a ramp-up run, cap $cap: rate poisson-ramp to 20" "$v"
+done
+# One result and a line end: its plain name (it read FILE:1).
+jq . "$V" >"$T/one.json"
+llmanalyze --vllm -f csv "$T/one.json" | sed -n 2p | grep -q "^$T/one.json,ttft," && ok "one result: its plain name" ||
+	nok "one result: its plain name" "$(llmanalyze --vllm -f csv "$T/one.json" | sed -n 2p)"
 # vllm bench serve --append-result: results one a line in one file, each
 # a run of its own (until 2026-12-07: 65, "end of file expected").
 { jq -c . "$V"; jq -c '.date = "20261123-080000"' "$V"; } >"$T/app.json"

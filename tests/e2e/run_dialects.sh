@@ -75,3 +75,6 @@ for api in tgi ollama; do
 	grep -q "warning: --api $api has no parameter for --ignore-eos: not sent" "$T/w.err" &&
 		ok "--ignore-eos with --api $api: said, not silently dropped" || nok "--ignore-eos with --api $api: said" "$(cat "$T/w.err")"
 done
+llmrun --url "$U/olcache" --api ollama --model m --prompt hi --ignore-eos --min-tokens 3 --no-probe -o "$T/w2.csv" 2>"$T/w2.err"
+grep -q "warning: --api ollama has no parameter for --ignore-eos or --min-tokens: not sent" "$T/w2.err" &&
+	ok "--ignore-eos and --min-tokens with --api ollama: both said" || nok "--ignore-eos and --min-tokens: both said" "$(cat "$T/w2.err")"

@@ -240,6 +240,21 @@ static void error_text(void **state)
 	resp_reset(&r, 0, 0);
 	api_error_text(&r, NULL, body, 400);
 	assert_true(strlen(r.err) < sizeof r.err && strlen(r.err) % 2 == 0 && strlen(r.err) > 0);
+	/* The same through FastAPI's detail (jd_copy cut it mid-character). */
+	{
+		static char js[600];
+		int k = snprintf(js, sizeof js, "{\"detail\":\"");
+
+		for (i = 0; i < 200; i++)
+			k += snprintf(js + k, sizeof js - (size_t)k, "\xc3\xa9");
+		snprintf(js + k, sizeof js - (size_t)k, "\"}");
+		d.js = js;
+		jsmn_init(&p);
+		d.n = jsmn_parse(&p, d.js, strlen(d.js), tok, 16);
+		resp_reset(&r, 0, 0);
+		api_error_text(&r, &d, d.js, strlen(d.js));
+		assert_true(strlen(r.err) > 0 && strlen(r.err) % 2 == 0);
+	}
 	/* An error event of llama.cpp: its code says the class. */
 	resp_reset(&r, 0, 0);
 	d.js = "{\"code\":400,\"message\":\"the request exceeds the available context size\"}";
