@@ -110,11 +110,14 @@ llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o "$
 	nok "-o through a link: the link stays, its file gets the rows" "$(ls -l "$T/link.csv" "$T/real.csv")"
 # /dev/stdout is written as open: a shell's other output and a ">>" log's
 # earlier lines stay (renamed over, or opened anew, they went).
+# (And no /dev/stdout.meta.json: an older llmrun wrote one into /dev as
+# root. Checked when there was none before: another run may have left it.)
+[ -e /dev/stdout.meta.json ] && devmeta=before || devmeta=
 { echo HEADER; llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /dev/stdout "$T/c.csv" 2>/dev/null; echo FOOTER; } >"$T/stdout.csv"
 echo EARLIER >"$T/log.csv"
 llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /dev/stdout "$T/c.csv" >>"$T/log.csv" 2>/dev/null
 [ "$(head -n 1 "$T/stdout.csv")" = HEADER ] && sed -n 2p "$T/stdout.csv" | grep -q '^run_id,' && [ "$(tail -n 1 "$T/stdout.csv")" = FOOTER ] &&
-	[ "$(head -n 1 "$T/log.csv")" = EARLIER ] && sed -n 2p "$T/log.csv" | grep -q '^run_id,' && [ ! -e /dev/stdout.meta.json ] &&
+	[ "$(head -n 1 "$T/log.csv")" = EARLIER ] && sed -n 2p "$T/log.csv" | grep -q '^run_id,' && { [ -n "$devmeta" ] || [ ! -e /dev/stdout.meta.json ]; } &&
 	ok "-o /dev/stdout: written as open, the shell's other output kept" ||
 	nok "-o /dev/stdout: written as open, the shell's other output kept" "$(cat "$T/stdout.csv" "$T/log.csv" | cut -c1-60)"
 expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe --url http://127.0.0.1:1 "$T/none.csv"
