@@ -80,6 +80,42 @@ static void live_banner(FILE *fp, double refresh_s)
 		"are from %s; the page reloads itself every %.0f s.</p>\n", when, ceil(refresh_s));
 }
 
+/* A final report of a run that did not end well says so at the top, as
+ * llmanalyze's warnings do on stderr (its last step is partial). */
+static void ended_banner(FILE *fp, const char *const *inputs, size_t n, double refresh_s)
+{
+	char path[4096];
+	size_t i;
+	json_t *m;
+
+	if (refresh_s > 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *err;
+
+		if (!(m = an_html_meta_load(inputs[i], path, sizeof path)))
+			continue;
+		err = json_string_value(json_object_get(m, "error"));
+		if (json_is_true(json_object_get(m, "interrupted")) || err ||
+		    !json_object_get(m, "end_wall_ns")) {
+			fputs("<p class=\"live\">", fp);
+			an_html_esc(fp, inputs[i]);
+			if (json_is_true(json_object_get(m, "interrupted")))
+				fputs(": the run was interrupted (Ctrl-C); its last step is partial.", fp);
+			else if (err) {
+				fprintf(fp, ": the run failed (exit %lld): ",
+					(long long)json_integer_value(json_object_get(m, "exit_status")));
+				an_html_esc(fp, err);
+				fputs(".", fp);
+			} else
+				fputs(": the run has no end marker (killed, or still going); its last step "
+				      "may be partial.", fp);
+			fputs("</p>\n", fp);
+		}
+		json_decref(m);
+	}
+}
+
 /* Writes the distinct values of key k over the groups whose key kk is
  * kv (every group when kk < 0), in the order met, joined by ", " (at
  * most LIST_MAX, then "and N more"); fp NULL only counts. Returns how
@@ -585,6 +621,7 @@ int an_html_write(const char *path, const struct an_report *r, const struct an_h
 	head(fp, o->refresh_s);
 	summary(fp, r, inputs, ninputs);
 	live_banner(fp, o->refresh_s);
+	ended_banner(fp, inputs, ninputs, o->refresh_s);
 	if (!(rc = headline(fp, r, e)) && !(rc = charts(fp, cf, e))) {
 		table(fp, r, o);
 		definitions(fp, r, o);

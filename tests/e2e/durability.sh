@@ -70,5 +70,10 @@ llmanalyze -f csv -c requests "$T/r.csv" 2>"$T/r.aerr" >/dev/null
 grep -q "warning: .*r.csv: its run has no end marker (killed, or still going)" "$T/r.aerr" &&
 	ok "... and that a killed run's has no end marker" || nok "... and that a killed run's has no end marker" "$(cat "$T/r.aerr")"
 
+# ... and so does the report, at its top.
+llmanalyze -q --html "$T/gone.html" -o /dev/null "$T/gone.csv" && grep -q 'gone.csv: the run failed (exit 69): .*could not connect' "$T/gone.html" &&
+	llmanalyze -q --html "$T/r.html" -o /dev/null "$T/r.csv" 2>/dev/null && grep -q 'r.csv: the run has no end marker (killed, or still going)' "$T/r.html" &&
+	ok "the HTML report says a run failed, or has no end marker" || nok "the HTML report says a run failed, or has no end marker" "$(grep -c 'class="live"' "$T/gone.html" "$T/r.html")"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
