@@ -84,36 +84,16 @@ static void live_banner(FILE *fp, double refresh_s)
  * llmanalyze's warnings do on stderr (its last step is partial). */
 static void ended_banner(FILE *fp, const char *const *inputs, size_t n, double refresh_s)
 {
-	char path[4096];
-	size_t i;
-	json_t *m;
+	char how[ERR_MSG_MAX + 64];
 
-	if (refresh_s > 0)
-		return;
-	for (i = 0; i < n; i++) {
-		const char *err;
-
-		if (!(m = an_html_meta_load(inputs[i], path, sizeof path)))
-			continue;
-		err = json_string_value(json_object_get(m, "error"));
-		if (json_is_true(json_object_get(m, "interrupted")) || err ||
-		    !json_object_get(m, "end_wall_ns")) {
+	for (size_t i = 0; refresh_s <= 0 && i < n; i++)
+		if (an_run_end(inputs[i], how, sizeof how)) {
 			fputs("<p class=\"live\">", fp);
 			an_html_esc(fp, inputs[i]);
-			if (json_is_true(json_object_get(m, "interrupted")))
-				fputs(": the run was interrupted (Ctrl-C); its last step is partial.", fp);
-			else if (err) {
-				fprintf(fp, ": the run failed (exit %lld): ",
-					(long long)json_integer_value(json_object_get(m, "exit_status")));
-				an_html_esc(fp, err);
-				fputs(".", fp);
-			} else
-				fputs(": the run has no end marker (killed, or still going); its last step "
-				      "may be partial.", fp);
-			fputs("</p>\n", fp);
+			fputs(": the run ", fp);
+			an_html_esc(fp, how);
+			fputs(".</p>\n", fp);
 		}
-		json_decref(m);
-	}
 }
 
 /* Writes the distinct values of key k over the groups whose key kk is

@@ -48,6 +48,29 @@ json_t *an_html_meta_load(const char *input, char *found, size_t n)
 	return NULL;
 }
 
+int an_run_end(const char *input, char *text, size_t n)
+{
+	char found[4096];
+	json_t *m = an_html_meta_load(input, found, sizeof found);
+	const char *err;
+	int said = 1;
+
+	if (!m)
+		return 0;
+	err = json_string_value(json_object_get(m, "error"));
+	if (json_is_true(json_object_get(m, "interrupted")))
+		snprintf(text, n, "was interrupted (Ctrl-C): its last step is partial");
+	else if (err)
+		snprintf(text, n, "failed (exit %lld): %s",
+			 (long long)json_integer_value(json_object_get(m, "exit_status")), err);
+	else if (!json_object_get(m, "end_wall_ns"))
+		snprintf(text, n, "has no end marker (killed, or still going): its last step may be partial");
+	else
+		said = 0;
+	json_decref(m);
+	return said;
+}
+
 /* Whether a command-line word needs quotes to read back as one word. */
 static int needs_quotes(const char *w)
 {

@@ -24,6 +24,13 @@ void an_html_esc(FILE *fp, const char *s);
  * result (json_decref). */
 json_t *an_html_meta_load(const char *input, char *found, size_t n);
 
+/* How the run of input ended, when not well (its metadata's interrupted,
+ * error and exit_status, or no end_wall_ns): "was interrupted (Ctrl-C):
+ * its last step is partial", "failed (exit 69): ...", "has no end marker
+ * (killed, or still going): ..." into text (size n), returning 1; 0 when
+ * it ended well or has no metadata. */
+int an_run_end(const char *input, char *text, size_t n);
+
 /* The "Run details" section: when and by what the report was made, the
  * inputs, run ids, row counts, the grouping, then each input's metadata. */
 void an_html_run_details(FILE *fp, const struct an_report *r, const struct an_load_stats *st,

@@ -395,27 +395,11 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
  * would not (its last step's rows look like any other's). */
 static void warn_partial(const char *const *paths, size_t n)
 {
-	char found[4096];
-	size_t i;
-	json_t *m;
+	char how[ERR_MSG_MAX + 64];
 
-	for (i = 0; i < n; i++) {
-		const char *err;
-
-		if (!(m = an_html_meta_load(paths[i], found, sizeof found)))
-			continue;
-		err = json_string_value(json_object_get(m, "error"));
-		if (json_is_true(json_object_get(m, "interrupted")))
-			fprintf(stderr, "llmanalyze: warning: %s: its run was interrupted (Ctrl-C): "
-				"its last step is partial\n", paths[i]);
-		else if (err)
-			fprintf(stderr, "llmanalyze: warning: %s: its run failed (exit %lld): %s\n", paths[i],
-				(long long)json_integer_value(json_object_get(m, "exit_status")), err);
-		else if (!json_object_get(m, "end_wall_ns"))
-			fprintf(stderr, "llmanalyze: warning: %s: its run has no end marker (killed, or "
-				"still going): its last step may be partial\n", paths[i]);
-		json_decref(m);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (an_run_end(paths[i], how, sizeof how))
+			fprintf(stderr, "llmanalyze: warning: %s: its run %s\n", paths[i], how);
 }
 
 static void on_warn(void *ctx, const char *msg)

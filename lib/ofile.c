@@ -58,6 +58,12 @@ static int fd_named(const char *path)
 	return -1;
 }
 
+/* stdout by its names ("-", /dev/stdout). */
+static int is_stdout(const char *path)
+{
+	return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0;
+}
+
 int ofile_open(const char *path, struct ofile **out, struct err *e)
 {
 	struct ofile *o = calloc(1, sizeof *o);
@@ -69,7 +75,7 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	*out = NULL;
 	if (!o)
 		return err_set(e, ERR_SOFTWARE, "%s: out of memory", path);
-	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0) {
+	if (is_stdout(path)) {
 		o->fp = stdout;
 		*out = o;
 		return 0;
@@ -254,7 +260,7 @@ int ofile_check(const char *path, struct err *e)
 	char *t, *real = NULL;
 	int rc = 0;
 
-	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 || fd_named(path) >= 0)
+	if (is_stdout(path) || fd_named(path) >= 0)
 		return 0;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
@@ -302,7 +308,7 @@ int ofile_stream(const char *path)
 {
 	struct stat st;
 
-	if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 || fd_named(path) >= 0)
+	if (is_stdout(path) || fd_named(path) >= 0)
 		return 1;
 	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }

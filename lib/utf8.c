@@ -79,3 +79,19 @@ size_t utf8_width(const char *s)
 	}
 	return w;
 }
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t k = max;
+
+	if (len <= max)
+		return len;
+	/* s[k] continues a character: drop its first bytes too. */
+	if (((unsigned char)s[k] & 0xc0) == 0x80) {
+		while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0)
+			k--;
+	}
+	return k;
+}

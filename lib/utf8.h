@@ -15,6 +15,11 @@ int utf8_valid(const char *s, size_t len, size_t *bad);
  * for a byte that cannot start one. Does not look at continuation bytes. */
 int utf8_seqlen(unsigned char c);
 
+/* How many of s[0..len) to keep to hold at most max bytes without ending
+ * inside a character: len when it fits, else max less the first bytes of
+ * a character max would cut. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+
 /* The columns s takes on a terminal: each code point's width
  * (utf8proc_charwidth: 2 for CJK, 0 for combining marks); an invalid
  * byte counts 1. */

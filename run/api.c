@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clk.h"
+#include "utf8.h"
 
 static const struct api *const apis[] = {
 	&api_openai_chat, &api_openai_completions, &api_tgi, &api_llamacpp,
@@ -288,16 +289,10 @@ void jd_copy(const struct jdoc *d, int i, char *out, size_t size)
 		return;
 	if (d->t[i].type == JSMN_STRING) {
 		if (jd_text(d, i, &b, NULL) == 0 && b.p) {
-			size_t k = b.len < size ? b.len : size - 1;
-
 			/* Cut on a character's first byte: a row's fields and the
 			 * metadata's JSON hold whole UTF-8 characters. */
-			if (k < b.len && ((unsigned char)b.p[k] & 0xc0) == 0x80) {
-				while (k > 0 && ((unsigned char)b.p[k - 1] & 0xc0) == 0x80)
-					k--;
-				if (k > 0)
-					k--;
-			}
+			size_t k = utf8_cut(b.p, b.len, size - 1);
+
 			memcpy(out, b.p, k);
 			out[k] = '\0';
 		}
@@ -524,15 +519,9 @@ void api_error_text(struct resp *r, const struct jdoc *d, const char *body, size
 	/* One line of printable text, cut on a character's first byte. */
 	while (n && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t'))
 		body++, n--;
-	for (i = 0; i < n && k + 1 < sizeof r->err; i++)
+	n = utf8_cut(body, n, sizeof r->err - 1);
+	for (i = 0; i < n; i++)
 		r->err[k++] = (unsigned char)body[i] < 0x20 || body[i] == 0x7f ? ' ' : body[i];
-	/* Cut inside a character: its first bytes go too. */
-	if (i < n && ((unsigned char)body[i] & 0xc0) == 0x80) {
-		while (k > 0 && ((unsigned char)r->err[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0)
-			k--;
-	}
 	while (k > 0 && r->err[k - 1] == ' ')
 		k--;
 	r->err[k] = '\0';
