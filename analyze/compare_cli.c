@@ -12,6 +12,7 @@
 #include "compare_out.h"
 #include "err.h"
 #include "ofile.h"
+#include "optmsg.h"
 
 #define CMP_MAX_LIST 32
 
@@ -126,6 +127,7 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 	c->resamples = 2000;
 	c->seed = 1;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "f:o:m:b:qh", cmp_opts_long, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -139,6 +141,8 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 				return usage("unknown format '%s' (md, json, csv)", optarg);
 			break;
 		case 'o':
+			if (!*optarg)
+				return usage("-o: an empty file name");
 			c->out = optarg;
 			break;
 		case 'm':
@@ -187,9 +191,12 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 		case 'h':
 			fputs(cmp_usage_text, stdout);
 			return -1;
-		default:
-			fputs("try 'llmanalyze --help'\n", stderr);
-			return ERR_USAGE;
+		default: {
+			struct err e = {0};
+
+			opt_refused(argc, argv, "f:o:m:b:qh", cmp_opts_long, &e);
+			return usage("%s", e.msg);
+		}
 		}
 	}
 	if (argc - optind != 2)

@@ -24,6 +24,7 @@
 #include "legacy.h"
 #include "load.h"
 #include "ofile.h"
+#include "optmsg.h"
 #include "report.h"
 #include "stats.h"
 #include "srvmetrics.h"
@@ -221,6 +222,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->fmt = -1;
 	o->rank = -1;
 	o->slo.ttft_ms = o->slo.tpot_ms = o->slo.e2e_ms = NAN;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:f:c:r:b:s:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -316,10 +318,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'V':
 			printf("llmanalyze %s\n", LLMBENCH_VERSION);
 			return -1;
-		default:
-			fprintf(stderr, "try 'llmanalyze --help'\n");
-			return ERR_USAGE;
+		default: {
+			struct err e = {0};
+
+			opt_refused(argc, argv, "o:f:c:r:b:s:qhV", long_opts, &e);
+			return usage_error("%s", e.msg);
 		}
+		}
+	}
+	{
+		const char *const out[][2] = { { "-o", o->out }, { "--html", o->html },
+					       { "--charts", o->charts }, { "--legacy-dir", o->legacy } };
+		struct err e = {0};
+
+		for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
+			if (opt_path(out[i][0], out[i][1], &e))
+				return usage_error("%s", e.msg);
 	}
 	if (o->watch && !o->html)
 		return usage_error("--watch rewrites the report: it needs --html FILE");

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "count.h"
+#include "optmsg.h"
 #include "slurp.h"
 #include "tok.h"
 #include "utf8.h"
@@ -134,9 +135,8 @@ int cmd_count(int argc, char **argv)
 	int c, nfiles, status = 0;
 	char prog[] = "llmgen count";
 
-	/* getopt names the program from argv[0] in its messages. */
-	argv[0] = prog;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.tokenizer = optarg; break;
@@ -145,7 +145,8 @@ int cmd_count(int argc, char **argv)
 		case 'h': count_usage(stdout); return 0;
 		case 'V': printf("llmgen %s\n", LLMBENCH_VERSION); return 0;
 		default:
-			fprintf(stderr, "llmgen: try 'llmgen count --help'\n");
+			opt_refused(argc, argv, "t:hV", longopts, &e);
+			fprintf(stderr, "%s: %s\ntry 'llmgen count --help'\n", prog, e.msg);
 			return ERR_USAGE;
 		}
 	}

@@ -6,6 +6,7 @@
 
 #include "datadir.h"
 #include "generate.h"
+#include "optmsg.h"
 
 const char *const gen_legacy_files[3] = {
 	"short_input_long_output_prompts.csv",
@@ -123,6 +124,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	enum { O_OUT = 256, O_SEED, O_LANG, O_TPL, O_JSONL, O_SHAREGPT, O_TEXT,
 	       O_UNIQUE, O_SHARED, O_VERSION, O_SIN, O_LIN, O_LOUT, O_SOUT,
 	       O_CONV, O_TURNS, O_FOLLOW, O_MULTI, O_BURSTGPT, O_SONNET };
+	static const char shortopts[] = ":s:i:n:t:o:C:qhV";
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "input-tokens", required_argument, NULL, 'i' },
@@ -171,7 +173,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	o->follow_in = "15:40";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:i:n:t:o:C:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!known_scenario(optarg))
@@ -234,8 +236,14 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 					       optarg);
 			break;
 		case 't': o->tokenizer = optarg; break;
-		case 'o': o->output = optarg; break;
-		case 'C': o->dir = optarg; break;
+		case 'o':
+			if (opt_path("-o", o->output = optarg, e))
+				return ERR_USAGE;
+			break;
+		case 'C':
+			if (opt_path("--dir", o->dir = optarg, e))
+				return ERR_USAGE;
+			break;
 		case 'q': o->quiet = 1; break;
 		case 'h':
 			gen_usage(stdout);
@@ -244,10 +252,8 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		case O_VERSION:
 			printf("llmgen %s\n", LLMBENCH_VERSION);
 			return 1;
-		case ':':
-			return err_set(e, ERR_USAGE, "%s needs a value", argv[optind - 1]);
 		default:
-			return err_set(e, ERR_USAGE, "unknown option '%s'", argv[optind - 1]);
+			return opt_refused(argc, argv, shortopts, longopts, e);
 		}
 	}
 	if (optind < argc)

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -36,29 +37,56 @@ int http_bind(struct opts_target *t, struct err *e)
 	return 0;
 }
 
+/* Whether a -H header has this name. Sent beside the built-in one, it
+ * would reach the server twice, and servers take the first: the user's
+ * would do nothing. */
+static int user_sets(const struct opts *o, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < o->nheaders; i++)
+		if (!strncasecmp(o->headers[i], name, len) &&
+		    (o->headers[i][len] == ':' || o->headers[i][len] == ';'))
+			return 1;
+	return 0;
+}
+
+/* Appends line to *h; -1 when out of memory. */
+static int add(struct curl_slist **h, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*h, line);
+
+	if (!n)
+		return -1;
+	*h = n;
+	return 0;
+}
+
 struct curl_slist *http_headers(const struct opts *o)
 {
-	struct curl_slist *h = NULL, *n;
+	struct curl_slist *h = NULL;
 
-	h = curl_slist_append(h, "Content-Type: application/json");
-	/* Without this, libcurl waits for "100 Continue" on large bodies. */
-	if (h && !(n = curl_slist_append(h, "Expect:")))
+	if (!user_sets(o, "Content-Type") && add(&h, "Content-Type: application/json"))
 		goto fail;
-	if (h && o->api_key) {
+	/* Without this, libcurl waits for "100 Continue" on large bodies. */
+	if (!user_sets(o, "Expect") && add(&h, "Expect:"))
+		goto fail;
+	if (o->api_key && !user_sets(o, "Authorization")) {
 		size_t len = strlen(o->api_key) + 32;
 		char *a = malloc(len);
+		int bad;
 
 		if (!a)
 			goto fail;
 		snprintf(a, len, "Authorization: Bearer %s", o->api_key);
-		n = curl_slist_append(h, a);
+		bad = add(&h, a);
 		explicit_bzero(a, len);
 		free(a);
-		if (!n)
+		if (bad)
 			goto fail;
 	}
-	for (size_t i = 0; h && i < o->nheaders; i++)
-		if (!curl_slist_append(h, o->headers[i]))
+	for (size_t i = 0; i < o->nheaders; i++)
+		if (add(&h, o->headers[i]))
 			goto fail;
 	return h;
 fail:

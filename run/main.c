@@ -372,19 +372,18 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 	json_array_append_new(a, r);
 }
 
-/* Every stream holds a socket: at the soft limit's 1,024 (a common
- * default) the 1,025th connect failed, and was counted as the server
- * refusing it. So the soft limit goes up to the hard one (lib/fdlimit),
- * and a plan with more streams than that is refused before anything is
- * sent. Streams of an open loop without --max-concurrency cannot be
- * known ahead. ERR_USAGE or 0. */
 /* The outputs, before any input is read or request sent: none may be an
  * input (it would be overwritten), the metadata not the results, and each
  * must be writable (a read-only folder found after the probe had already
  * sent a request). */
 static int check_outputs(const struct opts *o, struct err *e)
 {
-	const char *in = o->prompt_file ? o->prompt_file : o->corpus;
+	const struct { const char *what, *path; } in[] = {
+		{ "the corpus", o->prompt_file ? o->prompt_file : o->corpus },
+		{ "the targets file", o->targets_file },
+		{ "the API key file", o->key_file },
+		{ "the --cacert file", o->cacert },
+	};
 	char *meta = NULL;
 	int rc = 0;
 
@@ -392,18 +391,30 @@ static int check_outputs(const struct opts *o, struct err *e)
 		meta = strdup(o->meta);
 	else if (!ofile_stream(o->out) && asprintf(&meta, "%s.meta.json", o->out) < 0)
 		meta = NULL;
-	if (ofile_same(o->out, in))
-		rc = err_set(e, ERR_USAGE, "-o %s is the corpus: it would be overwritten", o->out);
-	else if (meta && ofile_same(meta, in))
-		rc = err_set(e, ERR_USAGE, "--meta %s is the corpus: it would be overwritten", meta);
-	else if (meta && ofile_same(meta, o->out))
+	for (size_t i = 0; !rc && i < sizeof in / sizeof in[0]; i++) {
+		if (!in[i].path)
+			continue;
+		if (ofile_same(o->out, in[i].path))
+			rc = err_set(e, ERR_USAGE, "-o %s is %s: it would be overwritten", o->out,
+				     in[i].what);
+		else if (meta && ofile_same(meta, in[i].path))
+			rc = err_set(e, ERR_USAGE, "--meta %s is %s: it would be overwritten", meta,
+				     in[i].what);
+	}
+	if (!rc && meta && ofile_same(meta, o->out))
 		rc = err_set(e, ERR_USAGE, "--meta %s is the results file (-o): the metadata would replace the results", meta);
-	else if (!(rc = ofile_check(o->out, e)) && meta)
+	if (!rc && !(rc = ofile_check(o->out, e)) && meta)
 		rc = ofile_check(meta, e);
 	free(meta);
 	return rc;
 }
 
+/* Every stream holds a socket: at the soft limit's 1,024 (a common
+ * default) the 1,025th connect failed, and was counted as the server
+ * refusing it. So the soft limit goes up to the hard one (lib/fdlimit),
+ * and a plan with more streams than that is refused before anything is
+ * sent. Streams of an open loop without --max-concurrency cannot be
+ * known ahead. ERR_USAGE or 0. */
 static int fd_room(const struct opts *o, struct err *e)
 {
 	/* epoll sets, timers, results and metadata files, the scraper, the
@@ -611,6 +622,9 @@ int main(int argc, char **argv)
 	if ((rc = o.prompt_file ? corpus_load_lines(o.prompt_file, o.shard_i, o.shard_n, &c, &e)
 		  : o.nprompts ? corpus_from_prompts(o.prompts, o.nprompts, &c, &e)
 			       : corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
+	    (!c.has_conv && o.think_max_s > 0 &&
+	     (rc = err_set(&e, ERR_USAGE, "--think-time is for a corpus of conversations "
+			   "(conversation_id, turn): %s has none", o.corpus ? o.corpus : "the prompts"))) ||
 	    (c.has_conv && ((rc = sessions_check(&o, &e)) ||
 			    (rc = sess_new(&c, o.shard_i, o.shard_n,
 					   &(struct sess_think){o.think_min_s, o.think_max_s},

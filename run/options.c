@@ -13,6 +13,7 @@
 #include "corpus.h"
 #include "csv.h"
 #include "ofile.h"
+#include "optmsg.h"
 #include "record.h"
 #include "targets_yaml.h"
 #include "utf8.h"
@@ -139,6 +140,7 @@ enum {
 	O_SCRAPE, O_SCRAPE_IV, O_SCRAPE_MAX, O_THINK,
 };
 
+static const char shortopts[] = ":H:t:o:qhV";
 static const struct option longopts[] = {
 	{"url", required_argument, 0, O_URL},
 	{"model", required_argument, 0, O_MODEL},
@@ -309,6 +311,18 @@ static int parse_classes(const char *list, unsigned *bits, struct err *e)
 	return 0;
 }
 
+/* The error for a URL of another scheme; the URL shown as in the
+ * metadata, without its password or secret query values. */
+static int bad_scheme(const char *opt, const char *u, struct err *e)
+{
+	char *shown = opts_url_shown(u);
+
+	err_set(e, ERR_USAGE, "%s: expected http:// or https://, got '%.200s'", opt,
+		shown ? shown : "?");
+	free(shown);
+	return ERR_USAGE;
+}
+
 /* Reads the key's first line; the message never quotes the file's bytes. */
 static int read_key_file(const char *path, char **key, struct err *e)
 {
@@ -326,8 +340,14 @@ static int read_key_file(const char *path, char **key, struct err *e)
 		return err_set(e, ERR_DATA, "%s: no API key in the file", path);
 	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-			 line[n - 1] == ' '))
+			 line[n - 1] == ' ' || line[n - 1] == '\t'))
 		line[--n] = '\0';
+	/* An empty first line would go out as "Bearer " with no key: a
+	 * 401 that looks like a wrong key. */
+	if (!n) {
+		free(line);
+		return err_set(e, ERR_DATA, "%s:1: no API key on the first line", path);
+	}
 	*key = line;
 	return 0;
 }
@@ -524,6 +544,7 @@ void opts_for_target(const struct opts *o, const struct opts_target *t,
 int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 {
 	const char *url = NULL, *model = "default", *api = "openai-chat";
+	int api_given = 0;
 	const char *key_env = NULL, *key_file = NULL, *extra = NULL;
 	const char *targets = NULL, *batches = NULL, *rates = NULL, *ramp = NULL;
 	const char *schedule = NULL;
@@ -551,7 +572,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->argv = argv;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":H:t:o:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		long l;
 		char junk;
 
@@ -563,7 +584,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			if (!optarg && optind < argc && opts_http_url(argv[optind]))
 				optarg = argv[optind++];
 			if (optarg && !opts_http_url(optarg))
-				return err_set(e, ERR_USAGE, "--scrape: expected http:// or https://, got '%.200s'", optarg);
+				return bad_scheme("--scrape", optarg, e);
 			o->scrape = 1;
 			o->scrape_url = optarg;
 			break;
@@ -575,12 +596,12 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			o->scrape_max_bytes = l;
 			break;
 		case O_MODEL: model = optarg; o->model_given = 1; break;
-		case O_API: api = optarg; break;
+		case O_API: api = optarg; api_given = 1; break;
 		case O_STREAM: o->stream = 1; break;
 		case O_NO_STREAM: o->stream = 0; break;
 		case O_CONT: o->continuous_usage = 1; break;
 		case O_KEY_ENV: key_env = optarg; break;
-		case O_KEY_FILE: key_file = optarg; break;
+		case O_KEY_FILE: key_file = o->key_file = optarg; break;
 		case 'H': {
 			const char **h = realloc(o->headers, (o->nheaders + 1) * sizeof *h);
 
@@ -596,7 +617,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			break;
 		}
 		case O_EXTRA: extra = optarg; break;
-		case O_TARGETS: targets = optarg; break;
+		case O_TARGETS: targets = o->targets_file = optarg; break;
 		case O_MAXTOK: rc = to_long(optarg, 1, &o->max_tokens, "--max-tokens", e); break;
 		case O_MINTOK: rc = to_long(optarg, 0, &o->min_tokens, "--min-tokens", e); break;
 		case O_IGNORE_EOS: o->ignore_eos = 1; break;
@@ -686,8 +707,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			o->seed = (uint64_t)l;
 			break;
 		case 't': o->tokenizer = optarg; break;
-		case 'o': o->out = optarg; break;
-		case O_META: o->meta = optarg; break;
+		case 'o': rc = opt_path("-o", o->out = optarg, e); break;
+		case O_META: rc = opt_path("--meta", o->meta = optarg, e); break;
 		case O_SAMPLES: rc = to_long(optarg, 0, &o->show_samples, "--show-samples", e); break;
 		case 'q': o->quiet = 1; break;
 		case 'h':
@@ -704,12 +725,8 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		case O_VERSION:
 			printf("llmrun %s\n", LLMBENCH_VERSION);
 			return -1;
-		case ':':
-			return err_set(e, ERR_USAGE, "option '%s' needs a value",
-				       argv[optind - 1]);
 		default:
-			return err_set(e, ERR_USAGE, "unknown option '%s'",
-				       argv[optind - 1]);
+			return opt_refused(argc, argv, shortopts, longopts, e);
 		}
 		if (rc)
 			return rc;
@@ -777,8 +794,10 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			       : key_env ? key_env : "$OPENAI_API_KEY");
 
 	if (targets) {
-		if (url || extra)
-			return err_set(e, ERR_USAGE, "--targets replaces --url and --extra-body");
+		/* Each target names its own: these would be ignored. */
+		if (url || extra || api_given || o->model_given)
+			return err_set(e, ERR_USAGE, "--targets replaces --url, --api, --model and "
+				       "--extra-body (give them in the targets file)");
 		if ((rc = yaml_name(targets) ? load_yaml_targets(targets, o, e)
 					     : load_targets(targets, o, e)))
 			return rc;
@@ -786,7 +805,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		if (!url)
 			return err_set(e, ERR_USAGE, "--url is required");
 		if (!opts_http_url(url))
-			return err_set(e, ERR_USAGE, "--url: expected http:// or https://, got '%.200s'", url);
+			return bad_scheme("--url", url, e);
 		o->targets = calloc(1, sizeof *o->targets);
 		if (!o->targets)
 			return err_set(e, ERR_SOFTWARE, "out of memory");

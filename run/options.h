@@ -45,6 +45,8 @@ struct opts {
 	const char *prompt_file; /* --prompt-file, "-" for stdin; NULL none */
 	const char *out;    /* results path, "-" for stdout */
 	const char *meta;   /* metadata path; NULL: OUT.meta.json, none for stdout */
+	const char *targets_file; /* --targets; NULL none */
+	const char *key_file;     /* --api-key-file; NULL none */
 
 	struct opts_target *targets;
 	size_t ntargets;

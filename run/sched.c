@@ -261,8 +261,15 @@ int sched_times(const struct sched_rate *s, struct rng *r, size_t max_n,
 				L += rng_exponential(r, 1);
 		}
 		t = op_inverse(&sh, L);
-		if (!isfinite(t) || t * CLK_NS_PER_S > 9e18)
-			break;
+		if (!isfinite(t) || t * CLK_NS_PER_S > 9e18) {
+			if (!max_n)
+				break;
+			/* Cut short here, the step would send fewer than asked
+			 * and say nothing of it. */
+			free(v);
+			return err_set(e, ERR_USAGE, "send %zu of %zu would be due more than 285 years "
+				       "after the step's start: a higher rate", nv + 1, max_n);
+		}
 		ns = (int64_t)llround(t * CLK_NS_PER_S);
 		if (horizon_ns > 0 && ns >= horizon_ns)
 			break;

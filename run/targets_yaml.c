@@ -236,13 +236,24 @@ static int target(struct ty *y, yaml_node_t *n, struct opts_target *t)
 				       kl, k);
 		if (!strcmp(k, "name"))
 			rc = dup_to(y, &t->name, v);
-		else if (!strcmp(k, "base_url"))
+		else if (!strcmp(k, "base_url")) {
+			if (!opts_http_url(v)) {
+				char *shown = opts_url_shown(v);
+
+				rc = err_set(y->e, ERR_DATA, "%s:%ld: base_url: expected http:// or "
+					     "https://, got '%.200s'", y->path, kl, shown ? shown : "?");
+				free(shown);
+				return rc;
+			}
 			rc = dup_to(y, &t->url, v);
-		else if (!strcmp(k, "model"))
+		} else if (!strcmp(k, "model"))
 			rc = dup_to(y, &t->model, v);
-		else if (!strcmp(k, "api"))
+		else if (!strcmp(k, "api")) {
+			if (!api_find(v))
+				return err_set(y->e, ERR_DATA, "%s:%ld: unknown api '%s' (want %s)",
+					       y->path, kl, v, api_names());
 			api = v;
-		else if (!strcmp(k, "api_key_env")) {
+		} else if (!strcmp(k, "api_key_env")) {
 			const char *key = getenv(v);
 
 			if (!key || !*key)
@@ -260,17 +271,7 @@ static int target(struct ty *y, yaml_node_t *n, struct opts_target *t)
 		return err_set(y->e, ERR_DATA, "%s:%ld: a target needs a name", y->path, ln);
 	if (!t->url)
 		return err_set(y->e, ERR_DATA, "%s:%ld: %s: no base_url", y->path, ln, t->name);
-	if (!opts_http_url(t->url)) {
-		char *shown = opts_url_shown(t->url);
-
-		rc = err_set(y->e, ERR_DATA, "%s:%ld: base_url: expected http:// or https://, "
-			     "got '%.200s'", y->path, ln, shown ? shown : "?");
-		free(shown);
-		return rc;
-	}
-	if (!(t->api = api_find(api)))
-		return err_set(y->e, ERR_DATA, "%s:%ld: unknown api '%s' (want %s)", y->path, ln,
-			       api, api_names());
+	t->api = api_find(api);
 	if (!t->model) {
 		t->lookup_model = 1;
 		return dup_to(y, &t->model, "default");

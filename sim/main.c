@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "err.h"
 #include "fdlimit.h"
+#include "optmsg.h"
 #include "server.h"
 
 static const char usage_text[] =
@@ -234,6 +235,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 		.reasoning_field = "reasoning_content", .stall_ms = 1000,
 		.retry_after_s = 1, .max_connections = 10000, .max_body = 16 << 20,
 	};
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "p:m:t:hV", longopts, NULL)) != -1) {
 		const char *n = NULL;
 		int i;
@@ -310,7 +312,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 			puts("llmsim " LLMBENCH_VERSION);
 			return -1;
 		default:
-			return err_set(e, ERR_USAGE, "unknown option");
+			return opt_refused(argc, argv, "p:m:t:hV", longopts, e);
 		}
 		if (rc)
 			return rc;

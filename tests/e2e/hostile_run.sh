@@ -120,6 +120,49 @@ llmrun --no-probe --no-preconnect --url http://127.0.0.1:1 --requests 1 -q -o /d
 	[ "$(head -n 1 "$T/log.csv")" = EARLIER ] && sed -n 2p "$T/log.csv" | grep -q '^run_id,' && { [ -n "$devmeta" ] || [ ! -e /dev/stdout.meta.json ]; } &&
 	ok "-o /dev/stdout: written as open, the shell's other output kept" ||
 	nok "-o /dev/stdout: written as open, the shell's other output kept" "$(cat "$T/stdout.csv" "$T/log.csv" | cut -c1-60)"
+# No output may name an input: the targets file, key file and --cacert
+# file were replaced by the results (exit 0) until 2026-12-07.
+printf 'name,url\na,http://127.0.0.1:1\n' >"$T/tgx.csv"
+cp "$T/tgx.csv" "$T/tgx.orig"
+expect_err 64 "-o $T/tgx.csv is the targets file" "-o naming the targets file: 64" \
+	llmrun --no-probe --targets "$T/tgx.csv" -o "$T/tgx.csv" "$T/c.csv"
+printf 'sk-KEYFILE-1\n' >"$T/kf"
+expect_err 64 "--meta $T/kf is the API key file" "--meta naming the key file: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 --api-key-file "$T/kf" --meta "$T/kf" -o "$T/kf.csv" "$T/c.csv"
+expect_err 64 "-o $T/kf is the --cacert file" "-o naming the --cacert file: 64" \
+	llmrun --no-probe --url https://127.0.0.1:1 --cacert "$T/kf" -o "$T/kf" "$T/c.csv"
+cmp -s "$T/tgx.csv" "$T/tgx.orig" && [ "$(cat "$T/kf")" = sk-KEYFILE-1 ] && [ ! -e "$T/kf.csv" ] &&
+	ok "the inputs named as outputs are unchanged" || nok "the inputs named as outputs are unchanged" "$(cat "$T/tgx.csv" "$T/kf")"
+# A key file whose first line is blank: 65, not "Bearer " with no key.
+printf '\nsk-second\n' >"$T/kblank"
+expect_err 65 "kblank:1: no API key on the first line" "a key file with a blank first line: 65" \
+	llmrun --no-probe --url http://127.0.0.1:1 --api-key-file "$T/kblank" "$T/c.csv"
+# Usage errors name an unknown short option by its letter, never the
+# argument before its cluster (a URL's password, a header's key), and a
+# URL of another scheme without its password.
+expect_err 64 "unknown option '-x'" "an unknown option in a cluster: named by its letter" \
+	llmrun --url 'http://u:S3CRETPASS@127.0.0.1:1/?api_key=QK' -xq "$T/c.csv"
+expect_err 64 "unknown option '-x'" "... after a header" llmrun -H 'Authorization: Bearer sk-LEAKME' -xq "$T/c.csv"
+expect_err 64 "--url: expected http:// or https://, got 'htp://[redacted]@h/?token=[redacted]'" \
+	"a URL of another scheme: shown redacted" llmrun --url 'htp://u:PASSX@h/?token=TOKX' "$T/c.csv"
+expect_err 64 "option '--max' is ambiguous: --max-tokens, --max-errors, --max-concurrency" \
+	"an ambiguous long option: the options it could be" llmrun --url http://127.0.0.1:1 --max 5 "$T/c.csv"
+expect_err 64 "unknown option '--hedaer'" "an unknown long option: its name without the value" \
+	llmrun --url http://127.0.0.1:1 '--hedaer=Authorization: Bearer sk-LEAKME' "$T/c.csv"
+! grep -q LEAK "$T/err" && ok "... the value not shown" || nok "... the value not shown" "$(cat "$T/err")"
+# Options that would be ignored are refused: --api or --model beside
+# --targets (each target names its own), --think-time without conversations.
+expect_err 64 "--targets replaces --url, --api, --model and --extra-body" "--api beside --targets: 64" \
+	llmrun --no-probe --targets "$T/tgx.csv" --api tgi "$T/c.csv"
+expect_err 64 "--targets replaces --url, --api, --model and --extra-body" "--model beside --targets: 64" \
+	llmrun --no-probe --targets "$T/tgx.csv" --model foo "$T/c.csv"
+expect_err 64 "--think-time is for a corpus of conversations" "--think-time without conversations: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 --think-time 1 "$T/c.csv"
+# A rate so low that a send would be due after 285 years: refused, not a
+# step of fewer requests than asked.
+expect_err 64 "send 2 of 5 would be due more than 285 years" "a rate of 1e-12: 64, not 1 request" \
+	llmrun --no-probe --url http://127.0.0.1:1 --rate 1e-12 --requests 5 "$T/c.csv"
+expect_err 64 "-o: an empty file name" "-o '': 64 naming the option" llmrun --url http://127.0.0.1:1 -o '' "$T/c.csv"
 expect_err 66 "none.csv: cannot open" "a missing corpus is 66" llmrun --no-probe --url http://127.0.0.1:1 "$T/none.csv"
 printf 'name,url\na,ftp://127.0.0.1/\n' >"$T/targets.csv"
 expect_err 65 "targets.csv:2: url: expected http:// or https://" "a targets file with a non-HTTP url is 65" \
@@ -300,6 +343,20 @@ if [ $rc -eq 69 ] && [ "$(col "$T/echo.csv" status | sort -u)" = http_4xx ] && !
 	ok "a key the server echoes is shown as [redacted]"
 else
 	nok "a key the server echoes is shown as [redacted]" "exit $rc; $(grep -r SECRETecho "$T/err" "$T"/echo.csv* | head -3)"
+fi
+
+# A -H header of a name llmrun sends itself replaces llmrun's: sent both,
+# the server took llmrun's (the first) and the user's did nothing.
+start_srv headers
+OPENAI_API_KEY=sk-ENVKEY llmrun --no-probe --no-preconnect --url "$url" --model m --requests 1 \
+	-H 'Authorization: Bearer sk-HDRKEY' -H 'Content-Type: application/json; charset=utf-8' \
+	-o "$T/hdr.csv" "$T/c.csv" 2>/dev/null
+stop_srv
+if [ "$(grep -ci '^header authorization:' "$T/url.headers")" -eq 1 ] && grep -q '^header Authorization: Bearer sk-HDRKEY' "$T/url.headers" &&
+	[ "$(grep -ci '^header content-type:' "$T/url.headers")" -eq 1 ] && grep -q '^header Content-Type: application/json; charset=utf-8' "$T/url.headers"; then
+	ok "-H Authorization and Content-Type replace llmrun's own"
+else
+	nok "-H Authorization and Content-Type replace llmrun's own" "$(grep -i '^header' "$T/url.headers" | sed 's/sk-[A-Z]*/sk-.../')"
 fi
 
 # A step whose every request was a warmup one measured nothing: 69, not 0.

@@ -105,7 +105,7 @@ bad() { f=$1; shift; printf "$@" >"$T/$f"; }
 bad syn.yaml 'targets:\n  - name: a\n    base_url: [x\n'
 expect_err 65 "syn.yaml:4:1: did not find expected ',' or ']'" "a syntax error names line and column: 65" llmrun --targets "$T/syn.yaml" --prompt x
 bad api.yaml -- '- name: a\n  base_url: %s\n  api: lightllm\n' $D
-expect_err 65 "api.yaml:1: unknown api 'lightllm' (want openai-chat|openai-completions|tgi|llamacpp|ollama|triton|sglang|mii" \
+expect_err 65 "api.yaml:3: unknown api 'lightllm' (want openai-chat|openai-completions|tgi|llamacpp|ollama|triton|sglang|mii" \
 	"an unknown api lists the known ones: 65" llmrun --targets "$T/api.yaml" --prompt x
 bad key.yaml -- '- name: a\n  base_url: %s\n  api_key: sk-lit-SECRET-3\n' $D
 expect_err 65 "key.yaml:3: api_key: an API key is never kept in the file: put it in an environment variable and name that in api_key_env" \

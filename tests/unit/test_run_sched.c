@@ -1,3 +1,4 @@
+#include <string.h>
 #include "check.h"
 
 #include <stdlib.h>
@@ -118,6 +119,13 @@ static void arrivals(void **state)
 	assert_near(cv, 2, 0.15);
 	free(t);
 	assert_int_equal(sched_times(&s, &r, 0, 0, &t, &n, &e), ERR_USAGE);
+
+	/* A rate so low that the fifth send would be due after 285 years:
+	 * refused, not a step of one request. */
+	s.arr = ARR_CONSTANT;
+	s.rate = 1e-12;
+	assert_int_equal(sched_times(&s, &r, 5, 0, &t, &n, &e), ERR_USAGE);
+	assert_non_null(strstr(e.msg, "send 2 of 5"));
 }
 
 /* A linear ramp from 10 to 30 req/s over 10 s sends about 200 requests,

@@ -102,7 +102,7 @@ static void bad(void **state)
 	refused("targets:\n  - name: a\n    base_url: [x\n", ERR_DATA, ":4:1: did not find expected");
 	refused("targets:\n  - name: a\n   base_url: x\n", ERR_DATA, ":3:4: did not find expected '-'");
 	refused("- name: a\n  base_url: http://h\n  api: nope\n", ERR_DATA,
-		":1: unknown api 'nope' (want openai-chat|");
+		":3: unknown api 'nope' (want openai-chat|");
 	refused("- name: a\n  base_url: http://h\n  api_key: sk-SECRET\n", ERR_DATA,
 		":3: api_key: an API key is never kept in the file");
 	refused("- name: a\n  base_url: http://h\n  token: t\n", ERR_DATA, "api_key_env");
@@ -123,6 +123,9 @@ static void bad(void **state)
 	refused("- name: a\n  name: b\n  base_url: http://h\n", ERR_DATA, ":2: name given twice");
 	refused("- name: a\n", ERR_DATA, ":1: a: no base_url");
 	refused("- name: a\n  base_url: h:80\n", ERR_DATA, "base_url: expected http://");
+	/* The line of the key, not of the target's first; no password shown. */
+	refused("targets:\n- name: a\n  model: x\n  base_url: htp://u:PASSX@h/\n", ERR_DATA,
+		":4: base_url: expected http:// or https://, got 'htp://[redacted]@h/'");
 	refused("- name: a\n  base_url: http://h\n  urll: x\n", ERR_DATA, ":3: unknown key 'urll'");
 	refused("- {name: a, base_url: 'http://h'}\n- {name: a, base_url: 'http://h'}\n",
 		ERR_DATA, ":2: a second target named 'a'");

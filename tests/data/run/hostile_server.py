@@ -13,7 +13,8 @@ application/json) of one endless line, until the client hangs up;
 done: a stream of "data: [DONE]" alone; nochoice: a stream of an event
 without choices, then [DONE]; whole: a whole JSON answer (application/json)
 to a streamed request; redirect: 302 to /elsewhere; echo401: 401 with a body that repeats the
-request's Authorization header (as some servers echo a bad key). These
+request's Authorization header (as some servers echo a bad key); headers:
+as done, printing "header NAME: VALUE" for each request header. These
 answer each request and close the connection.
 """
 import socket, sys, threading, time
@@ -35,6 +36,7 @@ def serve(c):
             print("span %.1f %s" % ((time.monotonic() - t0) * 1000, method), flush=True)
             return
         canned = {"done": (200, "text/event-stream", b"data: [DONE]\n\n"),
+                  "headers": (200, "text/event-stream", b"data: [DONE]\n\n"),
                   "nochoice": (200, "text/event-stream", b'data: {"foo": 1}\n\ndata: [DONE]\n\n'),
                   "whole": (200, "application/json", b'{"id": "x", "choices": [{"index": 0, "message": '
                             b'{"role": "assistant", "content": "hi"}}]}'),
@@ -46,6 +48,9 @@ def serve(c):
                     return
                 first += more
             head = first.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+            if mode == "headers":
+                for l in head.split("\r\n")[1:]:
+                    print("header %s" % l, flush=True)
             if mode == "echo401":
                 auth = [l.split(":", 1)[1].strip() for l in head.split("\r\n") if l.lower().startswith("authorization:")]
                 body = ('{"error": {"message": "invalid key: %s"}}' % (auth[0] if auth else "none")).encode("latin-1")
