@@ -175,10 +175,13 @@ static int find_series(struct ctx *c)
 
 /* The step axis named by the step kinds of the groups: batch size when
  * every step is a batch, rate when every step is a rate. */
+/* The x axis of by-step charts: what the steps count. A conversation
+ * run's batch sizes are conversations at a time and its rates
+ * conversations started a second (each sends several requests). */
 static const char *step_axis_label(const struct an_set *s)
 {
 	const char *kind = NULL;
-	size_t k, g;
+	size_t k, g, conv = 0;
 
 	for (k = 0; k < s->nkeys; k++)
 		if (strcmp(s->keynames[k], "step_kind") == 0)
@@ -187,11 +190,14 @@ static const char *step_axis_label(const struct an_set *s)
 		if (kind && strcmp(kind, s->groups[g]->key[k]) != 0)
 			return "step (batch size or rate)";
 		kind = s->groups[g]->key[k];
+		conv += s->groups[g]->requests && s->groups[g]->conv_rows == s->groups[g]->requests;
 	}
+	if (conv && conv != s->ngroups)
+		return "step (batch size or rate)";
 	if (kind && strcmp(kind, "batch") == 0)
-		return "batch size (concurrent requests)";
+		return conv ? "batch size (concurrent conversations)" : "batch size (concurrent requests)";
 	if (kind && strcmp(kind, "rate") == 0)
-		return "rate (requests/s)";
+		return conv ? "rate (conversations started/s)" : "rate (requests/s)";
 	return "step (batch size or rate)";
 }
 
@@ -356,6 +362,8 @@ static int chart_cdf(struct ctx *c, int which)
 	gp_begin(fp, name, which ? "CDF of inter-token latency (every chunk gap)" :
 		 "CDF of time to first token", which ? "ITL (ms)" : "TTFT (ms)",
 		 "cumulative fraction of samples (0-1)");
+	if (c->s->ngroups == 1)
+		fputs("unset key\n", fp);
 	fputs("set yrange [0:1]\nplot", fp);
 	for (g = 0; g < c->s->ngroups; g++) {
 		an_report_label(c->r, g, AN_LABEL_SHORT, t, sizeof t);

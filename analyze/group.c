@@ -269,17 +269,27 @@ static int add_double(struct buf *b, double v, struct err *e)
 	return buf_add(b, &v, sizeof v, e);
 }
 
-static int meets_slo(const struct an_slo *slo, const struct an_rec *r)
+/* Whether one objective holds: 1, 0, or -1 when the request has no
+ * figure to judge it by. */
+static int holds(double limit, double v)
 {
-	/* A missing TPOT (one output token) meets the TPOT objective, as
-	 * vLLM counts it 0; a missing TTFT or E2E does not meet theirs. */
-	if (!isnan(slo->ttft_ms) && !(r->ttft_ms <= slo->ttft_ms))
+	return isnan(limit) ? 1 : isnan(v) ? -1 : v <= limit;
+}
+
+/* 1 when r meets every objective, 0 when it misses one, -1 when it misses
+ * none it has figures for but lacks one: no TTFT without streaming, and
+ * then no TPOT either. A request of one output token has no TPOT by
+ * definition and meets a TPOT objective, as vLLM counts it 0. */
+static int judge_slo(const struct an_slo *slo, const struct an_rec *r)
+{
+	int t = holds(slo->ttft_ms, r->ttft_ms), p = holds(slo->tpot_ms, r->tpot_ms),
+	    e = holds(slo->e2e_ms, r->e2e_ms);
+
+	if (p < 0 && r->out_tok >= 0 && r->out_tok < 2)
+		p = 1;
+	if (!t || !p || !e)
 		return 0;
-	if (!isnan(slo->tpot_ms) && !isnan(r->tpot_ms) && r->tpot_ms > slo->tpot_ms)
-		return 0;
-	if (!isnan(slo->e2e_ms) && !(r->e2e_ms <= slo->e2e_ms))
-		return 0;
-	return 1;
+	return t < 0 || p < 0 || e < 0 ? -1 : 1;
 }
 
 /* The server's own speeds for one ok request (docs/metrics.md): its
@@ -358,11 +368,10 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		g->max_tok += (double)r->max_tok;
 		g->max_out += (double)r->out_tok;
 	}
-	if (meets_slo(&s->slo, r))
-		g->good++;
-	else if ((!isnan(s->slo.ttft_ms) && isnan(r->ttft_ms)) ||
-		 (!isnan(s->slo.e2e_ms) && isnan(r->e2e_ms)))
-		g->slo_unknown++;
+	switch (judge_slo(&s->slo, r)) {
+	case 1: g->good++; break;
+	case -1: g->slo_unknown++; break;
+	}
 	if ((rc = add_double(&g->ttft, r->ttft_ms, e)) ||
 	    (rc = add_double(&g->tpot, r->tpot_ms, e)) ||
 	    (rc = add_double(&g->e2e, r->e2e_ms, e)) ||
@@ -486,6 +495,8 @@ int an_set_add(struct an_set *s, const char *const *keys,
 		return rc;
 	if (r->file < 64)
 		g->files |= (uint64_t)1 << r->file;
+	if (r->conv_id)
+		g->conv_rows++;
 	g->status[r->status]++;
 	counts_add(&g->n, 0, 0, r->status == AN_OK ? COUNTS_OK
 				: r->status == AN_CANCELLED ? COUNTS_CANCELLED

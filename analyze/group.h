@@ -67,6 +67,8 @@ struct an_group {
 	double in_tok, out_tok;    /* sums over ok rows with a count */
 	int64_t first_sent;        /* earliest t_sent of non-cancelled rows */
 	int64_t last_end;          /* latest t_end of non-cancelled rows */
+	size_t conv_rows;          /* rows that are a turn of a conversation
+				      (its steps count conversations) */
 	uint64_t files;            /* bit i: a row came from input file i
 				      (i < 64; 0: not known) */
 	struct an_run_span *runs;  /* per run id, in order met */

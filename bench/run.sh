@@ -93,7 +93,8 @@ regime() {
 }
 
 # med FILE: the median of the numbers in FILE.
-med() { sort -g "$1" | awk '{ d[NR] = $1 } END { print NR ? d[int((NR + 1) / 2)] : 0 }'; }
+# The median of FILE's numbers: the mean of the two middle ones when even.
+med() { sort -g "$1" | awk '{ d[NR] = $1 } END { print !NR ? 0 : NR % 2 ? d[(NR + 1) / 2] : (d[NR / 2] + d[NR / 2 + 1]) / 2 }'; }
 
 # The paced regime ROUNDS times; each round runs llmrun (and OTHER), then
 # curl -Z, on the same llmsim; the ratio is taken within the round.

@@ -109,6 +109,15 @@ g1=$(llmanalyze -s ttft:35 -c goodput_req_per_s "$T/nostream.csv" | awk -F, 'NR 
 g2=$(llmanalyze -s e2e:100000 -c goodput_req_per_s "$T/nostream.csv" | awk -F, 'NR > 1 && $NF + 0 > 0 { n++ } END { print n + 0 }')
 [ "$g1" = "[][][][]" ] && [ "$g2" = 4 ] && ok "goodput without TTFTs: empty under a TTFT objective, counted under E2E" ||
 	nok "goodput without TTFTs: empty under a TTFT objective, counted under E2E" "ttft: $g1; e2e: $g2 steps with goodput"
+# ... and under a TPOT objective, which has no TPOT to judge either: until
+# 2026-12-07 every such request met it, goodput equal to req_per_s even at
+# 0.001 ms, and the HTML said "met SLO 100%". A request of one output
+# token still meets it (no TPOT by definition).
+g3=$(llmanalyze -s tpot:0.001 -c goodput_req_per_s "$T/nostream.csv" | awk -F, 'NR > 1 { printf "[%s]", $NF }')
+g4=$(llmanalyze -s e2e:1,tpot:0.001 -c goodput_req_per_s "$T/nostream.csv" | awk -F, 'NR > 1 { printf "[%s]", $NF }')
+[ "$g3" = "[][][][]" ] && [ "$g4" = "[0.000][0.000][0.000][0.000]" ] &&
+	ok "goodput without TPOTs: empty under a TPOT objective, 0 when a known figure misses" ||
+	nok "goodput without TPOTs: empty under a TPOT objective, 0 when a known figure misses" "tpot: $g3; e2e+tpot: $g4"
 
 expect_exit 66 "missing input: 66" llmanalyze "$T/nope.csv"
 expect_exit 64 "bad --slo: 64" llmanalyze -s ttft:abc "$T/all.csv"

@@ -39,6 +39,13 @@ if command -v gnuplot >/dev/null 2>&1; then
 	llmanalyze --charts "$T/ch" "$T/rate.csv" >/dev/null 2>"$T/err"
 	grep -q "rate (requests/s)" "$T/ch/ttft.gp" && ! grep -q "batch size or rate" "$T/ch/ttft.gp" &&
 		ok "chart x axis named by the step kind" || nok "chart x axis named by the step kind" "$(grep xlabel "$T/ch/ttft.gp")"
+	# A conversation run's rate is conversations started a second, its
+	# batch size conversations at a time (it said requests/s).
+	awk -F, -v OFS=, 'NR == 1 { print $0 ",conversation_id,turn"; next } { print $0 ",c" NR ",1" }' "$T/rate.csv" >"$T/crate.csv"
+	llmanalyze --charts "$T/chc" "$T/crate.csv" >/dev/null 2>"$T/err"
+	grep -q "rate (conversations started/s)" "$T/chc/ttft.gp" &&
+		ok "chart x axis of a conversation run: conversations started/s" ||
+		nok "chart x axis of a conversation run: conversations started/s" "$(grep xlabel "$T/chc/ttft.gp") $(cat "$T/err")"
 	# no TTFT: no point (NaN is gnuplot's missing value), never 0
 	awk '!/^#/ && NF { exit !($3 == "NaN") }' "$T/ch/by_step.dat" && ok "charts: no TTFT, no point" ||
 		nok "charts: no TTFT, no point" "$(head -3 "$T/ch/by_step.dat")"
