@@ -14,4 +14,11 @@ int an_split(char *s, const char **out, size_t max);
  * (64) for the caller to exit with. */
 int an_usagev(const char *prog, const char *fmt, va_list ap);
 
+/* ERR_USAGE (filled into e) when the output opt names the input in, or,
+ * for a results file (meta 1), the metadata read beside it
+ * (IN.meta.json): it would be overwritten. 0 otherwise; NULL in never
+ * clashes. */
+struct err;
+int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e);
+
 #endif

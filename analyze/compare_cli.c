@@ -241,13 +241,26 @@ int cmp_main(int argc, char **argv)
 	FILE *fp = stdout;
 	int rc = parse(argc, argv, &c);
 
+	if (rc < 0) { /* --help */
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "llmanalyze compare: writing standard output failed\n");
+			return ERR_IO;
+		}
+		return 0;
+	}
 	if (rc)
-		return rc < 0 ? 0 : rc;
+		return rc;
 	{
 		struct cmp_opts o = {c.by, c.nby, c.by_optional, c.metrics, c.nmetrics, c.rules,
 				     c.nrules, c.default_by, c.default_by && !c.pool_runs, c.resamples, c.seed, on_warn, &c.quiet};
 		struct cmp_head h = {argv[optind], argv[optind + 1], c.rules, c.nrules, c.seed};
 
+		for (int i = 0; !rc && i < 2; i++)
+			rc = an_clobbers("-o", c.out, argv[optind + i], 1, &e);
+		if (rc) {
+			fprintf(stderr, "llmanalyze compare: %s\n", e.msg);
+			return rc;
+		}
 		rc = cmp_run(argv[optind], argv[optind + 1], &o, &res, &e);
 		if (!rc && c.out)
 			rc = ofile_open(c.out, &of, &e);

@@ -747,10 +747,11 @@ static int preflight(const struct opts *o, char *const *in, int nin, struct err 
 		for (i = 0; out[k] && i < nin + 2 && !rc; i++) {
 			const char *x = i < nin ? in[i] : i == nin ? o->corpus : o->truth;
 
-			if (ofile_same(out[k], x))
-				rc = err_set(e, ERR_USAGE, "%s %s is an input: it would be overwritten",
-					     k ? "--html" : "-o", out[k]);
+			rc = an_clobbers(k ? "--html" : "-o", out[k], x, i < nin, e);
 		}
+	if (!rc && o->out && o->html && ofile_same(o->out, o->html))
+		rc = err_set(e, ERR_USAGE, "-o and --html name one file, %s: one would replace the other",
+			     o->out);
 	if (!rc && o->out)
 		rc = ofile_check(o->out, e);
 	if (!rc && o->html)

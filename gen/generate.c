@@ -84,6 +84,11 @@ static int add_group(struct run *r, const char *scen, enum gkind kind,
 	if (out->n > 1)
 		snprintf(g->label + n, sizeof g->label - (size_t)n, "%sout=%s",
 			 n ? "/" : "", out->v[oi].label);
+	/* Rows of two groups of one name would be one group to llmanalyze. */
+	for (size_t i = 0; i + 1 < r->ng; i++)
+		if (!strcmp(r->g[i].label, g->label))
+			return err_set(e, ERR_USAGE, "group '%s' given twice (a scenario or a "
+				       "length repeated)", g->label);
 	return 0;
 }
 
@@ -319,7 +324,6 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 	return buf_add(&g->shared, r->c.text.p, r->c.text.len, e);
 }
 
-
 /* SIGINT or SIGTERM while the rows are written: the signal's number. The
  * run stops at the next row, removes its temporary files, and then dies
  * of the signal (a shell sees 130 or 143, as without the handler). */
@@ -328,6 +332,26 @@ static volatile sig_atomic_t stop_sig;
 static void on_stop(int sig)
 {
 	stop_sig = sig;
+}
+
+/* Writes output i's header if it has not been. */
+static int write_header(struct run *r, int i, struct err *e)
+{
+	const char *const *cols = r->conv ? conv_columns : columns;
+	size_t n = r->conv ? NCONVCOLS : NCOLS;
+	const char *h[NCONVCOLS + 1];
+
+	if (!r->header_due[i])
+		return 0;
+	r->header_due[i] = 0;
+	/* A trace's arrival_s goes before the prompt, which stays last. */
+	memcpy(h, cols, n * sizeof *h);
+	if (r->arrival) {
+		h[n - 1] = "arrival_s";
+		h[n] = cols[n - 1];
+		n++;
+	}
+	return csv_write_row(r->w[i], h, n, e);
 }
 
 int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
@@ -343,6 +367,8 @@ int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 
 	if (stop_sig)
 		return err_set(e, ERR_SOFTWARE, "stopped by a signal");
+	if ((rc = write_header(r, g->file, e)))
+		return rc;
 
 	if (g->rows == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
@@ -533,7 +559,6 @@ int gen_run_group(struct run *r, size_t gi, struct err *e)
 	return rc;
 }
 
-
 static void summary(const struct run *r)
 {
 	size_t total = 0, missed = 0;
@@ -600,20 +625,8 @@ static int open_outputs(struct run *r, struct err *e)
 	} else if (!(rc = csv_writer_open(o->output ? o->output : "-", CSV_ATOMIC, &r->w[0], e))) {
 		r->nw = 1;
 	}
-	for (int i = 0; i < r->nw && !rc; i++) {
-		const char *const *cols = r->conv ? conv_columns : columns;
-		size_t n = r->conv ? NCONVCOLS : NCOLS;
-		const char *h[NCONVCOLS + 1];
-
-		/* A trace's arrival_s goes before the prompt, which stays last. */
-		memcpy(h, cols, n * sizeof *h);
-		if (r->arrival) {
-			h[n - 1] = "arrival_s";
-			h[n] = cols[n - 1];
-			n++;
-		}
-		rc = csv_write_row(r->w[i], h, n, e);
-	}
+	for (int i = 0; i < r->nw; i++)
+		r->header_due[i] = 1;
 	return rc;
 }
 
@@ -668,7 +681,11 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		rc = gen_run_group(&r, i, e);
 	for (int i = 0; i < r.nw; i++) {
 		struct err ce = { 0 };
-		int crc = csv_writer_close(r.w[i], !rc, &ce);
+		int crc;
+
+		if (!rc)
+			rc = write_header(&r, i, e);
+		crc = csv_writer_close(r.w[i], !rc, &ce);
 
 		if (crc && !rc) {
 			rc = crc;

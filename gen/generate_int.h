@@ -67,6 +67,9 @@ struct run {
 	size_t ng;
 	struct csv_writer *w[3];
 	int nw;
+	int header_due[3];  /* the header goes with the first row (or at the
+			       end), so an error before any row leaves
+			       standard output empty */
 	long next_id;
 };
 

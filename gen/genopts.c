@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -202,7 +203,8 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		case O_SEED:
 			errno = 0;
 			o->seed = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || *optarg == '-')
+			/* strtoull skips blanks and takes " -1" as 2^64 - 1. */
+			if (!isdigit((unsigned char)*optarg) || *end || errno)
 				return err_set(e, ERR_USAGE, "--seed %s: expected an unsigned integer", optarg);
 			break;
 		case O_LANG: o->lang = optarg; break;

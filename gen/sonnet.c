@@ -17,6 +17,9 @@ int sonnet_open(struct sonnet *s, const char *path, struct tok *t,
 	    (rc = buf_adds(&s->prefix, SONNET_INSTRUCTION, e)) ||
 	    (rc = tok_count(t, s->prefix.p, s->prefix.len, &s->prefix_tokens, e)))
 		return rc;
+	if (s->prefix_tokens > prefix_max)
+		return err_set(e, ERR_USAGE, "--shared-prefix-tokens %zu: the sonnet prefix starts "
+			       "with vLLM's instruction, %zu tokens", prefix_max, s->prefix_tokens);
 	/* Whole lines, as vLLM takes them, while the count stays in bounds. */
 	for (size_t i = 0; i < s->lines.n; i++) {
 		keep = s->prefix.len;

@@ -7,6 +7,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -961,11 +962,14 @@ static void generate(struct server *s, struct evhttp_request *req,
 	json_decref(root);
 	cap = c->prof.max_model_len - r->job.prompt_tokens;
 	if (r->job.max_tokens > cap || cap < 1) {
+		long asked = r->job.max_tokens > 0 ? r->job.max_tokens : 0, total;
+
+		/* max_tokens near LONG_MAX: the sum would wrap negative. */
+		if (__builtin_add_overflow(r->job.prompt_tokens, asked, &total))
+			total = LONG_MAX;
 		snprintf(msg, sizeof msg,
 			 "This model's maximum context length is %ld tokens. However, you requested %ld tokens (%ld in the messages, %ld in the completion). Please reduce the length of the messages or completion.",
-			 c->prof.max_model_len,
-			 r->job.prompt_tokens + (r->job.max_tokens > 0 ? r->job.max_tokens : 0),
-			 r->job.prompt_tokens, r->job.max_tokens > 0 ? r->job.max_tokens : 0);
+			 c->prof.max_model_len, total, r->job.prompt_tokens, asked);
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
 		return;
 	}
@@ -1038,9 +1042,19 @@ static void generate(struct server *s, struct evhttp_request *req,
 	kick(s);
 }
 
-static void models(struct server *s, struct evhttp_request *req)
+enum models_kind { MODELS_OPENAI, MODELS_TGI, MODELS_OLLAMA };
+
+/* The served model as each dialect lists it: OpenAI's GET /v1/models,
+ * TGI's GET /info, Ollama's GET /api/tags (llmrun asks the one of its
+ * --api when no --model is given). */
+static void models(struct server *s, struct evhttp_request *req, enum models_kind k)
 {
-	json_t *o = json_pack("{s:s,s:[{s:s,s:s,s:I,s:s,s:s,s:I}]}", "object", "list",
+	json_t *o = k == MODELS_TGI
+		? json_pack("{s:s,s:I}", "model_id", s->c->model, "max_total_tokens",
+			    (json_int_t)s->c->prof.max_model_len)
+		: k == MODELS_OLLAMA
+		? json_pack("{s:[{s:s,s:s}]}", "models", "name", s->c->model, "model", s->c->model)
+		: json_pack("{s:s,s:[{s:s,s:s,s:I,s:s,s:s,s:I}]}", "object", "list",
 			      "data", "id", s->c->model, "object", "model", "created",
 			      (json_int_t)time(NULL), "owned_by", "llmsim", "root",
 			      s->c->model, "max_model_len",
@@ -1310,11 +1324,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 			not_found(s, req, 405);
 		else
 			tokenize(s, req);
-	} else if (!strcmp(path, "/v1/models")) {
+	} else if (!strcmp(path, "/v1/models") || !strcmp(path, "/info") ||
+		   !strcmp(path, "/api/tags")) {
 		if (m != EVHTTP_REQ_GET)
 			not_found(s, req, 405);
 		else
-			models(s, req);
+			models(s, req, path[1] == 'i' ? MODELS_TGI : path[1] == 'a' ? MODELS_OLLAMA
+										  : MODELS_OPENAI);
 	} else if (!strcmp(path, "/metrics")) {
 		if (m != EVHTTP_REQ_GET)
 			not_found(s, req, 405);

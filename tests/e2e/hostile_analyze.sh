@@ -130,6 +130,20 @@ cp "$T/r.csv" "$T/same.csv"
 expect_err 64 "-o $T/same.csv is an input: it would be overwritten" "-o naming an input: 64" llmanalyze -o "$T/same.csv" "$T/same.csv"
 cmp -s "$T/r.csv" "$T/same.csv" && ok "... and the input is as it was" || nok "... and the input is as it was"
 expect_err 64 "--html $T/same.csv is an input" "--html naming an input: 64" llmanalyze -o /dev/null --html "$T/same.csv" "$T/same.csv"
+# ... nor the metadata beside an input, nor each other, nor compare's
+# inputs (compare -o replaced the baseline, exit 0).
+echo '{"run_id": "x"}' >"$T/same.csv.meta.json"
+expect_err 64 "-o $T/same.csv.meta.json is the metadata of input $T/same.csv" "-o naming an input's metadata: 64" \
+	llmanalyze -o "$T/same.csv.meta.json" "$T/same.csv"
+expect_err 64 "-o and --html name one file" "-o and --html naming one file: 64" llmanalyze -o "$T/both.out" --html "$T/both.out" "$T/same.csv"
+cp "$T/r.csv" "$T/base.csv"
+expect_err 64 "-o $T/base.csv is an input: it would be overwritten" "compare -o naming the baseline: 64" \
+	llmanalyze compare -o "$T/base.csv" "$T/base.csv" "$T/same.csv"
+expect_err 64 "-o $T/same.csv.meta.json is the metadata of input" "compare -o naming an input's metadata: 64" \
+	llmanalyze compare -o "$T/same.csv.meta.json" "$T/base.csv" "$T/same.csv"
+cmp -s "$T/r.csv" "$T/base.csv" && [ "$(cat "$T/same.csv.meta.json")" = '{"run_id": "x"}' ] && [ ! -e "$T/both.out" ] &&
+	ok "... the inputs are as they were, no output made" || nok "... the inputs are as they were, no output made"
+expect_err 74 "writing standard output failed" "compare --help to /dev/full is 74" sh -c 'llmanalyze compare --help >/dev/full'
 # -o through a symbolic link writes the file it points to.
 : >"$T/real.csv"
 ln -s real.csv "$T/link.csv"

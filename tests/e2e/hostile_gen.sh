@@ -87,7 +87,23 @@ done <<'CASES'
 --scenario bogus|--scenario bogus: expected short-long
 --lang xx|--lang xx: no such folder in templates
 --no-such-option|unknown option '--no-such-option'; try 'llmgen --help'
+--input-tokens 10,10 -n 1|group 'in=10' given twice
+--scenario random --scenario random -n 1|group 'random' given twice
+-n 5 -xq|unknown option '-x'
+--s 2|option '--s' is ambiguous: --scenario, --short-input
 CASES
+# Where the shell keeps a leading blank: strtoull read " -1" as 2^64 - 1.
+expect_err 64 "--seed  -1: expected an unsigned integer" "usage 64: --seed ' -1'" llmgen -q --seed ' -1'
+expect_err 64 "--dir: an empty file name" "usage 64: --dir '' (it wrote /input/)" llmgen -q -n 1 --dir ''
+expect_err 64 "-o: an empty file name" "usage 64: -o ''" llmgen -q -n 1 -o ''
+printf 'Shall I compare thee\nto a summer day\n' >"$T/sonnet.txt"
+expect_err 64 "--shared-prefix-tokens 5: the sonnet prefix starts with vLLM's instruction" \
+	"--from-sonnet: a prefix bound below vLLM's instruction: 64" llmgen -q --from-sonnet "$T/sonnet.txt" -i 10:20 --shared-prefix-tokens 5
+# A usage error found at the first row leaves standard output empty (it
+# held the CSV header).
+llmgen -q --shared-prefix-tokens 40 -s short-long >"$T/late.out" 2>/dev/null
+[ $? -eq 64 ] && [ ! -s "$T/late.out" ] && ok "an error at the first row: nothing on standard output" ||
+	nok "an error at the first row: nothing on standard output" "$(head -c 200 "$T/late.out")"
 
 # Missing files: 66.
 expect_err 66 "$T/none.txt: No such file or directory" "count: a missing file is 66" llmgen count "$T/none.txt"

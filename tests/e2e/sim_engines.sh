@@ -122,6 +122,16 @@ llmrun --url "$URL/v2/models/llmsim/generate_stream" --model llmsim --api triton
 rc=$?
 [ $rc -eq 0 ] && grep -q "using the base URL $URL " "$T/cut.err" && ok "--url with a Triton path: the base is used" ||
 	nok "--url with a Triton path" "exit $rc: $(cat "$T/cut.err")"
+# Without --model, llmrun asks the dialect's own list: TGI's /info and
+# Ollama's /api/tags, which llmsim serves too (it answered 404, and the
+# run stopped with 69).
+for a in tgi:/info ollama:/api/tags; do
+	llmrun --url "$URL" --api "${a%%:*}" --prompt hi --requests 1 --max-tokens 2 -o "$T/lm.csv" 2>"$T/lm.err"
+	rc=$?
+	[ $rc -eq 0 ] && grep -q "using llmsim, the first model $URL${a#*:} lists" "$T/lm.err" &&
+		ok "--api ${a%%:*} without --model: llmsim's ${a#*:} names it" ||
+		nok "--api ${a%%:*} without --model: llmsim's ${a#*:} names it" "exit $rc: $(cat "$T/lm.err")"
+done
 # ...and the wrong --api for it is a usage error naming triton.
 llmrun --url "$URL/v2/models/llmsim/generate" --api tgi --prompt hi 2>"$T/e"
 rc=$?
