@@ -45,6 +45,7 @@ struct opts {
 	int cols[MAX_COLS];
 	size_t ncols;             /* 0: all (or the terminal set) */
 	int note_col;             /* "note" among --columns */
+	int cols_given;           /* --columns given: ncols may be 0 with "note" */
 	int rank;                 /* column index or -1 */
 	const char *by[MAX_LIST];
 	size_t nby;
@@ -192,14 +193,16 @@ static int parse_slo(char *s, struct an_slo *slo)
 		v = strtod(c + 1, &end);
 		if (*end || !(v > 0) || isinf(v))
 			return -1;
-		if (strncmp(items[i], "ttft:", 5) == 0)
-			slo->ttft_ms = v;
-		else if (strncmp(items[i], "tpot:", 5) == 0)
-			slo->tpot_ms = v;
-		else if (strncmp(items[i], "e2e:", 4) == 0)
-			slo->e2e_ms = v;
-		else
+		/* A second limit for one figure is a typo (the last won). */
+		double *to = !strncmp(items[i], "ttft:", 5) ? &slo->ttft_ms
+			   : !strncmp(items[i], "tpot:", 5) ? &slo->tpot_ms
+			   : !strncmp(items[i], "e2e:", 4) ? &slo->e2e_ms : NULL;
+
+		if (!to)
 			return -1;
+		if (!isnan(*to))
+			return -2;
+		*to = v;
 	}
 	return 0;
 }
@@ -238,7 +241,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage_error("--columns needs names");
 			o->ncols = 0; /* the last --columns wins */
 			o->note_col = 0;
+			o->cols_given = 1;
 			for (i = 0; i < n; i++) {
+				/* A column twice is a table of two alike: a typo. */
+				for (int j = 0; j < i; j++)
+					if (!strcmp(list[i], list[j]))
+						return usage_error("--columns: '%s' given twice", list[i]);
 				if (strcmp(list[i], "note") == 0) {
 					o->note_col = 1;
 					continue;
@@ -257,12 +265,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (n <= 0)
 				return usage_error("--by needs column names");
 			o->nby = (size_t)n;
+			for (i = 1; i < n; i++)
+				for (int j = 0; j < i; j++)
+					if (!strcmp(o->by[i], o->by[j]))
+						return usage_error("--by: '%s' given twice", o->by[i]);
 			break;
-		case 's':
-			if (parse_slo(optarg, &o->slo))
-				return usage_error("bad --slo '%s' (e.g. ttft:500,tpot:50,e2e:8000)", optarg);
+		case 's': {
+			char given[128]; /* parse_slo splits optarg in place */
+
+			snprintf(given, sizeof given, "%s", optarg);
+			if ((n = parse_slo(optarg, &o->slo)) == -2)
+				return usage_error("--slo %s: a figure given a limit twice", given);
+			if (n)
+				return usage_error("bad --slo '%s' (e.g. ttft:500,tpot:50,e2e:8000)", given);
 			o->slo_set = 1;
 			break;
+		}
 		case O_TRUTH:
 			o->truth = optarg;
 			break;
@@ -337,6 +355,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->watch && !o->html)
 		return usage_error("--watch rewrites the report: it needs --html FILE");
+	if (o->timeline_step && !o->charts && !o->html)
+		return usage_error("--timeline-step picks a chart's step: it needs --charts or --html");
+	if (o->ctx_bucket) {
+		size_t i = 0;
+
+		while (i < o->nby && strcmp(o->by[i], "context_bucket"))
+			i++;
+		if (i == o->nby)
+			return usage_error("--context-bucket sets the width of the context_bucket "
+					   "column: it needs --by ...,context_bucket");
+	}
 	if (o->fmt == AN_FMT_XLSX && (!o->out || strcmp(o->out, "-") == 0))
 		return usage_error("--format xlsx writes a workbook, not a stream: give -o FILE.xlsx");
 	if (o->fmt == AN_FMT_XLSX && o->vllm)
@@ -514,7 +543,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 	FILE *fp;
 	int rc;
 
-	if (ncols) {
+	if (o->cols_given) {
 		memcpy(cols, o->cols, ncols * sizeof *cols);
 	} else if (fmt == AN_FMT_TABLE) {
 		for (i = 0; an_table_default_cols[i]; i++)
@@ -533,14 +562,14 @@ static int write_table(const struct opts *o, const struct an_report *r,
 	}
 	/* A workbook: the table's cells (as in CSV) and the requests. */
 	if (fmt == AN_FMT_XLSX)
-		return an_xlsx_write(o->out, r, cols, ncols, o->ncols ? o->note_col : 1, xq, e);
+		return an_xlsx_write(o->out, r, cols, ncols, o->cols_given ? o->note_col : 1, xq, e);
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
 	/* Every column when none are chosen includes the notes. */
-	rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, o->ncols ? o->note_col : 1, e);
+	rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, o->cols_given ? o->note_col : 1, e);
 	/* On a terminal or in Markdown the truth comparison is a section of
 	 * its own (CSV and JSON have its columns in the one table). */
-	if (!rc && o->truth && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+	if (!rc && o->truth && !o->cols_given && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
 		for (i = ncols = 0; i < an_ncols; i++)
 			if (an_col_truth(&an_cols[i]))
 				cols[ncols++] = (int)i;
@@ -549,7 +578,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 		rc = an_format(fp, (enum an_fmt)fmt, r, cols, ncols, -1, e);
 	}
 	/* So are the server's figures, from FILE.metrics.csv (llmrun --scrape). */
-	if (!rc && srv && !o->ncols && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
+	if (!rc && srv && !o->cols_given && (fmt == AN_FMT_MD || fmt == AN_FMT_TABLE)) {
 		for (i = ncols = 0; i < an_ncols; i++)
 			if (!strncmp(an_cols[i].name, "srv_", 4))
 				cols[ncols++] = (int)i;
@@ -715,8 +744,8 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		size_t nall = all_columns(srv != NULL, o->truth != NULL, all);
 
 		/* --columns chooses the report's columns as it does the table's. */
-		struct an_html_opts ho = {o->ncols ? o->cols : all, o->ncols ? o->ncols : nall,
-					  o->ncols > 0, o->live};
+		struct an_html_opts ho = {o->cols_given ? o->cols : all, o->cols_given ? o->ncols : nall,
+					  o->cols_given, o->live};
 
 		rc = an_html_write(o->html, &rep, &ho, &st, &cf, (const char *const *)paths, n, e);
 	}

@@ -100,9 +100,18 @@ done <<'CASES'
 --rank nosuch|unknown column 'nosuch'
 --timeline-step -1 --charts CHARTS|--timeline-step -1: no such step
 --timeline-step 99999999999999999999 --charts CHARTS|no such step
---no-such-option|try 'llmanalyze --help'
+--no-such-option|unknown option '--no-such-option'
+--slo ttft:500,ttft:100|--slo ttft:500,ttft:100: a figure given a limit twice
+--columns ttft_p50,ttft_p50|--columns: 'ttft_p50' given twice
+--by step,step|--by: 'step' given twice
+--timeline-step 2|--timeline-step picks a chart's step: it needs --charts or --html
+--context-bucket 256|--context-bucket sets the width of the context_bucket column
+--quiet=1|option '--quiet' takes no value
 CASES
 grep -qF "try 'llmanalyze --help'" "$T/err" && ok "usage errors say what to try" || nok "usage errors say what to try" "$(cat "$T/err")"
+# -c note alone: the group's keys and its note, not all 110 columns.
+[ "$(llmanalyze -f csv -c note "$T/r.csv" | head -n 1)" = "target,model,group,step,note" ] &&
+	ok "-c note: the keys and the note alone" || nok "-c note: the keys and the note alone" "$(llmanalyze -f csv -c note "$T/r.csv" | head -n 1 | cut -c1-200)"
 
 expect_err 66 "none.csv: cannot open" "a missing input is 66" llmanalyze "$T/none.csv"
 expect_err 66 "none.csv: cannot open" "a missing second input is 66" llmanalyze "$T/r.csv" "$T/none.csv"
