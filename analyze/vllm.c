@@ -232,7 +232,10 @@ int an_vllm_open_fp(FILE *fp, const char *name, struct an_vllm_file ***out, size
 		start = line;
 		if (!(root = json_loadb(p + off, text.len - off, JSON_DISABLE_EOF_CHECK, &je))) {
 			rc = err_set(e, json_error_code(&je) == json_error_out_of_memory ? ERR_SOFTWARE : ERR_DATA,
-				     "%s:%d:%d: %s", name, je.line + (int)start - 1, je.column, je.text);
+				     "%s:%d:%d: %s%s", name, je.line + (int)start - 1, je.column, je.text,
+				     /* A results CSV given to --vllm, say. */
+				     !*n && p[off] != '{' && p[off] != '[' ? " (not JSON: not a vLLM "
+				     "result file)" : "");
 			break;
 		}
 		for (i = off; i < off + (size_t)je.position && i < text.len; i++)

@@ -47,14 +47,38 @@ static int scenario_task(const char *s, enum tpl_task *t)
 }
 
 /* Each scenario's lengths unless --input-tokens / --output-tokens. */
-static const char *default_input(const struct gen_opts *o, const char *s)
+/* A scenario's default lengths, noting in *used which option gave them. */
+static const char *default_input(const struct gen_opts *o, const char *s, unsigned *used)
 {
-	return strcmp(s, "short-long") == 0 ? o->short_in : o->long_in;
+	int sh = strcmp(s, "short-long") == 0;
+
+	*used |= sh ? GEN_SIN : GEN_LIN;
+	return sh ? o->short_in : o->long_in;
 }
 
-static const char *default_output(const struct gen_opts *o, const char *s)
+static const char *default_output(const struct gen_opts *o, const char *s, unsigned *used)
 {
-	return strcmp(s, "long-short") == 0 ? o->short_out : o->long_out;
+	int sh = strcmp(s, "long-short") == 0;
+
+	*used |= sh ? GEN_SOUT : GEN_LOUT;
+	return sh ? o->short_out : o->long_out;
+}
+
+/* A scenario length option that no group takes (another scenario's, or
+ * overridden by --input-tokens/--output-tokens): said, not ignored. */
+static int check_unused(const struct gen_opts *o, unsigned used, struct err *e)
+{
+	static const struct { unsigned bit; const char *opt; } l[] = {
+		{ GEN_SIN, "--short-input" }, { GEN_LIN, "--long-input" },
+		{ GEN_LOUT, "--long-output" }, { GEN_SOUT, "--short-output" },
+	};
+
+	for (size_t i = 0; i < sizeof l / sizeof l[0]; i++)
+		if (o->lengths_given & l[i].bit & ~used)
+			return err_set(e, ERR_USAGE, "%s does nothing here: no group takes its length "
+				       "from it (another scenario's default, or overridden by "
+				       "--input-tokens/--output-tokens)", l[i].opt);
+	return 0;
 }
 
 static int add_group(struct run *r, const char *scen, enum gkind kind,
@@ -114,16 +138,18 @@ static int plan(struct run *r, struct err *e)
 	const char *defaults[] = { "short-long", "long-long", "long-short" };
 	const char *const *scen = o->scenarios;
 	int ns = o->nscenarios, rc;
+	unsigned used = 0;
 
 	if (o->burstgpt) {
 		/* One group; the trace gives each row's lengths. */
-		if ((rc = len_parse("1", "--output-tokens", &r->out[0], e)))
+		if ((rc = check_unused(o, used, e)) || (rc = len_parse("1", "--output-tokens", &r->out[0], e)))
 			return rc;
 		return add_group(r, "burstgpt", G_RANDOM, TPL_LONG_LONG, NULL, 0, &r->out[0], 0, 0, e);
 	}
 	if (o->sonnet) {
 		/* vLLM's defaults: 550 tokens in, 150 out. */
-		if ((rc = parse_lengths(r, 0, o->input_spec ? o->input_spec : "550",
+		if ((rc = check_unused(o, used, e)) ||
+		    (rc = parse_lengths(r, 0, o->input_spec ? o->input_spec : "550",
 					o->output_spec ? o->output_spec : "150", 0, 0, e)))
 			return rc;
 		for (size_t ii = 0; ii < r->in[0].n; ii++)
@@ -134,7 +160,10 @@ static int plan(struct run *r, struct err *e)
 		return 0;
 	}
 	if (o->from) {
-		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
+		if (!o->output_spec)
+			used |= GEN_LOUT;
+		if ((rc = check_unused(o, used, e)) ||
+		    (rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
 					0, 0, e)))
 			return rc;
 		for (size_t oi = 0; oi < r->out[0].n; oi++)
@@ -160,8 +189,8 @@ static int plan(struct run *r, struct err *e)
 			kind = G_RANDOM;
 		else if (scenario_task(scen[s], &task) && task == TPL_SHORT_LONG)
 			kind = G_SHORT;
-		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(o, scen[s]),
-					o->output_spec ? o->output_spec : default_output(o, scen[s]),
+		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(o, scen[s], &used),
+					o->output_spec ? o->output_spec : default_output(o, scen[s], &used),
 					strcmp(scen[s], "short-long") == 0,
 					strcmp(scen[s], "long-short") == 0, e)))
 			return rc;
@@ -171,7 +200,7 @@ static int plan(struct run *r, struct err *e)
 						    oi, o->legacy ? s : 0, e)))
 					return rc;
 	}
-	return 0;
+	return check_unused(o, used, e);
 }
 
 static int load_templates(struct run *r, struct err *e)

@@ -15,6 +15,8 @@
 
 #define GEN_MAX_SCENARIOS 16
 
+enum { GEN_SIN = 1, GEN_LIN = 2, GEN_LOUT = 4, GEN_SOUT = 8 };
+
 struct gen_opts {
 	const char *scenarios[GEN_MAX_SCENARIOS]; /* as given, "all" expanded */
 	int nscenarios;
@@ -25,6 +27,7 @@ struct gen_opts {
 	 * --long-input (500:800), --long-output (200:400), --short-output
 	 * (10:30). */
 	const char *short_in, *long_in, *long_out, *short_out;
+	unsigned lengths_given;   /* GEN_SIN | ...: those given on the command line */
 	long count;               /* rows per group */
 	int count_set;            /* --count given (imports: sample that many) */
 	uint64_t seed;

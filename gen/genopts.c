@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "count.h"
 #include "datadir.h"
 #include "generate.h"
 #include "optmsg.h"
@@ -74,8 +75,13 @@ void gen_usage(FILE *f)
 	      "  -V, --version              print the version\n"
 	      "\n"
 	      "Exit status: 0 ok, 64 usage, 65 bad templates or input data, 66 missing\n"
-	      "input or tokenizer, 70 internal error, 74 write error.\n",
+	      "input or tokenizer, 70 internal error, 74 write error.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  count    print the token count (or ids) of files\n"
+	      "\n",
 	      f);
+	count_usage(f);
 }
 
 static int known_scenario(const char *s)
@@ -157,7 +163,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0, 0, 0, 0 },
 	};
-	int c, all = 0, multi = 0, rc;
+	int c, all = 0, multi = 0, dir_given = 0, rc;
 	char *end;
 
 	memset(o, 0, sizeof *o);
@@ -191,10 +197,10 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			break;
 		case 'i': o->input_spec = optarg; break;
 		case O_OUT: o->output_spec = optarg; break;
-		case O_SIN: o->short_in = optarg; break;
-		case O_LIN: o->long_in = optarg; break;
-		case O_LOUT: o->long_out = optarg; break;
-		case O_SOUT: o->short_out = optarg; break;
+		case O_SIN: o->short_in = optarg; o->lengths_given |= GEN_SIN; break;
+		case O_LIN: o->long_in = optarg; o->lengths_given |= GEN_LIN; break;
+		case O_LOUT: o->long_out = optarg; o->lengths_given |= GEN_LOUT; break;
+		case O_SOUT: o->short_out = optarg; o->lengths_given |= GEN_SOUT; break;
 		case 'n':
 			if (parse_long(optarg, 1, 10000000, &o->count))
 				return err_set(e, ERR_USAGE, "--count %s: expected 1 to 10000000", optarg);
@@ -243,6 +249,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 				return ERR_USAGE;
 			break;
 		case 'C':
+			dir_given = 1;
 			if (opt_path("--dir", o->dir = optarg, e))
 				return ERR_USAGE;
 			break;
@@ -275,6 +282,9 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 				       "--scenario all without -o writes the three legacy files; "
 				       "give -o FILE to mix in other scenarios");
 	}
+	if (dir_given && !o->legacy)
+		return err_set(e, ERR_USAGE, "--dir is where --scenario all without -o writes the "
+			       "three legacy files: here it would do nothing");
 	if (o->burstgpt && (o->from || o->nscenarios || o->input_spec || o->output_spec ||
 			    o->conversations || o->unique_prefix || o->shared_prefix))
 		return err_set(e, ERR_USAGE, "--from-burstgpt takes every length from the trace: no other "

@@ -10,23 +10,13 @@
 struct subcmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *summary;
 };
 
+/* gen_usage lists them too. */
 static const struct subcmd subcmds[] = {
-	{"count", cmd_count, "print the token count (or ids) of files"},
-	{NULL, NULL, NULL},
+	{"count", cmd_count},
+	{NULL, NULL},
 };
-
-static void usage(FILE *f)
-{
-	gen_usage(f);
-	fputs("\nCommands:\n", f);
-	for (const struct subcmd *s = subcmds; s->name; s++)
-		fprintf(f, "  %-8s %s\n", s->name, s->summary);
-	fputs("\n", f);
-	count_usage(f);
-}
 
 /* A write to stdout that failed must not exit 0 (e.g. >/dev/full). A
  * command that failed has printed its error already: one message. */
@@ -49,7 +39,7 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[1], s->name))
 				return finish(s->run(argc - 1, argv + 1));
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			usage(stdout);
+			gen_usage(stdout);
 			return finish(0);
 		}
 		if (argv[1][0] != '-') {

@@ -137,6 +137,11 @@ printf '{"results": []}' >"$T/other.json"
 llmanalyze "$T/other.json" 2>"$T/err" >/dev/null
 [ $? -eq 65 ] && grep -q "other.json: not a vLLM result file" "$T/err" && ok "JSON that is not vLLM's: 65, says so" ||
 	nok "JSON that is not vLLM's: 65, says so" "$(cat "$T/err")"
+# A results CSV given to --vllm: said to be no JSON, not only the parser's words.
+printf 'run_id,status\nr,ok\n' >"$T/notjson.csv"
+llmanalyze --vllm "$T/notjson.csv" 2>"$T/err" >/dev/null
+[ $? -eq 65 ] && grep -q "notjson.csv:1:.*(not JSON: not a vLLM result file)" "$T/err" && ok "--vllm on a CSV: 65, says it is no JSON" ||
+	nok "--vllm on a CSV: 65, says it is no JSON" "$(cat "$T/err")"
 cp "$V" "$T/copy.json"
 llmanalyze "$V" "$T/copy.json" 2>"$T/err" >/dev/null
 [ $? -eq 65 ] && grep -q "given twice" "$T/err" && ok "one vLLM file given twice: 65" || nok "one vLLM file given twice: 65" "$(cat "$T/err")"

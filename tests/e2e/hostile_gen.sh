@@ -91,7 +91,14 @@ done <<'CASES'
 --scenario random --scenario random -n 1|group 'random' given twice
 -n 5 -xq|unknown option '-x'
 --s 2|option '--s' is ambiguous: --scenario, --short-input
+--short-input 0 -s long-long -n 1|--short-input does nothing here
+--long-output x -s long-short -n 1|--long-output does nothing here
+-i 100 --long-input 600 -n 1|--long-input does nothing here
+-C . -s short-long -n 1|--dir is where --scenario all without -o writes
 CASES
+# --help after another option is the whole help, count's too.
+[ "$(llmgen -q --help | md5sum)" = "$(llmgen --help | md5sum)" ] && llmgen -q --help | grep -q "^Usage: llmgen count" &&
+	ok "llmgen -q --help: the whole help" || nok "llmgen -q --help: the whole help"
 # Where the shell keeps a leading blank: strtoull read " -1" as 2^64 - 1.
 expect_err 64 "--seed  -1: expected an unsigned integer" "usage 64: --seed ' -1'" llmgen -q --seed ' -1'
 expect_err 64 "--dir: an empty file name" "usage 64: --dir '' (it wrote /input/)" llmgen -q -n 1 --dir ''
