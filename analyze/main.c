@@ -477,8 +477,11 @@ static int start_output(const struct opts *o, struct ofile **of, FILE **fp,
 	return 0;
 }
 
-static int finish_output(struct ofile *of, int rc, struct err *e)
+static int finish_output(struct ofile *of, const char *path, int rc, struct err *e)
 {
+	/* The writers say "write failed": which output, said here. */
+	if (rc == ERR_IO && !strncmp(e->msg, "write failed", 12))
+		err_prefix(e, "%s", of && path ? path : "standard output");
 	if (!of)
 		return rc;
 	if (rc) {
@@ -593,7 +596,7 @@ static int write_table(const struct opts *o, const struct an_report *r,
 				       : "\nvLLM's own summaries beside ours:\n", fp);
 		rc = an_vllm_compare(fp, (enum an_fmt)fmt, st->vllm, st->nvllm, e);
 	}
-	return finish_output(of, rc, e);
+	return finish_output(of, o->out, rc, e);
 }
 
 static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
@@ -621,7 +624,7 @@ static int run_vllm(const struct opts *o, char **paths, int n, struct err *e)
 		free(some);
 	}
 	if (!rc && !(rc = start_output(o, &of, &fp, e)))
-		rc = finish_output(of, an_vllm_compare(fp, (enum an_fmt)pick_format(o), files, nf, e), e);
+		rc = finish_output(of, o->out, an_vllm_compare(fp, (enum an_fmt)pick_format(o), files, nf, e), e);
 	for (k = 0; k < nf; k++)
 		an_vllm_free(files[k]);
 	free(files);
