@@ -107,7 +107,13 @@ static int load_one(struct an_srv *s, const char *path, int file, struct err *e)
 		if (!isnan(v) && (rc = add(&s->s[k], (int64_t)t, v, file, e)))
 			break;
 	}
-	/* 1: a killed run's last row, skipped; -1: the reader's error. */
+	/* A last row without its line end is a killed run's (or, cut to
+	 * fewer fields, a full disk's), skipped: the scrapes before it stand.
+	 * 1: such a row whose field count was right; -1: the reader's error. */
+	if (rc < 0 && e->code == ERR_DATA && csv_truncated(r)) {
+		err_clear(e);
+		rc = 0;
+	}
 	rc = rc == 1 ? 0 : rc < 0 ? e->code : rc;
 	csv_close(r);
 	return rc;

@@ -6,11 +6,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "csv.h"
@@ -44,6 +46,8 @@ struct scrape {
 	long long pending;       /* the bytes its rows can take at most */
 	struct scrape_stats st;
 	struct err werr;         /* the file's first write error */
+	off_t good;              /* the file's end after its last whole scrape */
+	int cut;                 /* cut back to good after a write error */
 	/* Kernel receive stamps (when libcurl reads through recvstamp.h):
 	 * the socket, and the reader of this thread while a scrape runs,
 	 * whose first stamp is the page's first byte's arrival (plain
@@ -156,6 +160,22 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 	       clk_mono_ns() - s->t_start >= CLK_NS_PER_S;
 }
 
+/* After a write error (a full disk): the scrape that reached the file in
+ * part is cut off, and what stdio still holds of it dropped, so the file
+ * ends with its last whole scrape and stays readable. Nothing is written
+ * after (write_row and the flush stop at werr). */
+static void cut_back(struct scrape *s)
+{
+	if (s->cut)
+		return;
+	s->cut = 1;
+	__fpurge(s->fp);
+	if (s->good > 0) {
+		(void)!ftruncate(fileno(s->fp), s->good);
+		(void)fseeko(s->fp, s->good, SEEK_SET);
+	}
+}
+
 static void scrape_once(struct scrape *s)
 {
 	int64_t t0;
@@ -224,8 +244,12 @@ static void scrape_once(struct scrape *s)
 		s->bytes += s->pending;
 		prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
 		/* One write per scrape, so a killed run loses at most the last. */
-		if (fflush(s->fp) && !s->werr.code)
+		if (!s->werr.code && fflush(s->fp))
 			err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
+		if (!s->werr.code)
+			s->good = ftello(s->fp);
+		else
+			cut_back(s);
 	}
 	if (s->st.capped && !s->cap_said && s->c.say) {
 		char msg[600];
@@ -340,6 +364,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 		return scrape_free(s), rc;
 	}
 	s->bytes = 23;
+	s->good = ftello(s->fp);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -135,4 +135,13 @@ llmanalyze -q --charts "$T/two/ch" -o /dev/null "$T/two/p.csv" "$T/two/q.csv"
 v=$(awk '!/^#/ && NF { if ($5 != "NaN" && $5 != 0) bad++; r[$2]++ } /^$/ { blank++ } END { printf "%d %d %d %d", bad, r[1], r[7], blank }' "$T/two/ch/server.dat")
 [ "$v" = "0 11 11 2" ] && ok "two servers charted: a block each, no preemption made up" || nok "two servers charted: a block each" "bad, running 1, running 7, blank lines: $v"
 
+# A metrics file cut mid-row by a full disk (a last line of one field, no
+# line end): the row is skipped, the results analysed (it was 65, and the
+# whole run unreadable).
+cp "$T/two/p.csv" "$T/two/cut.csv"
+{ cat "$T/two/p.csv.metrics.csv"; printf '1000000011000000000'; } >"$T/two/cut.csv.metrics.csv"
+llmanalyze -q -f csv -c requests "$T/two/cut.csv" >"$T/cut.out" 2>"$T/cut.err"
+[ $? -eq 0 ] && grep -q ',20$' "$T/cut.out" && ok "a metrics file cut mid-row: the row skipped, the run analysed" ||
+	nok "a metrics file cut mid-row: the row skipped, the run analysed" "$(cat "$T/cut.err" "$T/cut.out")"
+
 monoall "$T"

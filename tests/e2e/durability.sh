@@ -75,5 +75,26 @@ llmanalyze -q --html "$T/gone.html" -o /dev/null "$T/gone.csv" && grep -q 'gone.
 	llmanalyze -q --html "$T/r.html" -o /dev/null "$T/r.csv" 2>/dev/null && grep -q 'r.csv: the run has no end marker (killed, or still going)' "$T/r.html" &&
 	ok "the HTML report says a run failed, or has no end marker" || nok "the HTML report says a run failed, or has no end marker" "$(grep -c 'class="live"' "$T/gone.html" "$T/r.html")"
 
+# A disk that fills during a run with --scrape (root: a 2 MB tmpfs): 74,
+# and both files end on a whole row, so llmanalyze reads the run. Until
+# 2026-12-07 the metrics file kept a scrape cut mid-row (the stdio buffer
+# flushed in part) and llmanalyze refused the whole run with 65.
+if [ "$(id -u)" -eq 0 ] && mkdir "$T/small" && mount -t tmpfs -o size=2m tmpfs "$T/small" 2>/dev/null; then
+	start_sim --zero-latency
+	llmrun --url "$URL" --model llmsim --batch-sizes 1 --duration 30 --max-tokens 1 --scrape \
+		--scrape-interval 0.01 -q -o "$T/small/f.csv" "$T/c.csv" 2>"$T/full.err"
+	rc=$?
+	stop_sim
+	ends() { [ ! -s "$1" ] || [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ]; }
+	if [ $rc -eq 74 ] && ends "$T/small/f.csv" && ends "$T/small/f.csv.metrics.csv" &&
+		llmanalyze -q -f csv -c requests "$T/small/f.csv" >/dev/null 2>"$T/full.aerr"; then
+		ok "a disk full during --scrape: 74, both files end on a whole row, the run analysed"
+	else
+		nok "a disk full during --scrape: 74, both files end on a whole row, the run analysed" \
+			"exit $rc: $(cat "$T/full.err" "$T/full.aerr"); metrics end: $(tail -c 40 "$T/small/f.csv.metrics.csv" | od -c | tail -3)"
+	fi
+	umount "$T/small"
+fi
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
