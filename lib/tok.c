@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <utf8proc.h>
 
 #include "datadir.h"
+#include "tok_nfc.h"
 #include "utf8.h"
 
 #ifndef LLMBENCH_DATADIR
@@ -304,16 +304,11 @@ int tok_encode(struct tok *t, const char *text, size_t len,
 	if (!utf8_valid(text, len, &bad))
 		return err_set(e, ERR_DATA, "invalid UTF-8 at byte offset %zu", bad);
 	if (t->nfc && len) {
-		utf8proc_uint8_t *norm = NULL;
-		utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len,
-						  &norm, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+		struct buf norm = BUF_INIT;
 
-		if (n < 0) {
-			free(norm);
-			return err_set(e, ERR_DATA, "NFC normalization failed: %s", utf8proc_errmsg(n));
-		}
-		rc = encode_valid(t, (const char *)norm, (size_t)n, out, e);
-		free(norm);
+		if (!(rc = tok_nfc(text, len, &norm, e)))
+			rc = encode_valid(t, norm.p ? norm.p : "", norm.len, out, e);
+		buf_free(&norm);
 		return rc;
 	}
 	return encode_valid(t, text, len, out, e);
