@@ -54,8 +54,9 @@ static int count_tokens(void *tok, const char *text, size_t len, size_t *n,
 struct stepset {
 	struct eng_step *v;
 	size_t n;
-	int64_t **times; /* owned, per step */
+	int64_t **times; /* owned, per step; a rate step's only while it runs */
 	size_t *trace_rows;
+	long starts;     /* a rate step's sends before its warmup (rate_times) */
 };
 
 static void steps_free(struct stepset *ss)
@@ -78,6 +79,38 @@ static int by_arrival(const void *a, const void *b)
 	double x = ((const struct arrival *)a)->s, y = ((const struct arrival *)b)->s;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Rate step i's send times (owned by the caller) and their count: the
+ * same on every call, each step's draws from its own stream of --seed. */
+static int rate_times(const struct opts *o, const struct stepset *ss, size_t i, int sess,
+		      int64_t **out, size_t *n, struct err *e)
+{
+	struct sched_rate sr = o->rate;
+	struct rng r;
+	int rc;
+
+	sr.rate = o->rates[i];
+	rng_stream(&r, o->seed, i);
+	/* Shards share one schedule of the whole rate (the same seed draws
+	 * it in each), arrival k going to shard k mod N: together they offer
+	 * the rate, not N times it. --requests and --duration: whichever
+	 * comes first, as in closed loop (--requests was dropped). */
+	rc = sched_times(&sr, &r,
+			 o->duration_s && !o->requests ? 0
+			 : (size_t)(ss->starts + (sess && !o->requests ? 0 : o->warmup)) *
+				   (size_t)o->shard_n,
+			 (int64_t)(o->duration_s * CLK_NS_PER_S), out, n, e);
+	if (rc)
+		return rc;
+	if (o->shard_n > 1) {
+		size_t k = 0;
+
+		for (size_t j = (size_t)o->shard_i; j < *n; j += (size_t)o->shard_n)
+			(*out)[k++] = (*out)[j];
+		*n = k;
+	}
+	return 0;
 }
 
 static int make_steps(const struct opts *o, const struct corpus *c,
@@ -155,31 +188,18 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->warmup = o->warmup;
 		} else if (o->nrates) {
 			struct sched_rate sr = o->rate;
-			struct rng r;
+			int64_t *t;
 			int rc;
 
+			/* Made here to refuse a bad one before anything is sent,
+			 * then again when the step starts: 8 bytes a send, and
+			 * every step's at once took 400 MB at --rate
+			 * 2000,4000,8000 --duration 3600. */
 			sr.rate = o->rates[i];
-			rng_stream(&r, o->seed, i);
-			/* Shards share one schedule of the whole rate (the same
-			 * seed draws it in each), arrival k going to shard k mod
-			 * N: together they offer the rate, not N times it. */
-			/* --requests and --duration: whichever comes first, as
-			 * in closed loop (--requests was dropped). */
-			rc = sched_times(&sr, &r,
-					 o->duration_s && !o->requests ? 0
-					 : (size_t)(starts + (sess && !o->requests ? 0 : o->warmup)) *
-						   (size_t)o->shard_n,
-					 (int64_t)(o->duration_s * CLK_NS_PER_S),
-					 &ss->times[i], &s->ntimes, e);
-			if (rc)
+			ss->starts = starts;
+			if ((rc = rate_times(o, ss, i, sess != NULL, &t, &s->ntimes, e)))
 				return rc;
-			if (o->shard_n > 1) {
-				size_t k = 0;
-
-				for (size_t j = (size_t)o->shard_i; j < s->ntimes; j += (size_t)o->shard_n)
-					ss->times[i][k++] = ss->times[i][j];
-				s->ntimes = k;
-			}
+			free(t);
 			s->kind = "rate";
 			s->value = o->rates[i];
 			/* A ramp's rows say so: its step is the rate it ends at,
@@ -192,7 +212,6 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 				s->schedule = sr.arr == ARR_CONSTANT ? "constant"
 					      : sr.arr == ARR_GAMMA  ? "gamma"
 								     : "poisson";
-			s->times = ss->times[i];
 			s->max_inflight = o->max_concurrency;
 			if (sess) {
 				s->requests = o->requests;
@@ -234,7 +253,9 @@ static void note_repeats(const struct opts *o, const struct corpus *c,
 		return;
 	for (size_t i = 0; i < ss->n; i++) {
 		const struct eng_step *s = &ss->v[i];
-		long k = s->times ? (long)s->ntimes : s->requests ? s->requests + s->warmup : -1;
+		/* A rate step's times are made when it starts; their count now. */
+		long k = s->times || !strcmp(s->kind, "rate") ? (long)s->ntimes
+			 : s->requests ? s->requests + s->warmup : -1;
 
 		if (k < 0)
 			return;
@@ -723,12 +744,19 @@ int main(int argc, char **argv)
 		if ((rc = eng_new(&cx, &g, &e)))
 			break;
 		for (size_t si = 0; si < ss.n && !interrupted; si++) {
-			const struct eng_step *s = &ss.v[si];
+			struct eng_step *s = &ss.v[si];
 			char label[64];
-			long total = sess ? (s->requests ? s->requests + s->warmup
-					     : s->duration_ns ? -1 : (long)sess_turns(sess))
-				     : s->times ? (long)s->ntimes
-				     : s->requests ? s->requests + s->warmup : -1;
+			long total;
+
+			if (!strcmp(s->kind, "rate")) {
+				if ((rc = rate_times(&o, &ss, si, sess != NULL, &ss.times[si], &s->ntimes, &e)))
+					break;
+				s->times = ss.times[si];
+			}
+			total = sess ? (s->requests ? s->requests + s->warmup
+				       : s->duration_ns ? -1 : (long)sess_turns(sess))
+				: s->times ? (long)s->ntimes
+				: s->requests ? s->requests + s->warmup : -1;
 
 			/* A ramp's step is its span of rates, not its end. */
 			if (o.rate.ramp != RAMP_NONE && !s->batch && !s->rows)
@@ -743,6 +771,11 @@ int main(int argc, char **argv)
 				   clk_mono_ns());
 			pg.max_inflight = s->max_inflight;
 			rc = eng_run_step(g, s, &pg, &interrupted, &e);
+			if (!strcmp(s->kind, "rate")) {
+				free(ss.times[si]);
+				ss.times[si] = NULL;
+				s->times = NULL;
+			}
 			prog_end(&pg, clk_mono_ns());
 			step_result(meta, label, &pg);
 			if (!rc && !interrupted && (rc = step_check(&o, label, &pg, &e)))
@@ -802,9 +835,16 @@ int main(int argc, char **argv)
 				m[bad] = '\0';
 			json_object_set_new(meta, "error", json_string(m));
 		}
-		if (rec_meta_write(meta_path, meta, &me) && !rc) {
-			rc = me.code;
-			e = me;
+		if (rec_meta_write(meta_path, meta, &me)) {
+			/* Said even when the run failed already (a full disk
+			 * fails both): else the metadata's missing end reads
+			 * as a run killed or still going, with no word why. */
+			if (!rc) {
+				rc = me.code;
+				e = me;
+			} else {
+				fprintf(stderr, "llmrun: %s (the metadata keeps no end marker)\n", me.msg);
+			}
 		}
 	}
 out:

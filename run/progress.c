@@ -81,12 +81,16 @@ void prog_add(struct prog *p, const struct rec_row *x)
 	}
 	if (x->out_source && strcmp(x->out_source, "chunks") == 0)
 		p->est++;
-	if (r->t_first_token)
-		push(&p->ttft, (double)(r->t_first_token - x->t_sent) / 1e6);
 	if (r->first_merged >= 0) {
 		p->merge_known++;
 		p->merged += r->first_merged;
 	}
+	/* -q prints no summary: no samples, which take 8 bytes a chunk and
+	 * 32 a request for as long as the step runs. */
+	if (!p->f)
+		return;
+	if (r->t_first_token)
+		push(&p->ttft, (double)(r->t_first_token - x->t_sent) / 1e6);
 	push(&p->e2e, (double)(x->t_end - x->t_sent) / 1e6);
 	if (x->out_tokens >= 2 && r->t_first_token) {
 		push(&p->tpot, (double)(x->t_end - r->t_first_token) / 1e6 /
