@@ -238,7 +238,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c':
 			n = an_split(optarg, list, MAX_COLS);
 			if (n <= 0)
-				return usage_error("--columns needs names");
+				return usage_error(n < 0 ? "--columns: more than %d names" : "--columns needs names", MAX_COLS);
 			o->ncols = 0; /* the last --columns wins */
 			o->note_col = 0;
 			o->cols_given = 1;
@@ -263,7 +263,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'b':
 			n = an_split(optarg, o->by, MAX_LIST);
 			if (n <= 0)
-				return usage_error("--by needs column names");
+				return usage_error(n < 0 ? "--by: more than %d keys" : "--by needs column names", MAX_LIST);
 			o->nby = (size_t)n;
 			for (i = 1; i < n; i++)
 				for (int j = 0; j < i; j++)
