@@ -30,18 +30,32 @@ int an_usagev(const char *prog, const char *fmt, va_list ap)
 
 int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e)
 {
-	char *m = NULL;
-	int rc = 0;
+	size_t n;
 
 	if (!out || !in)
 		return 0;
 	if (ofile_same(out, in))
 		return err_set(e, ERR_USAGE, "%s %s is an input: it would be overwritten", opt, out);
-	if (meta && strcmp(in, "-") && asprintf(&m, "%s.meta.json", in) >= 0) {
-		if (ofile_same(out, m))
-			rc = err_set(e, ERR_USAGE, "%s %s is the metadata of input %s: it would be "
-				     "overwritten", opt, out, in);
+	if (!meta || !strcmp(in, "-"))
+		return 0;
+	/* What llmanalyze reads beside a results file: its metadata (also
+	 * FILE without .csv, as older llmrun named it) and server metrics. */
+	n = strlen(in);
+	for (int k = 0; k < 3; k++) {
+		char *m = NULL;
+		int same;
+
+		if (k == 2 && (n < 4 || strcmp(in + n - 4, ".csv")))
+			continue;
+		if ((k == 0 ? asprintf(&m, "%s.meta.json", in)
+		     : k == 1 ? asprintf(&m, "%s.metrics.csv", in)
+			      : asprintf(&m, "%.*s.meta.json", (int)(n - 4), in)) < 0)
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		same = ofile_same(out, m);
 		free(m);
+		if (same)
+			return err_set(e, ERR_USAGE, "%s %s is the %s of input %s: it would be "
+				       "overwritten", opt, out, k == 1 ? "server metrics" : "metadata", in);
 	}
-	return rc;
+	return 0;
 }

@@ -15,9 +15,9 @@ int an_split(char *s, const char **out, size_t max);
 int an_usagev(const char *prog, const char *fmt, va_list ap);
 
 /* ERR_USAGE (filled into e) when the output opt names the input in, or,
- * for a results file (meta 1), the metadata read beside it
- * (IN.meta.json): it would be overwritten. 0 otherwise; NULL in never
- * clashes. */
+ * for a results file (meta 1), a file read beside it (IN.meta.json, IN
+ * without .csv plus .meta.json, IN.metrics.csv): it would be
+ * overwritten. 0 otherwise; NULL in never clashes. */
 struct err;
 int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e);
 

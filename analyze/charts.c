@@ -173,11 +173,10 @@ static int find_series(struct ctx *c)
 	return 0;
 }
 
-/* The step axis named by the step kinds of the groups: batch size when
- * every step is a batch, rate when every step is a rate. */
-/* The x axis of by-step charts: what the steps count. A conversation
- * run's batch sizes are conversations at a time and its rates
- * conversations started a second (each sends several requests). */
+/* The x axis of by-step charts, named by the groups' step kinds: batch
+ * size when every step is a batch, rate when every step is a rate. A
+ * conversation run's batch sizes are conversations at a time and its
+ * rates conversations started a second (each sends several requests). */
 static const char *step_axis_label(const struct an_set *s)
 {
 	const char *kind = NULL;

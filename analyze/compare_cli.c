@@ -121,14 +121,14 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 	unsigned long long v;
 	struct err e = {0};
 	size_t i;
-	int ch, n, m;
+	int ch, n, m, at;
 
 	memset(c, 0, sizeof *c);
 	c->resamples = 2000;
 	c->seed = 1;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "f:o:m:b:qh", cmp_opts_long, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, "f:o:m:b:qh", cmp_opts_long, &at)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (!strcmp(optarg, "md"))
@@ -140,11 +140,14 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 			else
 				return usage("unknown format '%s' (md, json, csv)", optarg);
 			break;
-		case 'o':
-			if (!*optarg)
-				return usage("-o: an empty file name");
+		case 'o': {
+			struct err e = {0};
+
+			if (opt_path("-o", optarg, &e))
+				return usage("%s", e.msg);
 			c->out = optarg;
 			break;
+		}
 		case 'm':
 			if ((n = an_split(optarg, list, CMP_MAX_LIST)) <= 0)
 				return usage("--metrics needs 1 to %d names", CMP_MAX_LIST);
@@ -194,7 +197,7 @@ static int parse(int argc, char **argv, struct cmp_conf *c)
 		default: {
 			struct err e = {0};
 
-			opt_refused(argc, argv, "f:o:m:b:qh", cmp_opts_long, &e);
+			opt_refused(argc, argv, at, "f:o:m:b:qh", cmp_opts_long, &e);
 			return usage("%s", e.msg);
 		}
 		}

@@ -219,14 +219,14 @@ static void list_columns(void)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	const char *list[MAX_COLS];
-	int c, n, i, k;
+	int c, n, i, k, at;
 
 	memset(o, 0, sizeof *o);
 	o->fmt = -1;
 	o->rank = -1;
 	o->slo.ttft_ms = o->slo.tpot_ms = o->slo.e2e_ms = NAN;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:f:c:r:b:s:qhV", long_opts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, "o:f:c:r:b:s:qhV", long_opts, &at)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out = optarg;
@@ -339,7 +339,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default: {
 			struct err e = {0};
 
-			opt_refused(argc, argv, "o:f:c:r:b:s:qhV", long_opts, &e);
+			opt_refused(argc, argv, at, "o:f:c:r:b:s:qhV", long_opts, &e);
 			return usage_error("%s", e.msg);
 		}
 		}

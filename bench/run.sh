@@ -182,20 +182,10 @@ lagq() { # FILE first|later: client lag p50/p99/max of rows seq < 1000 or >= 100
 		(w == "first") == ($s < 1000) && $l != "" { print $l }' "$1" | sort -g |
 		awk '{ d[NR] = $1 } END { if (NR) printf "p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", d[int((NR - 1) * 0.5) + 1], d[int((NR - 1) * 0.99) + 1], d[NR], NR; else printf "none" }'
 }
-# burstspan RESULTS TRUTH: when the step's first 1,000 requests (all due at
-# its start) reached llmsim, on llmsim's clock alone (the kernel's arrival
-# stamps): the spread from the first arrival to the p50th and the last.
-# The client lag of those rows starts at llmrun's own stamp of the step's
-# start; this needs no llmrun stamp at either end.
+# burstspan RESULTS TRUTH: burstspread's figures (truth.lib) in words.
 burstspan() {
-	awk "$TRUTH_AWK"'
-	FNR == NR { A[jid($0)] = num($0, "arrived_ns"); next }
-	FNR == 1 { for (i = 1; i <= NF; i++) C[$i] = i; next }
-	$C["status"] == "ok" && $C["seq"] < 1000 && A[$C["response_id"]] != "" { print A[$C["response_id"]] }' \
-		FS=, "$2" FS=, "$1" | sort -n |
-		awk '{ a[NR] = $1 } END { if (NR < 2) { printf "none"; exit }
-			printf "the first 1000 arrived at llmsim over %.3f ms (p50 %.3f ms after the first; %d rows; llmsim'"'"'s clock)",
-				(a[NR] - a[1]) / 1e6, (a[int((NR - 1) * 0.5) + 1] - a[1]) / 1e6, NR }'
+	burstspread "$1" "$2" | awk '$1 == "none" { printf "none"; exit }
+		{ printf "the first 1000 arrived at llmsim over %.3f ms (p50 %.3f ms after the first; %d rows; llmsim'"'"'s clock)", $1, $2, $3 }'
 }
 send() { # label llmrun-args...; SEND_SIM: more llmsim arguments
 	label=$1; shift

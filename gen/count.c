@@ -132,12 +132,12 @@ int cmd_count(int argc, char **argv)
 	struct tok_ids ids = {0};
 	char *dash[] = {"-"};
 	char **files;
-	int c, nfiles, status = 0;
+	int c, nfiles, at, status = 0;
 	char prog[] = "llmgen count";
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:hV", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, "t:hV", longopts, &at)) != -1) {
 		switch (c) {
 		case 't': o.tokenizer = optarg; break;
 		case 'i': o.ids = 1; break;
@@ -145,7 +145,7 @@ int cmd_count(int argc, char **argv)
 		case 'h': count_usage(stdout); return 0;
 		case 'V': printf("llmgen %s\n", LLMBENCH_VERSION); return 0;
 		default:
-			opt_refused(argc, argv, "t:hV", longopts, &e);
+			opt_refused(argc, argv, at, "t:hV", longopts, &e);
 			fprintf(stderr, "%s: %s\ntry 'llmgen count --help'\n", prog, e.msg);
 			return ERR_USAGE;
 		}

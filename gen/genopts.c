@@ -163,7 +163,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0, 0, 0, 0 },
 	};
-	int c, all = 0, multi = 0, dir_given = 0, rc;
+	int c, all = 0, multi = 0, dir_given = 0, at, rc;
 	char *end;
 
 	memset(o, 0, sizeof *o);
@@ -180,7 +180,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	o->follow_in = "15:40";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, shortopts, longopts, &at)) != -1) {
 		switch (c) {
 		case 's':
 			if (!known_scenario(optarg))
@@ -262,7 +262,7 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 			printf("llmgen %s\n", LLMBENCH_VERSION);
 			return 1;
 		default:
-			return opt_refused(argc, argv, shortopts, longopts, e);
+			return opt_refused(argc, argv, at, shortopts, longopts, e);
 		}
 	}
 	if (optind < argc)

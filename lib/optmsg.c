@@ -29,39 +29,40 @@ static int resolve(const struct option *lo, const char *name, size_t len,
 	return n > 1 && same ? 1 : n;
 }
 
-int opt_refused(int argc, char *const argv[], const char *shortopts,
+int opt_next(int argc, char *const argv[], const char *shortopts,
+	     const struct option *longopts, int *at)
+{
+	*at = optind ? optind : 1; /* 0 asks glibc to start afresh, at 1 */
+	return getopt_long(argc, argv, shortopts, longopts, NULL);
+}
+
+int opt_refused(int argc, char *const argv[], int at, const char *shortopts,
 		const struct option *longopts, struct err *e)
 {
-	const char *tok = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : NULL;
+	/* A short option refused inside a cluster leaves optind where it
+	 * was, on the cluster (the element before it may be a value that
+	 * looks like an option); a long option is consumed whole. */
+	const char *tok = at >= 1 && at < argc && optind > at ? argv[at] : NULL;
 	const struct option *m[16];
 	const char *s;
 
 	if (tok && !strncmp(tok, "--", 2) && tok[2]) {
 		const char *name = tok + 2;
-		size_t len = strcspn(name, "=");
+		size_t len = strcspn(name, "="), used = 0;
 		int n = resolve(longopts, name, len, m, 16);
+		char list[ERR_MSG_MAX] = "";
 
-		/* A short option refused inside a cluster leaves optind on the
-		 * argument before: a long option there is not the one. */
-		if (n != 1 || !optopt || m[0]->val == optopt) {
-			if (n == 0)
-				return err_set(e, ERR_USAGE, "unknown option '--%.*s'", (int)len, name);
-			if (n == 1)
-				return err_set(e, ERR_USAGE, m[0]->has_arg == no_argument
-					       ? "option '--%s' takes no value"
-					       : "option '--%s' needs a value", m[0]->name);
-			{
-				char list[ERR_MSG_MAX] = "";
-				size_t at = 0;
-				int i;
-
-				for (i = 0; i < n && i < 16 && at < sizeof list; i++)
-					at += snprintf(list + at, sizeof list - at, "%s--%s",
-						       i ? ", " : "", m[i]->name);
-				return err_set(e, ERR_USAGE, "option '--%.*s' is ambiguous: %s%s",
-					       (int)len, name, list, n > 16 ? ", ..." : "");
-			}
-		}
+		if (n == 0)
+			return err_set(e, ERR_USAGE, "unknown option '--%.*s'", (int)len, name);
+		if (n == 1)
+			return err_set(e, ERR_USAGE, m[0]->has_arg == no_argument
+				       ? "option '--%s' takes no value"
+				       : "option '--%s' needs a value", m[0]->name);
+		for (int i = 0; i < n && i < 16 && used < sizeof list; i++)
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s--%s",
+						 i ? ", " : "", m[i]->name);
+		return err_set(e, ERR_USAGE, "option '--%.*s' is ambiguous: %s%s", (int)len, name,
+			       list, n > 16 ? ", ..." : "");
 	}
 	if (optopt > 0 && optopt < 256 && isgraph(optopt)) {
 		s = optopt != ':' ? strchr(shortopts, optopt) : NULL;

@@ -11,15 +11,22 @@
  * short option is named by its letter, a long one by its name up to any
  * '=', and a prefix of several long options lists them.
  *
- * Call with opterr = 0, right after getopt_long returned '?' or ':'.
+ * Call with opterr = 0.
  */
 #include <getopt.h>
 
 #include "err.h"
 
-/* Fills e with ERR_USAGE and returns it. shortopts and longopts are the
- * ones given to getopt_long (shortopts may start with ':'). */
-int opt_refused(int argc, char *const argv[], const char *shortopts,
+/* getopt_long, noting in *at where in argv it began: a long option is
+ * always one element, consumed whole, so a refused one is argv[*at]
+ * exactly when optind moved past it. */
+int opt_next(int argc, char *const argv[], const char *shortopts,
+	     const struct option *longopts, int *at);
+
+/* Fills e with ERR_USAGE and returns it, for the option opt_next just
+ * refused (it returned '?' or ':'); at as opt_next left it. shortopts and
+ * longopts are the ones given to opt_next (shortopts may start with ':'). */
+int opt_refused(int argc, char *const argv[], int at, const char *shortopts,
 		const struct option *longopts, struct err *e);
 
 /* ERR_USAGE naming opt when the file or folder name given to it is

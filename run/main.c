@@ -645,7 +645,8 @@ int main(int argc, char **argv)
 			       : corpus_load(o.corpus, o.shard_i, o.shard_n, &c, &e)) ||
 	    (!c.has_conv && o.think_max_s > 0 &&
 	     (rc = err_set(&e, ERR_USAGE, "--think-time is for a corpus of conversations "
-			   "(conversation_id, turn): %s has none", o.corpus ? o.corpus : "the prompts"))) ||
+			   "(conversation_id, turn): %s%s", o.corpus ? o.corpus : "prompts have none",
+			   o.corpus ? " has none" : ""))) ||
 	    (c.has_conv && ((rc = sessions_check(&o, &e)) ||
 			    (rc = sess_new(&c, o.shard_i, o.shard_n,
 					   &(struct sess_think){o.think_min_s, o.think_max_s},

@@ -548,7 +548,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	const char *key_env = NULL, *key_file = NULL, *extra = NULL;
 	const char *targets = NULL, *batches = NULL, *rates = NULL, *ramp = NULL;
 	const char *schedule = NULL;
-	int c, rc = 0, batch_opt = 0;
+	int c, at, rc = 0, batch_opt = 0;
 
 	memset(o, 0, sizeof *o);
 	o->out = "-";
@@ -572,7 +572,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->argv = argv;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, shortopts, longopts, &at)) != -1) {
 		long l;
 		char junk;
 
@@ -726,7 +726,7 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			printf("llmrun %s\n", LLMBENCH_VERSION);
 			return -1;
 		default:
-			return opt_refused(argc, argv, shortopts, longopts, e);
+			return opt_refused(argc, argv, at, shortopts, longopts, e);
 		}
 		if (rc)
 			return rc;

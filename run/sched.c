@@ -262,7 +262,8 @@ int sched_times(const struct sched_rate *s, struct rng *r, size_t max_n,
 		}
 		t = op_inverse(&sh, L);
 		if (!isfinite(t) || t * CLK_NS_PER_S > 9e18) {
-			if (!max_n)
+			/* Past any --duration (a year at most): the step ends. */
+			if (!max_n || horizon_ns > 0)
 				break;
 			/* Cut short here, the step would send fewer than asked
 			 * and say nothing of it. */

@@ -47,6 +47,7 @@ struct scrape {
 	struct scrape_stats st;
 	struct err werr;         /* the file's first write error */
 	off_t good;              /* the file's end after its last whole scrape */
+	long good_rows;          /* st.rows then */
 	int cut;                 /* cut back to good after a write error */
 	/* Kernel receive stamps (when libcurl reads through recvstamp.h):
 	 * the socket, and the reader of this thread while a scrape runs,
@@ -141,7 +142,7 @@ static int write_row(void *user, const struct prom_sample *ps, struct err *e)
 		return 0;
 	snprintf(t, sizeof t, "%lld", (long long)s->t_ns);
 	fmt_value(ps->value, v, sizeof v);
-	if (!s->werr.code && csv_write_row(s->w, f, 4, &s->werr))
+	if (s->werr.code || csv_write_row(s->w, f, 4, &s->werr))
 		return 0;
 	s->st.rows++;
 	return 0;
@@ -169,6 +170,7 @@ static void cut_back(struct scrape *s)
 	if (s->cut)
 		return;
 	s->cut = 1;
+	s->st.rows = s->good_rows; /* the rows the file keeps */
 	__fpurge(s->fp);
 	if (s->good > 0) {
 		(void)!ftruncate(fileno(s->fp), s->good);
@@ -246,10 +248,12 @@ static void scrape_once(struct scrape *s)
 		/* One write per scrape, so a killed run loses at most the last. */
 		if (!s->werr.code && fflush(s->fp))
 			err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
-		if (!s->werr.code)
+		if (!s->werr.code) {
 			s->good = ftello(s->fp);
-		else
+			s->good_rows = s->st.rows;
+		} else {
 			cut_back(s);
+		}
 	}
 	if (s->st.capped && !s->cap_said && s->c.say) {
 		char msg[600];

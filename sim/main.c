@@ -24,8 +24,8 @@ static const char usage_text[] =
 	"A simulated continuous-batching LLM server on loopback. Prints its URL\n"
 	"on the first line of stdout, then serves until SIGINT or SIGTERM.\n"
 	"Endpoints: /v1/chat/completions /v1/completions /v1/models /health\n"
-	"/tokenize /metrics (vLLM); /generate_stream /generate (TGI); /completion\n"
-	"(llama.cpp); /api/generate /api/chat (Ollama);\n"
+	"/tokenize /metrics (vLLM); /generate_stream /generate /info (TGI);\n"
+	"/completion (llama.cpp); /api/generate /api/chat /api/tags (Ollama);\n"
 	"/v2/models/MODEL/generate_stream and /generate (Triton, TensorRT-LLM);\n"
 	"/generate with \"text\" in the body (SGLang; with \"inputs\", TGI);\n"
 	"/mii/MODEL (DeepSpeed-MII).\n"
@@ -226,7 +226,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 	struct overrides o = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	const char *profile = "h100";
 	long l;
-	int ch, rc = 0;
+	int ch, at, rc = 0;
 
 	*c = (struct sim_conf){
 		.host = "127.0.0.1", .port = 8000, .model = "llmsim",
@@ -236,7 +236,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 		.retry_after_s = 1, .max_connections = 10000, .max_body = 16 << 20,
 	};
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "p:m:t:hV", longopts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, "p:m:t:hV", longopts, &at)) != -1) {
 		const char *n = NULL;
 		int i;
 
@@ -312,7 +312,7 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 			puts("llmsim " LLMBENCH_VERSION);
 			return -1;
 		default:
-			return opt_refused(argc, argv, "p:m:t:hV", longopts, e);
+			return opt_refused(argc, argv, at, "p:m:t:hV", longopts, e);
 		}
 		if (rc)
 			return rc;

@@ -94,6 +94,8 @@ if [ "$(id -u)" -eq 0 ] && mkdir "$T/small" && mount -t tmpfs -o size=2m tmpfs "
 			"exit $rc: $(cat "$T/full.err" "$T/full.aerr"); metrics end: $(tail -c 40 "$T/small/f.csv.metrics.csv" | od -c | tail -3)"
 	fi
 	umount "$T/small"
+else
+	echo "# skipped: a disk full during --scrape (needs root and a tmpfs mount)"
 fi
 
 # Every results file of this script: chunk stamps never go back.

@@ -145,6 +145,8 @@ expect_err 64 "--html $T/same.csv is an input" "--html naming an input: 64" llma
 echo '{"run_id": "x"}' >"$T/same.csv.meta.json"
 expect_err 64 "-o $T/same.csv.meta.json is the metadata of input $T/same.csv" "-o naming an input's metadata: 64" \
 	llmanalyze -o "$T/same.csv.meta.json" "$T/same.csv"
+expect_err 64 "-o $T/same.csv.metrics.csv is the server metrics of input $T/same.csv" "-o naming an input's server metrics: 64" \
+	llmanalyze -o "$T/same.csv.metrics.csv" "$T/same.csv"
 expect_err 64 "-o and --html name one file" "-o and --html naming one file: 64" llmanalyze -o "$T/both.out" --html "$T/both.out" "$T/same.csv"
 cp "$T/r.csv" "$T/base.csv"
 expect_err 64 "-o $T/base.csv is an input: it would be overwritten" "compare -o naming the baseline: 64" \

@@ -12,21 +12,22 @@ static const struct option longopts[] = {
 	{ "max-errors", required_argument, NULL, 2 },
 	{ "url", required_argument, NULL, 3 },
 	{ "help", no_argument, NULL, 'h' },
+	{ "ids", no_argument, NULL, 'i' }, /* long only, a letter's value */
 	{ NULL, 0, NULL, 0 },
 };
 
 /* Runs getopt_long over args until it refuses one; the message. */
 static const char *refused(char **args, struct err *e)
 {
-	int argc = 0, c;
+	int argc = 0, c, at;
 
 	while (args[argc])
 		argc++;
 	optind = 0; /* glibc: start afresh, clusters included */
 	opterr = 0;
-	while ((c = getopt_long(argc, args, shortopts, longopts, NULL)) != -1)
+	while ((c = opt_next(argc, args, shortopts, longopts, &at)) != -1)
 		if (c == '?' || c == ':') {
-			assert_int_equal(opt_refused(argc, args, shortopts, longopts, e), ERR_USAGE);
+			assert_int_equal(opt_refused(argc, args, at, shortopts, longopts, e), ERR_USAGE);
 			return e->msg;
 		}
 	fail_msg("nothing refused");
@@ -41,11 +42,17 @@ static void cluster_names_the_letter_not_the_value(void **state)
 	char *a[] = { "t", "--url", "http://u:SECRET@h/", "-xq", "c.csv", NULL };
 	char *b[] = { "t", "-H", "Authorization: Bearer sk-LEAK", "-qx", NULL };
 	char *c[] = { "t", "--quiet", "-xq", NULL };
+	/* A value that looks like a long option, before the cluster. */
+	char *d[] = { "t", "-H", "--s3cret-token", "-xq", NULL };
+	/* A long-only option whose value is the refused letter. */
+	char *f[] = { "t", "--ids", "-iq", NULL };
 
 	(void)state;
 	assert_string_equal(refused(a, &e), "unknown option '-x'");
 	assert_string_equal(refused(b, &e), "unknown option '-x'");
 	assert_string_equal(refused(c, &e), "unknown option '-x'");
+	assert_string_equal(refused(d, &e), "unknown option '-x'");
+	assert_string_equal(refused(f, &e), "unknown option '-i'");
 }
 
 static void long_options_by_name_without_value(void **state)

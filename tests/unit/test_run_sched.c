@@ -120,12 +120,16 @@ static void arrivals(void **state)
 	free(t);
 	assert_int_equal(sched_times(&s, &r, 0, 0, &t, &n, &e), ERR_USAGE);
 
-	/* A rate so low that the fifth send would be due after 285 years:
-	 * refused, not a step of one request. */
+	/* A rate so low that the second send would be due after 285 years:
+	 * refused, not a step of one request; with a --duration too, the
+	 * step ends at it (whichever comes first). */
 	s.arr = ARR_CONSTANT;
 	s.rate = 1e-12;
 	assert_int_equal(sched_times(&s, &r, 5, 0, &t, &n, &e), ERR_USAGE);
 	assert_non_null(strstr(e.msg, "send 2 of 5"));
+	assert_int_equal(sched_times(&s, &r, 5, 2000000000, &t, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(t);
 }
 
 /* A linear ramp from 10 to 30 req/s over 10 s sends about 200 requests,
