@@ -2,7 +2,7 @@
 
 #include <stddef.h>
 
-enum fault fault_pick(const struct sim_conf *c, struct rng *r)
+enum fault fault_pick(const struct sim_conf *c, struct rng *r, double *where)
 {
 	const struct {
 		enum fault f;
@@ -18,6 +18,8 @@ enum fault fault_pick(const struct sim_conf *c, struct rng *r)
 	double u = rng_uniform(r), acc = 0;
 	size_t i;
 
+	*where = rng_uniform(r);
+
 	/* The rates are independent probabilities; when they add up to more
 	 * than 1 the later ones are cut short (main rejects that). */
 	for (i = 0; i < sizeof tab / sizeof tab[0]; i++) {
@@ -28,11 +30,11 @@ enum fault fault_pick(const struct sim_conf *c, struct rng *r)
 	return FAULT_NONE;
 }
 
-long fault_at(struct rng *r, long out)
+long fault_at(double where, long out)
 {
-	long half = out / 2;
+	long half = out / 2, at = (long)(where * (double)half);
 
-	return half > 0 ? (long)rng_below(r, (uint64_t)half) : 0;
+	return half > 0 ? (at < half ? at : half - 1) : 0;
 }
 
 const char *fault_name(enum fault f)

@@ -21,14 +21,16 @@ enum fault {
 	FAULT_SHUTDOWN,    /* not injected: llmsim stopped mid-request */
 };
 
-/* Draws the fault for the next request: one draw per request whatever the
- * rates, so the n-th request's fault depends only on the seed and n. */
-enum fault fault_pick(const struct sim_conf *c, struct rng *r);
+/* Draws the fault for the next request, and *where, the point of a
+ * mid-stream fault (for fault_at): two draws per request whatever the
+ * rates and whether it streams, so the n-th request's fault and its point
+ * depend only on the seed and n. */
+enum fault fault_pick(const struct sim_conf *c, struct rng *r, double *where);
 
-/* Draws the token index (0-based, < out) at which a mid-stream fault
- * strikes: a uniform point in the first half of the stream, so the
- * client has text before it and more after. */
-long fault_at(struct rng *r, long out);
+/* The token index (0-based, < out) at which a mid-stream fault strikes,
+ * from fault_pick's where: a uniform point in the first half of the
+ * stream, so the client has text before it and more after. */
+long fault_at(double where, long out);
 
 /* "none", "fail", ... as in the truth log. */
 const char *fault_name(enum fault f);

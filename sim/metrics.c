@@ -137,6 +137,29 @@ static int scalar(struct buf *o, struct err *e, const struct met *m,
 	       buf_printf(o, e, "%s{%s} %.17g\n", name, m->label, v);
 }
 
+/* x as Python's repr writes it (vLLM's prometheus_client labels its
+ * buckets so: le="1.0", "2560.0", "0.001"): the shortest digits that read
+ * back as x, and ".0" on a whole number. A query that names the label
+ * exactly matches llmsim's series as vLLM's. */
+static void float_repr(double x, char *out, size_t n)
+{
+	int p, ex;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(out, n, "%.*e", p - 1, x);
+		if (strtod(out, NULL) == x)
+			break;
+	}
+	ex = atoi(strchr(out, 'e') + 1);
+	if (ex < -4 || ex >= 16) {
+		snprintf(out, n, "%.*e", p - 1, x); /* 1e-05, as Python */
+		return;
+	}
+	snprintf(out, n, "%.*f", p - 1 - ex > 0 ? p - 1 - ex : 0, x);
+	if (!strchr(out, '.'))
+		strncat(out, ".0", n - strlen(out) - 1);
+}
+
 static int hist_render(struct buf *o, struct err *e, const struct met *m,
 		       const struct hist *h)
 {
@@ -149,7 +172,7 @@ static int hist_render(struct buf *o, struct err *e, const struct met *m,
 
 		cum += h->count[i];
 		if (i < h->nle)
-			snprintf(le, sizeof le, "%g", h->le[i]);
+			float_repr(h->le[i], le, sizeof le);
 		else
 			strcpy(le, "+Inf");
 		if (buf_printf(o, e, "%s_bucket{le=\"%s\",%s} %ld\n", h->name, le,

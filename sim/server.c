@@ -64,6 +64,7 @@ struct sreq {
 	struct buf text, rtext;        /* non-streaming answer and reasoning */
 	enum fault fault;
 	long fault_at;                 /* token index where a mid-stream fault hits */
+	double fault_where;            /* its point, drawn with the fault */
 	int fault_hit;
 	enum fault ended_by;           /* client_gone, timeout, shutdown or none */
 	int status;
@@ -579,6 +580,7 @@ static void reply_body(struct sreq *r)
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 			  "Content-Type", "application/json");
 	evhttp_send_reply(r->req, 200, "OK", s->scratch);
+	r->status = 200;
 	r->req = NULL;
 	add_chunk(r, clk_mono_ns(), r->wr.generated);
 	finalize(r, r->chunks ? r->chunks[2 * (r->nchunks - 1)] : clk_mono_ns());
@@ -662,7 +664,9 @@ static void on_token(void *user, void *su, int ntok, int last)
 		if (evbuffer_get_length(s->scratch))
 			send_event(r, 0);
 		send_end(r, 1);
-	} else if (r->pend_tokens >= s->c->tokens_per_chunk) {
+	} else if (r->pend_tokens >= s->c->tokens_per_chunk || r->wr.generated == ntok) {
+		/* The first token goes at once, as vLLM's --stream-interval
+		 * sends it: held for the interval, TTFT grew by K - 1 steps. */
 		flush_pending(r, NULL);
 	}
 }
@@ -903,7 +907,8 @@ static void generate(struct server *s, struct evhttp_request *req,
 	r->arrived_ns = arrived;
 	r->accepted_ns = arr_accepted(s->arr, req);
 	r->received_ns = received;
-	r->status = 200;
+	r->status = 0; /* none sent yet: the truth log's status for a request cut
+			  off before its answer */
 	r->pend.max = r->text.max = r->rtext.max = 0;
 	snprintf(r->id, sizeof r->id, "%s-llmsim-%06x-%llu",
 		 w->head ? "chatcmpl" : "cmpl", s->instance, (unsigned long long)++s->next_id);
@@ -920,7 +925,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 	/* Dialects without an id in their bodies (TGI, llama.cpp, Ollama) can
 	 * still be matched with the truth log. */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Request-Id", r->id);
-	r->fault = fault_pick(c, &s->fault_rng);
+	r->fault = fault_pick(c, &s->fault_rng, &r->fault_where);
 
 	if (c->max_connections && s->active > c->max_connections) {
 		snprintf(msg, sizeof msg, "llmsim: more than %ld requests at once",
@@ -994,7 +999,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 		if (!r->job.stream)
 			r->fault = FAULT_NONE; /* mid-stream faults need a stream */
 		else
-			r->fault_at = fault_at(&s->fault_rng, r->out_tokens);
+			r->fault_at = fault_at(r->fault_where, r->out_tokens);
 	}
 	if (c->request_timeout_ms) {
 		struct timeval tv = { c->request_timeout_ms / 1000,
@@ -1019,6 +1024,7 @@ static void generate(struct server *s, struct evhttp_request *req,
 				  w->framing == WIRE_SSE ? "text/event-stream" :
 				  "application/x-ndjson");
 		evhttp_send_reply_start(req, 200, "OK");
+		r->status = 200;
 	} else {
 		/* evhttp stops reading while a reply is pending, so a client
 		 * that leaves before its body would go unseen (and its sequence

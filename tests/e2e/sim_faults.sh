@@ -23,6 +23,24 @@ stop_sim
 grep -q '^HTTP/1.1 429' "$T/h" && grep -qi '^Retry-After: 7' "$T/h" && ok "rate limit: 429 with Retry-After" || nok "rate limit" "$(cat "$T/h")"
 [ "$(truth .fault)" = rate_limit ] && ok "rate_limit is in the truth log" || nok "rate_limit in truth"
 
+# The n-th request's fault depends on the seed and n alone: the fault
+# kinds of 25 requests are the same whether they stream or not (a
+# streamed mid-stream fault drew its point from the same stream, and the
+# kinds after it shifted). Not streamed, a mid-stream fault is none.
+for st in true false; do
+	start_sim --truth "$T/seq.jsonl" --zero-latency --seed 11 --fail-rate 0.1 --rate-limit-rate 0.1 --disconnect-rate 0.3
+	for i in $(seq 1 25); do
+		curl -sS -m 20 -o /dev/null "$URL/v1/completions" \
+			-d '{"prompt":"hi","max_tokens":8,"ignore_eos":true,"stream":'$st'}' 2>/dev/null
+	done
+	stop_sim
+	jq -r '.fault | if . == "disconnect" then "none" else . end' "$T/seq.jsonl" | tr '\n' ' ' >"$T/seq.$st"
+	rm -f "$T/seq.jsonl"
+done
+[ -s "$T/seq.true" ] && cmp -s "$T/seq.true" "$T/seq.false" && grep -q fail "$T/seq.true" &&
+	ok "faults by seed and request number, streamed or not" ||
+	nok "faults by seed and request number, streamed or not" "streamed: $(cat "$T/seq.true"); not: $(cat "$T/seq.false")"
+
 start_sim --truth "$T/truth.jsonl" --zero-latency --disconnect-rate 1
 post >"$T/s"
 rc=$?
@@ -81,8 +99,10 @@ post '{"messages":[{"role":"user","content":"hi"}],"max_tokens":14,"ignore_eos":
 stop_sim
 grep '^data: {' "$T/s" | sed 's/^data: //' >"$T/j"
 r=$(jq -r 'select(.choices | length > 0) | .choices[0].delta | (if .reasoning then "r" + (.reasoning | split(" ") | length - 1 | tostring) elif .content != "" then "c" + (.content | split(" ") | length - 1 | tostring) else "role" end)' "$T/j" | tr '\n' ' ')
-[ "$r" = "role r4 r2 c4 c4 " ] && ok "--tokens-per-chunk 4 with 6 reasoning tokens" || nok "tokens per chunk / reasoning" "$r"
-[ "$(truth '[.chunks[][1]] | map(tostring) | join(",")')" = "4,2,4,4" ] && ok "truth chunks carry their token counts" || nok "truth chunk counts"
+# The first token goes at once, as vLLM's --stream-interval sends it (it
+# waited for 4 until 2026-12-07), then 4 a chunk.
+[ "$r" = "role r1 r4 r1 c4 c4 " ] && ok "--tokens-per-chunk 4 with 6 reasoning tokens: the first at once" || nok "tokens per chunk / reasoning" "$r"
+[ "$(truth '[.chunks[][1]] | map(tostring) | join(",")')" = "1,4,1,4,4" ] && ok "truth chunks carry their token counts" || nok "truth chunk counts"
 [ "$(tail -n 1 "$T/j" | jq .usage.completion_tokens_details.reasoning_tokens)" = 6 ] && ok "usage reports reasoning tokens" || nok "reasoning usage"
 
 # A client that goes away frees its sequence; the truth log says so.
@@ -125,6 +145,14 @@ wait $cpid
 stop_sim
 [ "$code" = 503 ] && ok "--max-connections: 503 past the cap" || nok "--max-connections" "$code"
 [ "$(truth 'select(.status == 200) | .fault')" = timeout ] && ok "--request-timeout cuts and logs the request" || nok "--request-timeout" "$(cat "$T/truth.jsonl")"
+# Not streamed, the request cut off got no answer: status 0 (it said 200).
+start_sim --truth "$T/truth.jsonl" --time-scale 1 --request-timeout 200
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/v1/chat/completions" \
+	-d '{"messages":[{"role":"user","content":"hi"}],"max_tokens":2000,"ignore_eos":true}')
+stop_sim
+[ "$code" = 000 ] && [ "$(truth '[.fault, .status] | @tsv')" = "$(printf 'timeout\t0')" ] &&
+	ok "--request-timeout, not streamed: no answer, status 0 in the truth log" ||
+	nok "--request-timeout, not streamed: no answer, status 0 in the truth log" "curl $code; $(cat "$T/truth.jsonl")"
 
 # Body cap, send jitter, and preemption when the KV cache runs out.
 start_sim --truth "$T/truth.jsonl" --zero-latency --max-body 200 --jitter-us 3000

@@ -47,7 +47,7 @@ for h in time_to_first_token_seconds time_per_output_token_seconds e2e_request_l
 	grep -q "^# TYPE vllm:$h histogram" "$T/page" && ok "vllm:$h is a histogram" ||
 		nok "vllm:$h is a histogram"
 done
-grep -q '^vllm:time_to_first_token_seconds_bucket{le="2560",model_name="sim \\"q\\" \\\\ model"} 0$' "$T/page" &&
+grep -q '^vllm:time_to_first_token_seconds_bucket{le="2560.0",model_name="sim \\"q\\" \\\\ model"} 0$' "$T/page" &&
 	ok "vLLM's TTFT buckets, model_name escaped" ||
 	nok "vLLM's TTFT buckets, model_name escaped" "$(grep 2560 "$T/page")"
 [ "$(grep -c '^vllm:time_per_output_token_seconds_bucket' "$T/page")" = 20 ] &&

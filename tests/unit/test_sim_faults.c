@@ -9,6 +9,7 @@ static void rates_are_honoured(void **state)
 {
 	struct sim_conf c;
 	struct rng r;
+	double w;
 	int n[FAULT_SHUTDOWN + 1] = { 0 }, i;
 
 	(void)state;
@@ -18,7 +19,7 @@ static void rates_are_honoured(void **state)
 	c.garbage_rate = 0.05;
 	rng_seed(&r, 9);
 	for (i = 0; i < 100000; i++)
-		n[fault_pick(&c, &r)]++;
+		n[fault_pick(&c, &r, &w)]++;
 	/* Binomial sd at n = 1e5 is under 0.13%: 1% margins never flake. */
 	assert_near(n[FAULT_FAIL] / 1e5, 0.1, 0.01);
 	assert_near(n[FAULT_RATE_LIMIT] / 1e5, 0.2, 0.01);
@@ -31,6 +32,7 @@ static void seeded(void **state)
 {
 	struct sim_conf c;
 	struct rng a, b;
+	double w;
 	int i;
 
 	(void)state;
@@ -39,7 +41,7 @@ static void seeded(void **state)
 	rng_seed(&a, 4);
 	rng_seed(&b, 4);
 	for (i = 0; i < 1000; i++)
-		assert_int_equal(fault_pick(&c, &a), fault_pick(&c, &b));
+		assert_int_equal(fault_pick(&c, &a, &w), fault_pick(&c, &b, &w));
 }
 
 static void strikes_in_the_first_half(void **state)
@@ -50,11 +52,12 @@ static void strikes_in_the_first_half(void **state)
 	(void)state;
 	rng_seed(&r, 1);
 	for (i = 0; i < 1000; i++) {
-		long at = fault_at(&r, 40);
+		long at = fault_at(rng_uniform(&r), 40);
 
 		assert_true(at >= 0 && at < 20);
 	}
-	assert_int_equal(fault_at(&r, 1), 0);
+	assert_int_equal(fault_at(0.999999999, 40), 19);
+	assert_int_equal(fault_at(0.5, 1), 0);
 	assert_string_equal(fault_name(FAULT_ERROR_EVENT), "error_event");
 	assert_string_equal(fault_name(FAULT_CLIENT_GONE), "client_gone");
 }
