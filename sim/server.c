@@ -1222,8 +1222,9 @@ static void free_conn(evutil_socket_t fd, short what, void *arg)
 /*
  * --keepalive-max: is this request one past the connection's last? Then
  * the connection is reset, unanswered, as a server does that has just
- * closed a kept-alive connection the client then wrote to. The reset (a
- * zero linger) makes the client's read fail rather than see a clean end.
+ * closed a kept-alive connection the client then wrote to. libevent's
+ * free shuts the write side first, so the client reads the end; the zero
+ * linger then turns the close into a reset for whatever it sends next.
  * The connection is freed on the loop's next turn, outside evhttp's
  * callback.
  */
