@@ -755,9 +755,10 @@ static void reply_error(struct sreq *r, int code, const char *reason,
 	struct server *s = r->s;
 
 	wire_error_json(s->scratch, code, type, msg);
-	if (s->c->errors_in_stream && r->job.stream && r->w->framing == WIRE_SSE) {
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-				  "Content-Type", "text/event-stream");
+	if (s->c->errors_in_stream && r->job.stream) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
+				  r->w->framing == WIRE_SSE ? "text/event-stream"
+							    : "application/x-ndjson");
 		r->status = 200;
 		evhttp_send_reply_start(r->req, 200, "OK");
 		send_event(r, 0);

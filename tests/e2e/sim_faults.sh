@@ -75,8 +75,12 @@ grep '^data: {"error"' "$T/s" | sed 's/^data: //' | jq -e '.error.message' >/dev
 
 start_sim --truth "$T/truth.jsonl" --zero-latency --fail-rate 1 --errors-in-stream
 code=$(curl -s -o "$T/s" -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREAM")
+# Ollama's NDJSON stream too (it got the HTTP 500 until 2026-12-07).
+ocode=$(curl -s -o "$T/o" -w '%{http_code}' "$URL/api/generate" -d '{"model":"llmsim","prompt":"hi"}')
 stop_sim
 [ "$code" = 200 ] && grep -q '^data: {"error"' "$T/s" && ok "errors in a 200 stream" || nok "errors in a 200 stream" "$code"
+[ "$ocode" = 200 ] && grep -q '^{"error"' "$T/o" && ok "errors in a 200 stream: Ollama's NDJSON too" ||
+	nok "errors in a 200 stream: Ollama's NDJSON too" "$ocode: $(head -c 200 "$T/o")"
 
 # Wire variations.
 start_sim --truth "$T/truth.jsonl" --zero-latency --no-space --no-done --crlf --sse-comments
