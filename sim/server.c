@@ -543,7 +543,7 @@ static int strike(struct sreq *r)
 	case FAULT_ERROR_EVENT:
 		snprintf(msg, sizeof msg, "llmsim: injected error after %ld tokens",
 			 r->sent_tokens + r->pend_tokens);
-		wire_error_json(s->scratch, 500, "InternalServerError", msg);
+		wire_error_json(r->w, s->scratch, 500, "InternalServerError", msg);
 		send_event(r, 0);
 		send_end(r, 1);
 		return 1;
@@ -754,7 +754,7 @@ static void reply_error(struct sreq *r, int code, const char *reason,
 {
 	struct server *s = r->s;
 
-	wire_error_json(s->scratch, code, type, msg);
+	wire_error_json(r->w, s->scratch, code, type, msg);
 	if (s->c->errors_in_stream && r->job.stream) {
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
 				  r->w->framing == WIRE_SSE ? "text/event-stream"
@@ -1115,7 +1115,7 @@ static void tokenize(struct server *s, struct evhttp_request *req)
 	tok_ids_free(&ids);
 	json_decref(root);
 	if (!out) {
-		wire_error_json(s->scratch, 400, "BadRequestError", e.msg);
+		wire_error_json(NULL, s->scratch, 400, "BadRequestError", e.msg);
 		reply_json(req, 400, "Bad Request", s->scratch);
 		return;
 	}

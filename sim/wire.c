@@ -33,9 +33,13 @@ void wire_add_json(struct evbuffer *out, json_t *o)
 	json_decref(o);
 }
 
-void wire_error_json(struct evbuffer *out, int code, const char *type,
+void wire_error_json(const struct wire *w, struct evbuffer *out, int code, const char *type,
 		     const char *msg)
 {
+	if (w && w->error) {
+		w->error(code, type, msg, out);
+		return;
+	}
 	wire_add_json(out, json_pack("{s:{s:s,s:s,s:n,s:i}}", "error", "message",
 				     msg, "type", type, "param", "code", code));
 }

@@ -67,6 +67,9 @@ struct wire {
 	void (*body)(const struct wreq *r, const char *text, size_t tlen,
 		     const char *reasoning, size_t rlen, const char *finish,
 		     struct evbuffer *out);
+	/* Appends an error body (or event data) as the dialect's server
+	 * writes it; NULL: OpenAI's {"error": {...}} (wire_error_json). */
+	void (*error)(int code, const char *type, const char *msg, struct evbuffer *out);
 };
 
 /* In a path, one segment naming the model (Triton's, MII's); the server
@@ -77,8 +80,10 @@ extern const struct wire wire_openai_chat, wire_openai_completions,
 	wire_tgi_stream, wire_tgi, wire_llamacpp, wire_ollama_generate,
 	wire_ollama_chat, wire_triton_stream, wire_triton, wire_sglang, wire_mii;
 
-/* Appends an OpenAI error object {"error": {...}} for HTTP status code. */
-void wire_error_json(struct evbuffer *out, int code, const char *type,
+/* Appends the error body of dialect w (NULL: OpenAI's) for HTTP status
+ * code: OpenAI's error object {"error": {...}} unless the dialect has its
+ * own shape. */
+void wire_error_json(const struct wire *w, struct evbuffer *out, int code, const char *type,
 		     const char *msg);
 
 /* Appends o compactly, keys in order, and releases it (steals o). */

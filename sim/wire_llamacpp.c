@@ -70,5 +70,5 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 }
 
 const struct wire wire_llamacpp = {
-	"/completion", WIRE_SSE, 1, 0, parse, NULL, chunk, tail, body,
+	"/completion", WIRE_SSE, 1, 0, parse, NULL, chunk, tail, body, NULL,
 };

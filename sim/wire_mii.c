@@ -61,5 +61,5 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 }
 
 const struct wire wire_mii = {
-	"/mii/" WIRE_MODEL_MARK, WIRE_SSE, 1, 0, parse, NULL, chunk, NULL, body,
+	"/mii/" WIRE_MODEL_MARK, WIRE_SSE, 1, 0, parse, NULL, chunk, NULL, body, NULL,
 };

@@ -162,12 +162,20 @@ static void chat_body(const struct wreq *r, const char *text, size_t tlen,
 	body_any(r, text, tlen, fin, out, 1);
 }
 
+/* Ollama's error body and stream line: {"error": "..."}. */
+static void error(int code, const char *type, const char *msg, struct evbuffer *out)
+{
+	(void)code;
+	(void)type;
+	wire_add_json(out, json_pack("{s:s}", "error", msg));
+}
+
 const struct wire wire_ollama_generate = {
 	"/api/generate", WIRE_NDJSON, 0, 0, parse_generate, NULL, gen_chunk,
-	gen_tail, gen_body,
+	gen_tail, gen_body, error,
 };
 
 const struct wire wire_ollama_chat = {
 	"/api/chat", WIRE_NDJSON, 0, 0, parse_chat, NULL, chat_chunk, chat_tail,
-	chat_body,
+	chat_body, error,
 };

@@ -240,10 +240,10 @@ static void cmpl_body(const struct wreq *r, const char *text, size_t tlen,
 
 const struct wire wire_openai_chat = {
 	"/v1/chat/completions", WIRE_SSE, 1, 1, parse_chat, chat_head, chat_chunk,
-	chat_tail, chat_body,
+	chat_tail, chat_body, NULL,
 };
 
 const struct wire wire_openai_completions = {
 	"/v1/completions", WIRE_SSE, 1, 1, parse_completions, NULL, cmpl_chunk,
-	cmpl_tail, cmpl_body,
+	cmpl_tail, cmpl_body, NULL,
 };

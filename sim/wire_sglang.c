@@ -66,5 +66,5 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 }
 
 const struct wire wire_sglang = {
-	"/generate", WIRE_SSE, 1, 1, parse, NULL, chunk, NULL, body,
+	"/generate", WIRE_SSE, 1, 1, parse, NULL, chunk, NULL, body, NULL,
 };

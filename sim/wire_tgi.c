@@ -72,10 +72,19 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 				     "details", details(r, finish)));
 }
 
+/* TGI's error body and stream event: {"error": "...", "error_type": "..."}. */
+static void error(int code, const char *type, const char *msg, struct evbuffer *out)
+{
+	(void)type;
+	wire_add_json(out, json_pack("{s:s,s:s}", "error", msg, "error_type",
+				     code == 429 ? "overloaded" : code == 400 ? "validation"
+					       : "generation"));
+}
+
 const struct wire wire_tgi_stream = {
-	"/generate_stream", WIRE_SSE, 0, 0, parse_stream, NULL, chunk, NULL, body,
+	"/generate_stream", WIRE_SSE, 0, 0, parse_stream, NULL, chunk, NULL, body, error,
 };
 
 const struct wire wire_tgi = {
-	"/generate", WIRE_SSE, 0, 0, parse_plain, NULL, chunk, NULL, body,
+	"/generate", WIRE_SSE, 0, 0, parse_plain, NULL, chunk, NULL, body, error,
 };

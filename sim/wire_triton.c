@@ -63,10 +63,10 @@ static void body(const struct wreq *r, const char *text, size_t tlen,
 
 const struct wire wire_triton_stream = {
 	"/v2/models/" WIRE_MODEL_MARK "/generate_stream", WIRE_SSE, 1, 0, parse_stream,
-	NULL, chunk, NULL, body,
+	NULL, chunk, NULL, body, NULL,
 };
 
 const struct wire wire_triton = {
 	"/v2/models/" WIRE_MODEL_MARK "/generate", WIRE_SSE, 1, 0, parse_plain, NULL,
-	chunk, NULL, body,
+	chunk, NULL, body, NULL,
 };

@@ -79,8 +79,18 @@ code=$(curl -s -o "$T/s" -w '%{http_code}' "$URL/v1/chat/completions" -d "$STREA
 ocode=$(curl -s -o "$T/o" -w '%{http_code}' "$URL/api/generate" -d '{"model":"llmsim","prompt":"hi"}')
 stop_sim
 [ "$code" = 200 ] && grep -q '^data: {"error"' "$T/s" && ok "errors in a 200 stream" || nok "errors in a 200 stream" "$code"
-[ "$ocode" = 200 ] && grep -q '^{"error"' "$T/o" && ok "errors in a 200 stream: Ollama's NDJSON too" ||
+[ "$ocode" = 200 ] && jq -e '.error | type == "string"' "$T/o" >/dev/null && ok "errors in a 200 stream: Ollama's NDJSON too" ||
 	nok "errors in a 200 stream: Ollama's NDJSON too" "$ocode: $(head -c 200 "$T/o")"
+# Each dialect's error body as its server writes it: TGI's {"error": "...",
+# "error_type": "..."}, Ollama's {"error": "..."} (both had OpenAI's).
+start_sim --zero-latency --fail-rate 1
+tcode=$(curl -s -o "$T/t" -w '%{http_code}' "$URL/generate" -d '{"inputs":"hi","parameters":{"max_new_tokens":4}}')
+ocode=$(curl -s -o "$T/o" -w '%{http_code}' "$URL/api/generate" -d '{"model":"llmsim","prompt":"hi","stream":false}')
+stop_sim
+[ "$tcode" = 500 ] && jq -e '(.error | type == "string") and .error_type == "generation"' "$T/t" >/dev/null &&
+	[ "$ocode" = 500 ] && jq -e '.error | type == "string"' "$T/o" >/dev/null &&
+	ok "TGI's and Ollama's error bodies in their own shapes" ||
+	nok "TGI's and Ollama's error bodies in their own shapes" "$tcode $(cat "$T/t"); $ocode $(cat "$T/o")"
 
 # Wire variations.
 start_sim --truth "$T/truth.jsonl" --zero-latency --no-space --no-done --crlf --sse-comments
