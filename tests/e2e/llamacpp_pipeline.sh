@@ -154,12 +154,6 @@ steps() {
 }
 steps "$T/openai-chat-stream.csv" >"$T/steps"
 echo "# openai-chat steps (batch, median ttft ms, median tpot ms, output tok/s): $(tr '\n' ';' <"$T/steps")"
-read -r _ ttft1 tpot1 thr1 <<EOF
-$(head -1 "$T/steps")
-EOF
-read -r _ ttft8 tpot8 thr8 <<EOF
-$(tail -1 "$T/steps")
-EOF
 # Every decode step carries every stream, so TPOT grows with the work.
 # TTFT grows too: batch 8's prompts are prefilled together. That needs
 # prompts the server has not seen: llama.cpp gives a request the slot
@@ -168,12 +162,30 @@ EOF
 # 8's TTFT once came out 11.1 ms against batch 1's 24.6 (ASan, CI). The
 # corpus has a row per request of a sweep now (32); a sweep's first step
 # uses rows 1-8, which the slots (holding the last step's 25-32) lack.
-awk -v c="$tpot1" -v d="$tpot8" 'BEGIN { exit !(d > c) }' &&
-	ok "TPOT grows from batch 1 to 8" || nok "TPOT grows from batch 1 to 8" "$(cat "$T/steps")"
-awk -v c="$ttft1" -v d="$ttft8" 'BEGIN { exit !(d > c) }' &&
-	ok "TTFT grows from batch 1 to 8 ($ttft1 -> $ttft8 ms)" || nok "TTFT grows from batch 1 to 8" "$(cat "$T/steps")"
-awk -v a="$thr1" -v b="$thr8" 'BEGIN { exit !(b > a) }' &&
-	ok "output throughput rises from batch 1 to 8" || nok "output throughput rises from batch 1 to 8" "$(cat "$T/steps")"
+# And output throughput rises: eight streams a step.
+# These are rates and times of a CPU engine on a shared 2-core machine: a
+# load that comes between two steps can turn one (once in CI, 2026-12-07:
+# batch 1 at 539 tok/s, then a TPOT 40 times longer at batch 2 and 109.6
+# tok/s at batch 8). So a comparison that fails is measured once more,
+# batch 1 then 8 on rows the slots lack, before it fails.
+# grows STEPS COLUMN: 0 when batch 8's figure is above batch 1's.
+grows() { awk -v k="$2" 'NR == 1 { a = $k } { b = $k } END { exit !(b > a) }' "$1"; }
+again=
+for c in "2 TTFT grows from batch 1 to 8" "3 TPOT grows from batch 1 to 8" "4 output throughput rises from batch 1 to 8"; do
+	k=${c%% *} name=${c#* }
+	if grows "$T/steps" "$k"; then
+		ok "$name"
+		continue
+	fi
+	if [ -z "$again" ]; then
+		llmrun --url "$LURL" --model tiny --api openai-chat --stream --batch-sizes 1,8 \
+			--requests 8 --ignore-eos -q -o "$T/again.csv" "$T/corpus.csv" 2>"$T/err"
+		steps "$T/again.csv" >"$T/steps2"
+		again=1
+	fi
+	grows "$T/steps2" "$k" && ok "$name (measured again: $(tr '\n' ';' <"$T/steps2"))" ||
+		nok "$name" "$(tr '\n' ';' <"$T/steps") / again: $(tr '\n' ';' <"$T/steps2")"
+done
 
 # The report: tables, charts and HTML from the six runs.
 if llmanalyze --charts "$T/charts" --html "$T/report.html" -o "$T/table.csv" "$T"/*stream.csv 2>"$T/aerr" &&
