@@ -20,6 +20,15 @@ int an_split(char *s, const char **out, size_t max)
 	return (int)n;
 }
 
+const char *an_repeated(const char *const *list, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(list[i], list[j]))
+				return list[i];
+	return NULL;
+}
+
 int an_usagev(const char *prog, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", prog);

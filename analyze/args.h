@@ -10,6 +10,9 @@
  * an empty list), or -1 past max. */
 int an_split(char *s, const char **out, size_t max);
 
+/* The first name of list[0..n) that an earlier one repeats, or NULL. */
+const char *an_repeated(const char *const *list, size_t n);
+
 /* Prints "PROG: MESSAGE" and the --help hint on stderr; returns ERR_USAGE
  * (64) for the caller to exit with. */
 int an_usagev(const char *prog, const char *fmt, va_list ap);

@@ -218,7 +218,7 @@ static void list_columns(void)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	const char *list[MAX_COLS];
+	const char *list[MAX_COLS], *rep;
 	int c, n, i, k, at;
 
 	memset(o, 0, sizeof *o);
@@ -242,11 +242,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->ncols = 0; /* the last --columns wins */
 			o->note_col = 0;
 			o->cols_given = 1;
+			/* A column or key twice is a table of two alike: a typo. */
+			if ((rep = an_repeated(list, (size_t)n)))
+				return usage_error("--columns: '%s' given twice", rep);
 			for (i = 0; i < n; i++) {
-				/* A column twice is a table of two alike: a typo. */
-				for (int j = 0; j < i; j++)
-					if (!strcmp(list[i], list[j]))
-						return usage_error("--columns: '%s' given twice", list[i]);
 				if (strcmp(list[i], "note") == 0) {
 					o->note_col = 1;
 					continue;
@@ -265,10 +264,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (n <= 0)
 				return usage_error(n < 0 ? "--by: more than %d keys" : "--by needs column names", MAX_LIST);
 			o->nby = (size_t)n;
-			for (i = 1; i < n; i++)
-				for (int j = 0; j < i; j++)
-					if (!strcmp(o->by[i], o->by[j]))
-						return usage_error("--by: '%s' given twice", o->by[i]);
+			if ((rep = an_repeated(o->by, (size_t)n)))
+				return usage_error("--by: '%s' given twice", rep);
 			break;
 		case 's': {
 			char given[128]; /* parse_slo splits optarg in place */

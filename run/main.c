@@ -187,7 +187,7 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->max_inflight = o->max_concurrency;
 			s->warmup = o->warmup;
 		} else if (o->nrates) {
-			struct sched_rate sr = o->rate;
+			const struct sched_rate *sr = &o->rate;
 			int64_t *t;
 			int rc;
 
@@ -195,7 +195,6 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			 * then again when the step starts: 8 bytes a send, and
 			 * every step's at once took 400 MB at --rate
 			 * 2000,4000,8000 --duration 3600. */
-			sr.rate = o->rates[i];
 			ss->starts = starts;
 			if ((rc = rate_times(o, ss, i, sess != NULL, &t, &s->ntimes, e)))
 				return rc;
@@ -204,13 +203,13 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->value = o->rates[i];
 			/* A ramp's rows say so: its step is the rate it ends at,
 			 * and it would pool with a flat step of that rate. */
-			if (sr.ramp != RAMP_NONE)
-				s->schedule = sr.arr == ARR_CONSTANT ? "constant-ramp"
-					      : sr.arr == ARR_GAMMA  ? "gamma-ramp"
+			if (sr->ramp != RAMP_NONE)
+				s->schedule = sr->arr == ARR_CONSTANT ? "constant-ramp"
+					      : sr->arr == ARR_GAMMA  ? "gamma-ramp"
 								     : "poisson-ramp";
 			else
-				s->schedule = sr.arr == ARR_CONSTANT ? "constant"
-					      : sr.arr == ARR_GAMMA  ? "gamma"
+				s->schedule = sr->arr == ARR_CONSTANT ? "constant"
+					      : sr->arr == ARR_GAMMA  ? "gamma"
 								     : "poisson";
 			s->max_inflight = o->max_concurrency;
 			if (sess) {
