@@ -3,6 +3,7 @@
 #include <csv.h> /* libcsv (lib/ is on the quote path only) */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio_ext.h> /* __fpurge */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -484,6 +485,9 @@ struct csv_writer {
 	int flush;       /* CSV_DIRECT, CSV_STAGED: each row flushed */
 	off_t good;      /* flushing writers: bytes of whole rows in the file */
 	off_t row;       /* bytes of the row being written */
+	int grouped;     /* csv_writer_group: flushed at csv_writer_mark */
+	off_t held;      /* grouped: whole rows written since the last mark */
+	int failed;      /* errno of the write that failed: later rows refused */
 	int own_fp;      /* CSV_DIRECT to a file: closed at the end */
 	int borrowed;    /* csv_writer_open_fp: the owner flushes and closes */
 	char *name;      /* for messages */
@@ -552,15 +556,28 @@ int csv_writer_open(const char *path, enum csv_mode mode,
 	return 0;
 }
 
+/* Flushing writers to a file: back to the end of the last whole row (or
+ * group). What reached the file past it is cut, and what stdio still
+ * holds dropped, or a later flush (fclose) would write it past the cut. */
+static void cut_back(struct csv_writer *w)
+{
+	if (w->flush && (w->o || w->own_fp)) {
+		__fpurge(w->fp);
+		(void)!ftruncate(fileno(w->fp), w->good);
+		(void)fseeko(w->fp, w->good, SEEK_SET);
+	}
+}
+
 static int write_failed(struct csv_writer *w, struct err *e)
 {
 	int code = errno ? errno : EIO;
 
-	/* A full disk stops a row midway: what reached the file of it is
-	 * cut, so the file ends with its last whole row. */
-	if (w->flush && (w->o || w->own_fp))
-		(void)!ftruncate(fileno(w->fp), w->good);
-	return err_set(e, ERR_IO, "%s: write failed: %s", w->name, strerror(code));
+	/* A full disk stops a row midway: the file keeps its whole rows. */
+	if (!w->failed)
+		cut_back(w);
+	if (!w->failed)
+		w->failed = code;
+	return err_set(e, ERR_IO, "%s: write failed: %s", w->name, strerror(w->failed));
 }
 
 static int needs_quotes(const char *s, size_t len, int at_start)
@@ -605,6 +622,8 @@ int csv_write_field(struct csv_writer *w, const char *s, size_t len,
 	if (len && memchr(s, '\0', len))
 		return err_set(e, ERR_DATA, "%s: NUL byte in field %zu",
 			       w->name, w->nfield + 1);
+	if (w->failed)
+		return write_failed(w, e);
 	errno = 0;
 	if (w->nfield && putc(',', w->fp) == EOF)
 		return write_failed(w, e);
@@ -628,6 +647,8 @@ int csv_end_row(struct csv_writer *w, struct err *e)
 	if (w->nfield == 0)
 		return err_set(e, ERR_SOFTWARE, "%s: row with no fields",
 			       w->name);
+	if (w->failed)
+		return write_failed(w, e);
 	errno = 0;
 	if (w->nfield == 1 && w->only_empty && fputs("\"\"", w->fp) == EOF)
 		return write_failed(w, e);
@@ -635,11 +656,44 @@ int csv_end_row(struct csv_writer *w, struct err *e)
 		return write_failed(w, e);
 	w->row += 1 + 2 * (w->nfield == 1 && w->only_empty);
 	w->nfield = 0;
+	if (w->grouped) {
+		w->held += w->row;
+		w->row = 0;
+		return 0;
+	}
 	if (w->flush && fflush(w->fp) != 0)
 		return write_failed(w, e);
 	/* Counted, not asked (ftello is a system call a row). */
 	w->good += w->row;
 	w->row = 0;
+	return 0;
+}
+
+int csv_writer_group(struct csv_writer *w, size_t bufsize, struct err *e)
+{
+	if (!w->flush || !w->at_start || w->borrowed)
+		return err_set(e, ERR_SOFTWARE, "%s: rows can be grouped only by "
+			       "a flushing writer, before its first row", w->name);
+	/* Nothing was written to the stream yet, so setvbuf may be called. */
+	if (setvbuf(w->fp, NULL, _IOFBF, bufsize) != 0)
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", w->name);
+	w->grouped = 1;
+	return 0;
+}
+
+int csv_writer_mark(struct csv_writer *w, struct err *e)
+{
+	if (!w->grouped)
+		return 0;
+	if (w->failed)
+		return write_failed(w, e);
+	if (w->nfield)
+		return err_set(e, ERR_SOFTWARE, "%s: mark inside a row", w->name);
+	errno = 0;
+	if (fflush(w->fp) != 0)
+		return write_failed(w, e);
+	w->good += w->held;
+	w->held = 0;
 	return 0;
 }
 
@@ -673,6 +727,9 @@ int csv_writer_close(struct csv_writer *w, int commit, struct err *e)
 			     w->name);
 		commit = 0;
 	}
+	/* Discarded: a row begun, or a group not marked, is not kept. */
+	if (!commit && !w->failed && (w->nfield || w->held))
+		cut_back(w);
 	if (w->o) {
 		if (commit)
 			rc = ofile_commit(w->o, e);

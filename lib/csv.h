@@ -104,7 +104,9 @@ struct csv_writer;
  *   then on a kill keeps every row (llmrun's results: a run that fails
  *   before its first row leaves an earlier file of that name as it was).
  * A flushing writer whose write fails cuts the file back to its last
- * whole row. path "-" is stdout in every mode. */
+ * whole row (or group), drops what stdio still holds, and refuses every
+ * later row: nothing past the cut ever reaches the file. path "-" is
+ * stdout in every mode. */
 enum csv_mode { CSV_ATOMIC, CSV_DIRECT, CSV_STAGED };
 
 /* Returns 0, ERR_NOINPUT (folder missing) or ERR_IO, naming path. */
@@ -133,6 +135,18 @@ int csv_write_row(struct csv_writer *w, const char *const *fields, size_t n,
 int csv_write_field(struct csv_writer *w, const char *s, size_t len,
 		    struct err *e);
 int csv_end_row(struct csv_writer *w, struct err *e);
+
+/* Flushing writers: rows are then held until csv_writer_mark, which
+ * sends them in one write, so a kill keeps a group of rows whole or not
+ * at all (a scrape's samples). bufsize is the stream's buffer: a group
+ * that fits leaves in one write; a larger one is cut back whole if a
+ * write fails. Before the first row only. Returns 0 or ERR_SOFTWARE. */
+int csv_writer_group(struct csv_writer *w, size_t bufsize, struct err *e);
+
+/* Ends a group: flushes the rows written since the last mark, and their
+ * end becomes what a failed write cuts the file back to. Without groups,
+ * nothing to do. Returns 0 or ERR_IO. */
+int csv_writer_mark(struct csv_writer *w, struct err *e);
 
 /* CSV_STAGED: renames the file into place now; later rows go on into it
  * and abort keeps them. Nothing for other modes. Returns 0 or ERR_IO. */

@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +16,6 @@
 #include "buf.h"
 #include "csv.h"
 #include "http.h"
-#include "ofile.h"
 #include "prom.h"
 #include "recvstamp.h"
 
@@ -28,14 +26,13 @@ struct scrape {
 	struct scrape_conf c;
 	CURL *h;
 	struct curl_slist *hdr;
-	struct ofile *of;        /* the CSV: staged until the results are
-				    published (scrape_publish) */
-	FILE *fp;                /* of's stream */
-	struct csv_writer *w;    /* on fp; flushed once per scrape */
+	struct csv_writer *w;    /* the CSV, staged until the results are
+				    published (scrape_publish); a scrape's
+				    rows are a group, written at once */
 	struct buf page, copy;
 	char cerr[CURL_ERROR_SIZE];
 	pthread_t th;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;      /* the stop, and w against scrape_publish */
 	pthread_cond_t cv;
 	int stop;                /* under mu (read bare by on_progress) */
 	int final;               /* the scrape after the stop */
@@ -46,9 +43,7 @@ struct scrape {
 	long long pending;       /* the bytes its rows can take at most */
 	struct scrape_stats st;
 	struct err werr;         /* the file's first write error */
-	off_t good;              /* the file's end after its last whole scrape */
-	long good_rows;          /* st.rows then */
-	int cut;                 /* cut back to good after a write error */
+	long good_rows;          /* st.rows at the last whole scrape */
 	/* Kernel receive stamps (when libcurl reads through recvstamp.h):
 	 * the socket, and the reader of this thread while a scrape runs,
 	 * whose first stamp is the page's first byte's arrival (plain
@@ -161,23 +156,6 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 	       clk_mono_ns() - s->t_start >= CLK_NS_PER_S;
 }
 
-/* After a write error (a full disk): the scrape that reached the file in
- * part is cut off, and what stdio still holds of it dropped, so the file
- * ends with its last whole scrape and stays readable. Nothing is written
- * after (write_row and the flush stop at werr). */
-static void cut_back(struct scrape *s)
-{
-	if (s->cut)
-		return;
-	s->cut = 1;
-	s->st.rows = s->good_rows; /* the rows the file keeps */
-	__fpurge(s->fp);
-	if (s->good > 0) {
-		(void)!ftruncate(fileno(s->fp), s->good);
-		(void)fseeko(s->fp, s->good, SEEK_SET);
-	}
-}
-
 static void scrape_once(struct scrape *s)
 {
 	int64_t t0;
@@ -244,16 +222,19 @@ static void scrape_once(struct scrape *s)
 			t = s->rs.first;
 		s->t_ns = clk_to_wall(s->c.anchor, t);
 		s->bytes += s->pending;
+		/* One write per scrape, so a killed run loses at most the
+		 * last; a write error (a full disk) cuts the file back to the
+		 * scrape before, and nothing is written after. Not while the
+		 * main thread publishes the file (which flushes it). */
+		pthread_mutex_lock(&s->mu);
 		prom_parse(s->page.p ? s->page.p : s->copy.p, s->page.len, write_row, s, &e);
-		/* One write per scrape, so a killed run loses at most the last. */
-		if (!s->werr.code && fflush(s->fp))
-			err_set(&s->werr, ERR_IO, "%s: %s", s->c.path, strerror(errno));
-		if (!s->werr.code) {
-			s->good = ftello(s->fp);
+		if (!s->werr.code)
+			(void)csv_writer_mark(s->w, &s->werr);
+		pthread_mutex_unlock(&s->mu);
+		if (!s->werr.code)
 			s->good_rows = s->st.rows;
-		} else {
-			cut_back(s);
-		}
+		else
+			s->st.rows = s->good_rows; /* the rows the file keeps */
 	}
 	if (s->st.capped && !s->cap_said && s->c.say) {
 		char msg[600];
@@ -351,24 +332,19 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTDATA, s);
 	}
-	if ((rc = ofile_open(conf->path, &s->of, e)))
-		return scrape_free(s), rc;
-	s->fp = ofile_fp(s->of);
-	/* A scrape's rows leave in one write (the fflush after it), so that a
+	/* A scrape's rows leave in one write (the mark after it), so that a
 	 * killed run keeps whole rows: the buffer must hold a scrape. The
 	 * default, a file block (4 KiB), split llmsim's page of histograms
 	 * in two writes, and a kill -9 between them left half a row. */
-	(void)setvbuf(s->fp, NULL, _IOFBF, SCRAPE_BUF);
-	if ((rc = csv_writer_open_fp(s->fp, conf->path, &s->w, e)) ||
+	if ((rc = csv_writer_open(conf->path, CSV_STAGED, &s->w, e)))
+		return scrape_free(s), rc;
+	if ((rc = csv_writer_group(s->w, SCRAPE_BUF, e)) ||
 	    (rc = csv_write_row(s->w, head, 4, e)) ||
-	    (fflush(s->fp) && (rc = err_set(e, ERR_IO, "%s: %s", conf->path, strerror(errno))))) {
-		if (s->w)
-			csv_writer_close(s->w, 0, NULL);
-		ofile_abort(s->of);
+	    (rc = csv_writer_mark(s->w, e))) {
+		csv_writer_close(s->w, 0, NULL);
 		return scrape_free(s), rc;
 	}
 	s->bytes = 23;
-	s->good = ftello(s->fp);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -382,7 +358,6 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		csv_writer_close(s->w, 0, NULL);
-		ofile_abort(s->of);
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
 		return scrape_free(s), err_set(e, ERR_SOFTWARE, "cannot start the scraper's thread");
@@ -393,7 +368,13 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 
 int scrape_publish(struct scrape *s, struct err *e)
 {
-	return ofile_publish(s->of, e);
+	int rc;
+
+	/* Publishing flushes the stream: never halfway through a scrape. */
+	pthread_mutex_lock(&s->mu);
+	rc = csv_writer_publish(s->w, e);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
 }
 
 int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct err *e)
@@ -407,16 +388,10 @@ int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct er
 	pthread_join(s->th, NULL);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
-	rc = csv_writer_close(s->w, 1, e);
-	if (commit) {
-		struct err ce = {0};
-
-		if (ofile_commit(s->of, &ce) && !rc)
-			rc = err_set(e, ERR_IO, "%s", ce.msg);
-	} else {
-		ofile_abort(s->of);
-	}
-	if (!rc && s->werr.code) {
+	rc = csv_writer_close(s->w, commit, e);
+	/* The first write error says why (a full disk), where the close
+	 * would only find the stream's error flag. */
+	if (s->werr.code) {
 		*e = s->werr;
 		rc = e->code;
 	}

@@ -215,6 +215,25 @@ static void rmtmp(char *dir)
 	free(dir);
 }
 
+/* A file size limit stands in for a full disk: writes past it fail
+ * (EFBIG) instead of raising SIGXFSZ. */
+static void fsize_limit(rlim_t max, struct rlimit *old)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = *old;
+	lim.rlim_cur = max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void fsize_unlimit(const struct rlimit *old)
+{
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 static char *slurp(const char *path, size_t *n)
 {
 	FILE *fp = fopen(path, "rb");
@@ -499,7 +518,7 @@ static void writer_open_errors(void **state)
 static void writer_full_disk(void **state)
 {
 	char *dir = mktmp(), path[600], big[4096];
-	struct rlimit old, lim;
+	struct rlimit old;
 	struct csv_writer *w;
 	struct err e;
 	int i, rc = 0;
@@ -507,11 +526,7 @@ static void writer_full_disk(void **state)
 	(void)state;
 	memset(big, 'x', sizeof big);
 	snprintf(path, sizeof path, "%s/full.csv", dir);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_IGN);
-	lim = old;
-	lim.rlim_cur = 10000;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	fsize_limit(10000, &old);
 	assert_int_equal(csv_writer_open(path, CSV_ATOMIC, &w, &e), 0);
 	for (i = 0; i < 10 && !rc; i++) {
 		rc = csv_write_field(w, big, sizeof big, &e);
@@ -522,8 +537,7 @@ static void writer_full_disk(void **state)
 		rc = csv_writer_close(w, 1, &e);
 	else
 		csv_writer_close(w, 0, NULL);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	fsize_unlimit(&old);
 	assert_int_equal(rc, ERR_IO);
 	assert_non_null(strstr(e.msg, "full.csv: write failed"));
 	assert_int_equal(count_entries(dir), 0);
@@ -538,7 +552,7 @@ static void flushing_writer_full_disk_keeps_whole_rows(void **state)
 	static const char *const row[] = {"a \"quoted\", field", "", "plain"};
 	char *dir = mktmp(), path[600], big[700];
 	enum csv_mode modes[] = {CSV_DIRECT, CSV_STAGED};
-	struct rlimit old, lim;
+	struct rlimit old;
 	struct csv_writer *w;
 	struct stat st;
 	struct err e;
@@ -548,11 +562,7 @@ static void flushing_writer_full_disk_keeps_whole_rows(void **state)
 	memset(big, 'y', sizeof big);
 	for (size_t m = 0; m < 2; m++) {
 		snprintf(path, sizeof path, "%s/r%zu.csv", dir, m);
-		assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-		signal(SIGXFSZ, SIG_IGN);
-		lim = old;
-		lim.rlim_cur = 4000;
-		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		fsize_limit(4000, &old);
 		assert_int_equal(csv_writer_open(path, modes[m], &w, &e), 0);
 		rc = 0;
 		for (rows = 0; rows < 100 && !rc; rows++) {
@@ -565,14 +575,150 @@ static void flushing_writer_full_disk_keeps_whole_rows(void **state)
 				rc = csv_end_row(w, &e);
 		}
 		csv_writer_close(w, 0, NULL);
-		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-		signal(SIGXFSZ, SIG_DFL);
+		fsize_unlimit(&old);
 		assert_int_equal(rc, ERR_IO);
 		/* rows of 29 and 701 bytes, alternating: whole ones only */
 		assert_int_equal(stat(path, &st), 0);
 		assert_true(st.st_size > 0);
 		assert_int_equal(st.st_size % (29 + 701) == 0 || st.st_size % (29 + 701) == 29, 1);
 	}
+	rmtmp(dir);
+}
+
+/* Fills the file limit to fail a write, then lifts it before the close:
+ * what stdio still held of the failed row must not reach the file (it
+ * would land past the cut, after a hole of NULs), and later rows are
+ * refused. */
+static void failed_write_leaves_no_tail(void **state)
+{
+	static const char *const row[] = {"a,b", "c"};
+	char *dir = mktmp(), path[600], big[3000], *got;
+	struct rlimit old;
+	struct csv_writer *w;
+	struct err e;
+	size_t n;
+	int rc = 0, rows;
+
+	(void)state;
+	memset(big, 'z', sizeof big);
+	snprintf(path, sizeof path, "%s/t.csv", dir);
+	fsize_limit(5000, &old);
+	assert_int_equal(csv_writer_open(path, CSV_STAGED, &w, &e), 0);
+	for (rows = 0; rows < 10 && !rc; rows++) {
+		rc = csv_write_row(w, row, 2, &e);
+		if (!rc && rows == 0)
+			rc = csv_writer_publish(w, &e);
+		if (!rc)
+			rc = csv_write_field(w, big, sizeof big, &e);
+		if (!rc)
+			rc = csv_end_row(w, &e);
+	}
+	assert_int_equal(rc, ERR_IO);
+	fsize_unlimit(&old);
+	assert_int_equal(csv_write_row(w, row, 2, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "t.csv: write failed"));
+	csv_writer_close(w, 0, NULL);
+	got = slurp(path, &n);
+	/* rows of 8 and 3,001 bytes: whole pairs, or one more short row */
+	assert_true(n > 0 && (n % 3009 == 0 || n % 3009 == 8));
+	assert_null(memchr(got, '\0', n));
+	free(got);
+	rmtmp(dir);
+}
+
+/* A writer closed without commit keeps its whole rows only: not a row
+ * begun (DIRECT, published STAGED), nor a group not marked. */
+static void abort_keeps_whole_rows_only(void **state)
+{
+	static const char *const row[] = {"x", "y"};
+	enum csv_mode modes[] = {CSV_DIRECT, CSV_STAGED, CSV_STAGED};
+	char *dir = mktmp(), path[600], *got;
+	struct csv_writer *w;
+	struct err e;
+	size_t n;
+
+	(void)state;
+	for (int m = 0; m < 3; m++) {
+		snprintf(path, sizeof path, "%s/a%d.csv", dir, m);
+		assert_int_equal(csv_writer_open(path, modes[m], &w, &e), 0);
+		if (m == 2)
+			assert_int_equal(csv_writer_group(w, 1024, &e), 0);
+		assert_int_equal(csv_write_row(w, row, 2, &e), 0);
+		assert_int_equal(csv_writer_mark(w, &e), 0);
+		assert_int_equal(csv_writer_publish(w, &e), 0);
+		if (m == 2)
+			assert_int_equal(csv_write_row(w, row, 2, &e), 0);
+		assert_int_equal(csv_write_field(w, "half", 4, &e), 0);
+		csv_writer_close(w, 0, NULL);
+		got = slurp(path, &n);
+		assert_string_equal(got, "x,y\n");
+		free(got);
+	}
+	rmtmp(dir);
+}
+
+/* Rows in groups: each group leaves in one write at csv_writer_mark, and a
+ * failed write cuts the file back to the last group's end, whatever
+ * stdio had already written of the next one. */
+static void grouped_writer_keeps_whole_groups(void **state)
+{
+	static const char *const row[] = {"1700000000000", "vllm:num_requests_running",
+					  "model_name=\"m\",le=\"1.0\"", "3"};
+	char *dir = mktmp(), path[600], *got;
+	struct rlimit old;
+	struct csv_writer *w;
+	struct csv_reader *r;
+	struct err e;
+	size_t n, line, groups = 0;
+	long rows = 0;
+	int rc = 0;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/g.csv", dir);
+	assert_int_equal(csv_writer_open(path, CSV_STAGED, &w, &e), 0);
+	assert_int_equal(csv_writer_group(w, 256, &e), 0);
+	/* only before the first row */
+	assert_int_equal(csv_write_row(w, row, 4, &e), 0);
+	assert_int_equal(csv_writer_group(w, 4096, &e), ERR_SOFTWARE);
+	assert_int_equal(csv_writer_mark(w, &e), 0);
+	assert_int_equal(csv_writer_publish(w, &e), 0);
+	line = 0;
+	got = slurp(path, &n);
+	line = n;
+	free(got);
+	assert_true(line > 0);
+	/* rows held until the mark */
+	assert_int_equal(csv_write_row(w, row, 4, &e), 0);
+	got = slurp(path, &n);
+	assert_int_equal(n, line);
+	free(got);
+	assert_int_equal(csv_writer_mark(w, &e), 0);
+	got = slurp(path, &n);
+	assert_int_equal(n, 2 * line);
+	free(got);
+	/* groups of 7 rows (more than the buffer holds, so stdio writes
+	 * part of a group before the mark) until the limit stops one */
+	fsize_limit(2 * line + 7 * line * 3 + 7 * line / 2, &old);
+	for (groups = 0; groups < 100 && !rc; groups++) {
+		for (int i = 0; i < 7 && !rc; i++)
+			rc = csv_write_row(w, row, 4, &e);
+		if (!rc)
+			rc = csv_writer_mark(w, &e);
+	}
+	fsize_unlimit(&old);
+	assert_int_equal(rc, ERR_IO);
+	assert_int_equal(groups, 4);
+	assert_int_equal(csv_writer_mark(w, &e), ERR_IO);
+	assert_int_equal(csv_writer_close(w, 1, &e), ERR_IO);
+	got = slurp(path, &n);
+	assert_int_equal(n, 2 * line + 3 * 7 * line);
+	free(got);
+	assert_int_equal(csv_open(path, &r, &e), 0);
+	while ((rc = csv_next(r, &e)) == 1)
+		rows++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(rows, 1 + 3 * 7);
+	csv_close(r);
 	rmtmp(dir);
 }
 
@@ -759,6 +905,9 @@ int main(void)
 		cmocka_unit_test(writer_open_errors),
 		cmocka_unit_test(writer_full_disk),
 		cmocka_unit_test(flushing_writer_full_disk_keeps_whole_rows),
+		cmocka_unit_test(failed_write_leaves_no_tail),
+		cmocka_unit_test(abort_keeps_whole_rows_only),
+		cmocka_unit_test(grouped_writer_keeps_whole_groups),
 		cmocka_unit_test(writer_to_stdout),
 		cmocka_unit_test(long_field_stops_at_cap),
 		cmocka_unit_test(writer_on_a_stream),
