@@ -131,25 +131,24 @@ static int parse_lengths(struct run *r, int i, const char *in, const char *out,
 			 : short_out ? "--short-output" : "--long-output", &r->out[i], e);
 }
 
-/* Groups from the options: scenario x input item x output item. */
-static int plan(struct run *r, struct err *e)
+/* Groups from the options: scenario x input item x output item; *used
+ * gets the scenario length options a group took its length from. */
+static int plan_groups(struct run *r, unsigned *used, struct err *e)
 {
 	const struct gen_opts *o = r->o;
 	const char *defaults[] = { "short-long", "long-long", "long-short" };
 	const char *const *scen = o->scenarios;
 	int ns = o->nscenarios, rc;
-	unsigned used = 0;
 
 	if (o->burstgpt) {
 		/* One group; the trace gives each row's lengths. */
-		if ((rc = check_unused(o, used, e)) || (rc = len_parse("1", "--output-tokens", &r->out[0], e)))
+		if ((rc = len_parse("1", "--output-tokens", &r->out[0], e)))
 			return rc;
 		return add_group(r, "burstgpt", G_RANDOM, TPL_LONG_LONG, NULL, 0, &r->out[0], 0, 0, e);
 	}
 	if (o->sonnet) {
 		/* vLLM's defaults: 550 tokens in, 150 out. */
-		if ((rc = check_unused(o, used, e)) ||
-		    (rc = parse_lengths(r, 0, o->input_spec ? o->input_spec : "550",
+		if ((rc = parse_lengths(r, 0, o->input_spec ? o->input_spec : "550",
 					o->output_spec ? o->output_spec : "150", 0, 0, e)))
 			return rc;
 		for (size_t ii = 0; ii < r->in[0].n; ii++)
@@ -161,9 +160,8 @@ static int plan(struct run *r, struct err *e)
 	}
 	if (o->from) {
 		if (!o->output_spec)
-			used |= GEN_LOUT;
-		if ((rc = check_unused(o, used, e)) ||
-		    (rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
+			*used |= GEN_LOUT;
+		if ((rc = parse_lengths(r, 0, NULL, o->output_spec ? o->output_spec : o->long_out,
 					0, 0, e)))
 			return rc;
 		for (size_t oi = 0; oi < r->out[0].n; oi++)
@@ -189,8 +187,8 @@ static int plan(struct run *r, struct err *e)
 			kind = G_RANDOM;
 		else if (scenario_task(scen[s], &task) && task == TPL_SHORT_LONG)
 			kind = G_SHORT;
-		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(o, scen[s], &used),
-					o->output_spec ? o->output_spec : default_output(o, scen[s], &used),
+		if ((rc = parse_lengths(r, s, o->input_spec ? o->input_spec : default_input(o, scen[s], used),
+					o->output_spec ? o->output_spec : default_output(o, scen[s], used),
 					strcmp(scen[s], "short-long") == 0,
 					strcmp(scen[s], "long-short") == 0, e)))
 			return rc;
@@ -200,7 +198,15 @@ static int plan(struct run *r, struct err *e)
 						    oi, o->legacy ? s : 0, e)))
 					return rc;
 	}
-	return check_unused(o, used, e);
+	return 0;
+}
+
+static int plan(struct run *r, struct err *e)
+{
+	unsigned used = 0;
+	int rc = plan_groups(r, &used, e);
+
+	return rc ? rc : check_unused(r->o, used, e);
 }
 
 static int load_templates(struct run *r, struct err *e)

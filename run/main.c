@@ -233,6 +233,13 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 	return 0;
 }
 
+/* A rate step's schedule is made when the step starts and freed when it
+ * ends (an hour at a high rate is hundreds of MB). */
+static int made_at_start(const struct eng_step *s)
+{
+	return !strcmp(s->kind, "rate");
+}
+
 /*
  * A sweep that sends more requests than the corpus has rows sends prompts
  * again (each step replays the corpus from where the last one stopped),
@@ -253,7 +260,7 @@ static void note_repeats(const struct opts *o, const struct corpus *c,
 	for (size_t i = 0; i < ss->n; i++) {
 		const struct eng_step *s = &ss->v[i];
 		/* A rate step's times are made when it starts; their count now. */
-		long k = s->times || !strcmp(s->kind, "rate") ? (long)s->ntimes
+		long k = s->times || made_at_start(s) ? (long)s->ntimes
 			 : s->requests ? s->requests + s->warmup : -1;
 
 		if (k < 0)
@@ -748,7 +755,7 @@ int main(int argc, char **argv)
 			char label[64];
 			long total;
 
-			if (!strcmp(s->kind, "rate")) {
+			if (made_at_start(s)) {
 				if ((rc = rate_times(&o, &ss, si, sess != NULL, &ss.times[si], &s->ntimes, &e)))
 					break;
 				s->times = ss.times[si];
@@ -771,7 +778,7 @@ int main(int argc, char **argv)
 				   clk_mono_ns());
 			pg.max_inflight = s->max_inflight;
 			rc = eng_run_step(g, s, &pg, &interrupted, &e);
-			if (!strcmp(s->kind, "rate")) {
+			if (made_at_start(s)) {
 				free(ss.times[si]);
 				ss.times[si] = NULL;
 				s->times = NULL;
