@@ -23,15 +23,18 @@ DEB_PKGS := make gcc pkg-config libcurl4-openssl-dev libcsv-dev libpcre2-dev \
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Not added to OPT: an OPT given on the command line (make asan gives
+# one) replaces the Makefile's, and the objects were built without the
+# sanitizers (only the link had them).
 ifeq ($(SAN),1)
-OPT      += $(SAN_FLAGS)
+CSAN     := $(SAN_FLAGS)
 LDSAN    := $(SAN_FLAGS)
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libcsv ships no pkg-config file on Debian. lib/ is searched for "x.h"
 # only (-iquote), so <csv.h> is libcsv's header, not lib/csv.h.
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -iquote lib -Itests/unit $(PKG_CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(CSAN) $(WARN) -MMD -MP -iquote lib -Itests/unit $(PKG_CFLAGS) \
              -DLLMBENCH_VERSION='"$(VERSION)"' \
              -DLLMBENCH_DATADIR='"$(PREFIX)/share/llmbench"' $(CFLAGS)
 ALL_LIBS   = $(LDSAN) $(PKG_LIBS) -lcsv -lm -lpthread $(LDFLAGS)

@@ -116,8 +116,20 @@ double an_col_value(const struct an_col *c, const struct an_metrics *m)
 
 int an_col_lower_better(const struct an_col *c)
 {
-	return strcmp(c->unit, "ms") == 0 || strcmp(c->unit, "s") == 0 ||
-	       strncmp(c->name, "err_", 4) == 0;
+	/* Counts of what went wrong, and the server's queue. */
+	static const char *const fewer[] = {
+		"failed", "cancelled", "tokens_estimated", "ttft_merged",
+		"truth_unmatched", "truth_chunk_count_diff", "srv_waiting_mean",
+		"srv_waiting_max", "srv_preemptions",
+	};
+
+	if (strcmp(c->unit, "ms") == 0 || strcmp(c->unit, "s") == 0 ||
+	    strncmp(c->name, "err_", 4) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof fewer / sizeof fewer[0]; i++)
+		if (strcmp(c->name, fewer[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int an_col_uses_tokens(const struct an_col *c)

@@ -276,22 +276,14 @@ static int dump_array(FILE *fp, json_t *arr, int oom, struct err *e)
 	return rc;
 }
 
-/* A key value for JSON: step as a number when it reads as one. */
+/* A key value for JSON: a number where the key is one by nature. */
 static json_t *json_key(const char *name, const char *val)
 {
-	char *end;
 	double x;
 
-	/* Keys that are numbers by nature are numbers in JSON. */
-	if ((strcmp(name, "step") == 0 || strcmp(name, "turn") == 0 ||
-	     strcmp(name, "context_bucket") == 0) && *val) {
-		x = strtod(val, &end);
-		/* Not "inf" (vLLM's unlimited rate): JSON has no such number,
-		 * and it stays the string it was. */
-		if (!*end && isfinite(x))
-			return fabs(x) < 9e15 && x == (double)(json_int_t)x
-				       ? json_integer((json_int_t)x) : json_real(x);
-	}
+	if (an_key_number(name, val, &x))
+		return fabs(x) < 9e15 && x == (double)(json_int_t)x
+			       ? json_integer((json_int_t)x) : json_real(x);
 	return json_string(val);
 }
 

@@ -204,7 +204,8 @@ int an_chunk_log(const char *log, void (*gap)(double ms, void *ctx), void *ctx,
 			v = v * 10 + (*end - '0');
 		if (end == p || *end == '.' || *end == 'e' || *end == 'E' || (*end >= '0' && *end <= '9'))
 			v = strtod(p, &end);
-		if (end == p || errno || v < 0)
+		/* strtod takes "nan" and "inf": no offset either. */
+		if (end == p || errno || !(v >= 0) || !isfinite(v))
 			return err_set(e, ERR_DATA, "chunk_log: bad offset near \"%.20s\"", p);
 		p = end;
 		if (*p == ':') {
@@ -572,6 +573,17 @@ void an_set_sort(struct an_set *s)
 			j = (j + 1) & (s->tablesize - 1);
 		s->table[j] = i + 1;
 	}
+}
+
+int an_key_number(const char *name, const char *val, double *x)
+{
+	char *end;
+
+	if (!val || !*val || (strcmp(name, "step") != 0 && strcmp(name, "turn") != 0 &&
+			      strcmp(name, AN_KEY_CTX_BUCKET) != 0))
+		return 0;
+	*x = strtod(val, &end);
+	return !*end && isfinite(*x);
 }
 
 /* Whether key k is one that splits a step into parts. */

@@ -149,6 +149,11 @@ int an_set_step_spans(struct an_set *s, struct err *e);
  * part of a step, else its own. Sets *n. */
 struct an_run_span *an_group_spans(const struct an_group *g, size_t *n);
 
+/* Whether key name is a number by nature (step, turn, context_bucket)
+ * and val reads as a finite one: then *x holds it. Such keys are numbers
+ * in JSON and xlsx; "inf" (vLLM's unlimited rate) stays text. */
+int an_key_number(const char *name, const char *val, double *x);
+
 /* Sorts the groups by their keys, each column compared as numbers when
  * both values are numbers (so step 2 comes before step 10), else as text. */
 void an_set_sort(struct an_set *s);

@@ -87,6 +87,12 @@ static int get_time(const struct file_ctx *f, int c, int64_t *out, struct err *e
 	v = strtoll(s, &end, 10);
 	if (*end || errno)
 		return bad_number(f, c, s, e);
+	/* Nanoseconds since 1970: never negative, so that no difference of
+	 * two of them passes int64_t. */
+	if (v < 0)
+		return err_set(e, ERR_DATA, "%s:%ld:%d: %s: a time in ns since 1970 cannot be "
+			       "negative, got %.40s", csv_name(f->r), csv_line(f->r),
+			       f->col[c] + 1, col_names[c], s);
 	*out = v;
 	return 0;
 }

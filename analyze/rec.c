@@ -23,12 +23,23 @@ enum an_status an_status_parse(const char *s)
 	return AN_OTHER;
 }
 
+/* b - a in ms, NaN where either is missing or the difference passes
+ * int64_t (stamps no clock gives; the loader then says what is wrong). */
+static double span_ms(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (a == AN_NO_TIME || b == AN_NO_TIME || __builtin_sub_overflow(b, a, &d))
+		return NAN;
+	return (double)d / 1e6;
+}
+
 void an_rec_complete(struct an_rec *r)
 {
-	if (isnan(r->ttft_ms) && r->t_first != AN_NO_TIME && r->t_sent != AN_NO_TIME)
-		r->ttft_ms = (double)(r->t_first - r->t_sent) / 1e6;
-	if (isnan(r->e2e_ms) && r->t_end != AN_NO_TIME && r->t_sent != AN_NO_TIME)
-		r->e2e_ms = (double)(r->t_end - r->t_sent) / 1e6;
+	if (isnan(r->ttft_ms))
+		r->ttft_ms = span_ms(r->t_sent, r->t_first);
+	if (isnan(r->e2e_ms))
+		r->e2e_ms = span_ms(r->t_sent, r->t_end);
 	if (isnan(r->tpot_ms) && r->out_tok >= 2 && !isnan(r->ttft_ms) && !isnan(r->e2e_ms))
 		r->tpot_ms = (r->e2e_ms - r->ttft_ms) / (double)(r->out_tok - 1);
 }

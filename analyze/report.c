@@ -78,6 +78,9 @@ void an_keys_hidden(const struct an_set *s, unsigned char *hide)
 		for (a = 0; a < s->ngroups && !needed; a++)
 			for (b = a + 1; b < s->ngroups && !needed; b++)
 				needed = same_but(s, hide, k, a, b);
+		/* A trace's step is 0: only step_kind says what it was. */
+		for (a = 0; q == 1 && a < s->ngroups && !needed; a++)
+			needed = strcmp(s->groups[a]->key[k], "trace") == 0;
 		hide[k] = !needed;
 	}
 }

@@ -146,7 +146,8 @@ int an_srv_load(const char *const *paths, size_t n, struct an_srv **out,
 		return rc;
 	}
 	for (int k = 0; s && k < NK; k++)
-		qsort(s->s[k].p, s->s[k].n, sizeof *s->s[k].p, by_t);
+		if (s->s[k].n) /* qsort's pointer must not be NULL, even for 0 */
+			qsort(s->s[k].p, s->s[k].n, sizeof *s->s[k].p, by_t);
 	*out = s;
 	return 0;
 }

@@ -139,22 +139,18 @@ static size_t shown_keys(const struct an_report *r, size_t *key, size_t max)
 	return n;
 }
 
-/* A key cell: step as a number when it reads as one (a batch size or a
- * rate), every other key as text. */
+/* A key cell: a number where the key is one by nature (a batch size, a
+ * rate, a turn, a context bucket), so a spreadsheet sorts 10 after 2;
+ * every other key as text. */
 static void put_key(struct wb *w, lxw_worksheet *ws, size_t row, size_t col,
 		    const char *name, const char *val)
 {
-	char *end;
 	double x;
 
-	if (strcmp(name, "step") == 0 && val && *val) {
-		x = strtod(val, &end);
-		if (!*end && !isnan(x) && !isinf(x)) {
-			check(w, worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, x, NULL));
-			return;
-		}
-	}
-	put_str(w, ws, row, col, val, NULL);
+	if (an_key_number(name, val, &x))
+		check(w, worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, x, NULL));
+	else
+		put_str(w, ws, row, col, val, NULL);
 }
 
 /* The comparison sheet: the CSV table's cells. A figure is the number the
@@ -191,11 +187,13 @@ static void write_comparison(struct wb *w, lxw_worksheet *ws, const struct an_re
 	check(w, worksheet_set_column(ws, 0, (lxw_col_t)(nk + ncols + (size_t)note_col), 16, NULL));
 }
 
-/* Whether name is taken: by a sheet already added, or by one of the two
- * fixed sheets (Excel compares names without case). */
+/* Whether name is taken: by a sheet already added, by one of the two
+ * fixed sheets, or by Excel itself ("History", which it reserves; it
+ * compares names without case). */
 static int name_taken(lxw_workbook *wb, const char *name)
 {
 	return strcasecmp(name, "comparison") == 0 || strcasecmp(name, "definitions") == 0 ||
+	       strcasecmp(name, "history") == 0 ||
 	       workbook_validate_sheet_name(wb, name) != LXW_NO_ERROR;
 }
 

@@ -7,6 +7,7 @@
 
 #include "csv.h"
 #include "lengths.h"
+#include "num.h"
 
 enum { B_TIME, B_IN, B_OUT, NB };
 
@@ -35,6 +36,7 @@ int bgpt_load(const char *path, size_t max, struct bgpt_list *out, struct err *e
 	struct csv_reader *r;
 	int col[NB], rc, got;
 	double t0 = 0, last = 0;
+	int seen = 0;   /* a row, failed or not, was read */
 
 	memset(out, 0, sizeof *out);
 	if ((rc = csv_open(path, &r, e)))
@@ -50,16 +52,15 @@ int bgpt_load(const char *path, size_t max, struct bgpt_list *out, struct err *e
 	while ((got = csv_next(r, e)) == 1 && (!max || out->n < max)) {
 		struct bgpt_item it = { 0, 0, 0, csv_line(r) };
 		const char *s = csv_field(r, (size_t)col[B_TIME], NULL);
-		char *end;
 		double t;
 
-		errno = 0;
-		t = strtod(s, &end);
-		if (!*s || *end || errno || !(t >= 0) || isinf(t)) {
+		if (num_decimal(s, &t) || !(t >= 0)) {
 			rc = bad(r, B_TIME, s, "seconds >= 0", e);
 			break;
 		}
-		if (out->n && t < last) {
+		/* Failed rows too: they are left out, but a trace out of
+		 * order is a wrong file either way. */
+		if (seen && t < last) {
 			rc = err_set(e, ERR_DATA, "%s:%ld: Timestamp %s is before the row above's: "
 				     "a trace is in time order", csv_name(r), csv_line(r), s);
 			break;
@@ -67,13 +68,14 @@ int bgpt_load(const char *path, size_t max, struct bgpt_list *out, struct err *e
 		if ((rc = get_count(r, B_IN, col[B_IN], 1, &it.in_tokens, e)) ||
 		    (rc = get_count(r, B_OUT, col[B_OUT], 0, &it.out_tokens, e)))
 			break;
+		seen = 1;
+		last = t;
 		if (it.out_tokens == 0) {
 			out->failed++;
 			continue;
 		}
 		if (!out->n)
 			t0 = t;
-		last = t;
 		it.arrival_s = t - t0;
 		if (out->n == out->cap) {
 			size_t cap = out->cap ? out->cap * 2 : 1024;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
+
 /* A whole token count in [1, LEN_MAX] taking all of s[0..n). */
 static int parse_count(const char *s, size_t n, const char *what,
 		       const char *item, long *out, struct err *e)
@@ -26,16 +28,6 @@ static int parse_count(const char *s, size_t n, const char *what,
 	return 0;
 }
 
-/* A finite decimal taking all of s (NUL-terminated). */
-static int parse_real(const char *s, double *out)
-{
-	char *end;
-
-	if (!*s || *s == ' ')
-		return -1;
-	*out = strtod(s, &end);
-	return *end || !isfinite(*out) ? -1 : 0;
-}
 
 /* "X,Y" into two finite numbers. */
 static int parse_pair(const char *s, double *x, double *y)
@@ -47,7 +39,7 @@ static int parse_pair(const char *s, double *x, double *y)
 		return -1;
 	memcpy(tmp, s, (size_t)(comma - s));
 	tmp[comma - s] = '\0';
-	return parse_real(tmp, x) || parse_real(comma + 1, y) ? -1 : 0;
+	return num_decimal(tmp, x) || num_decimal(comma + 1, y) ? -1 : 0;
 }
 
 static int parse_dist(const char *s, const char *what, struct len_spec *sp,
@@ -70,7 +62,7 @@ static int parse_dist(const char *s, const char *what, struct len_spec *sp,
 				       "%s: '%s': expected lognormal:mean=M,sd=S", what, s);
 		memcpy(tmp, s + 15, (size_t)(sd - s - 15));
 		tmp[sd - s - 15] = '\0';
-		if (parse_real(tmp, &x) || parse_real(sd + 4, &y) || x <= 0 || y < 0)
+		if (num_decimal(tmp, &x) || num_decimal(sd + 4, &y) || x <= 0 || y < 0)
 			return err_set(e, ERR_USAGE,
 				       "%s: '%s': expected lognormal:mean=M,sd=S with M > 0 and S >= 0",
 				       what, s);

@@ -117,9 +117,22 @@ int sse_feed(struct sse *p, const char *bytes, size_t n, sse_cb cb, void *ctx,
 	size_t i = 0;
 	int rc;
 
-	if (p->skip_lf && n) {
-		if (bytes[0] == '\n')
-			i = 1;
+	/* The stream's first bytes: a BOM, which may come split, is skipped;
+	 * bytes that began like one and were not are the line's. */
+	while (p->mode == SSE_MODE_SSE && p->bom >= 0 && i < n) {
+		if (bytes[i] == "\xEF\xBB\xBF"[p->bom]) {
+			i++;
+			if (++p->bom == 3)
+				p->bom = -1;
+			continue;
+		}
+		if (p->bom && (rc = buf_add(&p->line, "\xEF\xBB\xBF", (size_t)p->bom, e)))
+			return rc;
+		p->bom = -1;
+	}
+	if (p->skip_lf && i < n) {
+		if (bytes[i] == '\n')
+			i++;
 		p->skip_lf = 0;
 	}
 	while (i < n) {
@@ -188,6 +201,7 @@ void sse_reset(struct sse *p)
 	p->ev_bytes = 0;
 	p->skip_lf = 0;
 	p->has_data = 0;
+	p->bom = 0;
 }
 
 void sse_free(struct sse *p)

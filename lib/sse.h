@@ -13,6 +13,9 @@
  * but for one outside the standard: llama.cpp's server sends a failure
  * after its 200 as an "error: {...}" line, which is made an event named
  * "error" with that value as its data (dropping it lost the reason).
+ * A byte order mark (EF BB BF) at the start of the stream is skipped, as
+ * the rules say; the first line's field name no longer matched "data",
+ * and the first event was lost.
  * data "[DONE]" (OpenAI's end marker) is flagged in sse_event.done.
  *
  * NDJSON mode (Ollama): every non-blank line is one event whose data is the
@@ -64,6 +67,7 @@ struct sse {
 	int skip_lf;      /* last byte seen was '\r': a leading '\n' is its pair */
 	int has_data;     /* a data line was seen in the current event */
 	size_t at;        /* sse_event.end of an event dispatched now */
+	int bom;          /* SSE: bytes of a leading BOM matched, -1 past it */
 };
 
 /* Default max_event: 1 MiB. */

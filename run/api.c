@@ -260,6 +260,13 @@ double jd_double(const struct jdoc *d, int i, double dflt)
 	return number(d, i, &v) ? v : dflt;
 }
 
+double jd_duration(const struct jdoc *d, int i, double dflt)
+{
+	double v;
+
+	return number(d, i, &v) && v >= 0 && v <= 1e15 ? v : dflt;
+}
+
 int jd_text(const struct jdoc *d, int i, struct buf *out, struct err *e)
 {
 	const jsmntok_t *t = &d->t[i];
@@ -323,6 +330,9 @@ void resp_reset(struct resp *r, int64_t t_sent, int keep_text)
 	buf_reset(&r->text);
 	buf_reset(&r->chunk_log);
 	buf_reset(&r->scratch);
+	/* Set once: a test may lower it. */
+	if (!r->text.max)
+		r->text.max = r->chunk_log.max = RESP_MAX;
 	r->t_sent = t_sent;
 	r->in_tokens = r->out_tokens = r->reasoning_tokens = -1;
 	r->usage_out_prev = 0;
@@ -360,6 +370,16 @@ static char *put_num(char *p, long long v)
 	return p;
 }
 
+/* Whether n more bytes would pass b's cap (RESP_MAX): then e says so. */
+static int past_cap(const struct buf *b, size_t n, const char *what, struct err *e)
+{
+	if (!b->max || n <= b->max - (b->len < b->max ? b->len : b->max))
+		return 0;
+	err_set(e, ERR_DATA, "the reply's %s passed %zu bytes: a stream without end?", what,
+		b->max);
+	return 1;
+}
+
 /* Stamps a chunk of text at now (its text is the caller's to keep). */
 static int stamp(struct resp *r, int reasoning, long tokens, int64_t now,
 		 struct err *e)
@@ -383,6 +403,8 @@ static int stamp(struct resp *r, int reasoning, long tokens, int64_t now,
 		*p++ = ':';
 		p = put_num(p, tokens);
 	}
+	if (past_cap(b, (size_t)(p - item), "chunk log", e))
+		return ERR_DATA;
 	return buf_add(b, item, (size_t)(p - item), e);
 }
 
@@ -394,6 +416,10 @@ int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
 	if (!jd_nonempty_str(d, text_tok))
 		return 0;
 	rc = stamp(r, reasoning, tokens, now, e);
+	/* The escaped length: the text it decodes to is no longer. */
+	if (!rc && r->keep_text &&
+	    past_cap(&r->text, (size_t)(d->t[text_tok].end - d->t[text_tok].start), "text", e))
+		rc = ERR_DATA;
 	if (!rc && r->keep_text)
 		rc = jd_text(d, text_tok, &r->text, e);
 	return rc;
@@ -407,6 +433,8 @@ int resp_chunk_raw(struct resp *r, const char *text, size_t len, int reasoning,
 	if (!len)
 		return 0;
 	rc = stamp(r, reasoning, tokens, now, e);
+	if (!rc && r->keep_text && past_cap(&r->text, len, "text", e))
+		rc = ERR_DATA;
 	if (!rc && r->keep_text)
 		rc = buf_add(&r->text, text, len, e);
 	return rc;
@@ -564,8 +592,8 @@ void api_timings(struct resp *r, const struct jdoc *d)
 
 	if (tm < 0)
 		return;
-	r->server_prompt_ms = jd_double(d, jd_get(d, tm, "prompt_ms"), r->server_prompt_ms);
-	r->server_decode_ms = jd_double(d, jd_get(d, tm, "predicted_ms"), r->server_decode_ms);
+	r->server_prompt_ms = jd_duration(d, jd_get(d, tm, "prompt_ms"), r->server_prompt_ms);
+	r->server_decode_ms = jd_duration(d, jd_get(d, tm, "predicted_ms"), r->server_decode_ms);
 	r->server_prompt_tokens = jd_count(d, jd_get(d, tm, "prompt_n"), r->server_prompt_tokens);
 	r->server_decode_tokens = jd_count(d, jd_get(d, tm, "predicted_n"), r->server_decode_tokens);
 }

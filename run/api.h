@@ -51,6 +51,10 @@ long jd_long(const struct jdoc *d, int i, long dflt);
  * value (a count the server got wrong is not recorded as measured). */
 long jd_count(const struct jdoc *d, int i, long dflt);
 double jd_double(const struct jdoc *d, int i, double dflt);
+/* A server's timing: as jd_double, but dflt also for a negative, infinite
+ * or absurd value (over 1e15, in the server's unit): a timing the server
+ * got wrong is not recorded, and does not make the results unreadable. */
+double jd_duration(const struct jdoc *d, int i, double dflt);
 /* Copies a string (unescaped) or primitive token into out (cut to size,
  * NUL-terminated); "" when missing. */
 void jd_copy(const struct jdoc *d, int i, char *out, size_t size);
@@ -71,6 +75,12 @@ enum rclass {
 	RC_BAD_STREAM,
 	RC_CANCELLED,
 };
+
+/* The most a response's text, or its chunk log, may hold: a server that
+ * streams without end fails the request (bad_stream) rather than take the
+ * client's memory until the timeout (828 MB in 8 s was seen). As a
+ * body's cap, BODY_MAX. */
+#define RESP_MAX (64u << 20)
 
 /* What is learned from one response. Times are monotonic ns, 0 = none;
  * counts are -1 when unknown. */

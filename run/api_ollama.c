@@ -33,8 +33,8 @@ static int event(struct resp *r, const struct jdoc *d, int64_t now, struct err *
 	r->done = 1;
 	r->in_tokens = jd_count(d, jd_get(d, 0, "prompt_eval_count"), -1);
 	r->out_tokens = jd_count(d, jd_get(d, 0, "eval_count"), -1);
-	pd = jd_double(d, jd_get(d, 0, "prompt_eval_duration"), NAN);
-	ed = jd_double(d, jd_get(d, 0, "eval_duration"), NAN);
+	pd = jd_duration(d, jd_get(d, 0, "prompt_eval_duration"), NAN);
+	ed = jd_duration(d, jd_get(d, 0, "eval_duration"), NAN);
 	r->server_prompt_ms = pd / 1e6;
 	r->server_decode_ms = ed / 1e6;
 	/* prompt_eval_count is the whole prompt, prompt_eval_duration the

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "csv.h"
+#include "num.h"
 #include "slurp.h"
 #include "utf8.h"
 
@@ -82,29 +83,23 @@ int corpus_load(const char *path, long shard_i, long shard_n, struct corpus *c,
 		    (rc = field_long(r, ct, "turn", &w->turn, e)))
 			break;
 		if (ck >= 0 && *(s = csv_field(r, (size_t)ck, NULL))) {
-			char *end;
-
-			w->think_s = strtod(s, &end);
-			/* At most a year, as arrival_s: past 9.2e9 s the due
+			/* At most a year, as a trace: past 9.2e9 s the due
 			 * time overflowed and the turn went at once. */
-			if (*end || !(w->think_s >= 0) || !(w->think_s <= CORPUS_MAX_ARRIVAL_S)) {
+			if (num_decimal(s, &w->think_s) || !(w->think_s >= 0) ||
+			    !(w->think_s <= CORPUS_MAX_ARRIVAL_S)) {
 				rc = err_set(e, ERR_DATA,
 					     "%s:%ld: think_s: expected seconds from 0 to %d, got '%s'",
 					     csv_name(r), csv_line(r), CORPUS_MAX_ARRIVAL_S, s);
 				break;
 			}
 		}
-		if (ca >= 0 && *(s = csv_field(r, (size_t)ca, NULL))) {
-			char *end;
-
-			w->arrival_s = strtod(s, &end);
-			/* inf or 1e300 would overflow the schedule's ns. */
-			if (*end || !(w->arrival_s >= 0) || !(w->arrival_s <= CORPUS_MAX_ARRIVAL_S)) {
-				rc = err_set(e, ERR_DATA,
-					     "%s:%ld: arrival_s: expected seconds from 0 to %g, got '%s'",
-					     csv_name(r), csv_line(r), (double)CORPUS_MAX_ARRIVAL_S, s);
-				break;
-			}
+		/* Any finite offset: --time-scale may bring a long trace
+		 * within CORPUS_MAX_ARRIVAL_S, and --trace checks it then. */
+		if (ca >= 0 && *(s = csv_field(r, (size_t)ca, NULL)) &&
+		    (num_decimal(s, &w->arrival_s) || !(w->arrival_s >= 0))) {
+			rc = err_set(e, ERR_DATA, "%s:%ld: arrival_s: expected seconds >= 0, got '%s'",
+				     csv_name(r), csv_line(r), s);
+			break;
 		}
 		s = csv_field(r, (size_t)cp, &plen);
 		/* A request of nothing measures nothing a user meant (as a

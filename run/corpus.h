@@ -10,8 +10,9 @@
 
 #include "err.h"
 
-/* The latest arrival_s a trace may give (a year): its schedule is kept in
- * int64_t ns, and a trace longer than that is not a benchmark. */
+/* The latest a trace may send (a year), its arrival_s divided by
+ * --time-scale, and the longest think_s: a schedule is kept in int64_t
+ * ns, and a trace longer than that is not a benchmark. */
 #define CORPUS_MAX_ARRIVAL_S 31536000
 
 struct corpus_row {

@@ -155,9 +155,13 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 				if (isnan(c->rows[k].arrival_s)) {
 					free(t);
 					free(ar);
+					if (!c->has_arrival)
+						return err_set(e, ERR_DATA, "%s: no arrival_s column "
+							       "(--trace sends each row at its arrival_s)",
+							       o->corpus);
 					return err_set(e, ERR_DATA,
-						       "%s: row %s has no arrival_s (needed by --trace)",
-						       o->corpus, c->rows[k].id);
+						       "%s:%ld: arrival_s: empty (--trace needs every row's)",
+						       o->corpus, c->rows[k].line);
 				}
 				ar[k].s = c->rows[k].arrival_s;
 				ar[k].row = k;
@@ -168,11 +172,14 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 				/* Bounded: arrival_s by the corpus, the scale by
 				 * --time-scale; the product must fit in ns too. */
 				if (ar[k].s / o->time_scale > CORPUS_MAX_ARRIVAL_S) {
+					int rc = err_set(e, ERR_USAGE, "%s:%ld: arrival_s %g at --time-scale %g "
+							 "is past %g s (a year)", o->corpus,
+							 c->rows[ar[k].row].line, ar[k].s, o->time_scale,
+							 (double)CORPUS_MAX_ARRIVAL_S);
+
 					free(t);
 					free(ar);
-					return err_set(e, ERR_USAGE, "%s: row %s: arrival_s %g at --time-scale %g "
-						       "is past %g s", o->corpus, c->rows[ar[k].row].id, ar[k].s,
-						       o->time_scale, (double)CORPUS_MAX_ARRIVAL_S);
+					return rc;
 				}
 				t[k] = (int64_t)llround(ar[k].s / o->time_scale * CLK_NS_PER_S);
 			}

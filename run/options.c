@@ -13,6 +13,7 @@
 #include "corpus.h"
 #include "csv.h"
 #include "ofile.h"
+#include "num.h"
 #include "optmsg.h"
 #include "record.h"
 #include "targets_yaml.h"
@@ -235,11 +236,7 @@ static int to_long_max(const char *s, long min, long max, long *v, const char *o
 static int to_double(const char *s, double min, double *v, const char *opt,
 		     struct err *e)
 {
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*v) || *v < min)
+	if (num_decimal(s, v) || *v < min)
 		return err_set(e, ERR_USAGE, "%s: expected a number >= %g, got '%s'",
 			       opt, min, s);
 	return 0;
@@ -683,14 +680,15 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			if (!rc && o->time_scale > 1e6)
 				rc = err_set(e, ERR_USAGE, "--time-scale: at most 1e6, got '%s'", optarg);
 			break;
-		case O_REQUESTS: rc = to_long(optarg, 1, &o->requests, "--requests", e); break;
+		/* At most 10^12: requests + warmup is summed in a long. */
+		case O_REQUESTS: rc = to_long_max(optarg, 1, 1000000000000L, &o->requests, "--requests", e); break;
 		case O_DURATION:
 			/* In ns it must fit an int64_t with room: a year is plenty. */
 			rc = to_double(optarg, 1e-3, &o->duration_s, "--duration", e);
 			if (!rc && o->duration_s > 31536000)
 				rc = err_set(e, ERR_USAGE, "--duration: at most 31536000 s (a year), got '%s'", optarg);
 			break;
-		case O_WARMUP: rc = to_long(optarg, 0, &o->warmup, "--warmup", e); break;
+		case O_WARMUP: rc = to_long_max(optarg, 0, 1000000000000L, &o->warmup, "--warmup", e); break;
 		case O_MAXERR: rc = to_long(optarg, 0, &o->max_errors, "--max-errors", e); break;
 		case O_DRAIN: o->drain = 1; break;
 		case O_RETRIES: rc = to_long(optarg, 0, &o->retries, "--retries", e); break;

@@ -171,9 +171,11 @@ static void put_long(struct fld *f, long v)
 		fmt_i64(f->s, v);
 }
 
+/* Empty past 1e18, which "%.3f" would cut to fit the field (a wrong
+ * number that still reads as one). */
 static void put_dbl(struct fld *f, double v)
 {
-	if (!isnan(v))
+	if (isfinite(v) && fabs(v) < 1e18)
 		snprintf(f->s, sizeof f->s, "%.3f", v);
 }
 

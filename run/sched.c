@@ -46,8 +46,14 @@ int sched_parse_sizes(const char *spec, long **out, size_t *n, struct err *e)
 			return err_set(e, ERR_USAGE,
 				       "bad batch sizes '%s' (want LO..HI or LO..HI:STEP)",
 				       spec);
-		for (long x = lo; x <= hi && !rc; x = k ? x + k : x * 2)
+		/* The next size, unless it passes hi (or LONG_MAX). */
+		for (long x = lo; !rc;) {
 			rc = push(&v, &nv, x, e);
+			if (k ? __builtin_add_overflow(x, k, &x) : __builtin_mul_overflow(x, 2L, &x))
+				break;
+			if (x > hi)
+				break;
+		}
 	} else {
 		for (;;) {
 			long x;

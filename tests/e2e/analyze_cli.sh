@@ -95,6 +95,8 @@ grep -q '"step": 8,' "$T/t.json" && grep -q '"step_kind": "batch"' "$T/t.json" &
 llmanalyze -f table "$T/all.csv" | head -1 | grep -q "^target  model  group  step  requests" && ok "aligned table" || nok "aligned table"
 llmanalyze -c ttft_p50 -r ttft_p50 "$T/all.csv" | cut -d, -f4 | tr '\n' ' ' | grep -q "^step 1 2 4 8 $" && ok "--rank latency: lowest first" || nok "--rank latency: lowest first"
 llmanalyze -c out_tok_per_s -r out_tok_per_s "$T/all.csv" | cut -d, -f4 | tr '\n' ' ' | grep -q "^step 8 4 2 1 $" && ok "--rank throughput: highest first" || nok "--rank throughput: highest first"
+# Failures rise with the step here (every 7th request fails): fewest first.
+llmanalyze -c failed -r failed "$T/all.csv" | cut -d, -f4 | tr '\n' ' ' | grep -q "^step 1 2 4 8 $" && ok "--rank failed: fewest first" || nok "--rank failed: fewest first"
 llmanalyze -b step,status -c requests "$T/all.csv" | grep -q "^8,http_5xx,4$" && ok "--by other columns" || nok "--by other columns"
 llmanalyze -s ttft:35 -c goodput_req_per_s,req_per_s "$T/all.csv" >"$T/g.csv"
 awk -F, '$1 == "2" && $5 == $6 { g2 = 1 } $1 == "4" && $5 == 0 { g4 = 1 } END { exit !(g2 && g4) }' "$T/g.csv" 2>/dev/null ||

@@ -64,6 +64,34 @@ llmanalyze -f xlsx -o "$T/d.xlsx" "$T/r.csv" &&
 [ "$names" = "comparison,step 1,step 2,step 4,definitions" ] && ok "default keys: sheets named 'step N'" ||
 	nok "default keys: sheets named 'step N'" "$names"
 
+# Keys that are numbers by nature are numbers, so a spreadsheet sorts
+# turn 10 after 2 (they were text): step, turn, context_bucket. A group
+# named History gets another sheet name (Excel reserves that one).
+llmanalyze --by step,context_bucket -f xlsx -o "$T/cb.xlsx" "$T/r.csv" 2>"$T/err" &&
+	llmanalyze -f xlsx -o "$T/turn.xlsx" tests/data/analyze/conv/turns.csv 2>>"$T/err" &&
+	awk -F, -v OFS=, 'NR > 1 { $5 = NR % 2 ? "History" : "other" } 1' "$T/r.csv" >"$T/hist.csv" &&
+	llmanalyze --by group -f xlsx -o "$T/hist.xlsx" "$T/hist.csv" 2>>"$T/err" ||
+	nok "numeric keys: workbooks written" "$(cat "$T/err")"
+"$PY" -c '
+import sys, openpyxl
+def keys(path, names):
+    ws = openpyxl.load_workbook(path)["comparison"]
+    head = [c.value for c in ws[1]]
+    return [[r[head.index(n)] for n in names] for r in ws.iter_rows(min_row=2, values_only=True)]
+cb = keys(sys.argv[1], ["step", "context_bucket"])
+turn = keys(sys.argv[2], ["turn"])
+# failed requests without prompt tokens have no context bucket: empty
+bad = [v for row in cb + turn for v in row if not isinstance(v, (int, float, type(None)))]
+sys.exit(1 if bad or not cb or not turn or not all(row[0] for row in cb + turn) else 0)
+' "$T/cb.xlsx" "$T/turn.xlsx" && ok "step, turn and context_bucket are numbers" ||
+	nok "step, turn and context_bucket are numbers"
+names=$("$PY" -c 'import sys, openpyxl; print(",".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$T/hist.xlsx")
+case ",$names," in
+*,[Hh]istory,*) nok "no sheet named History" "$names" ;;
+*,History*) ok "no sheet named History" ;;
+*) nok "no sheet named History" "$names" ;;
+esac
+
 # Usage: a workbook needs a file.
 llmanalyze -f xlsx "$T/r.csv" >"$T/out" 2>"$T/err"
 rc=$?

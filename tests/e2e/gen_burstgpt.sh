@@ -45,6 +45,8 @@ while read -r file want; do
 done <<'LIST'
 burstgpt-no-response.csv no column 'Response tokens'
 burstgpt-back.csv burstgpt-back.csv:3: Timestamp 4 is before
+burstgpt-back-failed.csv burstgpt-back-failed.csv:3: Timestamp 4 is before
+burstgpt-hex.csv burstgpt-hex.csv:3: Timestamp: expected seconds >= 0, got '0x10'
 burstgpt-bad-count.csv burstgpt-bad-count.csv:3: Request tokens: expected a token count from 1, got 'many'
 LIST
 expect_exit 66 "a missing trace is 66" llmgen -q --from-burstgpt "$T/none.csv" -o "$T/x.csv"

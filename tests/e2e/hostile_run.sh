@@ -67,11 +67,33 @@ expect_err 65 "big.csv:2:67108865: field longer than 67108864 bytes" "a 100 MB p
 rm -f "$T/big.csv"
 # A trace time past a year, or not a number of seconds at all: 65.
 printf 'prompt,arrival_s\nhello,inf\nhi,0\n' >"$T/inf.csv"
-expect_err 65 "inf.csv:2: arrival_s: expected seconds from 0 to" "an arrival_s of inf is 65 naming file:line" \
+expect_err 65 "inf.csv:2: arrival_s: expected seconds >= 0, got 'inf'" "an arrival_s of inf is 65 naming file:line" \
 	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/inf.csv"
 # A bad row fails every shard, not only the one that would hold it.
-expect_err 65 "inf.csv:2: arrival_s: expected seconds from 0 to" "a bad row in another shard's share: 65 all the same" \
+expect_err 65 "inf.csv:2: arrival_s: expected seconds >= 0" "a bad row in another shard's share: 65 all the same" \
 	llmrun --no-probe --url http://127.0.0.1:1 --trace --shard 1/2 "$T/inf.csv"
+# What strtod takes and a number of seconds is not: hex, a space.
+printf 'prompt,arrival_s\nhello,0\nhi,0x10\n' >"$T/hex.csv"
+expect_err 65 "hex.csv:3: arrival_s: expected seconds >= 0, got '0x10'" "a hexadecimal arrival_s is 65 (it was 16 s)" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/hex.csv"
+printf 'prompt,arrival_s\nhello,0\nhi, 0.2\n' >"$T/sp.csv"
+expect_err 65 "sp.csv:3: arrival_s: expected seconds >= 0, got ' 0.2'" "an arrival_s with a space is 65" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/sp.csv"
+# A row without one: its line; a corpus without the column: said so.
+printf 'id,prompt,arrival_s\na,hello,0\nb,hi,\n' >"$T/hole.csv"
+expect_err 65 "hole.csv:3: arrival_s: empty" "an empty arrival_s is 65 naming file:line (it named the row id)" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/hole.csv"
+printf 'id,prompt\na,hello\n' >"$T/nocol.csv"
+expect_err 65 "nocol.csv: no arrival_s column" "a corpus without arrival_s: 65 saying so" \
+	llmrun --no-probe --url http://127.0.0.1:1 --trace "$T/nocol.csv"
+# The year is checked after --time-scale: a long trace brought within it
+# runs (it was 65 before the scale was applied).
+# (32 s at the scale: stopped after its first request.)
+printf 'prompt,arrival_s\nhello,0\nhi,32000000\n' >"$T/long.csv"
+timeout -s INT 1 llmrun --no-probe --url http://127.0.0.1:1 --trace --time-scale 1e6 -q -o "$T/long.out" "$T/long.csv" 2>"$T/err"
+rc=$?
+[ $rc -ne 64 ] && [ $rc -ne 65 ] && ! grep -q arrival_s "$T/err" && [ "$(wc -l <"$T/long.out")" -eq 2 ] &&
+	ok "arrival_s past a year, within it at --time-scale: runs" || nok "arrival_s past a year, within it at --time-scale: runs" "exit $rc: $(cat "$T/err")"
 printf 'prompt,arrival_s\nhello,100\nhi,0\n' >"$T/far.csv"
 expect_err 64 "arrival_s 100 at --time-scale 1e-06 is past" "arrival_s over a tiny --time-scale past a year: 64" \
 	llmrun --no-probe --url http://127.0.0.1:1 --trace --time-scale 0.000001 "$T/far.csv"

@@ -331,6 +331,10 @@ order=$(vals "$T/t.csv" row_id | tr -d '\n')
 sch=$(vals "$T/t.csv" t_scheduled_ns | sort -n | tr '\n' ' ')
 gap=$(echo "$sch" | awk '{ printf "%d", ($3 - $1) / 1000000 }')
 [ "$(vals "$T/t.csv" seq | tr -d '\n')" = 012 ] && [ "$gap" -eq 200 ] && ok "trace: rows at arrival_s / time-scale" || nok "trace: rows at arrival_s / time-scale" "$order $sch"
+# A trace's step is 0: the table says it is a trace (step_kind shown).
+llmanalyze -c requests "$T/t.csv" >"$T/tt.csv"
+[ "$(cut -d, -f4,5 "$T/tt.csv" | tr '\n' ' ')" = "step_kind,step trace,0 " ] &&
+	ok "trace alone: the table shows step_kind trace" || nok "trace alone: the table shows step_kind trace" "$(cat "$T/tt.csv")"
 # The open loop's plan (t_scheduled, client_lag_ms's start) on llmsim's
 # clock, over the constant, gamma, ramp and trace runs above (plancheck):
 # no request arrived before it was due, and arrived_ns - t_scheduled (the

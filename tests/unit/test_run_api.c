@@ -157,6 +157,41 @@ static void openai_timings(void **state)
 	assert_near(r.server_decode_ms, 7, 1e-9);
 	assert_int_equal(r.server_prompt_tokens, -1);
 	assert_int_equal(r.server_decode_tokens, -1);
+	/* Timings a server got wrong are not recorded: a negative one made
+	 * llmanalyze refuse the whole file, 1e999 wrote "inf". */
+	resp_reset(&r, 0, 0);
+	feed(api_find("openai-completions"), &r,
+	     "{\"id\":\"chatcmpl-z\",\"choices\":[{\"text\":\"\",\"finish_reason\":\"length\"}],"
+	     "\"timings\":{\"prompt_ms\":-5,\"predicted_ms\":1e999}}", 9, 0);
+	assert_true(isnan(r.server_prompt_ms));
+	assert_true(isnan(r.server_decode_ms));
+	resp_free(&r);
+}
+
+/* A stream without end fails at the cap (here lowered to 64 bytes)
+ * rather than take the client's memory. */
+static void text_and_log_capped(void **state)
+{
+	const struct api *a = api_find("openai-chat");
+	const char *ev = "{\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"0123456789\"}}]}";
+	struct resp r = {0};
+	int rc = 0, i;
+
+	(void)state;
+	resp_reset(&r, 0, 1);
+	assert_int_equal(r.text.max, RESP_MAX);
+	r.text.max = 64;
+	for (i = 0; i < 100 && !rc; i++)
+		rc = feed(a, &r, ev, 1000 * (i + 1), 0);
+	assert_int_not_equal(rc, 0);
+	assert_int_equal(i, 7);  /* 6 chunks of 10 bytes fit */
+	assert_true(r.text.len <= 64);
+	resp_reset(&r, 0, 0);
+	r.chunk_log.max = 30;
+	for (i = 0, rc = 0; i < 100 && !rc; i++)
+		rc = feed(a, &r, ev, 1000 * (i + 1), 0);
+	assert_int_not_equal(rc, 0);
+	assert_true(r.chunk_log.len <= 30);
 	resp_free(&r);
 }
 
@@ -483,6 +518,7 @@ int main(void)
 		cmocka_unit_test(openai_chat_whole_and_completions),
 		cmocka_unit_test(tgi),
 		cmocka_unit_test(openai_timings),
+		cmocka_unit_test(text_and_log_capped),
 		cmocka_unit_test(llamacpp_and_ollama),
 		cmocka_unit_test(error_objects),
 		cmocka_unit_test(error_text),

@@ -32,6 +32,13 @@ static void sizes(void **state)
 	assert_int_equal(n, 3); /* 4 12 20 */
 	assert_int_equal(v[2], 20);
 	free(v);
+	/* Doubling or a step past LONG_MAX ends the list (it wrapped). */
+	assert_int_equal(sched_parse_sizes("4611686018427387904..9223372036854775807", &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(v);
+	assert_int_equal(sched_parse_sizes("9223372036854775806..9223372036854775807:5", &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(v);
 	assert_int_equal(sched_parse_sizes("0,1", &v, &n, &e), ERR_USAGE);
 	assert_int_equal(sched_parse_sizes("8..4", &v, &n, &e), ERR_USAGE);
 	assert_int_equal(sched_parse_sizes("1,,2", &v, &n, &e), ERR_USAGE);
