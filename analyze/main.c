@@ -30,6 +30,7 @@
 #include "srvmetrics.h"
 #include "truth.h"
 #include "vllm.h"
+#include "sigstop.h"
 #include "watch.h"
 #include "xlsx.h"
 
@@ -809,17 +810,12 @@ static void on_stop(int sig)
  * waits. Returns the final analysis' status. */
 static int watch(struct opts *o, const char *const *paths, size_t n, struct err *e)
 {
-	struct sigaction sa;
 	uint64_t before, shown = 0;
 	const char *missing;
 	int idle = 0, rc = 0, final, passes = 0, stale = -1;
 	size_t rows;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigstop_catch(on_stop);
 	for (;;) {
 		int ended = an_watch_ended(paths, n);
 

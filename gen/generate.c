@@ -16,6 +16,7 @@
 #include "ofile.h"
 #include "sonnet.h"
 #include "stats.h"
+#include "sigstop.h"
 #include "template.h"
 #include "tok.h"
 
@@ -359,9 +360,10 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 	return buf_add(&g->shared, r->c.text.p, r->c.text.len, e);
 }
 
-/* SIGINT or SIGTERM while the rows are written: the signal's number. The
- * run stops at the next row, removes its temporary files, and then dies
- * of the signal (a shell sees 130 or 143, as without the handler). */
+/* SIGINT, SIGTERM or SIGHUP while the rows are written: the signal's
+ * number. The run stops at the next row, removes its temporary files,
+ * and then dies of the signal (a shell sees 130, 143 or 129, as without
+ * the handler). */
 static volatile sig_atomic_t stop_sig;
 
 static void on_stop(int sig)
@@ -699,15 +701,8 @@ int gen_run(const struct gen_opts *o, struct err *e)
 		if (!rc)
 			rc = open_outputs(&r, e);
 	}
-	if (!rc) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_stop;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
+	if (!rc)
+		sigstop_catch(on_stop);
 	if (!rc && o->from)
 		rc = gen_run_import(&r, e);
 	if (!rc && o->burstgpt)

@@ -31,10 +31,11 @@
 #include "sched.h"
 #include "scrape.h"
 #include "session.h"
+#include "sigstop.h"
 #include "tok.h"
 #include "utf8.h"
 
-/* 1 after the first SIGINT/SIGTERM (stop sending), 2 after the second
+/* 1 after the first SIGINT/SIGTERM/SIGHUP (stop sending), 2 after the second
  * (cancel what is in flight even with --drain). */
 static volatile sig_atomic_t stop_flag;
 
@@ -600,7 +601,6 @@ int main(int argc, char **argv)
 	struct clk_anchor anchor;
 	struct err e = {0};
 	struct prog pg = {0};
-	struct sigaction sa;
 	json_t *meta = NULL;
 	char run_id[64], *meta_path = NULL, *scrape_url = NULL, *scrape_path = NULL;
 	struct scrape *scr = NULL;
@@ -726,11 +726,7 @@ int main(int argc, char **argv)
 	if ((rc = rec_open(o.out, meta_path, meta, &anchor, &rec, &e)))
 		goto out;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigstop_catch(on_signal);
 	/* Send times and libcurl's timers fire when due, not up to 50 us
 	 * later (the kernel's default timer slack; a send's lag counts). */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);

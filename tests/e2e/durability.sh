@@ -98,5 +98,26 @@ else
 	echo "# skipped: a disk full during --scrape (needs root and a tmpfs mount)"
 fi
 
+# Ctrl-C while the results go to a pipe that is full (its reader waits):
+# the write goes on once the reader reads, every row of the summary is
+# there, exit 130. Until 2026-12-07 the blocked write failed with EINTR:
+# exit 74 and the rows not yet written lost. (If the pipe were not full
+# yet when the signal came, this would pass without the fix: it cannot
+# fail for timing.)
+start_sim --zero-latency
+( llmrun --url "$URL" --model llmsim --batch-sizes 8 --requests 100000 --max-tokens 30 --ignore-eos \
+	"$T/c.csv" 2>"$T/pipe.err" & echo $! >"$T/pipe.pid"; wait $!; echo $? >"$T/pipe.rc" ) |
+	{ sleep 3; cat >"$T/pipe.csv"; } &
+reader=$!
+sleep 1.5
+kill -INT "$(cat "$T/pipe.pid")"
+wait $reader
+stop_sim
+sent=$(sed -n 's/^llmrun: batch=8: \([0-9]*\) requests.*/\1/p' "$T/pipe.err")
+rows=$(($(wc -l <"$T/pipe.csv") - 1))
+[ "$(cat "$T/pipe.rc")" = 130 ] && [ -n "$sent" ] && [ "$rows" -eq "$sent" ] &&
+	ok "Ctrl-C while stdout is a full pipe: 130, every row written ($rows)" ||
+	nok "Ctrl-C while stdout is a full pipe: 130, every row written" "exit $(cat "$T/pipe.rc"), $rows rows of $sent: $(tail -3 "$T/pipe.err")"
+
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"

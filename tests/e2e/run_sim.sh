@@ -437,6 +437,13 @@ p=$!; sleep 1; kill -INT $p; wait $p; rc=$?
 [ $rc -eq 130 ] && [ "$(rows "$T/i.csv")" -eq 3 ] && [ "$(vals "$T/i.csv" status | sort -u)" = cancelled ] &&
 	ok "SIGINT: exit 130, 3 cancelled rows" || nok "SIGINT: exit 130, 3 cancelled rows" "exit $rc $(cat "$T/i.csv")"
 grep -q '"interrupted": true' "$T/i.csv.meta.json" && ok "SIGINT: meta says interrupted" || nok "SIGINT: meta says interrupted"
+# SIGHUP (the terminal or ssh session closed) stops a run as SIGINT does;
+# it killed llmrun at once, without cancelled rows or an end marker.
+llmrun --url "$URL" --model llmsim --batch-sizes 3 --requests 6 --max-tokens 1000 --ignore-eos -q -o "$T/h.csv" "$T/c.csv" &
+p=$!; sleep 1; kill -HUP $p; wait $p; rc=$?
+[ $rc -eq 130 ] && [ "$(rows "$T/h.csv")" -eq 3 ] && [ "$(vals "$T/h.csv" status | sort -u)" = cancelled ] &&
+	grep -q '"interrupted": true' "$T/h.csv.meta.json" &&
+	ok "SIGHUP: exit 130, 3 cancelled rows, meta says interrupted" || nok "SIGHUP: exit 130, 3 cancelled rows, meta says interrupted" "exit $rc $(cat "$T/h.csv")"
 llmrun --url "$URL" --model llmsim --batch-sizes 2 --requests 6 --max-tokens 100 --ignore-eos --drain -q -o "$T/d.csv" "$T/c.csv" &
 p=$!; sleep 0.3; kill -INT $p; wait $p; rc=$?
 [ $rc -eq 130 ] && [ "$(rows "$T/d.csv")" -eq 2 ] && [ "$(vals "$T/d.csv" status | sort -u)" = ok ] &&

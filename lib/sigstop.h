@@ -1,0 +1,15 @@
+#ifndef LLMBENCH_SIGSTOP_H
+#define LLMBENCH_SIGSTOP_H
+/*
+ * The signals that ask a tool to stop: SIGINT (Ctrl-C), SIGTERM (a
+ * supervisor) and SIGHUP (the terminal or ssh session closed). Caught
+ * with SA_RESTART: a write to a slow pipe or FIFO that the signal
+ * interrupts goes on, where it failed with EINTR and the rows not yet
+ * written were lost. epoll_wait, poll and the sleeps still return EINTR
+ * (signal(7)), so a loop waiting on them sees the stop at once.
+ */
+
+/* Installs fn for the three; fn may only set a volatile sig_atomic_t. */
+void sigstop_catch(void (*fn)(int));
+
+#endif
