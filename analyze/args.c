@@ -1,8 +1,11 @@
 #include "args.h"
 
+#include <fnmatch.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "ofile.h"
@@ -66,5 +69,31 @@ int an_clobbers(const char *opt, const char *out, const char *in, int meta, stru
 			return err_set(e, ERR_USAGE, "%s %s is the %s of input %s: it would be "
 				       "overwritten", opt, out, k == 1 ? "server metrics" : "metadata", in);
 	}
+	return 0;
+}
+
+int an_dir_clobbers(const char *opt, const char *dir, const char *const *patterns,
+		    const char *path, const char *what, struct err *e)
+{
+	struct stat a, b;
+	char *copy, *folder;
+	const char *name;
+	int in_dir, hit = 0;
+
+	if (!dir || !path || !strcmp(path, "-") || stat(dir, &a) != 0)
+		return 0;
+	name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	for (size_t i = 0; patterns[i] && !hit; i++)
+		hit = fnmatch(patterns[i], name, 0) == 0;
+	if (!hit)
+		return 0;
+	if (!(copy = strdup(path)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	folder = dirname(copy);
+	in_dir = stat(folder, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	free(copy);
+	if (in_dir)
+		return err_set(e, ERR_USAGE, "%s %s writes %s, which is %s: it would be overwritten",
+			       opt, dir, name, what);
 	return 0;
 }

@@ -24,4 +24,12 @@ int an_usagev(const char *prog, const char *fmt, va_list ap);
 struct err;
 int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e);
 
+/* ERR_USAGE when file path lies in folder dir (links followed) with a
+ * name that one of the NULL-ended patterns (fnmatch) matches: a file
+ * that opt (--charts, --legacy-dir) writes into dir would replace it.
+ * what names path in the message ("an input", "-o"). 0 otherwise, or
+ * when either is NULL or dir is not there yet. */
+int an_dir_clobbers(const char *opt, const char *dir, const char *const *patterns,
+		    const char *path, const char *what, struct err *e);
+
 #endif

@@ -782,6 +782,20 @@ static int preflight(const struct opts *o, char *const *in, int nin, struct err 
 	if (!rc && o->out && o->html && ofile_same(o->out, o->html))
 		rc = err_set(e, ERR_USAGE, "-o and --html name one file, %s: one would replace the other",
 			     o->out);
+	/* What --charts and --legacy-dir write into their folders. */
+	for (i = 0; i < nin + 4 && !rc; i++) {
+		static const char *const charts[] = {"*.dat", "*.gp", "*.png", "*.svg", NULL};
+		static const char *const legacy[] = {"batch_size_comparison.csv",
+						     "output_performance_metrics_batch*.csv", NULL};
+		const char *x = i < nin ? in[i] : i == nin ? o->corpus : i == nin + 1 ? o->truth
+				: i == nin + 2 ? o->out : o->html;
+		const char *what = i < nin ? "an input" : i == nin ? "the --corpus file"
+				   : i == nin + 1 ? "the --truth file" : i == nin + 2 ? "the -o file" : "the --html file";
+
+		rc = an_dir_clobbers("--charts", o->charts, charts, x, what, e);
+		if (!rc)
+			rc = an_dir_clobbers("--legacy-dir", o->legacy, legacy, x, what, e);
+	}
 	if (!rc && o->out)
 		rc = ofile_check(o->out, e);
 	if (!rc && o->html)

@@ -419,13 +419,16 @@ static int check_outputs(const struct opts *o, struct err *e)
 		{ "the API key file", o->key_file },
 		{ "the --cacert file", o->cacert },
 	};
-	char *meta = NULL;
+	char *meta = NULL, *metrics = NULL;
 	int rc = 0;
 
 	if (o->meta)
 		meta = strdup(o->meta);
 	else if (!ofile_stream(o->out) && asprintf(&meta, "%s.meta.json", o->out) < 0)
 		meta = NULL;
+	/* As scrape_begin names it. */
+	if (o->scrape && !ofile_stream(o->out) && asprintf(&metrics, "%s.metrics.csv", o->out) < 0)
+		metrics = NULL;
 	for (size_t i = 0; !rc && i < sizeof in / sizeof in[0]; i++) {
 		if (!in[i].path)
 			continue;
@@ -435,12 +438,18 @@ static int check_outputs(const struct opts *o, struct err *e)
 		else if (meta && ofile_same(meta, in[i].path))
 			rc = err_set(e, ERR_USAGE, "--meta %s is %s: it would be overwritten", meta,
 				     in[i].what);
+		else if (metrics && ofile_same(metrics, in[i].path))
+			rc = err_set(e, ERR_USAGE, "--scrape writes %s, which is %s: it would be "
+				     "overwritten", metrics, in[i].what);
 	}
 	if (!rc && meta && ofile_same(meta, o->out))
 		rc = err_set(e, ERR_USAGE, "--meta %s is the results file (-o): the metadata would replace the results", meta);
+	if (!rc && meta && metrics && ofile_same(meta, metrics))
+		rc = err_set(e, ERR_USAGE, "--meta %s is where --scrape writes the server's metrics", meta);
 	if (!rc && !(rc = ofile_check(o->out, e)) && meta)
 		rc = ofile_check(meta, e);
 	free(meta);
+	free(metrics);
 	return rc;
 }
 

@@ -148,6 +148,15 @@ expect_err 64 "-o $T/same.csv.meta.json is the metadata of input $T/same.csv" "-
 expect_err 64 "-o $T/same.csv.metrics.csv is the server metrics of input $T/same.csv" "-o naming an input's server metrics: 64" \
 	llmanalyze -o "$T/same.csv.metrics.csv" "$T/same.csv"
 expect_err 64 "-o and --html name one file" "-o and --html naming one file: 64" llmanalyze -o "$T/both.out" --html "$T/both.out" "$T/same.csv"
+# ... nor what --legacy-dir and --charts write into their folders (the
+# input became the legacy table, exit 0).
+mkdir "$T/lg"
+cp "$T/r.csv" "$T/lg/batch_size_comparison.csv"
+expect_err 64 "--legacy-dir $T/lg writes batch_size_comparison.csv, which is an input" "--legacy-dir writing over an input: 64" \
+	llmanalyze --legacy-dir "$T/lg" "$T/lg/batch_size_comparison.csv"
+cmp -s "$T/r.csv" "$T/lg/batch_size_comparison.csv" && ok "... and the input is as it was (legacy)" || nok "... and the input is as it was (legacy)"
+expect_err 64 "--charts $T/lg writes by_step.dat, which is the -o file" "--charts writing over -o: 64" \
+	llmanalyze --charts "$T/lg" -o "$T/lg/by_step.dat" "$T/same.csv"
 cp "$T/r.csv" "$T/base.csv"
 expect_err 64 "-o $T/base.csv is an input: it would be overwritten" "compare -o naming the baseline: 64" \
 	llmanalyze compare -o "$T/base.csv" "$T/base.csv" "$T/same.csv"

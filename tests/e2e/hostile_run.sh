@@ -110,6 +110,13 @@ expect_err 64 "--meta $T/./x.csv is the results file (-o)" "--meta naming the re
 	llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/x.csv" --meta "$T/./x.csv" "$T/c.csv"
 expect_err 64 "--meta $T/x.csv is the results file (-o)" "--meta naming the results file: 64" \
 	llmrun --no-probe --url http://127.0.0.1:1 -q -o "$T/x.csv" --meta "$T/x.csv" "$T/c.csv"
+# --scrape's FILE.metrics.csv naming the corpus (it replaced it, exit 0).
+cp "$T/c.csv" "$T/y.csv.metrics.csv"
+expect_err 64 "--scrape writes $T/y.csv.metrics.csv, which is the corpus" "--scrape's metrics file naming the corpus: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 --scrape -q -o "$T/y.csv" "$T/y.csv.metrics.csv"
+cmp -s "$T/c.csv" "$T/y.csv.metrics.csv" && ok "... and the corpus is as it was" || nok "... and the corpus is as it was (metrics)"
+expect_err 64 "--meta $T/z.csv.metrics.csv is where --scrape writes" "--meta naming the metrics file: 64" \
+	llmrun --no-probe --url http://127.0.0.1:1 --scrape -q -o "$T/z.csv" --meta "$T/z.csv.metrics.csv" "$T/c.csv"
 # An output that cannot be written is found before the probe's request.
 mkdir "$T/rodir" && chmod 555 "$T/rodir"
 if [ "$(id -u)" -ne 0 ] || mount -t tmpfs -o ro,size=64k tmpfs "$T/rodir" 2>/dev/null; then
