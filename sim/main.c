@@ -22,7 +22,7 @@
 static const char usage_text[] =
 	"Usage: llmsim [OPTIONS]\n"
 	"A simulated continuous-batching LLM server on loopback. Prints its URL\n"
-	"on the first line of stdout, then serves until SIGINT or SIGTERM.\n"
+	"on the first line of stdout, then serves until SIGINT, SIGTERM or SIGHUP.\n"
 	"Endpoints: /v1/chat/completions /v1/completions /v1/models /health\n"
 	"/tokenize /metrics (vLLM); /generate_stream /generate /info (TGI);\n"
 	"/completion (llama.cpp); /api/generate /api/chat /api/tags (Ollama);\n"

@@ -100,7 +100,7 @@ struct server {
 	struct truth *scrapes;          /* --truth-scrapes */
 	struct arr *arr;               /* arrival stamps */
 	struct met *met;               /* GET /metrics */
-	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev;
+	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev, *sighup_ev;
 	int stepping;                  /* a step is planned, its timer pending */
 	int64_t deadline;              /* real end of the step in flight */
 	struct rng fault_rng, wire_rng;
@@ -1430,10 +1430,6 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	rng_stream(&s->wire_rng, c->seed, 2);
 	if (prompt_open(c->tokenizer, &s->pc, e))
 		return e->code;
-	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
-		return e->code;
-	if (c->scrapes_path && truth_open(c->scrapes_path, &s->scrapes, e))
-		return e->code;
 	evhttp_set_max_body_size(s->http, c->max_body);
 	/* evhttp's idle timeout (50 s by default) would also cut a stream that
 	 * is silent for long: a queued request, a long stall. Requests are
@@ -1461,13 +1457,22 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	s->port = ss.ss_family == AF_INET6 ?
 		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
 		ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	/* Once listening: a start that fails (the port taken) leaves an
+	 * earlier log of that name as it was; it was emptied. */
+	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
+		return e->code;
+	if (c->scrapes_path && truth_open(c->scrapes_path, &s->scrapes, e))
+		return e->code;
 	s->step_ev = evtimer_new(s->base, step_cb, s);
 	s->sigint_ev = evsignal_new(s->base, SIGINT, on_signal, s->base);
 	s->sigterm_ev = evsignal_new(s->base, SIGTERM, on_signal, s->base);
-	if (!s->step_ev || !s->sigint_ev || !s->sigterm_ev)
+	/* A closed terminal: the truth log is finished as for SIGTERM. */
+	s->sighup_ev = evsignal_new(s->base, SIGHUP, on_signal, s->base);
+	if (!s->step_ev || !s->sigint_ev || !s->sigterm_ev || !s->sighup_ev)
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
 	event_add(s->sigint_ev, NULL);
 	event_add(s->sigterm_ev, NULL);
+	event_add(s->sighup_ev, NULL);
 	if (c->stats) {
 		struct timeval tv = { c->stats, 0 };
 
@@ -1529,6 +1534,8 @@ void server_free(struct server *s)
 		event_free(s->sigint_ev);
 	if (s->sigterm_ev)
 		event_free(s->sigterm_ev);
+	if (s->sighup_ev)
+		event_free(s->sighup_ev);
 	eng_free(s->eng);
 	met_free(s->met);
 	if (s->scratch)

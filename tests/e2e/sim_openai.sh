@@ -139,10 +139,14 @@ post /tokenize "$body" >"$T/tk"
 	ok "/tokenize gives llmgen's ids and count" || nok "/tokenize" "$(cat "$T/tk") vs $ids"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/tokenize" -d '{"prompt": 3}')
 [ "$code" = 400 ] && ok "/tokenize without a prompt is 400" || nok "/tokenize 400" "$code"
-llmsim -t "$TOKF" --port "${URL##*:}" >/dev/null 2>"$T/inuse.err"
+echo '{"old": 1}' >"$T/old.jsonl"
+llmsim -t "$TOKF" --port "${URL##*:}" --truth "$T/old.jsonl" >/dev/null 2>"$T/inuse.err"
 rc=$?
 [ $rc -eq 69 ] && grep -qx "llmsim: cannot listen on 127.0.0.1:${URL##*:}: Address already in use" "$T/inuse.err" &&
 	ok "a port in use exits 69 and says why" || nok "a port in use exits 69 and says why" "exit $rc: $(cat "$T/inuse.err")"
+# ... and an earlier truth log of that name is kept (it was emptied).
+[ "$(cat "$T/old.jsonl")" = '{"old": 1}' ] && ok "a failed start keeps an earlier truth log" ||
+	nok "a failed start keeps an earlier truth log" "$(wc -c <"$T/old.jsonl") bytes"
 stop_sim
 
 # The longest request the context check lets through is admitted: the
