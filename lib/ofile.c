@@ -58,6 +58,39 @@ static int fd_named(const char *path)
 	return -1;
 }
 
+/* Where a dangling symbolic link points, followed link by link: the file
+ * to make. NULL when path is no link, on a loop (40 links), or out of
+ * memory. */
+static char *dangling_target(const char *path)
+{
+	char *p = strdup(path), buf[4096];
+
+	for (int hops = 0; p && hops < 40; hops++) {
+		struct stat lst;
+		const char *slash = strrchr(p, '/');
+		char *next = NULL;
+		ssize_t n;
+
+		if (lstat(p, &lst) != 0 || !S_ISLNK(lst.st_mode)) {
+			if (hops)
+				return p;
+			break;
+		}
+		if ((n = readlink(p, buf, sizeof buf - 1)) < 0)
+			break;
+		buf[n] = '\0';
+		/* Relative to the link's folder. */
+		if (buf[0] == '/' || !slash)
+			next = strdup(buf);
+		else if (asprintf(&next, "%.*s/%s", (int)(slash - p), p, buf) < 0)
+			next = NULL;
+		free(p);
+		p = next;
+	}
+	free(p);
+	return NULL;
+}
+
 /* stdout by its names ("-", /dev/stdout). */
 static int is_stdout(const char *path)
 {
@@ -69,8 +102,8 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	struct ofile *o = calloc(1, sizeof *o);
 	struct stat st, lst;
 	char *real = NULL;
-	mode_t mask;
-	int fd, fdn;
+	mode_t mode;
+	int fd, fdn, exists;
 
 	*out = NULL;
 	if (!o)
@@ -104,7 +137,7 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	 * renaming a file over it would replace the node itself, and as root
 	 * "-o /dev/null" would leave /dev/null a regular file that everything
 	 * on the machine then writes into. */
-	if (stat(path, &st) != 0)
+	if (!(exists = stat(path, &st) == 0))
 		st.st_mode = S_IFREG; /* not there yet: a file */
 	/* A folder could not be renamed over: said now, before the work. */
 	if (S_ISDIR(st.st_mode)) {
@@ -112,11 +145,20 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		return err_set(e, ERR_IO, "%s: is a folder", path);
 	}
 	/* A symbolic link is written through, not replaced: the rename goes
-	 * to where it points (a link that points nowhere yet: fopen makes
-	 * its target). */
+	 * to where it points, also when that is not there yet (it was
+	 * written in place, and an interrupted run left a file cut short). */
 	if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		if (!(real = realpath(path, NULL)))
-			st.st_mode = S_IFIFO; /* dangling: in place */
+		if (!(real = realpath(path, NULL)) && !(real = dangling_target(path)))
+			st.st_mode = S_IFIFO; /* a loop: fopen says so */
+	}
+	/* A file that is there and may not be written is refused, as ">"
+	 * would; the rename would have replaced it. */
+	if (exists && S_ISREG(st.st_mode) && access(real ? real : path, W_OK) != 0) {
+		int code = errno;
+
+		free(real);
+		free(o);
+		return err_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(code));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		o->path = strdup(path);
@@ -150,12 +192,20 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		free(o);
 		return code;
 	}
-	/* mkstemp makes the file 0600; give it the mode fopen would have.
-	 * umask can only be read by setting it: the tools call this from
-	 * their single main thread. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || !(o->fp = fdopen(fd, "w"))) {
+	/* mkstemp makes the file 0600; give it the mode ">" would leave:
+	 * the file's own when it is there, with its owner and group where
+	 * this user may set them, else fopen's. umask can only be read by
+	 * setting it: the tools call this from their single main thread. */
+	if (exists) {
+		mode = st.st_mode & 0777;
+		if (st.st_uid != geteuid() || st.st_gid != getegid())
+			(void)!fchown(fd, st.st_uid, st.st_gid);
+	} else {
+		mode = umask(0);
+		umask(mode);
+		mode = 0666 & ~mode;
+	}
+	if (fchmod(fd, mode) != 0 || !(o->fp = fdopen(fd, "w"))) {
 		err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(o->tmp);

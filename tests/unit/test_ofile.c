@@ -284,6 +284,69 @@ static void check_before_writing(void **state)
 	rmtmp(dir);
 }
 
+/* Replacing a file keeps its mode, as ">" does (it was 0666 & ~umask:
+ * a 0600 file became readable by all); a file that may not be written
+ * is refused (only checkable when not root). */
+static void existing_mode_kept(void **state)
+{
+	char *dir = mktmp(), path[600];
+	struct ofile *o;
+	struct stat st;
+	struct err e;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/keep.csv", dir);
+	assert_int_equal(close(open(path, O_WRONLY | O_CREAT, 0600)), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(ofile_open(path, &o, &e), 0);
+	fputs("x\n", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(path, 0444), 0);
+		assert_int_equal(ofile_open(path, &o, &e), ERR_IO);
+		assert_non_null(strstr(e.msg, "cannot write"));
+	}
+	rmtmp(dir);
+}
+
+/* A link to a file not there yet: the file is made through a temporary
+ * file beside it, so an abort leaves nothing (it was written in place,
+ * and an interrupted run left a file cut short), and the link stays. */
+static void dangling_link_written_through(void **state)
+{
+	char *dir = mktmp(), link[600], sub[600], target[700], ls[256];
+	struct ofile *o;
+	struct stat lst;
+	struct err e;
+
+	(void)state;
+	snprintf(sub, sizeof sub, "%s/real", dir);
+	snprintf(link, sizeof link, "%s/d.csv", dir);
+	snprintf(target, sizeof target, "%s/new.csv", sub);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink("real/new.csv", link), 0);
+	assert_int_equal(ofile_open(link, &o, &e), 0);
+	fputs("half", ofile_fp(o));
+	fflush(ofile_fp(o));
+	ofile_abort(o);
+	listing(sub, ls, sizeof ls);
+	assert_string_equal(ls, "");
+	assert_int_equal(ofile_open(link, &o, &e), 0);
+	fputs("whole\n", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), 0);
+	listing(sub, ls, sizeof ls);
+	assert_string_equal(ls, "new.csv ");
+	assert_int_equal(lstat(link, &lst), 0);
+	assert_true(S_ISLNK(lst.st_mode));
+	/* Into a folder that is not there: no input (66), as without a link. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("nowhere/x.csv", link), 0);
+	assert_int_equal(ofile_open(link, &o, &e), ERR_NOINPUT);
+	rmtmp(dir);
+}
+
 static void fifo_written_in_place(void **state)
 {
 	char *dir = mktmp(), path[600], out[620], ls[256], got[64];
@@ -334,6 +397,8 @@ int main(void)
 		cmocka_unit_test(write_error_on_commit),
 		cmocka_unit_test(stdout_target),
 		cmocka_unit_test(fifo_written_in_place),
+		cmocka_unit_test(existing_mode_kept),
+		cmocka_unit_test(dangling_link_written_through),
 		cmocka_unit_test(check_before_writing),
 		cmocka_unit_test(long_name),
 	};
