@@ -32,6 +32,7 @@ struct ctx {
 	char **series_full;       /* every shown key but the step */
 	size_t nseries;
 	struct an_chart_files *cf;
+	const volatile sig_atomic_t *stop; /* an_chart_opts.stop */
 	struct err *e;
 };
 
@@ -642,6 +643,13 @@ static int draw(struct ctx *c)
 	int st, last = 0;
 
 	for (i = 0; i < cf->n; i++) {
+		if (c->stop && *c->stop) {
+			/* The names not reached are freed with the list. */
+			cf->n = kept + (cf->n - i);
+			memmove(cf->names + kept, cf->names + i, (cf->n - kept) * sizeof *cf->names);
+			memmove(cf->titles + kept, cf->titles + i, (cf->n - kept) * sizeof *cf->titles);
+			return err_set(c->e, ERR_SOFTWARE, "interrupted");
+		}
 		snprintf(script, sizeof script, "%s.gp", cf->names[i]);
 		st = run_gnuplot(c->dir, script);
 		if (st == 127)
@@ -682,7 +690,7 @@ int an_charts_write(const struct an_report *r, const struct an_chart_opts *o,
 			 ok[] = {10};
 	static const char *const n1[] = {""}, *const nttft[] = {"p50", "p90", "p99"},
 			  *const n2[] = {"p50", "p99"};
-	struct ctx c = {.r = r, .s = r->set, .step_key = -1, .cf = cf, .e = e};
+	struct ctx c = {.r = r, .s = r->set, .step_key = -1, .cf = cf, .stop = o->stop, .e = e};
 	char tmpl[4096];
 	size_t k;
 	int rc;

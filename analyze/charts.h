@@ -17,6 +17,7 @@
  *
  * The program is $LLMANALYZE_GNUPLOT, else "gnuplot".
  */
+#include <signal.h>
 #include "buf.h"
 #include "err.h"
 #include "report.h"
@@ -27,6 +28,9 @@ struct an_chart_opts {
 	const char *timeline_step; /* step of the timeline; NULL: the last */
 	int quiet;
 	const struct an_srv *srv;  /* FILE.metrics.csv (analyze/srvmetrics.h), or NULL */
+	/* Set by a signal (SIGINT...): no more charts are drawn, and
+	 * an_charts_write fails (ERR_SOFTWARE). NULL: never. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* What was made: names (without extension) of the charts, in order. */

@@ -1,6 +1,7 @@
 #include "csv.h"
 #include "format.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +10,13 @@
 #include "buf.h"
 #include "cols.h"
 #include "utf8.h"
+
+/* A stream's write failed (ferror): errno is still the failed write's
+ * (a full disk says "No space left on device"). */
+static int write_failed(struct err *e)
+{
+	return err_set(e, ERR_IO, "write failed: %s", strerror(errno ? errno : EIO));
+}
 
 const char *const an_table_default_cols[] = {
 	"requests", "ok", "success_rate", "req_per_s", "out_tok_per_s",
@@ -269,7 +277,7 @@ static int dump_array(FILE *fp, json_t *arr, int oom, struct err *e)
 	if (!arr || oom)
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
 	else if (json_dumpf(arr, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)))
-		rc = err_set(e, ERR_IO, "write failed");
+		rc = write_failed(e);
 	else
 		fputc('\n', fp);
 	json_decref(arr);
@@ -412,7 +420,7 @@ int an_format(FILE *fp, enum an_fmt fmt, const struct an_report *r,
 		break;
 	}
 	if (!rc && ferror(fp))
-		rc = err_set(e, ERR_IO, "write failed");
+		rc = write_failed(e);
 	return rc;
 }
 
@@ -455,7 +463,7 @@ int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
 	if (fmt == AN_FMT_JSON) {
 		if (grid_json(fp, head, nc, cells, nr, e))
 			return e->code;
-		return ferror(fp) ? err_set(e, ERR_IO, "write failed") : 0;
+		return ferror(fp) ? write_failed(e) : 0;
 	}
 	if (fmt == AN_FMT_CSV) {
 		struct grid_cells g = {.head = head, .cells = cells, .nc = nc};
@@ -489,5 +497,5 @@ int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
 		}
 	}
 	free(w);
-	return ferror(fp) ? err_set(e, ERR_IO, "write failed") : 0;
+	return ferror(fp) ? write_failed(e) : 0;
 }

@@ -41,6 +41,9 @@
 #define MAX_LIST 64
 
 struct opts {
+	/* Set by SIGINT, SIGTERM or SIGHUP outside --watch: stop drawing
+	 * (the temporary folders are removed on the way out), exit 130. */
+	const volatile sig_atomic_t *stop;
 	const char *out;          /* -o; NULL: stdout */
 	int fmt;                  /* -1: table on a tty, else csv */
 	int cols[MAX_COLS];
@@ -727,7 +730,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 				unmatched == 1 ? "" : "s");
 	}
 	if (!rc && (o->charts || o->html)) {
-		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv};
+		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv, o->stop};
 
 		charts_rc = an_charts_write(&rep, &co, &cf, e);
 		if (charts_rc == ERR_UNAVAILABLE) {
@@ -904,6 +907,12 @@ int main(int argc, char **argv)
 		rc = 0;
 	else if (rc == 0) {
 		n = argc - optind;
+		/* Killed by the signal, a run left its temporary folders (the
+		 * charts', the workbook's) in $TMPDIR. --watch installs its own. */
+		if (!o.watch) {
+			sigstop_catch(on_stop);
+			o.stop = &stop_flag;
+		}
 		if ((rc = preflight(&o, argv + optind, n, &e))) {
 			;
 		} else if (o.vllm) {
@@ -923,8 +932,13 @@ int main(int argc, char **argv)
 
 			rc = analyze(&o, (const char *const *)argv + optind, m, &rows, &e);
 		}
-		if (rc && rc != ERR_UNAVAILABLE)
+		if (o.stop && *o.stop) {
+			fprintf(stderr, "llmanalyze: interrupted (the outputs written before the stop "
+				"are whole; no temporary file is left)\n");
+			rc = 130;
+		} else if (rc && rc != ERR_UNAVAILABLE) {
 			fprintf(stderr, "llmanalyze: %s\n", e.msg);
+		}
 	} else {
 		return rc;
 	}

@@ -401,7 +401,7 @@ static int copy_out(const char *tmp, const char *path, struct err *e)
 	if (ferror(in) || n > 0) {
 		fclose(in);
 		ofile_abort(o);
-		return err_set(e, ERR_IO, "%s: write failed", path);
+		return err_set(e, ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
 	}
 	fclose(in);
 	return ofile_commit(o, e);

@@ -110,6 +110,24 @@ cmp -s "$T/t.csv" "$T/t2.csv" && ok "no gnuplot: table written" || nok "no gnupl
 grep -q "Charts were skipped" "$T/r2.html" && ok "no gnuplot: report says so" || nok "no gnuplot: report says so"
 [ -s "$T/ch2/ttft.gp" ] && [ -s "$T/ch2/by_step.dat" ] && ok "no gnuplot: .gp and .dat still written" || nok "no gnuplot: .gp and .dat still written"
 
+# SIGTERM (or SIGINT, SIGHUP) while the charts are drawn: no chart after
+# it, the temporary folder removed, no report, exit 130. Killed by it,
+# llmanalyze left $TMPDIR/llmanalyze-XXXXXX full of .dat, .gp and images.
+# A gnuplot that takes its time: each call leaves a mark and sleeps.
+mkdir "$T/slow" "$T/stmp"
+printf '#!/bin/sh\necho >>"%s/slow/calls"\nsleep 0.3\n' "$T" >"$T/slow/gnuplot"
+chmod +x "$T/slow/gnuplot"
+TMPDIR="$T/stmp" LLMANALYZE_GNUPLOT="$T/slow/gnuplot" llmanalyze -q --html "$T/stop.html" -o /dev/null "$T/r.csv" 2>"$T/err" &
+p=$!
+i=0; while [ ! -s "$T/slow/calls" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -TERM $p
+wait $p
+rc=$?
+calls=$(wc -l <"$T/slow/calls")
+[ $rc -eq 130 ] && [ -z "$(ls -A "$T/stmp")" ] && [ ! -e "$T/stop.html" ] && [ "$calls" -le 2 ] &&
+	grep -q "interrupted" "$T/err" && ok "SIGTERM while drawing: 130, no chart after it, no temporary folder left" ||
+	nok "SIGTERM while drawing: 130, no chart after it, no temporary folder left" "exit $rc, $calls calls, left: $(ls -A "$T/stmp"): $(cat "$T/err")"
+
 # LLM-Inference-Testing layout.
 printf 'id,group,prompt\n' >"$T/corpus.csv"
 i=1; while [ $i -le 60 ]; do printf '%d,g,"prompt %d, with a comma"\n' $i $i >>"$T/corpus.csv"; i=$((i + 1)); done

@@ -132,7 +132,11 @@ expect_err 74 "/proc/nope" "-o with --legacy-dir that cannot be made is 74" \
 expect_err 74 "is a folder" "-o naming a folder is 74" llmanalyze -o "$T/p" "$T/r.csv"
 empty_dir "$T/p" "a refused output leaves no other output behind"
 expect_err 74 "writing standard output failed" "a table to /dev/full is 74" sh -c "llmanalyze '$T/r.csv' >/dev/full"
-expect_err 74 "/dev/full: write failed" "-f json -o /dev/full: 74 naming it" llmanalyze -q -f json -o /dev/full "$T/r.csv"
+# ... and why (md, json and xlsx said "write failed" alone).
+for f in json md xlsx; do
+	expect_err 74 "/dev/full: write failed: No space left on device" "-f $f -o /dev/full: 74 naming it and why" \
+		llmanalyze -q -f $f -o /dev/full "$T/r.csv"
+done
 expect_err 74 "writing standard output failed" "--list-columns to /dev/full is 74" sh -c 'llmanalyze --list-columns >/dev/full'
 # An output that is an input: refused, the input kept (until 2026-12-07
 # the results file became the table, exit 0).
