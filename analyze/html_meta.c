@@ -59,7 +59,7 @@ int an_run_end(const char *input, char *text, size_t n)
 		return 0;
 	err = json_string_value(json_object_get(m, "error"));
 	if (json_is_true(json_object_get(m, "interrupted")))
-		snprintf(text, n, "was interrupted (Ctrl-C): its last step is partial");
+		snprintf(text, n, "was interrupted (SIGINT, SIGTERM or SIGHUP): its last step may be partial");
 	else if (err)
 		snprintf(text, n, "failed (exit %lld): %s",
 			 (long long)json_integer_value(json_object_get(m, "exit_status")), err);

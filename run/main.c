@@ -570,7 +570,13 @@ static int scrape_end(const struct opts *o, struct scrape *s, int commit, const 
 	struct scrape_stats st;
 	int rc = scrape_stop(s, commit, &st, e);
 
-	if (st.failed)
+	/* Not named when it is not there: a run ended before its first step
+	 * leaves an earlier file of that name as it was. */
+	if (!st.kept) {
+		if (!o->quiet)
+			fprintf(stderr, "llmrun: --scrape: %ld scrapes not kept: the run ended before "
+				"its first step\n", st.tries);
+	} else if (st.failed)
 		fprintf(stderr, "llmrun: --scrape: %ld of %ld scrapes failed; %s has the rest\n",
 			st.failed, st.tries, path);
 	else if (!o->quiet) {

@@ -44,6 +44,7 @@ struct scrape {
 	struct scrape_stats st;
 	struct err werr;         /* the file's first write error */
 	long good_rows;          /* st.rows at the last whole scrape */
+	int published;           /* scrape_publish named the file */
 	/* Kernel receive stamps (when libcurl reads through recvstamp.h):
 	 * the socket, and the reader of this thread while a scrape runs,
 	 * whose first stamp is the page's first byte's arrival (plain
@@ -374,6 +375,7 @@ int scrape_publish(struct scrape *s, struct err *e)
 	pthread_mutex_lock(&s->mu);
 	rc = csv_writer_publish(s->w, e);
 	pthread_mutex_unlock(&s->mu);
+	s->published |= !rc;
 	return rc;
 }
 
@@ -389,6 +391,7 @@ int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct er
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	rc = csv_writer_close(s->w, commit, e);
+	s->st.kept = s->published || (commit && !rc);
 	/* The first write error says why (a full disk), where the close
 	 * would only find the stream's error flag. */
 	if (s->werr.code) {

@@ -224,12 +224,15 @@ n=$(grep -c ',good_total,' "$T/sp.csv.metrics.csv")
 # as it was, as it does the results (until 2026-12-07 it was replaced).
 cp "$T/sp.csv.metrics.csv" "$T/sp.keep"
 start_sim --seed 2
-llmrun --url http://127.0.0.1:1 --model llmsim --no-probe --batch-sizes 2 -q --scrape "$URL/metrics" -o "$T/sp.csv" "$T/c.csv" 2>/dev/null
+llmrun --url http://127.0.0.1:1 --model llmsim --no-probe --batch-sizes 2 --scrape "$URL/metrics" -o "$T/sp.csv" "$T/c.csv" 2>"$T/sp.err"
 rc=$?
 stop_sim
 [ $rc -eq 69 ] && cmp -s "$T/sp.keep" "$T/sp.csv.metrics.csv" && [ -z "$(ls -A "$T" | grep '^\.')" ] &&
 	ok "a run failing before its sweep: the earlier metrics file kept, no temporary file" ||
 	nok "a run failing before its sweep: the earlier metrics file kept" "exit $rc; $(ls -A "$T")"
+# ... and the summary does not name it as holding this run's samples.
+grep -q -- '--scrape: [0-9]* scrapes not kept' "$T/sp.err" && ! grep -q 'samples in' "$T/sp.err" &&
+	ok "... the summary says the scrapes were not kept" || nok "... the summary says the scrapes were not kept" "$(cat "$T/sp.err")"
 
 # An endpoint that never answers holds the run's end for at most a
 # second, not two intervals (until 2026-12-07: 20 s at --scrape-interval

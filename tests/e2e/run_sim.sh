@@ -444,6 +444,11 @@ p=$!; sleep 1; kill -HUP $p; wait $p; rc=$?
 [ $rc -eq 130 ] && [ "$(rows "$T/h.csv")" -eq 3 ] && [ "$(vals "$T/h.csv" status | sort -u)" = cancelled ] &&
 	grep -q '"interrupted": true' "$T/h.csv.meta.json" &&
 	ok "SIGHUP: exit 130, 3 cancelled rows, meta says interrupted" || nok "SIGHUP: exit 130, 3 cancelled rows, meta says interrupted" "exit $rc $(cat "$T/h.csv")"
+# llmanalyze says so without naming Ctrl-C (it said "(Ctrl-C): its last
+# step is partial" whatever the signal, and when every step was whole).
+llmanalyze -o /dev/null "$T/h.csv" 2>"$T/h.err"
+grep -q "was interrupted (SIGINT, SIGTERM or SIGHUP): its last step may be partial" "$T/h.err" &&
+	ok "llmanalyze on an interrupted run: says so, for any of the signals" || nok "llmanalyze on an interrupted run: says so" "$(cat "$T/h.err")"
 llmrun --url "$URL" --model llmsim --batch-sizes 2 --requests 6 --max-tokens 100 --ignore-eos --drain -q -o "$T/d.csv" "$T/c.csv" &
 p=$!; sleep 0.3; kill -INT $p; wait $p; rc=$?
 [ $rc -eq 130 ] && [ "$(rows "$T/d.csv")" -eq 2 ] && [ "$(vals "$T/d.csv" status | sort -u)" = ok ] &&
