@@ -410,7 +410,8 @@ static int chart_timeline(struct ctx *c, const char *want)
 			group_title(c, g, t, sizeof t);
 	sp = (struct an_span *)gr->spans.p;
 	n = gr->spans.len / sizeof *sp;
-	qsort(sp, n, sizeof *sp, cmp_span);
+	if (n > 1) /* sp is NULL for an empty buffer */
+		qsort(sp, n, sizeof *sp, cmp_span);
 	if (n > TIMELINE_MAX)
 		n = TIMELINE_MAX;
 	if (!(fp = open_in(c, "timeline.dat", &of)))

@@ -149,7 +149,8 @@ static int read_corpus(const char *path, struct prompt **out, size_t *nout,
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (rc < 0)
 		return e->code;
-	qsort(p, n, sizeof *p, cmp_prompt);
+	if (n > 1)
+		qsort(p, n, sizeof *p, cmp_prompt);
 	return 0;
 }
 

@@ -30,7 +30,8 @@ static double union_s(struct an_group *g, size_t *pieces)
 	size_t i, n = 0, nruns;
 	struct an_run_span *runs = an_group_spans(g, &nruns);
 
-	qsort(runs, nruns, sizeof *runs, cmp_run);
+	if (nruns > 1) /* runs is NULL when there are none */
+		qsort(runs, nruns, sizeof *runs, cmp_run);
 	for (i = 0; i < nruns; i++) {
 		const struct an_run_span *r = &runs[i];
 

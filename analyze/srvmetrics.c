@@ -408,8 +408,10 @@ int an_srv_chart(const struct an_srv *s, const struct an_report *r,
 				t1 = sp[i].end;
 		}
 	}
-	qsort(sent, n, sizeof *sent, cmp_i64);
-	qsort(end, n, sizeof *end, cmp_i64);
+	if (n > 1) {
+		qsort(sent, n, sizeof *sent, cmp_i64);
+		qsort(end, n, sizeof *end, cmp_i64);
+	}
 	if (!n)
 		t0 = t1 = 0;
 	rc = 0;

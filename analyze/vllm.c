@@ -517,7 +517,8 @@ static size_t other_pcts(const json_t *root, const char *metric, struct pct_key 
 			continue;
 		p[n++] = (struct pct_key){x, key};
 	}
-	qsort(p, n, sizeof *p, cmp_pct);
+	if (n > 1)
+		qsort(p, n, sizeof *p, cmp_pct);
 	return n;
 }
 

@@ -5,6 +5,11 @@
 # Each program speaks TAP ("ok ..." / "not ok ..." lines): cmocka through
 # CMOCKA_MESSAGE_OUTPUT=TAP, scripts through tests/e2e/lib.sh. A program
 # that exits non-zero without reporting a failure counts as one failure.
+#
+# Under sanitizers (make asan) every report goes to a file of its own
+# (log_path), and a test after which one is there fails with it: a
+# report on a stderr that a test sent to a file, or from a tool whose
+# exit status it did not check, was seen by no one.
 export CMOCKA_MESSAGE_OUTPUT=TAP
 : "${BUILD:=build}"
 export BUILD
@@ -13,13 +18,23 @@ export PATH="$BIN:$PATH"
 pass=0
 fail=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+san=$(mktemp -d)
+trap 'rm -rf "$log" "$san"' EXIT
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san/ubsan:print_stacktrace=1"
 for t in "$@"; do
 	case "$t" in
 	*.sh) timeout 900 sh "$t" >"$log" 2>&1 ;;
 	*) timeout 900 "$t" >"$log" 2>&1 ;;
 	esac
 	rc=$?
+	if [ -n "$(ls -A "$san")" ]; then
+		{
+			echo "not ok - $t: sanitizer reports ($(ls "$san" | tr '\n' ' '))"
+			for r in "$san"/*; do head -n 30 "$r"; done | sed 's/^/#   /'
+		} >>"$log"
+		rm -f "$san"/*
+	fi
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
