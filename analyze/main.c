@@ -76,6 +76,12 @@ struct opts {
 /* Set by SIGINT or SIGTERM during --watch: write the final report, stop. */
 static volatile sig_atomic_t stop_flag;
 
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
 /* Intervals without change after which --watch takes inputs that have
  * no metadata (so no end marker) as finished. */
 #define WATCH_IDLE 3
@@ -564,9 +570,20 @@ static int write_table(const struct opts *o, const struct an_report *r,
 		 * of their own (below), not columns of the main table too. */
 		ncols = all_columns(srv != NULL && fmt != AN_FMT_MD, o->truth && fmt != AN_FMT_MD, cols);
 	}
-	/* A workbook: the table's cells (as in CSV) and the requests. */
-	if (fmt == AN_FMT_XLSX)
-		return an_xlsx_write(o->out, r, cols, ncols, o->cols_given ? o->note_col : 1, xq, e);
+	/* A workbook: the table's cells (as in CSV) and the requests. Its
+	 * temporary file exists while it is made: the signals are caught
+	 * then, as for the charts (analyze). */
+	if (fmt == AN_FMT_XLSX) {
+		int rc;
+
+		if (o->stop)
+			sigstop_catch(on_stop);
+		rc = an_xlsx_write(o->out, r, cols, ncols, o->cols_given ? o->note_col : 1, xq,
+				   o->stop, e);
+		if (o->stop)
+			sigstop_default();
+		return rc;
+	}
 	if ((rc = start_output(o, &of, &fp, e)))
 		return rc;
 	/* Every column when none are chosen includes the notes. */
@@ -729,6 +746,11 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 				"their prompt is empty in the legacy files\n", o->corpus, unmatched,
 				unmatched == 1 ? "" : "s");
 	}
+	/* Killed by a signal, a run left its temporary folders (the charts')
+	 * in $TMPDIR: caught while they exist, the stage stops and removes
+	 * them. Not before: a read blocked on a pipe would go on. */
+	if (o->stop && (o->charts || o->html))
+		sigstop_catch(on_stop);
 	if (!rc && (o->charts || o->html)) {
 		struct an_chart_opts co = {o->charts, o->timeline_step, o->quiet, srv, o->stop};
 
@@ -751,10 +773,15 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		struct an_html_opts ho = {o->cols_given ? o->cols : all, o->cols_given ? o->ncols : nall,
 					  o->cols_given, o->live};
 
-		rc = an_html_write(o->html, &rep, &ho, &st, &cf, (const char *const *)paths, n, e);
+		if (o->stop && *o->stop)
+			rc = err_set(e, ERR_SOFTWARE, "interrupted");
+		else
+			rc = an_html_write(o->html, &rep, &ho, &st, &cf, (const char *const *)paths, n, e);
 	}
-	an_srv_free(srv);
 	an_chart_files_free(&cf);
+	if (o->stop && (o->charts || o->html))
+		sigstop_default();
+	an_srv_free(srv);
 	an_report_free(&rep);
 	an_load_stats_free(&st);
 	an_legacy_free(sk.legacy);
@@ -812,11 +839,6 @@ static int preflight(const struct opts *o, char *const *in, int nin, struct err 
 	return rc;
 }
 
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 /* --watch: analyzes every o->watch seconds, each report a live one that
  * reloads itself, until the runs end (each input's metadata has its end
@@ -907,12 +929,9 @@ int main(int argc, char **argv)
 		rc = 0;
 	else if (rc == 0) {
 		n = argc - optind;
-		/* Killed by the signal, a run left its temporary folders (the
-		 * charts', the workbook's) in $TMPDIR. --watch installs its own. */
-		if (!o.watch) {
-			sigstop_catch(on_stop);
+		/* See stages(); --watch catches the signals for its whole run. */
+		if (!o.watch)
 			o.stop = &stop_flag;
-		}
 		if ((rc = preflight(&o, argv + optind, n, &e))) {
 			;
 		} else if (o.vllm) {

@@ -426,7 +426,7 @@ static int too_many(const struct an_report *r, const struct an_xreqs *x, size_t 
 
 int an_xlsx_write(const char *path, const struct an_report *r, const int *cols,
 		  size_t ncols, int note_col, const struct an_xreqs *x,
-		  struct err *e)
+		  const volatile sig_atomic_t *stop, struct err *e)
 {
 	lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
 	struct wb w = {0};
@@ -488,6 +488,8 @@ int an_xlsx_write(const char *path, const struct an_report *r, const int *cols,
 	if (!rc && w.err != LXW_NO_ERROR)
 		rc = err_set(e, w.err == LXW_ERROR_MEMORY_MALLOC_FAILED ? ERR_SOFTWARE : ERR_IO,
 			     "%s: %s", path, lxw_strerror(w.err));
+	if (!rc && stop && *stop)
+		rc = err_set(e, ERR_SOFTWARE, "interrupted");
 	if (!rc)
 		rc = copy_out(tmp, path, e);
 	unlink(tmp);

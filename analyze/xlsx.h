@@ -14,6 +14,7 @@
  * Ownership: an_xreqs_new returns a collection released by an_xreqs_free;
  * everything else is borrowed.
  */
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -42,10 +43,12 @@ int an_xreqs_add(struct an_xreqs *x, const struct an_group *g,
  * CSV's. x holds the requests (NULL: no request sheets). Returns 0;
  * ERR_DATA when a group has more requests than a sheet holds; ERR_IO when
  * the workbook cannot be written (the message names path); ERR_SOFTWARE
- * when memory runs out.
+ * when memory runs out, or when *stop was set (a signal) before the
+ * workbook was copied into place (its temporary file is removed; stop
+ * NULL: never).
  */
 int an_xlsx_write(const char *path, const struct an_report *r, const int *cols,
 		  size_t ncols, int note_col, const struct an_xreqs *x,
-		  struct err *e);
+		  const volatile sig_atomic_t *stop, struct err *e);
 
 #endif

@@ -91,6 +91,49 @@ static char *dangling_target(const char *path)
 	return NULL;
 }
 
+/* Where ofile_open writes path, found alike by ofile_check: *real (owned;
+ * NULL: path itself); whether a file is there (*exists, its *st); and
+ * *in_place: a device or a FIFO (-o /dev/null, a named pipe), written as
+ * opened, since renaming a file over it would replace the node itself
+ * (as root "-o /dev/null" would leave /dev/null a regular file that
+ * everything on the machine then writes into). A symbolic link is
+ * written through, not replaced: the rename goes where it points, also
+ * when that is not there yet (written in place, an interrupted run left
+ * a file cut short); a dangling link of another user's is opened as it
+ * is, so that the kernel's protected_symlinks rule still applies in a
+ * shared folder. Returns 0, or ERR_IO naming path: a folder (it could
+ * not be renamed over), or a file there that may not be written (as
+ * ">" would refuse it; the rename would have replaced it). */
+static int target(const char *path, struct stat *st, int *exists, char **real,
+		  int *in_place, struct err *e)
+{
+	struct stat lst;
+	int code;
+
+	*real = NULL;
+	*in_place = 0;
+	if (!(*exists = stat(path, st) == 0))
+		st->st_mode = S_IFREG; /* not there yet: a file */
+	if (S_ISDIR(st->st_mode))
+		return err_set(e, ERR_IO, "%s: is a folder", path);
+	if (!S_ISREG(st->st_mode)) {
+		*in_place = 1;
+		return 0;
+	}
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && !(*real = realpath(path, NULL)) &&
+	    !(lst.st_uid == geteuid() && (*real = dangling_target(path)))) {
+		*in_place = 1; /* a loop, or another's link: fopen says */
+		return 0;
+	}
+	if (*exists && access(*real ? *real : path, W_OK) != 0) {
+		code = errno;
+		free(*real);
+		*real = NULL;
+		return err_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(code));
+	}
+	return 0;
+}
+
 /* stdout by its names ("-", /dev/stdout). */
 static int is_stdout(const char *path)
 {
@@ -100,10 +143,10 @@ static int is_stdout(const char *path)
 int ofile_open(const char *path, struct ofile **out, struct err *e)
 {
 	struct ofile *o = calloc(1, sizeof *o);
-	struct stat st, lst;
+	struct stat st;
 	char *real = NULL;
 	mode_t mode;
-	int fd, fdn, exists;
+	int fd, fdn, exists, in_place, code;
 
 	*out = NULL;
 	if (!o)
@@ -133,34 +176,11 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		*out = o;
 		return 0;
 	}
-	/* A device or a FIFO (-o /dev/null, a named pipe) is written in place:
-	 * renaming a file over it would replace the node itself, and as root
-	 * "-o /dev/null" would leave /dev/null a regular file that everything
-	 * on the machine then writes into. */
-	if (!(exists = stat(path, &st) == 0))
-		st.st_mode = S_IFREG; /* not there yet: a file */
-	/* A folder could not be renamed over: said now, before the work. */
-	if (S_ISDIR(st.st_mode)) {
+	if ((code = target(path, &st, &exists, &real, &in_place, e))) {
 		free(o);
-		return err_set(e, ERR_IO, "%s: is a folder", path);
+		return code;
 	}
-	/* A symbolic link is written through, not replaced: the rename goes
-	 * to where it points, also when that is not there yet (it was
-	 * written in place, and an interrupted run left a file cut short). */
-	if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		if (!(real = realpath(path, NULL)) && !(real = dangling_target(path)))
-			st.st_mode = S_IFIFO; /* a loop: fopen says so */
-	}
-	/* A file that is there and may not be written is refused, as ">"
-	 * would; the rename would have replaced it. */
-	if (exists && S_ISREG(st.st_mode) && access(real ? real : path, W_OK) != 0) {
-		int code = errno;
-
-		free(real);
-		free(o);
-		return err_set(e, ERR_IO, "%s: cannot write: %s", path, strerror(code));
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (in_place) {
 		o->path = strdup(path);
 		if (!o->path || !(o->fp = fopen(path, "w"))) {
 			int code = o->path ? ERR_IO : ERR_SOFTWARE;
@@ -198,8 +218,10 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	 * setting it: the tools call this from their single main thread. */
 	if (exists) {
 		mode = st.st_mode & 0777;
-		if (st.st_uid != geteuid() || st.st_gid != getegid())
-			(void)!fchown(fd, st.st_uid, st.st_gid);
+		/* The owner only root may set; the group, a member too. */
+		if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+		    fchown(fd, st.st_uid, st.st_gid) != 0)
+			(void)!fchown(fd, (uid_t)-1, st.st_gid);
 	} else {
 		mode = umask(0);
 		umask(mode);
@@ -308,17 +330,15 @@ int ofile_check(const char *path, struct err *e)
 {
 	struct stat st;
 	char *t, *real = NULL;
-	int rc = 0;
+	int rc, exists, in_place;
 
 	if (is_stdout(path) || fd_named(path) >= 0)
 		return 0;
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return err_set(e, ERR_IO, "%s: is a folder", path);
-		if (!S_ISREG(st.st_mode))
-			return 0;
-		real = realpath(path, NULL); /* where ofile_open will write */
-	}
+	/* Where ofile_open will write, refused as it would refuse it. */
+	if ((rc = target(path, &st, &exists, &real, &in_place, e)))
+		return rc;
+	if (in_place)
+		return 0;
 	t = tmp_name(real ? real : path);
 	free(real);
 	if (!t)

@@ -3,9 +3,10 @@
 #include <signal.h>
 #include <string.h>
 
+static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
 void sigstop_catch(void (*fn)(int))
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
@@ -14,4 +15,10 @@ void sigstop_catch(void (*fn)(int))
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+void sigstop_default(void)
+{
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], SIG_DFL);
 }

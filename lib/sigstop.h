@@ -12,4 +12,9 @@
 /* Installs fn for the three; fn may only set a volatile sig_atomic_t. */
 void sigstop_catch(void (*fn)(int));
 
+/* Back to the default (the signal ends the process at once), for a tool
+ * that catches them only while it has something to clean up: caught,
+ * a read blocked on a pipe would be restarted and never end. */
+void sigstop_default(void);
+
 #endif

@@ -305,6 +305,7 @@ static void existing_mode_kept(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	if (geteuid() != 0) {
 		assert_int_equal(chmod(path, 0444), 0);
+		assert_int_equal(ofile_check(path, &e), ERR_IO);
 		assert_int_equal(ofile_open(path, &o, &e), ERR_IO);
 		assert_non_null(strstr(e.msg, "cannot write"));
 	}
@@ -343,6 +344,9 @@ static void dangling_link_written_through(void **state)
 	/* Into a folder that is not there: no input (66), as without a link. */
 	assert_int_equal(unlink(link), 0);
 	assert_int_equal(symlink("nowhere/x.csv", link), 0);
+	/* ofile_check finds it first (a tool checks every output before it
+	 * writes the first). */
+	assert_int_equal(ofile_check(link, &e), ERR_NOINPUT);
 	assert_int_equal(ofile_open(link, &o, &e), ERR_NOINPUT);
 	rmtmp(dir);
 }
