@@ -84,11 +84,20 @@ $(PREFIX_STAMP): FORCE
 	$(Q)mkdir -p $(dir $@)
 	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" >$@
 
+# Objects are rebuilt when the compiler's flags change (SAN=1, OPT,
+# CFLAGS): a build-asan/ made before the sanitizers reached the objects
+# kept its uninstrumented ones. The stamp is rewritten only then.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+BUILD_FLAGS := $(strip $(OPT) $(CSAN) $(CFLAGS))
+$(FLAGS_STAMP): FORCE
+	$(Q)mkdir -p $(dir $@)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(BUILD_FLAGS)" ] || echo "$(BUILD_FLAGS)" >$@
+
 .SECONDARY:
 .PHONY: FORCE all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers
 all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_REPLAY)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	$(call quiet,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <dirent.h>
 #include <fnmatch.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -72,28 +73,60 @@ int an_clobbers(const char *opt, const char *out, const char *in, int meta, stru
 	return 0;
 }
 
+/* Whether path's name matches a pattern and its folder is dir (a, by
+ * inode). */
+static int named_in(const struct stat *a, const char *const *patterns, const char *path,
+		    int *hit)
+{
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	struct stat b;
+	char *copy;
+	int match = 0;
+
+	for (size_t i = 0; patterns[i] && !match; i++)
+		match = fnmatch(patterns[i], name, 0) == 0;
+	if (!match)
+		return 0;
+	if (!(copy = strdup(path)))
+		return -1;
+	*hit = stat(dirname(copy), &b) == 0 && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
+	free(copy);
+	return 0;
+}
+
 int an_dir_clobbers(const char *opt, const char *dir, const char *const *patterns,
 		    const char *path, const char *what, struct err *e)
 {
-	struct stat a, b;
-	char *copy, *folder;
-	const char *name;
-	int in_dir, hit = 0;
+	struct stat a;
+	struct dirent *de;
+	char *real, full[4096];
+	int hit = 0, bad = 0;
+	DIR *d;
 
 	if (!dir || !path || !strcmp(path, "-") || stat(dir, &a) != 0)
 		return 0;
-	name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	for (size_t i = 0; patterns[i] && !hit; i++)
-		hit = fnmatch(patterns[i], name, 0) == 0;
-	if (!hit)
-		return 0;
-	if (!(copy = strdup(path)))
+	/* By name: path, or the file it links to, is one opt writes. */
+	bad = named_in(&a, patterns, path, &hit);
+	if (!bad && !hit && (real = realpath(path, NULL))) {
+		bad = named_in(&a, patterns, real, &hit);
+		free(real);
+	}
+	/* By file: a file of such a name in dir links to path. */
+	if (!bad && !hit && (d = opendir(dir))) {
+		while (!hit && (de = readdir(d))) {
+			int match = 0;
+
+			for (size_t i = 0; patterns[i] && !match; i++)
+				match = fnmatch(patterns[i], de->d_name, 0) == 0;
+			if (match && (size_t)snprintf(full, sizeof full, "%s/%s", dir, de->d_name) < sizeof full)
+				hit = ofile_same(full, path);
+		}
+		closedir(d);
+	}
+	if (bad)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	folder = dirname(copy);
-	in_dir = stat(folder, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-	free(copy);
-	if (in_dir)
-		return err_set(e, ERR_USAGE, "%s %s writes %s, which is %s: it would be overwritten",
-			       opt, dir, name, what);
+	if (hit)
+		return err_set(e, ERR_USAGE, "%s %s writes a file there that is %s (%s): it would "
+			       "be overwritten", opt, dir, what, path);
 	return 0;
 }

@@ -24,11 +24,12 @@ int an_usagev(const char *prog, const char *fmt, va_list ap);
 struct err;
 int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e);
 
-/* ERR_USAGE when file path lies in folder dir (links followed) with a
- * name that one of the NULL-ended patterns (fnmatch) matches: a file
- * that opt (--charts, --legacy-dir) writes into dir would replace it.
- * what names path in the message ("an input", "-o"). 0 otherwise, or
- * when either is NULL or dir is not there yet. */
+/* ERR_USAGE when a file that opt (--charts, --legacy-dir) writes into
+ * folder dir, one whose name a NULL-ended pattern (fnmatch) matches,
+ * would be path: path lies in dir with such a name, or links to such a
+ * file, or such a file in dir links to path. what names path in the
+ * message ("an input", "the -o file"). 0 otherwise, or when either is
+ * NULL or dir is not there yet. */
 int an_dir_clobbers(const char *opt, const char *dir, const char *const *patterns,
 		    const char *path, const char *what, struct err *e);
 

@@ -1,5 +1,6 @@
 #include "group.h"
 #include "load.h"
+#include "num.h"
 
 #include <errno.h>
 #include <math.h>
@@ -577,13 +578,10 @@ void an_set_sort(struct an_set *s)
 
 int an_key_number(const char *name, const char *val, double *x)
 {
-	char *end;
-
-	if (!val || !*val || (strcmp(name, "step") != 0 && strcmp(name, "turn") != 0 &&
-			      strcmp(name, AN_KEY_CTX_BUCKET) != 0))
+	if (!val || (strcmp(name, "step") != 0 && strcmp(name, "turn") != 0 &&
+		     strcmp(name, AN_KEY_CTX_BUCKET) != 0))
 		return 0;
-	*x = strtod(val, &end);
-	return !*end && isfinite(*x);
+	return num_decimal(val, x) == 0;
 }
 
 /* Whether key k is one that splits a step into parts. */

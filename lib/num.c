@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Digits from *p on; returns how many and moves *p past them. */
 static int digits(const char **p)
@@ -41,4 +42,15 @@ int num_decimal(const char *s, double *out)
 	 * decimal point as the tools run. */
 	*out = strtod(s, NULL);
 	return isfinite(*out) ? 0 : -1;
+}
+
+int num_decimal_span(const char *s, size_t n, double *out)
+{
+	char b[64];
+
+	if (n >= sizeof b)
+		return -1;
+	memcpy(b, s, n);
+	b[n] = '\0';
+	return num_decimal(b, out);
 }

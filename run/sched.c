@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clk.h"
+#include "num.h"
 
 #define SCHED_MAX_SIZES 100000
 #define SCHED_MAX_SENDS 100000000
@@ -101,10 +102,8 @@ int sched_parse_rates(const char *spec, double **out, size_t *n, struct err *e)
 	for (;;) {
 		double x;
 
-		errno = 0;
-		x = strtod(s, &end);
-		if (end == s || errno || !(x > 0) || !isfinite(x) ||
-		    (*end && *end != ',') || nv >= SCHED_MAX_SIZES) {
+		end = (char *)s + strcspn(s, ",");
+		if (num_decimal_span(s, (size_t)(end - s), &x) || !(x > 0) || nv >= SCHED_MAX_SIZES) {
 			free(v);
 			return err_set(e, ERR_USAGE,
 				       "bad rate '%s' (want requests/s > 0, comma-separated)",
@@ -145,11 +144,9 @@ int sched_parse_ramp(const char *spec, struct sched_rate *s, struct err *e)
 		s->ramp = RAMP_EXP;
 	else
 		goto bad;
-	a = strtod(c + 1, &end);
-	if (end == c + 1 || *end != ':')
-		goto bad;
-	b = strtod(end + 1, &end);
-	if (*end || !(a > 0) || !(b > 0) || !isfinite(a) || !isfinite(b))
+	end = strchr(c + 1, ':');
+	if (!end || num_decimal_span(c + 1, (size_t)(end - c - 1), &a) || num_decimal(end + 1, &b) ||
+	    !(a > 0) || !(b > 0))
 		goto bad;
 	s->ramp_start = a;
 	s->ramp_end = b;

@@ -391,7 +391,9 @@ int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct er
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	rc = csv_writer_close(s->w, commit, e);
-	s->st.kept = s->published || (commit && !rc);
+	/* A commit that failed (a full disk) still leaves the file there:
+	 * its error is the run's, not "not kept". */
+	s->st.kept = s->published || commit;
 	/* The first write error says why (a full disk), where the close
 	 * would only find the stream's error flag. */
 	if (s->werr.code) {

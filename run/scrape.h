@@ -52,7 +52,7 @@ struct scrape_stats {
 	long rows;              /* samples written */
 	int capped;             /* the file reached max_bytes */
 	double cpu_s;           /* CPU time the scraper thread used */
-	int kept;               /* the file is there (committed or published) */
+	int kept;               /* published, or committed: not discarded */
 };
 
 /* Creates path's temporary file (its header written), then starts the

@@ -156,11 +156,20 @@ expect_err 64 "-o and --html name one file" "-o and --html naming one file: 64" 
 # input became the legacy table, exit 0).
 mkdir "$T/lg"
 cp "$T/r.csv" "$T/lg/batch_size_comparison.csv"
-expect_err 64 "--legacy-dir $T/lg writes batch_size_comparison.csv, which is an input" "--legacy-dir writing over an input: 64" \
+expect_err 64 "--legacy-dir $T/lg writes a file there that is an input ($T/lg/batch_size_comparison.csv)" "--legacy-dir writing over an input: 64" \
 	llmanalyze --legacy-dir "$T/lg" "$T/lg/batch_size_comparison.csv"
 cmp -s "$T/r.csv" "$T/lg/batch_size_comparison.csv" && ok "... and the input is as it was (legacy)" || nok "... and the input is as it was (legacy)"
-expect_err 64 "--charts $T/lg writes by_step.dat, which is the -o file" "--charts writing over -o: 64" \
+expect_err 64 "--charts $T/lg writes a file there that is the -o file" "--charts writing over -o: 64" \
 	llmanalyze --charts "$T/lg" -o "$T/lg/by_step.dat" "$T/same.csv"
+# ... also through links: an input that links to such a file, and such a
+# file that links to an input elsewhere.
+ln -s lg/batch_size_comparison.csv "$T/prev.csv"
+expect_err 64 "writes a file there that is an input ($T/prev.csv)" "--legacy-dir writing over an input given by a link: 64" \
+	llmanalyze --legacy-dir "$T/lg" "$T/prev.csv"
+mkdir "$T/lg2" && cp "$T/r.csv" "$T/elsewhere.csv" && ln -s ../elsewhere.csv "$T/lg2/batch_size_comparison.csv"
+expect_err 64 "writes a file there that is an input ($T/elsewhere.csv)" "--legacy-dir whose file links to an input: 64" \
+	llmanalyze --legacy-dir "$T/lg2" "$T/elsewhere.csv"
+cmp -s "$T/r.csv" "$T/elsewhere.csv" && ok "... and the inputs are as they were (links)" || nok "... and the inputs are as they were (links)"
 cp "$T/r.csv" "$T/base.csv"
 expect_err 64 "-o $T/base.csv is an input: it would be overwritten" "compare -o naming the baseline: 64" \
 	llmanalyze compare -o "$T/base.csv" "$T/base.csv" "$T/same.csv"

@@ -20,6 +20,18 @@ static void decimals_read(void **state)
 }
 
 /* What strtod takes and a data file must not hold. */
+/* An item of a list, by its length. */
+static void spans_read(void **state)
+{
+	double x;
+
+	(void)state;
+	assert_int_equal(num_decimal_span("2.5,4", 3, &x), 0);
+	assert_true(x == 2.5);
+	assert_int_equal(num_decimal_span("2.5,4", 4, &x), -1);
+	assert_int_equal(num_decimal_span("", 0, &x), -1);
+}
+
 static void others_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -39,6 +51,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decimals_read),
 		cmocka_unit_test(others_refused),
+		cmocka_unit_test(spans_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,12 @@ static void rates_and_ramps(void **state)
 	free(v);
 	assert_int_equal(sched_parse_rates("0", &v, &n, &e), ERR_USAGE);
 	assert_int_equal(sched_parse_rates("nan", &v, &n, &e), ERR_USAGE);
+	/* What strtod took: hex (16 req/s), a space. */
+	assert_int_equal(sched_parse_rates("0x10", &v, &n, &e), ERR_USAGE);
+	assert_int_equal(sched_parse_rates("1, 5", &v, &n, &e), ERR_USAGE);
+	assert_int_equal(sched_parse_rates("2.5,1e3", &v, &n, &e), 0);
+	assert_int_equal(n, 2);
+	free(v);
 	assert_int_equal(sched_parse_ramp("linear:1:10", &s, &e), 0);
 	assert_int_equal(s.ramp, RAMP_LINEAR);
 	assert_near(s.ramp_end, 10, 0);
@@ -67,6 +73,8 @@ static void rates_and_ramps(void **state)
 	assert_int_equal(s.ramp, RAMP_EXP);
 	assert_int_equal(sched_parse_ramp("step:1:2", &s, &e), ERR_USAGE);
 	assert_int_equal(sched_parse_ramp("linear:1", &s, &e), ERR_USAGE);
+	assert_int_equal(sched_parse_ramp("linear:0x1:0x2", &s, &e), ERR_USAGE);
+	assert_int_equal(sched_parse_ramp("linear:1: 2", &s, &e), ERR_USAGE);
 	assert_int_equal(sched_parse_ramp("linear:0:3", &s, &e), ERR_USAGE);
 }
 
