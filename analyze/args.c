@@ -73,6 +73,15 @@ int an_clobbers(const char *opt, const char *out, const char *in, int meta, stru
 	return 0;
 }
 
+/* Whether a NULL-ended list of fnmatch patterns matches name. */
+static int matches(const char *const *patterns, const char *name)
+{
+	for (size_t i = 0; patterns[i]; i++)
+		if (fnmatch(patterns[i], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
 /* Whether path's name matches a pattern and its folder is dir (a, by
  * inode). */
 static int named_in(const struct stat *a, const char *const *patterns, const char *path,
@@ -81,11 +90,8 @@ static int named_in(const struct stat *a, const char *const *patterns, const cha
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct stat b;
 	char *copy;
-	int match = 0;
 
-	for (size_t i = 0; patterns[i] && !match; i++)
-		match = fnmatch(patterns[i], name, 0) == 0;
-	if (!match)
+	if (!matches(patterns, name))
 		return 0;
 	if (!(copy = strdup(path)))
 		return -1;
@@ -113,14 +119,10 @@ int an_dir_clobbers(const char *opt, const char *dir, const char *const *pattern
 	}
 	/* By file: a file of such a name in dir links to path. */
 	if (!bad && !hit && (d = opendir(dir))) {
-		while (!hit && (de = readdir(d))) {
-			int match = 0;
-
-			for (size_t i = 0; patterns[i] && !match; i++)
-				match = fnmatch(patterns[i], de->d_name, 0) == 0;
-			if (match && (size_t)snprintf(full, sizeof full, "%s/%s", dir, de->d_name) < sizeof full)
+		while (!hit && (de = readdir(d)))
+			if (matches(patterns, de->d_name) &&
+			    (size_t)snprintf(full, sizeof full, "%s/%s", dir, de->d_name) < sizeof full)
 				hit = ofile_same(full, path);
-		}
 		closedir(d);
 	}
 	if (bad)

@@ -929,7 +929,8 @@ int main(int argc, char **argv)
 		rc = 0;
 	else if (rc == 0) {
 		n = argc - optind;
-		/* See stages(); --watch catches the signals for its whole run. */
+		/* Caught only while charts or a workbook are made (analyze,
+		 * write_table); --watch catches them for its whole run. */
 		if (!o.watch)
 			o.stop = &stop_flag;
 		if ((rc = preflight(&o, argv + optind, n, &e))) {

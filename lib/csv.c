@@ -573,10 +573,10 @@ static int write_failed(struct csv_writer *w, struct err *e)
 	int code = errno ? errno : EIO;
 
 	/* A full disk stops a row midway: the file keeps its whole rows. */
-	if (!w->failed)
+	if (!w->failed) {
 		cut_back(w);
-	if (!w->failed)
 		w->failed = code;
+	}
 	return err_set(e, ERR_IO, "%s: write failed: %s", w->name, strerror(w->failed));
 }
 

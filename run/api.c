@@ -370,14 +370,13 @@ static char *put_num(char *p, long long v)
 	return p;
 }
 
-/* Whether n more bytes would pass b's cap (RESP_MAX): then e says so. */
-static int past_cap(const struct buf *b, size_t n, const char *what, struct err *e)
+/* rc of adding to the reply's text or chunk log: the buffer's cap
+ * (RESP_MAX) passed is said as the reply's. */
+static int said(int rc, const char *what, struct err *e)
 {
-	if (!b->max || n <= b->max - (b->len < b->max ? b->len : b->max))
-		return 0;
-	err_set(e, ERR_DATA, "the reply's %s passed %zu bytes: a stream without end?", what,
-		b->max);
-	return 1;
+	if (rc == ERR_DATA)
+		err_prefix(e, "the reply's %s (a stream without end?)", what);
+	return rc;
 }
 
 /* Stamps a chunk of text at now (its text is the caller's to keep). */
@@ -403,9 +402,7 @@ static int stamp(struct resp *r, int reasoning, long tokens, int64_t now,
 		*p++ = ':';
 		p = put_num(p, tokens);
 	}
-	if (past_cap(b, (size_t)(p - item), "chunk log", e))
-		return ERR_DATA;
-	return buf_add(b, item, (size_t)(p - item), e);
+	return said(buf_add(b, item, (size_t)(p - item), e), "chunk log", e);
 }
 
 int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
@@ -416,12 +413,8 @@ int resp_chunk(struct resp *r, const struct jdoc *d, int text_tok,
 	if (!jd_nonempty_str(d, text_tok))
 		return 0;
 	rc = stamp(r, reasoning, tokens, now, e);
-	/* The escaped length: the text it decodes to is no longer. */
-	if (!rc && r->keep_text &&
-	    past_cap(&r->text, (size_t)(d->t[text_tok].end - d->t[text_tok].start), "text", e))
-		rc = ERR_DATA;
 	if (!rc && r->keep_text)
-		rc = jd_text(d, text_tok, &r->text, e);
+		rc = said(jd_text(d, text_tok, &r->text, e), "text", e);
 	return rc;
 }
 
@@ -433,10 +426,8 @@ int resp_chunk_raw(struct resp *r, const char *text, size_t len, int reasoning,
 	if (!len)
 		return 0;
 	rc = stamp(r, reasoning, tokens, now, e);
-	if (!rc && r->keep_text && past_cap(&r->text, len, "text", e))
-		rc = ERR_DATA;
 	if (!rc && r->keep_text)
-		rc = buf_add(&r->text, text, len, e);
+		rc = said(buf_add(&r->text, text, len, e), "text", e);
 	return rc;
 }
 
