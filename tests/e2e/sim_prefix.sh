@@ -89,12 +89,14 @@ for n in 4 8; do
 	stop_sim
 done
 if grep -q '^note: default llmsim  *2: prefix cache hits 0\.9[0-9] against 0\.00 at step 1: prompts sent in earlier steps' "$T/sweep4.cmp" &&
-	[ "$(grep -c '^note:' "$T/sweep4.cmp")" -eq 1 ]; then
+	[ "$(grep -c '^note:.*prefix cache hits' "$T/sweep4.cmp")" -eq 1 ]; then
 	ok "a sweep that sends its 4 prompts again: step 2 noted for its cache hits"
 else
 	nok "a sweep that sends its 4 prompts again: step 2 noted for its cache hits" "$(cat "$T/sweep4.cmp")"
 fi
-if grep -q '^default  *llmsim .* 2  *0\.0000$' "$T/sweep8.cmp" && ! grep -q '^note:' "$T/sweep8.cmp"; then
+# Only the cache note counts: under ASan a step's client lag can pass
+# 1 ms at p99, which is noted too (seen once in CI).
+if grep -q '^default  *llmsim .* 2  *0\.0000$' "$T/sweep8.cmp" && ! grep -q '^note:.*prefix cache' "$T/sweep8.cmp"; then
 	ok "a sweep with a row for every request: no cache note"
 else
 	nok "a sweep with a row for every request: no cache note" "$(cat "$T/sweep8.cmp")"
