@@ -58,10 +58,33 @@ static int fd_named(const char *path)
 	return -1;
 }
 
-/* Where a dangling symbolic link points, followed link by link: the file
- * to make. NULL when path is no link, on a loop (40 links), or out of
- * memory. */
-static char *dangling_target(const char *path)
+/* Whether the kernel lets this user follow the link at path with
+ * lst its lstat (fs.protected_symlinks): in a sticky folder anyone may
+ * write in (/tmp), only the link's owner, or anyone when the folder's
+ * owner made it. A link resolved by hand (readlink, realpath) skips that
+ * rule, and as root "-o /tmp/r.csv" would then replace whatever another
+ * user's link there names, /etc/passwd as well. */
+static int may_follow(const char *path, const struct stat *lst)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat dst;
+	char *dir;
+	int ok;
+
+	if (lst->st_uid == geteuid())
+		return 1;
+	dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+	ok = dir && stat(dir, &dst) == 0 &&
+	     (!(dst.st_mode & S_ISVTX) || !(dst.st_mode & S_IWOTH) || dst.st_uid == lst->st_uid);
+	free(dir);
+	return ok;
+}
+
+/* Where the symbolic link at path points, followed link by link as
+ * open(2) would, to the file to write (there or not yet). NULL when path
+ * is no link, on a loop (40 links), or out of memory; and with *refused
+ * set at a link may_follow refuses. */
+static char *link_target(const char *path, int *refused)
 {
 	char *p = strdup(path), buf[4096];
 
@@ -74,6 +97,10 @@ static char *dangling_target(const char *path)
 		if (lstat(p, &lst) != 0 || !S_ISLNK(lst.st_mode)) {
 			if (hops)
 				return p;
+			break;
+		}
+		if (!may_follow(p, &lst)) {
+			*refused = 1;
 			break;
 		}
 		if ((n = readlink(p, buf, sizeof buf - 1)) < 0)
@@ -99,16 +126,16 @@ static char *dangling_target(const char *path)
  * everything on the machine then writes into). A symbolic link is
  * written through, not replaced: the rename goes where it points, also
  * when that is not there yet (written in place, an interrupted run left
- * a file cut short); a dangling link of another user's is opened as it
- * is, so that the kernel's protected_symlinks rule still applies in a
- * shared folder. Returns 0, or ERR_IO naming path: a folder (it could
- * not be renamed over), or a file there that may not be written (as
- * ">" would refuse it; the rename would have replaced it). */
+ * a file cut short). A link the kernel's protected_symlinks rule forbids
+ * (another user's, in /tmp) is refused, also where the rule is off.
+ * Returns 0, or ERR_IO naming path: a folder (it could not be renamed
+ * over), such a link, or a file there that may not be written (as ">"
+ * would refuse it; the rename would have replaced it). */
 static int target(const char *path, struct stat *st, int *exists, char **real,
 		  int *in_place, struct err *e)
 {
 	struct stat lst;
-	int code;
+	int code, refused = 0;
 
 	*real = NULL;
 	*in_place = 0;
@@ -120,9 +147,11 @@ static int target(const char *path, struct stat *st, int *exists, char **real,
 		*in_place = 1;
 		return 0;
 	}
-	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && !(*real = realpath(path, NULL)) &&
-	    !(lst.st_uid == geteuid() && (*real = dangling_target(path)))) {
-		*in_place = 1; /* a loop, or another's link: fopen says */
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && !(*real = link_target(path, &refused))) {
+		if (refused)
+			return err_set(e, ERR_IO, "%s: a link another user made in a shared "
+				       "folder; not followed (as fs.protected_symlinks would not)", path);
+		*in_place = 1; /* a loop: fopen says */
 		return 0;
 	}
 	if (*exists && access(*real ? *real : path, W_OK) != 0) {

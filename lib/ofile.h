@@ -7,7 +7,8 @@
  * and /proc/self/fd/N that descriptor, as open (nothing to rename); a
  * device or FIFO that exists (/dev/null, a named pipe) is written in
  * place; a symbolic link is written through (the file it points to is
- * replaced, not the link).
+ * replaced, not the link), unless the kernel's protected_symlinks rule
+ * forbids following it (another user's link in /tmp): then refused.
  *
  * Ownership: ofile_open returns a handle released by ofile_commit or
  * ofile_abort (exactly one of them).

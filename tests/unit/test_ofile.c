@@ -351,6 +351,51 @@ static void dangling_link_written_through(void **state)
 	rmtmp(dir);
 }
 
+/* Another user's link in a shared folder (sticky, anyone may write:
+ * /tmp) is the classic trap for a tool run as root: "-o /tmp/r.csv"
+ * replaced whatever the link named, as the tool resolved it itself and
+ * skipped the kernel's protected_symlinks rule. It is refused, also
+ * where the rule is off (as in this container); the same link in a
+ * folder that is not shared is written through. Needs root (lchown). */
+static void others_link_in_shared_folder(void **state)
+{
+	char *dir = mktmp(), link[600], victim[600], got[64];
+	struct ofile *o;
+	struct err e;
+	FILE *fp;
+
+	(void)state;
+	if (geteuid() != 0) {
+		rmtmp(dir);
+		skip();
+	}
+	snprintf(link, sizeof link, "%s/r.csv", dir);
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	assert_non_null(fp = fopen(victim, "w"));
+	fputs("keep\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(lchown(link, 65534, 65534), 0);
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(ofile_check(link, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "another user"));
+	assert_int_equal(ofile_open(link, &o, &e), ERR_IO);
+	contents(victim, got, sizeof got);
+	assert_string_equal(got, "keep\n");
+	/* A dangling one too: it would have made the file it names. */
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(ofile_open(link, &o, &e), ERR_IO);
+	assert_int_equal(access(victim, F_OK), -1);
+	/* Not shared: written through. */
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(ofile_open(link, &o, &e), 0);
+	fputs("new\n", ofile_fp(o));
+	assert_int_equal(ofile_commit(o, &e), 0);
+	contents(victim, got, sizeof got);
+	assert_string_equal(got, "new\n");
+	rmtmp(dir);
+}
+
 static void fifo_written_in_place(void **state)
 {
 	char *dir = mktmp(), path[600], out[620], ls[256], got[64];
@@ -403,6 +448,7 @@ int main(void)
 		cmocka_unit_test(fifo_written_in_place),
 		cmocka_unit_test(existing_mode_kept),
 		cmocka_unit_test(dangling_link_written_through),
+		cmocka_unit_test(others_link_in_shared_folder),
 		cmocka_unit_test(check_before_writing),
 		cmocka_unit_test(long_name),
 	};
