@@ -105,7 +105,7 @@ static void meta_number(FILE *fp, const char *key, const json_t *v)
 /* One metadata value as text, never as JSON: scalars as they read, a
  * list of words (the command line) as a shell line, other lists joined
  * by commas, an object as "key value" pairs. Lists of objects (targets,
- * steps, results) are tables of their own, in meta_field. */
+ * steps, results) are tables of their own, in meta_list. */
 static void meta_text(FILE *fp, const char *key, const json_t *v)
 {
 	const char *k;

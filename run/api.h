@@ -11,13 +11,15 @@
  * one (text when it is kept, error objects). The jd_ helpers below walk the
  * token array.
  *
- * Ownership: api_body returns a new jansson object the caller releases.
+ * Ownership: a dialect's body() returns a new jansson object the caller
+ * releases.
  * struct resp is the engine's, one per request; dialects fill it.
  */
 #include <stdint.h>
 
 #include <jansson.h>
-/* Types only here; engine.c holds jsmn's code (JSMN_STATIC, JSMN_STRICT). */
+/* Types only here; request.c holds jsmn's code (JSMN_STATIC, JSMN_STRICT),
+ * and api_mii.c a copy of its own. */
 #ifndef JSMN_HEADER
 #define JSMN_HEADER
 #endif
@@ -26,6 +28,10 @@
 #include "buf.h"
 #include "err.h"
 #include "sse.h"
+
+/* jsmn tokens one document may have: a body of 64 MiB could need 32
+ * million (half a GiB of tokens) otherwise. */
+#define API_TOK_MAX (1u << 20)
 
 /* A tokenized JSON document: js[0..len) and its tokens, root at index 0. */
 struct jdoc {

@@ -64,6 +64,9 @@ static int whole(struct resp *r, const struct jdoc *d, int64_t now, struct err *
 	n = jsmn_parse(&p, r->scratch.p ? r->scratch.p : "", r->scratch.len, NULL, 0);
 	if (n < 1)
 		return err_set(e, ERR_DATA, "the string the body holds is not JSON");
+	if ((unsigned)n > API_TOK_MAX)
+		return err_set(e, ERR_DATA, "the string the body holds has over %u JSON tokens",
+			       API_TOK_MAX);
 	if (!(t = malloc((size_t)n * sizeof *t)))
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	jsmn_init(&p);

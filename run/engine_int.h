@@ -24,7 +24,7 @@
 /* A non-streamed body, or an error body, may not grow past this. */
 #define BODY_MAX (64u << 20)
 /* jsmn tokens for one event may not grow past this. */
-#define TOK_MAX (1u << 20)
+#define TOK_MAX API_TOK_MAX
 /* libcurl's receive buffer per transfer: small keeps memory per stream
  * low; a read never holds more than this anyway. */
 #define RECV_BUF 4096
@@ -53,7 +53,7 @@ struct req {
 	const struct corpus_row *row;
 	long seq;
 	int warmup;
-	int64_t t_sched;   /* when it was due (see sched_time) */
+	int64_t t_sched;   /* when it was due (see sched_times) */
 	int64_t t_handed;  /* when the attempt was handed to libcurl */
 	int64_t t_sent;    /* when libcurl wrote it to a ready connection
 			      (on_prereq); 0 until then */

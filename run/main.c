@@ -193,7 +193,6 @@ static int make_steps(const struct opts *o, const struct corpus *c,
 			s->ntimes = c->n;
 			s->rows = ss->trace_rows;
 			s->max_inflight = o->max_concurrency;
-			s->warmup = o->warmup;
 		} else if (o->nrates) {
 			const struct sched_rate *sr = &o->rate;
 			int64_t *t;

@@ -857,9 +857,9 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			o->schedule = SCHED_WINDOW;
 		else if (strcmp(schedule, "waves") == 0 && o->nbatches)
 			o->schedule = SCHED_WAVES;
-		else if (strcmp(schedule, "poisson") == 0 && o->nrates)
-			o->rate.arr = o->rate.burstiness != 1 ? ARR_GAMMA : ARR_POISSON;
-		else if (strcmp(schedule, "constant") == 0 && o->nrates)
+		else if (strcmp(schedule, "poisson") == 0 && o->nrates) {
+			/* the default, set above */
+		} else if (strcmp(schedule, "constant") == 0 && o->nrates)
 			o->rate.arr = ARR_CONSTANT;
 		else
 			return err_set(e, ERR_USAGE,
@@ -881,8 +881,6 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 			       "or cap the requests in flight (--max-concurrency C opens C)");
 	if (o->trace && (o->requests || o->duration_s))
 		return err_set(e, ERR_USAGE, "--trace sends each row once: no --requests or --duration");
-	if (o->nrates && !o->requests && !o->duration_s)
-		o->requests = 0; /* one pass over the corpus, decided at load */
 	return 0;
 }
 

@@ -179,7 +179,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Body bytes, stamped by the kernel where that applies (kernel_arrival),
+/* Body bytes, stamped by the kernel where that applies (kst_arrival),
  * else now. */
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
 {

@@ -13,7 +13,9 @@
  * Counters: vllm:num_preemptions_total (the engine's), and from the token
  * hook vllm:prompt_tokens_total (a request's prompt, counted when its
  * first token comes, as vLLM V1 counts it) and
- * vllm:generation_tokens_total (every token produced).
+ * vllm:generation_tokens_total (every token produced); with
+ * --prefix-caching on (the default), vllm:prefix_cache_queries_total and
+ * vllm:prefix_cache_hits_total, in prompt tokens looked up and found.
  * Histograms, in seconds on the server's monotonic clock (real time, not
  * the engine's simulated clock, so --time-scale shows as a client sees it):
  *   vllm:time_to_first_token_seconds   arrival to first token
@@ -21,8 +23,8 @@
  *                                      consecutive tokens (vLLM V1's ITL)
  *   vllm:e2e_request_latency_seconds   arrival to last token, for requests
  *                                      that produced all their tokens
- * llmsim has no prefix cache, so vLLM's prefix_cache_queries/hits are not
- * served (a zero would claim a cache that never hits).
+ * With the cache off the two are not served: a zero would claim a cache
+ * that never hits.
  *
  * Ownership: met_new's value is freed by met_free; strings are copied.
  */

@@ -42,11 +42,6 @@ void prompt_free(struct prompt *p)
 	free(p);
 }
 
-const char *prompt_tokenizer(const struct prompt *p)
-{
-	return tok_name(p->tok);
-}
-
 void prompt_record(struct prompt *p, int on)
 {
 	p->record = on;

@@ -31,9 +31,6 @@ struct prompt;
 int prompt_open(const char *spec, struct prompt **out, struct err *e);
 void prompt_free(struct prompt *p);
 
-/* Name of the tokenizer (for the startup line). */
-const char *prompt_tokenizer(const struct prompt *p);
-
 /*
  * Recording, for prefix caching: between prompt_record(p, 1) and
  * prompt_record(p, 0), every count also appends the ids it counted to a

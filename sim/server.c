@@ -1261,7 +1261,7 @@ static int past_keepalive(struct server *s, struct evhttp_request *req,
 }
 
 /* evhttp's timeout while a request is served: a day, in effect none
- * (see server_start). */
+ * (see server_new). */
 enum { BUSY_TIMEOUT_S = 86400 };
 
 /*
@@ -1269,7 +1269,7 @@ enum { BUSY_TIMEOUT_S = 86400 };
  * is closed, as servers do (uvicorn, which serves vLLM, after 5 s;
  * nginx after 75 s). evhttp's own timeout does it: set short when a
  * response is done and long again when a request comes (evhttp's idle
- * timeout would also cut a silent stream: see server_start).
+ * timeout would also cut a silent stream: see server_new).
  */
 static void keepalive_idle(struct evhttp_request *req, void *arg)
 {
@@ -1422,7 +1422,7 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	s->met = met_new(c->model);
 	s->scratch = evbuffer_new();
 	s->frame = evbuffer_new();
-	if (!s->base || !s->eng || !s->met || !s->scratch || !s->frame ||
+	if (!s->eng || !s->met || !s->scratch || !s->frame ||
 	    eng_prefix_caching(s->eng, c->prefix_caching) ||
 	    !(s->http = evhttp_new(s->base)))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");

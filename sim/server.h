@@ -21,7 +21,7 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e);
 /* The port bound. */
 int server_port(const struct server *s);
 
-/* Serves until SIGINT or SIGTERM, then ends requests in progress (they
+/* Serves until SIGINT, SIGTERM or SIGHUP, then ends requests in progress (they
  * are logged with fault "shutdown"). Returns 0, or ERR_IO when the truth
  * log could not be written. */
 int server_run(struct server *s, struct err *e);

@@ -443,6 +443,26 @@ static void mii(void **state)
 	resp_reset(&r, 0, 1);
 	assert_int_not_equal(feed(a, &r, "\"not json\"", 9, 1), 0);
 	assert_int_not_equal(feed(a, &r, "[]", 9, 1), 0);
+	/* A list of a million and more numbers in the string: refused, not
+	 * half a GiB of tokens for it. */
+	{
+		static const char head[] = "\"[{\\\"generated_text\\\":\\\"x\\\"},";
+		size_t n = API_TOK_MAX, k = sizeof head - 1;
+		char *big = malloc(k + 2 * n + 2);
+
+		assert_non_null(big);
+		memcpy(big, head, k);
+		for (size_t i = 0; i < n; i++) {
+			big[k++] = '0';
+			big[k++] = ',';
+		}
+		big[k - 1] = ']';
+		big[k++] = '"';
+		big[k] = '\0';
+		resp_reset(&r, 0, 1);
+		assert_int_not_equal(feed(a, &r, big, 9, 1), 0);
+		free(big);
+	}
 	resp_free(&r);
 }
 
