@@ -88,6 +88,9 @@ struct sreq {
 	struct met_req met;             /* its times as GET /metrics sees them */
 };
 
+/* What ends llmsim, its truth log finished: SIGHUP is a closed terminal. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
 struct server {
 	const struct sim_conf *c;
 	struct event_base *base;
@@ -100,7 +103,8 @@ struct server {
 	struct truth *scrapes;          /* --truth-scrapes */
 	struct arr *arr;               /* arrival stamps */
 	struct met *met;               /* GET /metrics */
-	struct event *step_ev, *stats_ev, *sigint_ev, *sigterm_ev, *sighup_ev;
+	struct event *step_ev, *stats_ev;
+	struct event *sig_ev[sizeof stop_signals / sizeof *stop_signals];
 	int stepping;                  /* a step is planned, its timer pending */
 	int64_t deadline;              /* real end of the step in flight */
 	struct rng fault_rng, wire_rng;
@@ -1463,16 +1467,12 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 		return e->code;
 	if (c->scrapes_path && truth_open(c->scrapes_path, &s->scrapes, e))
 		return e->code;
-	s->step_ev = evtimer_new(s->base, step_cb, s);
-	s->sigint_ev = evsignal_new(s->base, SIGINT, on_signal, s->base);
-	s->sigterm_ev = evsignal_new(s->base, SIGTERM, on_signal, s->base);
-	/* A closed terminal: the truth log is finished as for SIGTERM. */
-	s->sighup_ev = evsignal_new(s->base, SIGHUP, on_signal, s->base);
-	if (!s->step_ev || !s->sigint_ev || !s->sigterm_ev || !s->sighup_ev)
+	if (!(s->step_ev = evtimer_new(s->base, step_cb, s)))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
-	event_add(s->sigint_ev, NULL);
-	event_add(s->sigterm_ev, NULL);
-	event_add(s->sighup_ev, NULL);
+	for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++)
+		if (!(s->sig_ev[i] = evsignal_new(s->base, stop_signals[i], on_signal, s->base)) ||
+		    event_add(s->sig_ev[i], NULL))
+			return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
 	if (c->stats) {
 		struct timeval tv = { c->stats, 0 };
 
@@ -1489,9 +1489,9 @@ int server_port(const struct server *s)
 	return s->port;
 }
 
-int server_run(struct server *s, struct err *e)
+/* Ends every request in progress, logged with fault "shutdown". */
+static void end_all(struct server *s)
 {
-	event_base_dispatch(s->base);
 	while (s->reqs) {
 		struct sreq *r = s->reqs;
 
@@ -1499,6 +1499,12 @@ int server_run(struct server *s, struct err *e)
 		r->ended_by = FAULT_SHUTDOWN;
 		finalize(r, clk_mono_ns());
 	}
+}
+
+int server_run(struct server *s, struct err *e)
+{
+	event_base_dispatch(s->base);
+	end_all(s);
 	if (truth_close(s->truth, s->err.code ? NULL : &s->err) && !s->err.code)
 		err_set(&s->err, ERR_IO, "%s: write failed", s->c->truth_path);
 	s->truth = NULL;
@@ -1516,13 +1522,7 @@ void server_free(struct server *s)
 {
 	if (!s)
 		return;
-	while (s->reqs) {
-		struct sreq *r = s->reqs;
-
-		detach(r);
-		r->ended_by = FAULT_SHUTDOWN;
-		finalize(r, clk_mono_ns());
-	}
+	end_all(s);
 	if (s->http)
 		evhttp_free(s->http);
 	arr_free(s->arr); /* after evhttp: its connections close first */
@@ -1530,12 +1530,9 @@ void server_free(struct server *s)
 		event_free(s->step_ev);
 	if (s->stats_ev)
 		event_free(s->stats_ev);
-	if (s->sigint_ev)
-		event_free(s->sigint_ev);
-	if (s->sigterm_ev)
-		event_free(s->sigterm_ev);
-	if (s->sighup_ev)
-		event_free(s->sighup_ev);
+	for (size_t i = 0; i < sizeof s->sig_ev / sizeof *s->sig_ev; i++)
+		if (s->sig_ev[i])
+			event_free(s->sig_ev[i]);
 	eng_free(s->eng);
 	met_free(s->met);
 	if (s->scratch)

@@ -214,3 +214,28 @@ tfirst=$(truth 'select(.first_chunk_ns != null) | .id' | wc -l)
 [ "$gen" = "$tgen" ] && [ "$ttft" = "$tfirst" ] &&
 	ok "faults: /metrics counts the tokens sent ($gen) and the first tokens ($ttft), as the truth log" ||
 	nok "faults: /metrics counts the tokens sent, as the truth log" "metrics $gen tokens, $ttft first; truth $tgen, $tfirst"
+
+# SIGINT, SIGTERM and SIGHUP (a closed terminal) each end llmsim with
+# exit 0 and the request in progress in the truth log, fault "shutdown",
+# with the tokens it had sent. The clock runs 100 times slower (a token
+# about every 0.7 s, 40 of them), so the signal comes mid-stream whatever
+# the machine's speed. (A stall would not do: it is kept over shutdown.)
+for sig in INT TERM HUP; do
+	start_sim --truth "$T/truth.jsonl" --time-scale 0.01
+	: >"$T/s" # emptied here: the child's ">" may come after the first look
+	post >"$T/s" &
+	cpid=$!
+	i=0
+	while ! grep -q '"content":" ' "$T/s" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	sleep 0.2
+	kill -$sig "$SIMPID"
+	wait "$SIMPID"
+	rc=$?
+	wait $cpid
+	got=$(grep -c '"content":" ' "$T/s")
+	t=$(truth '[.fault, .completion_tokens] | @tsv')
+	[ $rc -eq 0 ] && [ "$got" -ge 1 ] && [ "$t" = "$(printf 'shutdown\t%s' "$got")" ] &&
+		ok "SIG$sig mid-stream: exit 0, the request logged as shutdown with the tokens it sent ($got)" ||
+		nok "SIG$sig mid-stream: exit 0, the request logged as shutdown" "exit $rc, truth '$t', curl got $got; $(head -c 300 "$T/err")"
+	rm -f "$T/truth.jsonl"
+done
