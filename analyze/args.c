@@ -41,14 +41,15 @@ int an_usagev(const char *prog, const char *fmt, va_list ap)
 	return ERR_USAGE;
 }
 
-int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e)
+int an_clobbers(const char *opt, const char *out, const char *in, const char *what, int meta,
+		struct err *e)
 {
 	size_t n;
 
 	if (!out || !in)
 		return 0;
 	if (ofile_same(out, in))
-		return err_set(e, ERR_USAGE, "%s %s is an input: it would be overwritten", opt, out);
+		return err_set(e, ERR_USAGE, "%s %s is %s: it would be overwritten", opt, out, what);
 	if (!meta || !strcmp(in, "-"))
 		return 0;
 	/* What llmanalyze reads beside a results file: its metadata (also

@@ -20,9 +20,11 @@ int an_usagev(const char *prog, const char *fmt, va_list ap);
 /* ERR_USAGE (filled into e) when the output opt names the input in, or,
  * for a results file (meta 1), a file read beside it (IN.meta.json, IN
  * without .csv plus .meta.json, IN.metrics.csv): it would be
- * overwritten. 0 otherwise; NULL in never clashes. */
+ * overwritten. what names in in the message ("an input", "the --corpus
+ * file"). 0 otherwise; NULL in never clashes. */
 struct err;
-int an_clobbers(const char *opt, const char *out, const char *in, int meta, struct err *e);
+int an_clobbers(const char *opt, const char *out, const char *in, const char *what, int meta,
+		struct err *e);
 
 /* ERR_USAGE when a file that opt (--charts, --legacy-dir) writes into
  * folder dir, one whose name a NULL-ended pattern (fnmatch) matches,

@@ -259,7 +259,7 @@ int cmp_main(int argc, char **argv)
 		struct cmp_head h = {argv[optind], argv[optind + 1], c.rules, c.nrules, c.seed};
 
 		for (int i = 0; !rc && i < 2; i++)
-			rc = an_clobbers("-o", c.out, argv[optind + i], 1, &e);
+			rc = an_clobbers("-o", c.out, argv[optind + i], "an input", 1, &e);
 		if (rc) {
 			fprintf(stderr, "llmanalyze compare: %s\n", e.msg);
 			return rc;

@@ -800,32 +800,36 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
  * would be overwritten); the legacy files' corpus is read first too. */
 static int preflight(const struct opts *o, char *const *in, int nin, struct err *e)
 {
-	const char *out[2] = {o->out, o->html};
-	int rc = 0, i, k;
+	/* What --charts and --legacy-dir write into their folders. */
+	static const char *const charts[] = {"*.dat", "*.gp", "*.png", "*.svg", NULL};
+	static const char *const legacy[] = {"batch_size_comparison.csv",
+					     "output_performance_metrics_batch*.csv", NULL};
+	/* Every file named: the inputs (results files), the others read,
+	 * then the two outputs; NULL paths never clash. */
+	struct named { const char *path, *what; int results; } *f;
+	int nread = nin + 2, rc = 0, i;
 
-	for (k = 0; k < 2 && !rc; k++)
-		for (i = 0; out[k] && i < nin + 2 && !rc; i++) {
-			const char *x = i < nin ? in[i] : i == nin ? o->corpus : o->truth;
-
-			rc = an_clobbers(k ? "--html" : "-o", out[k], x, i < nin, e);
-		}
+	if (!(f = malloc((size_t)(nin + 4) * sizeof *f)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	for (i = 0; i < nin; i++)
+		f[i] = (struct named){in[i], "an input", 1};
+	f[nin] = (struct named){o->corpus, "the --corpus file", 0};
+	f[nin + 1] = (struct named){o->truth, "the --truth file", 0};
+	f[nin + 2] = (struct named){o->out, "the -o file", 0};
+	f[nin + 3] = (struct named){o->html, "the --html file", 0};
+	for (int k = 0; k < 2 && !rc; k++)
+		for (i = 0; i < nread && !rc; i++)
+			rc = an_clobbers(k ? "--html" : "-o", f[nread + k].path, f[i].path, f[i].what,
+					 f[i].results, e);
 	if (!rc && o->out && o->html && ofile_same(o->out, o->html))
 		rc = err_set(e, ERR_USAGE, "-o and --html name one file, %s: one would replace the other",
 			     o->out);
-	/* What --charts and --legacy-dir write into their folders. */
 	for (i = 0; i < nin + 4 && !rc; i++) {
-		static const char *const charts[] = {"*.dat", "*.gp", "*.png", "*.svg", NULL};
-		static const char *const legacy[] = {"batch_size_comparison.csv",
-						     "output_performance_metrics_batch*.csv", NULL};
-		const char *x = i < nin ? in[i] : i == nin ? o->corpus : i == nin + 1 ? o->truth
-				: i == nin + 2 ? o->out : o->html;
-		const char *what = i < nin ? "an input" : i == nin ? "the --corpus file"
-				   : i == nin + 1 ? "the --truth file" : i == nin + 2 ? "the -o file" : "the --html file";
-
-		rc = an_dir_clobbers("--charts", o->charts, charts, x, what, e);
+		rc = an_dir_clobbers("--charts", o->charts, charts, f[i].path, f[i].what, e);
 		if (!rc)
-			rc = an_dir_clobbers("--legacy-dir", o->legacy, legacy, x, what, e);
+			rc = an_dir_clobbers("--legacy-dir", o->legacy, legacy, f[i].path, f[i].what, e);
 	}
+	free(f);
 	if (!rc && o->out)
 		rc = ofile_check(o->out, e);
 	if (!rc && o->html)

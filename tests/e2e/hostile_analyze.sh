@@ -152,6 +152,14 @@ expect_err 64 "-o $T/same.csv.meta.json is the metadata of input $T/same.csv" "-
 expect_err 64 "-o $T/same.csv.metrics.csv is the server metrics of input $T/same.csv" "-o naming an input's server metrics: 64" \
 	llmanalyze -o "$T/same.csv.metrics.csv" "$T/same.csv"
 expect_err 64 "-o and --html name one file" "-o and --html naming one file: 64" llmanalyze -o "$T/both.out" --html "$T/both.out" "$T/same.csv"
+# ... nor the corpus or the truth log, named as such.
+cp "$T/corpus.csv" "$T/corpus2.csv"
+expect_err 64 "-o $T/corpus2.csv is the --corpus file: it would be overwritten" "-o naming the corpus: 64" \
+	llmanalyze --legacy-dir "$T/lgc" --corpus "$T/corpus2.csv" -o "$T/corpus2.csv" "$T/same.csv"
+cmp -s "$T/corpus.csv" "$T/corpus2.csv" && ok "... and the corpus is as it was" || nok "... and the corpus is as it was"
+echo '{}' >"$T/truth.jsonl"
+expect_err 64 "--html $T/truth.jsonl is the --truth file: it would be overwritten" "--html naming the truth log: 64" \
+	llmanalyze --truth "$T/truth.jsonl" -o /dev/null --html "$T/truth.jsonl" "$T/same.csv"
 # ... nor what --legacy-dir and --charts write into their folders (the
 # input became the legacy table, exit 0).
 mkdir "$T/lg"
