@@ -66,10 +66,11 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # replays its corpus tests/fuzz/corpus/NAME/ (see tests/fuzz/README.md).
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
 
-# Where tests find tokenizer files: what `make tokenizers` fetched, then
-# the shared folder beside the checkout when there is one.
-TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath ../shared/tokenizers))
-export LLMBENCH_TOKENIZERS ?= $(TOKDIRS)
+# Where tests find tokenizer files: the folders LLMBENCH_TOKENIZERS names,
+# what `make tokenizers` fetched, the shared folder beside the checkout
+# when there is one, and the reference ids of tests/data/tokenizers.
+TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath ../shared/tokenizers)):$(CURDIR)/tests/data/tokenizers
+export LLMBENCH_TOKENIZERS := $(if $(findstring $(TOKDIRS),$(LLMBENCH_TOKENIZERS)),$(LLMBENCH_TOKENIZERS),$(if $(LLMBENCH_TOKENIZERS),$(LLMBENCH_TOKENIZERS):)$(TOKDIRS))
 # Where tests find llama.cpp's llama-server, with its tiny model beside it
 # (see tests/e2e/llamacpp.lib): the shared folder beside the checkout.
 export LLMBENCH_LLAMA_SERVER ?= $(wildcard $(abspath ../shared/llamacpp/llama-server))
@@ -146,7 +147,11 @@ deps:
 test: all
 	$(Q)BUILD=$(BUILD) sh tests/run.sh $(UNIT_BINS) $(FUZZ_REPLAY) $(E2E)
 
+# The tokenizer files the tests need are fetched when no folder of
+# LLMBENCH_TOKENIZERS has them; a failed download is said, and the tests
+# that need the file then fail naming it.
 check: deps
+	$(Q)sh scripts/fetch-tokenizers.sh tokenizers >/dev/null || true
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory test
 

@@ -14,8 +14,9 @@ REQUESTS=${REQUESTS:-48}
 
 # The tokenizer: what LLMBENCH_TOKENIZERS finds, else download it.
 if ! echo hi | llmgen count >/dev/null 2>&1; then
-	echo "demo: cl100k_base not found; fetching it (make tokenizers)"
-	sh scripts/fetch-tokenizers.sh tokenizers
+	echo "demo: cl100k_base not found; fetching it"
+	sh scripts/fetch-tokenizers.sh tokenizers cl100k_base ||
+		{ echo "demo: needs cl100k_base.tiktoken: copy it into tokenizers/ or set LLMBENCH_TOKENIZERS to its folder, then run make demo again" >&2; exit 69; }
 	LLMBENCH_TOKENIZERS="$(pwd)/tokenizers${LLMBENCH_TOKENIZERS:+:$LLMBENCH_TOKENIZERS}"
 	export LLMBENCH_TOKENIZERS
 fi

@@ -95,7 +95,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir "$T/small" && mount -t tmpfs -o size=2m tmpfs "
 	fi
 	umount "$T/small"
 else
-	echo "# skipped: a disk full during --scrape (needs root and a tmpfs mount)"
+	echo "ok - # SKIP a disk full during --scrape: needs root and a tmpfs mount"
 fi
 
 # Ctrl-C while the results go to a pipe that is full (its reader waits):

@@ -18,7 +18,7 @@ static const char *const names[] = {
 };
 
 #define HOWTO "run 'make tokenizers' or set LLMBENCH_TOKENIZERS to the folder holding " \
-	      "the tokenizer files and vectors/ (the Makefile points it at ../shared/tokenizers)"
+	      "the tokenizer files (the Makefile adds tests/data/tokenizers, which has vectors/)"
 
 /* Finds rel in the folders of $LLMBENCH_TOKENIZERS. */
 static int find_file(const char *rel, char *out, size_t cap)
