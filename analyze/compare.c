@@ -25,7 +25,7 @@ const struct cmp_metric cmp_metrics[] = {
 	{"out_tok_per_s", CMP_OUT_TOK_PER_S, -1, "tok/s", -1, 2},
 	{"req_per_s", CMP_REQ_PER_S, -1, "req/s", -1, 3},
 };
-const size_t cmp_nmetrics = sizeof cmp_metrics / sizeof cmp_metrics[0];
+static const size_t cmp_nmetrics = sizeof cmp_metrics / sizeof cmp_metrics[0];
 
 const char *const cmp_default_metrics[] = {
 	"ttft_p50", "ttft_p99", "ttft_mean", "tpot_p50", "tpot_p99",

@@ -35,7 +35,6 @@ struct cmp_metric {
 };
 
 extern const struct cmp_metric cmp_metrics[];
-extern const size_t cmp_nmetrics;
 /* The metrics compared when none are chosen, NULL-terminated. */
 extern const char *const cmp_default_metrics[];
 

@@ -16,7 +16,9 @@
 
 #define LIST_MAX 6 /* values named in the summary line before "and N more" */
 
-const char *const an_html_default_cols[] = {
+/* Columns the table shows before the toggle when none were chosen
+ * (NULL-terminated names; goodput only when an SLO was set). */
+static const char *const an_html_default_cols[] = {
 	"requests", "ok", "success_rate", "req_per_s", "out_tok_per_s", "goodput_req_per_s",
 	"ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99", "e2e_p50", "e2e_p99",
 	NULL,

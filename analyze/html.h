@@ -14,9 +14,6 @@
 #include "load.h"
 #include "report.h"
 
-/* Columns the table shows before the toggle when none were chosen
- * (NULL-terminated names; goodput only when an SLO was set). */
-extern const char *const an_html_default_cols[];
 
 struct an_html_opts {
 	const int *cols;      /* the table's metric columns (indices into an_cols) */

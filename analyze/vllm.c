@@ -22,7 +22,9 @@ struct an_vllm_file {
 	char row_id[24], key_id[24];
 };
 
-int an_vllm_detect(const json_t *root)
+/* Whether root has vLLM's keys: an object with a "ttfts" array or a
+ * "mean_ttft_ms" number. */
+static int an_vllm_detect(const json_t *root)
 {
 	return json_is_object(root) && (json_is_array(json_object_get(root, "ttfts")) ||
 					json_is_number(json_object_get(root, "mean_ttft_ms")));

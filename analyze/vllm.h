@@ -37,9 +37,6 @@
 
 struct an_vllm_file;
 
-/* Whether root has vLLM's keys: an object with a "ttfts" array or a
- * "mean_ttft_ms" number. */
-int an_vllm_detect(const json_t *root);
 
 /* Reads path ("-" is stdin): its results, one, or several appended one a
  * line (vllm bench serve --append-result; each then named PATH:LINE).

@@ -13,6 +13,9 @@
 #define FIT_OVERSHOOTS 3 /* words in a row that overshoot: next cut */
 #define FIT_PAD_CUTS 4 /* cuts under the target that are padded */
 
+static char *english[] = { "the", "and", "of", "to", "in" };
+const struct tpl_list compose_filler = { english, sizeof english / sizeof *english };
+
 void compose_init(struct compose *c, struct tok *t)
 {
 	memset(c, 0, sizeof *c);

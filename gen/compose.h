@@ -83,6 +83,10 @@ int compose_fit_doc(struct compose *c, const char *prefix, size_t plen,
 		    const struct tpl_list *filler, size_t target,
 		    struct compose_result *res, struct err *e);
 
+/* Filler for text with none of its own (random tokens, the sonnet): short
+ * English words, a token or so each. */
+extern const struct tpl_list compose_filler;
+
 /* Length of the longest prefix of s[0..n) that is valid UTF-8 and does
  * not end inside a sequence. */
 size_t compose_valid_prefix(const char *s, size_t n);

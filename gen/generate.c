@@ -20,10 +20,6 @@
 #include "template.h"
 #include "tok.h"
 
-/* Words that pad a random-token prompt by a token or so. */
-static char *random_filler_words[] = { "the", "and", "of", "to", "in" };
-static const struct tpl_list random_filler = { random_filler_words, 5 };
-
 static const char *const columns[] = {
 	"id", "group", "scenario", "input_tokens", "output_tokens", "tokenizer",
 	"lang", "template", "topic", "prompt",
@@ -288,7 +284,7 @@ static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
 	int inline_instr = 0, rc;
 
 	for (int attempt = 0; attempt < 24; attempt++) {
-		const struct tpl_list *filler = kind == G_RANDOM ? &random_filler : &row->lang->filler;
+		const struct tpl_list *filler = kind == G_RANDOM ? &compose_filler : &row->lang->filler;
 
 		buf_reset(&r->body);
 		buf_reset(&r->tail);
@@ -349,7 +345,7 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 		rc = mat_random(r->t, rng_next(rg), n * 2 + 16, &r->body, e);
 		if (!rc)
 			rc = compose_fit(&r->c, "", 0, r->body.p, r->body.len, "\n\n", 2,
-					 &random_filler, n, &res, e);
+					 &compose_filler, n, &res, e);
 	}
 	if (rc)
 		return rc;

@@ -2,10 +2,6 @@
 
 #include <string.h>
 
-/* Pads a prompt whose cut jumps over the target, a token or so a word. */
-static char *filler_words[] = { "the", "and", "of", "to", "in" };
-static const struct tpl_list filler = { filler_words, 5 };
-
 int sonnet_open(struct sonnet *s, const char *path, struct tok *t,
 		size_t prefix_max, struct err *e)
 {
@@ -60,7 +56,7 @@ int sonnet_fit(struct sonnet *s, struct compose *c, struct rng *rg,
 				return rc;
 		}
 		if ((rc = compose_fit(c, s->prefix.p, s->prefix.len, s->body.p, s->body.len, "", 0,
-				      &filler, target, res, e)))
+				      &compose_filler, target, res, e)))
 			return rc;
 		if (!res->need_more)
 			return 0;

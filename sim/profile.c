@@ -17,11 +17,5 @@ int profile_get(const char *name, struct profile *p, struct err *e)
 			*p = presets[i];
 			return 0;
 		}
-	return err_set(e, ERR_USAGE, "unknown profile '%s' (known: %s)", name,
-		       profile_names());
-}
-
-const char *profile_names(void)
-{
-	return "h100, a100";
+	return err_set(e, ERR_USAGE, "unknown profile '%s' (known: h100, a100)", name);
 }

@@ -25,7 +25,5 @@ struct profile {
  * ERR_USAGE naming the presets. */
 int profile_get(const char *name, struct profile *p, struct err *e);
 
-/* Names of the presets, comma separated, for --help. */
-const char *profile_names(void);
 
 #endif
