@@ -73,6 +73,18 @@ static int add_chart(struct ctx *c, const char *name, const char *title)
 	return 0;
 }
 
+/* Text of a results file (a model name a server chose, a target, a
+ * step) in a script or data file, control characters as spaces. A
+ * newline would end the line it is in: in a comment, what followed ran
+ * as gnuplot commands (system("..."), and the comment's own `gnuplot
+ * X.gp`, which started gnuplot again without end); in a .dat file it
+ * made rows of data. */
+static void gp_text(FILE *fp, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
+}
+
 /* gnuplot single-quoted string: a quote is doubled. */
 static void gp_str(FILE *fp, const char *s)
 {
@@ -80,7 +92,7 @@ static void gp_str(FILE *fp, const char *s)
 	for (; *s; s++) {
 		if (*s == '\'')
 			fputc('\'', fp);
-		fputc(*s == '\n' ? ' ' : *s, fp);
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
 	}
 	fputc('\'', fp);
 }
@@ -112,7 +124,9 @@ static const char *chart_size(const char *name)
 static void gp_begin(FILE *fp, const char *name, const char *title,
 		     const char *xlabel, const char *ylabel)
 {
-	fprintf(fp, "# %s: run `gnuplot %s.gp` in this folder to redraw.\n", title, name);
+	fputs("# ", fp);
+	gp_text(fp, title);
+	fprintf(fp, ": run gnuplot %s.gp in this folder to redraw.\n", name);
 	fprintf(fp, "set terminal pngcairo size %s noenhanced\nset output '%s.png'\n",
 		chart_size(name), name);
 	fputs("set datafile separator whitespace\nset key outside right top\nset grid\n", fp);
@@ -234,7 +248,9 @@ static int write_by_step(struct ctx *c)
 		fprintf(fp, " %s", cols[k]);
 	fputc('\n', fp);
 	for (sr = 0; sr < c->nseries; sr++) {
-		fprintf(fp, "# series %zu: %s\n", sr, c->series_full[sr]);
+		fprintf(fp, "# series %zu: ", sr);
+		gp_text(fp, c->series_full[sr]);
+		fputc('\n', fp);
 		for (g = 0; g < c->s->ngroups; g++) {
 			if (c->series[g] != sr)
 				continue;
@@ -342,7 +358,9 @@ static int chart_cdf(struct ctx *c, int which)
 
 		n = which ? gr->itl.len / sizeof(float) : gr->ttft.len / sizeof(double);
 		group_title(c, g, t, sizeof t);
-		fprintf(fp, "# group %zu: %s\n", g, t);
+		fprintf(fp, "# group %zu: ", g);
+		gp_text(fp, t);
+		fputc('\n', fp);
 		step = n > CDF_POINTS ? n / CDF_POINTS : 1;
 		for (i = 0; i < n; i += step) {
 			double v = which ? ((const float *)gr->itl.p)[i] : ((const double *)gr->ttft.p)[i];

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Text of a results file that a server or a user chose (a model name, a
+# target, a step) written into llmanalyze's outputs: it must stay text.
+# A newline in a model name once ended a comment line of a gnuplot
+# script, and what followed ran as gnuplot commands (system(...)); the
+# comment's own `gnuplot X.gp` then started gnuplot again without end.
+. tests/lib.sh
+T=$(mktmp)
+awk -v steps=1,2 -v waves=2 -f tests/data/analyze/gen.awk >"$T/r.csv"
+# setcol IN OUT COLUMN VALUE: every row's COLUMN set to VALUE.
+setcol() {
+	python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+c = rows[0].index(sys.argv[3])
+for r in rows[1:]:
+    r[c] = sys.argv[4]
+csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n").writerows(rows)' "$@"
+}
+
+# gnuplot: a wrapper first on PATH counts its starts and refuses past 20,
+# so the old endless restart shows as a count, not a hung machine.
+real=$(command -v gnuplot)
+if [ -z "$real" ]; then
+	ok "gnuplot scripts # SKIP gnuplot missing"
+else
+	mkdir "$T/bin"
+	printf '#!/bin/sh\necho x >>"%s/starts"\n[ "$(wc -l <"%s/starts")" -gt 20 ] && exit 1\nexec "%s" "$@"\n' \
+		"$T" "$T" "$real" >"$T/bin/gnuplot"
+	chmod +x "$T/bin/gnuplot"
+	setcol "$T/r.csv" "$T/nl.csv" model "$(printf 'm\nsystem("touch %s/PWNED")\n#' "$T")"
+	PATH="$T/bin:$PATH" LLMANALYZE_GNUPLOT="$T/bin/gnuplot" timeout 120 \
+		llmanalyze -q --charts "$T/ch" --html "$T/r.html" -o /dev/null "$T/nl.csv" 2>"$T/err"
+	rc=$?
+	starts=$(wc -l <"$T/starts")
+	[ ! -e "$T/PWNED" ] && ok "a newline in a model name runs nothing in gnuplot" ||
+		nok "a newline in a model name runs nothing in gnuplot" "$T/PWNED was made"
+	[ "$rc" -eq 0 ] && [ -s "$T/ch/timeline.png" ] && [ "$starts" -le 20 ] &&
+		ok "... and the charts are drawn, gnuplot started $starts times" ||
+		nok "... and the charts are drawn" "exit $rc, gnuplot started $starts times: $(cat "$T/err")"
+	bad=$(cat "$T"/ch/*.gp | grep -c '^ *system(')
+	[ "$bad" -eq 0 ] && ok "... and no script line is the name's command" ||
+		nok "... and no script line is the name's command" "$(grep -n 'system(' "$T"/ch/*.gp)"
+fi
+# .dat files: a newline made rows of data (a point in the chart).
+setcol "$T/r.csv" "$T/rows.csv" model "$(printf 'm\n 64 999999 1 1 1 1 1 1 1 1 1')"
+LLMANALYZE_GNUPLOT=true llmanalyze -q --charts "$T/ch2" -o /dev/null "$T/rows.csv" 2>"$T/err"
+grep -q '999999' "$T/ch2/by_step.dat" && ! grep -q '^ *64 999999' "$T/ch2/by_step.dat" &&
+	ok "a newline in a model name makes no row in a .dat file" ||
+	nok "a newline in a model name makes no row in a .dat file" "$(grep -n 999999 "$T/ch2/by_step.dat")"
