@@ -248,6 +248,11 @@ static int write_batch(const char *dir, struct lrow **rows, size_t n,
 	size_t i;
 	int rc;
 
+	/* The step names the file: a '/' in it (a results file's text) wrote
+	 * outside dir ("1/../../x"). */
+	if (!*rows[0]->step || rows[0]->step[strspn(rows[0]->step, "0123456789.-+eE_")])
+		return err_set(e, ERR_DATA, "--legacy-dir: a step that is not a number cannot be "
+			       "part of a file name");
 	snprintf(path, sizeof path, "%s/output_performance_metrics_batch%s.csv", dir,
 		 rows[0]->step);
 	if ((rc = csv_writer_open(path, CSV_ATOMIC, &w, e)))

@@ -47,3 +47,13 @@ LLMANALYZE_GNUPLOT=true llmanalyze -q --charts "$T/ch2" -o /dev/null "$T/rows.cs
 grep -q '999999' "$T/ch2/by_step.dat" && ! grep -q '^ *64 999999' "$T/ch2/by_step.dat" &&
 	ok "a newline in a model name makes no row in a .dat file" ||
 	nok "a newline in a model name makes no row in a .dat file" "$(grep -n 999999 "$T/ch2/by_step.dat")"
+
+# --legacy-dir names a file after each step: a '/' in a step wrote
+# outside the folder.
+mkdir -p "$T/leg/output_performance_metrics_batch1"
+setcol "$T/r.csv" "$T/trav.csv" step "1/../../escaped"
+llmanalyze -q --legacy-dir "$T/leg" -o /dev/null "$T/trav.csv" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 65 ] && [ ! -e "$T/escaped.csv" ] && grep -q "not a number cannot be part of a file name" "$T/err" &&
+	ok "--legacy-dir: a step with a '/' is refused (65), nothing written outside" ||
+	nok "--legacy-dir: a step with a '/' is refused (65)" "exit $rc, $(ls "$T"); $(cat "$T/err")"
