@@ -198,7 +198,9 @@ static int name_taken(lxw_workbook *wb, const char *name)
 }
 
 /* Appends s to out (size n, used *len) as far as Excel allows a sheet
- * name (31 characters, none of []:*?/\), counting characters in *chars. */
+ * name (31 characters, none of []:*?/\ nor a control character, which
+ * libxlsxwriter writes raw into the workbook's XML), counting characters
+ * in *chars. */
 static void name_add(char *out, size_t n, size_t *len, size_t *chars, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -209,7 +211,7 @@ static void name_add(char *out, size_t n, size_t *len, size_t *chars, const char
 				break;
 			++*chars;
 		}
-		out[(*len)++] = strchr("[]:*?/\\", *p) ? '_' : (char)*p;
+		out[(*len)++] = *p < 0x20 || *p == 0x7f || strchr("[]:*?/\\", *p) ? '_' : (char)*p;
 	}
 	out[*len] = '\0';
 }

@@ -7,13 +7,15 @@
 . tests/lib.sh
 T=$(mktmp)
 awk -v steps=1,2 -v waves=2 -f tests/data/analyze/gen.awk >"$T/r.csv"
-# setcol IN OUT COLUMN VALUE: every row's COLUMN set to VALUE.
+# setcol IN OUT COLUMN VALUE [STEP]: every row's COLUMN set to VALUE (the
+# rows of step STEP only, when given).
 setcol() {
 	python3 -c 'import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-c = rows[0].index(sys.argv[3])
+c, s = rows[0].index(sys.argv[3]), rows[0].index("step")
 for r in rows[1:]:
-    r[c] = sys.argv[4]
+    if len(sys.argv) < 6 or r[s] == sys.argv[5]:
+        r[c] = sys.argv[4]
 csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n").writerows(rows)' "$@"
 }
 
@@ -57,3 +59,16 @@ rc=$?
 [ "$rc" -eq 65 ] && [ ! -e "$T/escaped.csv" ] && grep -q "not a number cannot be part of a file name" "$T/err" &&
 	ok "--legacy-dir: a step with a '/' is refused (65), nothing written outside" ||
 	nok "--legacy-dir: a step with a '/' is refused (65)" "exit $rc, $(ls "$T"); $(cat "$T/err")"
+
+# xlsx: a control character in a key went raw into a sheet name, and the
+# workbook's XML was not well-formed (Excel calls such a file corrupt).
+setcol "$T/r.csv" "$T/ctl.csv" model "$(printf 'm\001\013x')" 2
+llmanalyze -q -f xlsx -o "$T/ctl.xlsx" "$T/ctl.csv" 2>"$T/err"
+rc=$?
+python3 -c 'import sys, zipfile, xml.dom.minidom as m
+z = zipfile.ZipFile(sys.argv[1])
+for n in z.namelist():
+    if n.endswith(".xml"):
+        m.parseString(z.read(n))' "$T/ctl.xlsx" 2>"$T/xml" && [ "$rc" -eq 0 ] &&
+	ok "xlsx: control characters in a key leave every part well-formed XML" ||
+	nok "xlsx: control characters in a key leave every part well-formed XML" "exit $rc: $(cat "$T/err" "$T/xml" | tail -3)"
