@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "cols.h"
 #include "ofile.h"
+#include "utf8.h"
 
 #define CDF_POINTS 400    /* points drawn per CDF line */
 #define TIMELINE_MAX 2000 /* requests drawn on the timeline */
@@ -73,19 +74,11 @@ static int add_chart(struct ctx *c, const char *name, const char *title)
 	return 0;
 }
 
-/* Text of a results file (a model name a server chose, a target, a
- * step) in a script or data file, control characters as spaces. A
- * newline would end the line it is in: in a comment, what followed ran
- * as gnuplot commands (system("..."), and the comment's own `gnuplot
- * X.gp`, which started gnuplot again without end); in a .dat file it
+/* gnuplot single-quoted string: a quote is doubled, a control character
+ * is a space. Keys (a model name a server chose) are also written with
+ * utf8_put_unctrl in comments and .dat files: a newline in a comment ran
+ * what followed as gnuplot commands (system("...")), and in a .dat file
  * made rows of data. */
-static void gp_text(FILE *fp, const char *s)
-{
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
-}
-
-/* gnuplot single-quoted string: a quote is doubled. */
 static void gp_str(FILE *fp, const char *s)
 {
 	fputc('\'', fp);
@@ -125,7 +118,7 @@ static void gp_begin(FILE *fp, const char *name, const char *title,
 		     const char *xlabel, const char *ylabel)
 {
 	fputs("# ", fp);
-	gp_text(fp, title);
+	utf8_put_unctrl(title, fp);
 	fprintf(fp, ": run gnuplot %s.gp in this folder to redraw.\n", name);
 	fprintf(fp, "set terminal pngcairo size %s noenhanced\nset output '%s.png'\n",
 		chart_size(name), name);
@@ -249,7 +242,7 @@ static int write_by_step(struct ctx *c)
 	fputc('\n', fp);
 	for (sr = 0; sr < c->nseries; sr++) {
 		fprintf(fp, "# series %zu: ", sr);
-		gp_text(fp, c->series_full[sr]);
+		utf8_put_unctrl(c->series_full[sr], fp);
 		fputc('\n', fp);
 		for (g = 0; g < c->s->ngroups; g++) {
 			if (c->series[g] != sr)
@@ -359,7 +352,7 @@ static int chart_cdf(struct ctx *c, int which)
 		n = which ? gr->itl.len / sizeof(float) : gr->ttft.len / sizeof(double);
 		group_title(c, g, t, sizeof t);
 		fprintf(fp, "# group %zu: ", g);
-		gp_text(fp, t);
+		utf8_put_unctrl(t, fp);
 		fputc('\n', fp);
 		step = n > CDF_POINTS ? n / CDF_POINTS : 1;
 		for (i = 0; i < n; i += step) {

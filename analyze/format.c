@@ -163,9 +163,13 @@ static void write_notes(FILE *fp, const struct view *v, const char *lead)
 		fputs(lead, fp);
 		lead = "";
 		fputs("note:", fp);
-		for (k = 0; k < v->nk; k++)
-			fprintf(fp, " %s", v->r->set->groups[g]->key[v->key[k]]);
-		fprintf(fp, ": %s\n", note);
+		for (k = 0; k < v->nk; k++) {
+			fputc(' ', fp);
+			utf8_put_unctrl(v->r->set->groups[g]->key[v->key[k]], fp);
+		}
+		fputs(": ", fp);
+		utf8_put_unctrl(note, fp);
+		fputc('\n', fp);
 	}
 }
 
@@ -342,10 +346,13 @@ static void put_cell(FILE *fp, const char *s, size_t w, int left)
 	size_t sw = utf8_width(s);
 	int pad = sw < w ? (int)(w - sw) : 0;
 
-	if (left)
-		fprintf(fp, "%s%*s", s, pad, "");
-	else
-		fprintf(fp, "%*s%s", pad, "", s);
+	if (left) {
+		utf8_put_unctrl(s, fp); /* a key a server chose: no ESC sequences */
+		fprintf(fp, "%*s", pad, "");
+	} else {
+		fprintf(fp, "%*s", pad, "");
+		utf8_put_unctrl(s, fp);
+	}
 }
 
 static int write_table(FILE *fp, struct view *v, struct err *e)

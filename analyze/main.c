@@ -31,6 +31,7 @@
 #include "truth.h"
 #include "vllm.h"
 #include "sigstop.h"
+#include "utf8.h"
 #include "watch.h"
 #include "xlsx.h"
 
@@ -448,8 +449,10 @@ static void warn_partial(const char *const *paths, size_t n)
 	char how[ERR_MSG_MAX + 64];
 
 	for (size_t i = 0; i < n; i++)
-		if (an_run_end(paths[i], how, sizeof how))
+		if (an_run_end(paths[i], how, sizeof how)) {
+			utf8_unctrl(how); /* the run's error: a server's text */
 			fprintf(stderr, "llmanalyze: warning: %s: its run %s\n", paths[i], how);
+		}
 }
 
 static void on_warn(void *ctx, const char *msg)

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 int err_set(struct err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -13,6 +15,9 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	/* One line, safe on a terminal, whatever a file or a server put in
+	 * the names and texts it holds. */
+	utf8_unctrl(e->msg);
 	return code;
 }
 
@@ -34,6 +39,7 @@ int err_prefix(struct err *e, const char *fmt, ...)
 		n += 2;
 		snprintf(e->msg + n, sizeof e->msg - n, "%.*s", (int)(sizeof e->msg - n - 1), old);
 	}
+	utf8_unctrl(e->msg);
 	return e->code;
 }
 

@@ -95,3 +95,16 @@ size_t utf8_cut(const char *s, size_t len, size_t max)
 	}
 	return k;
 }
+
+void utf8_unctrl(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+void utf8_put_unctrl(const char *s, FILE *fp)
+{
+	for (; *s; s++)
+		putc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
+}

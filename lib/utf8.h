@@ -5,6 +5,7 @@
  * above U+10FFFF). Text is borrowed; nothing is allocated.
  */
 #include <stddef.h>
+#include <stdio.h>
 
 /* Returns 1 when s[0..len) is valid UTF-8. Otherwise returns 0 and, when
  * bad is not NULL, stores the byte offset of the first byte of the first
@@ -24,5 +25,14 @@ size_t utf8_cut(const char *s, size_t len, size_t max);
  * (utf8proc_charwidth: 2 for CJK, 0 for combining marks); an invalid
  * byte counts 1. */
 size_t utf8_width(const char *s);
+
+/* Text a server or a results file chose, made safe to show on a
+ * terminal: each control character (below 0x20, and 0x7f: ESC starts
+ * sequences that retitle or clear the terminal) becomes a space, in
+ * place. */
+void utf8_unctrl(char *s);
+
+/* fputs of s with its control characters as spaces (utf8_unctrl). */
+void utf8_put_unctrl(const char *s, FILE *fp);
 
 #endif

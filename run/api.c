@@ -513,6 +513,7 @@ int api_error_object(struct resp *r, const struct jdoc *d)
 	}
 	r->err_class = class_of_code(jd_long(d, code, 500));
 	jd_copy(d, msg, r->err, sizeof r->err);
+	utf8_unctrl(r->err); /* shown on terminals: no ESC sequences */
 	if (!r->err[0])
 		snprintf(r->err, sizeof r->err, "error object in the response");
 	return 1;

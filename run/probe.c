@@ -10,6 +10,7 @@
 #include "api.h"
 #include "buf.h"
 #include "http.h"
+#include "utf8.h"
 
 /* An answer is read up to this much: enough for any error message. */
 #define ANSWER_MAX (1u << 20)
@@ -133,6 +134,7 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 			t->model = m;
 			snprintf(note, nsz, "%s: no --model given: using %s, the first model %s lists",
 				 t->name, m, shown);
+			utf8_unctrl(note); /* the server's name, shown on a terminal */
 		}
 	}
 	json_decref(j);

@@ -72,3 +72,29 @@ for n in z.namelist():
         m.parseString(z.read(n))' "$T/ctl.xlsx" 2>"$T/xml" && [ "$rc" -eq 0 ] &&
 	ok "xlsx: control characters in a key leave every part well-formed XML" ||
 	nok "xlsx: control characters in a key leave every part well-formed XML" "exit $rc: $(cat "$T/err" "$T/xml" | tail -3)"
+
+# Escape sequences a server put in a model name (ESC ] 0 retitles the
+# terminal, ESC [ 2 J clears it) reach no terminal: not in llmanalyze's
+# table, not in llmrun's note on the model it found, not in an error.
+esc=$(printf '\033')
+setcol "$T/r.csv" "$T/esc.csv" model "$(printf 'm\033]0;pwned\007\033[2J')"
+llmanalyze -f table -c requests "$T/esc.csv" >"$T/tab" 2>&1
+grep -q pwned "$T/tab" && ! grep -q "$esc" "$T/tab" &&
+	ok "llmanalyze -f table: a key's escape sequences are not written" ||
+	nok "llmanalyze -f table: a key's escape sequences are not written" "$(od -c "$T/tab" | grep -m2 033)"
+if TOKF=$(find_tokfile cl100k_base.tiktoken); then
+	llmsim --port 0 -t "$TOKF" --zero-latency -m "$(printf 'm\033]0;pwned\007\033[2J')" >"$T/url" 2>"$T/simerr" &
+	sim=$!
+	i=0
+	while [ ! -s "$T/url" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	llmrun --url "$(head -n 1 "$T/url")" --prompt hi --requests 1 --max-tokens 3 -o "$T/run.csv" >"$T/rout" 2>&1
+	rc=$?
+	kill $sim; wait $sim
+	grep -q "pwned" "$T/rout" && ! grep -q "$esc" "$T/rout" && [ "$rc" -eq 0 ] &&
+		ok "llmrun: the model name a server lists is shown without its escape sequences" ||
+		nok "llmrun: the model name a server lists is shown without its escape sequences" "exit $rc: $(od -c "$T/rout" | grep -m2 033)"
+	grep -q "$esc" "$T/run.csv" && ok "... and kept whole in the results, as the server named it" ||
+		nok "... and kept whole in the results" "$(cut -c1-200 "$T/run.csv" | head -3)"
+else
+	need_tokfile cl100k_base.tiktoken
+fi

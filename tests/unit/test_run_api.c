@@ -236,6 +236,10 @@ static void error_objects(void **state)
 	assert_int_equal(feed(a, &r, "{\"error\":{\"message\":\"slow down\",\"code\":429}}", 1, 0), 1);
 	assert_int_equal(r.err_class, RC_RATE_LIMITED);
 	assert_string_equal(r.err, "slow down");
+	/* A server's escape sequences (retitle, clear) reach no terminal. */
+	resp_reset(&r, 0, 0);
+	assert_int_equal(feed(a, &r, "{\"error\":{\"message\":\"E\\u001b]0;x\\u0007\\u001b[2J\\nB\",\"code\":500}}", 1, 0), 1);
+	assert_string_equal(r.err, "E ]0;x  [2J B");
 	resp_reset(&r, 0, 0);
 	assert_int_equal(feed(a, &r, "{\"object\":\"error\",\"message\":\"bad model\",\"type\":\"NotFoundError\",\"code\":404}", 1, 0), 1);
 	assert_int_equal(r.err_class, RC_HTTP_4XX);
