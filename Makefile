@@ -30,6 +30,16 @@ ifeq ($(SAN),1)
 CSAN     := $(SAN_FLAGS)
 LDSAN    := $(SAN_FLAGS)
 endif
+# A module pkg-config does not know empties all the flags, and the link
+# fails on every symbol: the build stops first, naming it.
+PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+ifneq ($(PKG_MISSING),)
+ifeq ($(filter deps clean tokenizers uninstall,$(MAKECMDGOALS)),)
+ifeq ($(filter check demo asan bench,$(MAKECMDGOALS)),)
+$(error pkg-config does not find $(PKG_MISSING): run 'make deps' (or install their -dev packages))
+endif
+endif
+endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libcsv ships no pkg-config file on Debian. lib/ is searched for "x.h"

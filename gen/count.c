@@ -37,7 +37,8 @@ void count_usage(FILE *f)
 	      "  -V, --version              print the version\n"
 	      "\n"
 	      "Names are looked up in $LLMBENCH_TOKENIZERS (colon-separated folders), then\n"
-	      "in " LLMBENCH_DATADIR "/tokenizers.\n"
+	      "in the tokenizers folder beside the program (../share/llmbench/tokenizers,\n"
+	      "or a checkout's tokenizers/), then in " LLMBENCH_DATADIR "/tokenizers.\n"
 	      "Exit status: 0 ok, 64 usage, 65 invalid UTF-8 or bad tokenizer file,\n"
 	      "66 missing input or tokenizer, 74 write error.\n",
 	      f);

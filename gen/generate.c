@@ -614,7 +614,7 @@ static void summary(const struct run *r)
 		total += g->rows;
 		missed += g->missed;
 	}
-	fprintf(stderr, "llmgen: %zu rows; %zu missed their input target\n", total, missed);
+	fprintf(stderr, "llmgen: %zu row%s; %zu missed their input target\n", total, total == 1 ? "" : "s", missed);
 	for (size_t i = 0; r->conv && i < r->ng; i++)
 		if (r->g[i].convs)
 			fprintf(stderr, "llmgen:   %s: %zu conversations, %.2f turns on average, longest %zu\n",
