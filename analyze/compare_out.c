@@ -43,12 +43,14 @@ static char *const *key_at(const struct cmp_result *r, size_t i)
 	return i < r->nrows ? r->rows[i].key : r->only[i - r->nrows].key;
 }
 
-/* "step 8": the keys that tell groups apart, non-empty; every non-empty
+/* "step 8", for Markdown (values an_md_esc'd): the keys that tell groups
+ * apart, non-empty; every non-empty
  * key when all groups share them (one group). */
 static void key_text(char *out, size_t n, const struct cmp_result *r, char *const *key)
 {
 	size_t i, j, len = 0, all = r->nrows + r->nonly;
 	int pass, differ;
+	char v[1024];
 
 	out[0] = '\0';
 	for (pass = 0; pass < 2 && !len; pass++)
@@ -57,7 +59,7 @@ static void key_text(char *out, size_t n, const struct cmp_result *r, char *cons
 				differ = strcmp(key_at(r, j)[i], key_at(r, 0)[i]) != 0;
 			if (*key[i] && (differ || pass))
 				len += (size_t)snprintf(out + len, n - len, "%s%s %s", len ? ", " : "",
-							r->keynames[i], key[i]);
+							r->keynames[i], an_md_esc(v, sizeof v, key[i]));
 		}
 	if (!len)
 		snprintf(out, n, "(all rows)");
@@ -192,11 +194,14 @@ static void md_row(FILE *fp, const struct cmp_head *h, const struct cmp_result *
 
 static int write_md(FILE *fp, const struct cmp_head *h, const struct cmp_result *r)
 {
-	char k[512];
+	char k[512], v[1024];
 	size_t i;
 
-	fprintf(fp, "### llmanalyze compare\n\nBase `%s`, new `%s`: %zu group%s in both.\n\n", h->base, h->cand,
-		r->nrows, r->nrows == 1 ? "" : "s");
+	fputs("### llmanalyze compare\n\nBase ", fp);
+	an_md_put(h->base, fp);
+	fputs(", new ", fp);
+	an_md_put(h->cand, fp);
+	fprintf(fp, ": %zu group%s in both.\n\n", r->nrows, r->nrows == 1 ? "" : "s");
 	md_verdict(fp, h, r);
 	for (i = 0; i < r->nrows; i++)
 		md_row(fp, h, r, &r->rows[i]);
@@ -211,7 +216,8 @@ static int write_md(FILE *fp, const struct cmp_head *h, const struct cmp_result 
 			for (j = 0; j < r->nkeys && len < sizeof k; j++)
 				if (*r->only[i].key[j])
 					len += (size_t)snprintf(k + len, sizeof k - len, "%s%s %s", len ? ", " : "",
-								r->keynames[j], r->only[i].key[j]);
+								r->keynames[j],
+								an_md_esc(v, sizeof v, r->only[i].key[j]));
 			fprintf(fp, "- %s: only in %s (%zu requests)\n", len ? k : "(all rows)",
 				r->only[i].in_cand ? "new" : "base", r->only[i].requests);
 		}

@@ -148,9 +148,9 @@ char *an_fmt_head(const struct an_col *c, char *out, size_t n)
 	return out;
 }
 
-/* Notes under a Markdown or terminal table: one line per noted group,
- * named by its shown keys. */
-static void write_notes(FILE *fp, const struct view *v, const char *lead)
+/* Notes under a Markdown (md 1) or terminal table: one line per noted
+ * group, named by its shown keys. */
+static void write_notes(FILE *fp, const struct view *v, const char *lead, int md)
 {
 	char note[AN_NOTE_MAX];
 	size_t i, k;
@@ -165,10 +165,10 @@ static void write_notes(FILE *fp, const struct view *v, const char *lead)
 		fputs("note:", fp);
 		for (k = 0; k < v->nk; k++) {
 			fputc(' ', fp);
-			utf8_put_unctrl(v->r->set->groups[g]->key[v->key[k]], fp);
+			(md ? an_md_put : utf8_put_unctrl)(v->r->set->groups[g]->key[v->key[k]], fp);
 		}
 		fputs(": ", fp);
-		utf8_put_unctrl(note, fp);
+		(md ? an_md_put : utf8_put_unctrl)(note, fp);
 		fputc('\n', fp);
 	}
 }
@@ -229,14 +229,48 @@ static const char *grid_cell(void *ctx, size_t i, size_t j)
 	return i ? g->cells[(i - 1) * g->nc + j] : g->head[j];
 }
 
-static void md_text(FILE *fp, const char *s)
+/* Markdown for byte c of a key or a file name: a control character is a
+ * space (a line break ended a table row, or began a paragraph of a
+ * results file's choosing), '<' an entity (raw HTML: "<!--" hid the rest
+ * of a pull-request comment), '|' and '\\' escaped (a cell's edge). */
+static const char *md_char(unsigned char c, char one[3])
 {
-	for (; *s; s++) {
-		if (*s == '|')
-			fputc('\\', fp);
-		fputc(*s == '\n' ? ' ' : *s, fp);
-	}
+	if (c < 0x20 || c == 0x7f)
+		return " ";
+	if (c == '<')
+		return "&lt;";
+	one[0] = c == '|' || c == '\\' ? '\\' : (char)c;
+	one[1] = one[0] == '\\' ? (char)c : '\0';
+	one[2] = '\0';
+	return one;
 }
+
+void an_md_put(const char *s, FILE *fp)
+{
+	char one[3];
+
+	for (; *s; s++)
+		fputs(md_char((unsigned char)*s, one), fp);
+}
+
+char *an_md_esc(char *out, size_t n, const char *s)
+{
+	size_t k = 0;
+	char one[3];
+
+	for (; *s; s++) {
+		const char *r = md_char((unsigned char)*s, one);
+		size_t l = strlen(r);
+
+		if (k + l >= n)
+			break;
+		memcpy(out + k, r, l);
+		k += l;
+	}
+	out[k] = '\0';
+	return out;
+}
+
 
 static void write_md(FILE *fp, struct view *v)
 {
@@ -246,7 +280,7 @@ static void write_md(FILE *fp, struct view *v)
 
 	for (j = 0; j < nc; j++) {
 		fputs("| ", fp);
-		md_text(fp, head(v, j));
+		an_md_put(head(v, j), fp);
 		fputc(' ', fp);
 	}
 	fputs("|\n", fp);
@@ -258,7 +292,7 @@ static void write_md(FILE *fp, struct view *v)
 			c = cell(v, i, j, tmp, sizeof tmp, 1);
 			fputs("| ", fp);
 			/* An em dash for no value: absent, not zero. */
-			md_text(fp, *c ? c : "\xe2\x80\x94");
+			an_md_put(*c ? c : "\xe2\x80\x94", fp);
 			fputc(' ', fp);
 		}
 		fputs("|\n", fp);
@@ -269,7 +303,7 @@ static void write_md(FILE *fp, struct view *v)
 		fputc('\n', fp);
 		fputs(estimate_note, fp);
 	}
-	write_notes(fp, v, "\n");
+	write_notes(fp, v, "\n", 1);
 }
 
 /* Writes arr (NULL or oom set: memory ran out while building it) and
@@ -388,7 +422,7 @@ static int write_table(FILE *fp, struct view *v, struct err *e)
 	if (!v->section) {
 		if (any_marked(v))
 			fputs(estimate_note, fp);
-		write_notes(fp, v, "");
+		write_notes(fp, v, "", 0);
 	}
 	free(w);
 	return 0;
@@ -490,7 +524,7 @@ int an_format_grid(FILE *fp, enum an_fmt fmt, const char *const *head,
 			c = i ? cells[(i - 1) * nc + j] : head[j];
 			if (fmt == AN_FMT_MD) {
 				fputs("| ", fp);
-				md_text(fp, *c ? c : "-");
+				an_md_put(*c ? c : "-", fp);
 				fputc(' ', fp);
 			} else {
 				fprintf(fp, "%s%-*s", j ? "  " : "", (int)w[j], *c ? c : "-");

@@ -50,4 +50,11 @@ char *an_fmt_head(const struct an_col *c, char *out, size_t n);
  * Returns out. */
 char *an_fmt_num(char *out, size_t n, double v, int prec);
 
+/* Markdown text of a key or a file name (a results file's text):
+ * control characters as spaces, '<' as "&lt;", '|' and '\\' escaped,
+ * so it stays in its cell, line or heading. an_md_esc writes it to out
+ * (size n; cut when full). */
+void an_md_put(const char *s, FILE *fp);
+char *an_md_esc(char *out, size_t n, const char *s);
+
 #endif

@@ -98,3 +98,27 @@ if TOKF=$(find_tokfile cl100k_base.tiktoken); then
 else
 	need_tokfile cl100k_base.tiktoken
 fi
+
+# Markdown: a key could end its table row or line and start a paragraph
+# of its own ("**Gate passed**"), or open an HTML comment ("<!--") that
+# hid the rest of a compare posted on a pull request; "\|" split a cell.
+setcol "$T/r.csv" "$T/md.csv" model "$(printf 'zz\n\n**Gate passed** (forged)\n\n<!--')" 2
+llmanalyze -q -f md -c requests "$T/md.csv" >"$T/md" 2>&1
+cp "$T/md.csv" "$T/md2.csv"
+llmanalyze compare -q -m ttft_p50 "$T/md.csv" "$T/md2.csv" >"$T/cmp" 2>&1
+for f in md cmp; do
+	if grep -q '^\*\*Gate passed\*\* (forged)' "$T/$f" || grep -q '<!--' "$T/$f"; then
+		nok "$f: a key makes no paragraph or HTML of its own" "$(grep -n -e forged -e '<!--' "$T/$f")"
+	else
+		ok "$f: a key makes no paragraph or HTML of its own"
+	fi
+done
+setcol "$T/r.csv" "$T/pipe.csv" model 'a\|b' 2
+llmanalyze -q -f md -c requests "$T/pipe.csv" >"$T/pmd" 2>&1
+# Cells as GitHub splits them: at a '|' after an even run of backslashes.
+python3 -c 'import re, sys
+rows = [l for l in open(sys.argv[1]) if l.startswith("|")]
+cells = {len(re.findall(r"(?<!\\)(?:\\\\)*\|", l)) for l in rows}
+sys.exit(len(cells) != 1)' "$T/pmd" &&
+	ok "md: a key with \\| stays in its cell (every row has the header's cells)" ||
+	nok "md: a key with \\| stays in its cell" "$(cat "$T/pmd")"
