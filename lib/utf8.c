@@ -1,6 +1,7 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
@@ -107,4 +108,29 @@ void utf8_put_unctrl(const char *s, FILE *fp)
 {
 	for (; *s; s++)
 		putc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
+}
+
+char *utf8_lossy(const char *s)
+{
+	size_t n = strlen(s), k = 0, bad;
+	char *out = malloc(3 * n + 1);
+
+	if (!out)
+		return NULL;
+	while (n) {
+		if (utf8_valid(s, n, &bad))
+			bad = n;
+		memcpy(out + k, s, bad);
+		k += bad;
+		s += bad;
+		n -= bad;
+		if (n) {
+			memcpy(out + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			s++;
+			n--;
+		}
+	}
+	out[k] = '\0';
+	return out;
 }

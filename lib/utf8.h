@@ -35,4 +35,9 @@ void utf8_unctrl(char *s);
 /* fputs of s with its control characters as spaces (utf8_unctrl). */
 void utf8_put_unctrl(const char *s, FILE *fp);
 
+/* A copy of s (malloc'd; NULL when out of memory) with each invalid or
+ * truncated sequence's first byte as U+FFFD: a file name, which Linux
+ * lets be any bytes, shown in JSON, which holds UTF-8 only. */
+char *utf8_lossy(const char *s);
+
 #endif

@@ -351,9 +351,16 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 			run_taken = "mixed";
 	}
 	json_object_set_new(m, "targets", t);
-	/* What was replayed, for llmanalyze's report to name. */
-	json_object_set_new(m, "corpus", o->prompt_file ? json_string(o->prompt_file)
-					 : o->corpus ? json_string(o->corpus) : json_null());
+	/* What was replayed, for llmanalyze's report to name (a file name
+	 * that is not UTF-8 was lost: json_string refuses it). */
+	if (o->prompt_file || o->corpus) {
+		char *shown = utf8_lossy(o->prompt_file ? o->prompt_file : o->corpus);
+
+		json_object_set_new(m, "corpus", json_string(shown ? shown : "?"));
+		free(shown);
+	} else {
+		json_object_set_new(m, "corpus", json_null());
+	}
 	json_object_set_new(m, "model", json_string(o->targets[0].model));
 	json_object_set_new(m, "stream", json_boolean(o->stream));
 	json_object_set_new(m, "stamp", json_string(o->stamp == STAMP_READ ? "read" : "kernel"));

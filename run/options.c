@@ -408,6 +408,18 @@ static int base_url(struct opts_target *t, char *note, size_t nsz, struct err *e
 	return rc;
 }
 
+/* ERR_DATA naming path:line when column c (when there) is not UTF-8. */
+static int utf8_field(struct csv_reader *r, int c, const char *name, const char *path,
+		      struct err *e)
+{
+	size_t n;
+	const char *s = c >= 0 ? csv_field(r, (size_t)c, &n) : "";
+
+	if (c >= 0 && !utf8_valid(s, n, NULL))
+		return err_set(e, ERR_DATA, "%s:%ld: %s: not valid UTF-8", path, csv_line(r), name);
+	return 0;
+}
+
 static int load_targets(const char *path, struct opts *o, struct err *e)
 {
 	struct csv_reader *r;
@@ -468,6 +480,10 @@ static int load_targets(const char *path, struct opts *o, struct err *e)
 			rc = err_set(e, ERR_DATA, "%s:%ld: name: empty", path, csv_line(r));
 			break;
 		}
+		/* Name and model go into every row and the metadata, which
+		 * hold UTF-8 only (llmanalyze refused the results). */
+		if ((rc = utf8_field(r, cn, "name", path, e)) || (rc = utf8_field(r, cm, "model", path, e)))
+			break;
 		for (k = 0; k < o->ntargets; k++)
 			if (strcmp(o->targets[k].name, csv_field(r, (size_t)cn, NULL)) == 0)
 				break;
@@ -1016,7 +1032,14 @@ static void append_scrubbed(json_t *a, const struct opts *o, const char *s)
 	}
 	snprintf(t, size, "%s", s);
 	opts_scrub(o, t, size);
-	json_array_append_new(a, json_string(t));
+	/* An argument that is not UTF-8 (a file name) was dropped. */
+	if (!utf8_valid(t, strlen(t), NULL)) {
+		char *shown = utf8_lossy(t);
+
+		free(t);
+		t = shown;
+	}
+	json_array_append_new(a, json_string(t ? t : "?"));
 	free(t);
 }
 

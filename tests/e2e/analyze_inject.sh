@@ -95,6 +95,33 @@ if TOKF=$(find_tokfile cl100k_base.tiktoken); then
 		nok "llmrun: the model name a server lists is shown without its escape sequences" "exit $rc: $(od -c "$T/rout" | grep -m2 033)"
 	grep -q "$esc" "$T/run.csv" && ok "... and kept whole in the results, as the server named it" ||
 		nok "... and kept whole in the results" "$(cut -c1-200 "$T/run.csv" | head -3)"
+	# Text that is not UTF-8: a target's name in a CSV targets file went
+	# into every row (llmanalyze then refused the results, 65) and was
+	# dropped from the metadata; a corpus file name was dropped too.
+	start=$(head -n 1 "$T/url")
+	llmsim --port 0 -t "$TOKF" --zero-latency >"$T/url" 2>"$T/simerr" &
+	sim=$!
+	i=0
+	while [ "$(head -n 1 "$T/url")" = "$start" ] || [ ! -s "$T/url" ]; do
+		[ $i -lt 200 ] || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	printf 'name,url,model\nbad\377name,%s,llmsim\n' "$(head -n 1 "$T/url")" >"$T/t.csv"
+	llmrun -q --targets "$T/t.csv" --prompt hi --requests 1 --max-tokens 3 -o "$T/t.out" 2>"$T/err"
+	rc=$?
+	[ "$rc" -eq 65 ] && grep -q "t.csv:2: name: not valid UTF-8" "$T/err" && [ ! -e "$T/t.out" ] &&
+		ok "llmrun: a target name that is not UTF-8 is refused (65) naming file:line" ||
+		nok "llmrun: a target name that is not UTF-8 is refused (65)" "exit $rc: $(cat "$T/err")"
+	printf 'hi\n' >"$T/$(printf 'c\377.txt')"
+	llmrun -q --url "$(head -n 1 "$T/url")" --prompt-file "$T/$(printf 'c\377.txt')" --requests 1 \
+		--max-tokens 3 -o "$T/c.out" 2>"$T/err"
+	rc=$?
+	kill $sim; wait $sim
+	[ "$rc" -eq 0 ] && jq -e '.corpus | endswith("c\ufffd.txt")' "$T/c.out.meta.json" >/dev/null &&
+		jq -e '.command | map(select(endswith("c\ufffd.txt"))) | length == 1' "$T/c.out.meta.json" >/dev/null &&
+		ok "llmrun: a corpus file name that is not UTF-8 is in the metadata, shown with U+FFFD" ||
+		nok "llmrun: a corpus file name that is not UTF-8 is in the metadata" "exit $rc: $(cat "$T/err"); $(jq -c '[.corpus, .command]' "$T/c.out.meta.json")"
 else
 	need_tokfile cl100k_base.tiktoken
 fi
