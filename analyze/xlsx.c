@@ -121,11 +121,36 @@ static void put_num(struct wb *w, lxw_worksheet *ws, size_t row, size_t col,
 	check(w, worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, v, w->num[prec]));
 }
 
+/* Excel's limit for a cell's text, in characters: libxlsxwriter refused
+ * a longer key, and with it the whole workbook. */
+#define CELL_CHARS 32767
+
 static void put_str(struct wb *w, lxw_worksheet *ws, size_t row, size_t col,
 		    const char *s, lxw_format *f)
 {
-	if (s && *s)
+	size_t i, chars = 0;
+	char *cut;
+
+	if (!s || !*s)
+		return;
+	for (i = 0; s[i] && chars <= CELL_CHARS; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	if (chars <= CELL_CHARS) {
 		check(w, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, f));
+		return;
+	}
+	/* Its first CELL_CHARS - 1 characters, and an ellipsis. */
+	for (i = 0, chars = 0; s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == CELL_CHARS)
+			break;
+	if (!(cut = malloc(i + 4))) {
+		check(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	memcpy(cut, s, i);
+	memcpy(cut + i, "\xe2\x80\xa6", 4);
+	check(w, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, cut, f));
+	free(cut);
 }
 
 /* The keys the CSV table shows. */

@@ -149,3 +149,16 @@ cells = {len(re.findall(r"(?<!\\)(?:\\\\)*\|", l)) for l in rows}
 sys.exit(len(cells) != 1)' "$T/pmd" &&
 	ok "md: a key with \\| stays in its cell (every row has the header's cells)" ||
 	nok "md: a key with \\| stays in its cell" "$(cat "$T/pmd")"
+
+# xlsx: a key longer than Excel's 32,767 characters a cell refused the
+# whole workbook (74, no file); the cell now holds its start and "…".
+setcol "$T/r.csv" "$T/long.csv" model "$(head -c 40000 /dev/zero | tr '\0' M)" 2
+llmanalyze -q -f xlsx -o "$T/long.xlsx" "$T/long.csv" 2>"$T/err"
+rc=$?
+python3 -c 'import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+s = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+t = [x for x in re.findall(r"<t[^>]*>([^<]*)</t>", s) if x.startswith("MMM")]
+sys.exit(not (t and all(len(x) == 32767 and x.endswith("M\u2026") for x in t)))' "$T/long.xlsx" 2>"$T/py" &&
+	[ "$rc" -eq 0 ] && ok "xlsx: a key past 32,767 characters is cut to fit its cell, the workbook written" ||
+	nok "xlsx: a key past 32,767 characters is cut to fit its cell" "exit $rc: $(cat "$T/err" "$T/py" | tail -3)"
