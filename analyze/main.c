@@ -763,9 +763,14 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 			err_clear(e);
 		} else if (charts_rc) {
 			rc = charts_rc;
-		} else if (cf.skipped.len && !o->quiet) {
+		} else if (cf.skipped.len && !o->quiet && o->charts) {
 			fprintf(stderr, "llmanalyze: warning: not drawn, nothing to plot (see %s/gnuplot.log): %s\n",
 				cf.dir, cf.skipped.p);
+		} else if (cf.skipped.len && !o->quiet) {
+			/* The report's charts: their folder is a temporary one,
+			 * gone before the user could read its log. */
+			fprintf(stderr, "llmanalyze: warning: not drawn, nothing to plot (--charts DIR keeps "
+				"gnuplot's log): %s\n", cf.skipped.p);
 		}
 	}
 	if (!rc && o->html) {

@@ -205,3 +205,10 @@ done
 
 # Every results file of this script: chunk stamps never go back.
 monoall "$T"
+# ... and with --html alone, the warning names no temporary folder: it
+# is gone before anyone could read the log there.
+llmanalyze --html "$T/f2.html" -o /dev/null "$T/fail.csv" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "warning: not drawn, nothing to plot (--charts DIR keeps gnuplot's log).*ttft" "$T/err" &&
+	! grep -q "gnuplot.log" "$T/err" && ok "--html alone, charts without data: the warning names no folder that is gone" ||
+	nok "--html alone, charts without data: the warning names no folder that is gone" "exit $rc: $(cat "$T/err")"
