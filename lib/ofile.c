@@ -163,6 +163,28 @@ static int target(const char *path, struct stat *st, int *exists, char **real,
 	return 0;
 }
 
+/* The process's umask. Setting it is the only portable way to read it,
+ * and for that moment every file another thread makes (llmrun's scraper
+ * runs beside this) would be 0666: Linux shows it in /proc/self/status. */
+static mode_t current_umask(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned m;
+	mode_t old;
+
+	while (fp && fgets(line, sizeof line, fp))
+		if (sscanf(line, "Umask: %o", &m) == 1) {
+			fclose(fp);
+			return (mode_t)m;
+		}
+	if (fp)
+		fclose(fp);
+	old = umask(0);
+	umask(old);
+	return old;
+}
+
 /* stdout by its names ("-", /dev/stdout). */
 static int is_stdout(const char *path)
 {
@@ -243,8 +265,7 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 	}
 	/* mkstemp makes the file 0600; give it the mode ">" would leave:
 	 * the file's own when it is there, with its owner and group where
-	 * this user may set them, else fopen's. umask can only be read by
-	 * setting it: the tools call this from their single main thread. */
+	 * this user may set them, else fopen's. */
 	if (exists) {
 		mode = st.st_mode & 0777;
 		/* The owner only root may set; the group, a member too. */
@@ -252,9 +273,7 @@ int ofile_open(const char *path, struct ofile **out, struct err *e)
 		    fchown(fd, st.st_uid, st.st_gid) != 0)
 			(void)!fchown(fd, (uid_t)-1, st.st_gid);
 	} else {
-		mode = umask(0);
-		umask(mode);
-		mode = 0666 & ~mode;
+		mode = 0666 & ~current_umask();
 	}
 	if (fchmod(fd, mode) != 0 || !(o->fp = fdopen(fd, "w"))) {
 		err_set(e, ERR_IO, "%s: %s", path, strerror(errno));

@@ -384,7 +384,9 @@ int scrape_stop(struct scrape *s, int commit, struct scrape_stats *st, struct er
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	s->stop = 1;
+	/* Atomic: on_progress reads it without the lock (a plain store
+	 * beside an atomic load is a data race, ThreadSanitizer says). */
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->th, NULL);

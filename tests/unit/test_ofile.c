@@ -303,6 +303,19 @@ static void existing_mode_kept(void **state)
 	assert_int_equal(ofile_commit(o, &e), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A new file gets what ">" gives it: 0666 less the umask, read
+	 * without setting it (another thread may be making files). */
+	{
+		char fresh[620];
+		mode_t old = umask(027);
+
+		snprintf(fresh, sizeof fresh, "%s/new.csv", dir);
+		assert_int_equal(ofile_open(fresh, &o, &e), 0);
+		assert_int_equal(ofile_commit(o, &e), 0);
+		umask(old);
+		assert_int_equal(stat(fresh, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0640);
+	}
 	if (geteuid() != 0) {
 		assert_int_equal(chmod(path, 0444), 0);
 		assert_int_equal(ofile_check(path, &e), ERR_IO);
