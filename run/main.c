@@ -524,7 +524,13 @@ static void say_scrape(void *user, const char *msg)
 {
 	char *shown = opts_url_shown(user);
 
-	fprintf(stderr, "llmrun: --scrape %s: %s\n", shown ? shown : "URL", msg);
+	/* From the scraper's thread: after the progress line, not inside it
+	 * (prog_tick holds the stream's lock while it draws), and on a line
+	 * of its own on a terminal. */
+	flockfile(stderr);
+	fprintf(stderr, "%sllmrun: --scrape %s: %s\n", isatty(2) ? "\r\033[K" : "",
+		shown ? shown : "URL", msg);
+	funlockfile(stderr);
 	free(shown);
 }
 

@@ -128,6 +128,9 @@ void prog_tick(struct prog *p, int64_t now)
 	if (!p->tty || now - p->t_last_draw < 200000000)
 		return;
 	p->t_last_draw = now;
+	/* One line, whole: the scraper's thread writes its messages to the
+	 * same stream (say_scrape), which would land inside it. */
+	flockfile(p->f);
 	fprintf(p->f, "\r\033[K%s: %ld", p->label, p->done);
 	if (p->total > 0)
 		fprintf(p->f, "/%ld", p->total);
@@ -136,6 +139,7 @@ void prog_tick(struct prog *p, int64_t now)
 	if (p->total > 0 && p->done > 0 && p->done < p->total)
 		fprintf(p->f, "  ETA %.0fs", el * (double)(p->total - p->done) / p->done);
 	fflush(p->f);
+	funlockfile(p->f);
 }
 
 static void line(FILE *f, const char *name, struct dvec *d)
