@@ -135,23 +135,24 @@ static int target(const char *path, struct stat *st, int *exists, char **real,
 		  int *in_place, struct err *e)
 {
 	struct stat lst;
-	int code, refused = 0;
+	int code, refused = 0, link;
 
 	*real = NULL;
 	*in_place = 0;
+	/* A link first, whatever it names: another user's in /tmp that
+	 * named a device or a FIFO was opened in place, and followed. */
+	link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+	if (link && !(*real = link_target(path, &refused)) && refused)
+		return err_set(e, ERR_IO, "%s: a link another user made in a shared "
+			       "folder; not followed (as fs.protected_symlinks would not)", path);
 	if (!(*exists = stat(path, st) == 0))
 		st->st_mode = S_IFREG; /* not there yet: a file */
-	if (S_ISDIR(st->st_mode))
-		return err_set(e, ERR_IO, "%s: is a folder", path);
-	if (!S_ISREG(st->st_mode)) {
-		*in_place = 1;
-		return 0;
-	}
-	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && !(*real = link_target(path, &refused))) {
-		if (refused)
-			return err_set(e, ERR_IO, "%s: a link another user made in a shared "
-				       "folder; not followed (as fs.protected_symlinks would not)", path);
-		*in_place = 1; /* a loop: fopen says */
+	if (S_ISDIR(st->st_mode) || !S_ISREG(st->st_mode) || (link && !*real)) {
+		free(*real);
+		*real = NULL;
+		if (S_ISDIR(st->st_mode))
+			return err_set(e, ERR_IO, "%s: is a folder", path);
+		*in_place = 1; /* a device, a FIFO; a loop or no memory: fopen says */
 		return 0;
 	}
 	if (*exists && access(*real ? *real : path, W_OK) != 0) {

@@ -395,6 +395,15 @@ static void others_link_in_shared_folder(void **state)
 	assert_int_equal(ofile_open(link, &o, &e), ERR_IO);
 	contents(victim, got, sizeof got);
 	assert_string_equal(got, "keep\n");
+	/* One to a device or a FIFO too: it was written in place. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(lchown(link, 65534, 65534), 0);
+	assert_int_equal(ofile_check(link, &e), ERR_IO);
+	assert_int_equal(ofile_open(link, &o, &e), ERR_IO);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(lchown(link, 65534, 65534), 0);
 	/* A dangling one too: it would have made the file it names. */
 	assert_int_equal(unlink(victim), 0);
 	assert_int_equal(ofile_open(link, &o, &e), ERR_IO);
