@@ -32,12 +32,12 @@ LDSAN    := $(SAN_FLAGS)
 endif
 # A module pkg-config does not know empties all the flags, and the link
 # fails on every symbol: the build stops first, naming it.
-PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+# (check, demo and asan install them first, then build in a sub-make,
+# which stops there.)
+PKG_MISSING := $(if $(shell command -v pkg-config),$(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p)))),pkg-config)
 ifneq ($(PKG_MISSING),)
-ifeq ($(filter deps clean tokenizers uninstall,$(MAKECMDGOALS)),)
-ifeq ($(filter check demo asan bench,$(MAKECMDGOALS)),)
-$(error pkg-config does not find $(PKG_MISSING): run 'make deps' (or install their -dev packages))
-endif
+ifeq ($(filter deps clean tokenizers uninstall check demo asan,$(MAKECMDGOALS)),)
+$(error not found: $(PKG_MISSING) (pkg-config modules): run 'make deps' (or install their -dev packages))
 endif
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -80,7 +80,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
 # what `make tokenizers` fetched, the shared folder beside the checkout
 # when there is one, and the reference ids of tests/data/tokenizers.
 TOKDIRS := $(CURDIR)/tokenizers$(if $(wildcard ../shared/tokenizers),:$(abspath ../shared/tokenizers)):$(CURDIR)/tests/data/tokenizers
-export LLMBENCH_TOKENIZERS := $(if $(findstring $(TOKDIRS),$(LLMBENCH_TOKENIZERS)),$(LLMBENCH_TOKENIZERS),$(if $(LLMBENCH_TOKENIZERS),$(LLMBENCH_TOKENIZERS):)$(TOKDIRS))
+override export LLMBENCH_TOKENIZERS := $(if $(findstring $(TOKDIRS),$(LLMBENCH_TOKENIZERS)),$(LLMBENCH_TOKENIZERS),$(if $(LLMBENCH_TOKENIZERS),$(LLMBENCH_TOKENIZERS):)$(TOKDIRS))
 # Where tests find llama.cpp's llama-server, with its tiny model beside it
 # (see tests/e2e/llamacpp.lib): the shared folder beside the checkout.
 export LLMBENCH_LLAMA_SERVER ?= $(wildcard $(abspath ../shared/llamacpp/llama-server))

