@@ -664,6 +664,11 @@ static int draw(struct ctx *c)
 		}
 		snprintf(script, sizeof script, "%s.gp", cf->names[i]);
 		st = run_gnuplot(c->dir, script);
+		/* A temporary folder is gone once the report is written: named
+		 * only when it is the user's (--charts). */
+		if (st == 127 && cf->temporary)
+			return err_set(c->e, ERR_UNAVAILABLE, "cannot run '%s' (install gnuplot)",
+				       gnuplot_prog());
 		if (st == 127)
 			return err_set(c->e, ERR_UNAVAILABLE,
 				       "cannot run '%s' (install gnuplot); the .dat and .gp files are in %s",
@@ -688,6 +693,9 @@ static int draw(struct ctx *c)
 		cf->titles[kept++] = cf->titles[i];
 	}
 	cf->n = kept;
+	if (!kept && last && cf->temporary)
+		return err_set(c->e, ERR_SOFTWARE, "%s failed on every chart (status %d); --charts DIR "
+			       "keeps its log", gnuplot_prog(), last);
 	if (!kept && last)
 		return err_set(c->e, ERR_SOFTWARE, "%s failed on every chart (status %d); see %s/gnuplot.log",
 			       gnuplot_prog(), last, c->dir);

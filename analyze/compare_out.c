@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "utf8.h"
 
 /* v with prec decimals and a sign ("+1.5", "-0.2"); "" for NaN. */
 static char *sgn(char *out, size_t n, double v, int prec)
@@ -43,6 +44,17 @@ static char *const *key_at(const struct cmp_result *r, size_t i)
 	return i < r->nrows ? r->rows[i].key : r->only[i - r->nrows].key;
 }
 
+/* Text cut by snprintf where it was full: not inside a character, nor
+ * after half of an escape ("\\|" cut to "\\" escapes what follows). */
+static void md_cut(char *s)
+{
+	size_t n = utf8_trim(s, strlen(s)), b = 0;
+
+	while (b < n && s[n - 1 - b] == '\\')
+		b++;
+	s[n - (b & 1)] = '\0';
+}
+
 /* "step 8", for Markdown (values an_md_esc'd): the keys that tell groups
  * apart, non-empty; every non-empty
  * key when all groups share them (one group). */
@@ -63,6 +75,8 @@ static void key_text(char *out, size_t n, const struct cmp_result *r, char *cons
 		}
 	if (!len)
 		snprintf(out, n, "(all rows)");
+	if (len >= n)
+		md_cut(out);
 }
 
 /* ---- Markdown ---- */
@@ -218,6 +232,8 @@ static int write_md(FILE *fp, const struct cmp_head *h, const struct cmp_result 
 					len += (size_t)snprintf(k + len, sizeof k - len, "%s%s %s", len ? ", " : "",
 								r->keynames[j],
 								an_md_esc(v, sizeof v, r->only[i].key[j]));
+			if (len >= sizeof k)
+				md_cut(k);
 			fprintf(fp, "- %s: only in %s (%zu requests)\n", len ? k : "(all rows)",
 				r->only[i].in_cand ? "new" : "base", r->only[i].requests);
 		}

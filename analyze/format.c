@@ -262,8 +262,10 @@ char *an_md_esc(char *out, size_t n, const char *s)
 		const char *r = md_char((unsigned char)*s, one);
 		size_t l = strlen(r);
 
-		if (k + l >= n)
+		if (k + l >= n) {
+			k = utf8_trim(out, k); /* not inside a character */
 			break;
+		}
 		memcpy(out + k, r, l);
 		k += l;
 	}
@@ -372,21 +374,34 @@ oom:
 	return dump_array(fp, arr, 1, e);
 }
 
+/* The width of s as put_cell shows it: control characters as spaces (a
+ * key a server chose: no escape sequences reach the terminal). */
+static size_t shown_width(const char *s)
+{
+	char *c = strdup(s);
+	size_t w;
+
+	if (!c)
+		return utf8_width(s);
+	utf8_unctrl(c);
+	w = utf8_width(c);
+	free(c);
+	return w;
+}
+
 /* s in a column w terminal cells wide: keys to the left, figures to the
  * right. Widths are the text's on a terminal (utf8_width), not its bytes:
  * a name in another script lines up too. */
 static void put_cell(FILE *fp, const char *s, size_t w, int left)
 {
-	size_t sw = utf8_width(s);
+	size_t sw = shown_width(s);
 	int pad = sw < w ? (int)(w - sw) : 0;
 
-	if (left) {
-		utf8_put_unctrl(s, fp); /* a key a server chose: no ESC sequences */
+	if (!left)
 		fprintf(fp, "%*s", pad, "");
-	} else {
+	utf8_put_unctrl(s, fp);
+	if (left)
 		fprintf(fp, "%*s", pad, "");
-		utf8_put_unctrl(s, fp);
-	}
 }
 
 static int write_table(FILE *fp, struct view *v, struct err *e)
@@ -399,10 +414,10 @@ static int write_table(FILE *fp, struct view *v, struct err *e)
 	if (!w)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	for (j = 0; j < nc; j++)
-		w[j] = utf8_width(head(v, j));
+		w[j] = shown_width(head(v, j));
 	for (i = 0; i < v->r->n; i++)
 		for (j = 0; j < nc; j++) {
-			l = utf8_width(cell(v, i, j, tmp, sizeof tmp, 1));
+			l = shown_width(cell(v, i, j, tmp, sizeof tmp, 1));
 			if (l > w[j])
 				w[j] = l;
 		}

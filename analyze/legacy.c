@@ -61,6 +61,12 @@ int an_legacy_add(struct an_legacy *l, const struct an_rec *r, struct err *e)
 	if (r->step_kind && strcmp(r->step_kind, "batch") != 0)
 		return err_set(e, ERR_DATA, "--legacy-dir: a %s step (%s): the legacy files hold batch "
 			       "sizes only", r->step_kind, r->step ? r->step : "?");
+	/* A batch size names its file: a '/' in it (a results file's text)
+	 * wrote outside the folder ("1/../../x"). Refused as the rows are
+	 * read, before any output is written. */
+	if (!r->step || !*r->step || r->step[strspn(r->step, "0123456789")])
+		return err_set(e, ERR_DATA, "--legacy-dir: step '%.40s' is not a batch size, and cannot "
+			       "name a file", r->step ? r->step : "");
 	if (!l->run_id && (!(l->run_id = strdup(r->run_id)) || !(l->target = strdup(target))))
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (strcmp(l->target, target) != 0)
@@ -248,11 +254,6 @@ static int write_batch(const char *dir, struct lrow **rows, size_t n,
 	size_t i;
 	int rc;
 
-	/* The step names the file: a '/' in it (a results file's text) wrote
-	 * outside dir ("1/../../x"). */
-	if (!*rows[0]->step || rows[0]->step[strspn(rows[0]->step, "0123456789.-+eE_")])
-		return err_set(e, ERR_DATA, "--legacy-dir: a step that is not a number cannot be "
-			       "part of a file name");
 	snprintf(path, sizeof path, "%s/output_performance_metrics_batch%s.csv", dir,
 		 rows[0]->step);
 	if ((rc = csv_writer_open(path, CSV_ATOMIC, &w, e)))

@@ -133,15 +133,17 @@ static void put_str(struct wb *w, lxw_worksheet *ws, size_t row, size_t col,
 
 	if (!s || !*s)
 		return;
+	/* Excel counts UTF-16 units: a character past U+FFFF is two. */
 	for (i = 0; s[i] && chars <= CELL_CHARS; i++)
-		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+		chars += (((unsigned char)s[i] & 0xC0) != 0x80) + ((unsigned char)s[i] >= 0xF0);
 	if (chars <= CELL_CHARS) {
 		check(w, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, f));
 		return;
 	}
 	/* Its first CELL_CHARS - 1 characters, and an ellipsis. */
 	for (i = 0, chars = 0; s[i]; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == CELL_CHARS)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 &&
+		    (chars += 1 + ((unsigned char)s[i] >= 0xF0)) >= CELL_CHARS)
 			break;
 	if (!(cut = malloc(i + 4))) {
 		check(w, LXW_ERROR_MEMORY_MALLOC_FAILED);

@@ -28,7 +28,10 @@ struct err {
 	char msg[ERR_MSG_MAX]; /* "" when clear */
 };
 
-/* Sets code and a printf-style message; returns code. */
+/* Sets code and a printf-style message; returns code. The message is
+ * one line, safe on a terminal: control characters in what it names (a
+ * file's or a server's text) become spaces (utf8_unctrl), here and in
+ * err_prefix. */
 int err_set(struct err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

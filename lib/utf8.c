@@ -97,17 +97,58 @@ size_t utf8_cut(const char *s, size_t len, size_t max)
 	return k;
 }
 
+size_t utf8_trim(const char *s, size_t len)
+{
+	size_t k = len;
+
+	while (k > 0 && len - k < 4 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0xc0 &&
+	    (size_t)utf8_seqlen((unsigned char)s[k - 1]) > len - k + 1)
+		return k - 1;
+	return len;
+}
+
+/* Bytes of a control character at s: a C0 one or DEL (1), a C1 one,
+ * U+0080..U+009F (2: C2 9B is CSI, C2 9D OSC to a terminal that reads
+ * UTF-8), else 0. */
+static int ctrl_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	if (c < 0x20 || c == 0x7f)
+		return 1;
+	return c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f ? 2 : 0;
+}
+
 void utf8_unctrl(char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
+	while (*s) {
+		int n = ctrl_len(s);
+
+		if (!n) {
+			s++;
+			continue;
+		}
+		while (n--)
+			*s++ = ' ';
+	}
 }
 
 void utf8_put_unctrl(const char *s, FILE *fp)
 {
-	for (; *s; s++)
-		putc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
+	while (*s) {
+		int n = ctrl_len(s);
+
+		if (!n) {
+			putc(*s++, fp);
+			continue;
+		}
+		while (n--) {
+			putc(' ', fp);
+			s++;
+		}
+	}
 }
 
 char *utf8_lossy(const char *s)

@@ -2,7 +2,8 @@
 #define LLMBENCH_UTF8_H
 /*
  * UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF). Text is borrowed; nothing is allocated.
+ * above U+10FFFF), cuts, widths, and text made safe to show. Text is
+ * borrowed; only utf8_lossy allocates (its result is the caller's).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -21,15 +22,19 @@ int utf8_seqlen(unsigned char c);
  * a character max would cut. */
 size_t utf8_cut(const char *s, size_t len, size_t max);
 
+/* s[0..len) without a character cut short at its end (text cut where a
+ * buffer was full): the length up to that character's first byte. */
+size_t utf8_trim(const char *s, size_t len);
+
 /* The columns s takes on a terminal: each code point's width
  * (utf8proc_charwidth: 2 for CJK, 0 for combining marks); an invalid
  * byte counts 1. */
 size_t utf8_width(const char *s);
 
 /* Text a server or a results file chose, made safe to show on a
- * terminal: each control character (below 0x20, and 0x7f: ESC starts
- * sequences that retitle or clear the terminal) becomes a space, in
- * place. */
+ * terminal: each control character (below 0x20, 0x7f, and C1's U+0080 to
+ * U+009F: ESC and CSI start sequences that retitle or clear the
+ * terminal) becomes a space for each of its bytes, in place. */
 void utf8_unctrl(char *s);
 
 /* fputs of s with its control characters as spaces (utf8_unctrl). */

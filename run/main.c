@@ -337,7 +337,10 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "start_time", json_string(when));
 	json_object_set_new(m, "host", json_string(host));
 	for (size_t i = 0; i < o->ntargets; i++) {
-		char *u = opts_url_shown(o->targets[i].url);
+		char *shown = opts_url_shown(o->targets[i].url);
+		/* Not UTF-8 (a byte in a query): json_pack failed, and the
+		 * target was left out of the metadata. */
+		char *u = shown ? utf8_lossy(shown) : NULL;
 		const char *taken = stamp_taken(o, o->targets[i].url);
 
 		json_array_append_new(
@@ -345,6 +348,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 				     "url", u, "model", o->targets[i].model, "api",
 				     o->targets[i].api->name, "stamp_taken", taken));
 		free(u);
+		free(shown);
 		if (!run_taken)
 			run_taken = taken;
 		else if (strcmp(run_taken, taken) != 0)

@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -49,6 +51,50 @@ static void seqlen(void **state)
 }
 
 /* Terminal columns, not bytes: a table lines up in any script. */
+/* Text made safe to show: C0, DEL and C1 controls become a space a byte
+ * (so widths and lengths stay), the rest as it was. */
+static void unctrl(void **state)
+{
+	char s[] = "a\033]0;t\007\x7f\xc2\x9b" "2J \xc3\xa9\xc2\xa0z\n";
+	char buf[64];
+	FILE *fp = fmemopen(buf, sizeof buf, "w");
+
+	(void)state;
+	assert_non_null(fp);
+	utf8_put_unctrl(s, fp);
+	fclose(fp);
+	utf8_unctrl(s);
+	assert_string_equal(s, "a ]0;t    2J \xc3\xa9\xc2\xa0z ");
+	assert_string_equal(buf, s);
+}
+
+/* A file name that is not UTF-8, shown in JSON: U+FFFD for each bad
+ * byte, the rest kept; valid text unchanged. */
+static void lossy(void **state)
+{
+	char *l;
+
+	(void)state;
+	l = utf8_lossy("c\xff\xfe.csv \xc3\xa9 \xe2\x82");
+	assert_string_equal(l, "c\xef\xbf\xbd\xef\xbf\xbd.csv \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd");
+	free(l);
+	l = utf8_lossy("plain");
+	assert_string_equal(l, "plain");
+	free(l);
+}
+
+/* A character cut short at the end is dropped; a whole one kept. */
+static void trim(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_trim("ab\xc3", 3), 2);
+	assert_int_equal(utf8_trim("ab\xc3\xa9", 4), 4);
+	assert_int_equal(utf8_trim("a\xe2\x82", 3), 1);
+	assert_int_equal(utf8_trim("a\xf0\x9f\x98", 4), 1);
+	assert_int_equal(utf8_trim("a\xf0\x9f\x98\x80", 5), 5);
+	assert_int_equal(utf8_trim("", 0), 0);
+}
+
 static void width(void **state)
 {
 	(void)state;
@@ -67,6 +113,9 @@ int main(void)
 		cmocka_unit_test(invalid_offsets),
 		cmocka_unit_test(seqlen),
 		cmocka_unit_test(width),
+		cmocka_unit_test(unctrl),
+		cmocka_unit_test(lossy),
+		cmocka_unit_test(trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
