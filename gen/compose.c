@@ -12,6 +12,7 @@
 #define FIT_PADS 24   /* filler words tried after one cut */
 #define FIT_OVERSHOOTS 3 /* words in a row that overshoot: next cut */
 #define FIT_PAD_CUTS 4 /* cuts under the target that are padded */
+#define FIT_SAME_CUT 8 /* tokens stepped past a cut already counted */
 
 static char *english[] = { "the", "and", "of", "to", "in" };
 const struct tpl_list compose_filler = { english, sizeof english / sizeof *english };
@@ -202,6 +203,7 @@ static int index_body(struct compose *c, struct err *e)
 
 struct probe {
 	size_t k, cut, n;
+	int padded; /* filler tried after it */
 };
 
 struct search {
@@ -226,7 +228,7 @@ static int probe(struct compose *c, struct search *s, const char *prefix,
 	if ((rc = candidate(c, prefix, plen, cut, "", 0, tail, tlen, n, e)))
 		return rc;
 	if (s->nseen < sizeof s->seen / sizeof *s->seen)
-		s->seen[s->nseen++] = (struct probe){ k, cut, *n };
+		s->seen[s->nseen++] = (struct probe){ k, cut, *n, 0 };
 
 	return 0;
 }
@@ -292,7 +294,7 @@ static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
 		goto exact;
 	best_n = fixed;
 	k = target - fixed;
-	for (int step = 0; step < FIT_STEPS; step++) {
+	for (int step = 0, dir = 0; step < FIT_STEPS; step++) {
 		size_t before = s.nseen;
 
 		if (k > c->ids.n) {
@@ -301,14 +303,27 @@ static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
 		}
 		if ((rc = probe(c, &s, prefix, plen, k, tail, tlen, &n, e)))
 			return rc;
+		/* A cut already counted. Where tokens are pieces of one
+		 * character (r50k on Chinese), a step of one token backs off
+		 * to the same byte: go on the same way until the cut moves.
+		 * Stopping there left nothing under the target, and the row
+		 * was cut at 0 (hundreds of tokens short). */
+		for (int more = 0; s.nseen == before && dir && more < FIT_SAME_CUT; more++) {
+			if (dir < 0 ? k == 0 : k >= c->ids.n)
+				break;
+			k = dir < 0 ? k - 1 : k + 1;
+			if ((rc = probe(c, &s, prefix, plen, k, tail, tlen, &n, e)))
+				return rc;
+		}
 		if (s.nseen == before)
-			break; /* a cut already counted: the walk has closed a loop */
+			break; /* the walk has closed a loop */
 		if (n == target)
 			goto exact;
 		if (n < target && k > best_under) {
 			best_under = k;
 			best_n = n;
 		}
+		dir = n < target ? 1 : -1;
 		k = n < target ? k + (target - n) : k - (n - target > k ? k : n - target);
 	}
 	/* The count jumped over the target: try nearby cuts. */
@@ -337,7 +352,7 @@ static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
 			size_t pick = (size_t)-1;
 
 			for (size_t i = 0; i < s.nseen; i++)
-				if (s.seen[i].n < target &&
+				if (s.seen[i].n < target && !s.seen[i].padded &&
 				    (pick == (size_t)-1 || s.seen[i].n > s.seen[pick].n))
 					pick = i;
 			if (pick == (size_t)-1)
@@ -347,10 +362,16 @@ static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
 				return rc;
 			if (n == target)
 				goto exact;
-			s.seen[pick].n = target; /* done with this one */
+			s.seen[pick].padded = 1;
 		}
 	}
-	/* No exact text found: report the best under the target as it is. */
+	/* No exact text found: report the closest under the target as it
+	 * is (a cut the walk saw, when the window's best is none). */
+	for (size_t i = 0; i < s.nseen; i++)
+		if (s.seen[i].n < target && s.seen[i].n > best_n) {
+			best_under = s.seen[i].k;
+			best_n = s.seen[i].n;
+		}
 	if ((rc = candidate(c, prefix, plen, cut_at(c, best_under), "", 0, tail, tlen, &n, e)))
 		return rc;
 	res->tokens = n;

@@ -56,3 +56,16 @@ llmgen --templates templates -i 64,4096 -n 3 -o "$T/m.csv" 2>"$T/err"
 grep -q "0 missed their input target" "$T/err" && ok "summary: 0 missed" || nok "summary: 0 missed" "$(cat "$T/err")"
 grep -q "seed 1," "$T/err" && ok "summary prints the seed" || nok "summary prints the seed"
 grep -q "^in=4096 .* 3 " "$T/err" && ok "summary: rows per group" || nok "summary: rows per group" "$(cat "$T/err")"
+
+# A tokenizer whose tokens are pieces of a character (r50k_base on
+# Chinese): a step of one token backed off to the same byte, the search
+# stopped with nothing under the target, and 26 of 100 rows were cut at
+# 0, hundreds of tokens short (one character, then the instruction).
+if need_tokfile r50k_base.tiktoken >/dev/null; then
+	llmgen --templates templates -t r50k_base --lang zh -s long-long -n 100 --seed 4 \
+		-o "$T/r50.csv" 2>"$T/err"
+	split_corpus "$T/r50.csv" "$T/r50"
+	grep -q "100 rows; 0 missed their input target" "$T/err" && recount_exact "$T/r50" r50k_base &&
+		ok "r50k_base, Chinese: every long row exact, none missed" ||
+		nok "r50k_base, Chinese: every long row exact, none missed" "$(tail -n 3 "$T/err")"
+fi
