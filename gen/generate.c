@@ -626,6 +626,17 @@ static void summary(const struct run *r)
 				r->g[i].why_n[k], r->g[i].why[k]);
 }
 
+/* With -q: the rows that missed their input target are still said, as
+ * an import's shortfall is (a corpus that is not what was asked for). */
+static void warn_missed(const struct run *r)
+{
+	for (size_t i = 0; i < r->ng; i++)
+		for (int k = 0; k < MAX_WHY && r->g[i].why[k]; k++)
+			fprintf(stderr, "llmgen: warning: %s: %zu row%s missed the input target: %s\n",
+				r->g[i].label, r->g[i].why_n[k], r->g[i].why_n[k] == 1 ? "" : "s",
+				r->g[i].why[k]);
+}
+
 /* -o naming an input would overwrite it. */
 static int same_file(const struct gen_opts *o, struct err *e)
 {
@@ -725,6 +736,8 @@ int gen_run(const struct gen_opts *o, struct err *e)
 	}
 	if (!rc && !o->quiet)
 		summary(&r);
+	else if (!rc)
+		warn_missed(&r);
 	for (size_t i = 0; i < r.ng; i++) {
 		free(r.g[i].itok);
 		free(r.g[i].otok);

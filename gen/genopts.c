@@ -70,7 +70,7 @@ void gen_usage(FILE *f)
 	      "  -o, --output=FILE          write FILE (via a temporary file) instead of stdout\n"
 	      "  -C, --dir=DIR              with --scenario all and no -o, write the three\n"
 	      "                             legacy files DIR/input/*_prompts.csv (default .)\n"
-	      "  -q, --quiet                no summary on stderr\n"
+	      "  -q, --quiet                no summary on stderr (misses still warned)\n"
 	      "  -h, --help                 show this help\n"
 	      "  -V, --version              print the version\n"
 	      "\n"

@@ -69,3 +69,9 @@ if need_tokfile r50k_base.tiktoken >/dev/null; then
 		ok "r50k_base, Chinese: every long row exact, none missed" ||
 		nok "r50k_base, Chinese: every long row exact, none missed" "$(tail -n 3 "$T/err")"
 fi
+
+# -q keeps the summary quiet, not the rows that missed their target.
+llmgen -q --templates templates --unique-prefix -s short-long -i 1:3 -n 5 --seed 2 -o "$T/q.csv" 2>"$T/err"
+grep -q "warning: short-long: [0-9]* rows* missed the input target" "$T/err" &&
+	ok "-q: rows that missed their target are still warned" ||
+	nok "-q: rows that missed their target are still warned" "$(cat "$T/err")"
