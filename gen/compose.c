@@ -156,13 +156,20 @@ static int count_text(struct compose *c, const char *s, size_t n, size_t *out,
 	return tok_count(c->t, s, n, out, e);
 }
 
-/* Builds prefix + body[0..cut) + pad + tail in c->text and counts it. */
+/* Builds prefix + body[0..cut) + pad + tail in c->text and counts it.
+ * With nothing between a prefix that ends a line and the tail, the
+ * tail's leading line breaks are left out: the prefix's blank line and
+ * the task's would join into one token ("\n\n\n\n"), and a shared
+ * prefix would no longer be the same ids in every prompt. */
 static int candidate(struct compose *c, const char *prefix, size_t plen,
 		     size_t cut, const char *pad, size_t padlen, const char *tail,
 		     size_t tlen, size_t *count, struct err *e)
 {
 	int rc;
 
+	if (!cut && !padlen && plen && (prefix[plen - 1] == '\n' || prefix[plen - 1] == '\r'))
+		while (tlen && (*tail == '\n' || *tail == '\r'))
+			tail++, tlen--;
 	buf_reset(&c->text);
 	if ((rc = buf_add(&c->text, prefix, plen, e)) ||
 	    (rc = buf_add(&c->text, c->body.p, cut, e)) ||

@@ -198,12 +198,31 @@ static int plan_groups(struct run *r, unsigned *used, struct err *e)
 	return 0;
 }
 
+/* A shared prefix needs room after it: refused before the first row for
+ * a fixed length or a range that reaches it (it failed at the first such
+ * draw, with rows already on stdout, or not, as the seed fell). */
+static int check_prefix_room(const struct run *r, struct err *e)
+{
+	for (size_t i = 0; r->o->shared_prefix && !r->o->conversations && i < r->ng; i++) {
+		const struct group *g = &r->g[i];
+
+		if (g->kind != G_SONNET && g->kind != G_IMPORT && g->in->kind != LEN_NORMAL &&
+		    g->in->kind != LEN_LOGNORMAL && len_min(g->in) <= r->o->shared_prefix)
+			return err_set(e, ERR_USAGE, "group %s: an input of %ld tokens leaves no room "
+				       "after the shared prefix of %ld tokens (--shared-prefix-tokens "
+				       "sets its length)", g->label, len_min(g->in), r->o->shared_prefix);
+	}
+	return 0;
+}
+
 static int plan(struct run *r, struct err *e)
 {
 	unsigned used = 0;
 	int rc = plan_groups(r, &used, e);
 
-	return rc ? rc : check_unused(r->o, used, e);
+	if (!rc)
+		rc = check_unused(r->o, used, e);
+	return rc ? rc : check_prefix_room(r, e);
 }
 
 static int load_templates(struct run *r, struct err *e)
@@ -290,6 +309,15 @@ static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
 		buf_reset(&r->tail);
 		if (kind == G_RANDOM) {
 			rc = mat_random(r->t, rseed, (size_t)((double)want / bpt) + 8, &r->body, e);
+			/* After a prefix (its blank line), leading whitespace would
+			 * join it into one token, as an import's does. */
+			if (!rc && plen && r->body.len) {
+				size_t k = strspn(r->body.p, " \t\r\n\v\f");
+
+				memmove(r->body.p, r->body.p + k, r->body.len - k);
+				r->body.len -= k;
+				r->body.p[r->body.len] = '\0';
+			}
 		} else if (kind == G_SHORT) {
 			rc = mat_short(row, want, &r->body, e);
 		} else if (inline_instr) {
@@ -574,11 +602,11 @@ int gen_run_group(struct run *r, size_t gi, struct err *e)
 			continue;
 		}
 		/* The prefix alone would be the prompt, with no task in it:
-		 * every row the same, off its target. */
+		 * a normal's or lognormal's draw is clipped above it, as any
+		 * draw is clipped to 1 (fixed lengths and ranges were checked
+		 * by plan). */
 		if (g->shared.len && target <= (size_t)r->o->shared_prefix)
-			return err_set(e, ERR_USAGE, "group %s: an input of %zu tokens leaves no room after "
-				       "the shared prefix of %ld tokens (--shared-prefix-tokens sets its length)",
-				       g->label, target, r->o->shared_prefix);
+			target = (size_t)r->o->shared_prefix + 1;
 		if (g->kind == G_RANDOM)
 			rseed = rng_next(&rg);
 		else

@@ -186,6 +186,13 @@ long len_sample(const struct len_spec *sp, struct rng *r)
 	return x > (double)LEN_MAX ? LEN_MAX : (long)x;
 }
 
+long len_min(const struct len_spec *sp)
+{
+	double x = sp->kind == LEN_FIXED || sp->kind == LEN_UNIFORM ? floor(sp->a + 0.5) : 1;
+
+	return x < 1 ? 1 : x > (double)LEN_MAX ? LEN_MAX : (long)x;
+}
+
 double len_mean(const struct len_spec *sp)
 {
 	switch (sp->kind) {

@@ -55,6 +55,10 @@ void len_free(struct len_list *l);
  * specs consume no random numbers. */
 long len_sample(const struct len_spec *spec, struct rng *r);
 
+/* The smallest length spec can draw: a fixed value or a range's LO;
+ * 1 for the normal and lognormal, whose tails reach it. */
+long len_min(const struct len_spec *spec);
+
 /* The distribution's mean before rounding and clipping. */
 double len_mean(const struct len_spec *spec);
 

@@ -64,6 +64,18 @@ cmp -s "$T/sp/1.ids" "$T/sp/4.ids" && nok "shared prefix differs between groups"
 a=$(llmgen count --ids "$T/sp/1.txt" | cut -d' ' -f101-110); b=$(llmgen count --ids "$T/sp/2.txt" | cut -d' ' -f101-110)
 [ "$a" != "$b" ] && ok "shared prefix: prompts differ after it" || nok "shared prefix: prompts differ after it"
 recount_exact "$T/sp" cl100k_base 300 && ok "shared prefix rows exact" || nok "shared prefix rows exact" "$(cat "$T/sp/recount")"
+# ... also where a long row's document is cut to nothing (the prefix's
+# blank line and the task's joined into one token: 4 of 200 rows had it)
+# and where random text began with whitespace (1 of 100).
+$G -s long-short -s random --shared-prefix-tokens 200 -i 201:215 -n 100 --seed 3 -o "$T/sp2.csv" 2>/dev/null
+split_corpus "$T/sp2.csv" "$T/sp2"
+for f in "$T"/sp2/*.txt; do
+	printf '%s %s\n' "$(awk -v f="$(basename "$f" .txt)" '$1 == f { print $4 }' "$T/sp2/index")" \
+		"$(llmgen count --ids "$f" | cut -d' ' -f1-200 | md5sum | cut -c1-12)"
+done | sort -u >"$T/sp2/firsts"
+[ "$(wc -l <"$T/sp2/index")" -eq 200 ] && [ "$(wc -l <"$T/sp2/firsts")" -eq 2 ] &&
+	ok "shared prefix: 200 identical leading ids in every row, also a document cut to nothing" ||
+	nok "shared prefix: 200 identical leading ids in every row" "$(cat "$T/sp2/firsts" | head)"
 
 # Unique prefix: no two prompts share their first 8 tokens.
 $G -s long-short --unique-prefix -n 6 -o "$T/up.csv"

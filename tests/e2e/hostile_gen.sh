@@ -182,6 +182,22 @@ mkdir "$T/sp"
 expect_err 64 "group short-long: an input of" "--shared-prefix-tokens above an input target: 64" \
 	llmgen --shared-prefix-tokens 512 -s short-long -n 3 -o "$T/sp/c.csv"
 no_output "$T/sp/c.csv" "--shared-prefix-tokens above an input target: no file"
+# ... refused before the first row, whatever the seed: it failed at the
+# first draw that fell below the prefix, with rows already on stdout.
+llmgen -s long-long --shared-prefix-tokens 600 -n 100 --seed 1 >"$T/sp/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 64 ] && [ ! -s "$T/sp/out" ] && ok "--shared-prefix-tokens above a range's LO: 64 before any row on stdout" ||
+	nok "--shared-prefix-tokens above a range's LO: 64 before any row on stdout" "exit $rc, $(wc -l <"$T/sp/out") lines: $(cat "$T/err")"
+# A normal's draws below the prefix are clipped above it, every seed.
+fails=
+for s in 1 2 3 4 5 6; do
+	llmgen -q -i normal:1000,300 --shared-prefix-tokens 300 -n 100 --seed $s -o "$T/sp/n.csv" 2>"$T/err" || fails="$fails $s"
+done
+[ -z "$fails" ] && python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+sys.exit(not (len(rows) == 100 and all(int(r["input_tokens"]) > 300 for r in rows)))' "$T/sp/n.csv" &&
+	ok "--shared-prefix-tokens with a normal: every seed runs, every input above the prefix" ||
+	nok "--shared-prefix-tokens with a normal: every seed runs" "failed seeds:$fails; $(cat "$T/err")"
 # -o naming the import: refused, the import kept.
 printf 'first line of text\nsecond line\n' >"$T/in.txt"
 cp "$T/in.txt" "$T/in.keep"
