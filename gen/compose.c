@@ -294,7 +294,8 @@ static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
 		return rc;
 	if (fixed > target) {
 		res->tokens = fixed;
-		res->why = "target below the template's minimum (instruction alone is longer)";
+		res->why = plen ? "target below the prefix and the instruction together"
+				: "target below the template's minimum (instruction alone is longer)";
 		return 0;
 	}
 	if (fixed == target)
