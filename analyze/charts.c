@@ -625,6 +625,11 @@ static int run_gnuplot(const char *dir, const char *script)
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
 
+		/* Out of the terminal's process group: Ctrl-C is llmanalyze's
+		 * to handle (it stops between charts). Sent to gnuplot too, it
+		 * killed a chart, which then passed for one with nothing to
+		 * plot, and once left gnuplot hung in its own handler. */
+		setpgid(0, 0);
 		if (chdir(dir))
 			_exit(126);
 		if (fd >= 0) {

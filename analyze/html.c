@@ -626,7 +626,8 @@ int an_html_write_waiting(const char *path, double refresh_s, const char *msg, s
 	fp = ofile_fp(of);
 	head(fp, refresh_s);
 	live_banner(fp, refresh_s);
-	fputs("<p>Waiting for results: ", fp);
+	fputs(refresh_s > 0 ? "<p>Waiting for results: " : "<p>No report: the watch ended with "
+	      "nothing to show: ", fp);
 	an_html_esc(fp, msg);
 	fputs("</p>\n</body>\n</html>\n", fp);
 	return ofile_commit(of, e);

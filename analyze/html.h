@@ -31,7 +31,8 @@ int an_html_write(const char *path, const struct an_report *r, const struct an_h
 		  const char *const *inputs, size_t ninputs, struct err *e);
 
 /* A live page with no figures yet (--watch before the first row): says
- * msg and reloads itself every refresh_s seconds. Same returns. */
+ * msg and reloads itself every refresh_s seconds; with refresh_s 0, the
+ * page of a watch that ended so, without reload. Same returns. */
 int an_html_write_waiting(const char *path, double refresh_s, const char *msg, struct err *e);
 
 #endif

@@ -666,7 +666,10 @@ static int has_step(const struct an_report *r, const char *want)
 static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		   size_t *rows, struct err *e)
 {
-	struct sinks sk = {NULL, NULL, o->quiet, NULL, NULL, {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0}, NULL};
+	/* A live pass (--watch) says nothing of the row being written (a
+	 * "cut-off last row" every pass, while nothing was killed). */
+	struct sinks sk = {NULL, NULL, o->quiet || o->live, NULL, NULL,
+			   {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0}, NULL};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
 	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn,
@@ -894,15 +897,19 @@ static int watch(struct opts *o, const char *const *paths, size_t n, struct err 
 			rc = err_set(e, ERR_NOINPUT, "%s: no such file (yet)", missing);
 		else
 			rc = analyze(o, paths, n, &rows, e);
-		if (!final && (rc == ERR_DATA || rc == ERR_NOINPUT)) {
+		if (rc == ERR_DATA || rc == ERR_NOINPUT) {
 			struct err we = {0};
+			int wrc;
 
 			/* Nothing to show yet (no file, no row): a page that
-			 * says so and reloads. */
-			if ((rc = an_html_write_waiting(o->html, o->watch, e->msg, &we))) {
+			 * says so and reloads; at the end, one that does not
+			 * (the live page went on reloading, "still going"). */
+			if ((wrc = an_html_write_waiting(o->html, final ? 0 : o->watch, e->msg, &we))) {
 				*e = we;
-				return rc;
+				return wrc;
 			}
+			if (final)
+				return rc;
 		} else if (rc && rc != ERR_UNAVAILABLE && !(stop_flag && !final)) {
 			return rc;
 		} else if (!rc && !o->quiet) {
@@ -915,6 +922,14 @@ sleep:
 		an_watch_sleep(o->watch, &stop_flag);
 		idle = an_watch_fingerprint(paths, n) == before ? idle + 1 : 0;
 	}
+}
+
+static int has_stdin(char *const *paths, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") == 0)
+			return 1;
+	return 0;
 }
 
 /* Subcommands, as git dispatches its builtins: argv[1] names one. */
@@ -951,7 +966,7 @@ int main(int argc, char **argv)
 			if (n == 0)
 				return usage_error("--vllm needs result files");
 			rc = run_vllm(&o, argv + optind, n, &e);
-		} else if (o.watch && n == 0) {
+		} else if (o.watch && (n == 0 || has_stdin(argv + optind, n))) {
 			return usage_error("--watch needs results files, not standard input");
 		} else if (o.watch) {
 			size_t m = an_srv_drop_inputs((const char **)argv + optind, (size_t)n);

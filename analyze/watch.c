@@ -1,8 +1,12 @@
 #include "watch.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -50,6 +54,22 @@ const char *an_watch_missing(const char *const *paths, size_t n)
 	return NULL;
 }
 
+/* Whether the run of metadata m is gone without its end marker: its
+ * llmrun ran on this host and is no longer there (SIGKILL, a crash, the
+ * OOM killer; the watch waited for an end marker that never came). A
+ * pid used again since keeps the watch going, as before. */
+static int gone(const json_t *m)
+{
+	const char *host = json_string_value(json_object_get(m, "host"));
+	json_int_t pid = json_integer_value(json_object_get(m, "pid"));
+	char here[256] = "";
+
+	if (!host || pid <= 0 || pid > INT32_MAX || gethostname(here, sizeof here - 1) ||
+	    strcmp(host, here) != 0)
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 int an_watch_ended(const char *const *paths, size_t n)
 {
 	char found[4096];
@@ -58,11 +78,17 @@ int an_watch_ended(const char *const *paths, size_t n)
 	json_t *m;
 
 	for (i = 0; i < n; i++) {
+		struct stat sb;
+
+		/* Not there yet: its run has not started (it was taken for an
+		 * input without metadata, and the watch ended in seconds). */
+		if (stat(paths[i], &sb) != 0)
+			return 0;
 		if (!(m = an_html_meta_load(paths[i], found, sizeof found))) {
 			unknown = 1;
 			continue;
 		}
-		if (!json_object_get(m, "end_wall_ns")) {
+		if (!json_object_get(m, "end_wall_ns") && !gone(m)) {
 			json_decref(m);
 			return 0;
 		}

@@ -336,6 +336,7 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "command", opts_argv_redacted(o));
 	json_object_set_new(m, "start_time", json_string(when));
 	json_object_set_new(m, "host", json_string(host));
+	json_object_set_new(m, "pid", json_integer(getpid()));
 	for (size_t i = 0; i < o->ntargets; i++) {
 		char *shown = opts_url_shown(o->targets[i].url);
 		/* Not UTF-8 (a byte in a query): json_pack failed, and the

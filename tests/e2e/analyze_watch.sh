@@ -162,5 +162,48 @@ WPID=
 llmanalyze --html "$T/o2.html" --watch 0.2 -o /dev/null "$T/r.csv" 2>"$T/o2.err"
 grep -q 'final report, 32 requests' "$T/o2.err" && ok "an ended run alone: its final report" || nok "an ended run alone: its final report" "$(cat "$T/o2.err")"
 
+# A run killed (SIGKILL: no end marker, ever) ended no watch: the page
+# said "still going" until Ctrl-C. Its llmrun, of this host, is gone:
+# the watch ends with a final report that says the run has no end.
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+jq --argjson p "$dead" 'del(.end_wall_ns, .interrupted, .exit_status) | .pid = $p' "$T/r.csv.meta.json" >"$T/k.csv.meta.json"
+head -n 20 "$T/r.csv" >"$T/k.csv"
+timeout 30 llmanalyze --html "$T/k.html" --watch 0.2 -o /dev/null "$T/k.csv" 2>"$T/k.err"
+rc=$?
+[ $rc -eq 0 ] && grep -q 'final report, 19 requests' "$T/k.err" && ! grep -q 'http-equiv="refresh"' "$T/k.html" &&
+	ok "a killed run (its llmrun gone, no end marker): the watch ends, final report" ||
+	nok "a killed run: the watch ends, final report" "exit $rc: $(cat "$T/k.err")"
+# An input not there yet is waited for (the watch ended after 3
+# intervals, exit 66, its page reloading forever).
+llmanalyze --html "$T/m.html" --watch 0.2 -o /dev/null "$T/m.csv" 2>"$T/m.err" &
+WPID=$!
+sleep 2
+cp "$T/r.csv.meta.json" "$T/m.csv.meta.json"
+cp "$T/r.csv" "$T/m.tmp" && mv "$T/m.tmp" "$T/m.csv"
+n=0
+while kill -0 "$WPID" 2>/dev/null && [ $n -lt 300 ]; do n=$((n + 1)); sleep 0.1; done
+wait "$WPID"
+wrc=$?
+WPID=
+[ $wrc -eq 0 ] && grep -q 'final report, 32 requests' "$T/m.err" &&
+	ok "an input not there yet: waited for, then its final report" || nok "an input not there yet: waited for" "exit $wrc: $(cat "$T/m.err")"
+# A watch that ends with nothing to report leaves a page that says so,
+# without the reload.
+head -n 1 "$T/r.csv" >"$T/h.csv"
+jq 'del(.end_wall_ns)' "$T/r.csv.meta.json" >"$T/h.csv.meta.json"
+llmanalyze --html "$T/h.html" --watch 0.2 "$T/h.csv" 2>"$T/h.err" &
+WPID=$!
+waitfor "Waiting for results" "$T/h.html"
+kill -INT "$WPID"
+wait "$WPID"
+wrc=$?
+WPID=
+[ $wrc -eq 65 ] && grep -q 'No report: the watch ended' "$T/h.html" && ! grep -q 'http-equiv="refresh"' "$T/h.html" &&
+	ok "a watch ended with no rows: its page says so, no reload, 65" ||
+	nok "a watch ended with no rows: its page says so, no reload" "exit $wrc: $(head -c 600 "$T/h.html")"
+expect_exit 64 "--watch with - among the inputs: 64" llmanalyze --html "$T/x.html" --watch 1 "$T/r.csv" -
+
 stop_sim
 monoall "$T"
