@@ -64,6 +64,8 @@ struct an_group {
 	size_t merged, merge_known; /* ok rows with ttft_merged 1; with it known */
 	size_t approx;             /* ok rows whose E2E is TTFT + chunk gaps
 				      (vLLM files: rec.h e2e_approx) */
+	size_t partial;            /* rows of a step that had not ended
+				      when read (set by llmanalyze's main) */
 	double in_tok, out_tok;    /* sums over ok rows with a count */
 	int64_t first_sent;        /* earliest t_sent of non-cancelled rows */
 	int64_t last_end;          /* latest t_end of non-cancelled rows */

@@ -70,6 +70,9 @@ int an_headline_build(const struct an_report *r, struct an_headline *h, struct e
 		sr->peak = sr->slo_best = AN_HL_NONE;
 		for (j = 0; j < sr->n; j++) {
 			g = sr->groups[j];
+			/* A step not ended yet (a live report) is no peak. */
+			if (r->m[g].partial > 0)
+				continue;
 			v = an_col_value(tp, &r->m[g]);
 			if (!isnan(v) && v > best) {
 				best = v;

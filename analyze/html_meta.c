@@ -71,6 +71,21 @@ int an_run_end(const char *input, char *text, size_t n)
 	return said;
 }
 
+long an_run_steps_done(const char *input)
+{
+	char found[4096];
+	json_t *m = an_html_meta_load(input, found, sizeof found);
+	long done = -1;
+
+	/* "steps", the plan, says it is llmrun's; "results" comes with the
+	 * first step that ends. */
+	if (m && json_is_array(json_object_get(m, "steps")) && !json_object_get(m, "end_wall_ns") &&
+	    !json_is_true(json_object_get(m, "interrupted")))
+		done = (long)json_array_size(json_object_get(m, "results"));
+	json_decref(m);
+	return done;
+}
+
 /* Whether a command-line word needs quotes to read back as one word. */
 static int needs_quotes(const char *w)
 {

@@ -31,6 +31,12 @@ json_t *an_html_meta_load(const char *input, char *found, size_t n);
  * it ended well or has no metadata. */
 int an_run_end(const char *input, char *text, size_t n);
 
+/* The steps input's run has ended, by its llmrun metadata (it has
+ * "steps"; an entry in "results" is written when a step ends) when the
+ * run has no end marker and was not interrupted: killed, or still going.
+ * -1 otherwise (every step in the file ended, or no metadata tells). */
+long an_run_steps_done(const char *input);
+
 /* The "Run details" section: when and by what the report was made, the
  * inputs, run ids, row counts, the grouping, then each input's metadata. */
 void an_html_run_details(FILE *fp, const struct an_report *r, const struct an_load_stats *st,

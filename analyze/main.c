@@ -407,7 +407,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* The step an input file's rows are in, in file order: steps run one
+ * after another, so the rows of a step not ended yet are the last. */
+struct step_track {
+	long done;             /* steps its metadata says ended; -1: all */
+	char key[320];         /* target, step kind and step of the last row */
+	long steps;            /* distinct steps met */
+	struct an_group **g;   /* the groups of the last step's rows */
+	size_t *rows, ng, cap; /* rows of each */
+};
+
 struct sinks {
+	struct step_track *track;      /* per input file, or NULL */
 	struct an_set *set;
 	struct an_legacy *legacy;
 	int quiet;
@@ -416,6 +427,42 @@ struct sinks {
 	struct an_truth_acc all;       /* every row, for the summary line */
 	struct an_xreqs *xreqs;        /* -f xlsx: the requests, else NULL */
 };
+
+/* Notes row r of group g as in its file's current step. */
+static int track_step(struct step_track *t, struct an_group *g, const struct an_rec *r,
+		      struct err *e)
+{
+	char key[sizeof t->key];
+	size_t i;
+
+	snprintf(key, sizeof key, "%s\x1f%s\x1f%s", r->target ? r->target : "",
+		 r->step_kind ? r->step_kind : "", r->step ? r->step : "");
+	if (!t->steps || strcmp(key, t->key) != 0) {
+		memcpy(t->key, key, sizeof key);
+		t->steps++;
+		t->ng = 0;
+	}
+	for (i = 0; i < t->ng && t->g[i] != g; i++)
+		;
+	if (i == t->ng) {
+		if (t->ng == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 8;
+			struct an_group **ng = realloc(t->g, cap * sizeof *ng);
+			size_t *nr = ng ? realloc(t->rows, cap * sizeof *nr) : NULL;
+
+			if (ng)
+				t->g = ng;
+			if (!nr)
+				return err_set(e, ERR_SOFTWARE, "out of memory");
+			t->rows = nr;
+			t->cap = cap;
+		}
+		t->g[t->ng] = g;
+		t->rows[t->ng++] = 0;
+	}
+	t->rows[i]++;
+	return 0;
+}
 
 static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 		  struct err *e)
@@ -426,6 +473,12 @@ static int on_row(void *ctx, const char *const *keys, const struct an_rec *r,
 
 	if (rc)
 		return rc;
+	if (s->track && s->track[r->file].done >= 0) {
+		if (!(g = an_set_group(s->set, keys)))
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		if ((rc = track_step(&s->track[r->file], g, r, e)))
+			return rc;
+	}
 	if (!rc && s->legacy)
 		rc = an_legacy_add(s->legacy, r, e);
 	if (!rc && s->xreqs) {
@@ -668,7 +721,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 {
 	/* A live pass (--watch) says nothing of the row being written (a
 	 * "cut-off last row" every pass, while nothing was killed). */
-	struct sinks sk = {NULL, NULL, o->quiet || o->live, NULL, NULL,
+	struct sinks sk = {NULL, NULL, NULL, o->quiet || o->live, NULL, NULL,
 			   {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0}, NULL};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
@@ -714,8 +767,19 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 		;
 	else if (o->legacy && !(sk.legacy = an_legacy_new()))
 		rc = err_set(e, ERR_SOFTWARE, "out of memory");
-	else
+	else if (!(sk.track = calloc(n ? n : 1, sizeof *sk.track)))
+		rc = err_set(e, ERR_SOFTWARE, "out of memory");
+	if (!rc) {
+		/* A run with no end marker (going, or killed): its step not
+		 * ended yet is marked partial, and is no peak. */
+		for (size_t i = 0; i < n; i++)
+			sk.track[i].done = strcmp(paths[i], "-") ? an_run_steps_done(paths[i]) : -1;
 		rc = an_load(paths, n, &lo, &st, e);
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		if (sk.track[i].done >= 0 && sk.track[i].steps > sk.track[i].done)
+			for (size_t k = 0; k < sk.track[i].ng; k++)
+				sk.track[i].g[k]->partial += sk.track[i].rows[k];
 	if (!rc && !o->quiet && !o->live)
 		warn_partial(paths, n);
 	if (!rc && truth && !o->quiet && !o->live)
@@ -795,6 +859,11 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	an_srv_free(srv);
 	an_report_free(&rep);
 	an_load_stats_free(&st);
+	for (size_t i = 0; sk.track && i < n; i++) {
+		free(sk.track[i].g);
+		free(sk.track[i].rows);
+	}
+	free(sk.track);
 	an_legacy_free(sk.legacy);
 	an_xreqs_free(sk.xreqs);
 	an_set_free(sk.set);

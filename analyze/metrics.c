@@ -59,10 +59,15 @@ char *an_metrics_note(const struct an_metrics *m, char *out, size_t n)
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (m->lag.n && m->lag.p99 > AN_LAG_NOTE_MS)
-		len += (size_t)snprintf(out, n, "sends %.1f ms late at p99 (client_lag_ms: llmrun fell behind, "
+	/* First: the rest of the row is not the step's figures. */
+	if (m->partial > 0)
+		len += (size_t)snprintf(out, n, "partial: %.0f requests of a step that had not ended when "
+					"the results were read (its run still going, or killed): not the "
+					"step's figures", m->partial);
+	if (len < n && m->lag.n && m->lag.p99 > AN_LAG_NOTE_MS)
+		len += (size_t)snprintf(out + len, n - len, "%ssends %.1f ms late at p99 (client_lag_ms: llmrun fell behind, "
 					"or requests queued for a max_concurrency slot); throughput includes it "
-					"but not TTFT or E2E", m->lag.p99);
+					"but not TTFT or E2E", len ? "; " : "", m->lag.p99);
 	if (len < n && m->out_of_max < AN_SHORT_NOTE)
 		len += (size_t)snprintf(out + len, n - len, "%sok requests got %.0f%% of max_tokens on average: "
 					"outputs ended early (see llmrun --ignore-eos / --min-tokens)",
@@ -146,6 +151,7 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->tokens_estimated = (double)g->est;
 	m->e2e_approx = (double)g->approx;
 	m->ttft_merged = (double)g->merged;
+	m->partial = (double)g->partial;
 	m->ttft_merge_known = (double)g->merge_known;
 	summarize(&g->ttft, &m->ttft);
 	summarize(&g->tpot, &m->tpot);

@@ -24,6 +24,7 @@ struct an_metrics {
 	double e2e_approx;               /* ok rows whose E2E is TTFT + chunk gaps (vLLM files) */
 	double ttft_merged;              /* ok rows whose first token shared the next chunk's stamp */
 	double ttft_merge_known;         /* ok rows where that is known (two chunks or more) */
+	double partial;                  /* rows of a step not ended when read */
 	struct stats_summary ttft, tpot, itl, itl_req, e2e;
 	struct stats_summary lag;        /* client lag, t_sent - t_scheduled (ms) */
 	/* Per-request speeds by the server's own timings (tok/s), ok rows: */
@@ -51,7 +52,7 @@ struct an_metrics {
 
 /* Thresholds of the notes (docs/metrics.md, "Notes"). */
 /* Room for every note an_metrics_note can write at once. */
-#define AN_NOTE_MAX 1024
+#define AN_NOTE_MAX 1536
 #define AN_LAG_NOTE_MS 1.0       /* client lag p99 above this is noted */
 #define AN_SHORT_NOTE 0.9        /* out_of_max below this is noted */
 #define AN_CACHE_RISE 0.2        /* cache hits above the first step's by this are noted */

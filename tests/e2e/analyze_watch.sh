@@ -203,6 +203,20 @@ WPID=
 [ $wrc -eq 65 ] && grep -q 'No report: the watch ended' "$T/h.html" && ! grep -q 'http-equiv="refresh"' "$T/h.html" &&
 	ok "a watch ended with no rows: its page says so, no reload, 65" ||
 	nok "a watch ended with no rows: its page says so, no reload" "exit $wrc: $(head -c 600 "$T/h.html")"
+# The step a run had not ended when its rows were read (a live report, a
+# killed run) looked like a finished one: its figures are marked partial
+# (the "results" of the metadata list the steps that ended), and it is
+# no peak; a step that ended is not marked.
+head -n 20 "$T/r.csv" >"$T/p.csv"
+jq 'del(.end_wall_ns, .interrupted, .exit_status) | .results |= .[0:1]' "$T/r.csv.meta.json" >"$T/p.csv.meta.json"
+llmanalyze -f csv -c requests,note "$T/p.csv" >"$T/p.out" 2>/dev/null
+grep -q '^.*,2,3,"partial: 3 requests of a step that had not ended' "$T/p.out" && ! grep '^.*,1,16,' "$T/p.out" | grep -q partial &&
+	ok "a step not ended when read: its 3 rows marked partial, the ended step not" ||
+	nok "a step not ended when read: marked partial" "$(cat "$T/p.out")"
+jq 'del(.end_wall_ns, .interrupted, .exit_status)' "$T/r.csv.meta.json" >"$T/p.csv.meta.json"
+llmanalyze -f csv -c requests,note "$T/p.csv" >"$T/p.out" 2>/dev/null
+! grep -q partial "$T/p.out" && ok "... and not when the metadata says that step ended" ||
+	nok "... and not when the metadata says that step ended" "$(cat "$T/p.out")"
 expect_exit 64 "--watch with - among the inputs: 64" llmanalyze --html "$T/x.html" --watch 1 "$T/r.csv" -
 
 stop_sim
