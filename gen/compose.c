@@ -294,7 +294,7 @@ static int fit_indexed(struct compose *c, const char *prefix, size_t plen,
 		return rc;
 	if (fixed > target) {
 		res->tokens = fixed;
-		res->why = plen ? "target below the prefix and the instruction together"
+		res->why = plen ? "target below the minimum of the prefix and the instruction together"
 				: "target below the template's minimum (instruction alone is longer)";
 		return 0;
 	}
