@@ -83,8 +83,8 @@ static int may_follow(const char *path, const struct stat *lst)
 /* Where the symbolic link at path points, followed link by link as
  * open(2) would, to the file to write (there or not yet). NULL when path
  * is no link, on a loop (40 links), or out of memory; and with *refused
- * set at a link may_follow refuses. */
-static char *link_target(const char *path, int *refused)
+ * set (owned) to the link may_follow refuses, that hop's path. */
+static char *link_target(const char *path, char **refused)
 {
 	char *p = strdup(path), buf[4096];
 
@@ -100,8 +100,8 @@ static char *link_target(const char *path, int *refused)
 			break;
 		}
 		if (!may_follow(p, &lst)) {
-			*refused = 1;
-			break;
+			*refused = p;
+			return NULL;
 		}
 		if ((n = readlink(p, buf, sizeof buf - 1)) < 0)
 			break;
@@ -135,16 +135,24 @@ static int target(const char *path, struct stat *st, int *exists, char **real,
 		  int *in_place, struct err *e)
 {
 	struct stat lst;
-	int code, refused = 0, link;
+	char *refused = NULL;
+	int code, link;
 
 	*real = NULL;
 	*in_place = 0;
 	/* A link first, whatever it names: another user's in /tmp that
 	 * named a device or a FIFO was opened in place, and followed. */
 	link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
-	if (link && !(*real = link_target(path, &refused)) && refused)
-		return err_set(e, ERR_IO, "%s: a link another user made in a shared "
-			       "folder; not followed (as fs.protected_symlinks would not)", path);
+	if (link && !(*real = link_target(path, &refused)) && refused) {
+		/* Named: the hop refused may be a later link than path. */
+		code = strcmp(refused, path) ?
+			err_set(e, ERR_IO, "%s: %s is a link another user made in a shared folder; "
+				"not followed (as fs.protected_symlinks would not)", path, refused) :
+			err_set(e, ERR_IO, "%s: a link another user made in a shared folder; "
+				"not followed (as fs.protected_symlinks would not)", path);
+		free(refused);
+		return code;
+	}
 	if (!(*exists = stat(path, st) == 0))
 		st->st_mode = S_IFREG; /* not there yet: a file */
 	if (S_ISDIR(st->st_mode) || !S_ISREG(st->st_mode) || (link && !*real)) {

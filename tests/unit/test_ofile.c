@@ -395,6 +395,17 @@ static void others_link_in_shared_folder(void **state)
 	assert_int_equal(ofile_open(link, &o, &e), ERR_IO);
 	contents(victim, got, sizeof got);
 	assert_string_equal(got, "keep\n");
+	/* Reached through a link of one's own: refused, the hop named. */
+	{
+		char mine[700];
+		char *own = mktmp();
+
+		snprintf(mine, sizeof mine, "%s/mine.csv", own);
+		assert_int_equal(symlink(link, mine), 0);
+		assert_int_equal(ofile_open(mine, &o, &e), ERR_IO);
+		assert_non_null(strstr(e.msg, "r.csv is a link another user made"));
+		rmtmp(own);
+	}
 	/* One to a device or a FIFO too: it was written in place. */
 	assert_int_equal(unlink(link), 0);
 	assert_int_equal(symlink("/dev/null", link), 0);
