@@ -273,7 +273,6 @@ char *an_md_esc(char *out, size_t n, const char *s)
 	return out;
 }
 
-
 static void write_md(FILE *fp, struct view *v)
 {
 	size_t nc = view_width(v), i, j;

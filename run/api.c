@@ -536,12 +536,15 @@ void api_error_text(struct resp *r, const struct jdoc *d, const char *body, size
 			n = strlen(r->err);
 		}
 	}
-	/* One line of printable text, cut on a character's first byte. */
+	/* One line of printable text, cut on a character's first byte (a
+	 * NUL of a raw body a space too, not the end). */
 	while (n && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t'))
 		body++, n--;
 	n = utf8_cut(body, n, sizeof r->err - 1);
 	for (i = 0; i < n; i++)
-		r->err[k++] = (unsigned char)body[i] < 0x20 || body[i] == 0x7f ? ' ' : body[i];
+		r->err[k++] = body[i] ? body[i] : ' ';
+	r->err[k] = '\0';
+	utf8_unctrl(r->err);
 	while (k > 0 && r->err[k - 1] == ' ')
 		k--;
 	r->err[k] = '\0';

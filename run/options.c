@@ -1033,13 +1033,12 @@ static void append_scrubbed(json_t *a, const struct opts *o, const char *s)
 	snprintf(t, size, "%s", s);
 	opts_scrub(o, t, size);
 	/* An argument that is not UTF-8 (a file name) was dropped. */
-	if (!utf8_valid(t, strlen(t), NULL)) {
+	{
 		char *shown = utf8_lossy(t);
 
-		free(t);
-		t = shown;
+		json_array_append_new(a, json_string(shown ? shown : "?"));
+		free(shown);
 	}
-	json_array_append_new(a, json_string(t ? t : "?"));
 	free(t);
 }
 
