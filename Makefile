@@ -72,6 +72,9 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 # Helper programs the bench scripts run, linked with the library.
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Libraries tests preload into a tool (tests/shim/NAME.c: libNAME.so).
+SHIM_SRC  := $(wildcard tests/shim/*.c)
+SHIM_LIBS := $(SHIM_SRC:tests/shim/%.c=$(BUILD)/tests/lib%.so)
 # Each fuzz target also builds, with the normal compiler, into a test that
 # replays its corpus tests/fuzz/corpus/NAME/ (see tests/fuzz/README.md).
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/fuzz_%)
@@ -106,7 +109,7 @@ $(FLAGS_STAMP): FORCE
 
 .SECONDARY:
 .PHONY: FORCE all deps check test asan bench fuzz fuzz-build demo install uninstall clean tokenizers
-all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_REPLAY)
+all: $(TOOLS) $(UNIT_BINS) $(BENCH_BINS) $(FUZZ_REPLAY) $(SHIM_LIBS)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	$(call quiet,CC,$<)
@@ -148,6 +151,12 @@ $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $$(call tool_a_for,$$*,$(BUILD)) $(LIB_A)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) -o $@ $^ $(ALL_LIBS) $(shell pkg-config --libs cmocka)
+
+# Without the sanitizers: one library preloads into both builds' tools.
+$(BUILD)/tests/lib%.so: tests/shim/%.c
+	$(call quiet,SHLIB,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -shared -fPIC -o $@ $< -ldl
 
 # Installs the Debian packages that are missing; does nothing when all are
 # present, and only warns where there is no dpkg.

@@ -719,8 +719,15 @@ static int open_send_due(const struct eng *g)
 static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 {
 	const struct opts *o = g->cx.o;
-	int running, timers = 0, curl_timer = 0;
+	int running, curl_timer = 0;
 
+	/* The wall clock's offset is read as the loop wakes, and after each
+	 * stamped read (rst_msg_stamp): a step of it while the loop slept
+	 * is then placed between this reading and the next, so the first
+	 * bytes of the wake-up are told apart from bytes that waited across
+	 * it (lib/clk). */
+	if (n > 0 && g->kstamp)
+		clk_wall_read(&g->wall);
 	for (int i = 0; i < n; i++) {
 		int fd = evs[i].data.fd;
 		uint64_t ticks;
@@ -737,14 +744,11 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 				evs[i].data.fd = -1; /* not libcurl's now */
 			continue;
 		}
-		timers++;
 	}
 	send_due(g);
 	if (curl_timer)
 		eng_curl_timeout(g, 1);
 	kick(g);
-	if (n > timers && g->kstamp)
-		kst_wall_off(g);
 	/* Two passes: first the sockets whose request may end with these
 	 * bytes, so that in a burst its slot's next request goes out before
 	 * the loop works through the other streams' chunks. */
@@ -759,7 +763,7 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 			continue;
 		flags = eng_curl_flags(evs[i].events);
 		if (o->recv_wrap && (flags & CURL_CSELECT_IN)) {
-			g->rs.wall_off = g->wall_off;
+			g->rs.wall = &g->wall;
 			rst_begin(&g->rs, fd);
 		}
 		if (g->kstamp && !g->rstamp && (flags & CURL_CSELECT_IN))
@@ -784,6 +788,7 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	long npre = pre_count(g, s);
 	long want = npre > s->batch ? npre : s->batch;
 	int rc, too_many = 0;
+	long steps0 = g->wall.steps, bounded0 = g->wall.bounded;
 
 	*interrupted = 0;
 	/* libcurl keeps 4 idle connections per handle added by default, and
@@ -864,6 +869,12 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 			prog_tick(pg, clk_mono_ns());
 	}
 	eng_send_at(g, 0);
+	if (pg) {
+		pg->clock_steps = g->wall.steps - steps0;
+		pg->stamps_bounded = g->wall.bounded - bounded0;
+		pg->clock_step_max_ns = g->wall.step_max;
+	}
+	g->wall.step_max = 0;
 	if (g->cx.sess) /* conversations cut short by the step's end */
 		sess_end_all(g->cx.sess);
 	if (g->io_failed) {

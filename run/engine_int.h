@@ -137,7 +137,7 @@ struct eng {
 	 * of a wake-up: see may_end. NULL where none is known. */
 	struct req **byfd;
 	size_t nbyfd;
-	int64_t wall_off; /* wall-clock minus monotonic time, for the kernel's */
+	struct clk_wall wall; /* for the kernel's stamps (lib/clk) */
 	struct curl_slist *hdrs;
 	char *url;
 	/* url parsed once, for the requests (CURLOPT_CURLU: libcurl 7.88
@@ -207,8 +207,6 @@ int64_t kst_event(struct req *q, size_t end);
 int64_t kst_peek(struct eng *g, int fd);
 /* The socket peeked at has been handled: its peek applies no more. */
 void kst_done(struct eng *g);
-/* Reads the wall-minus-monotonic offset for the kernel's stamps. */
-void kst_wall_off(struct eng *g);
 
 /* --- request.c: a request's life ----------------------------------------- */
 

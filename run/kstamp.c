@@ -179,7 +179,7 @@ int64_t kst_peek(struct eng *g, int fd)
 	 * finds no others in k), which keeps a request's end on its kernel
 	 * stamp after a stall (its slot frees then: client lag). */
 	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
-	if (n <= 0 || !(k->stamp = rst_msg_stamp(&m, g->wall_off)))
+	if (n <= 0 || !(k->stamp = rst_msg_stamp(&m, &g->wall)))
 		return 0;
 	k->len = (size_t)n;
 	/*
@@ -207,7 +207,7 @@ int64_t kst_peek(struct eng *g, int fd)
 			got = j;
 			break;
 		}
-		if (!(k->end_stamp[j] = rst_msg_stamp(&mm[j].msg_hdr, g->wall_off)))
+		if (!(k->end_stamp[j] = rst_msg_stamp(&mm[j].msg_hdr, &g->wall)))
 			k->end_stamp[j] = k->stamp;
 	}
 	/* Ends left without a stamp of their own take the newest (kst_event). */
@@ -221,12 +221,3 @@ void kst_done(struct eng *g)
 		g->pk->fd = -1;
 }
 
-/* The kernel stamps on the wall clock. Its offset from the monotonic clock
- * is read at every wake-up, as NTP may slew it (clk_anchor_now: never more
- * than 0.5 us wrong when a reading within 1 us was had). */
-void kst_wall_off(struct eng *g)
-{
-	struct clk_anchor a = clk_anchor_now();
-
-	g->wall_off = a.wall_ns - a.mono_ns;
-}

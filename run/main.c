@@ -415,6 +415,10 @@ static void step_result(json_t *meta, const char *label, const struct prog *p)
 			    isnan(p->lag_p99_ms) ? json_null() : json_real(p->lag_p99_ms));
 	json_object_set_new(r, "ttft_merged", json_integer(p->merged));
 	json_object_set_new(r, "ttft_merge_known", json_integer(p->merge_known));
+	json_object_set_new(r, "wall_clock_steps", json_integer(p->clock_steps));
+	json_object_set_new(r, "wall_clock_step_max_ms",
+			    json_real((double)p->clock_step_max_ns / 1e6));
+	json_object_set_new(r, "stamps_across_steps", json_integer(p->stamps_bounded));
 	json_array_append_new(a, r);
 }
 

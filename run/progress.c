@@ -257,6 +257,11 @@ void prog_end(struct prog *p, int64_t now)
 			"buffer with the next chunk (ttft_merged): llmrun read them late, "
 			"or the server sent both at once; their TTFT may be late by up to "
 			"the gap to the second chunk\n", p->label, p->merged, p->merge_known);
+	if (p->clock_steps)
+		fprintf(p->f, "llmrun: note: %s: the wall clock was stepped %ld times "
+			"(largest %.3f ms); %ld kernel stamps of bytes that waited across "
+			"a step are late by at most that, never early\n", p->label,
+			p->clock_steps, (double)p->clock_step_max_ns / 1e6, p->stamps_bounded);
 	if (p->est)
 		fprintf(p->f, "llmrun: warning: %s: %ld ok requests had no usage: output "
 			"tokens counted from chunks, an estimate (-t counts them exactly)\n",

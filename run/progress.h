@@ -40,6 +40,10 @@ struct prog {
 	struct dvec speed; /* tokens/s after the first, (out - 1) / (e2e - ttft) */
 	struct dvec lag;                  /* client_lag_ms of measured requests sent */
 	long max_inflight; /* --max-concurrency of the step (0 none): lag is queueing */
+	/* Steps of the wall clock during the step, the largest (ns), and the
+	 * kernel stamps that waited across one (lib/clk): set by the engine. */
+	long clock_steps, stamps_bounded;
+	int64_t clock_step_max_ns;
 	/* the step's summary, set by prog_end */
 	double lag_p50_ms, lag_p99_ms;
 };

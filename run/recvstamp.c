@@ -12,6 +12,8 @@
 #undef _FORTIFY_SOURCE /* recv() must be a function here, not an inline */
 #include "recvstamp.h"
 
+#include "clk.h"
+
 #include <dlfcn.h>
 #include <poll.h>
 #include <string.h>
@@ -25,14 +27,17 @@ static _Thread_local struct rst *active;
 static _Thread_local int (*idle_fn)(void *, int);
 static _Thread_local void *idle_ud;
 
-int64_t rst_msg_stamp(struct msghdr *m, int64_t wall_off)
+int64_t rst_msg_stamp(struct msghdr *m, struct clk_wall *w)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 
 			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			return ts.tv_sec * 1000000000LL + ts.tv_nsec - wall_off;
+			/* Read after the bytes came: a step of the wall
+			 * clock between their arrival and now is seen. */
+			clk_wall_read(w);
+			return clk_wall_mono(w, ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec);
 		}
 	}
 	return 0;
@@ -52,7 +57,7 @@ static void take_first(struct rst *r, int fd)
 			   .msg_control = cb.b, .msg_controllen = sizeof cb.b};
 
 	if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) == 1)
-		r->first = rst_msg_stamp(&m, r->wall_off);
+		r->first = rst_msg_stamp(&m, r->wall);
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -75,7 +80,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 	if (n <= 0)
 		return n;
 	r->drained = (size_t)n < len;
-	r->stamp = rst_msg_stamp(&m, r->wall_off);
+	r->stamp = rst_msg_stamp(&m, r->wall);
 	return n;
 }
 

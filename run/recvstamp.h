@@ -21,7 +21,7 @@
  */
 struct rst {
 	int fd;           /* the socket libcurl is told to read; -1 none */
-	int64_t wall_off; /* wall-clock minus monotonic time (kst_wall_off) */
+	struct clk_wall *wall; /* moves the stamps to the monotonic clock */
 	int64_t stamp;    /* monotonic stamp of the newest bytes read from fd
 			     since rst_begin; 0 when none or unstamped */
 	int drained;      /* the last read returned fewer bytes than asked */
@@ -40,10 +40,12 @@ int rst_available(void);
 void rst_begin(struct rst *r, int fd);
 
 struct msghdr;
+struct clk_wall;
 
 /* The kernel's receive stamp (SCM_TIMESTAMPNS) in m's control data, moved
- * to the monotonic clock by wall_off (wall-clock minus monotonic), or 0. */
-int64_t rst_msg_stamp(struct msghdr *m, int64_t wall_off);
+ * to the monotonic clock by the wall clock's offset read now into w
+ * (lib/clk: never early across a step of the wall clock), or 0. */
+int64_t rst_msg_stamp(struct msghdr *m, struct clk_wall *w);
 
 /* No reader is active on this thread, and r has no socket. */
 void rst_end(struct rst *r);

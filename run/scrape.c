@@ -52,6 +52,7 @@ struct scrape {
 	int kstamp;
 	curl_socket_t fd;        /* -1 before the first connection */
 	struct rst rs;
+	struct clk_wall wall; /* for rs's stamps */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *user)
@@ -170,9 +171,7 @@ static void scrape_once(struct scrape *s)
 	s->cerr[0] = 0;
 	s->rs.first = 0;
 	if (s->kstamp) {
-		struct clk_anchor a = clk_anchor_now();
-
-		s->rs.wall_off = a.wall_ns - a.mono_ns;
+		s->rs.wall = &s->wall;
 		if (s->fd >= 0)
 			rst_begin(&s->rs, s->fd);
 	}

@@ -33,6 +33,7 @@ struct arr {
 	struct fresh *fresh;
 	size_t nfresh, capfresh;
 	struct event *adopt_ev;
+	struct clk_wall wall; /* for the kernel's stamps */
 };
 
 static void adopt(evutil_socket_t fd, short what, void *arg);
@@ -59,21 +60,11 @@ int arr_listen(struct arr *a, evutil_socket_t fd)
 	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) ? -1 : 0;
 }
 
-/* The wall clock's offset from the monotonic one: the kernel stamps on the
- * wall clock, which NTP may slew, so it is read at each peek (lib/clk, as
- * llmrun reads it). */
-static int64_t wall_off(void)
-{
-	struct clk_anchor a = clk_anchor_now();
-
-	return a.wall_ns - a.mono_ns;
-}
-
 /* Peeks at one byte of fd: 1 when bytes wait (*stamp their first one's
  * arrival, monotonic, or 0 when the kernel gives none), 0 when none wait,
  * -1 at EOF or on an error. One byte: the kernel reports the stamp of the
  * last buffer a read touches, so this is the first buffer's. */
-static int peek(evutil_socket_t fd, int64_t *stamp)
+static int peek(struct arr *a, evutil_socket_t fd, int64_t *stamp)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct timespec))];
@@ -100,7 +91,11 @@ static int peek(evutil_socket_t fd, int64_t *stamp)
 			struct timespec ts;
 
 			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			*stamp = ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec - wall_off();
+			/* The kernel stamps on the wall clock, which may
+			 * be stepped: its offset is read at each peek, as
+			 * llmrun reads it (lib/clk). */
+			clk_wall_read(&a->wall);
+			*stamp = clk_wall_mono(&a->wall, ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec);
 		}
 	}
 	return 1;
@@ -108,10 +103,10 @@ static int peek(evutil_socket_t fd, int64_t *stamp)
 
 /* Peeks; keeps the stamp and stops watching when bytes wait, stops at
  * EOF or an error, watches (or goes on watching) when nothing waits. */
-static void look(struct slot *s, evutil_socket_t fd)
+static void look(struct arr *a, struct slot *s, evutil_socket_t fd)
 {
 	int64_t t = 0;
-	int r = peek(fd, &t);
+	int r = peek(a, fd, &t);
 
 	if (r == 0) {
 		if (!event_pending(s->ev, EV_READ, NULL))
@@ -128,7 +123,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	struct arr *a = arg;
 
 	(void)what;
-	look(&a->slots[fd], fd);
+	look(a, &a->slots[fd], fd);
 }
 
 static struct slot *slot_for(struct arr *a, evutil_socket_t fd)
@@ -191,7 +186,7 @@ static void watch(struct arr *a, struct bufferevent *bev, evutil_socket_t fd,
 	s->accepted = accepted;
 	s->stamp = 0;
 	s->unknown = 0;
-	look(s, fd);
+	look(a, s, fd);
 }
 
 /* Runs at the higher priority on the loop's turn after the accept, before
@@ -270,7 +265,7 @@ int64_t arr_take(struct arr *a, struct evhttp_request *req)
 		s->unknown = 1;
 		event_del(s->ev);
 	} else if (!event_pending(s->ev, EV_READ, NULL)) {
-		look(s, fd);
+		look(a, s, fd);
 	}
 	return t;
 }

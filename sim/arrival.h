@@ -5,7 +5,8 @@
  * (SO_TIMESTAMPNS) of the first bytes of each request, read by peeking at
  * the socket (recvmsg with MSG_PEEK, one byte) before evhttp reads them,
  * and moved to CLOCK_MONOTONIC with the wall clock's offset read at the
- * peek (to 0.5 us, as llmrun does). This is the truth log's arrived_ns:
+ * peek (to 0.5 us, and never early across a step of the wall clock:
+ * lib/clk, as llmrun does). This is the truth log's arrived_ns:
  * TTFT from the request's arrival, not from when evhttp got round to it.
  *
  * How it stays ahead of evhttp: the event base has two priorities and the

@@ -27,6 +27,88 @@ static void anchor_maps_to_wall_clock(void **state)
 	assert_int_equal(clk_to_wall(&a, a.mono_ns + 5), a.wall_ns + 5);
 }
 
+/* Bytes stamped by the kernel at monotonic time m while the offset was off:
+ * their wall-clock stamp. */
+static int64_t stamp_at(int64_t m, int64_t off)
+{
+	return m + off;
+}
+
+/* A step of the wall clock by half a millisecond, made between the
+ * readings at 9.9 and 10 ms, all bytes read by the newest reading at 60 ms:
+ * bytes that came before the first reading or after the second are moved
+ * by their own offset, exactly; bytes that came between the two take the
+ * later of the two conversions (never early, late by at most the step).
+ * Both directions. */
+static void wall_step_never_makes_a_stamp_early(void **state)
+{
+	const int64_t ms = CLK_NS_PER_MS, us = CLK_NS_PER_US, off0 = 1000 * CLK_NS_PER_S;
+
+	(void)state;
+	for (int dir = -1; dir <= 1; dir += 2) {
+		int64_t step = dir * ms / 2, off1 = off0 + step;
+		struct clk_wall w = {.off = off1, .seen = 60 * ms, .step = step,
+				     .step_from = 10 * ms - 100 * us, .step_seen = 10 * ms,
+				     .steps = 1};
+		int64_t waited = clk_wall_mono(&w, stamp_at(9 * ms, off0));
+		int64_t just = clk_wall_mono(&w, stamp_at(10 * ms - 100 * us, off0));
+		int64_t near = clk_wall_mono(&w, stamp_at(10 * ms - 50 * us, off0));
+		int64_t came = clk_wall_mono(&w, stamp_at(10 * ms + 200 * us, off1));
+		int64_t later = clk_wall_mono(&w, stamp_at(50 * ms, off1));
+
+		assert_int_equal(waited, 9 * ms);
+		assert_int_equal(came, 10 * ms + 200 * us);
+		assert_int_equal(later, 50 * ms);
+		assert_true(near >= 10 * ms - 50 * us && near <= 10 * ms - 50 * us + ms / 2);
+		/* Forward by more than the time between the readings, every
+		 * stamp is told apart; back, those within the step of the
+		 * readings are bounded (the last exact all the same). */
+		if (dir > 0) {
+			assert_int_equal(near, 10 * ms - 50 * us);
+			assert_int_equal(just, 10 * ms - 100 * us);
+			assert_int_equal(w.bounded, 0);
+		} else {
+			assert_true(just >= 10 * ms - 100 * us && just <= 10 * ms - 100 * us + ms / 2);
+			assert_int_equal(w.bounded, 3);
+		}
+	}
+}
+
+/* Without a step a stamp moves by the offset alone; a reading of the real
+ * clocks sets the offset, and two readings in a row see no step. */
+static void wall_offset_without_a_step(void **state)
+{
+	struct clk_wall w = {0};
+	struct clk_anchor a;
+
+	(void)state;
+	clk_wall_read(&w);
+	a = clk_anchor_now();
+	assert_true(w.off - (a.wall_ns - a.mono_ns) < CLK_STEP_NS &&
+		    (a.wall_ns - a.mono_ns) - w.off < CLK_STEP_NS);
+	assert_int_equal(clk_wall_mono(&w, w.off + 12345), 12345);
+	/* A later reading within 1 us keeps the offset: the same bytes get
+	 * the same stamp whenever they are moved (as if the first reading
+	 * was a close one; a step of over CLK_STEP_NS in between would be
+	 * the machine's own, microseconds apart). */
+	{
+		int64_t off = w.off, seen = w.seen;
+
+		w.spread = 0;
+		clk_wall_read(&w);
+		assert_int_equal(w.off, off);
+		assert_true(w.seen >= seen);
+	}
+	/* A stamp after the reading that followed its read is not its own:
+	 * the step, when there is one, put it there. */
+	w.step = -2 * CLK_STEP_NS;
+	w.step_from = w.seen - CLK_NS_PER_MS;
+	w.step_seen = w.seen - CLK_NS_PER_US;
+	assert_int_equal(clk_wall_mono(&w, w.off + w.seen + 1), w.seen + 1 + w.step);
+	assert_int_equal(w.steps, 0);
+	assert_int_equal(w.bounded, 0);
+}
+
 static void sleep_until_reaches_deadline(void **state)
 {
 	int64_t t0 = clk_mono_ns();
@@ -41,6 +123,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(monotonic_never_goes_back),
 		cmocka_unit_test(anchor_maps_to_wall_clock),
+		cmocka_unit_test(wall_step_never_makes_a_stamp_early),
+		cmocka_unit_test(wall_offset_without_a_step),
 		cmocka_unit_test(sleep_until_reaches_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,11 +63,12 @@ static void wait_bytes(int fd, int n)
 	assert_int_equal(have, n);
 }
 
-static int64_t wall_off(void)
+static struct clk_wall *wall_now(void)
 {
-	struct clk_anchor a = clk_anchor_now();
+	static struct clk_wall w;
 
-	return a.wall_ns - a.mono_ns;
+	clk_wall_read(&w);
+	return &w;
 }
 
 /* Two writes 2 ms apart read at once: the stamps lie between the writes'
@@ -87,7 +88,7 @@ static void stamps_of_a_read_and_its_first_byte(void **state)
 	t_b = clk_mono_ns();
 	assert_int_equal(write(p.srv, "bc", 2), 2);
 	wait_bytes(p.cli, 3);
-	r.wall_off = wall_off();
+	r.wall = wall_now();
 	rst_begin(&r, p.cli);
 	assert_int_equal(recv(p.cli, buf, sizeof buf, 0), 3);
 	t_read = clk_mono_ns();
@@ -115,7 +116,7 @@ static void first_is_taken_once_and_only_when_wanted(void **state)
 	pair_open(&p);
 	assert_int_equal(write(p.srv, "x", 1), 1);
 	wait_bytes(p.cli, 1);
-	r.wall_off = wall_off();
+	r.wall = wall_now();
 	rst_begin(&r, p.cli);
 	assert_int_equal(recv(p.cli, buf, sizeof buf, 0), 1);
 	first = r.first;
@@ -130,7 +131,7 @@ static void first_is_taken_once_and_only_when_wanted(void **state)
 
 	assert_int_equal(write(p.srv, "z", 1), 1);
 	wait_bytes(p.cli, 1);
-	plain.wall_off = r.wall_off;
+	plain.wall = r.wall;
 	rst_begin(&plain, p.cli);
 	assert_int_equal(recv(p.cli, buf, sizeof buf, 0), 1);
 	rst_end(&plain);
@@ -220,7 +221,7 @@ static int stamping_on(void **state)
 
 	(void)state;
 	pair_open(&keeper);
-	r.wall_off = wall_off();
+	r.wall = wall_now();
 	for (int i = 0; i < 200 && !r.stamp; i++) {
 		clk_sleep_until(clk_mono_ns() + 5 * CLK_NS_PER_MS, NULL);
 		assert_int_equal(write(keeper.srv, "k", 1), 1);
