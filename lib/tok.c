@@ -26,23 +26,31 @@ static const struct tok_special o200k_special[] = {
 /* Regexes and special tokens of openai/tiktoken 0.14.0
  * (tiktoken_ext/openai_public.py); a rank file does not carry them. */
 static const struct tok_builtin builtins[] = {
-	{"r50k_base", R50K_REGEX, r50k_special},
-	{"p50k_base", R50K_REGEX, r50k_special},
+	{"r50k_base", R50K_REGEX, r50k_special, 50256},
+	{"p50k_base", R50K_REGEX, r50k_special, 50280},
 	{"cl100k_base",
 	 "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s",
-	 cl100k_special},
+	 cl100k_special, 100256},
 	{"o200k_base",
 	 "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
 	 "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
 	 "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-	 o200k_special},
-	{0, 0, 0},
+	 o200k_special, 199998},
+	{0, 0, 0, 0},
 };
 
 const struct tok_builtin *tok_builtin_find(const char *name)
 {
 	for (const struct tok_builtin *b = builtins; b->name; b++)
 		if (!strcmp(b->name, name))
+			return b;
+	return NULL;
+}
+
+const struct tok_builtin *tok_builtin_by_ranks(unsigned n)
+{
+	for (const struct tok_builtin *b = builtins; b->name; b++)
+		if (b->nranks == n)
 			return b;
 	return NULL;
 }

@@ -36,10 +36,14 @@ struct tok_builtin {
 	const char *name;
 	const char *regex;
 	const struct tok_special *special; /* terminated by text == NULL */
+	unsigned nranks; /* lines of its official rank file */
 };
 
 /* The built-in tiktoken encoding called name, or NULL. */
 const struct tok_builtin *tok_builtin_find(const char *name);
+
+/* The built-in encoding whose official rank file has n ranks, or NULL. */
+const struct tok_builtin *tok_builtin_by_ranks(unsigned n);
 
 /* Loads a .tiktoken rank file into t (zeroed, name set) for encoding b.
  * Errors name path and line. */

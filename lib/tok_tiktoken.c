@@ -125,6 +125,20 @@ int tok_tiktoken_load(struct tok *t, const char *path,
 			maxrank = (uint32_t)rank;
 		p = nl + 1;
 	}
+	/* A rank file does not say its encoding, and its name picks the
+	 * regex: another encoding's official file under this name would
+	 * count every text with the wrong split, silently. Files of other
+	 * sizes (a test's byte-only ranks) are taken as named. */
+	{
+		const struct tok_builtin *other = tok_builtin_by_ranks(lines);
+
+		if (other && other != b) {
+			rc = err_set(e, ERR_DATA, "%s: %u ranks, as many as %s's rank file, but "
+				     "the name says %s (%u): name the file after its encoding",
+				     path, lines, other->name, b->name, b->nranks);
+			goto out;
+		}
+	}
 	if ((rc = tok_byte_ids(t, path, e)))
 		goto out;
 	t->vocab_size = maxrank + 1;

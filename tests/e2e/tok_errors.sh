@@ -43,6 +43,18 @@ head -n 200 "$T/good.tiktoken" >"$T/r/r50k_base.tiktoken"
 expect_err 65 "is not a token of its own" "rank file: a missing byte is refused" -t "$T/r/r50k_base.tiktoken" "$T/in.txt"
 cp "$T/good.tiktoken" "$T/r/mystery.tiktoken"
 expect_err 65 "unknown tiktoken encoding" "rank file of an unknown encoding is refused" -t "$T/r/mystery.tiktoken" "$T/in.txt"
+# Another encoding's official rank file under a built-in name would load
+# with the name's regex and count with the wrong split: refused, naming
+# the encoding whose size it has.
+for pair in o200k_base:cl100k_base p50k_base:r50k_base; do
+	have=${pair%%:*} named=${pair#*:}
+	src=$(need_tokfile "$have.tiktoken") || continue
+	mkdir -p "$T/renamed"
+	cp "$src" "$T/renamed/$named.tiktoken"
+	expect_err 65 "as many as $have's rank file, but the name says $named" \
+		"$have's ranks named $named refused" -t "$T/renamed/$named.tiktoken" "$T/in.txt"
+	rm -f "$T/renamed/$named.tiktoken"
+done
 
 # tokenizer.json files.
 j() { printf '%s' "$2" >"$T/$1"; }
