@@ -83,11 +83,17 @@ int gen_run_import(struct run *r, struct err *e)
 		struct group *g = &r->g[gi];
 		struct turn_ref tr = { 0, 0 };
 		size_t *idx = NULL, rows = 0;
-		struct rng rg;
+		struct rng rg, ri;
+		uint64_t key;
 
 		if ((rc = gen_run_group(r, gi, e)))
 			break;
 		rng_stream(&rg, r->o->seed, r->ng + gi + 1);
+		/* Each item draws (its output length, its tag) from a generator
+		 * of its own, seeded by the group's key and its place in the
+		 * file: the same item gets the same draws whichever --count
+		 * sampled it and wherever the sample put it. */
+		key = rng_next(&rg);
 		if ((rc = import_order(r, &rg, &idx, &rows, e)))
 			break;
 		for (size_t i = 0; i < rows && !rc; i++) {
@@ -109,8 +115,9 @@ int gen_run_import(struct run *r, struct err *e)
 				tr.turn = 1;
 				g->convs++;
 			}
+			rng_seed(&ri, key + 0x9e3779b97f4a7c15ULL * (idx[i] + 1));
 			if (r->o->unique_prefix && it->turn <= 1) {
-				plen = gen_unique_tag(tag, sizeof tag, &rg);
+				plen = gen_unique_tag(tag, sizeof tag, &ri);
 				pre = tag;
 			}
 			if ((size_t)tr.turn > g->turns_max)
@@ -134,7 +141,7 @@ int gen_run_import(struct run *r, struct err *e)
 				break;
 			}
 			if (r->o->output_spec) {
-				out = len_sample(g->out, &rg);
+				out = len_sample(g->out, &ri);
 			} else if (it->output_tokens > 0) {
 				out = it->output_tokens;
 			} else if (it->reply) {
@@ -144,7 +151,7 @@ int gen_run_import(struct run *r, struct err *e)
 				}
 				out = otok ? (long)otok : 1;
 			} else {
-				out = len_sample(g->out, &rg);
+				out = len_sample(g->out, &ri);
 			}
 			rc = gen_write_row(r, g, &tr, count, out, "", "", "", r->body.p, r->body.len, e);
 		}

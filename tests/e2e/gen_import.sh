@@ -41,6 +41,25 @@ llmgen -q --from-text $S/good.txt --output-tokens 50 -o "$T/t.csv" && split_corp
 awk '$3 != 50' "$T/t/index" | grep -q . && nok "text: --output-tokens" || ok "text: --output-tokens"
 printf 'First prompt line.' | cmp -s - "$T/t/1.txt" && ok "text: CR LF stripped" || nok "text: CR LF stripped"
 llmgen -q --from-text $S/good.txt -n 2 --seed 4 -o "$T/t2.csv" && [ "$(count_rows "$T/t2.csv")" -eq 2 ] && ok "text: --count samples" || nok "text: --count samples"
+# A prompt's draws (output length, tag) are its own: --count changes
+# which prompts are written, not what a prompt gets.
+for i in $(seq 1 40); do printf 'Question %d: why is the sky blue in case %d?\n\n' $i $i; done >"$T/many.txt"
+for n in 10 25; do
+	llmgen -q --from-text "$T/many.txt" -n $n --seed 3 --unique-prefix -o "$T/many$n.csv" &&
+		split_corpus "$T/many$n.csv" "$T/many$n"
+done
+# "tag output_tokens question" per row of a sample.
+draws() {
+	awk '{ print $1 }' "$1/index" | while read -r id; do
+		printf '%s %s\n' "$(cut -c1-18 "$1/$id.txt")" "$(awk -v i="$id" '$1 == i { print $3 }' "$1/index")$(cut -c19- "$1/$id.txt")"
+	done
+}
+draws "$T/many10" | sort >"$T/d10"
+draws "$T/many25" | sort >"$T/d25"
+common=$(sort "$T/d10" "$T/d25" | uniq -d | wc -l)
+[ "$(wc -l <"$T/d10")" -eq 10 ] && [ "$common" -eq 10 ] &&
+	ok "text: a prompt gets the same output length and tag with -n 10 and -n 25" ||
+	nok "text: a prompt gets the same output length and tag with -n 10 and -n 25" "$common of 10 rows alike: $(head -n 3 "$T/d10") / $(head -n 3 "$T/d25")"
 llmgen -q --from-text $S/good.txt --unique-prefix -o "$T/t3.csv" && split_corpus "$T/t3.csv" "$T/t3" &&
 	recount_exact "$T/t3" cl100k_base && ok "text --unique-prefix: exact" || nok "text --unique-prefix: exact" "$(cat "$T/t3/recount")"
 
