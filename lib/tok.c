@@ -164,6 +164,16 @@ int tok_open(const char *spec, struct tok **out, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	base = strrchr(path, '/');
 	base = is_path ? (base ? base + 1 : path) : spec;
+	/* Hugging Face names every model's file tokenizer.json: its folder
+	 * (the model's, as downloaded) tells them apart. */
+	if (is_path && base > path + 1 && !strncmp(base, "tokenizer.json", 14)) {
+		const char *dir = base - 1;
+
+		while (dir > path && dir[-1] != '/')
+			dir--;
+		if (dir < base - 1 && strncmp(dir, "./", 2) && strncmp(dir, "../", 3))
+			base = dir;
+	}
 	snprintf(t->name, sizeof t->name, "%.127s", base);
 	if (ends_with(path, ".tiktoken")) {
 		const struct tok_builtin *b = is_path ? builtin_for_path(path) : tok_builtin_find(spec);

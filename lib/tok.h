@@ -34,7 +34,8 @@ int tok_open(const char *spec, struct tok **out, struct err *e);
 void tok_free(struct tok *t);
 
 /* The name rows are labelled with: the built-in name, or the file's base
- * name for a path. Borrowed; lives as long as t. */
+ * name for a path ("FOLDER/tokenizer.json" for a file of that generic
+ * name). Borrowed; lives as long as t. */
 const char *tok_name(const struct tok *t);
 
 /* "tiktoken" or "hf-bpe". */

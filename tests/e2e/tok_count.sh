@@ -47,3 +47,11 @@ for spec in "d1:mine" "d2:mine" "d2:other" "nosuch:d2:other"; do
 done
 got=$(LLMBENCH_TOKENIZERS="$T/d1" llmgen count --json -t mine "$T/a.txt")
 echo "$got" | grep -q '"tokenizer":"mine"' && ok "a name labels the output" || nok "a name labels the output" "$got"
+# Every Hugging Face model's file is tokenizer.json: a path is labelled
+# with its folder too; another file by its base name.
+got=$(llmgen count --json -t "$T/d2/mine/tokenizer.json" "$T/a.txt")
+echo "$got" | grep -q '"tokenizer":"mine/tokenizer.json"' && ok "a tokenizer.json path labelled with its folder" ||
+	nok "a tokenizer.json path labelled with its folder" "$got"
+got=$(llmgen count --json -t "$T/d2/other.json" "$T/a.txt")
+echo "$got" | grep -q '"tokenizer":"other.json"' && ok "another .json path labelled by its base name" ||
+	nok "another .json path labelled by its base name" "$got"
