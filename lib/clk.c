@@ -1,6 +1,7 @@
 #include "clk.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 static int64_t read_ns(clockid_t id)
@@ -47,49 +48,85 @@ struct clk_anchor clk_anchor_now(void)
 	return anchor(&spread);
 }
 
+/* An anchor for an era's offset: retried until a reading within 1 us (at
+ * most 16 times, the closest kept), as the offset is then kept. */
+static struct clk_anchor close_anchor(void)
+{
+	int64_t spread, best = INT64_MAX;
+	struct clk_anchor a = {0, 0}, b;
+
+	for (int i = 0; i < 16 && best > CLK_NS_PER_US; i++) {
+		b = anchor(&spread);
+		if (spread < best) {
+			best = spread;
+			a = b;
+		}
+	}
+	return a;
+}
+
 void clk_wall_read(struct clk_wall *w)
 {
-	int64_t spread, off, d;
+	int64_t spread, d;
 	struct clk_anchor a = anchor(&spread);
-	int64_t was = w->seen;
+	struct clk_era *cur = &w->era[0];
 
-	w->seen = a.mono_ns; /* after any read before this call */
-	off = a.wall_ns - a.mono_ns;
-	d = off - w->off;
-	if (!w->off) {
-		w->off = off;
-		w->spread = spread;
-	} else if (spread > CLK_STEP_NS) {
-		return; /* interrupted: it cannot tell a step */
-	} else if (d > CLK_STEP_NS || d < -CLK_STEP_NS) {
-		w->off = off;
-		w->spread = spread;
-		w->step = d;
-		w->step_from = was;
-		w->step_seen = a.mono_ns;
-		w->steps++;
-		if ((d < 0 ? -d : d) > w->step_max)
-			w->step_max = d < 0 ? -d : d;
-	} else if (w->spread > CLK_NS_PER_US && spread < w->spread) {
-		w->off = off; /* a closer reading, while none was within 1 us */
-		w->spread = spread;
+	w->seen = a.mono_ns; /* after every read made before this call */
+	if (!w->n) {
+		a = close_anchor();
+		*cur = (struct clk_era){a.wall_ns - a.mono_ns, INT64_MIN, a.mono_ns, a.mono_ns};
+		w->n = 1;
+		return;
 	}
+	if (spread > CLK_STEP_NS)
+		return; /* interrupted: it cannot tell a step */
+	d = a.wall_ns - a.mono_ns - cur->off;
+	if (d >= -CLK_STEP_NS && d <= CLK_STEP_NS) {
+		cur->agreed = a.mono_ns;
+		return;
+	}
+	a = close_anchor();
+	d = a.wall_ns - a.mono_ns - cur->off;
+	if (d >= -CLK_STEP_NS && d <= CLK_STEP_NS) {
+		cur->agreed = a.mono_ns; /* the first reading was off */
+		return;
+	}
+	memmove(&w->era[1], &w->era[0], (CLK_ERAS - 1) * sizeof w->era[0]);
+	w->era[0] = (struct clk_era){a.wall_ns - a.mono_ns, w->era[1].agreed, w->seen, a.mono_ns};
+	w->n += w->n < CLK_ERAS;
+	w->steps++;
+	if ((d < 0 ? -d : d) > w->step_max)
+		w->step_max = d < 0 ? -d : d;
 }
 
 int64_t clk_wall_mono(struct clk_wall *w, int64_t wall_ns)
 {
-	int64_t t = wall_ns - w->off, before = t + w->step;
+	const struct clk_era *cur = &w->era[0];
+	int64_t t = wall_ns - cur->off, best = INT64_MIN, end = w->seen;
+	int fit = 0;
 
-	if (!w->step || t > w->step_seen + (w->step < 0 ? -w->step : w->step))
+	/* After the current era began: an older era's offset could put the
+	 * stamp only before its end, earlier than this (so never the
+	 * latest). Counted when the era before also fits. */
+	if (w->n < 2 || t > cur->hi) {
+		if (w->n >= 2 && wall_ns - w->era[1].off <= cur->hi + CLK_STEP_NS)
+			w->bounded++;
 		return t;
-	/* Bytes came before the newest reading (made after they were read):
-	 * a conversion past it is not theirs. */
-	if (t <= w->step_from || t > w->seen)
-		return before; /* it came before the step */
-	if (before > w->step_seen || before > w->seen)
-		return t; /* after it */
-	w->bounded++;
-	return before > t ? before : t;
+	}
+	for (int i = 0; i < w->n; i++) {
+		const struct clk_era *e = &w->era[i];
+		int64_t c = wall_ns - e->off;
+
+		if (c > e->lo && c <= end + CLK_STEP_NS && c <= w->seen + CLK_STEP_NS) {
+			fit++;
+			if (c > best)
+				best = c;
+		}
+		end = e->hi; /* the next older era ended before this one began */
+	}
+	if (fit != 1)
+		w->bounded++;
+	return fit ? best : w->seen;
 }
 
 int64_t clk_to_wall(const struct clk_anchor *a, int64_t mono_ns)

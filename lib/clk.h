@@ -33,45 +33,53 @@ struct clk_anchor clk_anchor_now(void);
 
 /*
  * The kernel stamps socket reads on the wall clock; llmrun and llmsim move
- * them to the monotonic clock with the offset between the two, read at
- * each wake-up. NTP's slewing moves both clocks alike; a step (settime, a
- * virtual machine's host correcting its guest, seen here at up to half a
- * millisecond every few seconds) moves the wall clock alone, and bytes
- * that waited in a socket across it would be moved by the wrong offset:
- * early or late by the step. So the offset is watched: a reading that
- * differs from the one before by more than CLK_STEP_NS is a step, made
- * between the two readings. A stamp is then moved by the offset before
- * the step if by the one after it would have come before the first
- * reading, by the one after if by the one before it would have come
- * after the second; otherwise (it came near the step) it takes the later
- * of the two: never early, late by at most the step. Read the offset
- * right after the bytes were read, so that only steps between their
- * arrival and the read matter.
+ * them to the monotonic clock with the offset between the two. NTP's
+ * slewing moves both clocks alike; a step (settime, a virtual machine's
+ * host correcting its guest, seen here at up to half a millisecond every
+ * few seconds) moves the wall clock alone, and bytes that waited in a
+ * socket across it would be moved by the wrong offset: early or late by
+ * the step.
+ *
+ * So the offset is watched. Readings (as a loop wakes, after each stamped
+ * read) that agree with the kept offset within CLK_STEP_NS extend its era;
+ * one that differs by more is a step, made after the era's last agreeing
+ * reading and before this one, and starts a new era. The offset of an era
+ * is set from a reading within 1 us (retried for) and then kept, so the
+ * same bytes get the same stamp whenever they are moved. A stamp is moved
+ * by each era's offset that puts it inside that era (and no later than
+ * the newest reading, which came after its read); of those, the latest:
+ * exact when only one era fits, and never early, late by at most the
+ * steps it may have crossed, when several do. CLK_ERAS eras are kept;
+ * bytes older than all of them take the newest reading's time (late).
+ * What it cannot see: steps of CLK_STEP_NS or less (a stamp may be early
+ * by that much), and two opposite steps between two readings.
  */
 #define CLK_STEP_NS (4 * CLK_NS_PER_US)
+#define CLK_ERAS 8
 
-struct clk_wall {
-	int64_t off;       /* wall minus monotonic: kept from reading to reading
-			    * until a step (its readings differ by up to 0.5
-			    * us, and stamps of the same bytes must be equal,
-			    * and never go back, whenever they were moved) */
-	int64_t spread;    /* the time its reading took (half is its error) */
-	int64_t seen;      /* monotonic time of the newest reading */
-	int64_t step;      /* newest step: offset after minus before; 0 none */
-	int64_t step_from; /* it was made after the reading at this time */
-	int64_t step_seen; /* and before this one, which saw it */
-	long steps;        /* steps seen */
-	int64_t step_max;  /* the largest step seen, absolute, ns */
-	long bounded;      /* stamps near a step, given the later conversion */
+struct clk_era {
+	int64_t off;    /* wall minus monotonic time */
+	int64_t lo;     /* the step into it came after this reading ... */
+	int64_t hi;     /* ... and no later than this one, which saw it */
+	int64_t agreed; /* the newest reading that agreed with off */
 };
 
-/* Reads the offset: a reading that differs by more than CLK_STEP_NS from
- * the one kept is a step, and is kept; one not bracketed within
- * CLK_STEP_NS tells nothing. w starts zeroed. */
+struct clk_wall {
+	struct clk_era era[CLK_ERAS]; /* [0] the current, then older ones */
+	int n;                        /* eras known */
+	int64_t seen;                 /* the newest reading, trusted or not */
+	long steps;                   /* steps seen */
+	int64_t step_max;             /* the largest, absolute, ns */
+	long bounded;                 /* conversions that more than one era
+				       * fitted: given the latest */
+};
+
+/* Reads the offset (w starts zeroed: the first reading sets it). A
+ * reading not bracketed within CLK_STEP_NS tells nothing of steps. */
 void clk_wall_read(struct clk_wall *w);
 
-/* Monotonic ns of a kernel stamp of wall_ns under w's readings, the newest
- * of which was made after the bytes were read. */
+/* Monotonic ns of a kernel stamp of wall_ns, under w's readings, the
+ * newest of which was made after the bytes were read. */
 int64_t clk_wall_mono(struct clk_wall *w, int64_t wall_ns);
 
 /* Epoch ns of a monotonic stamp under an anchor. */

@@ -383,6 +383,8 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	g->kstamp = o->stamp != STAMP_READ;
 	g->rstamp = o->stamp == STAMP_RECV;
 	g->rs.fd = -1;
+	if (g->kstamp) /* the offset's first reading, before any bytes come */
+		clk_wall_read(&g->wall);
 	if (cx->count) {
 		g->in_count = malloc((cx->c->n ? cx->c->n : 1) * sizeof *g->in_count);
 		for (size_t i = 0; g->in_count && i < cx->c->n; i++)
@@ -723,9 +725,9 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 
 	/* The wall clock's offset is read as the loop wakes, and after each
 	 * stamped read (rst_msg_stamp): a step of it while the loop slept
-	 * is then placed between this reading and the next, so the first
-	 * bytes of the wake-up are told apart from bytes that waited across
-	 * it (lib/clk). */
+	 * is then placed between the last reading before the sleep and this
+	 * one, not at the first read, so the wake-up's first bytes are told
+	 * apart from bytes that waited across it (lib/clk). */
 	if (n > 0 && g->kstamp)
 		clk_wall_read(&g->wall);
 	for (int i = 0; i < n; i++) {

@@ -161,6 +161,7 @@ int64_t kst_peek(struct eng *g, int fd)
 	struct msghdr m;
 	ssize_t n;
 	int got;
+	int64_t wall;
 
 	k->id = ++g->npeeks;
 	k->fd = fd;
@@ -179,7 +180,7 @@ int64_t kst_peek(struct eng *g, int fd)
 	 * finds no others in k), which keeps a request's end on its kernel
 	 * stamp after a stall (its slot frees then: client lag). */
 	n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
-	if (n <= 0 || !(k->stamp = rst_msg_stamp(&m, &g->wall)))
+	if (n <= 0 || !(wall = rst_msg_wall(&m)))
 		return 0;
 	k->len = (size_t)n;
 	/*
@@ -190,8 +191,10 @@ int64_t kst_peek(struct eng *g, int fd)
 	 * that wait, keeping the newest stamp, so this too is never early).
 	 */
 	find_ends(g, k);
-	if (!k->nend)
-		return k->stamp;
+	if (!k->nend) {
+		clk_wall_read(&g->wall); /* after the read: lib/clk */
+		return k->stamp = clk_wall_mono(&g->wall, wall);
+	}
 	memset(mm, 0, k->nend * sizeof *mm);
 	for (size_t j = 0; j < k->nend; j++) {
 		io[j].iov_base = k->buf; /* the same bytes again */
@@ -202,13 +205,19 @@ int64_t kst_peek(struct eng *g, int fd)
 		mm[j].msg_hdr.msg_controllen = sizeof cb[j].b;
 	}
 	got = recvmmsg(fd, mm, (unsigned)k->nend, MSG_PEEK | MSG_DONTWAIT, NULL);
+	/* One reading of the offset for all the stamps of the peek, so that
+	 * they are moved alike (an event's never past the newest's). */
+	clk_wall_read(&g->wall);
+	k->stamp = clk_wall_mono(&g->wall, wall);
 	for (int j = 0; j < (got > 0 ? got : 0); j++) {
+		int64_t w;
+
 		if (mm[j].msg_len != k->end[j] + 1) {
 			got = j;
 			break;
 		}
-		if (!(k->end_stamp[j] = rst_msg_stamp(&mm[j].msg_hdr, &g->wall)))
-			k->end_stamp[j] = k->stamp;
+		w = rst_msg_wall(&mm[j].msg_hdr);
+		k->end_stamp[j] = w ? clk_wall_mono(&g->wall, w) : k->stamp;
 	}
 	/* Ends left without a stamp of their own take the newest (kst_event). */
 	k->nend = got > 0 ? (size_t)got : 0;

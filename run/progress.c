@@ -259,9 +259,11 @@ void prog_end(struct prog *p, int64_t now)
 			"the gap to the second chunk\n", p->label, p->merged, p->merge_known);
 	if (p->clock_steps)
 		fprintf(p->f, "llmrun: note: %s: the wall clock was stepped %ld times "
-			"(largest %.3f ms); %ld kernel stamps of bytes that waited across "
-			"a step are late by at most that, never early\n", p->label,
-			p->clock_steps, (double)p->clock_step_max_ns / 1e6, p->stamps_bounded);
+			"(largest %.3f ms); %ld kernel stamps that may have waited across "
+			"a step were taken as late as they could be: late by up to the "
+			"step, never early (docs/llmrun.md, \"Steps of the wall clock\")\n",
+			p->label, p->clock_steps, (double)p->clock_step_max_ns / 1e6,
+			p->stamps_bounded);
 	if (p->est)
 		fprintf(p->f, "llmrun: warning: %s: %ld ok requests had no usage: output "
 			"tokens counted from chunks, an estimate (-t counts them exactly)\n",

@@ -27,20 +27,29 @@ static _Thread_local struct rst *active;
 static _Thread_local int (*idle_fn)(void *, int);
 static _Thread_local void *idle_ud;
 
-int64_t rst_msg_stamp(struct msghdr *m, struct clk_wall *w)
+int64_t rst_msg_wall(struct msghdr *m)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 
 			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			/* Read after the bytes came: a step of the wall
-			 * clock between their arrival and now is seen. */
-			clk_wall_read(w);
-			return clk_wall_mono(w, ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec);
+			return ts.tv_sec * CLK_NS_PER_S + ts.tv_nsec;
 		}
 	}
 	return 0;
+}
+
+int64_t rst_msg_stamp(struct msghdr *m, struct clk_wall *w)
+{
+	int64_t wall = rst_msg_wall(m);
+
+	if (!wall)
+		return 0;
+	/* Read after the bytes came: a step of the wall clock between their
+	 * arrival and now is seen. */
+	clk_wall_read(w);
+	return clk_wall_mono(w, wall);
 }
 
 /* The stamp of the first byte waiting on fd: TCP stamps a read with the

@@ -42,9 +42,13 @@ void rst_begin(struct rst *r, int fd);
 struct msghdr;
 struct clk_wall;
 
-/* The kernel's receive stamp (SCM_TIMESTAMPNS) in m's control data, moved
- * to the monotonic clock by the wall clock's offset read now into w
- * (lib/clk: never early across a step of the wall clock), or 0. */
+/* The kernel's receive stamp (SCM_TIMESTAMPNS) in m's control data, in
+ * wall-clock ns, or 0. */
+int64_t rst_msg_wall(struct msghdr *m);
+
+/* The same moved to the monotonic clock by the wall clock's offset read
+ * now into w (lib/clk: never early across a step of the wall clock), or
+ * 0. */
 int64_t rst_msg_stamp(struct msghdr *m, struct clk_wall *w);
 
 /* No reader is active on this thread, and r has no socket. */

@@ -331,6 +331,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	if ((s->kstamp = conf->o->recv_wrap && !strncasecmp(conf->url, "http://", 7))) {
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTDATA, s);
+		clk_wall_read(&s->wall); /* before any bytes come */
 	}
 	/* A scrape's rows leave in one write (the mark after it), so that a
 	 * killed run keeps whole rows: the buffer must hold a scrape. The

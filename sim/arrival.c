@@ -46,6 +46,7 @@ int arr_new(struct event_base *base, struct arr **out, struct err *e)
 	if (!a)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	a->base = base;
+	clk_wall_read(&a->wall); /* the first reading, before any bytes come */
 	a->adopt_ev = event_new(base, -1, 0, adopt, a);
 	if (!a->adopt_ev || event_priority_set(a->adopt_ev, 0))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the arrival stamps");
@@ -268,6 +269,12 @@ int64_t arr_take(struct arr *a, struct evhttp_request *req)
 		look(a, s, fd);
 	}
 	return t;
+}
+
+void arr_clock_steps(const struct arr *a, long *steps, int64_t *max_ns)
+{
+	*steps = a ? a->wall.steps : 0;
+	*max_ns = a ? a->wall.step_max : 0;
 }
 
 void arr_free(struct arr *a)

@@ -59,6 +59,10 @@ int64_t arr_take(struct arr *a, struct evhttp_request *req);
  * by as long as the loop took to get to it), or 0 when unknown. */
 int64_t arr_accepted(const struct arr *a, struct evhttp_request *req);
 
+/* Steps of the wall clock seen while stamping (lib/clk): their number and
+ * the largest, in ns. */
+void arr_clock_steps(const struct arr *a, long *steps, int64_t *max_ns);
+
 void arr_free(struct arr *a);
 
 #endif

@@ -351,6 +351,8 @@ int main(int argc, char **argv)
 	struct server *s = NULL;
 	int rc;
 	json_t *mj;
+	long steps;
+	int64_t step_max;
 
 	signal(SIGPIPE, SIG_IGN);
 	(void)fdlimit_raise(); /* a connection a descriptor (lib/fdlimit.h) */
@@ -381,6 +383,11 @@ int main(int argc, char **argv)
 			rc = server_run(s, &e);
 		}
 	}
+	server_clock_steps(s, &steps, &step_max);
+	if (steps)
+		fprintf(stderr, "llmsim: note: the wall clock was stepped %ld times (largest %.3f ms): "
+			"arrived_ns of a request that may have waited across a step is as late as "
+			"it could be, by up to the step, never early\n", steps, (double)step_max / 1e6);
 	server_free(s);
 	free((char *)c.model_json);
 	if (rc) {

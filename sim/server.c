@@ -1518,6 +1518,11 @@ int server_run(struct server *s, struct err *e)
 	return 0;
 }
 
+void server_clock_steps(const struct server *s, long *steps, int64_t *max_ns)
+{
+	arr_clock_steps(s ? s->arr : NULL, steps, max_ns);
+}
+
 void server_free(struct server *s)
 {
 	if (!s)

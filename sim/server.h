@@ -8,6 +8,8 @@
  * Ownership: server_new's server is freed by server_free; c is borrowed
  * and must outlive it.
  */
+#include <stdint.h>
+
 #include "conf.h"
 #include "err.h"
 
@@ -25,6 +27,10 @@ int server_port(const struct server *s);
  * are logged with fault "shutdown"). Returns 0, or ERR_IO when the truth
  * log could not be written. */
 int server_run(struct server *s, struct err *e);
+
+/* Steps of the wall clock seen while stamping arrivals: their number and
+ * the largest, in ns (arrival.h). */
+void server_clock_steps(const struct server *s, long *steps, int64_t *max_ns);
 
 void server_free(struct server *s);
 

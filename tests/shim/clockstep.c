@@ -46,8 +46,12 @@ static int64_t real_ns(clockid_t id)
 	return ns_of(&ts);
 }
 
+/* Run by the dynamic loader, and by a wrapper called before it was (a
+ * constructor of another library). */
 __attribute__((constructor)) static void init(void)
 {
+	if (real_gettime)
+		return;
 	const char *s = getenv("CLOCKSTEP_US"), *e = getenv("CLOCKSTEP_EVERY_MS");
 
 	real_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
@@ -69,7 +73,10 @@ static int64_t step_at(int64_t m)
 
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
-	int r = real_gettime(id, ts);
+	int r;
+
+	init();
+	r = real_gettime(id, ts);
 
 	if (r == 0 && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE))
 		set_ns(ts, ns_of(ts) + step_at(real_ns(CLOCK_MONOTONIC)));
@@ -96,7 +103,10 @@ static void move_stamps(struct msghdr *m)
 
 ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
-	ssize_t n = real_recvmsg(fd, m, flags);
+	ssize_t n;
+
+	init();
+	n = real_recvmsg(fd, m, flags);
 
 	if (n >= 0)
 		move_stamps(m);
@@ -105,7 +115,10 @@ ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 
 int recvmmsg(int fd, struct mmsghdr *v, unsigned int len, int flags, struct timespec *t)
 {
-	int n = real_recvmmsg(fd, v, len, flags, t);
+	int n;
+
+	init();
+	n = real_recvmmsg(fd, v, len, flags, t);
 
 	for (int i = 0; i < n; i++)
 		move_stamps(&v[i].msg_hdr);
