@@ -9,6 +9,16 @@
 
 #include "generate_int.h"
 
+/* splitmix64's finaliser: seeds of neighbouring items that share no
+ * state words (rng_seed's own splitmix64 steps by a constant, so seeds
+ * a constant apart would share three of four). */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* Which items an import writes, in order: all of them, or (with --count
  * below what the file holds) a seeded sample of items, or of whole
  * conversations for a multi-turn import. Returns the number in *n. */
@@ -88,12 +98,14 @@ int gen_run_import(struct run *r, struct err *e)
 
 		if ((rc = gen_run_group(r, gi, e)))
 			break;
-		rng_stream(&rg, r->o->seed, r->ng + gi + 1);
 		/* Each item draws (its output length, its tag) from a generator
-		 * of its own, seeded by the group's key and its place in the
-		 * file: the same item gets the same draws whichever --count
-		 * sampled it and wherever the sample put it. */
+		 * of its own, seeded by the group's key (a stream apart from the
+		 * sample's) and its place in the file: the same item gets the
+		 * same draws whichever --count sampled it and wherever the
+		 * sample put it. */
+		rng_stream(&rg, r->o->seed, 2 * r->ng + gi + 1);
 		key = rng_next(&rg);
+		rng_stream(&rg, r->o->seed, r->ng + gi + 1);
 		if ((rc = import_order(r, &rg, &idx, &rows, e)))
 			break;
 		for (size_t i = 0; i < rows && !rc; i++) {
@@ -115,7 +127,7 @@ int gen_run_import(struct run *r, struct err *e)
 				tr.turn = 1;
 				g->convs++;
 			}
-			rng_seed(&ri, key + 0x9e3779b97f4a7c15ULL * (idx[i] + 1));
+			rng_seed(&ri, mix64(key ^ mix64(idx[i] + 1)));
 			if (r->o->unique_prefix && it->turn <= 1) {
 				plen = gen_unique_tag(tag, sizeof tag, &ri);
 				pre = tag;

@@ -141,10 +141,58 @@ static const struct tok_builtin *builtin_for_path(const char *path)
 	return tok_builtin_find(name);
 }
 
+/* The label of a tokenizer file's rows (tok_name): its base name, and
+ * for Hugging Face's generic file name, which every model's file has, the
+ * folder it is in too (its real one for "./tokenizer.json"). Valid UTF-8
+ * (a name's bytes may be any, and the label goes into JSON), cut at a
+ * character's start; the folder is left out before the name is cut. */
+static void path_label(const char *path, char *out, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	char dir[4096], *real = NULL, *lossy;
+	size_t dlen = 0, n;
+
+	base = base ? base + 1 : path;
+	if (!strcmp(base, "tokenizer.json") || !strcmp(base, "tokenizer.json.gz")) {
+		const char *end = base, *d;
+
+		while (end > path && end[-1] == '/')
+			end--;
+		for (d = end; d > path && d[-1] != '/'; d--)
+			;
+		dlen = (size_t)(end - d);
+		if (dlen >= sizeof dir)
+			dlen = 0;
+		memcpy(dir, d, dlen);
+		dir[dlen] = '\0';
+		if (!dlen || !strcmp(dir, ".") || !strcmp(dir, "..")) {
+			/* "./tokenizer.json" from inside the model's folder */
+			snprintf(dir, sizeof dir, "%.*s", (int)(base - path), path);
+			real = realpath(*dir ? dir : ".", NULL);
+			d = real ? strrchr(real, '/') : NULL;
+			dlen = d && d[1] ? strlen(d + 1) : 0;
+			if (dlen && dlen < sizeof dir)
+				memmove(dir, d + 1, dlen + 1);
+			else
+				dlen = 0;
+			free(real);
+		}
+	}
+	n = strlen(base);
+	if (dlen && dlen + 1 + n < size)
+		snprintf(out, size, "%s/%s", dir, base);
+	else
+		snprintf(out, size, "%.*s", (int)utf8_cut(base, n, size - 1), base);
+	lossy = utf8_lossy(out);
+	if (lossy) {
+		snprintf(out, size, "%.*s", (int)utf8_cut(lossy, strlen(lossy), size - 1), lossy);
+		free(lossy);
+	}
+}
+
 int tok_open(const char *spec, struct tok **out, struct err *e)
 {
 	char path[4096];
-	const char *base;
 	struct tok *t;
 	int rc, is_path;
 
@@ -162,19 +210,10 @@ int tok_open(const char *spec, struct tok **out, struct err *e)
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	base = strrchr(path, '/');
-	base = is_path ? (base ? base + 1 : path) : spec;
-	/* Hugging Face names every model's file tokenizer.json: its folder
-	 * (the model's, as downloaded) tells them apart. */
-	if (is_path && base > path + 1 && !strncmp(base, "tokenizer.json", 14)) {
-		const char *dir = base - 1;
-
-		while (dir > path && dir[-1] != '/')
-			dir--;
-		if (dir < base - 1 && strncmp(dir, "./", 2) && strncmp(dir, "../", 3))
-			base = dir;
-	}
-	snprintf(t->name, sizeof t->name, "%.127s", base);
+	if (is_path)
+		path_label(path, t->name, sizeof t->name);
+	else
+		snprintf(t->name, sizeof t->name, "%.127s", spec);
 	if (ends_with(path, ".tiktoken")) {
 		const struct tok_builtin *b = is_path ? builtin_for_path(path) : tok_builtin_find(spec);
 

@@ -132,7 +132,7 @@ int tok_tiktoken_load(struct tok *t, const char *path,
 	{
 		const struct tok_builtin *other = tok_builtin_by_ranks(lines);
 
-		if (other && other != b) {
+		if (other && lines != b->nranks) {
 			rc = err_set(e, ERR_DATA, "%s: %u ranks, as many as %s's rank file, but "
 				     "the name says %s (%u): name the file after its encoding",
 				     path, lines, other->name, b->name, b->nranks);

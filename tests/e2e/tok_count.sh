@@ -52,6 +52,17 @@ echo "$got" | grep -q '"tokenizer":"mine"' && ok "a name labels the output" || n
 got=$(llmgen count --json -t "$T/d2/mine/tokenizer.json" "$T/a.txt")
 echo "$got" | grep -q '"tokenizer":"mine/tokenizer.json"' && ok "a tokenizer.json path labelled with its folder" ||
 	nok "a tokenizer.json path labelled with its folder" "$got"
+got=$(cd "$T/d2/mine" && llmgen count --json -t ./tokenizer.json "$T/a.txt")
+echo "$got" | grep -q '"tokenizer":"mine/tokenizer.json"' && ok "./tokenizer.json labelled with the folder it is in" ||
+	nok "./tokenizer.json labelled with the folder it is in" "$got"
+# A folder name that is not UTF-8 still gives a label (JSON holds UTF-8
+# only: the key was dropped), with U+FFFD for the byte.
+bad=$(printf 'caf\351')
+mkdir -p "$T/$bad"
+cp "$T/d2/mine/tokenizer.json" "$T/$bad/"
+got=$(llmgen count --json -t "$T/$bad/tokenizer.json" "$T/a.txt")
+echo "$got" | grep -q '"tokenizer":"caf\(\\ufffd\|�\)/tokenizer.json"' && ok "a folder that is not UTF-8: a label all the same" ||
+	nok "a folder that is not UTF-8: a label all the same" "$got"
 got=$(llmgen count --json -t "$T/d2/other.json" "$T/a.txt")
 echo "$got" | grep -q '"tokenizer":"other.json"' && ok "another .json path labelled by its base name" ||
 	nok "another .json path labelled by its base name" "$got"
