@@ -22,13 +22,14 @@ int64_t clk_wall_ns(void)
 	return read_ns(CLOCK_REALTIME);
 }
 
-/* An anchor, and in *spread the time between its two monotonic reads. */
-static struct clk_anchor anchor(int64_t *spread)
+/* An anchor from up to tries readings, the closest kept, stopping at one
+ * within target ns; *spread is the time between its two monotonic reads. */
+static struct clk_anchor anchor(int tries, int64_t target, int64_t *spread)
 {
 	struct clk_anchor a = {0, 0};
 	int64_t best = INT64_MAX;
 
-	for (int i = 0; i < 3 && best > CLK_NS_PER_US; i++) {
+	for (int i = 0; i < tries && best > target; i++) {
 		int64_t m0 = clk_mono_ns(), w = clk_wall_ns(), m1 = clk_mono_ns();
 
 		if (m1 - m0 < best) {
@@ -45,55 +46,66 @@ struct clk_anchor clk_anchor_now(void)
 {
 	int64_t spread;
 
-	return anchor(&spread);
+	return anchor(3, CLK_NS_PER_US, &spread);
 }
 
-/* An anchor for an era's offset: retried until a reading within 1 us (at
- * most 16 times, the closest kept), as the offset is then kept. */
-static struct clk_anchor close_anchor(void)
+/* An era's offset, kept from then on: from a reading within 1 us, its
+ * midpoint (0.5 us at most off); from a wider one, the bound that makes
+ * stamps late rather than early (the wall read at the last monotonic). */
+static int64_t era_off(struct clk_anchor a, int64_t spread)
 {
-	int64_t spread, best = INT64_MAX;
-	struct clk_anchor a = {0, 0}, b;
+	return a.wall_ns - a.mono_ns - (spread > CLK_NS_PER_US ? spread / 2 : 0);
+}
 
-	for (int i = 0; i < 16 && best > CLK_NS_PER_US; i++) {
-		b = anchor(&spread);
-		if (spread < best) {
-			best = spread;
-			a = b;
-		}
-	}
-	return a;
+/* Whether a reading of the offset off, spread wide, agrees with the
+ * kept one: within CLK_STEP_NS, and the reading's own error. */
+static int agrees(const struct clk_era *e, int64_t off, int64_t spread)
+{
+	int64_t d = off - e->off, slack = CLK_STEP_NS + (spread > CLK_STEP_NS ? spread / 2 : 0);
+
+	return d >= -slack && d <= slack;
 }
 
 void clk_wall_read(struct clk_wall *w)
 {
-	int64_t spread, d;
-	struct clk_anchor a = anchor(&spread);
+	int64_t spread, by, d;
+	struct clk_anchor a = anchor(3, CLK_STEP_NS, &spread);
 	struct clk_era *cur = &w->era[0];
 
 	w->seen = a.mono_ns; /* after every read made before this call */
 	if (!w->n) {
-		a = close_anchor();
-		*cur = (struct clk_era){a.wall_ns - a.mono_ns, INT64_MIN, a.mono_ns, a.mono_ns};
+		a = anchor(16, CLK_NS_PER_US, &spread);
+		*cur = (struct clk_era){era_off(a, spread), INT64_MIN, a.mono_ns, a.mono_ns};
 		w->n = 1;
 		return;
 	}
-	if (spread > CLK_STEP_NS)
-		return; /* interrupted: it cannot tell a step */
-	d = a.wall_ns - a.mono_ns - cur->off;
-	if (d >= -CLK_STEP_NS && d <= CLK_STEP_NS) {
-		cur->agreed = a.mono_ns;
+	/* An interrupted reading is tried again: given up on, it would
+	 * leave a step unseen for the bytes just read. */
+	if (spread > CLK_STEP_NS) {
+		a = anchor(16, CLK_STEP_NS, &spread);
+		w->seen = a.mono_ns;
+	}
+	if (agrees(cur, a.wall_ns - a.mono_ns, spread)) {
+		if (spread <= CLK_STEP_NS)
+			cur->agreed = a.mono_ns;
 		return;
 	}
-	a = close_anchor();
-	d = a.wall_ns - a.mono_ns - cur->off;
-	if (d >= -CLK_STEP_NS && d <= CLK_STEP_NS) {
-		cur->agreed = a.mono_ns; /* the first reading was off */
+	/* A step, made by this reading's last monotonic read: confirmed,
+	 * and the new offset taken, from a close reading. */
+	by = a.mono_ns + spread / 2;
+	a = anchor(16, CLK_NS_PER_US, &spread);
+	if (agrees(cur, a.wall_ns - a.mono_ns, spread)) {
+		if (spread <= CLK_STEP_NS)
+			cur->agreed = a.mono_ns; /* the first reading was off */
 		return;
 	}
+	d = era_off(a, spread) - cur->off;
 	memmove(&w->era[1], &w->era[0], (CLK_ERAS - 1) * sizeof w->era[0]);
-	w->era[0] = (struct clk_era){a.wall_ns - a.mono_ns, w->era[1].agreed, w->seen, a.mono_ns};
-	w->n += w->n < CLK_ERAS;
+	w->era[0] = (struct clk_era){era_off(a, spread), w->era[1].agreed, by, a.mono_ns};
+	if (w->n == CLK_ERAS) /* the oldest dropped: bytes of its time fit none */
+		w->era[CLK_ERAS - 1].lo = w->era[CLK_ERAS - 1].hi + CLK_STEP_NS;
+	else
+		w->n++;
 	w->steps++;
 	if ((d < 0 ? -d : d) > w->step_max)
 		w->step_max = d < 0 ? -d : d;
@@ -105,10 +117,11 @@ int64_t clk_wall_mono(struct clk_wall *w, int64_t wall_ns)
 	int64_t t = wall_ns - cur->off, best = INT64_MIN, end = w->seen;
 	int fit = 0;
 
-	/* After the current era began: an older era's offset could put the
-	 * stamp only before its end, earlier than this (so never the
-	 * latest). Counted when the era before also fits. */
-	if (w->n < 2 || t > cur->hi) {
+	/* After the current era began (and not past the newest reading): an
+	 * older era's offset could put the stamp only before its end, earlier
+	 * than this (so never the latest). Counted when the era before also
+	 * fits. */
+	if (w->n < 2 || (t > cur->hi && t <= w->seen + CLK_STEP_NS)) {
 		if (w->n >= 2 && wall_ns - w->era[1].off <= cur->hi + CLK_STEP_NS)
 			w->bounded++;
 		return t;
@@ -117,7 +130,10 @@ int64_t clk_wall_mono(struct clk_wall *w, int64_t wall_ns)
 		const struct clk_era *e = &w->era[i];
 		int64_t c = wall_ns - e->off;
 
-		if (c > e->lo && c <= end + CLK_STEP_NS && c <= w->seen + CLK_STEP_NS) {
+		/* lo and hi are readings' midpoints: a step may lie within
+		 * CLK_STEP_NS of them (half a trusted reading's spread, and
+		 * the kept offset's error). */
+		if (c + CLK_STEP_NS > e->lo && c <= end + CLK_STEP_NS && c <= w->seen + CLK_STEP_NS) {
 			fit++;
 			if (c > best)
 				best = c;

@@ -41,25 +41,29 @@ struct clk_anchor clk_anchor_now(void);
  * the step.
  *
  * So the offset is watched. Readings (as a loop wakes, after each stamped
- * read) that agree with the kept offset within CLK_STEP_NS extend its era;
- * one that differs by more is a step, made after the era's last agreeing
- * reading and before this one, and starts a new era. The offset of an era
- * is set from a reading within 1 us (retried for) and then kept, so the
- * same bytes get the same stamp whenever they are moved. A stamp is moved
- * by each era's offset that puts it inside that era (and no later than
- * the newest reading, which came after its read); of those, the latest:
- * exact when only one era fits, and never early, late by at most the
- * steps it may have crossed, when several do. CLK_ERAS eras are kept;
- * bytes older than all of them take the newest reading's time (late).
- * What it cannot see: steps of CLK_STEP_NS or less (a stamp may be early
- * by that much), and two opposite steps between two readings.
+ * read) that agree with the kept offset within CLK_STEP_NS (and, for a
+ * reading whose clock reads were further apart, which is retried, within
+ * its own error) extend its era; one that differs by more is a step, made
+ * after the era's last agreeing reading (within CLK_STEP_NS) and before
+ * this one, and starts a new era. The offset of an era is set from a
+ * reading within 1 us (retried for; failing that, the bound that makes
+ * stamps late) and then kept, so the same bytes get the same stamp
+ * whenever they are moved. A stamp is moved by each era's offset that
+ * puts it inside that era (and no later than the newest reading, which
+ * came after its read); of those, the latest: exact when only one era
+ * fits, and never early, late by at most the steps it may have crossed,
+ * when several do. CLK_ERAS eras are kept; bytes older than all of them
+ * fit none and take the newest reading's time (late). What it cannot
+ * see: steps of CLK_STEP_NS or less (a stamp may be early by that much),
+ * and several steps between two readings (early by up to the smaller).
  */
 #define CLK_STEP_NS (4 * CLK_NS_PER_US)
 #define CLK_ERAS 8
 
 struct clk_era {
 	int64_t off;    /* wall minus monotonic time */
-	int64_t lo;     /* the step into it came after this reading ... */
+	int64_t lo;     /* the step into it came after this reading (within
+			 * CLK_STEP_NS: readings are midpoints) ... */
 	int64_t hi;     /* ... and no later than this one, which saw it */
 	int64_t agreed; /* the newest reading that agreed with off */
 };

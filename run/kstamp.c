@@ -205,8 +205,7 @@ int64_t kst_peek(struct eng *g, int fd)
 		mm[j].msg_hdr.msg_controllen = sizeof cb[j].b;
 	}
 	got = recvmmsg(fd, mm, (unsigned)k->nend, MSG_PEEK | MSG_DONTWAIT, NULL);
-	/* One reading of the offset for all the stamps of the peek, so that
-	 * they are moved alike (an event's never past the newest's). */
+	/* One reading of the offset for all the stamps of the peek. */
 	clk_wall_read(&g->wall);
 	k->stamp = clk_wall_mono(&g->wall, wall);
 	for (int j = 0; j < (got > 0 ? got : 0); j++) {
@@ -218,6 +217,17 @@ int64_t kst_peek(struct eng *g, int fd)
 		}
 		w = rst_msg_wall(&mm[j].msg_hdr);
 		k->end_stamp[j] = w ? clk_wall_mono(&g->wall, w) : k->stamp;
+	}
+	/* Near a step of the wall clock an earlier event's stamp can come
+	 * out later than a later one's (each is as late as it could be,
+	 * lib/clk); bytes that came later arrived no earlier, so a later
+	 * event's stamp bounds the earlier ones': never early, and in order
+	 * (on_event takes a stamp that goes back as read now). */
+	for (int j = (got > 0 ? got : 0) - 1; j >= 0; j--) {
+		int64_t next = j + 1 < got ? k->end_stamp[j + 1] : k->stamp;
+
+		if (k->end_stamp[j] > next)
+			k->end_stamp[j] = next;
 	}
 	/* Ends left without a stamp of their own take the newest (kst_event). */
 	k->nend = got > 0 ? (size_t)got : 0;

@@ -12,6 +12,11 @@
  * Otherwise the kernel's. lib/clk reads both through clock_gettime. */
 static int fake;
 static int64_t fake_mono, fake_off, fake_tick = 100;
+/* Optional: the offset as a function of the monotonic time (a schedule
+ * of steps), and a number of reads slowed to 3 us each (an interrupted
+ * reading, whose retry goes through). */
+static int64_t (*fake_off_at)(int64_t mono);
+static int fake_slow;
 
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
@@ -19,10 +24,23 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 
 	if (!fake)
 		return (int)syscall(SYS_clock_gettime, id, ts);
+	if (fake_off_at)
+		fake_off = fake_off_at(fake_mono);
 	v = id == CLOCK_REALTIME ? fake_mono + fake_off : fake_mono;
-	fake_mono += fake_tick;
+	fake_mono += fake_slow > 0 ? (fake_slow--, 3 * CLK_NS_PER_US) : fake_tick;
 	ts->tv_sec = v / CLK_NS_PER_S;
 	ts->tv_nsec = v % CLK_NS_PER_S;
+	return 0;
+}
+
+/* A test's teardown: the kernel's clock again, whatever failed. */
+static int real_clock(void **state)
+{
+	(void)state;
+	fake = 0;
+	fake_tick = 100;
+	fake_off_at = NULL;
+	fake_slow = 0;
 	return 0;
 }
 
@@ -137,11 +155,12 @@ static void two_steps_while_bytes_wait(void **state)
 	}
 }
 
-/* A reading that cannot tell a step (interrupted: its clocks read 6 us
- * apart) right after one: the step is still placed after the last reading
- * that agreed, so bytes that came after it are not taken for bytes from
- * before it (they were 300 us early when it was placed after the
- * interrupted reading). */
+/* Readings whose clock reads come 6 us apart (an interrupted thread, a
+ * slow clock source) right after a step and the read of bytes that came
+ * after it: the step is still seen (it is far larger than such a
+ * reading's error), so the bytes are not taken for bytes from before it
+ * (300 us early when such readings were given up on, or when the step was
+ * placed after them). */
 static void interrupted_reading_after_a_step(void **state)
 {
 	const int64_t ms = CLK_NS_PER_MS, us = CLK_NS_PER_US, off0 = 1000 * CLK_NS_PER_S;
@@ -154,19 +173,175 @@ static void interrupted_reading_after_a_step(void **state)
 	fake_mono = 10 * ms;
 	fake_off = off0;
 	clk_wall_read(&w);
-	fake_mono = 10 * ms + 50 * us;
-	fake_off = off0 - 300 * us; /* the step */
+	fake_off = off0 - 300 * us; /* the step, at 10.05 ms */
 	fake_mono = 10 * ms + 103 * us;
 	fake_tick = 3 * us;
 	clk_wall_read(&w);
+	t = clk_wall_mono(&w, arrived + fake_off);
+	assert_int_equal(w.steps, 1);
+	assert_true(t >= arrived && t <= arrived + CLK_STEP_NS);
+	/* A good reading later agrees, and changes nothing. */
 	fake_tick = 100;
-	assert_int_equal(w.steps, 0);
 	fake_mono = 10 * ms + 200 * us;
 	clk_wall_read(&w);
-	t = clk_wall_mono(&w, arrived + fake_off);
-	fake = 0;
 	assert_int_equal(w.steps, 1);
-	assert_int_equal(t, arrived);
+	assert_int_equal(clk_wall_mono(&w, arrived + fake_off), t);
+}
+
+/* More steps than eras kept, one a millisecond, while bytes wait: they
+ * fit no era kept, and take the newest reading's time (late; early by
+ * the dropped era's step when its successor kept its lower bound). */
+static void bytes_older_than_the_eras_kept(void **state)
+{
+	const int64_t ms = CLK_NS_PER_MS, us = CLK_NS_PER_US, off0 = 1000 * CLK_NS_PER_S;
+	struct clk_wall w = {0};
+	int64_t arrived = 1 * ms + 400 * us, wall, t;
+
+	(void)state;
+	fake = 1;
+	fake_tick = 100;
+	fake_mono = 1 * ms;
+	fake_off = off0;
+	clk_wall_read(&w);
+	wall = arrived + fake_off;
+	fake_mono = 2 * ms;
+	for (int k = 1; k <= CLK_ERAS + 1; k++) {
+		fake_off = off0 + k * 100 * us; /* a step before each reading */
+		clk_wall_read(&w);
+		fake_mono += ms;
+		t = clk_wall_mono(&w, wall);
+		assert_true(t >= arrived);
+	}
+	assert_int_equal(w.steps, CLK_ERAS + 1);
+	assert_true(t <= w.seen);
+}
+
+/* Event ends of one peek, around a step: stamps stay in the order the
+ * bytes came (run/kstamp.c bounds the earlier by the later); here lib/clk
+ * alone: an earlier event may come out later than a later one, never
+ * earlier than itself. */
+static void stamps_near_a_step_never_early(void **state)
+{
+	const int64_t ms = CLK_NS_PER_MS, us = CLK_NS_PER_US, off0 = 1000 * CLK_NS_PER_S;
+	struct clk_wall w = {0};
+	int64_t before = 10 * ms - 10 * us, after = 10 * ms + 10 * us, tb, ta;
+
+	(void)state;
+	fake = 1;
+	fake_tick = 100;
+	fake_mono = 9 * ms;
+	fake_off = off0;
+	clk_wall_read(&w);
+	fake_mono = 10 * ms + 50 * us;
+	fake_off = off0 - 300 * us; /* stepped back at 10 ms */
+	clk_wall_read(&w);
+	tb = clk_wall_mono(&w, before + off0);
+	ta = clk_wall_mono(&w, after + fake_off);
+	assert_true(tb >= before && tb <= before + 300 * us + CLK_STEP_NS);
+	assert_true(ta >= after && ta <= after + CLK_STEP_NS);
+}
+
+/* A schedule of steps for random_steps_never_early. */
+#define SIM_STEPS 64
+static int64_t sim_at[SIM_STEPS], sim_by[SIM_STEPS];
+static int sim_n;
+
+static int64_t sim_off(int64_t mono)
+{
+	int64_t off = 1000 * CLK_NS_PER_S;
+
+	for (int i = 0; i < sim_n && sim_at[i] <= mono; i++)
+		off += sim_by[i];
+	return off;
+}
+
+/* A small generator of its own (the test's numbers must not depend on
+ * lib/rng, nor it on this). */
+static uint64_t sim_rand(uint64_t *s, uint64_t n)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (*s >> 33) % n;
+}
+
+/*
+ * Random runs, as the review's simulation: 200 ms each, readings every
+ * 0.05 to 3 ms (one in five interrupted: its first reads 3 us apart),
+ * steps of 12 to 558 us either way, at most one between two readings
+ * (lib/clk's premise: more are early by up to the smaller),
+ * bytes that wait 0 to 40 ms before their read (a reading right after
+ * it). No stamp may be early by more than 1 us (an era's offset is read
+ * to 0.1 us here).
+ */
+static void random_steps_never_early(void **state)
+{
+	const int64_t us = CLK_NS_PER_US, ms = CLK_NS_PER_MS;
+	uint64_t seed = 42;
+	long stamps = 0, early = 0;
+	int64_t worst = 0;
+
+	(void)state;
+	fake = 1;
+	fake_tick = 100;
+	fake_off_at = sim_off;
+	for (int run = 0; run < 200; run++) {
+		struct clk_wall w = {0};
+		int64_t reads[512], arrive[64], when[64];
+		int nr = 0, nb = 0;
+
+		/* Readings, and a step now and then between two of them. */
+		sim_n = 0;
+		for (int64_t t = ms; t < 200 * ms && nr < 512; t += 50 * us + (int64_t)sim_rand(&seed, 3 * ms))
+			reads[nr++] = t;
+		for (int i = 1; i < nr && sim_n < SIM_STEPS; i++)
+			if (reads[i] - reads[i - 1] > 100 * us && sim_rand(&seed, 4) == 0) {
+				/* 40 us clear of the readings, which take that
+				 * long at most here (an interrupted one retried) */
+				sim_at[sim_n] = reads[i - 1] + 40 * us +
+					(int64_t)sim_rand(&seed, (uint64_t)(reads[i] - reads[i - 1] - 80 * us));
+				sim_by[sim_n++] = (sim_rand(&seed, 2) ? 1 : -1) * (12 + (int64_t)sim_rand(&seed, 547)) * us;
+			}
+		/* Bytes, in order of their read. */
+		for (int64_t t = 2 * ms; nb < 64; t += (int64_t)sim_rand(&seed, 3 * ms)) {
+			arrive[nb] = t + (int64_t)sim_rand(&seed, ms);
+			when[nb] = arrive[nb] + (int64_t)sim_rand(&seed, 40 * ms);
+			nb++;
+		}
+		for (int i = 1; i < nb; i++) /* insertion sort by read */
+			for (int j = i; j > 0 && when[j] < when[j - 1]; j--) {
+				int64_t a = arrive[j], b = when[j];
+
+				arrive[j] = arrive[j - 1], when[j] = when[j - 1];
+				arrive[j - 1] = a, when[j - 1] = b;
+			}
+		fake_mono = 0;
+		for (int i = 0, b = 0; i < nr || b < nb;) {
+			if (b >= nb || (i < nr && reads[i] <= when[b])) {
+				if (fake_mono < reads[i])
+					fake_mono = reads[i];
+				fake_slow = sim_rand(&seed, 5) == 0 ? 9 : 0;
+				clk_wall_read(&w);
+				i++;
+			} else {
+				int64_t wall = arrive[b] + sim_off(arrive[b]), t;
+
+				if (fake_mono < when[b])
+					fake_mono = when[b];
+				fake_slow = 0;
+				clk_wall_read(&w); /* after the read, as callers do */
+				t = clk_wall_mono(&w, wall);
+				stamps++;
+				if (t < arrive[b] - us)
+					early++;
+				if (arrive[b] - t > worst)
+					worst = arrive[b] - t;
+				b++;
+			}
+		}
+	}
+	fake = 0;
+	fake_off_at = NULL;
+	if (early)
+		fail_msg("%ld of %ld stamps early, the worst by %lld ns", early, stamps, (long long)worst);
 }
 
 /* Without a step a stamp moves by the offset alone; a reading of the real
@@ -212,8 +387,11 @@ int main(void)
 		cmocka_unit_test(anchor_maps_to_wall_clock),
 		cmocka_unit_test(wall_step_never_makes_a_stamp_early),
 		cmocka_unit_test(wall_offset_without_a_step),
-		cmocka_unit_test(two_steps_while_bytes_wait),
-		cmocka_unit_test(interrupted_reading_after_a_step),
+		cmocka_unit_test_teardown(two_steps_while_bytes_wait, real_clock),
+		cmocka_unit_test_teardown(interrupted_reading_after_a_step, real_clock),
+		cmocka_unit_test_teardown(bytes_older_than_the_eras_kept, real_clock),
+		cmocka_unit_test_teardown(stamps_near_a_step_never_early, real_clock),
+		cmocka_unit_test_teardown(random_steps_never_early, real_clock),
 		cmocka_unit_test(sleep_until_reaches_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
