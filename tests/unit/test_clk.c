@@ -33,6 +33,15 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 	return 0;
 }
 
+/* The fake clock from monotonic time mono, the wall clock off ahead. */
+static void fake_start(int64_t mono, int64_t off)
+{
+	fake = 1;
+	fake_tick = 100;
+	fake_mono = mono;
+	fake_off = off;
+}
+
 /* A test's teardown: the kernel's clock again, whatever failed. */
 static int real_clock(void **state)
 {
@@ -136,10 +145,7 @@ static void two_steps_while_bytes_wait(void **state)
 		struct clk_wall w = {0};
 		int64_t arrived = 36 * ms + 900 * us, wall, t;
 
-		fake = 1;
-		fake_tick = 100;
-		fake_mono = 1 * ms;
-		fake_off = off0;
+		fake_start(1 * ms, off0);
 		readings(&w, arrived, ms);
 		wall = arrived + fake_off;
 		readings(&w, 37 * ms, ms);
@@ -168,10 +174,7 @@ static void interrupted_reading_after_a_step(void **state)
 	int64_t arrived = 10 * ms + 70 * us, t;
 
 	(void)state;
-	fake = 1;
-	fake_tick = 100;
-	fake_mono = 10 * ms;
-	fake_off = off0;
+	fake_start(10 * ms, off0);
 	clk_wall_read(&w);
 	fake_off = off0 - 300 * us; /* the step, at 10.05 ms */
 	fake_mono = 10 * ms + 103 * us;
@@ -198,10 +201,7 @@ static void bytes_older_than_the_eras_kept(void **state)
 	int64_t arrived = 1 * ms + 400 * us, wall, t;
 
 	(void)state;
-	fake = 1;
-	fake_tick = 100;
-	fake_mono = 1 * ms;
-	fake_off = off0;
+	fake_start(1 * ms, off0);
 	clk_wall_read(&w);
 	wall = arrived + fake_off;
 	fake_mono = 2 * ms;
@@ -227,10 +227,7 @@ static void stamps_near_a_step_never_early(void **state)
 	int64_t before = 10 * ms - 10 * us, after = 10 * ms + 10 * us, tb, ta;
 
 	(void)state;
-	fake = 1;
-	fake_tick = 100;
-	fake_mono = 9 * ms;
-	fake_off = off0;
+	fake_start(9 * ms, off0);
 	clk_wall_read(&w);
 	fake_mono = 10 * ms + 50 * us;
 	fake_off = off0 - 300 * us; /* stepped back at 10 ms */
