@@ -179,9 +179,11 @@ static void path_label(const char *path, char *out, size_t size)
 		}
 	}
 	n = strlen(base);
-	if (dlen && dlen + 1 + n < size)
-		snprintf(out, size, "%s/%s", dir, base);
-	else
+	if (dlen && dlen + 1 + n < size) {
+		memcpy(out, dir, dlen); /* fits: checked above */
+		out[dlen] = '/';
+		memcpy(out + dlen + 1, base, n + 1);
+	} else
 		snprintf(out, size, "%.*s", (int)utf8_cut(base, n, size - 1), base);
 	lossy = utf8_lossy(out);
 	if (lossy) {
