@@ -9,16 +9,6 @@
 
 #include "generate_int.h"
 
-/* splitmix64's finaliser: seeds of neighbouring items that share no
- * state words (rng_seed's own splitmix64 steps by a constant, so seeds
- * a constant apart would share three of four). */
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Which items an import writes, in order: all of them, or (with --count
  * below what the file holds) a seeded sample of items, or of whole
  * conversations for a multi-turn import. Returns the number in *n. */
@@ -127,7 +117,10 @@ int gen_run_import(struct run *r, struct err *e)
 				tr.turn = 1;
 				g->convs++;
 			}
-			rng_seed(&ri, mix64(key ^ mix64(idx[i] + 1)));
+			/* Mixed: rng_seed's splitmix64 steps by a constant,
+			 * so seeds a constant apart would share three of
+			 * their four state words. */
+			rng_seed(&ri, rng_mix64(key ^ rng_mix64(idx[i] + 1)));
 			if (r->o->unique_prefix && it->turn <= 1) {
 				plen = gen_unique_tag(tag, sizeof tag, &ri);
 				pre = tag;

@@ -77,14 +77,18 @@ void clk_wall_read(struct clk_wall *w)
 		a = anchor(16, CLK_NS_PER_US, &spread);
 		*cur = (struct clk_era){era_off(a, spread), INT64_MIN, a.mono_ns, a.mono_ns};
 		w->n = 1;
+		w->floor = spread;
 		return;
 	}
 	/* An interrupted reading is tried again: given up on, it would
-	 * leave a step unseen for the bytes just read. */
-	if (spread > CLK_STEP_NS) {
+	 * leave a step unseen for the bytes just read. Not when the clock
+	 * never reads closer (agrees() widens its slack by the spread). */
+	if (spread > CLK_STEP_NS && spread > 2 * w->floor) {
 		a = anchor(16, CLK_STEP_NS, &spread);
 		w->seen = a.mono_ns;
 	}
+	if (spread < w->floor)
+		w->floor = spread;
 	if (agrees(cur, a.wall_ns - a.mono_ns, spread)) {
 		if (spread <= CLK_STEP_NS)
 			cur->agreed = a.mono_ns;

@@ -27,8 +27,7 @@ struct clk_anchor {
  * paired with their midpoint, so it is off by at most half the time between
  * them. Of up to three readings the tightest is kept; one within 1 us ends
  * the search (so an interrupt between the reads costs a retry, not an
- * error). wall_ns - mono_ns is also the offset that moves the kernel's
- * wall-clock socket stamps to the monotonic clock. */
+ * error). */
 struct clk_anchor clk_anchor_now(void);
 
 /*
@@ -72,14 +71,19 @@ struct clk_wall {
 	struct clk_era era[CLK_ERAS]; /* [0] the current, then older ones */
 	int n;                        /* eras known */
 	int64_t seen;                 /* the newest reading, trusted or not */
+	int64_t floor;                /* the closest reading's spread: on a
+				       * slow clock source none is within
+				       * CLK_STEP_NS, and retries are vain */
 	long steps;                   /* steps seen */
 	int64_t step_max;             /* the largest, absolute, ns */
 	long bounded;                 /* conversions that more than one era
-				       * fitted: given the latest */
+				       * fitted (given the latest) or none
+				       * (given the newest reading) */
 };
 
 /* Reads the offset (w starts zeroed: the first reading sets it). A
- * reading not bracketed within CLK_STEP_NS tells nothing of steps. */
+ * reading not bracketed within CLK_STEP_NS is retried (unless the clock
+ * never reads closer), and tells only steps larger than its error. */
 void clk_wall_read(struct clk_wall *w);
 
 /* Monotonic ns of a kernel stamp of wall_ns, under w's readings, the

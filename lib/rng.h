@@ -23,6 +23,10 @@ void rng_seed(struct rng *r, uint64_t seed);
 /* Stream number `stream` of `seed` (stream 0 equals rng_seed(seed)). */
 void rng_stream(struct rng *r, uint64_t seed, uint64_t stream);
 
+/* splitmix64's finaliser: every input bit moves every output bit, so
+ * nearby values (an index, a key plus an index) make unrelated seeds. */
+uint64_t rng_mix64(uint64_t x);
+
 /* Advances r by 2^128 steps. */
 void rng_jump(struct rng *r);
 

@@ -141,50 +141,56 @@ static const struct tok_builtin *builtin_for_path(const char *path)
 	return tok_builtin_find(name);
 }
 
-/* The label of a tokenizer file's rows (tok_name): its base name, and
- * for Hugging Face's generic file name, which every model's file has, the
- * folder it is in too (its real one for "./tokenizer.json"). Valid UTF-8
- * (a name's bytes may be any, and the label goes into JSON), cut at a
- * character's start; the folder is left out before the name is cut. */
-static void path_label(const char *path, char *out, size_t size)
+/* The folder a Hugging Face tokenizer.json at path is in, into dir (of
+ * size bytes): its name, or for "./tokenizer.json" (base at path + k) the
+ * real folder's. Its length, 0 when none. */
+static size_t hf_folder(const char *path, const char *base, char *dir, size_t size)
 {
-	const char *base = strrchr(path, '/');
-	char dir[4096], *real = NULL, *lossy;
+	const char *end = base, *d;
+	char *real;
+	size_t n;
+
+	while (end > path && end[-1] == '/')
+		end--;
+	for (d = end; d > path && d[-1] != '/'; d--)
+		;
+	n = (size_t)(end - d);
+	if (n && n < size && strncmp(d, ".", n) && strncmp(d, "..", n)) {
+		memcpy(dir, d, n);
+		dir[n] = '\0';
+		return n;
+	}
+	snprintf(dir, size, "%.*s", (int)(base - path), path);
+	real = realpath(*dir ? dir : ".", NULL);
+	d = real ? strrchr(real, '/') : NULL;
+	n = d && d[1] && strlen(d + 1) < size ? strlen(d + 1) : 0;
+	memmove(dir, n ? d + 1 : "", n + 1);
+	free(real);
+	return n;
+}
+
+/* The label of a tokenizer's rows (tok_name) into out: name, or for a
+ * path its base name, and for Hugging Face's generic file name, which
+ * every model's file has, the folder too ("MODEL/tokenizer.json"). Valid
+ * UTF-8 (a name's bytes may be any, and the label goes into JSON), cut at
+ * a character's start; the folder is left out before the name is cut. */
+static void tok_label(const char *spec, int is_path, char *out, size_t size)
+{
+	const char *base = is_path ? strrchr(spec, '/') : NULL;
+	char dir[4096], *lossy;
 	size_t dlen = 0, n;
 
-	base = base ? base + 1 : path;
-	if (!strcmp(base, "tokenizer.json") || !strcmp(base, "tokenizer.json.gz")) {
-		const char *end = base, *d;
-
-		while (end > path && end[-1] == '/')
-			end--;
-		for (d = end; d > path && d[-1] != '/'; d--)
-			;
-		dlen = (size_t)(end - d);
-		if (dlen >= sizeof dir)
-			dlen = 0;
-		memcpy(dir, d, dlen);
-		dir[dlen] = '\0';
-		if (!dlen || !strcmp(dir, ".") || !strcmp(dir, "..")) {
-			/* "./tokenizer.json" from inside the model's folder */
-			snprintf(dir, sizeof dir, "%.*s", (int)(base - path), path);
-			real = realpath(*dir ? dir : ".", NULL);
-			d = real ? strrchr(real, '/') : NULL;
-			dlen = d && d[1] ? strlen(d + 1) : 0;
-			if (dlen && dlen < sizeof dir)
-				memmove(dir, d + 1, dlen + 1);
-			else
-				dlen = 0;
-			free(real);
-		}
-	}
+	base = base ? base + 1 : spec;
+	if (is_path && (!strcmp(base, "tokenizer.json") || !strcmp(base, "tokenizer.json.gz")))
+		dlen = hf_folder(spec, base, dir, sizeof dir);
 	n = strlen(base);
 	if (dlen && dlen + 1 + n < size) {
 		memcpy(out, dir, dlen); /* fits: checked above */
 		out[dlen] = '/';
 		memcpy(out + dlen + 1, base, n + 1);
-	} else
+	} else {
 		snprintf(out, size, "%.*s", (int)utf8_cut(base, n, size - 1), base);
+	}
 	lossy = utf8_lossy(out);
 	if (lossy) {
 		snprintf(out, size, "%.*s", (int)utf8_cut(lossy, strlen(lossy), size - 1), lossy);
@@ -212,10 +218,7 @@ int tok_open(const char *spec, struct tok **out, struct err *e)
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	if (is_path)
-		path_label(path, t->name, sizeof t->name);
-	else
-		snprintf(t->name, sizeof t->name, "%.127s", spec);
+	tok_label(is_path ? path : spec, is_path, t->name, sizeof t->name);
 	if (ends_with(path, ".tiktoken")) {
 		const struct tok_builtin *b = is_path ? builtin_for_path(path) : tok_builtin_find(spec);
 

@@ -383,6 +383,7 @@ int eng_new(const struct eng_ctx *cx, struct eng **out, struct err *e)
 	g->kstamp = o->stamp != STAMP_READ;
 	g->rstamp = o->stamp == STAMP_RECV;
 	g->rs.fd = -1;
+	g->rs.wall = &g->wall;
 	if (g->kstamp) /* the offset's first reading, before any bytes come */
 		clk_wall_read(&g->wall);
 	if (cx->count) {
@@ -765,7 +766,6 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 			continue;
 		flags = eng_curl_flags(evs[i].events);
 		if (o->recv_wrap && (flags & CURL_CSELECT_IN)) {
-			g->rs.wall = &g->wall;
 			rst_begin(&g->rs, fd);
 		}
 		if (g->kstamp && !g->rstamp && (flags & CURL_CSELECT_IN))

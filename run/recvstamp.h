@@ -19,6 +19,8 @@
  * Everything else (other sockets, other threads, other flags) goes to
  * the kernel unchanged.
  */
+struct clk_wall;
+
 struct rst {
 	int fd;           /* the socket libcurl is told to read; -1 none */
 	struct clk_wall *wall; /* moves the stamps to the monotonic clock */
@@ -40,7 +42,6 @@ int rst_available(void);
 void rst_begin(struct rst *r, int fd);
 
 struct msghdr;
-struct clk_wall;
 
 /* The kernel's receive stamp (SCM_TIMESTAMPNS) in m's control data, in
  * wall-clock ns, or 0. */

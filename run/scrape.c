@@ -170,11 +170,8 @@ static void scrape_once(struct scrape *s)
 	buf_reset(&s->page);
 	s->cerr[0] = 0;
 	s->rs.first = 0;
-	if (s->kstamp) {
-		s->rs.wall = &s->wall;
-		if (s->fd >= 0)
-			rst_begin(&s->rs, s->fd);
-	}
+	if (s->kstamp && s->fd >= 0)
+		rst_begin(&s->rs, s->fd);
 	s->t_start = t0 = clk_mono_ns();
 	rc = curl_easy_perform(s->h);
 	rst_end(&s->rs);
@@ -331,6 +328,7 @@ int scrape_start(const struct scrape_conf *conf, struct scrape **out,
 	if ((s->kstamp = conf->o->recv_wrap && !strncasecmp(conf->url, "http://", 7))) {
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 		curl_easy_setopt(s->h, CURLOPT_SOCKOPTDATA, s);
+		s->rs.wall = &s->wall;
 		clk_wall_read(&s->wall); /* before any bytes come */
 	}
 	/* A scrape's rows leave in one write (the mark after it), so that a

@@ -34,9 +34,25 @@ struct arr {
 	size_t nfresh, capfresh;
 	struct event *adopt_ev;
 	struct clk_wall wall; /* for the kernel's stamps */
+	struct event *clock_ev; /* reads wall's offset every CLOCK_EVERY_US */
 };
 
+/* Readings of the wall clock's offset come at each peek, and at least this
+ * often: lib/clk places a step between two readings, and bytes that
+ * waited across more than one step between two readings (a burst of new
+ * connections after an idle minute) could be early. */
+#define CLOCK_EVERY_US 10000
+
 static void adopt(evutil_socket_t fd, short what, void *arg);
+
+static void on_clock(evutil_socket_t fd, short what, void *arg)
+{
+	struct arr *a = arg;
+
+	(void)fd;
+	(void)what;
+	clk_wall_read(&a->wall);
+}
 
 int arr_new(struct event_base *base, struct arr **out, struct err *e)
 {
@@ -48,7 +64,9 @@ int arr_new(struct event_base *base, struct arr **out, struct err *e)
 	a->base = base;
 	clk_wall_read(&a->wall); /* the first reading, before any bytes come */
 	a->adopt_ev = event_new(base, -1, 0, adopt, a);
-	if (!a->adopt_ev || event_priority_set(a->adopt_ev, 0))
+	a->clock_ev = event_new(base, -1, EV_PERSIST, on_clock, a);
+	if (!a->adopt_ev || event_priority_set(a->adopt_ev, 0) || !a->clock_ev ||
+	    event_add(a->clock_ev, &(struct timeval){0, CLOCK_EVERY_US}))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the arrival stamps");
 	return 0;
 }
@@ -288,6 +306,8 @@ void arr_free(struct arr *a)
 			event_free(a->slots[i].ev);
 	if (a->adopt_ev)
 		event_free(a->adopt_ev);
+	if (a->clock_ev)
+		event_free(a->clock_ev);
 	free(a->fresh);
 	free(a->slots);
 	free(a);

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "rng.h"
+
 struct pcache {
 	struct pc_block **tab;
 	size_t mask;
@@ -39,15 +41,7 @@ void pc_free(struct pcache *pc)
 	free(pc);
 }
 
-/* splitmix64's finalizer: every input bit moves every output bit. */
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
+
 
 size_t pc_hash_blocks(const uint32_t *ids, size_t n, uint64_t *out)
 {
@@ -56,7 +50,7 @@ size_t pc_hash_blocks(const uint32_t *ids, size_t n, uint64_t *out)
 
 	for (size_t b = 0; b < nb; b++) {
 		for (size_t i = 0; i < PC_BLOCK; i++)
-			h = mix(h ^ (ids[b * PC_BLOCK + i] + 0x9e3779b97f4a7c15ULL));
+			h = rng_mix64(h ^ (ids[b * PC_BLOCK + i] + 0x9e3779b97f4a7c15ULL));
 		out[b] = h;
 	}
 	return nb;

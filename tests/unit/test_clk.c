@@ -192,8 +192,9 @@ static void interrupted_reading_after_a_step(void **state)
 }
 
 /* More steps than eras kept, one a millisecond, while bytes wait: they
- * fit no era kept, and take the newest reading's time (late; early by
- * the dropped era's step when its successor kept its lower bound). */
+ * fit no era kept, and take the newest reading's time (late). Before the
+ * fix they fitted the oldest era kept, whose lower bound was the dropped
+ * one's: early by that era's step. */
 static void bytes_older_than_the_eras_kept(void **state)
 {
 	const int64_t ms = CLK_NS_PER_MS, us = CLK_NS_PER_US, off0 = 1000 * CLK_NS_PER_S;
@@ -277,8 +278,7 @@ static void random_steps_never_early(void **state)
 	int64_t worst = 0;
 
 	(void)state;
-	fake = 1;
-	fake_tick = 100;
+	fake_start(0, 0);
 	fake_off_at = sim_off;
 	for (int run = 0; run < 200; run++) {
 		struct clk_wall w = {0};
