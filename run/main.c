@@ -30,8 +30,10 @@
 #include "rng.h"
 #include "sched.h"
 #include "scrape.h"
+#include "secrets.h"
 #include "session.h"
 #include "sigstop.h"
+#include "targets.h"
 #include "tok.h"
 #include "utf8.h"
 
@@ -333,12 +335,12 @@ static json_t *meta_new(const struct opts *o, const char *run_id,
 	json_object_set_new(m, "tool", json_string("llmrun"));
 	json_object_set_new(m, "version", json_string(LLMBENCH_VERSION));
 	json_object_set_new(m, "run_id", json_string(run_id));
-	json_object_set_new(m, "command", opts_argv_redacted(o));
+	json_object_set_new(m, "command", secret_argv_redacted(o));
 	json_object_set_new(m, "start_time", json_string(when));
 	json_object_set_new(m, "host", json_string(host));
 	json_object_set_new(m, "pid", json_integer(getpid()));
 	for (size_t i = 0; i < o->ntargets; i++) {
-		char *shown = opts_url_shown(o->targets[i].url);
+		char *shown = secret_url_shown(o->targets[i].url);
 		/* Not UTF-8 (a byte in a query): json_pack failed, and the
 		 * target was left out of the metadata. */
 		char *u = shown ? utf8_lossy(shown) : NULL;
@@ -531,7 +533,7 @@ static int step_check(const struct opts *o, const char *label,
 
 static void say_scrape(void *user, const char *msg)
 {
-	char *shown = opts_url_shown(user);
+	char *shown = secret_url_shown(user);
 
 	/* From the scraper's thread: after the progress line, not inside it
 	 * (prog_tick holds the stream's lock while it draws), and on a line
@@ -557,7 +559,7 @@ static int scrape_begin(const struct opts *o, const struct clk_anchor *a,
 	     curl_url_set(u, CURLUPART_PATH, "/metrics", 0) ||
 	     curl_url_set(u, CURLUPART_QUERY, NULL, 0) ||
 	     curl_url_get(u, CURLUPART_URL, &cu, 0))) {
-		char *shown = opts_url_shown(o->targets[0].url);
+		char *shown = secret_url_shown(o->targets[0].url);
 
 		curl_url_cleanup(u);
 		err_set(e, ERR_USAGE, "--scrape: cannot make a URL from '%.200s'; give one",
@@ -710,7 +712,7 @@ int main(int argc, char **argv)
 		char note[400] = "";
 		struct opts ot;
 
-		opts_for_target(&o, &o.targets[ti], &ot);
+		tgt_opts(&o, &o.targets[ti], &ot);
 		if (o.targets[ti].lookup_model && !o.no_probe &&
 		    !(rc = probe_model(&ot, &o.targets[ti], note, sizeof note, &e)) && !o.quiet)
 			fprintf(stderr, "llmrun: %s\n", note);
@@ -786,7 +788,7 @@ int main(int argc, char **argv)
 		 * same rows, with the same think times. */
 		if (sess)
 			sess_rewind(sess);
-		opts_for_target(&o, &o.targets[ti], &ot);
+		tgt_opts(&o, &o.targets[ti], &ot);
 		if ((rc = eng_new(&cx, &g, &e)))
 			break;
 		for (size_t si = 0; si < ss.n && !interrupted; si++) {

@@ -1,21 +1,19 @@
 #include "options.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "buf.h"
 #include "corpus.h"
-#include "csv.h"
 #include "ofile.h"
 #include "num.h"
 #include "optmsg.h"
 #include "record.h"
+#include "secrets.h"
+#include "targets.h"
 #include "targets_yaml.h"
 #include "utf8.h"
 
@@ -312,7 +310,7 @@ static int parse_classes(const char *list, unsigned *bits, struct err *e)
  * metadata, without its password or secret query values. */
 static int bad_scheme(const char *opt, const char *u, struct err *e)
 {
-	char *shown = opts_url_shown(u);
+	char *shown = secret_url_shown(u);
 
 	err_set(e, ERR_USAGE, "%s: expected http:// or https://, got '%.200s'", opt,
 		shown ? shown : "?");
@@ -320,249 +318,19 @@ static int bad_scheme(const char *opt, const char *u, struct err *e)
 	return ERR_USAGE;
 }
 
-/* Reads the key's first line; the message never quotes the file's bytes. */
-static int read_key_file(const char *path, char **key, struct err *e)
+/* Options the loop only records: what they mean depends on others, so
+ * they are checked after it, once all are known. Strings point into argv. */
+struct deferred {
+	const char *url, *model, *api, *extra; /* the one target, without --targets */
+	int api_given;
+	const char *key_env;  /* --api-key-env; NULL: $OPENAI_API_KEY */
+	const char *batches, *rates, *ramp, *schedule; /* the load, as given */
+	int batch_opt;        /* O_BATCH or O_CONCURRENCY, whichever gave batches */
+};
+
+/* o as it is when no option is given. */
+static void set_defaults(struct opts *o, int argc, char **argv)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (!f)
-		return err_set(e, ERR_NOINPUT, "%s: %s", path, strerror(errno));
-	n = getline(&line, &cap, f);
-	fclose(f);
-	if (n <= 0) {
-		free(line);
-		return err_set(e, ERR_DATA, "%s: no API key in the file", path);
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-			 line[n - 1] == ' ' || line[n - 1] == '\t'))
-		line[--n] = '\0';
-	/* An empty first line would go out as "Bearer " with no key: a
-	 * 401 that looks like a wrong key. */
-	if (!n) {
-		free(line);
-		return err_set(e, ERR_DATA, "%s:1: no API key on the first line", path);
-	}
-	*key = line;
-	return 0;
-}
-
-static int parse_extra(const char *s, const char *where, json_t **out,
-		       struct err *e)
-{
-	json_error_t je;
-	json_t *j = json_loads(s, 0, &je);
-
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return err_set(e, ERR_USAGE, "%s: expected a JSON object (%s)", where,
-			       j ? "not an object" : je.text);
-	}
-	*out = j;
-	return 0;
-}
-
-/* libcurl would take ftp:// or a bare host and fail every request; an
- * endpoint is HTTP. */
-int opts_http_url(const char *u)
-{
-	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
-}
-
-/*
- * A URL given with the endpoint's path (".../v1/chat/completions"), as
- * users copy it from a curl example: when the path is the dialect's own,
- * it is cut off and the note says so; when it is another dialect's, the
- * run would get 404 for every request, so it is refused, naming the base
- * URL and the --api that path belongs to.
- */
-static int base_url(struct opts_target *t, char *note, size_t nsz, struct err *e)
-{
-	size_t cut;
-	const struct api *a = api_by_path(t->url, &cut);
-	size_t keep;
-	char *q, *shown;
-	int rc = 0;
-
-	if (!a)
-		return 0;
-	keep = strlen(t->url) - cut;
-	/* The query stays (llmrun puts it back after the path). */
-	q = t->url + strcspn(t->url, "?#");
-	memmove(t->url + keep, q, strlen(q) + 1);
-	if (!(shown = opts_url_shown(t->url)))
-		return err_set(e, ERR_SOFTWARE, "out of memory");
-	if (strcmp(a->path_stream, t->api->path_stream) != 0 &&
-	    strcmp(a->path_plain, t->api->path_plain) != 0 &&
-	    strcmp(a->path_stream, t->api->path_plain) != 0 &&
-	    strcmp(a->path_plain, t->api->path_stream) != 0)
-		rc = err_set(e, ERR_USAGE, "%s: the URL ends in a path of --api %s, not of "
-			     "--api %s: give the base URL, %s, and the --api you mean",
-			     t->name, a->name, t->api->name, shown);
-	else
-		snprintf(note, nsz, "%s: using the base URL %s (llmrun appends %s)", t->name,
-			 shown, t->api->path_stream);
-	free(shown);
-	return rc;
-}
-
-/* ERR_DATA naming path:line when column c (when there) is not UTF-8. */
-static int utf8_field(struct csv_reader *r, int c, const char *name, const char *path,
-		      struct err *e)
-{
-	size_t n;
-	const char *s = c >= 0 ? csv_field(r, (size_t)c, &n) : "";
-
-	if (c >= 0 && !utf8_valid(s, n, NULL))
-		return err_set(e, ERR_DATA, "%s:%ld: %s: not valid UTF-8", path, csv_line(r), name);
-	return 0;
-}
-
-static int load_targets(const char *path, struct opts *o, struct err *e)
-{
-	struct csv_reader *r;
-	int cn, cu, cm, ca, cx, rc;
-
-	if ((rc = csv_open(path, &r, e)))
-		return rc;
-	cn = csv_col(r, "name");
-	cu = csv_col(r, "url");
-	cm = csv_col(r, "model");
-	ca = csv_col(r, "api");
-	cx = csv_col(r, "extra_body");
-	if (cn < 0 || cu < 0) {
-		csv_close(r);
-		return err_set(e, ERR_DATA, "%s:1: needs columns name and url", path);
-	}
-	while ((rc = csv_next(r, e)) == 1) {
-		struct opts_target *t, *nt;
-		size_t k;
-		const char *api = ca >= 0 ? csv_field(r, (size_t)ca, NULL) : "";
-		const char *x = cx >= 0 ? csv_field(r, (size_t)cx, NULL) : "";
-
-		nt = realloc(o->targets, (o->ntargets + 1) * sizeof *nt);
-		if (!nt) {
-			rc = err_set(e, ERR_SOFTWARE, "out of memory");
-			break;
-		}
-		o->targets = nt;
-		t = &o->targets[o->ntargets];
-		memset(t, 0, sizeof *t);
-		t->api = api_find(*api ? api : "openai-chat");
-		if (!t->api) {
-			rc = err_set(e, ERR_DATA, "%s:%ld: unknown api '%s' (want %s)",
-				     path, csv_line(r), api, api_names());
-			break;
-		}
-		if (*x) {
-			char where[300];
-
-			snprintf(where, sizeof where, "%s:%ld: extra_body", path,
-				 csv_line(r));
-			if (parse_extra(x, where, &t->extra, e)) {
-				rc = e->code = ERR_DATA;
-				break;
-			}
-		}
-		if (!opts_http_url(csv_field(r, (size_t)cu, NULL))) {
-			char *shown = opts_url_shown(csv_field(r, (size_t)cu, NULL));
-
-			rc = err_set(e, ERR_DATA, "%s:%ld: url: expected http:// or https://, got '%.200s'",
-				     path, csv_line(r), shown ? shown : "?");
-			free(shown);
-			break;
-		}
-		/* The name is the rows' target column: two alike, or none,
-		 * and no analysis could tell their rows apart. */
-		if (!*csv_field(r, (size_t)cn, NULL)) {
-			rc = err_set(e, ERR_DATA, "%s:%ld: name: empty", path, csv_line(r));
-			break;
-		}
-		/* Name and model go into every row and the metadata, which
-		 * hold UTF-8 only (llmanalyze refused the results). */
-		if ((rc = utf8_field(r, cn, "name", path, e)) || (rc = utf8_field(r, cm, "model", path, e)))
-			break;
-		for (k = 0; k < o->ntargets; k++)
-			if (strcmp(o->targets[k].name, csv_field(r, (size_t)cn, NULL)) == 0)
-				break;
-		if (k < o->ntargets) {
-			rc = err_set(e, ERR_DATA, "%s:%ld: name: '%.100s' is another target's too",
-				     path, csv_line(r), o->targets[k].name);
-			break;
-		}
-		t->name = strdup(csv_field(r, (size_t)cn, NULL));
-		t->url = strdup(csv_field(r, (size_t)cu, NULL));
-		t->model = strdup(cm >= 0 ? csv_field(r, (size_t)cm, NULL) : "default");
-		t->lookup_model = cm < 0;
-		o->ntargets++;
-		if (!t->name || !t->url || !t->model) {
-			rc = err_set(e, ERR_SOFTWARE, "out of memory");
-			break;
-		}
-	}
-	csv_close(r);
-	if (rc < 0)
-		return e->code;
-	if (rc > 1)
-		return rc;
-	if (o->ntargets == 0)
-		return err_set(e, ERR_DATA, "%s: no targets", path);
-	return 0;
-}
-
-/* A targets file named *.yaml or *.yml is YAML; any other, CSV. */
-static int yaml_name(const char *path)
-{
-	size_t n = strlen(path);
-
-	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
-	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
-}
-
-/* YAML targets, each with -H's headers before its own. */
-static int load_yaml_targets(const char *path, struct opts *o, struct err *e)
-{
-	int rc = tyaml_load(path, &o->targets, &o->ntargets, e);
-
-	for (size_t i = 0; !rc && i < o->ntargets; i++) {
-		struct opts_target *t = &o->targets[i];
-
-		if (!t->nown_headers)
-			continue;
-		t->nheaders = o->nheaders + t->nown_headers;
-		if (!(t->headers = malloc(t->nheaders * sizeof *t->headers)))
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-		for (size_t k = 0; k < o->nheaders; k++)
-			t->headers[k] = o->headers[k];
-		for (size_t k = 0; k < t->nown_headers; k++)
-			t->headers[o->nheaders + k] = t->own_headers[k];
-	}
-	return rc;
-}
-
-void opts_for_target(const struct opts *o, const struct opts_target *t,
-		     struct opts *out)
-{
-	*out = *o;
-	if (t->api_key)
-		out->api_key = t->api_key;
-	if (t->headers) {
-		out->headers = t->headers;
-		out->nheaders = t->nheaders;
-	}
-}
-
-int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
-{
-	const char *url = NULL, *model = "default", *api = "openai-chat";
-	int api_given = 0;
-	const char *key_env = NULL, *key_file = NULL, *extra = NULL;
-	const char *targets = NULL, *batches = NULL, *rates = NULL, *ramp = NULL;
-	const char *schedule = NULL;
-	int c, at, rc = 0, batch_opt = 0;
-
 	memset(o, 0, sizeof *o);
 	o->out = "-";
 	o->stream = 1;
@@ -583,279 +351,275 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	o->scrape_max_bytes = 1LL << 30;
 	o->argc = argc;
 	o->argv = argv;
-	optind = 1;
-	opterr = 0;
-	while ((c = opt_next(argc, argv, shortopts, longopts, &at)) != -1) {
-		long l;
-		char junk;
+}
 
-		switch (c) {
-		case O_URL: url = optarg; break;
-		case O_SCRAPE:
-			/* "--scrape URL" as well as "--scrape=URL": an optional
-			 * argument is the next word when that is a URL. */
-			if (!optarg && optind < argc && opts_http_url(argv[optind]))
-				optarg = argv[optind++];
-			if (optarg && !opts_http_url(optarg))
-				return bad_scheme("--scrape", optarg, e);
-			o->scrape = 1;
-			o->scrape_url = optarg;
-			break;
-		case O_SCRAPE_IV:
-			rc = to_double(optarg, 0.01, &o->scrape_interval_s, "--scrape-interval", e);
-			break;
-		case O_SCRAPE_MAX:
-			rc = to_long(optarg, 1024, &l, "--scrape-max-bytes", e);
-			o->scrape_max_bytes = l;
-			break;
-		case O_MODEL: model = optarg; o->model_given = 1; break;
-		case O_API: api = optarg; api_given = 1; break;
-		case O_STREAM: o->stream = 1; break;
-		case O_NO_STREAM: o->stream = 0; break;
-		case O_CONT: o->continuous_usage = 1; break;
-		case O_KEY_ENV: key_env = optarg; break;
-		case O_KEY_FILE: key_file = o->key_file = optarg; break;
-		case 'H': {
-			const char **h = realloc(o->headers, (o->nheaders + 1) * sizeof *h);
+/* Takes option c (its argument in optarg; at, its place in argv for a
+ * refusal) into o, or into d when it is checked after the loop. Returns 0;
+ * -1 when --help or --version was printed; or an error code with e. */
+static int take_option(int c, int at, int argc, char **argv, struct opts *o,
+		       struct deferred *d, struct err *e)
+{
+	long l;
+	char junk;
+	int rc = 0;
 
-			if (!h)
-				return err_set(e, ERR_SOFTWARE, "out of memory");
-			o->headers = h;
-			if (!strchr(optarg, ':'))
-				return err_set(e, ERR_USAGE, "-H: expected 'Name: value'");
-			/* A line break would end the header and start another. */
-			if (strpbrk(optarg, "\r\n"))
-				return err_set(e, ERR_USAGE, "-H: a header value holds a line break");
-			h[o->nheaders++] = optarg;
-			break;
-		}
-		case O_EXTRA: extra = optarg; break;
-		case O_TARGETS: targets = o->targets_file = optarg; break;
-		case O_MAXTOK: rc = to_long(optarg, 1, &o->max_tokens, "--max-tokens", e); break;
-		case O_MINTOK: rc = to_long(optarg, 0, &o->min_tokens, "--min-tokens", e); break;
-		case O_IGNORE_EOS: o->ignore_eos = 1; break;
-		case O_TEMP: rc = to_double(optarg, 0, &o->temperature, "--temperature", e); break;
-		case O_TOP_P: rc = to_double(optarg, 0, &o->top_p, "--top-p", e); break;
-		case O_SYSTEM: o->system = optarg; break;
-		case O_TIMEOUT: rc = to_double(optarg, 0.001, &o->timeout_s, "--timeout", e); break;
-		case O_CTIMEOUT: rc = to_double(optarg, 0.001, &o->connect_timeout_s, "--connect-timeout", e); break;
-		case O_INSECURE: o->insecure = 1; break;
-		case O_CACERT: o->cacert = optarg; break;
-		case O_HTTP2: o->http2 = 1; break;
-		case O_NOKA: o->no_keepalive = 1; break;
-		case O_PRECONN:
-			o->preconnect = 1;
-			if (optarg)
-				rc = to_long(optarg, 1, &o->preconnect_n, "--preconnect", e);
-			break;
-		case O_NO_PRECONN: o->preconnect = 0; break;
-		case O_STAMP:
-			if (!strcmp(optarg, "kernel"))
-				o->stamp = STAMP_KERNEL;
-			else if (!strcmp(optarg, "recv"))
-				o->stamp = STAMP_RECV;
-			else if (!strcmp(optarg, "read"))
-				o->stamp = STAMP_READ;
-			else
-				rc = err_set(e, ERR_USAGE, "--stamp: expected kernel, "
-					     "recv or read, got '%s'", optarg);
-			break;
-		case O_READ_BATCH:
-			rc = to_long_max(optarg, 0, 100000, &o->read_batch_us, "--read-batch-us", e);
-			break;
-		case O_SPIN:
-			rc = to_long_max(optarg, 0, 100000, &o->spin_us, "--spin-us", e);
-			break;
-		case O_BATCH:
-		case O_CONCURRENCY:
-			if (batches && batch_opt != c)
-				return err_set(e, ERR_USAGE, "--concurrency is --batch-sizes: "
-					       "give one of them");
-			batches = optarg;
-			batch_opt = c;
-			break;
-		case O_PROMPT: {
-			const char **p = realloc(o->prompts, (o->nprompts + 1) * sizeof *p);
+	switch (c) {
+	case O_URL: d->url = optarg; break;
+	case O_SCRAPE:
+		/* "--scrape URL" as well as "--scrape=URL": an optional
+		 * argument is the next word when that is a URL. */
+		if (!optarg && optind < argc && tgt_http_url(argv[optind]))
+			optarg = argv[optind++];
+		if (optarg && !tgt_http_url(optarg))
+			return bad_scheme("--scrape", optarg, e);
+		o->scrape = 1;
+		o->scrape_url = optarg;
+		break;
+	case O_SCRAPE_IV:
+		rc = to_double(optarg, 0.01, &o->scrape_interval_s, "--scrape-interval", e);
+		break;
+	case O_SCRAPE_MAX:
+		rc = to_long(optarg, 1024, &l, "--scrape-max-bytes", e);
+		o->scrape_max_bytes = l;
+		break;
+	case O_MODEL: d->model = optarg; o->model_given = 1; break;
+	case O_API: d->api = optarg; d->api_given = 1; break;
+	case O_STREAM: o->stream = 1; break;
+	case O_NO_STREAM: o->stream = 0; break;
+	case O_CONT: o->continuous_usage = 1; break;
+	case O_KEY_ENV: d->key_env = optarg; break;
+	case O_KEY_FILE: o->key_file = optarg; break;
+	case 'H': {
+		const char **h = realloc(o->headers, (o->nheaders + 1) * sizeof *h);
 
-			if (!p)
-				return err_set(e, ERR_SOFTWARE, "out of memory");
-			o->prompts = p;
-			p[o->nprompts++] = optarg;
-			break;
-		}
-		case O_PROMPT_FILE: o->prompt_file = optarg; break;
-		case O_MAXCONC: rc = to_long(optarg, 1, &o->max_concurrency, "--max-concurrency", e); break;
-		case O_THINK: rc = parse_think(optarg, o, e); break;
-		case O_SCHEDULE: schedule = optarg; break;
-		case O_RATE: rates = optarg; break;
-		case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
-		case O_RAMP: ramp = optarg; break;
-		case O_TRACE: o->trace = 1; break;
-		case O_TSCALE:
-			rc = to_double(optarg, 1e-6, &o->time_scale, "--time-scale", e);
-			if (!rc && o->time_scale > 1e6)
-				rc = err_set(e, ERR_USAGE, "--time-scale: at most 1e6, got '%s'", optarg);
-			break;
-		/* At most 10^12: requests + warmup is summed in a long. */
-		case O_REQUESTS: rc = to_long_max(optarg, 1, 1000000000000L, &o->requests, "--requests", e); break;
-		case O_DURATION:
-			/* In ns it must fit an int64_t with room: a year is plenty. */
-			rc = to_double(optarg, 1e-3, &o->duration_s, "--duration", e);
-			if (!rc && o->duration_s > 31536000)
-				rc = err_set(e, ERR_USAGE, "--duration: at most 31536000 s (a year), got '%s'", optarg);
-			break;
-		case O_WARMUP: rc = to_long_max(optarg, 0, 1000000000000L, &o->warmup, "--warmup", e); break;
-		case O_MAXERR: rc = to_long(optarg, 0, &o->max_errors, "--max-errors", e); break;
-		case O_DRAIN: o->drain = 1; break;
-		case O_RETRIES: rc = to_long(optarg, 0, &o->retries, "--retries", e); break;
-		case O_RETRY_ON: rc = parse_classes(optarg, &o->retry_on, e); break;
-		case O_BACKOFF: rc = to_double(optarg, 0, &o->retry_backoff_s, "--retry-backoff", e); break;
-		case O_SHARD:
-			if (sscanf(optarg, "%ld/%ld%c", &o->shard_i, &l, &junk) != 2 || l < 1 ||
-			    o->shard_i < 0 || o->shard_i >= l)
-				return err_set(e, ERR_USAGE, "--shard: expected I/N with 0 <= I < N");
-			o->shard_n = l;
-			break;
-		case O_SEED:
-			rc = to_long(optarg, 0, &l, "--seed", e);
-			o->seed = (uint64_t)l;
-			break;
-		case 't': o->tokenizer = optarg; break;
-		case 'o': rc = opt_path("-o", o->out = optarg, e); break;
-		case O_META: rc = opt_path("--meta", o->meta = optarg, e); break;
-		case O_SAMPLES: rc = to_long(optarg, 0, &o->show_samples, "--show-samples", e); break;
-		case 'q': o->quiet = 1; break;
-		case 'h':
-			fputs(help, stdout);
-			return -1;
-		case O_MINSUCC:
-			rc = to_double(optarg, 0, &o->min_success, "--min-success", e);
-			if (!rc && o->min_success > 1)
-				rc = err_set(e, ERR_USAGE, "--min-success: expected a rate from 0 to 1, got '%s'", optarg);
-			break;
-		case O_RUNID: rc = check_run_id(optarg, e); o->run_id = optarg; break;
-		case O_NOPROBE: o->no_probe = 1; break;
-		case 'V':
-		case O_VERSION:
-			printf("llmrun %s\n", LLMBENCH_VERSION);
-			return -1;
-		default:
-			return opt_refused(argc, argv, at, shortopts, longopts, e);
-		}
-		if (rc)
-			return rc;
+		if (!h)
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		o->headers = h;
+		if (!strchr(optarg, ':'))
+			return err_set(e, ERR_USAGE, "-H: expected 'Name: value'");
+		/* A line break would end the header and start another. */
+		if (strpbrk(optarg, "\r\n"))
+			return err_set(e, ERR_USAGE, "-H: a header value holds a line break");
+		h[o->nheaders++] = optarg;
+		break;
 	}
+	case O_EXTRA: d->extra = optarg; break;
+	case O_TARGETS: o->targets_file = optarg; break;
+	case O_MAXTOK: rc = to_long(optarg, 1, &o->max_tokens, "--max-tokens", e); break;
+	case O_MINTOK: rc = to_long(optarg, 0, &o->min_tokens, "--min-tokens", e); break;
+	case O_IGNORE_EOS: o->ignore_eos = 1; break;
+	case O_TEMP: rc = to_double(optarg, 0, &o->temperature, "--temperature", e); break;
+	case O_TOP_P: rc = to_double(optarg, 0, &o->top_p, "--top-p", e); break;
+	case O_SYSTEM: o->system = optarg; break;
+	case O_TIMEOUT: rc = to_double(optarg, 0.001, &o->timeout_s, "--timeout", e); break;
+	case O_CTIMEOUT: rc = to_double(optarg, 0.001, &o->connect_timeout_s, "--connect-timeout", e); break;
+	case O_INSECURE: o->insecure = 1; break;
+	case O_CACERT: o->cacert = optarg; break;
+	case O_HTTP2: o->http2 = 1; break;
+	case O_NOKA: o->no_keepalive = 1; break;
+	case O_PRECONN:
+		o->preconnect = 1;
+		if (optarg)
+			rc = to_long(optarg, 1, &o->preconnect_n, "--preconnect", e);
+		break;
+	case O_NO_PRECONN: o->preconnect = 0; break;
+	case O_STAMP:
+		if (!strcmp(optarg, "kernel"))
+			o->stamp = STAMP_KERNEL;
+		else if (!strcmp(optarg, "recv"))
+			o->stamp = STAMP_RECV;
+		else if (!strcmp(optarg, "read"))
+			o->stamp = STAMP_READ;
+		else
+			rc = err_set(e, ERR_USAGE, "--stamp: expected kernel, "
+				     "recv or read, got '%s'", optarg);
+		break;
+	case O_READ_BATCH:
+		rc = to_long_max(optarg, 0, 100000, &o->read_batch_us, "--read-batch-us", e);
+		break;
+	case O_SPIN:
+		rc = to_long_max(optarg, 0, 100000, &o->spin_us, "--spin-us", e);
+		break;
+	case O_BATCH:
+	case O_CONCURRENCY:
+		if (d->batches && d->batch_opt != c)
+			return err_set(e, ERR_USAGE, "--concurrency is --batch-sizes: "
+				       "give one of them");
+		d->batches = optarg;
+		d->batch_opt = c;
+		break;
+	case O_PROMPT: {
+		const char **p = realloc(o->prompts, (o->nprompts + 1) * sizeof *p);
+
+		if (!p)
+			return err_set(e, ERR_SOFTWARE, "out of memory");
+		o->prompts = p;
+		p[o->nprompts++] = optarg;
+		break;
+	}
+	case O_PROMPT_FILE: o->prompt_file = optarg; break;
+	case O_MAXCONC: rc = to_long(optarg, 1, &o->max_concurrency, "--max-concurrency", e); break;
+	case O_THINK: rc = parse_think(optarg, o, e); break;
+	case O_SCHEDULE: d->schedule = optarg; break;
+	case O_RATE: d->rates = optarg; break;
+	case O_BURST: rc = to_double(optarg, 1e-3, &o->rate.burstiness, "--burstiness", e); break;
+	case O_RAMP: d->ramp = optarg; break;
+	case O_TRACE: o->trace = 1; break;
+	case O_TSCALE:
+		rc = to_double(optarg, 1e-6, &o->time_scale, "--time-scale", e);
+		if (!rc && o->time_scale > 1e6)
+			rc = err_set(e, ERR_USAGE, "--time-scale: at most 1e6, got '%s'", optarg);
+		break;
+	/* At most 10^12: requests + warmup is summed in a long. */
+	case O_REQUESTS: rc = to_long_max(optarg, 1, 1000000000000L, &o->requests, "--requests", e); break;
+	case O_DURATION:
+		/* In ns it must fit an int64_t with room: a year is plenty. */
+		rc = to_double(optarg, 1e-3, &o->duration_s, "--duration", e);
+		if (!rc && o->duration_s > 31536000)
+			rc = err_set(e, ERR_USAGE, "--duration: at most 31536000 s (a year), got '%s'", optarg);
+		break;
+	case O_WARMUP: rc = to_long_max(optarg, 0, 1000000000000L, &o->warmup, "--warmup", e); break;
+	case O_MAXERR: rc = to_long(optarg, 0, &o->max_errors, "--max-errors", e); break;
+	case O_DRAIN: o->drain = 1; break;
+	case O_RETRIES: rc = to_long(optarg, 0, &o->retries, "--retries", e); break;
+	case O_RETRY_ON: rc = parse_classes(optarg, &o->retry_on, e); break;
+	case O_BACKOFF: rc = to_double(optarg, 0, &o->retry_backoff_s, "--retry-backoff", e); break;
+	case O_SHARD:
+		if (sscanf(optarg, "%ld/%ld%c", &o->shard_i, &l, &junk) != 2 || l < 1 ||
+		    o->shard_i < 0 || o->shard_i >= l)
+			return err_set(e, ERR_USAGE, "--shard: expected I/N with 0 <= I < N");
+		o->shard_n = l;
+		break;
+	case O_SEED:
+		rc = to_long(optarg, 0, &l, "--seed", e);
+		o->seed = (uint64_t)l;
+		break;
+	case 't': o->tokenizer = optarg; break;
+	case 'o': rc = opt_path("-o", o->out = optarg, e); break;
+	case O_META: rc = opt_path("--meta", o->meta = optarg, e); break;
+	case O_SAMPLES: rc = to_long(optarg, 0, &o->show_samples, "--show-samples", e); break;
+	case 'q': o->quiet = 1; break;
+	case 'h':
+		fputs(help, stdout);
+		return -1;
+	case O_MINSUCC:
+		rc = to_double(optarg, 0, &o->min_success, "--min-success", e);
+		if (!rc && o->min_success > 1)
+			rc = err_set(e, ERR_USAGE, "--min-success: expected a rate from 0 to 1, got '%s'", optarg);
+		break;
+	case O_RUNID: rc = check_run_id(optarg, e); o->run_id = optarg; break;
+	case O_NOPROBE: o->no_probe = 1; break;
+	case 'V':
+	case O_VERSION:
+		printf("llmrun %s\n", LLMBENCH_VERSION);
+		return -1;
+	default:
+		return opt_refused(argc, argv, at, shortopts, longopts, e);
+	}
+	return rc;
+}
+
+/* The corpus, argv[first] (the first word getopt left), or the prompts
+ * that stand in for it. */
+static int set_corpus(struct opts *o, int argc, char **argv, int first, struct err *e)
+{
 	if (o->nprompts || o->prompt_file) {
 		/* Prompts stand in for the corpus: two sources would leave
 		 * unclear which rows were sent. */
 		if (o->nprompts && o->prompt_file)
 			return err_set(e, ERR_USAGE, "give --prompt or --prompt-file, not both");
-		if (optind < argc)
+		if (first < argc)
 			return err_set(e, ERR_USAGE, "%s replaces the corpus: '%s' given too",
-				       o->nprompts ? "--prompt" : "--prompt-file", argv[optind]);
+				       o->nprompts ? "--prompt" : "--prompt-file", argv[first]);
 		if (o->trace)
 			return err_set(e, ERR_USAGE, "--trace needs a corpus with arrival_s, not "
 				       "prompts");
 		if (o->nprompts && o->shard_n > 1)
 			return err_set(e, ERR_USAGE, "--shard splits a corpus or a prompt file, "
 				       "not --prompt");
-	} else if (optind != argc - 1) {
-		return err_set(e, ERR_USAGE, optind >= argc ? "no corpus given (a CORPUS.csv, "
+	} else if (first != argc - 1) {
+		return err_set(e, ERR_USAGE, first >= argc ? "no corpus given (a CORPUS.csv, "
 				       "--prompt or --prompt-file)"
-							    : "more than one corpus given");
+							  : "more than one corpus given");
 	} else {
-		o->corpus = argv[optind];
+		o->corpus = argv[first];
 	}
+	return 0;
+}
 
-	/* Both go into the JSON body, which must be UTF-8: jansson would
-	 * drop them, and the request go out without a system message or
-	 * with the server's default model. */
+/* Both go into the JSON body, which must be UTF-8: jansson would
+ * drop them, and the request go out without a system message or
+ * with the server's default model. */
+static int check_utf8(const struct opts *o, const char *model, struct err *e)
+{
 	if (model && !utf8_valid(model, strlen(model), NULL))
 		return err_set(e, ERR_USAGE, "--model: not valid UTF-8");
 	if (o->system && !utf8_valid(o->system, strlen(o->system), NULL))
 		return err_set(e, ERR_USAGE, "--system: not valid UTF-8");
-	/* libcurl reads it only at the first TLS handshake, and then says
-	 * no more than "Problem with the SSL CA cert" of every request. */
-	if (o->cacert) {
-		FILE *f = fopen(o->cacert, "r");
-		int bad = f ? 0 : errno;
+	return 0;
+}
 
-		if (f) {
-			errno = 0;
-			if (fgetc(f) == EOF)
-				bad = errno ? errno : ENODATA;
-			fclose(f);
-		}
-		if (bad)
-			return err_set(e, ERR_NOINPUT, "--cacert %s: %s", o->cacert,
-				       bad == ENODATA ? "empty" : strerror(bad));
+/* libcurl reads it only at the first TLS handshake, and then says
+ * no more than "Problem with the SSL CA cert" of every request. */
+static int check_cacert(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	int bad = f ? 0 : errno;
+
+	if (f) {
+		errno = 0;
+		if (fgetc(f) == EOF)
+			bad = errno ? errno : ENODATA;
+		fclose(f);
 	}
-	if (key_file) {
-		if ((rc = read_key_file(key_file, &o->api_key, e)))
-			return rc;
-	} else {
-		const char *k = getenv(key_env ? key_env : "OPENAI_API_KEY");
+	if (bad)
+		return err_set(e, ERR_NOINPUT, "--cacert %s: %s", path,
+			       bad == ENODATA ? "empty" : strerror(bad));
+	return 0;
+}
 
-		if (key_env && !k)
-			return err_set(e, ERR_USAGE, "--api-key-env: $%s is not set", key_env);
-		if (k && *k && !(o->api_key = strdup(k)))
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-	}
-	/* It goes into a header line: a line break there would end it and
-	 * start a header of the key's choosing. */
-	if (o->api_key && strpbrk(o->api_key, "\r\n"))
-		return err_set(e, ERR_USAGE, "the API key (%s) holds a line break", key_file ? key_file
-			       : key_env ? key_env : "$OPENAI_API_KEY");
+/* The targets, from --targets or the command line's one, checked. */
+static int set_targets(struct opts *o, const struct deferred *d, struct err *e)
+{
+	int rc;
 
-	if (targets) {
+	if (o->targets_file) {
 		/* Each target names its own: these would be ignored. */
-		if (url || extra || api_given || o->model_given)
+		if (d->url || d->extra || d->api_given || o->model_given)
 			return err_set(e, ERR_USAGE, "--targets replaces --url, --api, --model and "
 				       "--extra-body (give them in the targets file)");
-		if ((rc = yaml_name(targets) ? load_yaml_targets(targets, o, e)
-					     : load_targets(targets, o, e)))
+		if ((rc = tgt_load(o->targets_file, o, e)))
 			return rc;
 	} else {
-		if (!url)
+		if (!d->url)
 			return err_set(e, ERR_USAGE, "--url is required");
-		if (!opts_http_url(url))
-			return bad_scheme("--url", url, e);
-		o->targets = calloc(1, sizeof *o->targets);
-		if (!o->targets)
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-		o->ntargets = 1;
-		o->targets[0].api = api_find(api);
-		if (!o->targets[0].api)
-			return err_set(e, ERR_USAGE, "--api: unknown '%s' (want %s)", api,
-				       api_names());
-		o->targets[0].lookup_model = !o->model_given;
-		o->targets[0].name = strdup("default");
-		o->targets[0].url = strdup(url);
-		o->targets[0].model = strdup(model);
-		if (extra && (rc = parse_extra(extra, "--extra-body", &o->targets[0].extra, e)))
+		if (!tgt_http_url(d->url))
+			return bad_scheme("--url", d->url, e);
+		if ((rc = tgt_from_url(o, d->url, d->api, d->model, d->extra, e)))
 			return rc;
 	}
-
-	for (size_t i = 0; i < o->ntargets; i++)
-		if (o->stream && o->targets[i].api->plain_only)
-			return err_set(e, ERR_USAGE, "%s: --api %s has no streaming endpoint: "
-				       "add --no-stream", o->targets[i].name,
-				       o->targets[i].api->name);
-	for (size_t i = 0; i < o->ntargets; i++)
-		if ((rc = base_url(&o->targets[i], o->note, sizeof o->note, e)))
-			return rc;
+	if ((rc = tgt_check(o, e)))
+		return rc;
 	if (o->scrape && ofile_stream(o->out))
 		return err_set(e, ERR_USAGE, "--scrape writes FILE.metrics.csv beside -o FILE: give -o a file");
 	if (o->scrape && !o->scrape_url && o->ntargets > 1)
 		return err_set(e, ERR_USAGE, "--scrape: give the URL to scrape when --targets names several");
+	return 0;
+}
 
-	if (!!batches + !!rates + !!ramp + o->trace > 1)
+/* The load: batch steps, rate steps (a ramp is one) or a trace, how they
+ * are scheduled, and the options that apply to only some of them. */
+static int set_load(struct opts *o, const struct deferred *d, struct err *e)
+{
+	int rc;
+
+	if (!!d->batches + !!d->rates + !!d->ramp + o->trace > 1)
 		return err_set(e, ERR_USAGE,
 			       "choose one of --batch-sizes, --rate, --ramp, --trace");
-	if (rates && (rc = sched_parse_rates(rates, &o->rates, &o->nrates, e)))
+	if (d->rates && (rc = sched_parse_rates(d->rates, &o->rates, &o->nrates, e)))
 		return rc;
-	if (ramp) {
-		if ((rc = sched_parse_ramp(ramp, &o->rate, e)))
+	if (d->ramp) {
+		if ((rc = sched_parse_ramp(d->ramp, &o->rate, e)))
 			return rc;
 		/* One step; its step value is where the ramp ends. */
 		if (!(o->rates = malloc(sizeof *o->rates)))
@@ -864,24 +628,24 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 		o->nrates = 1;
 	}
 	if (!o->nrates && !o->trace &&
-	    (rc = sched_parse_sizes(batches ? batches : "1", &o->batches,
+	    (rc = sched_parse_sizes(d->batches ? d->batches : "1", &o->batches,
 				    &o->nbatches, e)))
 		return rc;
 	o->rate.arr = o->rate.burstiness != 1 ? ARR_GAMMA : ARR_POISSON;
-	if (schedule) {
-		if (strcmp(schedule, "window") == 0 && o->nbatches)
+	if (d->schedule) {
+		if (strcmp(d->schedule, "window") == 0 && o->nbatches)
 			o->schedule = SCHED_WINDOW;
-		else if (strcmp(schedule, "waves") == 0 && o->nbatches)
+		else if (strcmp(d->schedule, "waves") == 0 && o->nbatches)
 			o->schedule = SCHED_WAVES;
-		else if (strcmp(schedule, "poisson") == 0 && o->nrates) {
+		else if (strcmp(d->schedule, "poisson") == 0 && o->nrates) {
 			/* the default, set above */
-		} else if (strcmp(schedule, "constant") == 0 && o->nrates)
+		} else if (strcmp(d->schedule, "constant") == 0 && o->nrates)
 			o->rate.arr = ARR_CONSTANT;
 		else
 			return err_set(e, ERR_USAGE,
 				       "--schedule: '%s' does not apply (window|waves with "
 				       "batch sizes, poisson|constant with --rate)",
-				       schedule);
+				       d->schedule);
 	}
 	if (o->max_concurrency && !o->nrates && !o->trace)
 		return err_set(e, ERR_USAGE, "--max-concurrency caps an open loop (--rate, "
@@ -900,6 +664,26 @@ int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
 	return 0;
 }
 
+int opts_parse(int argc, char **argv, struct opts *o, struct err *e)
+{
+	struct deferred d = {.model = "default", .api = "openai-chat"};
+	int c, at, rc;
+
+	set_defaults(o, argc, argv);
+	optind = 1;
+	opterr = 0;
+	while ((c = opt_next(argc, argv, shortopts, longopts, &at)) != -1)
+		if ((rc = take_option(c, at, argc, argv, o, &d, e)))
+			return rc;
+	if ((rc = set_corpus(o, argc, argv, optind, e)) ||
+	    (rc = check_utf8(o, d.model, e)) ||
+	    (o->cacert && (rc = check_cacert(o->cacert, e))) ||
+	    (rc = secret_load_key(o->key_file, d.key_env, &o->api_key, e)) ||
+	    (rc = set_targets(o, &d, e)))
+		return rc;
+	return set_load(o, &d, e);
+}
+
 void opts_free(struct opts *o)
 {
 	for (size_t i = 0; i < o->ntargets; i++)
@@ -915,171 +699,4 @@ void opts_free(struct opts *o)
 		free(o->api_key);
 	}
 	memset(o, 0, sizeof *o);
-}
-
-/* Does a query parameter's or header's name (n bytes) look like it names
- * a secret? */
-static int secret_param(const char *name, size_t n)
-{
-	static const char *const words[] = {"key", "token", "secret", "sig",
-					    "pass", "auth", "credential", "cookie"};
-
-	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
-		for (size_t l = strlen(words[w]), i = 0; i + l <= n; i++)
-			if (strncasecmp(name + i, words[w], l) == 0)
-				return 1;
-	return 0;
-}
-
-int opts_secret_header(const char *h)
-{
-	return secret_param(h, strcspn(h, ":"));
-}
-
-/* Replaces every occurrence of secret (n > 0 bytes) in s (room for size
- * bytes) by [redacted], cutting the end if it grows past the room. When
- * memory runs out the whole message goes, not the secret in it. */
-static void scrub_one(char *s, size_t size, const char *secret, size_t n)
-{
-	struct buf b = BUF_INIT;
-	const char *p = s, *q;
-	int rc = 0;
-
-	if (!strstr(s, secret))
-		return;
-	while ((q = strstr(p, secret))) {
-		rc |= buf_add(&b, p, (size_t)(q - p), NULL);
-		rc |= buf_adds(&b, "[redacted]", NULL);
-		p = q + n;
-	}
-	rc |= buf_adds(&b, p, NULL);
-	snprintf(s, size, "%s", rc ? "[a message withheld: out of memory]" : b.p);
-	buf_free(&b);
-}
-
-void opts_scrub(const struct opts *o, char *s, size_t size)
-{
-	if (!size)
-		return;
-	if (o->api_key && *o->api_key)
-		scrub_one(s, size, o->api_key, strlen(o->api_key));
-	for (size_t i = 0; i < o->nheaders; i++) {
-		const char *v = o->headers[i] + strcspn(o->headers[i], ":"), *last;
-
-		if (!opts_secret_header(o->headers[i]) || !*v)
-			continue;
-		v += 1 + strspn(v + 1, " \t");
-		/* "Bearer X": a server may echo X alone. */
-		last = strrchr(v, ' ');
-		if (last && last[1])
-			scrub_one(s, size, last + 1, strlen(last + 1));
-		if (*v)
-			scrub_one(s, size, v, strlen(v));
-	}
-}
-
-char *opts_url_shown(const char *u)
-{
-	const char *s = strstr(u, "://"), *auth = s ? s + 3 : u, *p = u, *at = NULL;
-	size_t alen = strcspn(auth, "/?#");
-	const char *q = auth + alen + strcspn(auth + alen, "?#");
-	struct buf b = BUF_INIT;
-	int rc = 0;
-
-	for (const char *c = auth; c < auth + alen; c++)
-		if (*c == '@')
-			at = c;
-	if (at) {
-		rc |= buf_add(&b, u, (size_t)(auth - u), NULL);
-		rc |= buf_adds(&b, "[redacted]", NULL);
-		p = at;
-	}
-	if (*q == '?') {
-		rc |= buf_add(&b, p, (size_t)(q + 1 - p), NULL);
-		for (p = q + 1; *p && *p != '#';) {
-			size_t n = strcspn(p, "&#"), name = strcspn(p, "=&#");
-
-			if (name < n && secret_param(p, name)) {
-				rc |= buf_add(&b, p, name + 1, NULL);
-				rc |= buf_adds(&b, "[redacted]", NULL);
-			} else {
-				rc |= buf_add(&b, p, n, NULL);
-			}
-			p += n;
-			if (*p == '&')
-				rc |= buf_add(&b, p++, 1, NULL);
-		}
-	}
-	rc |= buf_adds(&b, p, NULL);
-	if (rc) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.p;
-}
-
-/* Appends s to array a with every secret header value in it redacted:
- * getopt takes "--hea VALUE" and "-qHVALUE" too, which the forms matched
- * below do not name, but the value is the same text. */
-static void append_scrubbed(json_t *a, const struct opts *o, const char *s)
-{
-	size_t size = strlen(s) * 11 + 16;
-	char *t = malloc(size);
-
-	if (!t) {
-		json_array_append_new(a, json_string("[redacted]"));
-		return;
-	}
-	snprintf(t, size, "%s", s);
-	opts_scrub(o, t, size);
-	/* An argument that is not UTF-8 (a file name) was dropped. */
-	{
-		char *shown = utf8_lossy(t);
-
-		json_array_append_new(a, json_string(shown ? shown : "?"));
-		free(shown);
-	}
-	free(t);
-}
-
-json_t *opts_argv_redacted(const struct opts *o)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; i < o->argc; i++) {
-		const char *s = o->argv[i], *url = strstr(s, "://");
-		const char *h = NULL;
-		char tmp[256];
-
-		/* -H VALUE, -HVALUE, --header VALUE, --header=VALUE */
-		if (i > 0 && (strcmp(o->argv[i - 1], "-H") == 0 ||
-			      strcmp(o->argv[i - 1], "--header") == 0))
-			h = s;
-		else if (strncmp(s, "-H", 2) == 0 && s[2])
-			h = s + 2;
-		else if (strncmp(s, "--header=", 9) == 0)
-			h = s + 9;
-		if (h && opts_secret_header(h)) {
-			snprintf(tmp, sizeof tmp, "%.*s%.*s: [redacted]", (int)(h - s), s,
-				 (int)strcspn(h, ":"), h);
-			json_array_append_new(a, json_string(tmp));
-		} else if (url) {
-			/* --url U, --url=U, --scrape U: from the scheme on. */
-			char *shown;
-			struct buf b = BUF_INIT;
-
-			while (url > s && (isalnum((unsigned char)url[-1]) || strchr("+-.", url[-1])))
-				url--;
-			shown = opts_url_shown(url);
-			if (shown && !buf_add(&b, s, (size_t)(url - s), NULL) && !buf_adds(&b, shown, NULL))
-				append_scrubbed(a, o, b.p);
-			else
-				json_array_append_new(a, json_string("[redacted]"));
-			buf_free(&b);
-			free(shown);
-		} else {
-			append_scrubbed(a, o, s);
-		}
-	}
-	return a;
 }

@@ -7,6 +7,7 @@
  * into memory released by opts_free. The API key, read from the
  * environment or a file, is held here and nowhere else; it is only ever
  * put into a request header; so is a YAML target's (opts_target.api_key).
+ * targets.h fills o->targets; secrets.h reads the key and redacts it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -127,35 +128,5 @@ struct opts {
 int opts_parse(int argc, char **argv, struct opts *o, struct err *e);
 
 void opts_free(struct opts *o);
-
-/* 1 when u starts with http:// or https:// (any case). */
-int opts_http_url(const char *u);
-
-/* 1 when header line h ("Name: value" or a name) names a credential: its
- * name holds key, token, secret, sig, pass, auth, credential or cookie
- * (Authorization, X-Api-Key, X-Goog-Api-Key, Cookie, ...). */
-int opts_secret_header(const char *h);
-
-/* Replaces in s (room for size bytes), a message that may repeat what a
- * server was sent, o's API key and the values of its secret headers by
- * [redacted]: a server that echoes a bad key in its error would else put
- * it in the rows and on the terminal. */
-void opts_scrub(const struct opts *o, char *s, size_t size);
-
-/* o with t's API key and headers where t has its own (a shallow copy:
- * never passed to opts_free), for the requests of target t. */
-void opts_for_target(const struct opts *o, const struct opts_target *t,
-		     struct opts *out);
-
-/* URL u as it may be shown (metadata, notes, errors): its user:password
- * and the values of query parameters whose names look secret (with key,
- * token, secret, sig, pass, auth or credential in them) replaced by
- * [redacted]. A new string the caller frees; NULL when out of memory. */
-char *opts_url_shown(const char *u);
-
-/* The command line with header values that may hold secrets redacted, and
- * URLs as opts_url_shown shows them, as a JSON array of strings (new
- * reference). */
-json_t *opts_argv_redacted(const struct opts *o);
 
 #endif

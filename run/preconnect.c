@@ -2,6 +2,7 @@
  * before a step's clock starts. */
 #include "engine_int.h"
 #include "http.h"
+#include "secrets.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -288,7 +289,7 @@ int pre_connect(struct eng *g, long n, FILE *warn, struct err *e)
 		for (long i = 0; i < made; i++)
 			curl_multi_remove_handle(g->m, h[i]);
 	} else if (ok == 0) {
-		char *shown = opts_url_shown(g->cx.t->url);
+		char *shown = secret_url_shown(g->cx.t->url);
 
 		rc = err_set(e, ERR_UNAVAILABLE, "cannot connect to %s (%s)",
 			     shown ? shown : "the target", why[0] ? why : "no connection could be made");

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "buf.h"
 #include "http.h"
+#include "secrets.h"
 #include "utf8.h"
 
 /* An answer is read up to this much: enough for any error message. */
@@ -87,7 +88,7 @@ static void server_message(const struct opts *o, const struct answer *a, char *m
 	else
 		snprintf(msg, msz, "%.*s", (int)(a->b.len < 200 ? a->b.len : 200),
 			 a->b.p ? a->b.p : "");
-	opts_scrub(o, msg, msz);
+	secret_scrub(o, msg, msz);
 	/* One line in a message. */
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
@@ -107,7 +108,7 @@ int probe_model(const struct opts *o, struct opts_target *t, char *note,
 	char msg[400] = "";
 	int rc = 0;
 
-	if (!url || !(shown = opts_url_shown(url))) {
+	if (!url || !(shown = secret_url_shown(url))) {
 		free(url);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
@@ -164,7 +165,7 @@ int probe_request(const struct opts *o, const struct opts_target *t,
 	int rc = 0;
 
 	body = http_body(o, t, row, 16, &max);
-	if (!url || !body || !(shown = opts_url_shown(url))) {
+	if (!url || !body || !(shown = secret_url_shown(url))) {
 		free(url);
 		free(body);
 		return err_set(e, ERR_SOFTWARE, "out of memory");

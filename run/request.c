@@ -6,6 +6,7 @@
 
 #include "engine_int.h"
 #include "http.h"
+#include "secrets.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -490,7 +491,7 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 				 "(does it take \"stream\": true?)", ct);
 	}
 	if (msg[0]) {
-		opts_scrub(o, msg, sizeof msg);
+		secret_scrub(o, msg, sizeof msg);
 		/* One line: a row never holds a line end (llmanalyze takes an
 		 * open quote over lines for bad data, not a cut-off row). */
 		for (char *c = msg; *c; c++)

@@ -9,7 +9,9 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "secrets.h"
 #include "slurp.h"
+#include "targets.h"
 
 struct ty {
 	const char *path;
@@ -134,7 +136,7 @@ static int add_header(struct ty *y, struct opts_target *t, const yaml_node_t *at
 	if (!nlen || strcspn(name, ": \t\r\n") < nlen || (value && strpbrk(value, "\r\n")))
 		return err_set(y->e, ERR_DATA, "%s:%ld: headers: expected 'Name: value'",
 			       y->path, line_of(at));
-	if (opts_secret_header(name))
+	if (secret_header(name))
 		return err_set(y->e, ERR_DATA, "%s:%ld: headers: %.*s holds a credential: keep "
 			       "the key out of the file and name its environment variable in "
 			       "api_key_env", y->path, line_of(at), (int)nlen, name);
@@ -237,8 +239,8 @@ static int target(struct ty *y, yaml_node_t *n, struct opts_target *t)
 		if (!strcmp(k, "name"))
 			rc = dup_to(y, &t->name, v);
 		else if (!strcmp(k, "base_url")) {
-			if (!opts_http_url(v)) {
-				char *shown = opts_url_shown(v);
+			if (!tgt_http_url(v)) {
+				char *shown = secret_url_shown(v);
 
 				rc = err_set(y->e, ERR_DATA, "%s:%ld: base_url: expected http:// or "
 					     "https://, got '%.200s'", y->path, kl, shown ? shown : "?");

@@ -530,7 +530,7 @@ static void model_paths(void **state)
 	/* An empty model segment is no Triton path (only TGI's ending). */
 	assert_ptr_equal(api_by_path("http://h/v2/models//generate", &len), &api_tgi);
 	assert_null(api_by_path("http://h/mii/", &len));
-	/* /generate is TGI's first: the run's --api decides (options.c). */
+	/* /generate is TGI's first: the run's --api decides (targets.c). */
 	assert_ptr_equal(api_by_path("http://h/generate", &len), &api_tgi);
 }
 

@@ -8,6 +8,7 @@
 
 #include "../../run/options.h"
 #include "../../run/record.h"
+#include "../../run/secrets.h"
 
 static void classify(void **state)
 {
@@ -201,7 +202,7 @@ static void options_and_redaction(void **state)
 	assert_int_equal(o.nbatches, 3);
 	assert_int_equal(o.schedule, SCHED_WAVES);
 	assert_null(o.api_key);
-	a = opts_argv_redacted(&o);
+	a = secret_argv_redacted(&o);
 	s = json_dumps(a, JSON_COMPACT);
 	assert_null(strstr(s, "sk-x"));
 	assert_null(strstr(s, "k2"));
@@ -232,7 +233,7 @@ static void redaction_of_any_form(void **state)
 	setenv("OPENAI_API_KEY", "sk-env-key", 1);
 	if (opts_parse(9, argv, &o, &e))
 		fail_msg("%s", e.msg);
-	a = opts_argv_redacted(&o);
+	a = secret_argv_redacted(&o);
 	s = json_dumps(a, JSON_COMPACT);
 	assert_null(strstr(s, "sk-abbrev"));
 	assert_null(strstr(s, "goog-key"));
@@ -240,14 +241,14 @@ static void redaction_of_any_form(void **state)
 	free(s);
 	json_decref(a);
 	snprintf(msg, sizeof msg, "bad: sk-env-key, Bearer sk-abbrev; goog-key");
-	opts_scrub(&o, msg, sizeof msg);
+	secret_scrub(&o, msg, sizeof msg);
 	assert_string_equal(msg, "bad: [redacted], Bearer [redacted]; [redacted]");
 	/* Growing past the room cuts the end, never leaves the secret. */
 	snprintf(msg, 20, "k: sk-env-key");
-	opts_scrub(&o, msg, 20);
+	secret_scrub(&o, msg, 20);
 	assert_string_equal(msg, "k: [redacted]");
 	snprintf(msg, 12, "sk-env-key");
-	opts_scrub(&o, msg, 12);
+	secret_scrub(&o, msg, 12);
 	assert_null(strstr(msg, "sk-env"));
 	opts_free(&o);
 	setenv("OPENAI_API_KEY", "sk-a\r\nX-Injected: yes", 1);
@@ -283,14 +284,14 @@ static void urls_shown(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		s = opts_url_shown(cases[i][0]);
+		s = secret_url_shown(cases[i][0]);
 		assert_string_equal(s, cases[i][1]);
 		free(s);
 	}
 	unsetenv("OPENAI_API_KEY");
 	if (opts_parse(9, argv, &o, &e))
 		fail_msg("%s", e.msg);
-	a = opts_argv_redacted(&o);
+	a = secret_argv_redacted(&o);
 	s = json_dumps(a, JSON_COMPACT);
 	assert_string_equal(s, "[\"llmrun\",\"--url=http://[redacted]@h/v1?key=[redacted]\",\"--url\","
 			       "\"HTTP://[redacted]@h/v1?auth=[redacted]\",\"--scrape\","
