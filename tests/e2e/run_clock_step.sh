@@ -79,6 +79,12 @@ for s in 300 -300; do
 	else
 		nok "$name: the steps counted in the metadata and said" "steps '$steps': $(grep -i step "$T/$name.err")"
 	fi
+	# The size llmrun measured is the shim's 300 us (its ends: the shim's
+	# wall clock against the kernel's monotonic one); a real step of this
+	# machine's clock during the run can only make the largest larger.
+	big=$(jq '[.results[] | .wall_clock_step_max_ms] | max' "$T/$name.csv.meta.json" 2>/dev/null)
+	awk -v b="${big:-0}" 'BEGIN { exit !(b >= 0.295) }' && ok "$name: the largest step measured as the shim's 0.3 ms ($big)" ||
+		nok "$name: the largest step measured as the shim's 0.3 ms" "wall_clock_step_max_ms '$big'"
 	# llmsim's arrival stamps went through its steps too (5 or more in a
 	# run: it reads its clock every 10 ms).
 	n=$(sed -n 's/^llmsim: note: the wall clock was stepped \([0-9]*\) times.*/\1/p' "$T/err")
