@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "csv.h"
+#include "html_meta.h"
 #include "utf8.h"
 #include "vllm.h"
 
@@ -48,6 +49,7 @@ struct file_ctx {
 	int col[NCOL];
 	int *keycol;
 	size_t file;            /* index of this file among those loaded */
+	int unfinished;         /* its run's metadata has no end marker */
 	char bucket[32];        /* the context_bucket key of the current row */
 };
 
@@ -398,6 +400,18 @@ static int64_t attempt_take(struct attempts *a, const char *key)
 	return 0;
 }
 
+/* Whether the metadata beside path says its run has not ended (no
+ * end_wall_ns): killed, or still writing. 0 without metadata. */
+static int run_unfinished(const char *path)
+{
+	char found[4096];
+	json_t *m = an_html_meta_load(path, found, sizeof found);
+	int open = m && !json_object_get(m, "end_wall_ns");
+
+	json_decref(m);
+	return open;
+}
+
 static int load_file(struct file_ctx *f, const struct an_load_opts *o,
 		     const char **keys, struct an_load_stats *st,
 		     struct runs *runs, const char *const *paths, struct err *e)
@@ -417,7 +431,7 @@ static int load_rows(struct file_ctx *f, const struct an_load_opts *o,
 	struct an_rec r;
 	char msg[ERR_MSG_MAX + 64], akey[512];
 	size_t i;
-	int rc, first = 1;
+	int rc, cut, first = 1;
 
 	if ((rc = find_columns(f, o, e)))
 		return rc;
@@ -425,12 +439,19 @@ static int load_rows(struct file_ctx *f, const struct an_load_opts *o,
 		rc = csv_next(f->r, e);
 		if (rc == 0)
 			return 0;
-		if (rc < 0 && !(e->code == ERR_DATA && csv_truncated(f->r)))
-			return e->code;
 		/* llmrun ends every row with a line end, so a last row without
 		 * one was cut by a killed run, even when its field count is
-		 * right (the cut fell inside the last field). */
-		if (rc < 0 || csv_truncated(f->r)) {
+		 * right (the cut fell inside the last field). A cut inside a
+		 * field that holds a line end (a corpus id with a newline)
+		 * leaves an open quote that began lines earlier, as a stray
+		 * quote that swallowed the rows after it does: it is taken as
+		 * a cut only when the run has no end marker (killed, or still
+		 * going), so a finished run's rows are never dropped. */
+		cut = rc < 0 && e->code == ERR_DATA &&
+		      (csv_truncated(f->r) || (f->unfinished && csv_cut_in_quote(f->r)));
+		if (rc < 0 && !cut)
+			return e->code;
+		if (cut || csv_truncated(f->r)) {
 			st->truncated++;
 			if (rc > 0)
 				err_set(e, ERR_DATA, "%s:%ld: the last row has no line end",
@@ -610,6 +631,7 @@ int an_load(const char *const *paths, size_t n, const struct an_load_opts *o,
 			rc = load_vllm(fp, name, i, o, keys, st, &runs, paths, e);
 		} else if (!(rc = csv_open_fp(fp, name, &f.r, e))) {
 			f.file = i;
+			f.unfinished = run_unfinished(paths[i]);
 			rc = load_file(&f, o, keys, st, &runs, paths, e);
 			csv_close(f.r);
 		}

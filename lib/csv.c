@@ -49,6 +49,7 @@ struct csv_reader {
 	int rec_done;   /* libcsv reported its end */
 	int rec_eof;    /* it ended at end of input, with no line end */
 	int truncated;  /* csv_truncated's answer for the last record */
+	int cut_quote;  /* csv_cut_in_quote's answer for the last record */
 	struct buf data;  /* its fields, each followed by a NUL */
 	struct fld *f;
 	size_t nf, af;    /* fields stored, allocated */
@@ -183,6 +184,7 @@ static void reset_record(struct csv_reader *r)
 	r->rec_done = 0;
 	r->rec_eof = 0;
 	r->truncated = 0;
+	r->cut_quote = 0;
 }
 
 /* Parses until libcsv reports the end of a record (1), the input ends (0)
@@ -210,6 +212,7 @@ static int read_record(struct csv_reader *r, struct err *e)
 				 * an open quote lines earlier swallowed the rows
 				 * after it, which is bad data, not a kill. */
 				r->truncated = r->line == r->rec_line;
+				r->cut_quote = 1;
 				return fail(r, e, ERR_DATA,
 					    "%s:%ld:%ld: end of input inside a quoted field (record from line %ld)",
 					    r->name, r->line, r->col + 1,
@@ -457,6 +460,11 @@ int csv_col(const struct csv_reader *r, const char *name)
 int csv_truncated(const struct csv_reader *r)
 {
 	return r->truncated;
+}
+
+int csv_cut_in_quote(const struct csv_reader *r)
+{
+	return r->cut_quote;
 }
 
 const char *csv_field(const struct csv_reader *r, size_t i, size_t *len)

@@ -82,6 +82,14 @@ int csv_next(struct csv_reader *r, struct err *e);
  * allows a last line without a line end, so other readers may keep it. */
 int csv_truncated(const struct csv_reader *r);
 
+/* Whether the error csv_next last returned was the end of input inside a
+ * quoted field, wherever its record began. A killed writer's row cut
+ * after a line end inside a field (a value holding a newline) ends so,
+ * and so does an open quote lines earlier that swallowed the rows after
+ * it: only the writer's own record of its end tells them apart (a reader
+ * of llmrun results asks the run's metadata). */
+int csv_cut_in_quote(const struct csv_reader *r);
+
 /* Field i of the current record (NUL-terminated; *len may be NULL), or
  * NULL when i is out of range. */
 const char *csv_field(const struct csv_reader *r, size_t i, size_t *len);

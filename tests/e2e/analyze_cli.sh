@@ -85,6 +85,29 @@ r_cut=$(col "$T/cut.out" 8 "$(colnum "$T/cut.out" requests)")
 [ "$r_cut" -eq $((r_all - 1)) ] && ok "cut-off row skipped, the rest counted" || nok "cut-off row skipped, the rest counted" "$r_all $r_cut"
 llmanalyze -q "$T/cut.csv" >/dev/null 2>"$T/err"
 [ ! -s "$T/err" ] && ok "--quiet silences warnings" || nok "--quiet silences warnings"
+# A killed run cut inside a field that holds a line end (a corpus id with a
+# newline): the open quote began a line earlier, as a stray quote that
+# swallowed the rows after it does. Only the metadata tells them apart:
+# without an end marker it is a cut (until 2026-12-07: 65 either way, and
+# the killed run's rows could not be read); with one, or with no
+# metadata, it is bad data.
+sed '$d' "$T/all.csv" >"$T/cutq.csv"
+tail -1 "$T/all.csv" | cut -d, -f1-5 | tr -d '\n' >>"$T/cutq.csv"
+printf ',"row\nid' >>"$T/cutq.csv"
+bad_quote() {
+	llmanalyze "$T/cutq.csv" >/dev/null 2>"$T/err"; rc=$?
+	[ $rc -eq 65 ] && grep -q "cutq.csv:$((lines + 1)):[0-9]*: end of input inside a quoted field (record from line $lines)" "$T/err" &&
+		ok "$1" || nok "$1" "exit $rc: $(cat "$T/err")"
+}
+bad_quote "cut inside a field with a line end, no metadata: 65 naming the lines"
+echo '{"run_id": "x", "end_wall_ns": 1}' >"$T/cutq.csv.meta.json"
+bad_quote "... with the metadata's end marker: 65"
+echo '{"run_id": "x"}' >"$T/cutq.csv.meta.json"
+llmanalyze "$T/cutq.csv" >"$T/cutq.out" 2>"$T/err"; rc=$?
+r_cutq=$(col "$T/cutq.out" 8 "$(colnum "$T/cutq.out" requests)")
+[ $rc -eq 0 ] && grep -q "warning: .*cutq.csv:.*quoted field (record from line $lines).*skipped" "$T/err" &&
+	[ "$r_cutq" = "$r_cut" ] && ok "... without the end marker: a cut-off row skipped with a warning, the rest counted" ||
+	nok "... without the end marker: a cut-off row skipped" "exit $rc, requests $r_cutq (want $r_cut): $(cat "$T/err")"
 
 # Formats and options.
 llmanalyze -f md -c req_per_s,ttft_p99 "$T/all.csv" >"$T/t.md"
