@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,7 +15,6 @@
 #include "ofile.h"
 #include "sonnet.h"
 #include "stats.h"
-#include "sigstop.h"
 #include "template.h"
 #include "tok.h"
 
@@ -384,17 +382,6 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 	return buf_add(&g->shared, r->c.text.p, r->c.text.len, e);
 }
 
-/* SIGINT, SIGTERM or SIGHUP while the rows are written: the signal's
- * number. The run stops at the next row, removes its temporary files,
- * and then dies of the signal (a shell sees 130, 143 or 129, as without
- * the handler). */
-static volatile sig_atomic_t stop_sig;
-
-static void on_stop(int sig)
-{
-	stop_sig = sig;
-}
-
 /* Writes output i's header if it has not been. */
 static int write_header(struct run *r, int i, struct err *e)
 {
@@ -426,7 +413,7 @@ int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
 	struct csv_writer *w = r->w[g->file];
 	int rc = 0;
 
-	if (stop_sig)
+	if (r->stop && *r->stop)
 		return err_set(e, ERR_SOFTWARE, "stopped by a signal");
 	if ((rc = write_header(r, g->file, e)))
 		return rc;
@@ -702,90 +689,124 @@ static int open_outputs(struct run *r, struct err *e)
 	return rc;
 }
 
-int gen_run(const struct gen_opts *o, struct err *e)
+/* Closes the outputs opened: each gets its header if it has none yet and
+ * is committed (renamed into place) when rc is 0, else removed. Returns
+ * rc, or the first error of a close when rc was 0. */
+static int close_outputs(struct run *r, int rc, struct err *e)
 {
-	struct run r;
-	int rc;
-
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.conv = o->conversations || o->from_kind == SRC_SHAREGPT_TURNS;
-	rc = plan(&r, e);
-	if (!rc && o->conversations && !(rc = len_parse(o->turns, "--turns", &r.turns, e)))
-		rc = len_parse(o->follow_in, "--follow-up-tokens", &r.follow, e);
-	if (!rc && (r.turns.n > 1 || r.follow.n > 1))
-		rc = err_set(e, ERR_USAGE, "--turns and --follow-up-tokens take one spec, not a sweep");
-	if (!rc && o->from)
-		rc = src_load(o->from_kind, o->from, &r.src, e);
-	if (!rc && o->burstgpt)
-		rc = bgpt_load(o->burstgpt, o->count_set ? (size_t)o->count : 0, &r.trace, e);
-	r.arrival = o->burstgpt != NULL;
-	if (!rc)
-		rc = load_templates(&r, e);
-	if (!rc && o->conversations)
-		rc = check_followups(&r, e);
-	if (!rc)
-		rc = tok_open(o->tokenizer, &r.t, e);
-	if (!rc) {
-		compose_init(&r.c, r.t);
-		if (o->sonnet)
-			rc = sonnet_open(&r.sonnet, o->sonnet, r.t,
-					 o->shared_prefix ? (size_t)o->shared_prefix : 200, e);
-		if (!rc)
-			rc = same_file(o, e);
-		if (!rc)
-			rc = open_outputs(&r, e);
-	}
-	if (!rc)
-		sigstop_catch(on_stop);
-	if (!rc && o->from)
-		rc = gen_run_import(&r, e);
-	if (!rc && o->burstgpt)
-		rc = gen_run_burstgpt(&r, e);
-	for (size_t i = 0; !rc && !o->from && !o->burstgpt && i < r.ng; i++)
-		rc = gen_run_group(&r, i, e);
-	for (int i = 0; i < r.nw; i++) {
+	for (int i = 0; i < r->nw; i++) {
 		struct err ce = { 0 };
 		int crc;
 
 		if (!rc)
-			rc = write_header(&r, i, e);
-		crc = csv_writer_close(r.w[i], !rc, &ce);
+			rc = write_header(r, i, e);
+		crc = csv_writer_close(r->w[i], !rc, &ce);
 
 		if (crc && !rc) {
 			rc = crc;
 			*e = ce;
 		}
 	}
-	if (stop_sig) {
-		/* The temporary files are gone (closed uncommitted above). */
-		signal(stop_sig, SIG_DFL);
-		raise(stop_sig);
-	}
-	if (!rc && !o->quiet)
-		summary(&r);
-	else if (!rc)
-		warn_missed(&r);
-	for (size_t i = 0; i < r.ng; i++) {
-		free(r.g[i].itok);
-		free(r.g[i].otok);
-		buf_free(&r.g[i].shared);
-	}
-	free(r.g);
-	for (int i = 0; i < GEN_MAX_SCENARIOS; i++) {
-		len_free(&r.in[i]);
-		len_free(&r.out[i]);
-	}
-	len_free(&r.turns);
-	len_free(&r.follow);
-	src_free(&r.src);
-	bgpt_free(&r.trace);
-	sonnet_free(&r.sonnet);
-	buf_free(&r.body);
-	buf_free(&r.tail);
-	if (r.t)
-		compose_free(&r.c);
-	tok_free(r.t);
-	tpl_free(r.tpl);
+	r->nw = 0;
 	return rc;
+}
+
+int gen_open(const struct gen_opts *o, struct run **out, struct err *e)
+{
+	struct run *r = calloc(1, sizeof *r);
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	r->o = o;
+	r->conv = o->conversations || o->from_kind == SRC_SHAREGPT_TURNS;
+	rc = plan(r, e);
+	if (!rc && o->conversations && !(rc = len_parse(o->turns, "--turns", &r->turns, e)))
+		rc = len_parse(o->follow_in, "--follow-up-tokens", &r->follow, e);
+	if (!rc && (r->turns.n > 1 || r->follow.n > 1))
+		rc = err_set(e, ERR_USAGE, "--turns and --follow-up-tokens take one spec, not a sweep");
+	if (!rc && o->from)
+		rc = src_load(o->from_kind, o->from, &r->src, e);
+	if (!rc && o->burstgpt)
+		rc = bgpt_load(o->burstgpt, o->count_set ? (size_t)o->count : 0, &r->trace, e);
+	r->arrival = o->burstgpt != NULL;
+	if (!rc)
+		rc = load_templates(r, e);
+	if (!rc && o->conversations)
+		rc = check_followups(r, e);
+	if (!rc)
+		rc = tok_open(o->tokenizer, &r->t, e);
+	if (!rc) {
+		compose_init(&r->c, r->t);
+		if (o->sonnet)
+			rc = sonnet_open(&r->sonnet, o->sonnet, r->t,
+					 o->shared_prefix ? (size_t)o->shared_prefix : 200, e);
+		if (!rc)
+			rc = same_file(o, e);
+		if (!rc)
+			rc = open_outputs(r, e);
+	}
+	if (rc) {
+		gen_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int gen_write(struct run *r, const volatile sig_atomic_t *stop, struct err *e)
+{
+	const struct gen_opts *o = r->o;
+	int rc = 0;
+
+	r->stop = stop;
+	if (o->from)
+		rc = gen_run_import(r, e);
+	if (!rc && o->burstgpt)
+		rc = gen_run_burstgpt(r, e);
+	for (size_t i = 0; !rc && !o->from && !o->burstgpt && i < r->ng; i++)
+		rc = gen_run_group(r, i, e);
+	return close_outputs(r, rc, e);
+}
+
+void gen_report(const struct run *r)
+{
+	if (!r->o->quiet)
+		summary(r);
+	else
+		warn_missed(r);
+}
+
+void gen_free(struct run *r)
+{
+	struct err ignored = { 0 };
+
+	if (!r)
+		return;
+	/* Outputs still open (gen_open failed, or gen_write was not called)
+	 * are removed, never committed. */
+	close_outputs(r, ERR_SOFTWARE, &ignored);
+	for (size_t i = 0; i < r->ng; i++) {
+		free(r->g[i].itok);
+		free(r->g[i].otok);
+		buf_free(&r->g[i].shared);
+	}
+	free(r->g);
+	for (int i = 0; i < GEN_MAX_SCENARIOS; i++) {
+		len_free(&r->in[i]);
+		len_free(&r->out[i]);
+	}
+	len_free(&r->turns);
+	len_free(&r->follow);
+	src_free(&r->src);
+	bgpt_free(&r->trace);
+	sonnet_free(&r->sonnet);
+	buf_free(&r->body);
+	buf_free(&r->tail);
+	if (r->t)
+		compose_free(&r->c);
+	tok_free(r->t);
+	tpl_free(r->tpl);
+	free(r);
 }

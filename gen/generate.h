@@ -5,8 +5,10 @@
  * have exact input token counts (docs/formats.md, docs/llmgen.md).
  *
  * The command line is parsed once (gen_parse, gen/genopts.c) into a
- * struct gen_opts that the run (gen_run, gen/generate.c) only reads.
+ * struct gen_opts that the run (gen_open, gen_write, gen/generate.c) only
+ * reads.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,6 +16,9 @@
 #include "sources.h"
 
 #define GEN_MAX_SCENARIOS 16
+
+/* One run of the command (gen/generate_int.h). */
+struct run;
 
 enum { GEN_SIN = 1, GEN_LIN = 2, GEN_LOUT = 4, GEN_SOUT = 8 };
 
@@ -63,14 +68,34 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e);
 void gen_usage(FILE *f);
 
 /*
- * Writes the corpus (or the three legacy files) and the summary on
- * stderr. Returns 0, or an ERR_ code with e filled (no output file is
- * left behind).
+ * A run goes in steps, so that the caller can catch the stop signals
+ * while the rows are written and only then (caught earlier, a read of an
+ * import from a pipe that a signal interrupts would be restarted, never
+ * ending): gen_open, gen_write, gen_report if it returned 0, gen_free.
+ *
+ * gen_open plans the groups, loads the inputs, the templates and the
+ * tokenizer, and opens the outputs (temporary files). Returns 0 with *out
+ * set to a run that the caller releases with gen_free; or an ERR_ code
+ * with e filled, *out NULL and nothing left behind. o is borrowed and
+ * must outlive the run.
  */
-int gen_run(const struct gen_opts *o, struct err *e);
+int gen_open(const struct gen_opts *o, struct run **out, struct err *e);
 
-/* argv[0] is the program; prints errors prefixed "llmgen: " and returns
- * the exit status. */
-int cmd_generate(int argc, char **argv);
+/*
+ * Writes the rows of the corpus (or of the three legacy files) and closes
+ * the outputs: renamed into place when every row was written, removed
+ * otherwise. Once *stop is set (by a signal handler; stop may be NULL)
+ * no further row is written and it returns ERR_SOFTWARE, "stopped by a
+ * signal". Returns 0, or an ERR_ code with e filled (no output file is
+ * left behind). Called once per run.
+ */
+int gen_write(struct run *r, const volatile sig_atomic_t *stop, struct err *e);
+
+/* After a gen_write that returned 0: the summary on stderr (with -q only
+ * the warning about rows that missed their length). */
+void gen_report(const struct run *r);
+
+/* Releases r (NULL is ignored); outputs still open are removed. */
+void gen_free(struct run *r);
 
 #endif

@@ -5,9 +5,10 @@
  * writers that gen/generate.c (groups composed from templates) and
  * gen/imports.c (rows from files and traces) share. Not for other tools.
  *
- * Ownership: a struct run and everything it points to belong to gen_run,
- * which frees them; the functions below borrow them.
+ * Ownership: a struct run and everything it points to are made by
+ * gen_open and freed by gen_free; the functions below borrow them.
  */
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,8 @@ struct run {
 			       end), so an error before any row leaves
 			       standard output empty */
 	long next_id;
+	const volatile sig_atomic_t *stop; /* gen_write's: once set, no more
+					      rows */
 };
 
 /* Where a row stands in its conversation: none for a single-turn corpus. */

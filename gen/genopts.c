@@ -321,21 +321,3 @@ int gen_parse(int argc, char **argv, struct gen_opts *o, struct err *e)
 	}
 	return 0;
 }
-
-int cmd_generate(int argc, char **argv)
-{
-	struct gen_opts o;
-	struct err e = { 0 };
-	int rc = gen_parse(argc, argv, &o, &e);
-
-	if (rc == 1)
-		return 0;
-	if (rc) {
-		fprintf(stderr, "llmgen: %s; try 'llmgen --help'\n", e.msg);
-		return rc;
-	}
-	if ((rc = gen_run(&o, &e)))
-		fprintf(stderr, "llmgen: %s%s\n", e.msg,
-			rc == ERR_USAGE ? "; try 'llmgen --help'" : "");
-	return rc;
-}

@@ -26,3 +26,9 @@ void sigstop_default(void)
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		signal(sigs[i], SIG_DFL);
 }
+
+void sigstop_reraise(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+}

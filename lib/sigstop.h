@@ -17,4 +17,11 @@ void sigstop_catch(void (*fn)(int));
  * a read blocked on a pipe would be restarted and never end. */
 void sigstop_default(void);
 
+/* Ends the process as sig (one of the three) would have without the
+ * handler, so a shell sees 128 + sig (130, 143, 129): sig's default
+ * action back, then sig raised. For a tool that cleans up (removes its
+ * temporary files) after the stop and then dies of the signal. Returns
+ * only when sig is blocked. */
+void sigstop_reraise(int sig);
+
 #endif
