@@ -144,7 +144,7 @@ static struct an_group *new_group(struct an_set *s, const char *const *keys)
 			group_free(g, s->nkeys);
 			return NULL;
 		}
-	g->first_sent = g->first_first = INT64_MAX;
+	g->first_sent = g->first_sent_ok = g->first_first = INT64_MAX;
 	g->last_end = g->last_first = g->last_end_ok = INT64_MIN;
 	return g;
 }
@@ -359,6 +359,11 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 		g->merged += (size_t)r->ttft_merged;
 	}
 	if (r->t_first != AN_NO_TIME) {
+		/* The prefill span is the ok requests' own: the send of the
+		 * attempt that got the first token, not a failed request's
+		 * or a retried attempt's (they delivered no input tokens). */
+		if (r->t_sent != AN_NO_TIME && r->t_sent < g->first_sent_ok)
+			g->first_sent_ok = r->t_sent;
 		if (r->t_first < g->first_first)
 			g->first_first = r->t_first;
 		if (r->t_first > g->last_first)

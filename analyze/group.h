@@ -87,6 +87,8 @@ struct an_group {
 	struct buf lag;            /* doubles: client lag (ms), non-cancelled rows */
 	double max_tok, max_out;   /* sums of max_tokens and output tokens over
 				      ok rows that have both */
+	int64_t first_sent_ok;     /* earliest t_sent of ok rows with a
+				      first token (prefill_tok_per_s's start) */
 	int64_t first_first;       /* earliest first token of ok rows */
 	int64_t last_first;        /* latest first token of ok rows */
 	int64_t last_end_ok;       /* latest t_end of ok rows */

@@ -137,7 +137,7 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->in_tok_per_s = g->in_tok / d;
 	m->out_tok_per_s = g->out_tok / d;
 	m->total_tok_per_s = (g->in_tok + g->out_tok) / d;
-	pre = span_s(g->first_sent, g->last_first);
+	pre = span_s(g->first_sent_ok, g->last_first);
 	dec = span_s(g->first_first, g->last_end_ok);
 	/* Prefill and decode spans are first-to-last over the group: across
 	 * a gap between pooled runs they would mean nothing, so none then. */

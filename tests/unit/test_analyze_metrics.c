@@ -524,6 +524,35 @@ static void failed_rows_tokens_unused(void **state)
 	an_set_free(s);
 }
 
+/* The prefill span runs from the ok requests' own sends: a request that
+ * failed before them, or the earlier attempt of a retried one, delivered
+ * no input tokens (until 2026-12-07 either started the span, as in
+ * duration_s, and lowered the figure). */
+static void prefill_span_of_ok_requests(void **state)
+{
+	const char *names[] = {"step"}, *keys[] = {"1"};
+	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
+	struct an_rec r[3];
+	struct an_metrics m;
+	struct err e;
+	int i;
+
+	(void)state;
+	r[0] = rec(AN_HTTP_5XX, 0, AN_NO_TIME, AN_NO_TIME, 5, -1, -1, NULL);
+	r[1] = rec(AN_OK, 50, 150, 400, 500, 10, 4, NULL);
+	r[2] = rec(AN_OK, 100, 200, 400, 450, 30, 4, NULL);
+	r[2].first_attempt = T0 + 20 * MS; /* its retried first attempt */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
+	an_metrics_compute(s->groups[0], 0, &m);
+	/* the step's span still starts with the failed request */
+	assert_near(m.duration_s, 0.5, 1e-12);
+	/* 40 tokens / (latest first token 200 - earliest ok send 50) */
+	assert_near(m.prefill_tok_per_s, 40 / 0.150, 1e-9);
+	assert_near(m.decode_tok_per_s, 8 / 0.350, 1e-9);
+	an_set_free(s);
+}
+
 static struct an_rec with_context(struct an_rec r, long ctx, long cached)
 {
 	r.ctx_tok = ctx;
@@ -649,6 +678,7 @@ int main(void)
 		cmocka_unit_test(merged_first_tokens),
 		cmocka_unit_test(server_speeds),
 		cmocka_unit_test(failed_rows_tokens_unused),
+		cmocka_unit_test(prefill_span_of_ok_requests),
 		cmocka_unit_test(prompt_tokens),
 		cmocka_unit_test(cache_hit_rate),
 		cmocka_unit_test(cache_nothing_reported),
