@@ -781,8 +781,8 @@ static void wake_up(struct eng *g, struct epoll_event *evs, int n)
 	}
 }
 
-int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
-		 int *interrupted, struct err *e)
+static int run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
+		    int *interrupted, struct err *e)
 {
 	const struct opts *o = g->cx.o;
 	struct epoll_event evs[WAKE_MAX];
@@ -790,7 +790,6 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 	long npre = pre_count(g, s);
 	long want = npre > s->batch ? npre : s->batch;
 	int rc, too_many = 0;
-	long steps0 = g->wall.steps, bounded0 = g->wall.bounded;
 
 	*interrupted = 0;
 	/* libcurl keeps 4 idle connections per handle added by default, and
@@ -871,12 +870,6 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 			prog_tick(pg, clk_mono_ns());
 	}
 	eng_send_at(g, 0);
-	if (pg) {
-		pg->clock_steps = g->wall.steps - steps0;
-		pg->stamps_bounded = g->wall.bounded - bounded0;
-		pg->clock_step_max_ns = g->wall.step_max;
-	}
-	g->wall.step_max = 0;
 	if (g->cx.sess) /* conversations cut short by the step's end */
 		sess_end_all(g->cx.sess);
 	if (g->io_failed) {
@@ -887,6 +880,23 @@ int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
 		return err_set(e, ERR_UNAVAILABLE, "more than %ld requests failed",
 			       o->max_errors);
 	return 0;
+}
+
+int eng_run_step(struct eng *g, const struct eng_step *s, struct prog *pg,
+		 int *interrupted, struct err *e)
+{
+	long steps0 = g->wall.steps, bounded0 = g->wall.bounded;
+	int rc = run_step(g, s, pg, interrupted, e);
+
+	/* Counted for a step that failed too: its metadata entry is
+	 * written all the same, and its stamps were converted. */
+	if (pg) {
+		pg->clock_steps = g->wall.steps - steps0;
+		pg->stamps_bounded = g->wall.bounded - bounded0;
+		pg->clock_step_max_ns = g->wall.step_max;
+	}
+	g->wall.step_max = 0;
+	return rc;
 }
 
 void eng_free(struct eng *g)
