@@ -83,6 +83,8 @@ const struct an_col an_cols[] = {
 	COUNT("truth_matched", tr_matched, "ok requests found in the truth log by response_id"),
 	COUNT("truth_unmatched", tr_unmatched, "ok requests not found in the truth log"),
 	COUNT("truth_chunk_count_diff", tr_count_diff, "matched requests whose chunk count differs from the truth"),
+	COUNT("truth_held", tr_held, "chunks whose truth may be early (llmsim was not running, or TCP held the bytes): "
+	      "left out of recv, ttft and chunk"),
 	TRUTH(send, "arrived_ns - t_sent: llmsim's arrival stamp after the client's send stamp"),
 	TRUTH(recv, "t_first_token - truth first chunk: the client's receive stamp after llmsim's send"),
 	TRUTH(ttft, "client TTFT - truth TTFT (first chunk - arrived_ns)"),
@@ -119,7 +121,7 @@ int an_col_lower_better(const struct an_col *c)
 	/* Counts of what went wrong, and the server's queue. */
 	static const char *const fewer[] = {
 		"failed", "cancelled", "tokens_estimated", "ttft_merged",
-		"truth_unmatched", "truth_chunk_count_diff", "srv_waiting_mean",
+		"truth_unmatched", "truth_chunk_count_diff", "truth_held", "srv_waiting_mean",
 		"srv_waiting_max", "srv_preemptions",
 	};
 

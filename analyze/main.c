@@ -595,6 +595,9 @@ static void truth_summary(const struct an_truth_acc *a)
 	fputs("; max ms:", stderr);
 	for (i = 0; i < 4; i++)
 		fprintf(stderr, "%s %s %s", i ? "," : "", name[i], v[1][i]);
+	if (a->held)
+		fprintf(stderr, "; %zu chunk%s left out, whose truth may be early (held)", a->held,
+			a->held == 1 ? "" : "s");
 	fputc('\n', stderr);
 }
 
@@ -722,7 +725,7 @@ static int analyze(const struct opts *o, const char *const *paths, size_t n,
 	/* A live pass (--watch) says nothing of the row being written (a
 	 * "cut-off last row" every pass, while nothing was killed). */
 	struct sinks sk = {NULL, NULL, NULL, o->quiet || o->live, NULL, NULL,
-			   {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0}, NULL};
+			   {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0, 0, 0, 0, 0}, NULL};
 	struct an_truth *truth = NULL;
 	int64_t *offset = NULL;
 	struct an_load_opts lo = {o->by, o->nby, o->by_optional, on_row, &sk, on_warn,

@@ -169,6 +169,7 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	m->tr_matched = (double)g->truth.matched;
 	m->tr_unmatched = (double)g->truth.unmatched;
 	m->tr_count_diff = (double)g->truth.count_diff;
+	m->tr_held = (double)g->truth.held;
 	m->out_of_max = g->max_tok > 0 ? g->max_out / g->max_tok : NAN;
 	m->cache_reported = (double)g->cache_n;
 	m->cache_hit_rate = g->cache_prompt_tok > 0 ? g->cached_tok / g->cache_prompt_tok : NAN;

@@ -39,7 +39,7 @@ struct an_metrics {
 	struct stats_summary ctx_tok;    /* context_tokens of ok rows (tokens) */
 	/* Against llmsim's truth log (--truth; analyze/truth.h), ms: */
 	struct stats_summary tr_send, tr_recv, tr_ttft, tr_chunk;
-	double tr_matched, tr_unmatched, tr_count_diff;
+	double tr_matched, tr_unmatched, tr_count_diff, tr_held;
 	/* From FILE.metrics.csv (analyze/srvmetrics.h, an_srv_fill): */
 	double srv_running_mean, srv_running_max, srv_waiting_mean, srv_waiting_max;
 	double srv_kv_mean, srv_kv_max, srv_preemptions;

@@ -18,6 +18,7 @@ struct entry {
 	int64_t arrived;    /* NO_NS when unknown */
 	int64_t first;      /* first chunk: chunks[0], else first_chunk_ns */
 	int64_t *chunks;    /* ns of each chunk */
+	unsigned char *held; /* per chunk: its stamp may be early (NULL: none) */
 	size_t nchunks;
 };
 
@@ -46,6 +47,7 @@ void an_truth_free(struct an_truth *t)
 	for (i = 0; i < t->n; i++) {
 		free(t->v[i].id);
 		free(t->v[i].chunks);
+		free(t->v[i].held);
 	}
 	free(t->v);
 	free(t->table);
@@ -114,6 +116,31 @@ static int get_ns(const json_t *o, const char *key, int64_t *out, struct err *e)
 	return rc == 1 ? 0 : rc;
 }
 
+/* "held": the chunks (numbered from 1) whose stamp may be early: llmsim
+ * was not running between its stamp and its write, or TCP held the bytes
+ * unsent (docs/formats.md). Absent (older llmsim) or empty: none. */
+static int parse_held(const json_t *o, struct entry *x, struct err *e)
+{
+	const json_t *h = json_object_get(o, "held"), *c;
+	size_t i;
+
+	if (!h || json_is_null(h) || (json_is_array(h) && !json_array_size(h)))
+		return 0;
+	if (!json_is_array(h))
+		return err_set(e, ERR_DATA, "key \"held\": expected an array of chunk numbers");
+	if (!(x->held = calloc(x->nchunks ? x->nchunks : 1, 1)))
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	json_array_foreach(h, i, c) {
+		json_int_t k = json_is_integer(c) ? json_integer_value(c) : 0;
+
+		if (k < 1 || (size_t)k > x->nchunks)
+			return err_set(e, ERR_DATA, "held[%zu]: expected a chunk number from 1 to %zu",
+				       i, x->nchunks);
+		x->held[k - 1] = 1;
+	}
+	return 0;
+}
+
 static int parse_line(const json_t *o, struct entry *x, struct err *e)
 {
 	const json_t *ch = json_object_get(o, "chunks"), *c;
@@ -143,9 +170,12 @@ static int parse_line(const json_t *o, struct entry *x, struct err *e)
 	}
 	if (x->nchunks)
 		x->first = x->chunks[0];
-	if (!(x->id = strdup(id))) {
+	if ((rc = parse_held(o, x, e)) || !(x->id = strdup(id))) {
 		free(x->chunks);
-		return err_set(e, ERR_SOFTWARE, "out of memory");
+		free(x->held);
+		x->chunks = NULL;
+		x->held = NULL;
+		return rc ? rc : err_set(e, ERR_SOFTWARE, "out of memory");
 	}
 	return 0;
 }
@@ -282,7 +312,9 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 	a->matched++;
 	if (x->arrived != NO_NS && (rc = add_ms(&a->send, (double)(x->arrived - sent) / 1e6, e)))
 		return rc;
-	if (r->t_first != AN_NO_TIME && x->first != NO_NS) {
+	/* A chunk whose truth may be early measures llmsim, not the client:
+	 * it is counted, and compared with nothing. */
+	if (r->t_first != AN_NO_TIME && x->first != NO_NS && !(x->held && x->held[0])) {
 		first = r->t_first + off;
 		if ((rc = add_ms(&a->recv, (double)(first - x->first) / 1e6, e)))
 			return rc;
@@ -302,8 +334,10 @@ int an_truth_add(const struct an_truth *t, int64_t off, const struct an_rec *r,
 		if (end == p)
 			return err_set(e, ERR_DATA, "chunk_log: bad offset near \"%.20s\"", p);
 		p = end + strcspn(end, " ");
-		if (i < x->nchunks &&
-		    (rc = add_ms(&a->chunk, (double)(sent + llround(us * 1000.0) - x->chunks[i]) / 1e6, e)))
+		if (i < x->nchunks && x->held && x->held[i])
+			a->held++;
+		else if (i < x->nchunks &&
+			 (rc = add_ms(&a->chunk, (double)(sent + llround(us * 1000.0) - x->chunks[i]) / 1e6, e)))
 			return rc;
 		i++;
 	}

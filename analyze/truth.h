@@ -11,7 +11,8 @@
  *   recv   t_first_token - first truth chunk
  *   ttft   (t_first_token - t_sent) - (first truth chunk - arrived_ns)
  *   chunk  t_sent + chunk_log offset - truth chunk, chunk by chunk
- * (the comparison tests/e2e/truth.lib makes).
+ * (the comparison tests/e2e/truth.lib makes), leaving out the chunks the
+ * log says may have left later than llmsim stamped them ("held").
  *
  * Ownership: an_truth_load returns a table freed by an_truth_free.
  */
@@ -47,6 +48,9 @@ struct an_truth_acc {
 			       request of that id (llmsim's ids restart with
 			       each start: the log of another run) */
 	size_t count_diff;  /* matched rows whose chunk count differs */
+	size_t held;        /* chunks of matched rows whose truth may be
+			       early (the log's "held"): left out of recv,
+			       ttft (the first chunk) and chunk */
 };
 
 /* Compares ok row r (its file's offset mono_minus_wall) with the log and
