@@ -3,7 +3,7 @@
 /*
  * The HTTP server: libevent's evhttp and the engine's step timer in one
  * event loop, routes, request lifecycle, streaming, faults and the truth
- * log.
+ * log. Its files share their insides through server_int.h.
  *
  * Ownership: server_new's server is freed by server_free; c is borrowed
  * and must outlive it.
