@@ -361,9 +361,15 @@ static int add_ok(struct an_set *s, struct an_group *g, const struct an_rec *r,
 	if (r->t_first != AN_NO_TIME) {
 		/* The prefill span is the ok requests' own: the send of the
 		 * attempt that got the first token, not a failed request's
-		 * or a retried attempt's (they delivered no input tokens). */
-		if (r->t_sent != AN_NO_TIME && r->t_sent < g->first_sent_ok)
-			g->first_sent_ok = r->t_sent;
+		 * or a retried attempt's (they delivered no input tokens),
+		 * and its tokens are those of the same rows (an ok answer
+		 * without a first token has no prefill end). */
+		if (r->t_sent != AN_NO_TIME) {
+			if (r->t_sent < g->first_sent_ok)
+				g->first_sent_ok = r->t_sent;
+			if (r->in_tok >= 0)
+				g->in_tok_first += (double)r->in_tok;
+		}
 		if (r->t_first < g->first_first)
 			g->first_first = r->t_first;
 		if (r->t_first > g->last_first)

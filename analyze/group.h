@@ -89,6 +89,7 @@ struct an_group {
 				      ok rows that have both */
 	int64_t first_sent_ok;     /* earliest t_sent of ok rows with a
 				      first token (prefill_tok_per_s's start) */
+	double in_tok_first;       /* input tokens of those rows (its sum) */
 	int64_t first_first;       /* earliest first token of ok rows */
 	int64_t last_first;        /* latest first token of ok rows */
 	int64_t last_end_ok;       /* latest t_end of ok rows */

@@ -449,8 +449,16 @@ static int load_rows(struct file_ctx *f, const struct an_load_opts *o,
 		 * going), so a finished run's rows are never dropped. */
 		cut = rc < 0 && e->code == ERR_DATA &&
 		      (csv_truncated(f->r) || (f->unfinished && csv_cut_in_quote(f->r)));
-		if (rc < 0 && !cut)
+		if (rc < 0 && !cut) {
+			if (e->code == ERR_DATA && csv_cut_in_quote(f->r)) {
+				char m[sizeof e->msg];
+
+				snprintf(m, sizeof m, "%s", e->msg);
+				err_set(e, ERR_DATA, "%s (taken as bad data: no metadata beside the "
+					"results says their run was cut off)", m);
+			}
 			return e->code;
+		}
 		if (cut || csv_truncated(f->r)) {
 			st->truncated++;
 			if (rc > 0)

@@ -141,7 +141,7 @@ void an_metrics_compute(struct an_group *g, int slo_set, struct an_metrics *m)
 	dec = span_s(g->first_first, g->last_end_ok);
 	/* Prefill and decode spans are first-to-last over the group: across
 	 * a gap between pooled runs they would mean nothing, so none then. */
-	m->prefill_tok_per_s = g->ok && pieces == 1 ? g->in_tok / pre : NAN;
+	m->prefill_tok_per_s = g->ok && pieces == 1 ? g->in_tok_first / pre : NAN;
 	m->decode_tok_per_s = g->ok && pieces == 1 ? g->out_tok / dec : NAN;
 	m->out_speed_mean = stats_mean((const double *)g->speed.p,
 				       g->speed.len / sizeof(double));

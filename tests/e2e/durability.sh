@@ -25,7 +25,7 @@ wait $p 2>/dev/null
 stop_sim
 
 # Rows whose line end made it to disk (prompts are not in results, and
-# llmrun quotes no newline into any field, so a row is a line).
+# this corpus's ids and groups hold no newline, so a row is a line).
 whole=$(awk 'END {print NR - 1}' "$T/r.csv")
 [ "$(tail -c 1 "$T/r.csv" | od -An -c | tr -d ' ')" = '\n' ] || whole=$((whole - 1))
 [ "$whole" -ge 11 ] && ok "killed mid-sweep with $whole rows on disk" || nok "killed mid-sweep" "$whole rows"

@@ -532,7 +532,7 @@ static void prefill_span_of_ok_requests(void **state)
 {
 	const char *names[] = {"step"}, *keys[] = {"1"};
 	struct an_set *s = an_set_new(names, 1, &no_slo, 0);
-	struct an_rec r[3];
+	struct an_rec r[4];
 	struct an_metrics m;
 	struct err e;
 	int i;
@@ -542,7 +542,10 @@ static void prefill_span_of_ok_requests(void **state)
 	r[1] = rec(AN_OK, 50, 150, 400, 500, 10, 4, NULL);
 	r[2] = rec(AN_OK, 100, 200, 400, 450, 30, 4, NULL);
 	r[2].first_attempt = T0 + 20 * MS; /* its retried first attempt */
-	for (i = 0; i < 3; i++)
+	/* an empty answer: no first token, so no prefill end; its send and
+	 * its tokens stay out of the prefill figure alike */
+	r[3] = rec(AN_OK, 10, AN_NO_TIME, AN_NO_TIME, 300, 1000, 0, NULL);
+	for (i = 0; i < 4; i++)
 		assert_int_equal(an_set_add(s, keys, &r[i], &e), 0);
 	an_metrics_compute(s->groups[0], 0, &m);
 	/* the step's span still starts with the failed request */
