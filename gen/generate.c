@@ -76,7 +76,7 @@ static int check_unused(const struct gen_opts *o, unsigned used, struct err *e)
 	return 0;
 }
 
-static int add_group(struct run *r, const char *scen, enum gkind kind,
+static int add_group(struct gen_run *r, const char *scen, enum gkind kind,
 		     enum tpl_task task, const struct len_list *in, size_t ii,
 		     const struct len_list *out, size_t oi, int file, struct err *e)
 {
@@ -113,7 +113,7 @@ static int add_group(struct run *r, const char *scen, enum gkind kind,
 
 /* Parses scenario i's lengths; short says which defaults apply, for the
  * option named in messages. */
-static int parse_lengths(struct run *r, int i, const char *in, const char *out,
+static int parse_lengths(struct gen_run *r, int i, const char *in, const char *out,
 			 int short_in, int short_out, struct err *e)
 {
 	const struct gen_opts *o = r->o;
@@ -128,7 +128,7 @@ static int parse_lengths(struct run *r, int i, const char *in, const char *out,
 
 /* Groups from the options: scenario x input item x output item; *used
  * gets the scenario length options a group took its length from. */
-static int plan_groups(struct run *r, unsigned *used, struct err *e)
+static int plan_groups(struct gen_run *r, unsigned *used, struct err *e)
 {
 	const struct gen_opts *o = r->o;
 	const char *defaults[] = { "short-long", "long-long", "long-short" };
@@ -199,7 +199,7 @@ static int plan_groups(struct run *r, unsigned *used, struct err *e)
 /* A shared prefix needs room after it: refused before the first row for
  * a fixed length or a range that reaches it (it failed at the first such
  * draw, with rows already on stdout, or not, as the seed fell). */
-static int check_prefix_room(const struct run *r, struct err *e)
+static int check_prefix_room(const struct gen_run *r, struct err *e)
 {
 	for (size_t i = 0; r->o->shared_prefix && !r->o->conversations && i < r->ng; i++) {
 		const struct group *g = &r->g[i];
@@ -213,7 +213,7 @@ static int check_prefix_room(const struct run *r, struct err *e)
 	return 0;
 }
 
-static int plan(struct run *r, struct err *e)
+static int plan(struct gen_run *r, struct err *e)
 {
 	unsigned used = 0;
 	int rc = plan_groups(r, &used, e);
@@ -223,7 +223,7 @@ static int plan(struct run *r, struct err *e)
 	return rc ? rc : check_prefix_room(r, e);
 }
 
-static int load_templates(struct run *r, struct err *e)
+static int load_templates(struct gen_run *r, struct err *e)
 {
 	int rc, need = 0;
 
@@ -253,7 +253,7 @@ static int load_templates(struct run *r, struct err *e)
 }
 
 /* Conversations of template groups need each language's [follow-up]. */
-static int check_followups(const struct run *r, struct err *e)
+static int check_followups(const struct gen_run *r, struct err *e)
 {
 	for (size_t i = 0; r->tpl && i < r->nlangs; i++)
 		if (!r->langs[i]->followups.n)
@@ -264,7 +264,7 @@ static int check_followups(const struct run *r, struct err *e)
 	return 0;
 }
 
-static size_t lang_index(const struct run *r, const struct tpl_lang *l)
+static size_t lang_index(const struct gen_run *r, const struct tpl_lang *l)
 {
 	for (size_t i = 0; i < r->nlangs; i++)
 		if (r->langs[i] == l)
@@ -291,7 +291,7 @@ static void note_miss(struct group *g, const char *why)
  * instruction alone is over the target, puts the instruction first and
  * cuts the document after it. The text ends in r->c.text.
  */
-static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
+static int fit(struct gen_run *r, enum gkind kind, const struct mat_row *row,
 	       uint64_t rseed, size_t target, const char *prefix, size_t plen,
 	       struct compose_result *res, struct err *e)
 {
@@ -352,7 +352,7 @@ static int fit(struct run *r, enum gkind kind, const struct mat_row *row,
 
 /* A group's common prefix: a document cut to exactly n tokens, ending
  * in a blank line so it tokenizes the same at the start of every prompt. */
-static int make_shared(struct run *r, struct group *g, struct rng *rg, struct err *e)
+static int make_shared(struct gen_run *r, struct group *g, struct rng *rg, struct err *e)
 {
 	struct compose_result res;
 	struct mat_row row;
@@ -383,7 +383,7 @@ static int make_shared(struct run *r, struct group *g, struct rng *rg, struct er
 }
 
 /* Writes output i's header if it has not been. */
-static int write_header(struct run *r, int i, struct err *e)
+static int write_header(struct gen_run *r, int i, struct err *e)
 {
 	const char *const *cols = r->conv ? conv_columns : columns;
 	size_t n = r->conv ? NCONVCOLS : NCOLS;
@@ -402,7 +402,7 @@ static int write_header(struct run *r, int i, struct err *e)
 	return csv_write_row(r->w[i], h, n, e);
 }
 
-int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
+int gen_write_row(struct gen_run *r, struct group *g, const struct turn_ref *tr,
 		  size_t in_tokens, long out_tokens, const char *lang,
 		  const char *tpl, const char *topic, const char *prompt,
 		  size_t plen, struct err *e)
@@ -471,7 +471,7 @@ size_t gen_unique_tag(char *buf, size_t size, struct rng *rg)
 
 /* One prompt of the group's kind at target tokens after prefix, written
  * as a row; row is the template material (unused for random groups). */
-int gen_make_row(struct run *r, struct group *g, const struct turn_ref *tr,
+int gen_make_row(struct gen_run *r, struct group *g, const struct turn_ref *tr,
 		 enum gkind kind, const struct mat_row *row, uint64_t rseed,
 		 size_t target, long out, const char *pre, size_t plen,
 		 struct err *e)
@@ -494,7 +494,7 @@ int gen_make_row(struct run *r, struct group *g, const struct turn_ref *tr,
  * twice in a row), each padded with requirements to its own exact length.
  * Random groups continue with random text.
  */
-static int run_conversation(struct run *r, struct group *g, struct rng *rg,
+static int run_conversation(struct gen_run *r, struct group *g, struct rng *rg,
 			    const char *pre, size_t plen, struct err *e)
 {
 	long turns = len_sample(&r->turns.v[0], rg);
@@ -537,7 +537,7 @@ static int run_conversation(struct run *r, struct group *g, struct rng *rg,
 }
 
 /* One row of vLLM's sonnet dataset, exactly target tokens. */
-static int sonnet_row(struct run *r, struct group *g, struct rng *rg, size_t target,
+static int sonnet_row(struct gen_run *r, struct group *g, struct rng *rg, size_t target,
 		      long out, struct err *e)
 {
 	struct compose_result res;
@@ -551,7 +551,7 @@ static int sonnet_row(struct run *r, struct group *g, struct rng *rg, size_t tar
 			     r->c.text.len, e);
 }
 
-int gen_run_group(struct run *r, size_t gi, struct err *e)
+int gen_run_group(struct gen_run *r, size_t gi, struct err *e)
 {
 	struct group *g = &r->g[gi];
 	size_t rows = (size_t)(r->o->conversations ? r->o->conversations : r->o->count);
@@ -607,7 +607,7 @@ int gen_run_group(struct run *r, size_t gi, struct err *e)
 	return rc;
 }
 
-static void summary(const struct run *r)
+static void summary(const struct gen_run *r)
 {
 	size_t total = 0, missed = 0;
 
@@ -643,7 +643,7 @@ static void summary(const struct run *r)
 
 /* With -q: the rows that missed their input target are still said, as
  * an import's shortfall is (a corpus that is not what was asked for). */
-static void warn_missed(const struct run *r)
+static void warn_missed(const struct gen_run *r)
 {
 	for (size_t i = 0; i < r->ng; i++)
 		for (int k = 0; k < MAX_WHY && r->g[i].why[k]; k++)
@@ -663,7 +663,7 @@ static int same_file(const struct gen_opts *o, struct err *e)
 	return 0;
 }
 
-static int open_outputs(struct run *r, struct err *e)
+static int open_outputs(struct gen_run *r, struct err *e)
 {
 	const struct gen_opts *o = r->o;
 	int rc = 0;
@@ -692,7 +692,7 @@ static int open_outputs(struct run *r, struct err *e)
 /* Closes the outputs opened: each gets its header if it has none yet and
  * is committed (renamed into place) when rc is 0, else removed. Returns
  * rc, or the first error of a close when rc was 0. */
-static int close_outputs(struct run *r, int rc, struct err *e)
+static int close_outputs(struct gen_run *r, int rc, struct err *e)
 {
 	for (int i = 0; i < r->nw; i++) {
 		struct err ce = { 0 };
@@ -711,9 +711,9 @@ static int close_outputs(struct run *r, int rc, struct err *e)
 	return rc;
 }
 
-int gen_open(const struct gen_opts *o, struct run **out, struct err *e)
+int gen_open(const struct gen_opts *o, struct gen_run **out, struct err *e)
 {
-	struct run *r = calloc(1, sizeof *r);
+	struct gen_run *r = calloc(1, sizeof *r);
 	int rc;
 
 	*out = NULL;
@@ -755,7 +755,7 @@ int gen_open(const struct gen_opts *o, struct run **out, struct err *e)
 	return 0;
 }
 
-int gen_write(struct run *r, const volatile sig_atomic_t *stop, struct err *e)
+int gen_write(struct gen_run *r, const volatile sig_atomic_t *stop, struct err *e)
 {
 	const struct gen_opts *o = r->o;
 	int rc = 0;
@@ -767,10 +767,14 @@ int gen_write(struct run *r, const volatile sig_atomic_t *stop, struct err *e)
 		rc = gen_run_burstgpt(r, e);
 	for (size_t i = 0; !rc && !o->from && !o->burstgpt && i < r->ng; i++)
 		rc = gen_run_group(r, i, e);
+	/* A signal after the last row still removes the outputs: the run
+	 * then dies of it, and a file left in place would look made. */
+	if (!rc && stop && *stop)
+		rc = err_set(e, ERR_SOFTWARE, "stopped by a signal");
 	return close_outputs(r, rc, e);
 }
 
-void gen_report(const struct run *r)
+void gen_report(const struct gen_run *r)
 {
 	if (!r->o->quiet)
 		summary(r);
@@ -778,7 +782,7 @@ void gen_report(const struct run *r)
 		warn_missed(r);
 }
 
-void gen_free(struct run *r)
+void gen_free(struct gen_run *r)
 {
 	struct err ignored = { 0 };
 

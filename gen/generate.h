@@ -18,7 +18,7 @@
 #define GEN_MAX_SCENARIOS 16
 
 /* One run of the command (gen/generate_int.h). */
-struct run;
+struct gen_run;
 
 enum { GEN_SIN = 1, GEN_LIN = 2, GEN_LOUT = 4, GEN_SOUT = 8 };
 
@@ -79,23 +79,25 @@ void gen_usage(FILE *f);
  * with e filled, *out NULL and nothing left behind. o is borrowed and
  * must outlive the run.
  */
-int gen_open(const struct gen_opts *o, struct run **out, struct err *e);
+int gen_open(const struct gen_opts *o, struct gen_run **out, struct err *e);
 
 /*
  * Writes the rows of the corpus (or of the three legacy files) and closes
  * the outputs: renamed into place when every row was written, removed
  * otherwise. Once *stop is set (by a signal handler; stop may be NULL)
- * no further row is written and it returns ERR_SOFTWARE, "stopped by a
- * signal". Returns 0, or an ERR_ code with e filled (no output file is
- * left behind). Called once per run.
+ * no further row is written, and if it is set before the outputs are
+ * renamed it returns ERR_SOFTWARE, "stopped by a signal" (a signal during
+ * the rename itself may leave them in place, complete). Returns 0, or an
+ * ERR_ code with e filled (no output file is left behind). Called once
+ * per run.
  */
-int gen_write(struct run *r, const volatile sig_atomic_t *stop, struct err *e);
+int gen_write(struct gen_run *r, const volatile sig_atomic_t *stop, struct err *e);
 
 /* After a gen_write that returned 0: the summary on stderr (with -q only
  * the warning about rows that missed their length). */
-void gen_report(const struct run *r);
+void gen_report(const struct gen_run *r);
 
 /* Releases r (NULL is ignored); outputs still open are removed. */
-void gen_free(struct run *r);
+void gen_free(struct gen_run *r);
 
 #endif

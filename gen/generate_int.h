@@ -5,7 +5,7 @@
  * writers that gen/generate.c (groups composed from templates) and
  * gen/imports.c (rows from files and traces) share. Not for other tools.
  *
- * Ownership: a struct run and everything it points to are made by
+ * Ownership: a struct gen_run and everything it points to are made by
  * gen_open and freed by gen_free; the functions below borrow them.
  */
 #include <signal.h>
@@ -46,7 +46,7 @@ struct group {
 	struct buf shared;               /* --shared-prefix-tokens text */
 };
 
-struct run {
+struct gen_run {
 	const struct gen_opts *o;
 	struct tok *t;
 	struct tpl_set *tpl;
@@ -84,7 +84,7 @@ struct turn_ref {
 
 /* Writes one row of group g (tr NULL: a single-turn corpus); in_tokens is
  * the prompt's real count. 0, ERR_IO, ERR_SOFTWARE. */
-int gen_write_row(struct run *r, struct group *g, const struct turn_ref *tr,
+int gen_write_row(struct gen_run *r, struct group *g, const struct turn_ref *tr,
 		  size_t in_tokens, long out_tokens, const char *lang,
 		  const char *tpl, const char *topic, const char *prompt,
 		  size_t plen, struct err *e);
@@ -95,17 +95,17 @@ size_t gen_unique_tag(char *buf, size_t size, struct rng *rg);
 /* One prompt of kind at target tokens after pre[0..plen), written as a
  * row of g; row is the template material (unused for G_RANDOM, which
  * draws its text from rseed). A miss is noted in g. */
-int gen_make_row(struct run *r, struct group *g, const struct turn_ref *tr,
+int gen_make_row(struct gen_run *r, struct group *g, const struct turn_ref *tr,
 		 enum gkind kind, const struct mat_row *row, uint64_t rseed,
 		 size_t target, long out, const char *pre, size_t plen,
 		 struct err *e);
 
 /* Group gi's rows (and its shared prefix); an import group's prefix only. */
-int gen_run_group(struct run *r, size_t gi, struct err *e);
+int gen_run_group(struct gen_run *r, size_t gi, struct err *e);
 
 /* gen/imports.c: rows of a --from-jsonl/-sharegpt/-text import, and of a
  * --from-burstgpt trace. 0 or an ERR_ code with e filled. */
-int gen_run_import(struct run *r, struct err *e);
-int gen_run_burstgpt(struct run *r, struct err *e);
+int gen_run_import(struct gen_run *r, struct err *e);
+int gen_run_burstgpt(struct gen_run *r, struct err *e);
 
 #endif

@@ -12,7 +12,7 @@
 /* Which items an import writes, in order: all of them, or (with --count
  * below what the file holds) a seeded sample of items, or of whole
  * conversations for a multi-turn import. Returns the number in *n. */
-static int import_order(struct run *r, struct rng *rg, size_t **out, size_t *n,
+static int import_order(struct gen_run *r, struct rng *rg, size_t **out, size_t *n,
 			struct err *e)
 {
 	const struct src_list *src = &r->src;
@@ -61,7 +61,7 @@ static int import_order(struct run *r, struct rng *rg, size_t **out, size_t *n,
 }
 
 /* Imported prompts, in file order or (with --count) a seeded sample. */
-int gen_run_import(struct run *r, struct err *e)
+int gen_run_import(struct gen_run *r, struct err *e)
 {
 	int whole = r->o->from_kind == SRC_SHAREGPT_TURNS, rc = 0;
 	size_t units = whole ? (size_t)r->src.nconv : r->src.n;
@@ -167,7 +167,7 @@ int gen_run_import(struct run *r, struct err *e)
 
 /* A BurstGPT trace: each request's arrival and lengths kept, its prompt
  * random text of exactly its Request tokens (the trace has no text). */
-int gen_run_burstgpt(struct run *r, struct err *e)
+int gen_run_burstgpt(struct gen_run *r, struct err *e)
 {
 	struct group *g = &r->g[0];
 	struct rng rg;

@@ -39,7 +39,7 @@ static int cmd_generate(int argc, char **argv)
 {
 	struct gen_opts o;
 	struct err e = { 0 };
-	struct run *r;
+	struct gen_run *r;
 	int rc = gen_parse(argc, argv, &o, &e);
 
 	if (rc == 1)
@@ -51,7 +51,9 @@ static int cmd_generate(int argc, char **argv)
 	if (!(rc = gen_open(&o, &r, &e))) {
 		sigstop_catch(on_stop);
 		rc = gen_write(r, &stop_sig, &e);
-		/* The temporary files are gone (gen_write removed them). */
+		/* A signal before the outputs were renamed into place: they
+		 * are gone (gen_write removed them). One during the summary
+		 * below is not heard: the corpus is complete by then. */
 		if (stop_sig)
 			sigstop_reraise(stop_sig);
 		if (!rc)

@@ -1,6 +1,5 @@
 /* llmrun: replays a corpus against an LLM endpoint and records one CSV row
  * per request. Only this file prints errors and chooses the exit code. */
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +23,6 @@
 #include "probe.h"
 #include "progress.h"
 #include "counts.h"
-#include "stats.h"
 #include "record.h"
 #include "recvstamp.h"
 #include "scrape.h"

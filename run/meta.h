@@ -40,8 +40,9 @@ void meta_step_result(json_t *meta, const char *label, const struct prog *p);
 /*
  * Adds the end marker to meta (the wall time, whether interrupted, the
  * exit status: rc, else 130 when interrupted, else 0; and msg, the
- * error's message, when rc) and writes it to path. 0, or ERR_IO with e
- * filled (rec_meta_write).
+ * error's message, when rc) and writes it to path. 0, or
+ * rec_meta_write's error with e filled: ERR_IO, ERR_NOINPUT (its folder
+ * is gone), ERR_SOFTWARE (out of memory).
  */
 int meta_end(json_t *meta, const char *path, int interrupted, int rc,
 	     const char *msg, struct err *e);

@@ -204,7 +204,8 @@ enum { KEEPALIVE_BUSY_S = 86400 };
 
 /* 1 when req is past its connection's --keepalive-max: the connection is
  * then reset, req unanswered, and the caller does nothing more with it.
- * 0 otherwise (also without --keepalive-max). */
+ * 0 otherwise (also without --keepalive-max, and when the table of
+ * connections cannot grow: out of memory, the limit is not kept). */
 int keepalive_past(struct server *s, struct evhttp_request *req,
 		   struct bufferevent *bev);
 
