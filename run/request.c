@@ -421,50 +421,66 @@ static int resend_fresh(struct eng *g, struct req *q, int curl_code, int cancell
 	return 1;
 }
 
-void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
+/* The transfer is over: takes its HTTP status (a retry cancelled before
+ * it was sent has none of its own) and hands the handle back from the
+ * multi handle, so it can be sent again or reused. */
+static void end_transfer(struct eng *g, struct req *q)
 {
-	const struct opts *o = g->cx.o;
-	const struct eng_step *s = g->s;
-	int64_t now = clk_mono_ns();
-	struct rec_row x;
-	char msg[256];
-	struct err e;
-	size_t cnt;
-
-	/* A retry cancelled before it was sent has no status of its own. */
 	if (!q->http && q->t_sent)
 		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->http);
 	curl_multi_remove_handle(g->m, q->h);
-	if (resend_fresh(g, q, curl_code, cancelled))
+}
+
+/* Reads a body that came whole (not as events), unless the request was
+ * cancelled or already found bad: an error status keeps the server's
+ * words in q->r; a success fills q->r through the dialect, or marks q
+ * bad when it cannot. */
+static void read_whole_body(struct eng *g, struct req *q, int cancelled)
+{
+	struct jdoc d;
+	struct err e;
+
+	if (cancelled || q->bad[0] || !q->raw.len)
 		return;
-	if (!cancelled && !q->bad[0] && q->raw.len) {
-		struct jdoc d;
+	if (q->http >= 300) {
+		/* Keep the server's own words about the failure: an
+		 * error object, else whatever the body says. */
+		int json = parse_doc(g, q->raw.p, q->raw.len, &d);
 
-		if (q->http >= 300) {
-			/* Keep the server's own words about the failure: an
-			 * error object, else whatever the body says. */
-			int json = parse_doc(g, q->raw.p, q->raw.len, &d);
-
-			if (!json || !api_error_object(&q->r, &d))
-				api_error_text(&q->r, json ? &d : NULL, q->raw.p, q->raw.len);
-			q->r.err_class = RC_OK;
-		} else if (!parse_doc(g, q->raw.p, q->raw.len, &d)) {
-			invalid(q, "the response body is not a JSON object");
-		} else if (!api_error_object(&q->r, &d) &&
-			   g->cx.t->api->whole(&q->r, &d, q->t_data, &e)) {
-			invalid(q, e.msg);
-		}
+		if (!json || !api_error_object(&q->r, &d))
+			api_error_text(&q->r, json ? &d : NULL, q->raw.p, q->raw.len);
+		q->r.err_class = RC_OK;
+	} else if (!parse_doc(g, q->raw.p, q->raw.len, &d)) {
+		invalid(q, "the response body is not a JSON object");
+	} else if (!api_error_object(&q->r, &d) &&
+		   g->cx.t->api->whole(&q->r, &d, q->t_data, &e)) {
+		invalid(q, e.msg);
 	}
-	if (o->stream && !cancelled && !q->bad[0] && !q->r.done &&
-	    q->sse.mode == SSE_MODE_NDJSON && curl_code == CURLE_OK) {
-		/* A last NDJSON line may come without its line end. */
-		q->now = q->t_data;
-		if (sse_finish(&q->sse, on_event, q, &e) && !q->bad[0])
-			invalid(q, e.msg);
-		if (q->r.done)
-			q->t_done = q->t_data;
-	}
+}
 
+/* A stream of NDJSON that ended cleanly without its end marker may hold
+ * one last line without its line end: handles it, stamped with the last
+ * data's arrival, and takes its end as the response's when it was the
+ * end marker. */
+static void flush_ndjson(struct req *q, const struct opts *o, int curl_code,
+			 int cancelled)
+{
+	struct err e;
+
+	if (!o->stream || cancelled || q->bad[0] || q->r.done ||
+	    q->sse.mode != SSE_MODE_NDJSON || curl_code != CURLE_OK)
+		return;
+	q->now = q->t_data;
+	if (sse_finish(&q->sse, on_event, q, &e) && !q->bad[0])
+		invalid(q, e.msg);
+	if (q->r.done)
+		q->t_done = q->t_data;
+}
+
+/* Leaves in q->r only what was measured, and the response's id from the
+ * header when the body gave none. */
+static void settle_result(struct req *q, const struct opts *o)
+{
 	/* Without a stream there is no first token, and no gap between
 	 * tokens: only the whole response's end is measured. */
 	if (!o->stream) {
@@ -473,97 +489,145 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	}
 	if (!q->r.response_id[0] && q->hdr_id[0])
 		snprintf(q->r.response_id, sizeof q->r.response_id, "%s", q->hdr_id);
-	memset(&x, 0, sizeof x);
-	x.status = rec_classify(curl_code, q->errbuf, q->http, &q->r, cancelled,
-				q->bad, msg, sizeof msg);
+}
+
+/* The outcome's class, and in msg[0..n) what went wrong ("" when
+ * nothing did), scrubbed of secrets and on one line. */
+static enum rclass classify_outcome(struct req *q, const struct opts *o, int curl_code,
+				int cancelled, char *msg, size_t n)
+{
+	enum rclass st = rec_classify(curl_code, q->errbuf, q->http, &q->r,
+					  cancelled, q->bad, msg, n);
+
 	/* A clean end without the end marker: say what came instead, when
 	 * it was not a stream at all. */
-	if (x.status == RC_DISCONNECT && curl_code == CURLE_OK) {
+	if (st == RC_DISCONNECT && curl_code == CURLE_OK) {
 		char *ct = NULL;
 
 		curl_easy_getinfo(q->h, CURLINFO_CONTENT_TYPE, &ct);
 		if (q->http >= 300 && q->http < 400)
-			snprintf(msg, sizeof msg, "HTTP %ld: a redirect, not followed (give the final URL)",
+			snprintf(msg, n, "HTTP %ld: a redirect, not followed (give the final URL)",
 				 q->http);
 		else if (o->stream && ct && strncasecmp(ct, "text/event-stream", 17) != 0 &&
 			 q->sse.mode != SSE_MODE_NDJSON)
-			snprintf(msg, sizeof msg, "the server answered %.60s, not a stream of events "
+			snprintf(msg, n, "the server answered %.60s, not a stream of events "
 				 "(does it take \"stream\": true?)", ct);
 	}
 	if (msg[0]) {
-		secret_scrub(o, msg, sizeof msg);
+		secret_scrub(o, msg, n);
 		/* One line: a row never holds a line end (llmanalyze takes an
 		 * open quote over lines for bad data, not a cut-off row). */
 		for (char *c = msg; *c; c++)
 			if (*c == '\n' || *c == '\r')
 				*c = ' ';
 	}
-	x.run_id = g->cx.run_id;
-	x.target = g->cx.t->name;
-	x.model = g->cx.t->model;
-	x.api = g->cx.t->api->name;
-	x.group = q->row->group;
-	x.row_id = q->row->id;
-	x.step_kind = s->kind;
-	x.step = s->value;
-	x.schedule = s->schedule;
-	x.seq = q->seq;
-	x.attempt = q->attempt;
-	x.warmup = q->warmup;
-	x.http_status = q->http;
-	x.t_scheduled = q->t_sched;
-	x.t_handed = q->t_handed;
-	x.t_sent = q->t_sent;
-	x.connect_ns = q->connect_ns;
-	x.conn_reused = q->t_sent ? !q->t_conn : -1;
-	x.max_tokens = q->max_tokens;
-	x.t_end = q->t_done ? q->t_done : x.status == RC_OK ? q->t_data : now;
-	if (!x.t_end)
-		x.t_end = now;
-	x.r = &q->r;
-	x.bytes = q->bytes;
-	x.error = msg;
-	x.in_tokens = -1;
-	x.out_tokens = -1;
+	return st;
+}
+
+/* Fills x's identity and stamps from the run, the step and q; x->status
+ * is set. The response ends at its end marker, else (a success) at its
+ * last data, else now. */
+static void fill_row(struct eng *g, struct req *q, struct rec_row *x,
+		     const char *msg, int64_t now)
+{
+	const struct eng_step *s = g->s;
+
+	x->run_id = g->cx.run_id;
+	x->target = g->cx.t->name;
+	x->model = g->cx.t->model;
+	x->api = g->cx.t->api->name;
+	x->group = q->row->group;
+	x->row_id = q->row->id;
+	x->step_kind = s->kind;
+	x->step = s->value;
+	x->schedule = s->schedule;
+	x->seq = q->seq;
+	x->attempt = q->attempt;
+	x->warmup = q->warmup;
+	x->http_status = q->http;
+	x->t_scheduled = q->t_sched;
+	x->t_handed = q->t_handed;
+	x->t_sent = q->t_sent;
+	x->connect_ns = q->connect_ns;
+	x->conn_reused = q->t_sent ? !q->t_conn : -1;
+	x->max_tokens = q->max_tokens;
+	x->t_end = q->t_done ? q->t_done : x->status == RC_OK ? q->t_data : now;
+	if (!x->t_end)
+		x->t_end = now;
+	x->r = &q->r;
+	x->bytes = q->bytes;
+	x->error = msg;
+}
+
+/* The row's token counts and where each came from, best source first:
+ * the server's usage, then the tokenizer, then the corpus (input) or the
+ * chunks seen (output); -1 with no source when none knows. */
+static void token_counts(struct eng *g, struct req *q, struct rec_row *x)
+{
+	struct err e;
+	size_t cnt;
+
+	x->in_tokens = -1;
+	x->out_tokens = -1;
 	if (q->r.in_tokens >= 0) {
-		x.in_tokens = q->r.in_tokens;
-		x.in_source = "usage";
-	} else if (g->in_count && (x.in_tokens = prompt_tokens(g, q->row)) >= 0) {
-		x.in_source = "tokenizer";
+		x->in_tokens = q->r.in_tokens;
+		x->in_source = "usage";
+	} else if (g->in_count && (x->in_tokens = prompt_tokens(g, q->row)) >= 0) {
+		x->in_source = "tokenizer";
 	} else if (q->row->input_tokens >= 0) {
-		x.in_tokens = q->row->input_tokens;
-		x.in_source = "corpus";
+		x->in_tokens = q->row->input_tokens;
+		x->in_source = "corpus";
 	}
 	if (q->r.out_tokens >= 0) {
-		x.out_tokens = q->r.out_tokens;
-		x.out_source = "usage";
+		x->out_tokens = q->r.out_tokens;
+		x->out_source = "usage";
 	} else if (g->cx.count && q->r.text.len &&
 		   g->cx.count(g->cx.tok, q->r.text.p, q->r.text.len, &cnt, &e) == 0) {
-		x.out_tokens = (long)cnt;
-		x.out_source = "tokenizer";
+		x->out_tokens = (long)cnt;
+		x->out_source = "tokenizer";
 	} else if (q->r.chunks > 0) {
-		x.out_tokens = q->r.chunks;
-		x.out_source = "chunks";
+		x->out_tokens = q->r.chunks;
+		x->out_source = "chunks";
 	}
+}
+
+/* Decides whether q is tried again (x->retried) and records whether this
+ * attempt was a fresh-connection resend, which the next attempt is not:
+ * its handle goes back to the run's keep-alive choice. */
+static void mark_retries(struct eng *g, struct req *q, struct rec_row *x,
+			 int cancelled)
+{
+	const struct opts *o = g->cx.o;
+
 	/* Retry classes the user chose, while the run goes on; a request
 	 * cancelled while its retry waited is one more attempt, never sent. */
-	x.retried = !cancelled && x.status != RC_OK && q->attempt <= o->retries &&
-		    (o->retry_on & 1u << x.status) && !*g->cx.stop && !g->io_failed;
-	x.conn_retried = q->conn_retried;
+	x->retried = !cancelled && x->status != RC_OK && q->attempt <= o->retries &&
+		     (o->retry_on & 1u << x->status) && !*g->cx.stop && !g->io_failed;
+	x->conn_retried = q->conn_retried;
 	if (q->conn_retried) {
 		q->conn_retried = 0;
 		curl_easy_setopt(q->h, CURLOPT_FRESH_CONNECT, (long)o->no_keepalive);
 	}
-	esess_row(g, q, &x);
-	if (!g->io_failed && rec_write(g->cx.rec, &x, &g->werr))
+}
+
+/* Hands x to the session, the result file (a failed write stops the
+ * run's writing: g->io_failed) and the progress line. */
+static void emit_row(struct eng *g, struct req *q, struct rec_row *x)
+{
+	esess_row(g, q, x);
+	if (!g->io_failed && rec_write(g->cx.rec, x, &g->werr))
 		g->io_failed = 1;
 	if (g->pg)
-		prog_add(g->pg, &x);
-	if (x.retried) {
-		eng_retry_later(g, q, now);
-		return;
-	}
-	if (x.status != RC_OK)
+		prog_add(g->pg, x);
+}
+
+/* q is done for good (not retried): counts its failure, frees its slot
+ * (closed loop), shows it as a sample, ends its session turn and returns
+ * it to the free list with its body released. */
+static void retire(struct eng *g, struct req *q, const struct rec_row *x,
+		    int64_t now)
+{
+	if (x->status != RC_OK)
 		g->errors++;
 	/* The slot is free from the response's own end stamp: the wake-up's
 	 * (t_arrival) is the stamp of the socket being handled, and libcurl
@@ -571,9 +635,9 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	 * against llmsim's end_ns: tests/e2e/run_send_truth.sh). */
 	eng_free_slot(g, q->t_done && q->t_done <= now ? q->t_done :
 		      g->t_arrival && g->t_arrival <= now ? g->t_arrival : now);
-	if (g->samples_shown < o->show_samples && x.status == RC_OK)
-		print_sample(g, q, &x);
-	esess_done(g, q, x.status == RC_OK, x.t_end);
+	if (g->samples_shown < g->cx.o->show_samples && x->status == RC_OK)
+		print_sample(g, q, x);
+	esess_done(g, q, x->status == RC_OK, x->t_end);
 
 	q->active = 0;
 	q->next_free = g->free_list;
@@ -582,6 +646,39 @@ void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
 	if (q->body_own)
 		free(q->body);
 	q->body = NULL;
+}
+
+/*
+ * The end of a request, in this order: the transfer ends (or is sent
+ * again on a fresh connection, and ends later); the body is read; the
+ * outcome is classified; the row is filled, written and shown; then q
+ * either waits for its retry or is released. now is read once, first,
+ * and stands for the end wherever no stamp of the response's own does.
+ */
+void req_finish(struct eng *g, struct req *q, int curl_code, int cancelled)
+{
+	const struct opts *o = g->cx.o;
+	int64_t now = clk_mono_ns();
+	struct rec_row x;
+	char msg[256];
+
+	end_transfer(g, q);
+	if (resend_fresh(g, q, curl_code, cancelled))
+		return;
+	read_whole_body(g, q, cancelled);
+	flush_ndjson(q, o, curl_code, cancelled);
+	settle_result(q, o);
+	memset(&x, 0, sizeof x);
+	x.status = classify_outcome(q, o, curl_code, cancelled, msg, sizeof msg);
+	fill_row(g, q, &x, msg, now);
+	token_counts(g, q, &x);
+	mark_retries(g, q, &x, cancelled);
+	emit_row(g, q, &x);
+	if (x.retried) {
+		eng_retry_later(g, q, now);
+		return;
+	}
+	retire(g, q, &x, now);
 }
 
 /* Forgets q's last attempt: the next is due at t_sched and handed to
