@@ -3,7 +3,8 @@
 /*
  * Inside llmgen's default command: the state of one run and the row
  * writers that gen/generate.c (groups composed from templates) and
- * gen/imports.c (rows from files and traces) share. Not for other tools.
+ * gen/imports.c (rows from files and traces) share; gen/output.c holds
+ * the output files and writes the rows into them. Not for other tools.
  *
  * Ownership: a struct gen_run and everything it points to are made by
  * gen_open and freed by gen_free; the functions below borrow them.
@@ -81,6 +82,18 @@ struct turn_ref {
 	long conv; /* conversation_id, from 1 */
 	long turn; /* from 1 */
 };
+
+/* gen/output.c: the outputs. gen_open_outputs refuses an -o that names
+ * an input (ERR_USAGE), then opens -o (or standard output), or with
+ * --dir makes DIR/input and opens the legacy three files there, each
+ * written to a temporary file until it is committed; headers are due.
+ * 0, or ERR_USAGE, ERR_NOINPUT, ERR_IO with e filled (the outputs it
+ * opened stay open for gen_close_outputs). */
+int gen_open_outputs(struct gen_run *r, struct err *e);
+/* Closes the outputs opened: each gets its header if it has none yet and
+ * is committed (renamed into place) when rc is 0, else removed. Returns
+ * rc, or the first error of a close when rc was 0. */
+int gen_close_outputs(struct gen_run *r, int rc, struct err *e);
 
 /* Writes one row of group g (tr NULL: a single-turn corpus); in_tokens is
  * the prompt's real count. 0, ERR_IO, ERR_SOFTWARE. */
