@@ -221,116 +221,110 @@ struct overrides {
 	long seqs, batch, kv, len;
 };
 
-static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
+/* Sets what option ch says, from optarg: into c, or into o and *profile,
+ * which apply_profile reads once every option is in. Returns 0, an error
+ * code with e set, or -1 when ch is no option of llmsim's. */
+static int set_option(int ch, struct sim_conf *c, struct overrides *o,
+		      const char **profile, struct err *e)
 {
-	struct overrides o = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-	const char *profile = "h100";
+	const char *n = NULL;
 	long l;
-	int ch, at, rc = 0;
+	int i, rc = 0;
 
-	*c = (struct sim_conf){
-		.host = "127.0.0.1", .port = 8000, .model = "llmsim",
-		.tokenizer = "cl100k_base", .prefix_caching = 1, .time_scale = 1, .tokens_per_chunk = 1,
-		.out_dist = OUT_LOGNORMAL, .out_a = 200, .out_b = 0.8,
-		.reasoning_field = "reasoning_content", .stall_ms = 1000,
-		.retry_after_s = 1, .max_connections = 10000, .max_body = 16 << 20,
-	};
-	opterr = 0;
-	while ((ch = opt_next(argc, argv, "p:m:t:hV", longopts, &at)) != -1) {
-		const char *n = NULL;
-		int i;
-
-		for (i = 0; longopts[i].name; i++)
-			if (longopts[i].val == ch)
-				n = longopts[i].name;
-		switch (ch) {
-		case 'p': rc = integer(n, optarg, 0, 65535, &l, e); c->port = (int)l; break;
-		case O_HOST: c->host = optarg; break;
-		case 'm': c->model = optarg; break;
-		case 't': c->tokenizer = optarg; break;
-		case O_MAXCONN: rc = integer(n, optarg, 1, LONG_MAX, &c->max_connections, e); break;
-		case O_MAXBODY: rc = integer(n, optarg, 1, LONG_MAX, &c->max_body, e); break;
-		case O_TIMEOUT: rc = integer(n, optarg, 0, LONG_MAX, &c->request_timeout_ms, e); break;
-		case O_KAMAX: rc = integer(n, optarg, 0, LONG_MAX, &c->keepalive_max, e); break;
-		case O_KATIMEOUT: rc = integer(n, optarg, 0, 86400000, &c->keepalive_timeout_ms, e); break;
-		case O_TRUTH: c->truth_path = optarg; break;
-		case O_SCRAPES: c->scrapes_path = optarg; break;
-		case O_PREFIX:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-				rc = err_set(e, ERR_USAGE, "--prefix-caching %s: expected on or off", optarg);
-			c->prefix_caching = strcmp(optarg, "on") == 0;
-			break;
-		case O_STATS:
-			l = 5;
-			if (optarg)
-				rc = integer(n, optarg, 1, 86400, &l, e);
-			c->stats = (int)l;
-			break;
-		case O_SEED: rc = seed(optarg, &c->seed, e); break;
-		case O_PROFILE: profile = optarg; break;
-		case O_T0: rc = num(n, optarg, 0, 1e6, &o.t0, e); break;
-		case O_TW: rc = num(n, optarg, 0, 1e6, &o.tw, e); break;
-		case O_CLIN: rc = num(n, optarg, 0, 1e6, &o.clin, e); break;
-		case O_CKV: rc = num(n, optarg, 0, 1e6, &o.ckv, e); break;
-		case O_CATTN: rc = num(n, optarg, 0, 1e6, &o.cattn, e); break;
-		case O_STEPCV: rc = num(n, optarg, 0, 1, &o.cv, e); break;
-		case O_MAXSEQS: rc = integer(n, optarg, 1, 1L << 24, &o.seqs, e); break;
-		case O_MAXBATCH: rc = integer(n, optarg, 1, 1L << 24, &o.batch, e); break;
-		case O_KV: rc = integer(n, optarg, 16, 1L << 40, &o.kv, e); break;
-		case O_MAXLEN: rc = integer(n, optarg, 2, 1L << 30, &o.len, e); break;
-		case O_SCALE: rc = num(n, optarg, 1e-3, 1e9, &c->time_scale, e); break;
-		case O_ZERO: c->zero_latency = 1; break;
-		case O_TPC: rc = integer(n, optarg, 1, 1 << 20, &l, e); c->tokens_per_chunk = (int)l; break;
-		case O_JITTER: rc = integer(n, optarg, 0, 10000000, &c->jitter_us, e); break;
-		case O_OUTDIST: rc = parse_dist(optarg, c, e); break;
-		case O_RTOK: rc = integer(n, optarg, 0, LONG_MAX, &c->reasoning_tokens, e); break;
-		case O_RFIELD:
-			c->reasoning_field = optarg;
-			if (strcmp(optarg, "reasoning_content") && strcmp(optarg, "reasoning"))
-				rc = err_set(e, ERR_USAGE,
-					     "--reasoning-field: reasoning_content or reasoning, got '%s'",
-					     optarg);
-			break;
-		case O_NOSPACE: c->no_space = 1; break;
-		case O_NODONE: c->no_done = 1; break;
-		case O_CRLF: c->crlf = 1; break;
-		case O_COMMENTS: c->sse_comments = 1; break;
-		case O_SPLIT: c->split_writes = 1; break;
-		case O_ERRSTREAM: c->errors_in_stream = 1; break;
-		case O_FAIL: rc = num(n, optarg, 0, 1, &c->fail_rate, e); break;
-		case O_RATE: rc = num(n, optarg, 0, 1, &c->rate_limit_rate, e); break;
-		case O_RETRY: rc = integer(n, optarg, 0, 86400, &c->retry_after_s, e); break;
-		case O_DISC: rc = num(n, optarg, 0, 1, &c->disconnect_rate, e); break;
-		case O_STALLRATE: rc = num(n, optarg, 0, 1, &c->stall_rate, e); break;
-		case O_STALLMS: rc = integer(n, optarg, 0, 3600000, &c->stall_ms, e); break;
-		case O_GARBAGE: rc = num(n, optarg, 0, 1, &c->garbage_rate, e); break;
-		case O_ERREVENT: rc = num(n, optarg, 0, 1, &c->error_event_rate, e); break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		case 'V':
-			puts("llmsim " LLMBENCH_VERSION);
-			return -1;
-		default:
-			return opt_refused(argc, argv, at, "p:m:t:hV", longopts, e);
-		}
-		if (rc)
-			return rc;
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val == ch)
+			n = longopts[i].name;
+	switch (ch) {
+	case 'p': rc = integer(n, optarg, 0, 65535, &l, e); c->port = (int)l; break;
+	case O_HOST: c->host = optarg; break;
+	case 'm': c->model = optarg; break;
+	case 't': c->tokenizer = optarg; break;
+	case O_MAXCONN: rc = integer(n, optarg, 1, LONG_MAX, &c->max_connections, e); break;
+	case O_MAXBODY: rc = integer(n, optarg, 1, LONG_MAX, &c->max_body, e); break;
+	case O_TIMEOUT: rc = integer(n, optarg, 0, LONG_MAX, &c->request_timeout_ms, e); break;
+	case O_KAMAX: rc = integer(n, optarg, 0, LONG_MAX, &c->keepalive_max, e); break;
+	case O_KATIMEOUT: rc = integer(n, optarg, 0, 86400000, &c->keepalive_timeout_ms, e); break;
+	case O_TRUTH: c->truth_path = optarg; break;
+	case O_SCRAPES: c->scrapes_path = optarg; break;
+	case O_PREFIX:
+		if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+			rc = err_set(e, ERR_USAGE, "--prefix-caching %s: expected on or off", optarg);
+		c->prefix_caching = strcmp(optarg, "on") == 0;
+		break;
+	case O_STATS:
+		l = 5;
+		if (optarg)
+			rc = integer(n, optarg, 1, 86400, &l, e);
+		c->stats = (int)l;
+		break;
+	case O_SEED: rc = seed(optarg, &c->seed, e); break;
+	case O_PROFILE: *profile = optarg; break;
+	case O_T0: rc = num(n, optarg, 0, 1e6, &o->t0, e); break;
+	case O_TW: rc = num(n, optarg, 0, 1e6, &o->tw, e); break;
+	case O_CLIN: rc = num(n, optarg, 0, 1e6, &o->clin, e); break;
+	case O_CKV: rc = num(n, optarg, 0, 1e6, &o->ckv, e); break;
+	case O_CATTN: rc = num(n, optarg, 0, 1e6, &o->cattn, e); break;
+	case O_STEPCV: rc = num(n, optarg, 0, 1, &o->cv, e); break;
+	case O_MAXSEQS: rc = integer(n, optarg, 1, 1L << 24, &o->seqs, e); break;
+	case O_MAXBATCH: rc = integer(n, optarg, 1, 1L << 24, &o->batch, e); break;
+	case O_KV: rc = integer(n, optarg, 16, 1L << 40, &o->kv, e); break;
+	case O_MAXLEN: rc = integer(n, optarg, 2, 1L << 30, &o->len, e); break;
+	case O_SCALE: rc = num(n, optarg, 1e-3, 1e9, &c->time_scale, e); break;
+	case O_ZERO: c->zero_latency = 1; break;
+	case O_TPC: rc = integer(n, optarg, 1, 1 << 20, &l, e); c->tokens_per_chunk = (int)l; break;
+	case O_JITTER: rc = integer(n, optarg, 0, 10000000, &c->jitter_us, e); break;
+	case O_OUTDIST: rc = parse_dist(optarg, c, e); break;
+	case O_RTOK: rc = integer(n, optarg, 0, LONG_MAX, &c->reasoning_tokens, e); break;
+	case O_RFIELD:
+		c->reasoning_field = optarg;
+		if (strcmp(optarg, "reasoning_content") && strcmp(optarg, "reasoning"))
+			rc = err_set(e, ERR_USAGE,
+				     "--reasoning-field: reasoning_content or reasoning, got '%s'",
+				     optarg);
+		break;
+	case O_NOSPACE: c->no_space = 1; break;
+	case O_NODONE: c->no_done = 1; break;
+	case O_CRLF: c->crlf = 1; break;
+	case O_COMMENTS: c->sse_comments = 1; break;
+	case O_SPLIT: c->split_writes = 1; break;
+	case O_ERRSTREAM: c->errors_in_stream = 1; break;
+	case O_FAIL: rc = num(n, optarg, 0, 1, &c->fail_rate, e); break;
+	case O_RATE: rc = num(n, optarg, 0, 1, &c->rate_limit_rate, e); break;
+	case O_RETRY: rc = integer(n, optarg, 0, 86400, &c->retry_after_s, e); break;
+	case O_DISC: rc = num(n, optarg, 0, 1, &c->disconnect_rate, e); break;
+	case O_STALLRATE: rc = num(n, optarg, 0, 1, &c->stall_rate, e); break;
+	case O_STALLMS: rc = integer(n, optarg, 0, 3600000, &c->stall_ms, e); break;
+	case O_GARBAGE: rc = num(n, optarg, 0, 1, &c->garbage_rate, e); break;
+	case O_ERREVENT: rc = num(n, optarg, 0, 1, &c->error_event_rate, e); break;
+	default:
+		return -1;
 	}
-	if (optind < argc)
-		return err_set(e, ERR_USAGE, "unexpected argument '%s'", argv[optind]);
+	return rc;
+}
+
+/* The preset named profile, with the engine constants given in o over
+ * it. */
+static int apply_profile(struct sim_conf *c, const char *profile,
+			 const struct overrides *o, struct err *e)
+{
 	if (profile_get(profile, &c->prof, e))
 		return ERR_USAGE;
-	if (o.t0 >= 0) c->prof.t0_ms = o.t0;
-	if (o.tw >= 0) c->prof.tw_ms = o.tw;
-	if (o.clin >= 0) c->prof.c_lin_us = o.clin;
-	if (o.ckv >= 0) c->prof.c_kv_ns = o.ckv;
-	if (o.cattn >= 0) c->prof.c_attn_ns = o.cattn;
-	if (o.cv >= 0) c->prof.jitter_cv = o.cv;
-	if (o.seqs > 0) c->prof.max_num_seqs = o.seqs;
-	if (o.batch > 0) c->prof.max_batched = o.batch;
-	if (o.kv > 0) c->prof.kv_tokens = o.kv;
-	if (o.len > 0) c->prof.max_model_len = o.len;
+	if (o->t0 >= 0) c->prof.t0_ms = o->t0;
+	if (o->tw >= 0) c->prof.tw_ms = o->tw;
+	if (o->clin >= 0) c->prof.c_lin_us = o->clin;
+	if (o->ckv >= 0) c->prof.c_kv_ns = o->ckv;
+	if (o->cattn >= 0) c->prof.c_attn_ns = o->cattn;
+	if (o->cv >= 0) c->prof.jitter_cv = o->cv;
+	if (o->seqs > 0) c->prof.max_num_seqs = o->seqs;
+	if (o->batch > 0) c->prof.max_batched = o->batch;
+	if (o->kv > 0) c->prof.kv_tokens = o->kv;
+	if (o->len > 0) c->prof.max_model_len = o->len;
+	return 0;
+}
+
+/* What no one option can check alone. */
+static int check_conf(struct sim_conf *c, struct err *e)
+{
 	/* No request the context check lets through may be one the cache
 	 * can never admit. */
 	if (eng_admissible(c->prof.kv_tokens) < 1)
@@ -342,6 +336,42 @@ static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
 	    c->garbage_rate + c->error_event_rate > 1)
 		return err_set(e, ERR_USAGE, "the fault rates add up to more than 1");
 	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct sim_conf *c, struct err *e)
+{
+	struct overrides o = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	const char *profile = "h100";
+	int ch, at, rc = 0;
+
+	*c = (struct sim_conf){
+		.host = "127.0.0.1", .port = 8000, .model = "llmsim",
+		.tokenizer = "cl100k_base", .prefix_caching = 1, .time_scale = 1, .tokens_per_chunk = 1,
+		.out_dist = OUT_LOGNORMAL, .out_a = 200, .out_b = 0.8,
+		.reasoning_field = "reasoning_content", .stall_ms = 1000,
+		.retry_after_s = 1, .max_connections = 10000, .max_body = 16 << 20,
+	};
+	opterr = 0;
+	while ((ch = opt_next(argc, argv, "p:m:t:hV", longopts, &at)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'V':
+			puts("llmsim " LLMBENCH_VERSION);
+			return -1;
+		}
+		rc = set_option(ch, c, &o, &profile, e);
+		if (rc < 0)
+			return opt_refused(argc, argv, at, "p:m:t:hV", longopts, e);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		return err_set(e, ERR_USAGE, "unexpected argument '%s'", argv[optind]);
+	if ((rc = apply_profile(c, profile, &o, e)))
+		return rc;
+	return check_conf(c, e);
 }
 
 int main(int argc, char **argv)

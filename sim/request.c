@@ -222,25 +222,19 @@ static int set_blocks(struct server *s, struct eng_seq *seq, long prompt_tokens)
 	return rc;
 }
 
-void sreq_generate(struct server *s, struct evhttp_request *req,
-		   const struct wire *w, int64_t arrived, int64_t received)
+/* A new request on req: in the server's list and counted in s->active,
+ * watched for its connection's close, its id set (X-Request-Id too) and
+ * its fault drawn. Done before any check, so that an error answered at
+ * once is logged like any other request. NULL out of memory (nothing was
+ * done then). */
+static struct sreq *sreq_new(struct server *s, struct evhttp_request *req,
+			     const struct wire *w, int64_t arrived, int64_t received)
 {
 	const struct sim_conf *c = s->c;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	const char *body = (const char *)evbuffer_pullup(in, -1);
 	struct sreq *r = calloc(1, sizeof *r);
-	json_error_t je;
-	json_t *root;
-	struct err e = { 0 };
-	char msg[400], *pm;
-	long cap;
-	int rc;
 
-	if (!r) {
-		evhttp_send_error(req, 500, "out of memory");
-		return;
-	}
+	if (!r)
+		return NULL;
 	r->s = s;
 	r->req = req;
 	r->w = w;
@@ -266,23 +260,53 @@ void sreq_generate(struct server *s, struct evhttp_request *req,
 	 * still be matched with the truth log. */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Request-Id", r->id);
 	r->fault = fault_pick(c, &s->fault_rng, &r->fault_where);
+	return r;
+}
 
-	if (c->max_connections && s->active > c->max_connections) {
+/*
+ * The checks and steps of sreq_generate, in its order. One that answers an
+ * error (reply_error, which frees r) returns -1, and r is gone; 0: the
+ * request goes on.
+ */
+
+/* --max-connections: r itself is counted in s->active already. */
+static int check_capacity(struct sreq *r)
+{
+	const struct sim_conf *c = r->s->c;
+	char msg[400];
+
+	if (c->max_connections && r->s->active > c->max_connections) {
 		snprintf(msg, sizeof msg, "llmsim: more than %ld requests at once",
 			 c->max_connections);
 		reply_error(r, 503, "Service Unavailable", "ServiceUnavailableError", msg);
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* Parses body into r->job for its dialect, which the body may change
+ * (r->w is then the body's), and checks the model it names. */
+static int parse_body(struct sreq *r, const char *body, size_t len)
+{
+	struct server *s = r->s;
+	const struct sim_conf *c = s->c;
+	const struct wire *w;
+	json_error_t je;
+	json_t *root;
+	struct err e = { 0 };
+	char msg[400], *pm;
+	int rc;
+
 	root = json_loadb(body ? body : "", len, 0, &je);
 	if (!root || !json_is_object(root)) {
 		snprintf(msg, sizeof msg, "malformed JSON body: %s",
 			 root ? "expected an object" : je.text);
 		json_decref(root);
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
-		return;
+		return -1;
 	}
 	/* TGI's and SGLang's /generate: the body tells which. */
-	r->w = w = route_by_body(w, root);
+	r->w = w = route_by_body(r->w, root);
 	/* With prefix caching the counts keep their ids, for block hashes. */
 	prompt_record(s->pc, c->prefix_caching);
 	rc = w->parse(root, s->pc, &r->job, &e);
@@ -290,23 +314,34 @@ void sreq_generate(struct server *s, struct evhttp_request *req,
 	if (rc) {
 		json_decref(root);
 		reply_error(r, 400, "Bad Request", "BadRequestError", e.msg);
-		return;
+		return -1;
 	}
 	/* Triton and MII name the model in the path, not the body. */
-	if ((pm = route_path_model(w, req)))
+	if ((pm = route_path_model(w, r->req)))
 		r->job.model = pm;
 	if (r->job.model && strcmp(r->job.model, c->model)) {
 		snprintf(msg, sizeof msg, "The model `%.200s` does not exist.", r->job.model);
 		free(pm);
 		json_decref(root);
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
-		return;
+		return -1;
 	}
 	r->job.model = NULL; /* borrowed from root, freed below */
 	free(pm);
 	json_decref(root);
-	cap = c->prof.max_model_len - r->job.prompt_tokens;
-	if (r->job.max_tokens > cap || cap < 1) {
+	return 0;
+}
+
+/* The context length: *cap is what the prompt leaves for the output,
+ * set whatever the answer; a request asking for more, or left nothing,
+ * is refused. */
+static int check_length(struct sreq *r, long *cap)
+{
+	const struct sim_conf *c = r->s->c;
+	char msg[400];
+
+	*cap = c->prof.max_model_len - r->job.prompt_tokens;
+	if (r->job.max_tokens > *cap || *cap < 1) {
 		long asked = r->job.max_tokens > 0 ? r->job.max_tokens : 0, total;
 
 		/* max_tokens near LONG_MAX: the sum would wrap negative. */
@@ -316,20 +351,36 @@ void sreq_generate(struct server *s, struct evhttp_request *req,
 			 "This model's maximum context length is %ld tokens. However, you requested %ld tokens (%ld in the messages, %ld in the completion). Please reduce the length of the messages or completion.",
 			 c->prof.max_model_len, total, r->job.prompt_tokens, asked);
 		reply_error(r, 400, "Bad Request", "BadRequestError", msg);
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* The faults drawn that strike before any token: a 500 or a 429. Only a
+ * request that passed every check meets them. */
+static int fault_before_tokens(struct sreq *r)
+{
 	if (r->fault == FAULT_FAIL || r->fault == FAULT_RATE_LIMIT)
 		r->fault_hit = 1;
 	if (r->fault == FAULT_FAIL) {
 		reply_error(r, 500, "Internal Server Error", "InternalServerError",
 			    "llmsim: injected failure");
-		return;
+		return -1;
 	}
 	if (r->fault == FAULT_RATE_LIMIT) {
 		reply_error(r, 429, "Too Many Requests", "RateLimitError",
 			    "llmsim: injected rate limit");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* The output's cap (the request's max_tokens, else all of cap), its
+ * length, and the token where a mid-stream fault strikes. */
+static void choose_output(struct sreq *r, const char *body, size_t len, long cap)
+{
+	const struct sim_conf *c = r->s->c;
+
 	r->max_tokens = r->job.max_tokens > 0 ? r->job.max_tokens : cap;
 	/* Seeded by seed and body (rng_stream would cost one jump per stream
 	 * number; splitmix64 inside rng_seed mixes the bits instead). */
@@ -341,27 +392,53 @@ void sreq_generate(struct server *s, struct evhttp_request *req,
 		else
 			r->fault_at = fault_at(r->fault_where, r->out_tokens);
 	}
+}
+
+/* --request-timeout, from now. Without the memory for its timer the
+ * request goes on untimed. */
+static void arm_timeout(struct sreq *r)
+{
+	const struct sim_conf *c = r->s->c;
+
 	if (c->request_timeout_ms) {
 		struct timeval tv = { c->request_timeout_ms / 1000,
 				      (c->request_timeout_ms % 1000) * 1000 };
 
-		r->tmo = evtimer_new(s->base, on_timeout, r);
+		r->tmo = evtimer_new(r->s->base, on_timeout, r);
 		if (r->tmo)
 			evtimer_add(r->tmo, &tv);
 	}
+}
+
+/* Adds r's sequence to the engine's waiting queue (sreq_on_admitted
+ * tells when it runs), with its prompt's block hashes under prefix
+ * caching. */
+static int add_to_engine(struct sreq *r)
+{
+	struct server *s = r->s;
+
 	r->seq = eng_add(s->eng, r->job.prompt_tokens, r->out_tokens, r);
-	if (r->seq && c->prefix_caching && set_blocks(s, r->seq, r->job.prompt_tokens)) {
+	if (r->seq && s->c->prefix_caching && set_blocks(s, r->seq, r->job.prompt_tokens)) {
 		eng_cancel(s->eng, r->seq);
 		r->seq = NULL;
 	}
 	if (!r->seq) {
 		reply_error(r, 500, "Internal Server Error", "InternalServerError",
 			    "out of memory");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* A stream's headers go now; a whole answer waits for its last token,
+ * its connection watched meanwhile. */
+static void start_reply(struct sreq *r)
+{
+	struct evhttp_request *req = r->req;
+
 	if (r->job.stream) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-				  w->framing == WIRE_SSE ? "text/event-stream" :
+				  r->w->framing == WIRE_SSE ? "text/event-stream" :
 				  "application/x-ndjson");
 		evhttp_send_reply_start(req, 200, "OK");
 		r->status = 200;
@@ -385,5 +462,28 @@ void sreq_generate(struct server *s, struct evhttp_request *req,
 			bufferevent_enable(bev, EV_READ);
 		}
 	}
+}
+
+void sreq_generate(struct server *s, struct evhttp_request *req,
+		   const struct wire *w, int64_t arrived, int64_t received)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	struct sreq *r = sreq_new(s, req, w, arrived, received);
+	long cap;
+
+	if (!r) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	if (check_capacity(r) || parse_body(r, body, len) || check_length(r, &cap) ||
+	    fault_before_tokens(r))
+		return;
+	choose_output(r, body, len, cap);
+	arm_timeout(r);
+	if (add_to_engine(r))
+		return;
+	start_reply(r);
 	server_kick(s);
 }

@@ -174,29 +174,27 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-int server_new(const struct sim_conf *c, struct server **out, struct err *e)
+/* This start's mark in response ids (struct server's instance). */
+static unsigned instance_mark(void)
 {
-	struct server *s = calloc(1, sizeof *s);
-	struct event_config *cfg = event_config_new();
-	struct eng_cb cb;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
+	struct timespec ts;
 
-	if (!s || !cfg) {
-		free(s);
-		event_config_free(cfg);
-		return err_set(e, ERR_SOFTWARE, "out of memory");
-	}
-	{
-		struct timespec ts;
+	/* Not --seed's: two llmsims of one seed must differ too. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned)(((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec * 2654435761u ^
+			   (uint64_t)getpid() << 8) & 0xffffff);
+}
 
-		/* Not --seed's: two llmsims of one seed must differ too. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		s->instance = (unsigned)(((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec * 2654435761u ^
-					  (uint64_t)getpid() << 8) & 0xffffff);
-	}
-	*out = s;
-	s->c = c;
+/*
+ * The phases of server_new, in its order. Each returns 0, or nonzero with
+ * e set (server_new returns e->code); what it made is s's, freed by
+ * server_free either way.
+ */
+
+/* The event base, made from cfg (which is freed here), and the arrival
+ * stamps that hang on it. */
+static int new_base(struct server *s, struct event_config *cfg, struct err *e)
+{
 	/* No cached time: libevent computes a timer's wait from the time it
 	 * cached when the loop's pass began, so every callback of that pass
 	 * (a long prompt's tokenizing, 8-14 ms at 80,000 tokens; a write)
@@ -212,9 +210,17 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	 * first (0), everything else at the default (1). */
 	if (!s->base || event_base_priority_init(s->base, 2))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
-	if (arr_new(s->base, &s->arr, e))
-		return e->code;
-	cb = (struct eng_cb){ sreq_on_admitted, send_on_token, s };
+	return arr_new(s->base, &s->arr, e);
+}
+
+/* The engine, the metrics and the scratch buffers, then the HTTP server
+ * (made here, configured by serve_http), then the random streams and the
+ * tokenizer. */
+static int new_engine(struct server *s, struct err *e)
+{
+	const struct sim_conf *c = s->c;
+	struct eng_cb cb = { sreq_on_admitted, send_on_token, s };
+
 	s->eng = eng_new(&c->prof, c->seed, &cb);
 	s->met = met_new(c->model);
 	s->scratch = evbuffer_new();
@@ -225,9 +231,13 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
 	rng_stream(&s->fault_rng, c->seed, 1);
 	rng_stream(&s->wire_rng, c->seed, 2);
-	if (prompt_open(c->tokenizer, &s->pc, e))
-		return e->code;
-	evhttp_set_max_body_size(s->http, c->max_body);
+	return prompt_open(c->tokenizer, &s->pc, e);
+}
+
+/* The HTTP server's limits and callbacks. */
+static void serve_http(struct server *s)
+{
+	evhttp_set_max_body_size(s->http, s->c->max_body);
 	/* evhttp's idle timeout (50 s by default) would also cut a stream that
 	 * is silent for long: a queued request, a long stall. Requests are
 	 * bounded by --request-timeout instead. */
@@ -235,6 +245,16 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_gencb(s->http, on_request, s);
 	evhttp_set_bevcb(s->http, arr_bevcb, s->arr);
+}
+
+/* Binds the listening socket, sets its options and reads the port it got
+ * (--port 0 asks for a free one). */
+static int listen_on(struct server *s, struct err *e)
+{
+	const struct sim_conf *c = s->c;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
 	errno = 0;
 	s->sock = evhttp_bind_socket_with_handle(s->http, c->host, (ev_uint16_t)c->port);
 	if (!s->sock)
@@ -254,25 +274,61 @@ int server_new(const struct sim_conf *c, struct server **out, struct err *e)
 	s->port = ss.ss_family == AF_INET6 ?
 		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
 		ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
+/* --truth and --truth-scrapes. */
+static int open_logs(struct server *s, struct err *e)
+{
+	const struct sim_conf *c = s->c;
+
 	/* Once listening: a start that fails (the port taken) leaves an
 	 * earlier log of that name as it was; it was emptied. */
 	if (c->truth_path && truth_open(c->truth_path, &s->truth, e))
-		return e->code;
+		return -1;
 	if (c->scrapes_path && truth_open(c->scrapes_path, &s->scrapes, e))
-		return e->code;
+		return -1;
+	return 0;
+}
+
+/* The step timer (armed by plan_step), the stop signals and --stats.
+ * Without the memory for its event --stats stays silent. */
+static int new_timers(struct server *s, struct err *e)
+{
 	if (!(s->step_ev = evtimer_new(s->base, step_cb, s)))
 		return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
 	for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++)
 		if (!(s->sig_ev[i] = evsignal_new(s->base, stop_signals[i], on_signal, s->base)) ||
 		    event_add(s->sig_ev[i], NULL))
 			return err_set(e, ERR_SOFTWARE, "cannot set up the event loop");
-	if (c->stats) {
-		struct timeval tv = { c->stats, 0 };
+	if (s->c->stats) {
+		struct timeval tv = { s->c->stats, 0 };
 
 		s->stats_ev = event_new(s->base, -1, EV_PERSIST, stats_cb, s);
 		if (s->stats_ev)
 			event_add(s->stats_ev, &tv);
 	}
+	return 0;
+}
+
+int server_new(const struct sim_conf *c, struct server **out, struct err *e)
+{
+	struct server *s = calloc(1, sizeof *s);
+	struct event_config *cfg = event_config_new();
+
+	if (!s || !cfg) {
+		free(s);
+		event_config_free(cfg);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	s->instance = instance_mark();
+	*out = s;
+	s->c = c;
+	if (new_base(s, cfg, e) || new_engine(s, e))
+		return e->code;
+	serve_http(s);
+	if (listen_on(s, e) || open_logs(s, e) || new_timers(s, e))
+		return e->code;
 	s->stats_t0 = clk_mono_ns();
 	return 0;
 }
